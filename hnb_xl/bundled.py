@@ -1,0 +1,90 @@
+"""The bundled default data set (the seed's figures), read once per process.
+
+Each loader returns a fresh copy, so callers may modify what they get. Provenance of every file
+is in hnb_xl/data/README.md.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import pandas as pd
+
+DEFAULT_SCENARIO = "published-forecast-july-2022"
+SCENARIOS = {
+    DEFAULT_SCENARIO: ("assumptions_published_forecast_july_2022.csv",
+                       "Published forecast, July 2022 (calibrated to the seed's deficit forecast)"),
+}
+
+
+def data_path(name: str):
+    return resources.files("hnb_xl") / "data" / name
+
+
+@functools.lru_cache(maxsize=None)
+def _read(name: str) -> pd.DataFrame:
+    with data_path(name).open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, keep_default_na=True)
+
+
+def history() -> pd.DataFrame:
+    """EHCPs, HNB budget and expenditure (£), accumulated DSG deficit (£) by financial year,
+    2015-16 (derived base) to 2021-22."""
+    return _read("history.csv").copy()
+
+
+def assumptions(scenario: str = DEFAULT_SCENARIO) -> pd.DataFrame:
+    """Projection driver assumptions for a named scenario (see :data:`SCENARIOS`)."""
+    key = scenario.strip().lower().replace(" ", "-").replace(",", "")
+    if key not in SCENARIOS:
+        raise KeyError(f"unknown scenario '{scenario}' (known: {', '.join(SCENARIOS)})")
+    return _read(SCENARIOS[key][0]).copy()
+
+
+def published_forecast() -> pd.DataFrame:
+    """The seed's "Deficit growth projected" table, in £m as published."""
+    return _read("published_forecast.csv").copy()
+
+
+def invest_to_transform() -> pd.DataFrame:
+    """The seed's Invest to Transform table; committed spend "TBC" becomes NaN (not known)."""
+    df = _read("invest_to_transform.csv").copy()
+    df["committed_spend"] = pd.to_numeric(df["committed_spend"].replace("TBC", pd.NA), errors="raise").astype(float)
+    df["allocation"] = df["allocation"].astype(float)
+    return df
+
+
+def block_transfers() -> pd.DataFrame:
+    return _read("block_transfer.csv").copy()
+
+
+def parameters() -> dict[str, float]:
+    """Named parameters (pot, cost per EHCP, notional share, 0.5% limit, opening deficit)."""
+    p = _read("parameters.csv")
+    return {r.name: float(r.value) for r in p.itertuples()}
+
+
+def parameter_table() -> pd.DataFrame:
+    return _read("parameters.csv").copy()
+
+
+def demo_schools() -> pd.DataFrame:
+    """The SYNTHETIC demo schools (250 rows), with the engine's column names."""
+    df = _read("demo_schools.csv").copy()
+    return df.rename(columns={"URN": "urn", "School name": "school_name", "Phase": "phase",
+                              "Pupils on roll": "pupils_on_roll", "EHCPs": "ehcp_count",
+                              "Notional SEN budget": "notional_sen"})
+
+
+def transfer_2022_23() -> float:
+    """The 2022-23 Schools Block to HNB transfer (£2,102,000, seed)."""
+    bt = block_transfers()
+    return float(bt.loc[bt["financial_year"] == "2022-23", "transfer_amount"].iloc[0])
+
+
+def default_schools_block() -> tuple[str, float]:
+    """Latest year with a known schools block (2020-21: £368.2m, research notes)."""
+    bt = block_transfers().dropna(subset=["schools_block"])
+    row = bt.iloc[-1]
+    return str(row["financial_year"]), float(row["schools_block"])

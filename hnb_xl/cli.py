@@ -1,0 +1,67 @@
+"""The `hnb-xl` command: argument parsing and dispatch only.
+
+Each subcommand lives in hnb_xl/commands/<name>.py with ``register(subparsers)``; the module
+sets ``func`` on its parser. User errors (HnbInputError) print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import HnbInputError
+
+COMMAND_MODULES = ["report", "history", "project", "contingency", "transfer"]
+OPTIONAL_COMMAND_MODULES = ["plan", "pack", "build", "check", "refresh", "template"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # exit 2 with one line, as argparse does, naming the program
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hnb-xl", description="High Needs Block (DSG) model: history, projection, "
+                     "safety valve, SEND contingency and block transfer. With no command: the full report.")
+    parser.add_argument("--version", action="version", version=f"hnb-xl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES + OPTIONAL_COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"hnb_xl.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if name in OPTIONAL_COMMAND_MODULES and exc.name == f"hnb_xl.commands.{name}":
+                continue
+            raise
+        mod.register(sub)
+    return parser
+
+
+def add_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="output format (default: table)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["report", *(argv or [])])
+    try:
+        text = args.func(args)
+    except HnbInputError as exc:
+        print(f"hnb-xl: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    if isinstance(text, int):
+        return text
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

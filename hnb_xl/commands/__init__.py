@@ -1,0 +1,1 @@
+"""Subcommands of `hnb-xl`; each module has ``register(subparsers)``."""

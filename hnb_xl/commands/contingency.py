@@ -1,0 +1,69 @@
+"""`hnb-xl contingency`: share the SEND Contingency pot among schools (whole pounds)."""
+
+from __future__ import annotations
+
+from .. import bundled
+from ..engine.contingency import allocate, rerun
+from ..errors import HnbInputError
+from ..output import render
+from ._common import add_format, fraction, load_schools, pounds
+
+COLUMNS = ["urn", "school_name", "phase", "pupils_on_roll", "ehcp_count", "notional_sen", "shortfall", "allocation"]
+KINDS = {"pupils_on_roll": "count", "ehcp_count": "count", "notional_sen": "money", "shortfall": "money",
+         "allocation": "money", "entitlement": "money", "paid": "money", "adjustment": "money",
+         "total_paid_after": "money"}
+TITLES = {"urn": "URN", "school_name": "School", "phase": "Phase", "pupils_on_roll": "Pupils",
+          "ehcp_count": "EHCPs", "notional_sen": "Notional SEN", "shortfall": "Shortfall", "allocation": "Allocation"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("contingency", help="allocate the SEND Contingency pot to schools",
+                       description="shortfall = max(0, EHCPs x cost per EHCP - notional share x notional SEN "
+                                   "budget); allocation = shortfall x min(1, pot / total shortfall), whole pounds "
+                                   "by largest remainder. Schools file columns: URN, School name, Phase, Pupils on "
+                                   "roll, EHCPs, Notional SEN budget.")
+    params = bundled.parameters()
+    p.add_argument("--schools", metavar="FILE", help="schools file (CSV/XLSX); default: the SYNTHETIC demo schools")
+    p.add_argument("--pot", type=pounds("--pot"), default=params["send_contingency_pot"],
+                   help="the pot in pounds (default: £450,000)")
+    p.add_argument("--cost-per-ehcp", type=pounds("--cost-per-ehcp"), default=params["cost_per_ehcp"],
+                   help="cost per EHCP pupil the school meets, in pounds (default: £6,000)")
+    p.add_argument("--notional-share", type=fraction("--notional-share", 0, 1), default=params["notional_share"],
+                   help="share of the notional SEN budget available for EHCP pupils (default: 1)")
+    p.add_argument("--rerun", metavar="FILE", help="later census snapshot (e.g. autumn): show entitlement, paid, "
+                                                  "adjustment per school")
+    p.add_argument("--claw-back", action="store_true", help="with --rerun: negative adjustments (repayments)")
+    add_format(p)
+    p.set_defaults(func=run)
+
+
+def table(args):
+    schools = load_schools(args.schools)
+    try:
+        first = allocate(schools, args.pot, args.cost_per_ehcp, args.notional_share)
+    except ValueError as exc:
+        raise HnbInputError(str(exc), source="--pot") from None
+    cols = [c for c in COLUMNS if c in first.columns]
+    if not getattr(args, "rerun", None):
+        return first[cols]
+    later = load_schools(args.rerun)
+    return rerun(first, later, args.pot, args.cost_per_ehcp, args.notional_share, claw_back=args.claw_back)
+
+
+def run(args) -> str:
+    t = table(args)
+    if args.format != "table":
+        out = t.copy()
+        for c in ("shortfall",):
+            out[c] = out[c].round(2)
+        return render(out, args.format)
+    if args.rerun:
+        shown = t[(t["entitlement"] > 0) | (t["paid"] > 0)]
+        head = (f"SEND Contingency re-run: pot £{args.pot:,.0f}; paid £{t['paid'].sum():,.0f}; new entitlement "
+                f"£{t['entitlement'].sum():,.0f}; adjustments £{t['adjustment'].sum():,.0f}"
+                f" ({'with' if args.claw_back else 'no'} claw-back)")
+        return render(shown, "table", KINDS, TITLES, title=head)
+    shown = t[t["shortfall"] > 0]
+    head = (f"SEND Contingency: pot £{args.pot:,.0f}; {len(shown)} of {len(t)} schools have a shortfall "
+            f"totalling £{t['shortfall'].sum():,.0f}; allocated £{t['allocation'].sum():,.0f}")
+    return render(shown, "table", KINDS, TITLES, title=head)

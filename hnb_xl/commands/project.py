@@ -1,0 +1,45 @@
+"""`hnb-xl project`: the year-by-year projection of the HNB and the accumulated DSG deficit."""
+
+from __future__ import annotations
+
+from .. import bundled
+from ..engine.projection import project
+from ..errors import HnbInputError
+from ..output import render
+from ._common import add_format, load_assumptions, load_history, year
+
+KINDS = {"ehcp_count": "count", "cost_per_ehcp": "money", "hnb_expenditure": "money", "hnb_funding": "money",
+         "block_transfer": "money", "hnb_budget": "money", "in_year_deficit": "money",
+         "other_dsg_movements": "money", "accumulated_deficit": "money", "deficit_growth": "money"}
+TITLES = {"financial_year": "Year", "ehcp_count": "EHCPs", "cost_per_ehcp": "Cost/EHCP",
+          "hnb_expenditure": "Expenditure", "hnb_funding": "HNB funding", "block_transfer": "Transfer",
+          "hnb_budget": "Budget", "in_year_deficit": "In-year deficit", "other_dsg_movements": "Other DSG",
+          "accumulated_deficit": "Accumulated deficit", "deficit_growth": "Deficit growth"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("project", help="project EHCPs, spend, budget and the DSG deficit",
+                       description="Project year by year from driver assumptions (EHCP growth, cost per EHCP "
+                                   "growth, funding growth, block transfer, other DSG movements).")
+    p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
+                   help=f"bundled scenario (default: {bundled.DEFAULT_SCENARIO})")
+    p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR",
+                   help="last year of the projection, e.g. 2030-31 (default: the scenario's last year)")
+    p.add_argument("--history", metavar="FILE", help="history file (CSV/XLSX) instead of the bundled data")
+    p.add_argument("--assumptions", metavar="FILE", help="assumptions file (CSV/XLSX) instead of the scenario")
+    add_format(p)
+    p.set_defaults(func=run)
+
+
+def table(args):
+    hist = load_history(getattr(args, "history", None))
+    assumptions = load_assumptions(getattr(args, "assumptions", None), getattr(args, "scenario", bundled.DEFAULT_SCENARIO))
+    try:
+        return project(hist, assumptions, to_year=getattr(args, "to", None))
+    except ValueError as exc:
+        raise HnbInputError(str(exc), source=getattr(args, "assumptions", None) or "--to") from None
+
+
+def run(args) -> str:
+    return render(table(args), args.format, KINDS, TITLES,
+                  title=f"Projection: {args.scenario} (£)" if args.format == "table" else None)

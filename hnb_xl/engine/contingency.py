@@ -1,0 +1,112 @@
+"""SEND Contingency: share a fixed pot among schools whose EHCP numbers are high relative to
+their notional SEN budget.
+
+Source: seed, Invest to Transform: "SEND Contingency - To support those schools with higher
+numbers of SEND / EHCPs than notional SEN supports (£450k)"; initial figures from EHCP numbers
+as at May 2022, "repeated in the autumn term". Mainstream schools meet the first £6,000 of
+additional support per EHCP pupil from their notional SEN budget (DfE notional SEN guide).
+
+Formulas, per school s::
+
+    shortfall_s  = max(0, ehcp_count_s * cost_per_ehcp - notional_share * notional_sen_s)
+    scale        = min(1, pot / sum(shortfall))
+    allocation_s = shortfall_s * scale, in whole pounds by the largest-remainder method, so
+                   sum(allocation) = min(pot, sum(shortfall)) exactly (the pot rounded down to
+                   whole pounds).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+
+def shortfall(ehcp_count, notional_sen, cost_per_ehcp: float = 6000.0, notional_share: float = 1.0) -> np.ndarray:
+    """shortfall = max(0, ehcp_count * cost_per_ehcp - notional_share * notional_sen), in £."""
+    e = np.asarray(ehcp_count, dtype=float)
+    n = np.asarray(notional_sen, dtype=float)
+    return np.maximum(0.0, e * cost_per_ehcp - notional_share * n)
+
+
+def largest_remainder(amounts, total: int, keys=None) -> np.ndarray:
+    """Whole-pound shares of ``total`` proportional to ``amounts`` (each >= 0).
+
+    Each share is floor(exact) plus one pound for the ``total - sum(floors)`` largest
+    fractional remainders. Ties in the remainder go to the larger exact amount, then to the
+    smaller key (URN), so the result does not depend on row order.
+    Defined as:: exact_s = total * amount_s / sum(amount)
+    """
+    a = np.asarray(amounts, dtype=float)
+    out = np.zeros(a.shape, dtype=np.int64)
+    denom = float(a.sum())
+    if total <= 0 or denom <= 0:
+        return out
+    exact = a * (total / denom)
+    floors = np.floor(exact + 1e-9).astype(np.int64)
+    floors = np.minimum(floors, np.floor(a + 1e-9).astype(np.int64))
+    remainder = exact - floors
+    short = int(total - floors.sum())
+    keys = np.arange(a.size) if keys is None else np.asarray(keys)
+    if short > 0:
+        # sort: remainder desc, exact desc, key asc (lexsort uses the last key as primary)
+        order = np.lexsort((keys, -exact, -np.round(remainder, 9)))
+        eligible = [i for i in order if a[i] > 0]
+        for i in eligible[:short]:
+            floors[i] += 1
+    return floors
+
+
+def allocate(schools: pd.DataFrame, pot: float, cost_per_ehcp: float = 6000.0,
+             notional_share: float = 1.0) -> pd.DataFrame:
+    """Allocate the pot (£) to schools.
+
+    ``schools`` needs ``urn``, ``ehcp_count`` and ``notional_sen`` (other columns are kept).
+    Returns the rows in the order given with ``shortfall`` (£, exact), ``exact_share`` (£, before
+    rounding) and ``allocation`` (whole £). Schools without a shortfall get 0.
+    """
+    if pot < 0:
+        raise ValueError("the pot must be 0 or more")
+    if cost_per_ehcp < 0:
+        raise ValueError("cost per EHCP must be 0 or more")
+    if not 0 <= notional_share <= 1:
+        raise ValueError("the notional SEN share must be between 0 and 1")
+    out = schools.reset_index(drop=True).copy()
+    sf = shortfall(out["ehcp_count"], out["notional_sen"], cost_per_ehcp, notional_share)
+    total_shortfall = float(sf.sum())
+    payable = int(math.floor(min(float(pot), total_shortfall) + 1e-9))
+    scale = min(1.0, pot / total_shortfall) if total_shortfall > 0 else 0.0
+    out["shortfall"] = sf
+    out["exact_share"] = sf * scale
+    out["allocation"] = largest_remainder(sf, payable, keys=out["urn"].to_numpy())
+    return out
+
+
+def rerun(paid: pd.DataFrame, later: pd.DataFrame, pot: float, cost_per_ehcp: float = 6000.0,
+          notional_share: float = 1.0, claw_back: bool = False) -> pd.DataFrame:
+    """Re-run the allocation on a later census snapshot (the seed's autumn re-run).
+
+    ``paid`` has ``urn`` and ``allocation`` (what the first run paid, £); ``later`` is the
+    new schools snapshot. Per school (union of both URN sets)::
+
+        entitlement = allocation on the later snapshot (same pot and rules)
+        adjustment  = entitlement - paid             if claw_back
+                    = max(0, entitlement - paid)     otherwise (no school repays)
+
+    Without claw-back the adjustments can add up to more than the pot less what was paid; the
+    caller sees that in ``total_paid_after``.
+    """
+    new = allocate(later, pot, cost_per_ehcp, notional_share)
+    merged = new[["urn", "school_name", "shortfall", "allocation"]] if "school_name" in new else \
+        new[["urn", "shortfall", "allocation"]]
+    merged = merged.rename(columns={"allocation": "entitlement"})
+    p = paid[["urn", "allocation"]].rename(columns={"allocation": "paid"})
+    m = merged.merge(p, on="urn", how="outer")
+    m["entitlement"] = m["entitlement"].fillna(0).astype(np.int64)
+    m["paid"] = m["paid"].fillna(0).astype(np.int64)
+    m["shortfall"] = m["shortfall"].fillna(0.0)
+    diff = m["entitlement"] - m["paid"]
+    m["adjustment"] = diff if claw_back else diff.clip(lower=0)
+    m["total_paid_after"] = m["paid"] + m["adjustment"]
+    return m.sort_values("urn", kind="stable").reset_index(drop=True)

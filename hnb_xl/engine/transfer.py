@@ -1,0 +1,120 @@
+"""Schools Block to High Needs Block transfers and the Invest to Transform tracker.
+
+Rules (DfE schools operational guide; shared/research/domain.md section 4): a local authority may
+transfer up to 0.5% of its schools block to another block with Schools Forum agreement, decided
+each year; above 0.5% (or if the forum refuses) it needs a disapplication request approved by
+the Secretary of State. The transfer lasts one year.
+
+Formulas::
+
+    transfer_amount = rate * schools_block
+    rate            = transfer_amount / schools_block
+    implied schools block at the limit = transfer_amount / limit_rate   (£2,102,000 / 0.005 = £420.4m)
+    per-pupil effect = transfer_amount / pupils   (pupils: schools block funded pupils, October census)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TRANSFER_LIMIT_RATE = 0.005
+WITHIN = "Within 0.5% limit: Schools Forum approval"
+ABOVE = "Above 0.5%: disapplication request needed"
+
+
+def verdict(rate: float, limit_rate: float = TRANSFER_LIMIT_RATE) -> str:
+    """Plain-words verdict: within the limit (Schools Forum) or above it (disapplication)."""
+    if limit_rate == TRANSFER_LIMIT_RATE:
+        return WITHIN if not needs_disapplication(rate, limit_rate) else ABOVE
+    pct = f"{limit_rate:.2%}".replace(".00%", "%")
+    return (f"Within {pct} limit: Schools Forum approval" if not needs_disapplication(rate, limit_rate)
+            else f"Above {pct}: disapplication request needed")
+
+
+def needs_disapplication(rate: float, limit_rate: float = TRANSFER_LIMIT_RATE) -> bool:
+    """True when rate > limit_rate (with a tolerance of 1e-12 for rates computed from pounds)."""
+    return rate > limit_rate + 1e-12
+
+
+@dataclass(frozen=True)
+class Transfer:
+    schools_block: float          # £
+    amount: float                 # £
+    rate: float                   # fraction of the schools block
+    limit_rate: float             # fraction
+    limit_amount: float           # £ = limit_rate * schools_block
+    needs_disapplication: bool
+    verdict: str
+    pupils: float | None = None
+    per_pupil: float | None = None  # £ per pupil
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def transfer(schools_block: float, *, rate: float | None = None, amount: float | None = None,
+             pupils: float | None = None, limit_rate: float = TRANSFER_LIMIT_RATE) -> Transfer:
+    """A block transfer given the schools block (£) and either a rate (fraction) or an amount (£)."""
+    if (rate is None) == (amount is None):
+        raise ValueError("give either a rate or an amount, not both")
+    if not schools_block or schools_block <= 0:
+        raise ValueError("the schools block must be more than £0")
+    if rate is not None:
+        if rate < 0:
+            raise ValueError("the rate must be 0 or more")
+        amount = round(rate * schools_block, 2)  # pounds and pence
+    else:
+        if amount < 0:
+            raise ValueError("the amount must be 0 or more")
+        rate = amount / schools_block
+    per_pupil = None
+    if pupils is not None:
+        if pupils <= 0:
+            raise ValueError("pupils must be more than 0")
+        per_pupil = amount / pupils
+    needs = needs_disapplication(rate, limit_rate)
+    return Transfer(schools_block=float(schools_block), amount=float(amount), rate=float(rate),
+                    limit_rate=limit_rate, limit_amount=limit_rate * schools_block, needs_disapplication=needs,
+                    verdict=verdict(rate, limit_rate), pupils=pupils, per_pupil=per_pupil)
+
+
+def implied_schools_block(amount: float, rate: float = TRANSFER_LIMIT_RATE) -> float:
+    """Schools block (£) at which ``amount`` is exactly ``rate`` of it: amount / rate."""
+    if rate <= 0:
+        raise ValueError("the rate must be more than 0")
+    return amount / rate
+
+
+def invest_to_transform(activities: pd.DataFrame, transfer_amount: float) -> pd.DataFrame:
+    """The Invest to Transform tracker: the transfer allocated to activities.
+
+    ``activities`` has ``activity``, ``allocation`` (£) and ``committed_spend`` (£, or NaN where the
+    source says "TBC": not yet known, which is not the same as nothing). Adds ``remaining`` =
+    allocation - committed_spend (NaN where committed is TBC) and ``committed_known`` (bool).
+    Raises ValueError when the allocations do not add up to the transfer.
+    """
+    a = activities.reset_index(drop=True).copy()
+    total = float(a["allocation"].sum())
+    if abs(total - transfer_amount) > 0.5:
+        raise ValueError(f"Invest to Transform allocations add up to £{total:,.0f}, "
+                         f"not the transfer of £{transfer_amount:,.0f}")
+    a["committed_known"] = a["committed_spend"].notna()
+    a["remaining"] = a["allocation"] - a["committed_spend"]
+    return a
+
+
+def tracker_totals(tracker: pd.DataFrame) -> dict:
+    """Totals of the tracker: allocation, committed (known lines only), lines still TBC."""
+    known = tracker["committed_known"]
+    return {
+        "allocation": float(tracker["allocation"].sum()),
+        "committed_spend": float(tracker.loc[known, "committed_spend"].sum()),
+        "remaining_known": float(tracker.loc[known, "remaining"].sum()),
+        "tbc_lines": int((~known).sum()),
+        "tbc_allocation": float(tracker.loc[~known, "allocation"].sum()),
+        "committed_share": float(np.divide(tracker.loc[known, "committed_spend"].sum(),
+                                           tracker["allocation"].sum())),
+    }

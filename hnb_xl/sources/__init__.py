@@ -1,0 +1,1 @@
+"""Reading and validating modellers' source files (CSV/XLSX) into engine tables."""

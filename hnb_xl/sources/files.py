@@ -1,0 +1,109 @@
+"""Read a CSV or XLSX file into header + rows, keeping the file's own row numbers for messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import HnbInputError
+from ..schema import Schema, check_contiguous_years, normalise_header, to_frame
+
+
+@dataclass
+class RawTable:
+    source: str          # "file.csv" or "file.xlsx [Sheet]"
+    headers: list
+    rows: list[list]
+    first_row_number: int  # file row number of rows[0] (1-based, header is the row before)
+
+
+def read_tables(path) -> list[RawTable]:
+    """All tables in a file: one for a CSV, one per non-empty sheet for an XLSX/XLSM.
+
+    The header row is the first non-blank row. Raises HnbInputError naming the file when it
+    cannot be read.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise HnbInputError("file not found", source=str(path))
+    if p.is_dir():
+        raise HnbInputError("is a folder, expected a CSV or XLSX file", source=str(path))
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(p)
+    if suffix in (".csv", ".txt", ""):
+        return [_read_csv(p)]
+    raise HnbInputError(f"unsupported file type '{suffix}': expected .csv or .xlsx", source=str(path))
+
+
+def _read_csv(p: Path) -> RawTable:
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise HnbInputError("is empty: expected a header row and data rows", source=str(p))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")  # files saved by Excel on Windows
+    rows = list(csv.reader(io.StringIO(text)))
+    return _split(str(p), rows)
+
+
+def _split(source: str, rows: list[list]) -> RawTable:
+    start = 0
+    while start < len(rows) and all(str(c).strip() == "" for c in rows[start]):
+        start += 1
+    if start == len(rows):
+        raise HnbInputError("is empty: expected a header row and data rows", source=source)
+    headers = [str(c).strip() if c is not None else "" for c in rows[start]]
+    return RawTable(source, headers, [list(r) for r in rows[start + 1:]], start + 2)
+
+
+def _read_xlsx(p: Path) -> list[RawTable]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
+                            source=str(p)) from None
+    tables = []
+    try:
+        for ws in wb.worksheets:
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            if not any(any(c not in (None, "") for c in r) for r in rows):
+                continue
+            tables.append(_split(f"{p} [{ws.title}]", rows))
+    finally:
+        wb.close()
+    if not tables:
+        raise HnbInputError("is empty: no sheet has data", source=str(p))
+    return tables
+
+
+def matches(schema: Schema, headers: list) -> bool:
+    """True when every required column of ``schema`` can be found in ``headers``."""
+    from ..schema import _header_map
+    try:
+        _header_map(schema, headers, "")
+        return True
+    except HnbInputError:
+        return False
+
+
+def load(schema: Schema, path) -> pd.DataFrame:
+    """Read and validate one table of ``schema`` from ``path`` (the first sheet that matches it,
+    or the only table). Errors name the file, row and column."""
+    tables = read_tables(path)
+    chosen = next((t for t in tables if matches(schema, t.headers)), tables[0])
+    frame = to_frame(schema, chosen.headers, chosen.rows, source=chosen.source,
+                     first_row_number=chosen.first_row_number)
+    if "financial_year" in frame.columns and schema.key == "financial_year":
+        check_contiguous_years(frame, chosen.source)
+    return frame
+
+
+__all__ = ["RawTable", "read_tables", "load", "matches", "normalise_header"]
