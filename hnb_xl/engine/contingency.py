@@ -8,7 +8,8 @@ additional support per EHCP pupil from their notional SEN budget (DfE notional S
 
 Formulas, per school s::
 
-    shortfall_s  = max(0, ehcp_count_s * cost_per_ehcp - notional_share * notional_sen_s)
+    shortfall_s  = rounddown(max(0, ehcp_count_s * cost_per_ehcp - notional_share * notional_sen_s))
+                   (whole pounds, rounded down, so no school is ever paid more than its shortfall)
     scale        = min(1, pot / sum(shortfall))
     allocation_s = shortfall_s * scale, in whole pounds by the largest-remainder method, so
                    sum(allocation) = min(pot, sum(shortfall)) exactly (the pot rounded down to
@@ -24,10 +25,13 @@ import pandas as pd
 
 
 def shortfall(ehcp_count, notional_sen, cost_per_ehcp: float = 6000.0, notional_share: float = 1.0) -> np.ndarray:
-    """shortfall = max(0, ehcp_count * cost_per_ehcp - notional_share * notional_sen), in £."""
+    """shortfall = rounddown(max(0, ehcp_count * cost_per_ehcp - notional_share * notional_sen)), in whole £.
+
+    (Excel: ROUNDDOWN(MAX(0, ...), 0).) The 1e-9 guards against binary fractions such as 0.1 * 3.
+    """
     e = np.asarray(ehcp_count, dtype=float)
     n = np.asarray(notional_sen, dtype=float)
-    return np.maximum(0.0, e * cost_per_ehcp - notional_share * n)
+    return np.floor(np.maximum(0.0, e * cost_per_ehcp - notional_share * n) + 1e-9)
 
 
 def largest_remainder(amounts, total: int, keys=None) -> np.ndarray:
@@ -45,7 +49,6 @@ def largest_remainder(amounts, total: int, keys=None) -> np.ndarray:
         return out
     exact = a * (total / denom)
     floors = np.floor(exact + 1e-9).astype(np.int64)
-    floors = np.minimum(floors, np.floor(a + 1e-9).astype(np.int64))
     remainder = exact - floors
     short = int(total - floors.sum())
     keys = np.arange(a.size) if keys is None else np.asarray(keys)

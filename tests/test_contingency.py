@@ -1,0 +1,126 @@
+"""SEND Contingency: shortfall, whole-pound largest-remainder allocation, autumn re-run."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hnb_xl import bundled
+from hnb_xl.engine.contingency import allocate, largest_remainder, rerun, shortfall
+from tests.seed import SEND_CONTINGENCY_POT
+
+
+def schools(rows):
+    return pd.DataFrame(rows, columns=["urn", "ehcp_count", "notional_sen"])
+
+
+@pytest.mark.parametrize("ehcps,notional,cost,share,expected", [
+    pytest.param(10, 50_000, 6000, 1.0, 10_000, id="ten-ehcps-over-notional"),
+    pytest.param(5, 50_000, 6000, 1.0, 0, id="covered-by-notional"),
+    pytest.param(10, 50_000, 6000, 0.5, 35_000, id="half-notional-available"),
+    pytest.param(0, 0, 6000, 1.0, 0, id="no-ehcps"),
+])
+def test_shortfall(ehcps, notional, cost, share, expected):
+    assert shortfall([ehcps], [notional], cost, share)[0] == expected
+
+
+def test_pot_larger_than_shortfall_pays_shortfall_exactly():
+    s = schools([[1, 10, 50_000], [2, 12, 60_000], [3, 1, 100_000]])  # shortfalls 10,000; 12,000; 0
+    a = allocate(s, pot=450_000)
+    assert list(a["allocation"]) == [10_000, 12_000, 0]
+
+
+def test_pot_smaller_is_scaled_and_adds_up_exactly():
+    # shortfalls 1, 1, 1 (£); pot £2 -> two schools get £1, tie broken by URN (smallest first)
+    s = schools([[30, 1, 5_999], [10, 1, 5_999], [20, 1, 5_999]])
+    a = allocate(s, pot=2)
+    assert dict(zip(a["urn"], a["allocation"])) == {10: 1, 20: 1, 30: 0}
+
+
+def test_demo_schools_pot_is_paid_exactly():
+    a = allocate(bundled.demo_schools(), SEND_CONTINGENCY_POT)
+    assert a["allocation"].sum() == SEND_CONTINGENCY_POT
+    # independent arithmetic of the total shortfall
+    d = bundled.demo_schools()
+    total = sum(max(0, e * 6000 - n) for e, n in zip(d["ehcp_count"], d["notional_sen"]))
+    assert a["shortfall"].sum() == total
+    assert total > SEND_CONTINGENCY_POT  # the pot binds in the demo
+    for s, al in zip(a["shortfall"], a["allocation"]):
+        assert abs(al - s * SEND_CONTINGENCY_POT / total) < 1
+
+
+school_rows = st.lists(
+    st.tuples(st.integers(0, 80), st.integers(0, 600_000)), min_size=1, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=school_rows, pot=st.integers(0, 2_000_000), cost=st.sampled_from([6000, 5000, 10000]),
+       share=st.sampled_from([1.0, 0.75, 0.5]))
+def test_allocation_invariants(rows, pot, cost, share):
+    s = schools([[900001 + i, e, n] for i, (e, n) in enumerate(rows)])
+    a = allocate(s, pot, cost, share)
+    alloc = a["allocation"].to_numpy()
+    sf = a["shortfall"].to_numpy()
+    assert alloc.dtype.kind == "i"                          # whole pounds
+    assert (alloc >= 0).all()                               # never negative
+    assert alloc.sum() == int(np.floor(min(pot, sf.sum()) + 1e-9))  # adds up exactly
+    assert (alloc <= np.floor(sf + 1e-9)).all()              # never above the shortfall
+    assert (alloc[sf == 0] == 0).all()                      # no shortfall, nothing
+    order = np.argsort(sf, kind="stable")                   # monotone in the shortfall
+    for i, j in zip(order, order[1:]):
+        if sf[j] > sf[i]:
+            assert alloc[j] >= alloc[i]
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=school_rows, pot=st.integers(0, 1_000_000), seed=st.integers(0, 10_000))
+def test_allocation_does_not_depend_on_row_order(rows, pot, seed):
+    s = schools([[900001 + i, e, n] for i, (e, n) in enumerate(rows)])
+    shuffled = s.sample(frac=1.0, random_state=seed)
+    a = allocate(s, pot).set_index("urn")["allocation"]
+    b = allocate(shuffled, pot).set_index("urn")["allocation"]
+    assert a.sort_index().equals(b.sort_index())
+
+
+def test_largest_remainder_classic_example():
+    # 3 equal claims on £10: 3.33 each -> 4, 3, 3 with the tie to the first key
+    assert list(largest_remainder([1, 1, 1], 10, keys=[1, 2, 3])) == [4, 3, 3]
+
+
+@pytest.mark.parametrize("pot,cost,share,msg", [
+    pytest.param(-1, 6000, 1.0, "pot", id="negative-pot"),
+    pytest.param(10, -1, 1.0, "cost per EHCP", id="negative-cost"),
+    pytest.param(10, 6000, 1.5, "share", id="share-above-one"),
+])
+def test_bad_parameters(pot, cost, share, msg):
+    with pytest.raises(ValueError, match=msg):
+        allocate(schools([[1, 1, 0]]), pot, cost, share)
+
+
+def _autumn():
+    may = schools([[1, 10, 50_000], [2, 12, 60_000], [3, 1, 100_000]])       # 10,000; 12,000; 0
+    autumn = schools([[1, 9, 50_000], [2, 14, 60_000], [3, 20, 100_000], [4, 3, 0]])  # 4,000; 24,000; 20,000; 18,000
+    paid = allocate(may, 450_000)
+    return paid, autumn
+
+
+def test_rerun_without_claw_back():
+    paid, autumn = _autumn()
+    r = rerun(paid, autumn, 450_000).set_index("urn")
+    assert list(r["entitlement"]) == [4_000, 24_000, 20_000, 18_000]
+    assert list(r["paid"]) == [10_000, 12_000, 0, 0]
+    assert list(r["adjustment"]) == [0, 12_000, 20_000, 18_000]   # school 1 keeps its £6,000 over-payment
+
+
+def test_rerun_with_claw_back():
+    paid, autumn = _autumn()
+    r = rerun(paid, autumn, 450_000, claw_back=True).set_index("urn")
+    assert list(r["adjustment"]) == [-6_000, 12_000, 20_000, 18_000]
+    assert (r["total_paid_after"] == r["entitlement"]).all()
+
+
+def test_rerun_school_missing_later_keeps_payment():
+    paid, autumn = _autumn()
+    r = rerun(paid, autumn[autumn["urn"] != 2], 450_000).set_index("urn")
+    assert r.loc[2, "entitlement"] == 0 and r.loc[2, "adjustment"] == 0 and r.loc[2, "paid"] == 12_000
