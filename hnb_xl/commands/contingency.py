@@ -24,11 +24,11 @@ def register(sub) -> None:
                                    "roll, EHCPs, Notional SEN budget.")
     params = bundled.parameters()
     p.add_argument("--schools", metavar="FILE", help="schools file (CSV/XLSX); default: the SYNTHETIC demo schools")
-    p.add_argument("--pot", type=pounds("--pot"), default=params["send_contingency_pot"],
+    p.add_argument("--pot", metavar="POUNDS", type=pounds("--pot"), default=params["send_contingency_pot"],
                    help="the pot in pounds (default: £450,000)")
-    p.add_argument("--cost-per-ehcp", type=pounds("--cost-per-ehcp"), default=params["cost_per_ehcp"],
+    p.add_argument("--cost-per-ehcp", metavar="POUNDS", type=pounds("--cost-per-ehcp"), default=params["cost_per_ehcp"],
                    help="cost per EHCP pupil the school meets, in pounds (default: £6,000)")
-    p.add_argument("--notional-share", type=fraction("--notional-share", 0, 1), default=params["notional_share"],
+    p.add_argument("--notional-share", metavar="FRACTION", type=fraction("--notional-share", 0, 1), default=params["notional_share"],
                    help="share of the notional SEN budget available for EHCP pupils (default: 1)")
     p.add_argument("--rerun", metavar="FILE", help="later census snapshot (e.g. autumn): show entitlement, paid, "
                                                   "adjustment per school")

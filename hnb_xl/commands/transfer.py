@@ -17,13 +17,13 @@ def register(sub) -> None:
                        description="amount = rate x schools block. Up to 0.5%% Schools Forum can agree; above it a "
                                    "disapplication request to the Secretary of State is needed.")
     year, block = bundled.default_schools_block()
-    p.add_argument("--schools-block", type=pounds("--schools-block"), default=block,
+    p.add_argument("--schools-block", metavar="POUNDS", type=pounds("--schools-block"), default=block,
                    help=f"schools block in pounds (default: £{block:,.0f}, Cambridgeshire {year})")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--rate", type=fraction("--rate"), help="transfer as a fraction of the schools block (0.005 or 0.5%%)")
-    g.add_argument("--amount", type=pounds("--amount"), help="transfer in pounds (default: the 2022-23 £2,102,000)")
-    p.add_argument("--pupils", type=pounds("--pupils"), help="funded pupils, for the per-pupil effect")
-    p.add_argument("--limit-rate", type=fraction("--limit-rate"), default=bundled.parameters()["transfer_limit_rate"],
+    g.add_argument("--rate", metavar="R", type=fraction("--rate"), help="transfer as a fraction of the schools block (0.005 or 0.5%%)")
+    g.add_argument("--amount", metavar="POUNDS", type=pounds("--amount"), help="transfer in pounds (default: the 2022-23 £2,102,000)")
+    p.add_argument("--pupils", metavar="N", type=pounds("--pupils"), help="funded pupils, for the per-pupil effect")
+    p.add_argument("--limit-rate", metavar="R", type=fraction("--limit-rate"), default=bundled.parameters()["transfer_limit_rate"],
                    help="limit above which a disapplication is needed (default: 0.005)")
     add_format(p)
     p.set_defaults(func=run)
