@@ -179,3 +179,12 @@ def test_console_script_subprocess_exit_code(tmp_path):
     p = subprocess.run([sys.executable, "-m", "hnb_xl.cli", "contingency", "--schools", f],
                        capture_output=True, text=True)
     assert p.returncode == 2 and "Traceback" not in p.stderr and "row 2" in p.stderr
+
+
+def test_report_json_has_every_section(capsys):
+    code, out, _ = run(capsys, "report", "--format", "json")
+    d = json.loads(out)
+    assert code == 0
+    assert sum(r["allocation"] for r in d["contingency"]) == SEND_CONTINGENCY_POT
+    assert sum(r["committed_spend"] or 0 for r in d["invest_to_transform"]) == BLOCK_TRANSFER_COMMITTED
+    assert [r["needs_disapplication"] for r in d["transfer"]] == [True, False, True]  # £2.102m of £368.2m is 0.57%

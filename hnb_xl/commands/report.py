@@ -20,6 +20,9 @@ def register(sub) -> None:
                        description="History, projection against the published forecast, SEND Contingency, block "
                                    "transfer and the Invest to Transform tracker, on the bundled default data.")
     p.add_argument("--to", default="2030-31", help="projection horizon (default: 2030-31)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table (readable, default); json: one object with every table; csv: the tables one "
+                        "after another, each after a '# name' line")
     p.set_defaults(func=run)
 
 
@@ -37,7 +40,31 @@ def forecast_comparison(proj: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def sections(args) -> dict[str, pd.DataFrame]:
+    """Every table of the report, raw (pounds, fractions), keyed by a short name."""
+    hist = bundled.history()
+    pargs = argparse.Namespace(scenario=bundled.DEFAULT_SCENARIO, to=_to(args.to), history=None, assumptions=None)
+    params = bundled.parameters()
+    cargs = argparse.Namespace(schools=None, pot=params["send_contingency_pot"], cost_per_ehcp=params["cost_per_ehcp"],
+                               notional_share=params["notional_share"], rerun=None, claw_back=False)
+    amount = bundled.transfer_2022_23()
+    _, block = bundled.default_schools_block()
+    transfers = pd.DataFrame([transfer(block, amount=amount).as_dict(), transfer(block, rate=0.005).as_dict(),
+                              transfer(block, rate=0.018).as_dict()])
+    tracker = invest_to_transform(bundled.invest_to_transform(), amount)
+    return {"history": history_cmd.table(hist), "projection": project_cmd.table(pargs),
+            "contingency": contingency_cmd.table(cargs), "transfer": transfers,
+            "invest_to_transform": tracker[["activity", "allocation", "committed_spend", "remaining"]]}
+
+
 def run(args) -> str:
+    if getattr(args, "format", "table") != "table":
+        from ..output import records
+        tables = sections(args)
+        if args.format == "json":
+            import json
+            return json.dumps({k: records(v) for k, v in tables.items()}, indent=2)
+        return "\n".join(f"# {k}\n" + render(v, "csv") for k, v in tables.items())
     parts = []
     hist = bundled.history()
     parts.append(render(history_cmd.table(hist), "table", history_cmd.KINDS, history_cmd.TITLES,
