@@ -1,0 +1,332 @@
+"""Evaluate a workbook in Python with the ``formulas`` package, the ``HNB_`` functions registered.
+
+A third, independent calculation beside LibreOffice and the engine. ``formulas`` gives ``#NAME?``
+for any function it does not know, even inside IFERROR, so every function of the spec
+(``hnb_xl.udf_spec.FUNCTIONS``) is registered from ``hnb_xl.udfs`` before the workbook is
+compiled. Arguments reach a UDF as Excel (xlwings classic) would send them: a single cell as a
+scalar, a range as a list of rows, empty cells as None (:func:`to_excel_arg`).
+
+Also here, shared with :mod:`hnb_xl.workbook.recalc`: :func:`udf_formula_values`, the Python
+value of each cell that calls an ``HNB_`` function, written into the LibreOffice copy.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from openpyxl.formula import Tokenizer
+from openpyxl.formula.tokenizer import Token
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
+
+from ..errors import HnbInputError
+from .check import split_sheet
+
+
+# --------------------------------------------------------------------------------------------
+# calling the UDFs as Excel would
+
+
+def udf_functions() -> dict:
+    """{EXCEL NAME: python function} for every function of the spec, from ``hnb_xl.udfs``."""
+    from .. import udfs
+    try:
+        from ..udf_spec import FUNCTIONS
+        names = list(FUNCTIONS)
+    except ImportError:
+        names = [n for n in dir(udfs) if n.upper().startswith("HNB_")]
+    out = {}
+    for name in names:
+        fn = getattr(udfs, name, None) or getattr(udfs, name.lower(), None)
+        if fn is None:
+            raise RuntimeError(f"hnb_xl.udfs has no function for {name} in the spec")
+        out[name.upper()] = fn
+    return out
+
+
+def _is_empty(v) -> bool:
+    try:
+        import schedula as sh
+    except ImportError:  # formulas not installed: no formulas EMPTY can appear
+        return v is None
+    return v is None or v is sh.EMPTY
+
+
+def _clean(v):
+    """One cell value as xlwings classic sends it: numbers as float, blanks as None."""
+    if _is_empty(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        f = float(v)
+        return None if math.isnan(f) else f
+    if type(v).__name__ == "XlError":
+        return str(v)
+    s = str(v)
+    return None if s == "" else s
+
+
+def to_excel_arg(value):
+    """A range (2-D array or list of rows) -> list of rows of clean values, or a scalar for one cell."""
+    if isinstance(value, np.ndarray) or (isinstance(value, list) and value and isinstance(value[0], list)):
+        rows = [[_clean(x) for x in row] for row in np.asarray(value, dtype=object).reshape(
+            np.asarray(value, dtype=object).shape[0], -1)]
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return rows[0][0]
+        return rows
+    return _clean(value)
+
+
+def call_udf(functions: dict, name: str, args: list):
+    """Call one HNB_ function with Excel-shaped arguments; a list result becomes a list of rows."""
+    result = functions[name.upper()](*[to_excel_arg(a) for a in args])
+    if isinstance(result, np.ndarray):
+        result = result.tolist()
+    if hasattr(result, "values") and hasattr(result, "columns"):  # a DataFrame
+        result = [list(result.columns)] + result.values.tolist()
+    if isinstance(result, (list, tuple)):
+        rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in result]
+        return [[("" if x is None else x) for x in r] for r in rows]
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# formulas
+
+
+def register(functions: dict | None = None) -> dict:
+    """Register every HNB_ function with ``formulas`` (and unregister other HNB_ names). Returns them."""
+    import formulas
+    functions = functions if functions is not None else udf_functions()
+    registry = formulas.get_functions()
+    for stale in [n for n in registry if str(n).upper().startswith("HNB_") and str(n).upper() not in functions]:
+        del registry[stale]   # a function no longer given must give #NAME?, as in Excel
+    for name in functions:
+        def make(n):
+            def fn(*args):
+                out = call_udf(functions, n, list(args))
+                if isinstance(out, list):
+                    return np.array(out, dtype=object)
+                return out
+            fn.__name__ = n
+            return fn
+        registry[name] = formulas.functions.wrap_ranges_func(make(name))
+    return functions
+
+
+@dataclass
+class Evaluated:
+    """Values from ``formulas``: ``values[sheet]["B7"]``, ``names["Pot"]`` (as recalc.Recalculated)."""
+    values: dict[str, dict[str, object]]
+    names: dict[str, object]
+    seconds_load: float = 0.0
+    seconds_calculate: float = 0.0
+    model: object = field(default=None, repr=False)
+
+    def __getitem__(self, key: tuple[str, str]):
+        sheet, cell = key
+        return self.values[sheet].get(cell.replace("$", "").upper())
+
+
+def _py(v):
+    if isinstance(v, np.generic):
+        v = v.item()
+    if type(v).__name__ == "XlError":
+        return str(v)
+    if _is_empty(v):
+        return None
+    if isinstance(v, str) and v == "":
+        return None
+    return v
+
+
+def evaluate(path, *, functions: dict | None = None, edits: dict | None = None) -> Evaluated:
+    """Compile and calculate the workbook at ``path`` with ``formulas`` (the file is only read).
+
+    ``edits`` maps (sheet, cell) to a new input value for this calculation.
+    """
+    import formulas
+    from openpyxl import load_workbook
+
+    src = Path(path)
+    if not src.is_file():
+        raise HnbInputError("no such file", source=str(path))
+    register(functions)
+    book_sheets = load_workbook(src, read_only=True, keep_vba=False)
+    try:
+        sheet_names = {s.upper(): s for s in book_sheets.sheetnames}
+        defined = {n.upper(): n for n in book_sheets.defined_names}
+    finally:
+        book_sheets.close()
+    t0 = time.perf_counter()
+    model = formulas.ExcelModel().loads(str(src)).finish()
+    t1 = time.perf_counter()
+    inputs = {}
+    if edits:
+        known = {str(k).upper(): k for k in model.cells}
+        for (sheet, cell), value in edits.items():
+            want = f"'[{src.name}]{sheet}'!{cell.replace('$', '')}".upper()
+            if want not in known:
+                raise HnbInputError(f"no input cell {sheet}!{cell} in the model", source=str(path))
+            inputs[known[want]] = value
+    sol = model.calculate(inputs=inputs) if inputs else model.calculate()
+    t2 = time.perf_counter()
+    values: dict[str, dict[str, object]] = {s: {} for s in sheet_names.values()}
+    names: dict[str, object] = {}
+    for key, rng in sol.items():
+        key = str(key)
+        if "!" not in key:
+            continue
+        sheet_part, _, ref = key.rpartition("!")
+        sheet_part = sheet_part.strip("'")
+        sheet_up = sheet_part.split("]", 1)[1] if "]" in sheet_part else sheet_part
+        arr = np.asarray(getattr(rng, "value", rng), dtype=object)
+        if arr.ndim < 2:
+            arr = arr.reshape(1, -1)
+        if sheet_up == "":
+            real = defined.get(ref.upper())
+            if real is not None:
+                names[real] = _py(arr[0, 0]) if arr.shape == (1, 1) else [[_py(x) for x in r] for r in arr]
+            continue
+        sheet = sheet_names.get(sheet_up)
+        if sheet is None:
+            continue
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+        except ValueError:
+            continue
+        for i in range(max_row - min_row + 1):
+            for j in range(max_col - min_col + 1):
+                if i < arr.shape[0] and j < arr.shape[1]:
+                    v = _py(arr[i, j])
+                    if v is not None:
+                        values[sheet][f"{get_column_letter(min_col + j)}{min_row + i}"] = v
+    return Evaluated(values, names, t1 - t0, t2 - t1, model)
+
+
+# --------------------------------------------------------------------------------------------
+# UDF cells for the LibreOffice copy
+
+
+def _top_call(tokens):
+    """(name, [arg token lists]) when the formula is ``HNB_X(...)`` or ``IFERROR(HNB_X(...), ...)``."""
+    toks = [t for t in tokens if t.type != Token.WSPACE]
+    if toks and toks[0].type == Token.FUNC and toks[0].value.upper() == "IFERROR(":
+        depth, inner = 0, []
+        for t in toks[1:]:
+            if t.type == Token.FUNC and t.subtype == Token.OPEN:
+                depth += 1
+            elif t.type == Token.FUNC and t.subtype == Token.CLOSE:
+                depth -= 1
+            if depth == 0 and t.type == Token.SEP and t.subtype == Token.ARG:
+                break
+            inner.append(t)
+        toks = inner
+    if not toks or toks[0].type != Token.FUNC or not toks[0].value.upper().startswith("HNB_"):
+        return None
+    name = toks[0].value[:-1].upper()
+    args, cur, depth = [], [], 0
+    for t in toks[1:]:
+        if t.type in (Token.FUNC, Token.PAREN, Token.ARRAY) and t.subtype == Token.OPEN:
+            depth += 1
+        elif t.type in (Token.FUNC, Token.PAREN, Token.ARRAY) and t.subtype == Token.CLOSE:
+            if depth == 0:
+                args.append(cur)
+                break
+            depth -= 1
+        if depth == 0 and t.type == Token.SEP and t.subtype == Token.ARG:
+            args.append(cur)
+            cur = []
+            continue
+        cur.append(t)
+    if args == [[]]:
+        args = []
+    return name, args
+
+
+def _arg_area(wb, sheet: str, value: str):
+    """(sheet, 'A1:B2') for a reference or a defined name, else None."""
+    ref_sheet, addr = split_sheet(value)
+    if ref_sheet is None and addr in wb.defined_names:
+        dests = list(wb.defined_names[addr].destinations)
+        if len(dests) == 1:
+            return dests[0][0], dests[0][1].replace("$", "")
+        return None
+    try:
+        range_boundaries(addr.replace("$", ""))
+    except ValueError:
+        return None
+    return (ref_sheet or sheet), addr.replace("$", "")
+
+
+def udf_argument_areas(wb, sheet: str, text: str) -> list[tuple[str, str]]:
+    """Every cell area an HNB_ formula reads."""
+    out = []
+    for t in Tokenizer(text).items:
+        if t.type == Token.OPERAND and t.subtype == Token.RANGE:
+            a = _arg_area(wb, sheet, t.value)
+            if a:
+                out.append(a)
+    return out
+
+
+def _area_values(wb, values, sheet, ref):
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    rows = []
+    for r in range(min_row, max_row + 1):
+        row = []
+        for c in range(min_col, max_col + 1):
+            addr = f"{get_column_letter(c)}{r}"
+            if values is not None and sheet in values:
+                v = values[sheet].get(addr)
+            else:
+                v = wb[sheet][addr].value
+            row.append(v)
+        rows.append(row)
+    return rows
+
+
+def udf_formula_values(wb, udf_cells, values=None, functions: dict | None = None) -> dict:
+    """Python value of each HNB_ cell: {(sheet, row, col, formula, area): scalar or rows}.
+
+    Handles ``=HNB_X(args)`` and ``=IFERROR(HNB_X(args), fallback)`` whose arguments are
+    references, defined names, text, numbers or empty; argument values come from ``values``
+    (a first LibreOffice pass) when given, else from the workbook's cells. Other shapes raise
+    NotImplementedError naming the cell.
+    """
+    functions = functions if functions is not None else udf_functions()
+    out = {}
+    for key in udf_cells:
+        sheet, row, col, text, area = key
+        call = _top_call(Tokenizer(text).items)
+        if call is None:
+            raise NotImplementedError(f"{sheet}!{get_column_letter(col)}{row}: cannot compute {text} in Python "
+                                      "(only =HNB_X(...) and =IFERROR(HNB_X(...),...))")
+        name, arg_tokens = call
+        args = []
+        for toks in arg_tokens:
+            toks = [t for t in toks if t.type != Token.WSPACE]
+            if not toks:
+                args.append(None)
+            elif len(toks) == 1 and toks[0].subtype == Token.RANGE:
+                a = _arg_area(wb, sheet, toks[0].value)
+                if a is None:
+                    raise NotImplementedError(f"{sheet}!{get_column_letter(col)}{row}: argument {toks[0].value}")
+                args.append(_area_values(wb, values, *a))
+            elif len(toks) == 1 and toks[0].subtype == Token.TEXT:
+                args.append(toks[0].value[1:-1].replace('""', '"'))
+            elif len(toks) <= 2 and toks[-1].subtype == Token.NUMBER:
+                sign = -1.0 if len(toks) == 2 and toks[0].value == "-" else 1.0
+                args.append(sign * float(toks[-1].value))
+            elif len(toks) == 1 and toks[0].subtype == Token.LOGICAL:
+                args.append(toks[0].value.upper() == "TRUE")
+            else:
+                raise NotImplementedError(f"{sheet}!{get_column_letter(col)}{row}: argument "
+                                          f"{''.join(t.value for t in toks)} is an expression")
+        out[key] = call_udf(functions, name, args)
+    return out

@@ -1,0 +1,30 @@
+"""Shared fixtures.
+
+``soffice``: the LibreOffice binary. A missing LibreOffice FAILS the test that needs it (under CI,
+env CI=true, and locally alike: never a skip that hides it); scripts/test.sh installs it.
+``libreoffice``: one private LibreOffice profile for the whole session (warm conversions, and
+never another engineer's running soffice).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    from hnb_xl.workbook.recalc import find_soffice
+    path = find_soffice()
+    if not path:
+        where = "CI (CI=true)" if os.environ.get("CI") == "true" else "this machine"
+        pytest.fail(f"LibreOffice (soffice) is required and missing on {where}: "
+                    "run scripts/setup.sh --test (apt-get install libreoffice-calc-nogui)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def libreoffice(soffice, tmp_path_factory):
+    from hnb_xl.workbook.recalc import LibreOffice
+    return LibreOffice(soffice, profile=tmp_path_factory.mktemp("libreoffice_profile"))
