@@ -190,13 +190,13 @@ def _r1c1_part(part: str, row: int, col: int) -> str:
     return part
 
 
-def r1c1(formula: str, row: int, col: int) -> str:
+def r1c1(formula: str, row: int, col: int, tokens=None) -> str:
     """The formula with every A1 reference written relative to (row, col), R1C1 style, so that a
     formula copied along a row or down a column gives the same text."""
     if not formula.startswith("="):
         return formula
     out = []
-    for tok in Tokenizer(formula).items:
+    for tok in (tokens if tokens is not None else Tokenizer(formula).items):
         v = tok.value
         if tok.type == Token.OPERAND and tok.subtype == Token.RANGE:
             sheet, addr = split_sheet(v)
@@ -234,6 +234,7 @@ class _Book:
         self.formulas: dict[str, dict[tuple[int, int], str]] = {}
         self.filled: dict[str, set[tuple[int, int]]] = {}
         self.formula_rows_by_col: dict[str, dict[int, list[int]]] = {}
+        self.formula_cells: dict[str, set[tuple[int, int]]] = {}
         for ws in wb.worksheets:
             f, filled = {}, set()
             for (r, c), cell in ws._cells.items():
@@ -258,6 +259,7 @@ class _Book:
             for rows in by_col.values():
                 rows.sort()
             self.formula_rows_by_col[ws.title] = by_col
+            self.formula_cells[ws.title] = set(f)
         self.names = {n.upper(): n for n in wb.defined_names}
         self.local_names = {ws.title: {n.upper() for n in ws.defined_names} for ws in wb.worksheets}
         self.tables = {t.upper() for ws in wb.worksheets for t in ws.tables}
@@ -296,6 +298,7 @@ def check_workbook(wb, policy: Policy | None = None) -> list[Finding]:
     book = _Book(wb)
     findings: list[Finding] = []
     refs_by_cell: dict[tuple[str, int, int], list[Ref]] = {}
+    rel_forms: dict[str, dict[tuple[int, int], str]] = {}  # R1C1 forms, filled while tokenising once
 
     for sheet, formulas in book.formulas.items():
         is_calc = sheet in policy.calculation_sheets
@@ -308,13 +311,13 @@ def check_workbook(wb, policy: Policy | None = None) -> list[Finding]:
                     seen.add((code, message))
                     findings.append(Finding(sheet, cell, code, message, text))
 
-            refs = _check_formula(book, sheet, text, is_calc, policy, functions, add)
+            refs = _check_formula(book, sheet, text, is_calc, policy, functions, add, (row, col), rel_forms)
             refs_by_cell[(sheet, row, col)] = refs
             for ref in refs:
                 _check_empty(book, sheet, ref, policy, add)
 
     findings += _check_names(book)
-    findings += _check_patterns(book)
+    findings += _check_patterns(book, rel_forms)
     findings += _check_cycles(book, refs_by_cell)
     return sorted(findings, key=_order(book))
 
@@ -383,12 +386,14 @@ def _check_reference(book: _Book, sheet: str, value: str, add) -> list[Ref]:
     return []
 
 
-def _check_formula(book, sheet, text, is_calc, policy, functions, add) -> list[Ref]:
+def _check_formula(book, sheet, text, is_calc, policy, functions, add, pos=None, rel_forms=None) -> list[Ref]:
     try:
         tokens = Tokenizer(text).items
     except Exception as exc:  # openpyxl raises TokenizerError on unbalanced text
         add("unparsable", f"formula cannot be parsed: {exc}")
         return []
+    if rel_forms is not None and pos is not None:
+        rel_forms.setdefault(sheet, {})[pos] = r1c1(text, pos[0], pos[1], tokens)
     refs: list[Ref] = []
     stack: list[list] = []  # [kind, name, args, saw_token_in_current_arg]
     for i, tok in enumerate(tokens):
@@ -490,16 +495,11 @@ def _check_names(book: _Book) -> list[Finding]:
     return out
 
 
-def _check_patterns(book: _Book) -> list[Finding]:
+def _check_patterns(book: _Book, rel_forms: dict) -> list[Finding]:
     """Interior breaks of a row's (or column's) pattern, in R1C1-relative form."""
     out = []
     for sheet, formulas in book.formulas.items():
-        rel = {}
-        for (r, c), text in formulas.items():
-            try:
-                rel[(r, c)] = r1c1(text, r, c)
-            except Exception:
-                rel[(r, c)] = text
+        rel = {pos: rel_forms.get(sheet, {}).get(pos, text) for pos, text in formulas.items()}
         flagged = set()
         for (r, c), form in rel.items():
             left, right = rel.get((r, c - 1)), rel.get((r, c + 1))
@@ -544,7 +544,7 @@ def _check_cycles(book: _Book, refs_by_cell) -> list[Finding]:
             target = ref.sheet or sheet
             by_col = book.formula_rows_by_col.get(target, {})
             if ref.min_col == ref.max_col and ref.min_row == ref.max_row and ref.min_col is not None:
-                if ref.min_row in by_col.get(ref.min_col, ()) and (target, ref.min_row, ref.min_col) in nodes:
+                if (ref.min_row, ref.min_col) in book.formula_cells.get(target, ()):
                     edges[src].append(nodes[(target, ref.min_row, ref.min_col)])
                 continue
             akey = ("area", target, ref.min_col, ref.min_row, ref.max_col, ref.max_row)
