@@ -224,3 +224,20 @@ def test_check_never_writes_the_file(tmp_path, stub_policy):
     before = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
     check(path)
     assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("formula,code", [
+    pytest.param("=HNB_DEFICIT(A1,A1:A2,A1:A2,A1)", "udf-arity", id="deficit-four-args"),
+    pytest.param("=HNB_GROWTH()", "udf-arity", id="growth-no-args"),
+    pytest.param("=HNB_DEFICITS()", "unknown-udf", id="misspelt"),
+])
+def test_real_function_spec(tmp_path, formula, code):
+    """Arity and names from hnb_xl.udf_spec (Policy.functions=None reads the real spec)."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"] = 2025, 1
+    ws["B1"] = formula
+    policy = Policy(calculation_sheets=frozenset(), functions=None)
+    assert [(f.cell, f.code) for f in check(save(wb, tmp_path), policy)] == [("B1", code)]
+    ws["B1"] = "=HNB_DEFICIT(A1)"
+    assert check(save(wb, tmp_path, "ok.xlsx"), policy) == []

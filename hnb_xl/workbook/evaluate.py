@@ -71,20 +71,34 @@ def _clean(v):
     return None if s == "" else s
 
 
-def to_excel_arg(value):
-    """A range (2-D array or list of rows) -> list of rows of clean values, or a scalar for one cell."""
+def to_excel_arg(value, ndim: int | None = None):
+    """A range (2-D array or list of rows) -> list of rows of clean values, or a scalar for one cell
+    (unless ``ndim`` is 2: xlwings' ``@xw.arg(ndim=2)`` always sends a list of rows)."""
     if isinstance(value, np.ndarray) or (isinstance(value, list) and value and isinstance(value[0], list)):
-        rows = [[_clean(x) for x in row] for row in np.asarray(value, dtype=object).reshape(
-            np.asarray(value, dtype=object).shape[0], -1)]
-        if len(rows) == 1 and len(rows[0]) == 1:
+        arr = np.asarray(value, dtype=object)
+        rows = [[_clean(x) for x in row] for row in arr.reshape(arr.shape[0] if arr.ndim else 1, -1)]
+        if len(rows) == 1 and len(rows[0]) == 1 and ndim != 2:
             return rows[0][0]
         return rows
-    return _clean(value)
+    v = _clean(value)
+    return [[v]] if ndim == 2 and v is not None else v
+
+
+def _ndims(name: str) -> list:
+    """ndim of each argument from the spec's xlwings options (2 for table arguments)."""
+    try:
+        from ..udf_spec import FUNCTIONS
+    except ImportError:
+        return []
+    spec = FUNCTIONS.get(name.upper())
+    return [dict(a.xl).get("ndim") for a in spec.args] if spec is not None else []
 
 
 def call_udf(functions: dict, name: str, args: list):
     """Call one HNB_ function with Excel-shaped arguments; a list result becomes a list of rows."""
-    result = functions[name.upper()](*[to_excel_arg(a) for a in args])
+    nd = _ndims(name)
+    result = functions[name.upper()](*[to_excel_arg(a, nd[i] if i < len(nd) else None)
+                                       for i, a in enumerate(args)])
     if isinstance(result, np.ndarray):
         result = result.tolist()
     if hasattr(result, "values") and hasattr(result, "columns"):  # a DataFrame
