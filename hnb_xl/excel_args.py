@@ -1,0 +1,249 @@
+"""Turn values as Excel sends them into engine inputs, and engine results into cell values.
+
+What arrives (and is accepted):
+
+* xlwings classic (Windows Excel over COM): numbers as floats, blank cells as None, a range as a
+  list of lists (``ndim=2``), a single cell as a scalar, Excel errors as their text ("#N/A", with
+  ``err_to_str``) or, without it, as COM error codes (-2146826246 ...), which are mapped to text here.
+* Office.js custom functions / xlwings Lite: blank cells as 0 (or ""), whole numbers as int.
+  A row whose cells are all blank or 0 is a blank row (an input table's trailing rows).
+* the ``formulas`` package and tests: numpy arrays and numpy scalars.
+
+Input tables come "as laid out in the workbook", header row first; headers are matched by
+:func:`hnb_xl.schema.normalise_header` (case, spaces, punctuation and a trailing "(unit)" ignored).
+Row numbers in messages count from the top of the range: the header is row 1.
+
+No calculation here: conversion and validation only. Every problem raises
+:class:`~hnb_xl.errors.HnbInputError` whose ``source`` is the argument's name.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from numbers import Number
+
+import pandas as pd
+
+from .errors import HnbInputError, HnbInputErrors
+from .schema import Schema, check_contiguous_years, to_frame
+from .years import parse_year
+
+MAX_MESSAGE = 255   # Excel cells (and xlwings classic) cope badly with longer strings
+
+# COM error codes of Excel cell errors (as xlwings classic passes them without err_to_str)
+EXCEL_ERRORS = {
+    -2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
+    -2146826252: "#NUM!", -2146826265: "#REF!", -2146826273: "#VALUE!",
+}
+
+
+# ---------------------------------------------------------------- generic cell values
+
+def scalar(v):
+    """One cell value as plain Python: numpy scalars unwrapped, COM error codes as "#N/A" text."""
+    if hasattr(v, "item") and not isinstance(v, (list, tuple)) and getattr(v, "ndim", 0) == 0:
+        v = v.item()
+    if isinstance(v, int) and not isinstance(v, bool) and v in EXCEL_ERRORS:
+        return EXCEL_ERRORS[v]
+    return v
+
+
+def is_blank(v, zero_is_blank: bool = False) -> bool:
+    """None, "", spaces, NaN; and 0 as well when ``zero_is_blank`` (Office.js blanks)."""
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return v.strip() == ""
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return zero_is_blank and isinstance(v, Number) and not isinstance(v, bool) and v == 0
+
+
+def omitted(value) -> bool:
+    """An optional argument left out (None) or pointing at one blank cell."""
+    return not isinstance(value, (list, tuple)) and not hasattr(value, "tolist") and is_blank(value)
+
+
+def cells(value) -> list[list]:
+    """Any range-shaped argument as a list of rows: scalar -> [[v]], 1-D -> one row, 2-D as is."""
+    if hasattr(value, "tolist"):          # numpy arrays (formulas package)
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return [[scalar(value)]]
+    if not value:
+        return []
+    if all(not isinstance(r, (list, tuple)) and not hasattr(r, "tolist") for r in value):
+        return [[scalar(v) for v in value]]
+    return [[scalar(v) for v in (r.tolist() if hasattr(r, "tolist") else (r if isinstance(r, (list, tuple)) else [r]))]
+            for r in value]
+
+
+def freeze(value):
+    """A hashable version of an argument (lists -> tuples), for the results cache."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+# ---------------------------------------------------------------- scalar arguments
+
+def _one_cell(value, arg: str):
+    rows = cells(value)
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    n = sum(len(r) for r in rows)
+    raise HnbInputError(f"expected one cell, got a range of {n} cells", source=arg)
+
+
+_NUMBER = re.compile(r"^\(?-?\d+(?:\.\d*)?\)?$|^\(?-?\.\d+\)?$")
+
+
+def number(value, arg: str, *, default=None, low: float | None = None, high: float | None = None,
+           low_inclusive: bool = True, what: str = "an amount in pounds") -> float:
+    """A number from a cell or typed value: 450000, 450000.0, "450,000", "GBP 450,000", "0.5%".
+
+    Blank (None, "") gives ``default``; a blank required argument is an error.
+    """
+    v = _one_cell(value, arg)
+    if is_blank(v):
+        if default is None:
+            raise HnbInputError(f"is blank: expected {what}", source=arg)
+        return float(default)
+    if isinstance(v, bool):
+        raise HnbInputError(f"expected {what}, got {v!r}", source=arg, value=v)
+    if isinstance(v, Number):
+        x = float(v)
+    else:
+        s = str(v).strip().replace(",", "").replace("\u00a3", "").replace(" ", "")
+        s = re.sub(r"^gbp", "", s, flags=re.IGNORECASE)
+        pct = s.endswith("%")
+        s = s[:-1] if pct else s
+        if not _NUMBER.match(s):
+            raise HnbInputError(f"expected {what}, got {v!r}", source=arg, value=v)
+        x = float(s.strip("()")) * (-1 if s.startswith("(") else 1)
+        x = x / 100.0 if pct else x
+    if not math.isfinite(x):
+        raise HnbInputError(f"expected {what}, got {v!r}", source=arg, value=v)
+    if low is not None and (x < low or (x == low and not low_inclusive)):
+        more = "of" if low_inclusive else "more than"
+        raise HnbInputError(f"expected {what} {more} {low:g}{' or more' if low_inclusive else ''}, got {v!r}",
+                            source=arg, value=v)
+    if high is not None and x > high:
+        raise HnbInputError(f"expected {what} between {low:g} and {high:g}, got {v!r}", source=arg, value=v)
+    return x
+
+
+def year(value, arg: str = "year") -> int:
+    """A financial year's start year from "2022-23", "2022/23", 2022 or 2022.0."""
+    v = _one_cell(value, arg)
+    if is_blank(v):
+        raise HnbInputError("is blank: expected a financial year such as 2022-23", source=arg)
+    try:
+        return parse_year(v)
+    except ValueError as exc:
+        raise HnbInputError(str(exc), source=arg, value=v) from None
+
+
+def text(value, arg: str) -> str | None:
+    """A text argument; None when blank."""
+    v = _one_cell(value, arg)
+    return None if is_blank(v) else str(v).strip()
+
+
+# ---------------------------------------------------------------- tables
+
+def table(schema: Schema, value, arg: str) -> pd.DataFrame:
+    """An input table (header row first) as a validated DataFrame with engine column names.
+
+    Leading blank rows are skipped (the header is the first non-blank row); rows that are all
+    blank, or all 0 (Office.js blanks), are skipped. ``frame.attrs["row_numbers"]`` gives each
+    record's row in the range (header = row 1 when it is the first row).
+    """
+    rows = cells(value)
+    start = 0
+    while start < len(rows) and all(is_blank(v, zero_is_blank=True) for v in rows[start]):
+        start += 1
+    if start == len(rows):
+        raise HnbInputError("is empty: expected the table with its header row", source=arg)
+    headers = ["" if is_blank(h, zero_is_blank=True) else h for h in rows[start]]
+    body = [[None] * len(r) if all(is_blank(v, zero_is_blank=True) for v in r) else r for r in rows[start + 1:]]
+    frame = to_frame(schema, headers, body, source=arg, first_row_number=start + 2)
+    if schema.key == "financial_year":
+        check_contiguous_years(frame, arg)
+    return frame
+
+
+def series(value, arg: str) -> tuple[list[float], tuple[int, int]]:
+    """A row or a column of numbers -> (values, (rows, columns)). Blanks are NaN; a trailing run
+    of blanks or zeros (Office.js blanks) is NaN too."""
+    rows = cells(value)
+    if not rows or not rows[0]:
+        raise HnbInputError("is empty: expected a row or a column of numbers", source=arg)
+    shape = (len(rows), max(len(r) for r in rows))
+    if shape[0] > 1 and shape[1] > 1:
+        raise HnbInputError(f"expected one row or one column, got {shape[0]} rows x {shape[1]} columns",
+                            source=arg)
+    flat = [r[0] if r else None for r in rows] if shape[1] == 1 else list(rows[0])
+    out = []
+    for i, v in enumerate(flat, start=1):
+        if is_blank(v):
+            out.append(math.nan)
+        elif isinstance(v, Number) and not isinstance(v, bool):
+            out.append(float(v))
+        else:
+            raise HnbInputError(f"value {i} is {v!r}: expected a number (select the numbers without "
+                                "their heading)", source=arg, value=v)
+    end = len(out)
+    while end > 0 and (math.isnan(out[end - 1]) or out[end - 1] == 0):
+        end -= 1
+    out[end:] = [math.nan] * (len(out) - end)
+    return out, shape
+
+
+# ---------------------------------------------------------------- results and messages
+
+def cell(v):
+    """An engine value as a cell value: NaN/None -> "" (an empty-looking cell), numpy -> Python."""
+    if hasattr(v, "item") and getattr(v, "ndim", 0) == 0:
+        v = v.item()
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return v
+
+
+def grid(frame: pd.DataFrame, columns: list[str], headers: dict[str, str]) -> list[list]:
+    """``columns`` of ``frame`` as a list of lists with a header row (``headers`` titles)."""
+    out = [[headers.get(c, c) for c in columns]]
+    for row in frame[columns].itertuples(index=False, name=None):
+        out.append([cell(v) for v in row])
+    return out
+
+
+def message(function: str, exc: HnbInputError) -> str:
+    """One short line for the cell: "HNB_CONTINGENCY: schools has no 'EHCPs' column (found: ...)".
+
+    Several problems: the first, and how many more. At most 255 characters.
+    """
+    first = exc.problems[0] if isinstance(exc, HnbInputErrors) and exc.problems else exc
+    more = len(exc.problems) - 1 if isinstance(exc, HnbInputErrors) else 0
+    src, msg = first.source, first.message
+    if first.row is not None:
+        where = f"{src} row {first.row}" + (f", column '{first.column}'" if first.column else "")
+        text = f"{where}: {msg}"
+    elif src and msg.startswith(("has no", "is ", "years are")):
+        text = f"{src} {msg}"
+    elif src:
+        text = f"{src}: {msg}"
+    else:
+        text = msg
+    if more:
+        text += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return truncate(f"{function}: {text}")
+
+
+def truncate(text: str, limit: int = MAX_MESSAGE) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

@@ -1,0 +1,284 @@
+"""The Excel functions (HNB_ UDFs): thin xlwings adapters over the engine, nothing else.
+
+Each function here is named exactly like its entry in :mod:`hnb_xl.udf_spec` and decorated with
+:func:`udf`, which looks the spec up and
+
+* applies xlwings' decorators from it (``@xw.func(category="HNB")``, ``@xw.arg(name, doc=help,
+  ndim=2 for ranges)``, ``@xw.ret``); on Linux/macOS these are no-ops, on Windows they give the
+  metadata xlwings' "Import Functions" turns into the ``xlwings_udfs`` VBA module;
+* catches every exception: a bad argument returns one short line naming the function and the
+  argument; the traceback goes to the log file :data:`LOG_PATH`;
+* caches results keyed on the argument values (lists -> tuples), :data:`CACHE_SIZE` entries.
+
+An adapter converts arguments (:mod:`hnb_xl.excel_args`), calls the engine and lays the result
+out as cells. It does no arithmetic of its own.
+
+To add a function: one ``FunctionSpec`` in udf_spec.py plus one ``@udf`` adapter here.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import logging.handlers
+import os
+import platform
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import xlwings as xw
+
+from . import __version__, bundled
+from . import excel_args as xa
+from .engine.contingency import allocate
+from .engine.history import annual_growth
+from .engine.projection import PROJECTION_COLUMNS, project
+from .engine.transfer import transfer
+from .errors import HnbInputError
+from .schema import ASSUMPTIONS, HISTORY, SCHOOLS
+from .udf_spec import FUNCTIONS, FunctionSpec
+from .years import fy, parse_year
+
+LOG_PATH = Path(os.environ.get("HNB_XL_LOG") or Path(tempfile.gettempdir()) / "hnb_xl_udfs.log")
+CACHE_SIZE = 256
+
+# Header row of the spilled projection (display titles of the engine's columns).
+PROJECTION_HEADERS = {
+    "financial_year": "Financial year", "ehcp_count": "EHCPs", "cost_per_ehcp": "Cost per EHCP",
+    "hnb_expenditure": "HNB expenditure", "hnb_funding": "HNB funding", "block_transfer": "Block transfer",
+    "hnb_budget": "HNB budget", "in_year_deficit": "In-year deficit",
+    "other_dsg_movements": "Other DSG movements", "accumulated_deficit": "Accumulated DSG deficit",
+    "deficit_growth": "Deficit growth",
+}
+DEFICIT_COLUMNS = ["financial_year", "in_year_deficit", "accumulated_deficit"]
+ALLOCATION_HEADER = "Allocation"
+
+log = logging.getLogger("hnb_xl.udfs")
+_log_ready = False
+_cache: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _logger() -> logging.Logger:
+    """The UDF log, a file in the user's temp folder (created on the first error only)."""
+    global _log_ready
+    if not _log_ready:
+        _log_ready = True
+        try:
+            handler = logging.handlers.RotatingFileHandler(LOG_PATH, maxBytes=1_000_000, backupCount=2,
+                                                           encoding="utf-8", delay=True)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+        except OSError:  # a read-only temp folder must not break the functions
+            pass
+    return log
+
+
+def cache_clear() -> None:
+    """Forget cached results (the benchmark and tests use it; bundled data stays loaded)."""
+    with _lock:
+        _cache.clear()
+
+
+def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
+    """Run one adapter: bind arguments, use the cache, turn every failure into a message."""
+    try:
+        if len(args) > spec.max_args:
+            raise HnbInputError(f"takes at most {spec.max_args} argument(s), got {len(args)}",
+                                source=None)
+        bound = list(args) + [None] * (spec.max_args - len(args))
+        for k, v in kwargs.items():
+            if k not in spec.arg_names:
+                raise HnbInputError(f"has no argument '{k}' (arguments: {', '.join(spec.arg_names)})")
+            bound[spec.arg_names.index(k)] = v
+    except HnbInputError as exc:
+        return xa.message(spec.name, exc)
+    try:
+        key = (spec.name, xa.freeze(bound))
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None:
+        with _lock:
+            hit = _cache.get(key)
+            if hit is not None:
+                _cache.move_to_end(key)
+        if hit is not None:
+            return [list(r) for r in hit] if isinstance(hit, list) else hit
+    try:
+        result = impl(*bound)
+    except HnbInputError as exc:
+        result = xa.message(spec.name, exc)
+        _logger().info("%s%r -> %s", spec.name, tuple(bound), result, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - no exception may escape into Excel
+        _logger().exception("%s%r failed", spec.name, tuple(bound))
+        return xa.truncate(f"{spec.name}: unexpected error ({type(exc).__name__}: {exc}); details in {LOG_PATH}")
+    if key is not None:
+        with _lock:
+            _cache[key] = result
+            if len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return [list(r) for r in result] if isinstance(result, list) else result
+
+
+def udf(impl):
+    """Make ``impl`` an Excel function from its spec entry (same name); see the module docstring."""
+    spec = FUNCTIONS[impl.__name__]   # KeyError: the function is not in udf_spec.FUNCTIONS
+    params = list(inspect.signature(impl).parameters.values())
+    got = [(p.name, p.default is not inspect.Parameter.empty) for p in params]
+    want = [(a.name, a.optional) for a in spec.args]
+    if got != want or any(p.default not in (None, inspect.Parameter.empty) for p in params):
+        raise TypeError(f"{spec.name}: adapter parameters {got} do not match the spec {want} "
+                        "(optional ones must default to None)")
+
+    @functools.wraps(impl)
+    def adapter(*args, **kwargs):
+        return _call(spec, impl, args, kwargs)
+
+    adapter.__annotations__ = {}          # xlwings would read type hints as converters
+    adapter.__doc__ = spec.description    # xlwings' Function Wizard description
+    adapter.spec = spec
+    return _decorate(adapter, spec)
+
+
+def _decorate(f, spec: FunctionSpec):
+    """Apply xlwings' decorators as the spec says (looked up on ``xw`` at call time, so that
+    hnb_xl.vba can load this module with the classic Windows decorators)."""
+    f = xw.func(category=spec.category)(f)
+    for a in spec.args:
+        f = xw.arg(a.name, doc=a.help, **a.xl_options)(f)
+    f = xw.ret(**spec.ret_options)(f)
+    return f
+
+
+# ---------------------------------------------------------------- inputs (bundled data once)
+
+@functools.lru_cache(maxsize=None)
+def _bundled_history():
+    return bundled.history()
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_assumptions(scenario: str):
+    return bundled.assumptions(scenario)
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_parameters():
+    return bundled.parameters()
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_schools_table():
+    return bundled.demo_schools()
+
+
+def _history(value):
+    if xa.omitted(value):
+        return _bundled_history()
+    frame = xa.table(HISTORY, value, "history")
+    last = frame.iloc[-1]
+    if xa.cell(last["accumulated_deficit"]) == "":
+        raise HnbInputError(f"the last year ({last['financial_year']}) needs an Accumulated DSG deficit "
+                            "to project from", source="history")
+    return frame
+
+
+def _assumptions(value, scenario=None):
+    name = xa.text(scenario, "scenario") if scenario is not None else None
+    given = not xa.omitted(value)
+    if given and name:
+        raise HnbInputError("give assumptions or a scenario, not both", source="scenario")
+    if given:
+        return xa.table(ASSUMPTIONS, value, "assumptions")
+    try:
+        return _bundled_assumptions(name or bundled.DEFAULT_SCENARIO)
+    except KeyError as exc:
+        raise HnbInputError(str(exc.args[0]), source="scenario") from None
+
+
+def _project(hist, assumptions, to_year=None):
+    try:
+        return project(hist, assumptions, to_year=to_year)
+    except ValueError as exc:
+        raise HnbInputError(str(exc), source="assumptions") from None
+
+
+# ---------------------------------------------------------------- the functions
+
+@udf
+def HNB_DEFICIT(year=None, history=None, assumptions=None):
+    hist, assume = _history(history), _assumptions(assumptions)
+    if xa.omitted(year):
+        return xa.grid(_project(hist, assume), DEFICIT_COLUMNS, PROJECTION_HEADERS)
+    y = xa.year(year, "year")
+    base = parse_year(hist["financial_year"].iloc[-1])
+    if y <= base:   # a history year: the published figure
+        match = hist.loc[[parse_year(v) == y for v in hist["financial_year"]], "accumulated_deficit"]
+        if match.empty or xa.cell(match.iloc[0]) == "":
+            first = hist["financial_year"].iloc[0]
+            raise HnbInputError(f"{fy(y)} has no accumulated deficit in the history ({first} to {fy(base)})",
+                                source="year")
+        return xa.cell(match.iloc[0])
+    last = parse_year(assume["financial_year"].iloc[-1])
+    table = _project(hist, assume, to_year=y if y > last else None)
+    return xa.cell(table.loc[table["financial_year"] == fy(y), "accumulated_deficit"].iloc[0])
+
+
+@udf
+def HNB_PROJECTION(history=None, assumptions=None, scenario=None):
+    table = _project(_history(history), _assumptions(assumptions, scenario))
+    return xa.grid(table, PROJECTION_COLUMNS, PROJECTION_HEADERS)
+
+
+@udf
+def HNB_GROWTH(values):
+    series, (rows, cols) = xa.series(values, "values")
+    growth = [xa.cell(g) for g in annual_growth(series)]
+    return [growth] if rows == 1 else [[g] for g in growth]
+
+
+@udf
+def HNB_CONTINGENCY(schools, pot=None, cost_per_ehcp=None, notional_share=None):
+    p = _bundled_parameters()
+    frame = xa.table(SCHOOLS, schools, "schools")
+    result = allocate(frame,
+                      xa.number(pot, "pot", default=p["send_contingency_pot"], low=0),
+                      xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
+                      xa.number(notional_share, "notional_share", default=p["notional_share"], low=0, high=1,
+                                what="a fraction"))
+    out = [[ALLOCATION_HEADER]] + [[""] for _ in range(len(xa.cells(schools)) - 1)]
+    for rownum, amount in zip(frame.attrs["row_numbers"], result["allocation"]):
+        out[rownum - 1] = [xa.cell(amount)]
+    return out
+
+
+def _transfer(schools_block, rate_or_amount, arg: str):
+    """Rule for rate_or_amount: a value of 1 or less is a rate (fraction), more than 1 an amount (pounds)."""
+    block = xa.number(schools_block, "schools_block", low=0, low_inclusive=False)
+    value = xa.number(rate_or_amount, arg, low=0, what="a rate (1 or less) or an amount in pounds")
+    limit = _bundled_parameters()["transfer_limit_rate"]
+    if value <= 1:
+        return transfer(block, rate=value, limit_rate=limit), "rate"
+    return transfer(block, amount=value, limit_rate=limit), "amount"
+
+
+@udf
+def HNB_TRANSFER(schools_block, rate_or_amount):
+    t, given = _transfer(schools_block, rate_or_amount, "rate_or_amount")
+    return t.amount if given == "rate" else t.rate
+
+
+@udf
+def HNB_TRANSFER_CHECK(amount, schools_block):
+    t, _ = _transfer(schools_block, amount, "amount")
+    return t.verdict
+
+
+@udf
+def HNB_VERSION():
+    return f"hnb_xl {__version__}; xlwings {xw.__version__}; Python {platform.python_version()}"
