@@ -146,13 +146,15 @@ def udf(impl):
 
 
 def _decorate(f, spec: FunctionSpec):
-    """Apply xlwings' decorators as the spec says (looked up on ``xw`` at call time, so that
-    hnb_xl.vba can load this module with the classic Windows decorators)."""
-    f = xw.func(category=spec.category)(f)
-    for a in spec.args:
-        f = xw.arg(a.name, doc=a.help, **a.xl_options)(f)
+    """Apply xlwings' decorators as the spec says, in the order of the usual stack
+    ``@xw.func`` / ``@xw.arg`` / ``@xw.ret`` (bottom first): xlwings' classic ``xw.arg`` and
+    ``xw.ret`` re-run ``xw.func`` without arguments, which resets the category to "xlwings", so
+    ``xw.func(category=...)`` must come last. The decorators are looked up on ``xw`` at call time,
+    so that hnb_xl.vba can load this module with the classic Windows ones."""
     f = xw.ret(**spec.ret_options)(f)
-    return f
+    for a in reversed(spec.args):
+        f = xw.arg(a.name, doc=a.help, **a.xl_options)(f)
+    return xw.func(category=spec.category)(f)
 
 
 # ---------------------------------------------------------------- inputs (bundled data once)
