@@ -57,24 +57,28 @@ DEFICIT_COLUMNS = ["financial_year", "in_year_deficit", "accumulated_deficit"]
 ALLOCATION_HEADER = "Allocation"
 
 log = logging.getLogger("hnb_xl.udfs")
-_log_ready = False
+_log_handler: logging.Handler | None = None
 _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
 def _logger() -> logging.Logger:
-    """The UDF log, a file in the user's temp folder (created on the first error only)."""
-    global _log_ready
-    if not _log_ready:
-        _log_ready = True
+    """The UDF log: a file at :data:`LOG_PATH` (by default in the user's temp folder, set
+    HNB_XL_LOG to move it), opened on the first message only."""
+    global _log_handler
+    path = str(LOG_PATH)
+    if _log_handler is None or getattr(_log_handler, "baseFilename", None) != os.path.abspath(path):
+        if _log_handler is not None:
+            log.removeHandler(_log_handler)
+            _log_handler.close()
         try:
-            handler = logging.handlers.RotatingFileHandler(LOG_PATH, maxBytes=1_000_000, backupCount=2,
-                                                           encoding="utf-8", delay=True)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-            log.addHandler(handler)
+            _log_handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2,
+                                                                encoding="utf-8", delay=True)
+            _log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            log.addHandler(_log_handler)
             log.setLevel(logging.INFO)
         except OSError:  # a read-only temp folder must not break the functions
-            pass
+            _log_handler = None
     return log
 
 
