@@ -20,6 +20,7 @@ Run ``python -m hnb_xl.vba [OUTDIR]`` (default: workbook/) to regenerate both.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.util
 import io
@@ -40,6 +41,7 @@ _STUBS = ("pythoncom", "pywintypes", "win32com", "win32com.client")
 
 # ---------------------------------------------------------------- xlwings' classic udfs module
 
+@functools.lru_cache(maxsize=None)
 def classic_xlwings_udfs() -> types.ModuleType:
     """``xlwings.udfs`` (the Windows implementation) importable on any platform.
 
