@@ -94,6 +94,31 @@ ASSUMPTIONS = Schema("assumptions", "Projection assumptions", (
 ), key="financial_year")
 
 
+BLOCK_TRANSFER = Schema("block_transfer", "Schools Block to HNB transfers", (
+    Column("financial_year", "Financial year", "year", "", "Financial year of the transfer, e.g. 2022-23",
+           aliases=("year", "fy")),
+    Column("transfer_amount", "Transfer amount", "money", "£", "Schools Block to HNB transfer (blank if refused "
+           "or not agreed)", required=False, aliases=("transfer", "amount", "blocktransfer")),
+    Column("schools_block", "Schools block", "money", "£", "Schools Block allocation (blank if not known)",
+           required=False, aliases=("schoolsblock", "schoolsblockallocation")),
+    Column("published_committed_total", "Committed spend to date", "money", "£",
+           "Invest to Transform spend committed to date, as published", required=False,
+           aliases=("committed", "committedspend", "publishedcommittedtotal")),
+    Column("note", "Note", "text", "", "Where the figures come from", required=False, aliases=("notes", "source")),
+), key="financial_year")
+
+PARAMETERS = Schema("parameters", "Model parameters", (
+    Column("name", "Parameter", "text", "", "Parameter name as the model uses it (e.g. send_contingency_pot)",
+           aliases=("name", "parameter")),
+    Column("value", "Value", "signed_money", "as stated in Unit", "Parameter value (pounds or a fraction)"),
+    Column("unit", "Unit", "text", "", "£, fraction, ...", required=False),
+    Column("description", "Description", "text", "", "What the parameter means", required=False),
+    Column("source", "Source", "text", "", "Where the value comes from", required=False),
+), key="name")
+
+SCHEMAS = {s.name: s for s in (SCHOOLS, HISTORY, ASSUMPTIONS, BLOCK_TRANSFER, PARAMETERS)}
+
+
 def _header_map(schema: Schema, headers: list, source: str) -> dict[str, int]:
     """Map engine column names to positions in ``headers``; raise if a required one is missing."""
     norm = [normalise_header(h) for h in headers]

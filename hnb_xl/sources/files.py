@@ -59,7 +59,16 @@ def _split(source: str, rows: list[list]) -> RawTable:
     if start == len(rows):
         raise HnbInputError("is empty: expected a header row and data rows", source=source)
     headers = [str(c).strip() if c is not None else "" for c in rows[start]]
-    return RawTable(source, headers, [list(r) for r in rows[start + 1:]], start + 2)
+    body = start + 1
+    if body < len(rows) and is_units_row(rows[body]):
+        body += 1  # the templates' row of units under the headers ("[£]", "[fraction]") is not data
+    return RawTable(source, headers, [list(r) for r in rows[body:]], body + 1)
+
+
+def is_units_row(row) -> bool:
+    """True for a templates' units row: every non-blank cell is written in square brackets ("[£]")."""
+    cells = [str(c).strip() for c in row if c is not None and str(c).strip() != ""]
+    return bool(cells) and all(c.startswith("[") and c.endswith("]") for c in cells)
 
 
 def _read_xlsx(p: Path) -> list[RawTable]:
@@ -106,4 +115,4 @@ def load(schema: Schema, path) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["RawTable", "read_tables", "load", "matches", "normalise_header"]
+__all__ = ["RawTable", "read_tables", "load", "matches", "normalise_header", "is_units_row"]

@@ -1,0 +1,108 @@
+"""Source templates (empty or filled) for the project's own tables, as CSV and XLSX.
+
+Each template has the schema's exact headers, then one row of units in square brackets
+("[£]", "[fraction, e.g. 0.05]") that the readers skip (``files.is_units_row``), then data.
+:func:`export` writes a filled one, used to turn the bundled data into source files.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from ..schema import SCHEMAS, Schema
+
+UNITS = {"id": "URN", "text": "text", "count": "whole number", "money": "£", "signed_money": "£, may be negative",
+         "rate": "fraction, e.g. 0.05", "share": "fraction 0 to 1", "year": "e.g. 2022-23"}
+TEMPLATE_TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters")
+XLSX_NAME = "hnb_sources.xlsx"
+
+
+def units_row(schema: Schema) -> list[str]:
+    return [f"[{UNITS[c.kind]}]" if c.kind not in ("rate", "signed_money") or c.unit in ("fraction", "£")
+            else f"[{c.unit}]" for c in schema.columns]
+
+
+def _rows(schema: Schema, frame: pd.DataFrame | None) -> list[list]:
+    if frame is None:
+        return []
+    out = []
+    for rec in frame.to_dict("records"):
+        row = []
+        for c in schema.columns:
+            v = rec.get(c.name, rec.get(c.header))
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                v = None
+            elif c.kind in ("count", "id") and float(v).is_integer():
+                v = int(v)
+            elif c.kind in ("money", "signed_money") and isinstance(v, float) and v.is_integer():
+                v = int(v)
+            row.append(v)
+        out.append(row)
+    return out
+
+
+def write_csv(schema: Schema, path, frame: pd.DataFrame | None = None) -> Path:
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(schema.headers)
+        w.writerow(units_row(schema))
+        for row in _rows(schema, frame):
+            w.writerow(["" if v is None else v for v in row])
+    return path
+
+
+def write_text(cell, value) -> None:
+    """Put ``value`` in an openpyxl cell; a string is ALWAYS text, even "=HYPERLINK(...)" or "+cmd|..."."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def write_xlsx(path, frames: dict[str, pd.DataFrame | None], tables=TEMPLATE_TABLES) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in tables:
+        schema = SCHEMAS[name]
+        ws = wb.create_sheet(name)
+        for j, h in enumerate(schema.headers, 1):
+            write_text(ws.cell(1, j), h)
+            ws.cell(1, j).font = Font(bold=True)
+        for j, u in enumerate(units_row(schema), 1):
+            write_text(ws.cell(2, j), u)
+            ws.cell(2, j).font = Font(italic=True)
+        for i, row in enumerate(_rows(schema, frames.get(name)), 3):
+            for j, v in enumerate(row, 1):
+                write_text(ws.cell(i, j), v)
+    wb.save(path)
+    return path
+
+
+def write_templates(folder, frames: dict[str, pd.DataFrame | None] | None = None,
+                    tables=TEMPLATE_TABLES) -> list[Path]:
+    """``<table>.csv`` for each table and one ``hnb_sources.xlsx`` with a sheet per table."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = frames or {}
+    written = [write_csv(SCHEMAS[n], folder / f"{n}.csv", frames.get(n)) for n in tables]
+    written.append(write_xlsx(folder / XLSX_NAME, frames, tables))
+    return written
+
+
+def export(name: str, frame: pd.DataFrame, path) -> Path:
+    """One filled table as CSV or XLSX (by suffix)."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return write_xlsx(path, {name: frame}, (name,))
+    return write_csv(SCHEMAS[name], path, frame)
+
+
+__all__ = ["write_templates", "write_csv", "write_xlsx", "export", "units_row", "write_text", "TEMPLATE_TABLES"]
