@@ -88,3 +88,35 @@ def default_schools_block() -> tuple[str, float]:
     bt = block_transfers().dropna(subset=["schools_block"])
     row = bt.iloc[-1]
     return str(row["financial_year"]), float(row["schools_block"])
+
+
+# --- Safety valve plan (issue 7): ILLUSTRATIVE workstreams, Cambridgeshire's agreement, uncertainty ---
+
+CAMBRIDGESHIRE_AGREEMENT = "plan_agreement_cambridgeshire.csv"
+
+
+def plan_workstreams() -> pd.DataFrame:
+    """The ILLUSTRATIVE default workstreams (the seed's three levers; sizes are not published)."""
+    return _read("plan_workstreams.csv").copy()
+
+
+def plan_agreement() -> dict:
+    """Cambridgeshire's safety valve agreement as a scenario: £49m DfE revenue contribution,
+    in-year balance by 2026-27; instalments (5) and first share (40%) are stated ASSUMPTIONS."""
+    p = _read(CAMBRIDGESHIRE_AGREEMENT)
+    return {r.parameter: r.value for r in p.itertuples()}
+
+
+def plan_agreement_table() -> pd.DataFrame:
+    return _read(CAMBRIDGESHIRE_AGREEMENT).copy()
+
+
+def plan_uncertainty() -> pd.DataFrame:
+    """ILLUSTRATIVE Monte Carlo distributions (driver, distribution, sd)."""
+    return _read("plan_uncertainty.csv").copy()
+
+
+def plan_montecarlo() -> dict:
+    """Monte Carlo settings: paths, seed, year_correlation."""
+    p = _read("plan_montecarlo.csv")
+    return {r.parameter: float(r.value) for r in p.itertuples()}

@@ -1,0 +1,146 @@
+"""`hnb-xl plan`: the safety valve plan, unmitigated vs mitigated vs the agreement, by year."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import bundled
+from ..engine.safety_valve import (NO_AGREEMENT, Agreement, Workstream, agreement_from_mapping, plan, summary,
+                                   workstreams_from_frame)
+from ..errors import HnbInputError
+from ..output import records, render
+from ..years import fy
+from ._common import add_format, fraction, load_assumptions, load_history, pounds, year
+
+KINDS = {"unmitigated_dsg_in_year_deficit": "money", "unmitigated_accumulated_deficit": "money",
+         "total_saving": "money", "dsg_in_year_deficit": "money", "accumulated_deficit": "money",
+         "dfe_contribution": "money", "council_contribution": "money",
+         "accumulated_deficit_after_contributions": "money"}
+TITLES = {"financial_year": "Year", "unmitigated_dsg_in_year_deficit": "Unmitigated in-year",
+          "unmitigated_accumulated_deficit": "Unmitigated accumulated", "total_saving": "Saving",
+          "dsg_in_year_deficit": "Mitigated in-year", "accumulated_deficit": "Mitigated accumulated",
+          "dfe_contribution": "DfE", "council_contribution": "Council",
+          "accumulated_deficit_after_contributions": "After contributions"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("plan", help="safety valve plan: unmitigated vs mitigated vs the agreement, by year",
+                       description="The safety valve plan by year: the unmitigated projection, the mitigated one "
+                                   "(workstreams applied), DfE/council contributions and the accumulated deficit "
+                                   "after them (c/f = b/f + in-year + other - contributions). Defaults: the "
+                                   "ILLUSTRATIVE bundled workstreams and Cambridgeshire's £49m agreement (instalment "
+                                   "profile assumed: 40%% first, then equal, 5 instalments).")
+    p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
+                   help=f"bundled projection scenario (default: {bundled.DEFAULT_SCENARIO})")
+    p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR",
+                   help="last plan year, e.g. 2030-31 (default: the scenario's last year)")
+    p.add_argument("--history", metavar="FILE", help="history file (CSV/XLSX) instead of the bundled data")
+    p.add_argument("--assumptions", metavar="FILE", help="assumptions file (CSV/XLSX) instead of the scenario")
+    p.add_argument("--workstreams", metavar="FILE",
+                   help="workstreams CSV (name, lever, amount, start_year, ramp_years, delivery_confidence, "
+                        "budget_area) instead of the illustrative defaults")
+    p.add_argument("--no-mitigations", action="store_true", help="no workstreams (mitigated = unmitigated)")
+    p.add_argument("--no-agreement", action="store_true", help="no DfE or council contributions")
+    p.add_argument("--dfe-total", type=pounds("--dfe-total"), default=None, metavar="POUNDS",
+                   help="DfE revenue contribution in total (default: £49m, Cambridgeshire)")
+    p.add_argument("--first-share", type=fraction("--first-share", 0.0, 1.0), default=None, metavar="FRACTION",
+                   help="share paid as the first instalment (default: 0.4, an assumption)")
+    p.add_argument("--instalments", type=int, default=None, metavar="N", help="number of instalments (default: 5)")
+    p.add_argument("--first-year", type=year("--first-year"), default=None, metavar="YEAR",
+                   help="year of the first instalment (default: 2022-23)")
+    p.add_argument("--target", type=year("--target"), default=None, metavar="YEAR",
+                   help="year by which the DSG must reach in-year balance (default: 2026-27)")
+    p.add_argument("--council", type=pounds("--council"), default=None, metavar="POUNDS",
+                   help="council contribution each instalment year (default: 0)")
+    add_format(p)
+    p.set_defaults(func=run)
+
+
+@dataclass
+class PlanInputs:
+    history: pd.DataFrame
+    assumptions: pd.DataFrame
+    workstreams: list[Workstream]
+    agreement: Agreement
+    to_year: int | None
+    workstreams_source: str = "workstreams"
+
+
+def inputs(args) -> PlanInputs:
+    """Gather the plan's inputs from options and the bundled defaults (no calculation)."""
+    hist = load_history(getattr(args, "history", None))
+    assumptions = load_assumptions(getattr(args, "assumptions", None),
+                                   getattr(args, "scenario", bundled.DEFAULT_SCENARIO))
+    ws_source = "bundled plan_workstreams.csv"
+    if getattr(args, "no_mitigations", False):
+        ws = []
+    elif getattr(args, "workstreams", None):
+        path = ws_source = args.workstreams
+        try:
+            frame = pd.read_csv(path)
+        except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise HnbInputError(f"cannot read the workstreams file: {exc}", source=path) from None
+        ws = workstreams_from_frame(frame, source=path)
+    else:
+        ws = workstreams_from_frame(bundled.plan_workstreams(), source=ws_source)
+    if getattr(args, "no_agreement", False):
+        agreement = NO_AGREEMENT
+    else:
+        p = dict(bundled.plan_agreement())
+        for key, opt in [("dfe_total", "dfe_total"), ("first_share", "first_share"), ("instalments", "instalments"),
+                         ("first_year", "first_year"), ("target_balance_year", "target"),
+                         ("council_contribution", "council")]:
+            v = getattr(args, opt, None)
+            if v is not None:
+                p[key] = fy(v) if key in ("first_year", "target_balance_year") else v
+        p["name"] = "Cambridgeshire agreement (£49m; instalment profile assumed)"
+        agreement = agreement_from_mapping(p, source="--dfe-total/--first-share/--instalments")
+    return PlanInputs(hist, assumptions, ws, agreement, getattr(args, "to", None), ws_source)
+
+
+def compute(args):
+    """(plan frame, attribution frame, summary dict, inputs)."""
+    i = inputs(args)
+    try:
+        frame, parts = plan(i.history, i.assumptions, i.workstreams, i.agreement, to_year=i.to_year,
+                            source=i.workstreams_source)
+    except HnbInputError:
+        raise
+    except ValueError as exc:
+        raise HnbInputError(str(exc), source=getattr(args, "assumptions", None) or "--to") from None
+    return frame, parts, summary(frame, i.agreement), i
+
+
+def summary_lines(s: dict) -> str:
+    def show(v):
+        return v if v else "not within the plan years"
+    lines = [f"First year of DSG in-year balance (mitigated): {show(s['first_balance_year'])}",
+             f"First year of in-year balance (unmitigated):   {show(s['unmitigated_balance_year'])}",
+             f"Accumulated deficit cleared (after contributions): {show(s['deficit_cleared_year'])}"]
+    if s["target_balance_year"]:
+        lines.append(f"Target in-year balance by {s['target_balance_year']}: "
+                     f"{'met' if s['target_met'] else 'NOT met'}")
+    lines.append(f"DfE contributions £{s['dfe_total']:,.0f}; council £{s['council_total']:,.0f}; "
+                 f"savings over the plan £{s['total_saving']:,.0f}")
+    return "\n".join(lines) + "\n"
+
+
+def run(args) -> str:
+    frame, parts, s, _ = compute(args)
+    if args.format == "json":
+        attr = parts.reset_index()
+        return json.dumps({"plan": records(frame), "attribution": records(attr), "summary": s}, indent=2)
+    if args.format == "csv":
+        wide = frame.copy()
+        for name in parts.columns:
+            wide[f"saving: {name}"] = parts[name].to_numpy()
+        return render(wide, "csv")
+    shown = frame[["financial_year", *KINDS]]
+    out = render(shown, "table", KINDS, TITLES, title="Safety valve plan (£; in-year = DSG in-year deficit)")
+    attr = parts.reset_index()
+    out += "\n" + render(attr, "table", {c: "money" for c in parts.columns}, {"financial_year": "Year"},
+                         title="Saving by workstream (£, sequential attribution in list order)")
+    return out + "\n" + summary_lines(s)

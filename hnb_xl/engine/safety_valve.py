@@ -1,0 +1,433 @@
+"""The DfE safety valve plan: mitigated against unmitigated, workstream attribution, the agreement.
+
+Sign convention (deficits positive, as in the projection)::
+
+    dsg_in_year_deficit_t = in_year_deficit_t + other_dsg_movements_t
+    accumulated_deficit_after_contributions_t
+        = accumulated_deficit_after_contributions_{t-1} + dsg_in_year_deficit_t
+          - dfe_contribution_t - council_contribution_t
+
+i.e. cumulative c/f = b/f + in-year + other - contributions: a DfE instalment or a council
+contribution paid in year t *reduces* the accumulated deficit carried forward at 31 March of
+year t (shared/research/domain.md section 1 writes the same line as "+ any safety-valve payment"
+with deficits negative). Contributions do not change the in-year position: the DfE's test is
+"reaching an in-year balance on the DSG" (seed, "Safety Valve Context"), so
+``first_balance_year`` is the first year with ``dsg_in_year_deficit <= 0``.
+
+Mitigations (the seed's three levers, "The Plan"): each :class:`Workstream` has a lever, a size,
+a start year, a ramp-up and a delivery-confidence factor. Its effect in year t is::
+
+    ramp_t   = 0 before the start year, else min(1, (t - start_year + 1) / ramp_years)
+    effect_t = amount * ramp_t * delivery_confidence
+
+and the levers act on the projection's drivers (base = last history year, "b")::
+
+    ehcp_growth (lever ``ehcp_growth_reduction``: fewer EHC needs assessment requests)
+        mitigated_ehcp_growth_t = ehcp_growth_t * prod_i (1 - effect_i,t)
+        ehcp_count_t = ehcp_count_{t-1} * (1 + mitigated_ehcp_growth_t)
+    cost per EHCP (lever ``cost_per_ehcp_reduction``: reviews, increasing independence)
+        cost_per_ehcp_t = unmitigated cost_per_ehcp_t * prod_i (1 - effect_i,t)
+    cash (lever ``cash_saving``: value for money by budget area, e.g. transport, tuition,
+        independent placements), in pounds
+        hnb_expenditure_t = ehcp_count_t * cost_per_ehcp_t - sum_i effect_i,t
+
+Attribution is **sequential (marginal) in the order the workstreams are listed**: workstream k's
+saving is the expenditure with workstreams 1..k-1 applied minus the expenditure with 1..k
+applied. The total saving is defined as the sum of these parts (``math.fsum``), and the
+mitigated expenditure as unmitigated minus that total, so the parts add up to the whole exactly
+in every year. (The parts telescope, so the total equals the saving of all workstreams together,
+to rounding.) Interactions between a volume lever and a cost lever are credited to whichever
+comes later in the list; list workstreams in the order the plan delivers them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import HnbInputError
+from ..years import fy, parse_year
+from .projection import extend_assumptions, project
+
+EHCP_GROWTH = "ehcp_growth_reduction"
+COST_PER_EHCP = "cost_per_ehcp_reduction"
+CASH = "cash_saving"
+LEVERS = {
+    EHCP_GROWTH: "fewer EHC needs assessment requests: fraction off EHCP growth",
+    COST_PER_EHCP: "reviews of the current cohort / increasing independence: fraction off cost per EHCP",
+    CASH: "value for money by budget area: cash saving in pounds",
+}
+
+
+@dataclass(frozen=True)
+class Workstream:
+    """One mitigation. ``amount`` is a fraction for the two rate levers, pounds for ``cash_saving``."""
+    name: str
+    lever: str
+    amount: float
+    start_year: int
+    ramp_years: int = 1
+    delivery_confidence: float = 1.0
+    budget_area: str = ""
+
+    def validate(self, source: str = "workstreams") -> None:
+        where = f"workstream '{self.name}'"
+        if self.lever not in LEVERS:
+            raise HnbInputError(f"{where}: unknown lever '{self.lever}' (expected one of {', '.join(LEVERS)})",
+                                source=source, column="lever")
+        if not math.isfinite(self.amount) or self.amount < 0:
+            raise HnbInputError(f"{where}: amount must be 0 or more, got {self.amount!r}", source=source,
+                                column="amount")
+        if self.lever != CASH and self.amount > 1:
+            raise HnbInputError(f"{where}: a {self.lever} is a fraction between 0 and 1 (0.1 = 10%), "
+                                f"got {self.amount!r}", source=source, column="amount")
+        if int(self.ramp_years) != self.ramp_years or self.ramp_years < 1:
+            raise HnbInputError(f"{where}: ramp_years must be a whole number of 1 or more, got {self.ramp_years!r}",
+                                source=source, column="ramp_years")
+        if not 0 <= self.delivery_confidence <= 1:
+            raise HnbInputError(f"{where}: delivery_confidence must be between 0 and 1, got "
+                                f"{self.delivery_confidence!r}", source=source, column="delivery_confidence")
+
+    def effect(self, years) -> np.ndarray:
+        """effect_t = amount * min(1, (t - start + 1) / ramp_years) * delivery_confidence (0 before start)."""
+        t = np.asarray(years, dtype=float)
+        ramp = np.clip((t - self.start_year + 1) / float(self.ramp_years), 0.0, 1.0)
+        return self.amount * ramp * self.delivery_confidence
+
+
+def workstreams_from_frame(frame: pd.DataFrame, source: str = "workstreams") -> list[Workstream]:
+    """Workstreams from a table with columns name, lever, amount, start_year and optional
+    ramp_years (default 1), delivery_confidence (default 1), budget_area. Errors name the row
+    (1 = first data row) and column."""
+    need = ["name", "lever", "amount", "start_year"]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise HnbInputError(f"has no '{missing[0]}' column (found: {', '.join(map(str, frame.columns))})",
+                            source=source, column=missing[0])
+    out = []
+    for i, r in enumerate(frame.to_dict(orient="records"), start=1):
+        def num(col, default=None):
+            v = r.get(col, default)
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                if default is None:
+                    raise HnbInputError("is blank: expected a number", source=source, row=i, column=col)
+                return default
+            try:
+                return float(str(v).replace(",", "").replace("£", "")) if isinstance(v, str) else float(v)
+            except ValueError:
+                raise HnbInputError(f"expected a number, got {v!r}", source=source, row=i, column=col) from None
+        try:
+            start = parse_year(r["start_year"])
+        except ValueError as exc:
+            raise HnbInputError(str(exc), source=source, row=i, column="start_year") from None
+        area = r.get("budget_area", "")
+        ws = Workstream(name=str(r["name"]).strip(), lever=str(r["lever"]).strip(), amount=num("amount"),
+                        start_year=start, ramp_years=num("ramp_years", 1.0),
+                        delivery_confidence=num("delivery_confidence", 1.0),
+                        budget_area="" if area is None or (isinstance(area, float) and math.isnan(area)) else str(area))
+        try:
+            ws.validate(source)
+        except HnbInputError as exc:
+            raise HnbInputError(exc.message, source=source, row=i, column=exc.column) from None
+        out.append(ws)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The agreement: DfE instalments and council contributions
+
+
+def instalment_schedule(total: float, first_year: int, instalments: int = 5, first_share: float = 0.4) -> pd.Series:
+    """DfE contributions by financial year: a first instalment of ``total * first_share`` in
+    ``first_year`` and the remainder in ``instalments - 1`` equal amounts in the following years::
+
+        instalment_1 = total * first_share
+        instalment_k = total * (1 - first_share) / (instalments - 1),  k = 2..instalments
+
+    Slough: £27m, 40% first -> £10.8m then four of £4.05m (shared/research/domain.md section 2).
+    With one instalment the whole total is paid in ``first_year``.
+    """
+    if total < 0:
+        raise HnbInputError(f"the DfE total must be 0 or more, got {total!r}", source="agreement", column="dfe_total")
+    if int(instalments) != instalments or instalments < 1:
+        raise HnbInputError(f"instalments must be a whole number of 1 or more, got {instalments!r}",
+                            source="agreement", column="instalments")
+    if not 0 <= first_share <= 1:
+        raise HnbInputError(f"first_share must be between 0 and 1, got {first_share!r}", source="agreement",
+                            column="first_share")
+    n = int(instalments)
+    if n == 1:
+        amounts = [float(total)]
+    else:
+        first = total * first_share
+        rest = total * (1 - first_share) / (n - 1)
+        amounts = [first] + [rest] * (n - 1)
+    return pd.Series(amounts, index=[fy(first_year + k) for k in range(n)], name="dfe_contribution")
+
+
+@dataclass
+class Agreement:
+    """A safety valve agreement: DfE contributions by year (£), council contributions by year (£),
+    the year by which the DSG must reach in-year balance, and the tolerance (£) for the
+    suspension-risk flag."""
+    dfe_contributions: dict[str, float] = field(default_factory=dict)
+    council_contributions: dict[str, float] = field(default_factory=dict)
+    target_balance_year: int | None = None
+    tolerance: float = 0.0
+    name: str = ""
+
+    @classmethod
+    def from_total(cls, total: float, first_year: int, instalments: int = 5, first_share: float = 0.4,
+                   target_balance_year: int | None = None, council_contributions: dict | None = None,
+                   tolerance: float = 0.0, name: str = "") -> "Agreement":
+        s = instalment_schedule(total, first_year, instalments, first_share)
+        return cls(dict(s.items()), dict(council_contributions or {}), target_balance_year, tolerance, name)
+
+    @property
+    def dfe_total(self) -> float:
+        return math.fsum(self.dfe_contributions.values())
+
+
+NO_AGREEMENT = Agreement()
+
+
+def _by_year(amounts: dict, years: list[str], what: str) -> np.ndarray:
+    labels = {fy(parse_year(k)): float(v) for k, v in amounts.items()}
+    outside = sorted(set(labels) - set(years))
+    if outside and any(labels[y] != 0 for y in outside):
+        raise HnbInputError(f"{what} in {', '.join(outside)} fall outside the plan years "
+                            f"{years[0]} to {years[-1]}: extend the horizon", source="agreement")
+    return np.array([labels.get(y, 0.0) for y in years])
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+
+
+def lever_arrays(workstreams: list[Workstream], years: list[int]):
+    """Per-workstream effects by year: (effects [n_ws, n_years], levers list)."""
+    eff = np.array([w.effect(years) for w in workstreams]).reshape(len(workstreams), len(years))
+    return eff, [w.lever for w in workstreams]
+
+
+def expenditure_paths(base_ehcp: float, base_cost: float, ehcp_growth, cost_per_ehcp_growth,
+                      ehcp_cut=None, cost_cut=None, cash=None) -> np.ndarray:
+    """HNB expenditure (£) by year, vectorised over any leading axes (e.g. Monte Carlo paths)::
+
+        ehcp_count_t    = base_ehcp * prod_{s<=t} (1 + ehcp_growth_s * (1 - ehcp_cut_s))
+        cost_per_ehcp_t = base_cost * prod_{s<=t} (1 + cost_per_ehcp_growth_s) * (1 - cost_cut_t)
+        hnb_expenditure_t = ehcp_count_t * cost_per_ehcp_t - cash_t
+
+    ``ehcp_cut``/``cost_cut`` are the combined fractions (1 - prod(1 - effect)); with no cuts
+    the arithmetic is exactly that of :func:`hnb_xl.engine.projection.project`.
+    """
+    g_e = np.asarray(ehcp_growth, dtype=float)
+    if ehcp_cut is not None:
+        g_e = g_e * (1.0 - np.asarray(ehcp_cut, dtype=float))
+    ehcp = base_ehcp * np.cumprod(1.0 + g_e, axis=-1)
+    cost = base_cost * np.cumprod(1.0 + np.asarray(cost_per_ehcp_growth, dtype=float), axis=-1)
+    if cost_cut is not None:
+        cost = cost * (1.0 - np.asarray(cost_cut, dtype=float))
+    exp = ehcp * cost
+    if cash is not None:
+        exp = exp - np.asarray(cash, dtype=float)
+    return exp
+
+
+def _combined(eff: np.ndarray, levers: list[str], upto: int):
+    """Combined cuts of the first ``upto`` workstreams: (ehcp_cut, cost_cut, cash)."""
+    n_years = eff.shape[1]
+    keep_e = np.ones(n_years)
+    keep_c = np.ones(n_years)
+    cash = np.zeros(n_years)
+    for k in range(upto):
+        if levers[k] == EHCP_GROWTH:
+            keep_e = keep_e * (1.0 - eff[k])
+        elif levers[k] == COST_PER_EHCP:
+            keep_c = keep_c * (1.0 - eff[k])
+        else:
+            cash = cash + eff[k]
+    return 1.0 - keep_e, 1.0 - keep_c, cash
+
+
+def attribution(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream],
+                to_year: int | None = None, source: str = "workstreams") -> pd.DataFrame:
+    """Saving (£, reduction in HNB expenditure) by workstream and year, sequential in list order::
+
+        saving_k,t = expenditure_t(workstreams 1..k-1) - expenditure_t(workstreams 1..k)
+
+    Rejects (HnbInputError naming the workstream and year) a workstream that takes expenditure
+    below zero. Returns a frame indexed by financial year with one column per workstream name.
+    """
+    a = extend_assumptions(assumptions, to_year) if to_year is not None else assumptions.reset_index(drop=True)
+    years = [parse_year(y) for y in a["financial_year"]]
+    labels = [fy(y) for y in years]
+    names = [w.name for w in workstreams]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise HnbInputError(f"workstream names must be unique: '{dupes[0]}' appears more than once",
+                            source=source, column="name")
+    for w in workstreams:
+        w.validate(source)
+    base = history.iloc[-1]
+    base_ehcp = float(base["ehcp_count"])
+    base_cost = float(base["hnb_expenditure"]) / base_ehcp
+    g_e = a["ehcp_growth"].to_numpy(float)
+    g_c = a["cost_per_ehcp_growth"].to_numpy(float)
+    eff, levers = lever_arrays(workstreams, years)
+    prev = expenditure_paths(base_ehcp, base_cost, g_e, g_c)
+    parts = {}
+    for k, w in enumerate(workstreams):
+        cur = expenditure_paths(base_ehcp, base_cost, g_e, g_c, *_combined(eff, levers, k + 1))
+        below = np.flatnonzero(cur < 0)
+        if below.size:
+            y = labels[below[0]]
+            raise HnbInputError(f"workstream '{w.name}' would take HNB expenditure below zero in {y} "
+                                f"(-£{-cur[below[0]]:,.0f}): its saving is larger than the spending left",
+                                source=source, column="amount")
+        parts[w.name] = prev - cur
+        prev = cur
+    return pd.DataFrame(parts, index=pd.Index(labels, name="financial_year"), columns=names)
+
+
+PLAN_COLUMNS = ["financial_year", "unmitigated_hnb_expenditure", "unmitigated_in_year_deficit",
+                "unmitigated_dsg_in_year_deficit", "unmitigated_accumulated_deficit", "total_saving",
+                "ehcp_count", "hnb_expenditure", "hnb_budget", "in_year_deficit", "other_dsg_movements",
+                "dsg_in_year_deficit", "accumulated_deficit", "dfe_contribution", "council_contribution",
+                "accumulated_deficit_after_contributions", "suspension_risk"]
+
+
+def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream] = (),
+         agreement: Agreement = NO_AGREEMENT, to_year: int | None = None,
+         forecast_dsg_in_year=None, source: str = "workstreams") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The safety valve plan by year, and the attribution table (see :func:`attribution`).
+
+    Columns (:data:`PLAN_COLUMNS`): the unmitigated projection (from
+    :func:`~hnb_xl.engine.projection.project`); ``total_saving`` = sum of the attribution;
+    the mitigated ``hnb_expenditure`` = unmitigated - total_saving, ``in_year_deficit`` =
+    hnb_expenditure - hnb_budget, ``dsg_in_year_deficit`` = in_year_deficit + other_dsg_movements,
+    ``accumulated_deficit`` (mitigated, before contributions) = b/f + dsg in-year; then the
+    agreement: ``accumulated_deficit_after_contributions`` = b/f + dsg in-year - dfe - council.
+    ``suspension_risk``: the actual/forecast DSG in-year deficit (``forecast_dsg_in_year``, a
+    mapping year -> £) exceeds the plan's by more than ``agreement.tolerance``; NaN where no
+    forecast is given. ``source`` names the workstreams in error messages (e.g. the file).
+    """
+    un = project(history, assumptions, to_year=to_year)
+    labels = list(un["financial_year"])
+    parts = attribution(history, assumptions, list(workstreams), to_year=to_year if to_year is not None
+                        else parse_year(labels[-1]), source=source)
+    if list(parts.index) != labels:  # pragma: no cover - same extension rule on both sides
+        raise AssertionError("attribution years differ from the projection years")
+    matrix = parts.to_numpy()
+    total = np.array([math.fsum(matrix[t]) for t in range(len(labels))]) if matrix.shape[1] else np.zeros(len(labels))
+    base = history.iloc[-1]
+    base_ehcp = float(base["ehcp_count"])
+    a = extend_assumptions(assumptions, parse_year(labels[-1]))
+    eff, levers = lever_arrays(list(workstreams), [parse_year(y) for y in labels])
+    ehcp_cut = _combined(eff, levers, len(levers))[0]
+    ehcp = base_ehcp * np.cumprod(1.0 + a["ehcp_growth"].to_numpy(float) * (1.0 - ehcp_cut))
+
+    expenditure = un["hnb_expenditure"].to_numpy() - total
+    budget = un["hnb_budget"].to_numpy()
+    other = un["other_dsg_movements"].to_numpy()
+    in_year = expenditure - budget
+    dsg_in_year = in_year + other
+    opening = float(base["accumulated_deficit"])
+    accumulated = opening + np.cumsum(in_year + other)
+    dfe = _by_year(agreement.dfe_contributions, labels, "DfE contributions")
+    council = _by_year(agreement.council_contributions, labels, "council contributions")
+    after = opening + np.cumsum(in_year + other - dfe - council)
+    if forecast_dsg_in_year is None:
+        risk = np.full(len(labels), np.nan)
+    else:
+        fc = {fy(parse_year(k)): float(v) for k, v in dict(forecast_dsg_in_year).items()}
+        risk = np.array([float(fc[y] - d > agreement.tolerance) if y in fc else np.nan
+                         for y, d in zip(labels, dsg_in_year)])
+    frame = pd.DataFrame({
+        "financial_year": labels,
+        "unmitigated_hnb_expenditure": un["hnb_expenditure"].to_numpy(),
+        "unmitigated_in_year_deficit": un["in_year_deficit"].to_numpy(),
+        "unmitigated_dsg_in_year_deficit": un["in_year_deficit"].to_numpy() + other,
+        "unmitigated_accumulated_deficit": un["accumulated_deficit"].to_numpy(),
+        "total_saving": total,
+        "ehcp_count": ehcp,
+        "hnb_expenditure": expenditure,
+        "hnb_budget": budget,
+        "in_year_deficit": in_year,
+        "other_dsg_movements": other,
+        "dsg_in_year_deficit": dsg_in_year,
+        "accumulated_deficit": accumulated,
+        "dfe_contribution": dfe,
+        "council_contribution": council,
+        "accumulated_deficit_after_contributions": after,
+        "suspension_risk": risk,
+    }, columns=PLAN_COLUMNS)
+    return frame, parts
+
+
+def first_year_at_or_below_zero(labels, values) -> str | None:
+    """The first financial year whose value is <= 0, or None if none is."""
+    for y, v in zip(labels, values):
+        if v <= 0:
+            return y
+    return None
+
+
+def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> dict:
+    """Headline results of a plan frame::
+
+        first_balance_year       first year with dsg_in_year_deficit <= 0 (mitigated)
+        unmitigated_balance_year the same without mitigations
+        deficit_cleared_year     first year with accumulated_deficit_after_contributions <= 0
+        target_balance_year      from the agreement; target_met = first_balance_year <= target
+        dfe_total, council_total, total_saving (sums over the plan years, £)
+    """
+    labels = list(plan_frame["financial_year"])
+    first = first_year_at_or_below_zero(labels, plan_frame["dsg_in_year_deficit"])
+    target = fy(agreement.target_balance_year) if agreement.target_balance_year is not None else None
+    met = None
+    if target is not None:
+        met = first is not None and parse_year(first) <= parse_year(target)
+    risk = plan_frame["suspension_risk"]
+    return {
+        "first_balance_year": first,
+        "unmitigated_balance_year": first_year_at_or_below_zero(labels, plan_frame["unmitigated_dsg_in_year_deficit"]),
+        "deficit_cleared_year": first_year_at_or_below_zero(labels, plan_frame["accumulated_deficit_after_contributions"]),
+        "target_balance_year": target,
+        "target_met": met,
+        "dfe_total": math.fsum(plan_frame["dfe_contribution"]),
+        "council_total": math.fsum(plan_frame["council_contribution"]),
+        "total_saving": math.fsum(plan_frame["total_saving"]),
+        "suspension_risk_years": [y for y, r in zip(labels, risk) if r == 1.0],
+    }
+
+
+def agreement_from_mapping(p: dict, source: str = "agreement") -> Agreement:
+    """An :class:`Agreement` from parameters dfe_total (£), first_year, instalments, first_share,
+    target_balance_year, optional council_contribution (£ a year over the instalment years) and
+    tolerance (£)."""
+    def num(key, default=None):
+        v = p.get(key, default)
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            raise HnbInputError(f"expected a number, got {v!r}", source=source, column=key) from None
+
+    def year(key):
+        try:
+            return parse_year(p[key])
+        except KeyError:
+            raise HnbInputError("is missing", source=source, column=key) from None
+        except ValueError as exc:
+            raise HnbInputError(str(exc), source=source, column=key) from None
+
+    first = year("first_year")
+    n = num("instalments", 5)
+    sched = instalment_schedule(num("dfe_total"), first, n, num("first_share", 0.4))
+    council = num("council_contribution", 0.0)
+    councils = {y: council for y in sched.index} if council else {}
+    target = year("target_balance_year") if p.get("target_balance_year") not in (None, "") else None
+    return Agreement(dict(sched.items()), councils, target, num("tolerance", 0.0), name=str(p.get("name", "")))

@@ -1,0 +1,107 @@
+"""Monte Carlo uncertainty: zero variance = deterministic, reproducible, ordered percentiles."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hnb_xl import bundled
+from hnb_xl.engine.montecarlo import (MC_DRIVERS, Uncertainty, fan, probability_of_balance, shocks, simulate,
+                                      uncertainty_from_tables)
+from hnb_xl.engine.projection import project
+from hnb_xl.engine.safety_valve import NO_AGREEMENT, agreement_from_mapping, plan, workstreams_from_frame
+from hnb_xl.errors import HnbInputError
+
+WS = workstreams_from_frame(bundled.plan_workstreams())
+AG = agreement_from_mapping(bundled.plan_agreement())
+SPREAD = Uncertainty(sd={"ehcp_growth": 0.02, "cost_per_ehcp_growth": 0.02, "funding_growth": 0.01},
+                     year_correlation=0.5, paths=2000, seed=7)
+
+
+def _sim(ws=WS, ag=AG, u=SPREAD, to_year=2030):
+    return simulate(bundled.history(), bundled.assumptions(), ws, ag, u, to_year=to_year)
+
+
+def test_zero_variance_no_plan_reproduces_projection_exactly():
+    sim = _sim((), NO_AGREEMENT, Uncertainty(paths=3))
+    un = project(bundled.history(), bundled.assumptions(), to_year=2030)
+    for path in sim["accumulated_deficit_after_contributions"]:
+        assert path.tolist() == un["accumulated_deficit"].tolist()
+
+
+def test_zero_variance_with_plan_reproduces_deterministic_plan():
+    sim = _sim(WS, AG, Uncertainty(paths=4))
+    det, _ = plan(bundled.history(), bundled.assumptions(), WS, AG, to_year=2030)
+    for path in sim["accumulated_deficit_after_contributions"]:
+        assert path == pytest.approx(det["accumulated_deficit_after_contributions"].to_numpy(), abs=1e-4)
+    f = fan(sim)
+    assert f["p10"].to_numpy() == pytest.approx(f["p90"].to_numpy(), abs=1e-6)
+
+
+def test_fixed_seed_is_reproducible_and_another_seed_differs():
+    a = _sim()["accumulated_deficit_after_contributions"]
+    b = _sim()["accumulated_deficit_after_contributions"]
+    c = _sim(u=Uncertainty(sd=SPREAD.sd, year_correlation=0.5, paths=2000, seed=8))[
+        "accumulated_deficit_after_contributions"]
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("ws,ag", [pytest.param(WS, AG, id="mitigated-with-agreement"),
+                                   pytest.param((), NO_AGREEMENT, id="unmitigated")])
+def test_percentiles_are_ordered_every_year(ws, ag):
+    f = fan(_sim(ws, ag))
+    assert (f["p10"] <= f["p50"]).all() and (f["p50"] <= f["p90"]).all()
+    assert (f["p90"] - f["p10"]).iloc[-1] > (f["p90"] - f["p10"]).iloc[0] > 0  # spread widens with time
+
+
+def test_median_is_near_the_deterministic_plan():
+    det, _ = plan(bundled.history(), bundled.assumptions(), WS, AG, to_year=2030)
+    f = fan(_sim())
+    # 2022-23: sd of the in-year deficit ~ £108m * sqrt(0.02^2 + 0.02^2) (+ £96m * 0.01) ~ £3.2m, so the
+    # sampling error of a 2,000-path median is ~ £0.1m: the median lies within £0.5m of the plan
+    assert abs(f["p50"].iloc[0] - det["accumulated_deficit_after_contributions"].iloc[0]) < 500_000
+
+
+def test_shock_moments_and_correlation():
+    z = shocks(np.random.default_rng(1), 200_000, 3, 0.5)
+    assert z.std(axis=0) == pytest.approx([1, 1, 1], abs=0.01)
+    assert np.corrcoef(z[:, 0], z[:, 1])[0, 1] == pytest.approx(0.5, abs=0.01)
+    assert np.corrcoef(z[:, 0], z[:, 2])[0, 1] == pytest.approx(0.25, abs=0.01)
+
+
+def test_probability_of_balance_extremes():
+    no_plan = _sim((), NO_AGREEMENT, Uncertainty(paths=10))
+    assert probability_of_balance(no_plan, "2030-31") == 0.0  # unmitigated DSG in-year deficit is £9.9m+ a year
+    det = _sim(WS, AG, Uncertainty(paths=10))
+    # the deterministic illustrative plan first balances in 2026-27 (hnb-xl plan): certain by then, not before
+    assert probability_of_balance(det, "2026-27") == 1.0
+    assert probability_of_balance(det, "2025-26") == 0.0
+    p = probability_of_balance(_sim(), "2026-27")
+    p_no_plan = probability_of_balance(_sim((), NO_AGREEMENT), "2026-27")
+    assert 0.0 < p < 1.0 and 0.0 <= p_no_plan < p
+
+
+def test_probability_rejects_target_outside_plan_years():
+    with pytest.raises(HnbInputError, match="after the last plan year"):
+        probability_of_balance(_sim(ag=NO_AGREEMENT, to_year=2025), "2026-27")
+
+
+def test_bundled_uncertainty_is_valid_and_illustrative():
+    u = uncertainty_from_tables(bundled.plan_uncertainty(), bundled.plan_montecarlo())
+    assert set(u.sd) == set(MC_DRIVERS) and u.paths == 10_000
+    assert bundled.plan_uncertainty()["basis"].str.startswith("ILLUSTRATIVE").all()
+
+
+@pytest.mark.parametrize("table,settings,match", [
+    pytest.param(pd.DataFrame({"driver": ["ehcp_growth"], "distribution": ["lognormal"], "sd": [0.1]}), {},
+                 "not supported", id="unknown-distribution"),
+    pytest.param(pd.DataFrame({"driver": ["ehcp_growth"], "distribution": ["normal"], "sd": [-0.1]}), {},
+                 "0 or more", id="negative-sd"),
+    pytest.param(pd.DataFrame({"driver": ["births"], "distribution": ["normal"], "sd": [0.1]}), {},
+                 "unknown driver", id="unknown-driver"),
+    pytest.param(pd.DataFrame({"driver": ["ehcp_growth"], "distribution": ["normal"], "sd": [0.1]}),
+                 {"year_correlation": 1.0}, "year_correlation", id="correlation-one"),
+])
+def test_bad_uncertainty_inputs(table, settings, match):
+    with pytest.raises(HnbInputError, match=match):
+        uncertainty_from_tables(table, settings)

@@ -1,0 +1,89 @@
+"""`hnb-xl plan`: formats, agreement options, and bad input (exit 2, one located line)."""
+
+import csv
+import json
+
+import pytest
+
+from hnb_xl.cli import main
+from tests.seed import DEFICIT_GROWTH_PROJECTED
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_table_shows_unmitigated_mitigated_agreement_and_summary(capsys):
+    code, out, _ = run(capsys, "plan")
+    assert code == 0
+    for text in ["Unmitigated accumulated", "Mitigated accumulated", "DfE", "After contributions",
+                 "Saving by workstream", "£19,600,000", "£7,350,000", "Target in-year balance by 2026-27",
+                 "£93,164,790"]:  # 40% of £49m; 60% / 4; the seed's £93.2m 2025-26 unmitigated
+        assert text in out, text
+
+
+def test_json_has_plan_attribution_and_summary(capsys):
+    code, out, _ = run(capsys, "plan", "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and set(doc) == {"plan", "attribution", "summary"}
+    rows = {r["financial_year"]: r for r in doc["plan"]}
+    for y in ["2022-23", "2023-24", "2024-25", "2025-26"]:
+        assert round(rows[y]["unmitigated_accumulated_deficit"] / 1e6, 1) == DEFICIT_GROWTH_PROJECTED[y][0]
+    assert sum(r["dfe_contribution"] for r in doc["plan"]) == pytest.approx(49e6)
+    assert doc["summary"]["target_balance_year"] == "2026-27"
+
+
+def test_csv_has_one_saving_column_per_workstream_summing_to_total(capsys):
+    code, out, _ = run(capsys, "plan", "--format", "csv")
+    rows = list(csv.DictReader(out.splitlines()))
+    cols = [c for c in rows[0] if c.startswith("saving: ")]
+    assert code == 0 and len(cols) == 5
+    for r in rows:
+        assert sum(float(r[c]) for c in cols) == pytest.approx(float(r["total_saving"]), abs=1e-4)
+
+
+def test_slough_style_agreement_from_options(capsys):
+    code, out, _ = run(capsys, "plan", "--dfe-total", "27m", "--first-share", "40%", "--instalments", "5",
+                       "--first-year", "2022-23", "--format", "json")
+    dfe = [r["dfe_contribution"] for r in json.loads(out)["plan"]]
+    assert code == 0
+    assert dfe[:5] == pytest.approx([10.8e6, 4.05e6, 4.05e6, 4.05e6, 4.05e6]) and dfe[5:] == [0.0] * 4
+
+
+def test_no_mitigations_no_agreement_equals_project(capsys):
+    _, plan_out, _ = run(capsys, "plan", "--no-mitigations", "--no-agreement", "--format", "json")
+    _, proj_out, _ = run(capsys, "project", "--format", "json")
+    plan_rows = json.loads(plan_out)["plan"]
+    proj_rows = json.loads(proj_out)
+    assert [r["accumulated_deficit_after_contributions"] for r in plan_rows] == \
+        [r["accumulated_deficit"] for r in proj_rows]
+
+
+def test_workstreams_file(capsys, tmp_path):
+    path = tmp_path / "ws.csv"
+    path.write_text("name,lever,amount,start_year\nTransport,cash_saving,1000000,2023-24\n")
+    code, out, _ = run(capsys, "plan", "--workstreams", str(path), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and [r["Transport"] for r in doc["attribution"]][:3] == [0.0, 1e6, 1e6]
+
+
+@pytest.mark.parametrize("content,match", [
+    pytest.param("name,lever,amount,start_year\nX,cash_saving,abc,2023-24\n", "row 1, column 'amount'",
+                 id="amount-not-a-number"),
+    pytest.param("name,lever,amount,start_year\nX,wishful,1,2023-24\n", "unknown lever", id="unknown-lever"),
+    pytest.param("name,lever,amount,start_year\nX,cash_saving,500m,2023-24\n", "below zero", id="below-zero"),
+    pytest.param("name,lever,amount\nX,cash_saving,1\n", "no 'start_year' column", id="missing-column"),
+])
+def test_bad_workstreams_file_exits_2_with_one_line(capsys, tmp_path, content, match):
+    path = tmp_path / "ws.csv"
+    path.write_text(content.replace("500m", "500000000"))
+    code, out, err = run(capsys, "plan", "--workstreams", str(path))
+    assert code == 2 and out == ""
+    assert match in err and str(path) in err and len(err.strip().splitlines()) == 1
+
+
+def test_contribution_beyond_horizon_exits_2(capsys):
+    code, _, err = run(capsys, "plan", "--to", "2024-25")
+    assert code == 2 and "outside the plan years" in err
