@@ -19,14 +19,16 @@ No calculation here: conversion and validation only. Every problem raises
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from numbers import Number
 
+import numpy as np
 import pandas as pd
 
 from .errors import HnbInputError, HnbInputErrors
-from .schema import Schema, check_contiguous_years, to_frame
+from .schema import Schema, _header_map, check_contiguous_years, convert_cell, to_frame
 from .years import parse_year
 
 MAX_MESSAGE = 255   # Excel cells (and xlwings classic) cope badly with longer strings
@@ -40,9 +42,14 @@ EXCEL_ERRORS = {
 
 # ---------------------------------------------------------------- generic cell values
 
+_PLAIN = (float, str, type(None))
+
+
 def scalar(v):
     """One cell value as plain Python: numpy scalars unwrapped, COM error codes as "#N/A" text."""
-    if hasattr(v, "item") and not isinstance(v, (list, tuple)) and getattr(v, "ndim", 0) == 0:
+    if type(v) in _PLAIN:
+        return v
+    if hasattr(v, "item") and getattr(v, "ndim", 0) == 0:
         v = v.item()
     if isinstance(v, int) and not isinstance(v, bool) and v in EXCEL_ERRORS:
         return EXCEL_ERRORS[v]
@@ -73,18 +80,25 @@ def cells(value) -> list[list]:
         return [[scalar(value)]]
     if not value:
         return []
+    if all(type(r) is list or type(r) is tuple for r in value):      # the usual case: rows of cells
+        return [[v if type(v) in _PLAIN else scalar(v) for v in r] for r in value]
     if all(not isinstance(r, (list, tuple)) and not hasattr(r, "tolist") for r in value):
         return [[scalar(v) for v in value]]
-    return [[scalar(v) for v in (r.tolist() if hasattr(r, "tolist") else (r if isinstance(r, (list, tuple)) else [r]))]
-            for r in value]
+    return [cells(r)[0] if isinstance(r, (list, tuple)) or hasattr(r, "tolist") else [scalar(r)] for r in value]
 
 
 def freeze(value):
     """A hashable version of an argument (lists -> tuples), for the results cache."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
+    t = type(value)
+    if t is list or t is tuple:
+        if all(type(r) is list or type(r) is tuple for r in value):
+            try:
+                return tuple(tuple(r) for r in value)
+            except TypeError:
+                pass
         return tuple(freeze(v) for v in value)
+    if hasattr(value, "tolist"):
+        return freeze(value.tolist())
     return value
 
 
@@ -155,25 +169,139 @@ def text(value, arg: str) -> str | None:
 
 # ---------------------------------------------------------------- tables
 
-def table(schema: Schema, value, arg: str) -> pd.DataFrame:
+def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
     """An input table (header row first) as a validated DataFrame with engine column names.
 
     Leading blank rows are skipped (the header is the first non-blank row); rows that are all
-    blank, or all 0 (Office.js blanks), are skipped. ``frame.attrs["row_numbers"]`` gives each
-    record's row in the range (header = row 1 when it is the first row).
+    blank, or all 0 (Office.js blanks), are skipped. With ``with_rows`` returns ``(frame,
+    row_numbers, height)``: each record's row in the range (header = row 1 when it is the first
+    row) and the range's height. The frame carries no ``attrs`` (pandas deep-copies them on
+    every operation, which costs more than the engine's arithmetic).
     """
     rows = cells(value)
     start = 0
-    while start < len(rows) and all(is_blank(v, zero_is_blank=True) for v in rows[start]):
+    while start < len(rows) and _blank_row(rows[start]):
         start += 1
     if start == len(rows):
         raise HnbInputError("is empty: expected the table with its header row", source=arg)
     headers = ["" if is_blank(h, zero_is_blank=True) else h for h in rows[start]]
-    body = [[None] * len(r) if all(is_blank(v, zero_is_blank=True) for v in r) else r for r in rows[start + 1:]]
+    body = [[None] * len(r) if _blank_row(r) else r for r in rows[start + 1:]]
+    fast = _fast_frame(schema, headers, body, start + 2)
+    if fast is not None:
+        frame, numbers, columns = fast
+        if schema.key == "financial_year":
+            check_contiguous_years(_Columns(columns, numbers), arg)
+        return (frame, numbers, len(rows)) if with_rows else frame
     frame = to_frame(schema, headers, body, source=arg, first_row_number=start + 2)
     if schema.key == "financial_year":
         check_contiguous_years(frame, arg)
-    return frame
+    numbers = frame.attrs.get("row_numbers", [])
+    frame.attrs = {}
+    return (frame, numbers, len(rows)) if with_rows else frame
+
+
+def _blank_row(row) -> bool:
+    """Every cell blank or 0 (Office.js blanks); quick for the usual row whose first cell is data."""
+    for v in row:
+        t = type(v)
+        if t is float or t is int:
+            if v == v and v != 0:
+                return False
+        elif t is str:
+            if v.strip():
+                return False
+        elif not is_blank(v, zero_is_blank=True):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=64)
+def _columns_at(schema: Schema, headers: tuple):
+    """schema column name -> position in ``headers`` (None when a required one is missing)."""
+    try:
+        return _header_map(schema, list(headers), "")
+    except HnbInputError:
+        return None
+
+
+_NUMERIC = {float, int}
+_NONE = type(None)
+
+
+def _kind_ok(kind: str, x: np.ndarray) -> bool:
+    if kind == "count":
+        return bool(((x >= 0) & (x == np.floor(x))).all())
+    if kind == "id":
+        return bool(((x > 0) & (x == np.floor(x))).all())
+    if kind == "money":
+        return bool((x >= 0).all())
+    if kind == "share":
+        return bool(((x >= 0) & (x <= 1)).all())
+    return True     # signed_money, rate
+
+
+def _fast_frame(schema: Schema, headers: list, body: list[list], first_row_number: int):
+    """The frame :func:`hnb_xl.schema.to_frame` would build, for a clean table, several times
+    faster; ``None`` (so that to_frame runs, with its messages) at the first thing that is not
+    plainly valid: a string or blank in a number column, a value out of range, a duplicate key,
+    a missing column. to_frame owns the rules; tests/test_udfs.py proves the two agree.
+    ``body`` rows that are blank are all None (as :func:`table` leaves them)."""
+    try:
+        where = _columns_at(schema, tuple(headers))
+    except TypeError:       # an unhashable header cell
+        return None
+    if where is None:
+        return None
+    numbers = [first_row_number + i for i, r in enumerate(body) if r.count(None) != len(r)]
+    kept = [body[n - first_row_number] for n in numbers]
+    if not kept:
+        return None
+    width = min(len(r) for r in kept)
+    data = {}
+    for col in schema.columns:
+        if col.name not in where:
+            data[col.name] = [""] * len(kept) if col.kind == "text" else np.full(len(kept), np.nan)
+            continue
+        i = where[col.name]
+        raw = [r[i] for r in kept] if i < width else [r[i] if i < len(r) else None for r in kept]
+        types = set(map(type, raw))
+        if col.kind == "text":
+            if not types <= {str, _NONE}:
+                return None
+            data[col.name] = [v.strip() if v is not None else "" for v in raw]
+        elif col.kind == "year":
+            try:
+                data[col.name] = [convert_cell(col, v) for v in raw]
+            except (ValueError, TypeError):
+                return None
+        else:
+            if _NONE in types:
+                if col.required:
+                    return None
+                raw = [np.nan if v is None else v for v in raw]
+                types.discard(_NONE)
+                types.add(float)
+            if not types <= _NUMERIC:
+                return None
+            x = np.array(raw, dtype=float)
+            finite = np.isfinite(x)
+            if col.required and not finite.all():
+                return None
+            if not (_kind_ok(col.kind, x[finite]) and not np.isinf(x).any()):
+                return None
+            data[col.name] = x.astype(np.int64) if col.kind in ("count", "id") and finite.all() else x
+    if schema.key and len(set(data[schema.key])) != len(kept):
+        return None
+    return pd.DataFrame(data, columns=[c.name for c in schema.columns]), numbers, data
+
+
+class _Columns(dict):
+    """Columns as lists with the ``attrs`` that schema.check_contiguous_years reads (cheaper than
+    a DataFrame with attrs, which pandas deep-copies)."""
+
+    def __init__(self, columns: dict, row_numbers: list[int]):
+        super().__init__(columns)
+        self.attrs = {"row_numbers": row_numbers}
 
 
 def series(value, arg: str) -> tuple[list[float], tuple[int, int]]:
@@ -217,8 +345,8 @@ def cell(v):
 def grid(frame: pd.DataFrame, columns: list[str], headers: dict[str, str]) -> list[list]:
     """``columns`` of ``frame`` as a list of lists with a header row (``headers`` titles)."""
     out = [[headers.get(c, c) for c in columns]]
-    for row in frame[columns].itertuples(index=False, name=None):
-        out.append([cell(v) for v in row])
+    values = [frame[c].tolist() for c in columns]
+    out += [[v if type(v) is str or (type(v) is float and v == v) else cell(v) for v in row] for row in zip(*values)]
     return out
 
 

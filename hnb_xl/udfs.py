@@ -232,7 +232,8 @@ def HNB_DEFICIT(year=None, history=None, assumptions=None):
         return xa.cell(match.iloc[0])
     last = parse_year(assume["financial_year"].iloc[-1])
     table = _project(hist, assume, to_year=y if y > last else None)
-    return xa.cell(table.loc[table["financial_year"] == fy(y), "accumulated_deficit"].iloc[0])
+    years = table["financial_year"].tolist()
+    return xa.cell(table["accumulated_deficit"].iloc[years.index(fy(y))])
 
 
 @udf
@@ -251,15 +252,15 @@ def HNB_GROWTH(values):
 @udf
 def HNB_CONTINGENCY(schools, pot=None, cost_per_ehcp=None, notional_share=None):
     p = _bundled_parameters()
-    frame = xa.table(SCHOOLS, schools, "schools")
+    frame, numbers, height = xa.table(SCHOOLS, schools, "schools", with_rows=True)
     result = allocate(frame,
                       xa.number(pot, "pot", default=p["send_contingency_pot"], low=0),
                       xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
                       xa.number(notional_share, "notional_share", default=p["notional_share"], low=0, high=1,
                                 what="a fraction"))
-    out = [[ALLOCATION_HEADER]] + [[""] for _ in range(len(xa.cells(schools)) - 1)]
-    for rownum, amount in zip(frame.attrs["row_numbers"], result["allocation"]):
-        out[rownum - 1] = [xa.cell(amount)]
+    out = [[ALLOCATION_HEADER]] + [[""] for _ in range(height - 1)]
+    for rownum, amount in zip(numbers, result["allocation"].tolist()):
+        out[rownum - 1] = [amount]
     return out
 
 

@@ -1,0 +1,127 @@
+"""Per HNB_ function: median time per call through the adapter and of the bare engine call.
+
+    python benchmarks/bench_udfs.py [--repeat N]
+
+For each case it prints
+  engine   the bare engine call on inputs already converted (DataFrames, floats),
+  cold     the adapter with its results cache cleared before every call: argument conversion
+           (cells -> validated DataFrame), engine call, cells out, error handling,
+  cached   the adapter called again with equal arguments (new list objects, as Excel sends on
+           every recalculation): the cache lookup,
+  overhead cold - engine (what the adapter adds when it has to compute), and cold / engine.
+Target (issue 3): the adapter adds < 0.5 ms per call. xlwings' own COM round trip per call is
+several milliseconds on Windows, which this script cannot measure. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import platform
+import statistics
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hnb_xl import bundled, udfs  # noqa: E402
+from hnb_xl.engine.contingency import allocate  # noqa: E402
+from hnb_xl.engine.history import annual_growth  # noqa: E402
+from hnb_xl.engine.projection import project  # noqa: E402
+from hnb_xl.engine.transfer import transfer  # noqa: E402
+from hnb_xl.excel_args import table  # noqa: E402
+from hnb_xl.schema import ASSUMPTIONS, HISTORY, SCHOOLS  # noqa: E402
+
+
+def cells(name: str) -> list[list]:
+    """A bundled CSV as xlwings classic sends a range: floats, None for blanks, header row first."""
+    with (resources.files("hnb_xl") / "data" / name).open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    out = [rows[0]]
+    for r in rows[1:]:
+        row = []
+        for v in r:
+            try:
+                row.append(float(v) if v != "" else None)
+            except ValueError:
+                row.append(v)
+        out.append(row)
+    return out
+
+
+def per_call(fn, repeat: int, before=None) -> float:
+    """Median seconds per call over ``repeat`` individually timed calls."""
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def cases():
+    hist, assume = bundled.history(), bundled.assumptions()
+    hist_cells, assume_cells, school_cells = cells("history.csv"), cells(
+        "assumptions_published_forecast_july_2022.csv"), cells("demo_schools.csv")
+    hist_frame = table(HISTORY, hist_cells, "history")
+    assume_frame = table(ASSUMPTIONS, assume_cells, "assumptions")
+    schools = table(SCHOOLS, school_cells, "schools")
+    growth_cells = [[float(v)] for v in hist["ehcp_count"]]
+    block = 368_200_000.0
+    yield ("HNB_DEFICIT()", lambda: project(hist, assume), udfs.HNB_DEFICIT, ())
+    yield ('HNB_DEFICIT("2025-26")', lambda: project(hist, assume), udfs.HNB_DEFICIT, ("2025-26",))
+    yield ("HNB_DEFICIT(, history, assumptions)", lambda: project(hist_frame, assume_frame), udfs.HNB_DEFICIT,
+           (None, hist_cells, assume_cells))
+    yield ("HNB_PROJECTION()", lambda: project(hist, assume), udfs.HNB_PROJECTION, ())
+    yield ("HNB_GROWTH(7 cells)", lambda: annual_growth([r[0] for r in growth_cells]), udfs.HNB_GROWTH,
+           (growth_cells,))
+    yield ("HNB_CONTINGENCY(250 schools)", lambda: allocate(schools, 450_000.0, 6000.0, 1.0), udfs.HNB_CONTINGENCY,
+           (school_cells,))
+    yield ("HNB_TRANSFER(block, 0.005)", lambda: transfer(block, rate=0.005).amount, udfs.HNB_TRANSFER,
+           (block, 0.005))
+    yield ("HNB_TRANSFER_CHECK(2102000, block)", lambda: transfer(block, amount=2_102_000.0).verdict,
+           udfs.HNB_TRANSFER_CHECK, (2_102_000.0, block))
+    yield ("HNB_VERSION()", None, udfs.HNB_VERSION, ())
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=200, help="timed calls per figure (default 200)")
+    n = ap.parse_args(argv).repeat
+    print(f"HNB_ UDF adapter overhead: median per call over {n} calls; Python {platform.python_version()}, "
+          f"{platform.machine()}")
+    head = f"{'case':38} {'engine ms':>10} {'cold ms':>9} {'cached ms':>10} {'overhead ms':>12} {'cold/engine':>12}"
+    print(head)
+    print("-" * len(head))
+    worst = 0.0
+    for label, engine, adapter, args in cases():
+        def call(adapter=adapter, args=args):
+            return adapter(*copy.deepcopy(args))    # new list objects each call, like Excel
+        result = call()
+        if isinstance(result, str) and result.startswith(label.split("(")[0] + ":"):
+            print(f"{label}: returned a message: {result}")
+            return 1
+        e = per_call(engine, n) if engine else None
+        # deepcopy is outside the timed region: time only the adapter call
+        prepared = [copy.deepcopy(args) for _ in range(n)]
+        it = iter(prepared)
+        cold = per_call(lambda: adapter(*next(it)), n, before=udfs.cache_clear)
+        it = iter([copy.deepcopy(args) for _ in range(n)])
+        adapter(*args)
+        cached = per_call(lambda: adapter(*next(it)), n)
+        over = cold - e if e is not None else None
+        worst = max(worst, over or 0.0)
+        fmt = lambda s: f"{s * 1e3:.3f}" if s is not None else "-"  # noqa: E731
+        ratio = f"{cold / e:.2f}" if e else "-"
+        print(f"{label:38} {fmt(e):>10} {fmt(cold):>9} {fmt(cached):>10} {fmt(over):>12} {ratio:>12}")
+    print(f"largest cold overhead: {worst * 1e3:.3f} ms per call (target < 0.5 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
