@@ -1,0 +1,144 @@
+"""DfE school-level SEN files (wide to 2024, long from 2025): small realistic fixtures written here."""
+
+from __future__ import annotations
+
+import pytest
+
+from hnb_xl.errors import HnbInputError
+from hnb_xl.sources import dfe
+
+WIDE_HEAD = ("time_period,URN,laestab,la_name,new_la_code,old_la_code,school_name,phase_type_grouping,"
+             "type_of_establishment,Total pupils,SEN support,EHC plan,EHC_Primary_need_asd,EHC_Primary_need_spld")
+WIDE_ROWS = [
+    "202324,110001,8732001,Cambridgeshire,E10000003,873,Alpha Primary,State-funded primary,Community school,300,40,5,3,2",
+    "202324,110002,8732002,Cambridgeshire,E10000003,873,Beta Primary,State-funded primary,Academy converter,120,x,c,c,z",
+    "202324,120001,9262001,Norfolk,E10000020,926,Gamma Primary,State-funded primary,Community school,200,20,4,4,0",
+    "202324,110003,8734001,Cambridgeshire,E10000003,873,Delta Academy,State-funded secondary,Academy sponsor led,"
+    "1100,low,z,z,z",
+]
+
+LONG_HEAD = ("time_period,la_name,new_la_code,old_la_code,school_urn,school_name,phase_type_grouping,"
+             "sen_provision,sen_primary_need,pupil_count")
+
+
+def long_rows(la="Cambridgeshire,E10000003,873"):
+    a = f"202425,{la},110001,Alpha Primary,State-funded primary"
+    b = f"202425,{la},110002,Beta Primary,State-funded primary"
+    return [f"{a},Total,Total,300", f"{a},EHC plan,Total,5", f"{a},EHC plan,Autistic spectrum disorder,3",
+            f"{a},EHC plan,Specific learning difficulty,2", f"{a},SEN support,Total,40",
+            f"{b},Total,Total,120", f"{b},EHC plan,Total,low", f"{b},SEN support,Total,x",
+            "202425,Norfolk,E10000020,926,120001,Gamma Primary,State-funded primary,EHC plan,Total,4"]
+
+
+def write(tmp_path, name, head, rows):
+    p = tmp_path / name
+    p.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("la", [pytest.param("Cambridgeshire", id="by-name"), pytest.param("cambridgeshire",
+                         id="name-any-case"), pytest.param("E10000003", id="new-code"), pytest.param("873", id="old-code")])
+def test_wide_filters_one_authority(tmp_path, la):
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), la)
+    assert r.problems == []
+    assert list(r.frame["urn"]) == [110001, 110002, 110003]
+    assert r.la == "Cambridgeshire" and r.rows_read == 4 and r.layout == "wide"
+    alpha = r.frame.iloc[0]
+    assert (alpha["pupils_on_roll"], alpha["sen_support"], alpha["ehcp_count"]) == (300, 40, 5)
+    assert r.row_numbers == [2, 3, 5]
+
+
+def test_wide_laestab_prefix_when_no_la_columns(tmp_path):
+    head = "URN,laestab,la_name,Total pupils,SEN support,EHC plan"
+    rows = ["110001,8732001,,300,40,5", "120001,9262001,,200,20,4"]
+    r = dfe.read_wide(write(tmp_path, "w.csv", head, rows), "873")
+    assert list(r.frame["urn"]) == [110001]
+
+
+def test_wide_codes_are_counted_and_treated_explicitly(tmp_path):
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), "873")
+    # Cambridgeshire rows only: Beta has x (SEN support), c (EHC plan), c (asd), z (spld);
+    # Delta has low (SEN support), z (EHC plan), z, z
+    assert r.suppressed == {"x": 1, "c": 2, "z": 4, "low": 1}
+    beta = r.frame.set_index("urn").loc[110002]
+    assert beta["ehcp_count"] == 0 and beta["sen_support"] == 0
+
+
+def test_wide_suppressed_as_error_names_each_cell(tmp_path):
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), "873", suppressed_policy="error")
+    text = "\n".join(p.describe() for p in r.problems)
+    assert "w.csv, row 3, column 'EHC plan': is suppressed ('c')" in text
+    assert "row 5, column 'SEN support': is suppressed ('low')" in text
+    assert "'z'" not in text  # not applicable is a genuine zero, never an error
+
+
+@pytest.mark.parametrize("row,column,expected", [
+    pytest.param("202324,110009,8739009,Cambridgeshire,E10000003,873,Bad,P,C,300,forty,5,3,2", "SEN support",
+                 "expected a count", id="text-in-count"),
+    pytest.param("202324,110009,8739009,Cambridgeshire,E10000003,873,Bad,P,C,300,40,-5,3,2", "EHC plan",
+                 "0 or more", id="negative-count"),
+    pytest.param("202324,,8739009,Cambridgeshire,E10000003,873,No URN,P,C,300,40,5,3,2", "URN",
+                 "every school needs a URN", id="school-without-urn"),
+    pytest.param("202324,110001,8739009,Cambridgeshire,E10000003,873,Dup,P,C,300,40,5,3,2", "URN",
+                 "duplicate URN 110001 (first seen on row 2)", id="duplicate-urn"),
+    pytest.param("202324,110009,8739009,Cambridgeshire,E10000003,873,Over,P,C,30,40,5,3,2", "Total pupils",
+                 "exceeds the stated Total pupils 30", id="total-contradicted"),
+    pytest.param("202324,110009,8739009,Cambridgeshire,E10000003,873,Needs,P,C,300,40,5,3,1", "EHC plan",
+                 "add up to 4, but the stated total is 5", id="needs-contradict-ehc-total"),
+])
+def test_wide_bad_cells_are_located(tmp_path, row, column, expected):
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, [WIDE_ROWS[0], row]), "873")
+    text = "\n".join(p.describe() for p in r.problems)
+    assert f"w.csv, row 3, column '{column}'" in text and expected in text
+
+
+def test_long_pivots_to_one_row_per_school(tmp_path):
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, long_rows()), "Cambridgeshire")
+    assert r.problems == [] and r.layout == "long" and r.rows_read == 9
+    f = r.frame.set_index("urn")
+    assert list(f.index) == [110001, 110002]
+    assert (f.loc[110001, "pupils_on_roll"], f.loc[110001, "ehcp_count"], f.loc[110001, "sen_support"]) == (300, 5, 40)
+    assert f.loc[110001, "school_name"] == "Alpha Primary"
+    assert r.suppressed == {"low": 1, "x": 1}
+    assert r.row_numbers == [2, 7]
+
+
+def test_long_without_total_need_row_sums_the_needs(tmp_path):
+    rows = [r for r in long_rows() if ",EHC plan,Total," not in r or "110002" in r]
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, rows), "873")
+    assert r.frame.set_index("urn").loc[110001, "ehcp_count"] == 5  # 3 + 2
+
+
+def test_long_needs_contradicting_total_is_a_problem(tmp_path):
+    rows = [r.replace("Specific learning difficulty,2", "Specific learning difficulty,4") for r in long_rows()]
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, rows), "873")
+    text = "\n".join(p.describe() for p in r.problems)
+    assert "l.csv, row 3, column 'pupil_count': URN 110001: the EHC plan primary needs add up to 7" in text
+
+
+def test_long_duplicate_category_row(tmp_path):
+    rows = long_rows() + ["202425,Cambridgeshire,E10000003,873,110001,Alpha Primary,P,EHC plan,Total,5"]
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, rows), "873")
+    assert any(p.row == 11 and "duplicate row for URN 110001" in p.message for p in r.problems)
+
+
+def test_several_authorities_without_choice_is_refused(tmp_path):
+    with pytest.raises(HnbInputError, match=r"holds 2 local authorities \(Cambridgeshire, Norfolk\)"):
+        dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, long_rows()), None)
+
+
+def test_unknown_authority_suggests_the_closest(tmp_path):
+    with pytest.raises(HnbInputError, match="did you mean 'Cambridgeshire'"):
+        dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, long_rows()), "Cambridgshire")
+
+
+def test_progress_bar_for_large_files(tmp_path, capsys):
+    base = "202425,Cambridgeshire,E10000003,873,{u},S{u},P,{p},Total,{n}"
+    rows = []
+    for u in range(200000, 203000):
+        rows += [base.format(u=u, p="Total", n=100), base.format(u=u, p="EHC plan", n=2)]
+    r = dfe.read_long(write(tmp_path, "big.csv", LONG_HEAD, rows), "873", progress=True)
+    assert len(r.frame) == 3000 and r.frame["ehcp_count"].sum() == 6000
+    assert "rows" in capsys.readouterr().err  # tqdm writes to stderr
+    dfe.read_long(tmp_path / "big.csv", "873", progress=False)
+    assert capsys.readouterr().err == ""
