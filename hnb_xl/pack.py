@@ -67,34 +67,32 @@ def _finish(fig, ax, path: Path) -> Path:
 
 
 def chart_history(history: pd.DataFrame, path: Path) -> Path:
-    """Seed chart 1: HNB budget and expenditure (£m, bars), in-year overspend (£m, bars) and
-    EHCPs at the January census (right axis, plans)."""
+    """Seed chart 1: EHCPs at the January census (top panel, plans), HNB budget and expenditure and
+    the in-year overspend (bottom panel, £m bars), 2016-17 to 2021-22."""
     h = history_table(history)
     h = h[h["accumulated_deficit"].notna()].reset_index(drop=True)
-    x = range(len(h))
-    fig, ax = plt.subplots(figsize=SIZE)
+    x = list(range(len(h)))
+    fig, (top, ax) = plt.subplots(2, 1, figsize=(10, 6.4), sharex=True, gridspec_kw={"height_ratios": [1, 2]})
+    top.plot(x, h["ehcp_count"], color="black", marker="o", label="EHCPs, January census")
+    for i, v in zip(x, h["ehcp_count"]):
+        top.annotate(f"{v:,.0f}", (i, v), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    top.set_ylabel("EHCPs\n(number of plans)")
+    top.set_ylim(0, h["ehcp_count"].max() * 1.3)
+    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    top.legend(loc="upper left", fontsize=8, frameon=False)
+    top.grid(axis="y", alpha=0.3)
+    top.set_title(CHARTS["history"][1] + "\nCambridgeshire High Needs Block, 2016-17 to 2021-22 "
+                  "(source: Schools Forum, 15 July 2022)", fontsize=11)
     w = 0.27
-    ax.bar([i - w for i in x], h["hnb_budget"] / M, w, label="HNB budget (£m)", color=BLUE)
-    ax.bar(list(x), h["hnb_expenditure"] / M, w, label="HNB expenditure (£m)", color=ORANGE)
-    ax.bar([i + w for i in x], h["in_year_deficit"] / M, w, label="In-year overspend (£m)", color=RED)
-    ax.set_xticks(list(x), list(h["financial_year"]))
+    ax.bar([i - w for i in x], h["hnb_budget"] / M, w, label="HNB budget", color=BLUE)
+    ax.bar(x, h["hnb_expenditure"] / M, w, label="HNB expenditure", color=ORANGE)
+    ax.bar([i + w for i in x], h["in_year_deficit"] / M, w, label="In-year overspend", color=RED)
+    ax.set_xticks(x, list(h["financial_year"]))
     ax.set_xlabel("Financial year")
     ax.set_ylabel("£m")
     ax.yaxis.set_major_formatter(_GBP_M)
-    ax.set_ylim(0, h["hnb_expenditure"].max() / M * 1.25)
-    ax2 = ax.twinx()
-    ax2.plot(list(x), h["ehcp_count"], color="black", marker="o", label="EHCPs, January census (right axis)")
-    for i, v in zip(x, h["ehcp_count"]):
-        ax2.annotate(f"{v:,.0f}", (i, v), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8,
-                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-    ax2.set_ylabel("EHCPs (number of plans)")
-    ax2.set_ylim(0, h["ehcp_count"].max() * 1.25)
-    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_title(CHARTS["history"][1] + "\nCambridgeshire High Needs Block, 2016-17 to 2021-22 (source: Schools Forum, 15 July 2022)",
-                 fontsize=11)
-    lines = ax.get_legend_handles_labels()
-    lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper left", fontsize=8, ncol=2, frameon=False)
+    ax.set_ylim(0, h["hnb_expenditure"].max() / M * 1.2)
+    ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
     return _finish(fig, ax, path)
 
 
