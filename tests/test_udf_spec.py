@@ -143,3 +143,11 @@ def test_optional_adapter_arguments_must_default_to_none():
 
 def test_module_constants():
     assert udf_spec.CATEGORY == "HNB" and udf_spec.UDF_MODULE == "hnb_xl.udfs"
+
+
+def test_function_reference_documents_every_function():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "udfs.md").read_text(encoding="utf-8")
+    for f in FUNCTIONS.values():
+        assert f"## {f.signature()}" in doc, f.name
+        assert f'*Function Wizard:* "{f.description}"' in doc, f.name
