@@ -68,8 +68,12 @@ def is_blank(v, zero_is_blank: bool = False) -> bool:
 
 
 def omitted(value) -> bool:
-    """An optional argument left out (None) or pointing at one blank cell."""
-    return not isinstance(value, (list, tuple)) and not hasattr(value, "tolist") and is_blank(value)
+    """An optional argument left out (None) or pointing at one blank cell (None, "", or the 0
+    that Office.js sends for a blank, when it arrives as a 1 x 1 range)."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        rows = cells(value)
+        return len(rows) == 1 and len(rows[0]) == 1 and is_blank(rows[0][0], zero_is_blank=True)
+    return is_blank(value)
 
 
 def cells(value) -> list[list]:

@@ -435,3 +435,9 @@ def test_bundled_data_is_read_once(monkeypatch):
     monkeypatch.setattr(bundled, "history", lambda: pytest.fail("bundled history read twice"))
     udfs.cache_clear()
     assert round(udfs.HNB_DEFICIT("2024-25") / 1e6, 1) == 77.1
+
+
+@pytest.mark.parametrize("blank", [None, "", [[None]], [[""]], [[0]]], ids=["none", "empty", "cell-none", "cell-empty", "cell-officejs-zero"])
+def test_optional_table_pointing_at_an_empty_cell_uses_the_bundled_data(blank):
+    assert udfs.HNB_DEFICIT("2025-26", blank, blank) == udfs.HNB_DEFICIT("2025-26")
+    assert udfs.HNB_PROJECTION(blank, blank) == udfs.HNB_PROJECTION()
