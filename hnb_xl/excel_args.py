@@ -96,9 +96,11 @@ def freeze(value):
     t = type(value)
     if t is list or t is tuple:
         if all(type(r) is list or type(r) is tuple for r in value):
+            rows = tuple(tuple(r) for r in value)       # the usual case: rows of plain cells
             try:
-                return tuple(tuple(r) for r in value)
-            except TypeError:
+                hash(rows)
+                return rows
+            except TypeError:                           # deeper nesting (a list holding a table)
                 pass
         return tuple(freeze(v) for v in value)
     if hasattr(value, "tolist"):

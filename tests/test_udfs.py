@@ -363,8 +363,37 @@ def test_bad_input_returns_a_message(name, args, start):
     assert len(got) <= 255
 
 
-def test_every_function_has_bad_input_cases():
-    assert {n for n, *_ in BAD} >= set(FUNCTIONS)
+ISSUE_FUNCTIONS = {"HNB_DEFICIT", "HNB_PROJECTION", "HNB_GROWTH", "HNB_CONTINGENCY", "HNB_TRANSFER",
+                   "HNB_TRANSFER_CHECK", "HNB_VERSION"}
+
+
+def test_every_issue_function_has_bad_input_cases():
+    assert {n for n, *_ in BAD} >= ISSUE_FUNCTIONS
+
+
+GARBAGE = [
+    pytest.param("garbage", id="text"),
+    pytest.param(True, id="boolean"),
+    pytest.param(float("inf"), id="infinity"),
+    pytest.param([["x", None], [None, "y"]], id="small-block"),
+]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+@pytest.mark.parametrize("bad", GARBAGE)
+def test_any_spec_function_given_garbage_names_itself_and_the_argument(name, bad):
+    spec = FUNCTIONS[name]
+    for i, arg in enumerate(spec.args):
+        args = [None] * spec.max_args
+        if not spec.args[0].optional and i != 0:
+            continue        # a required first argument left blank would be reported instead
+        args[i] = bad
+        got = getattr(udfs, name)(*args)
+        if isinstance(got, str) and got.startswith(name + ":"):
+            assert "unexpected error" not in got, got
+            assert arg.name in got or any(a.name in got for a in spec.args), got
+        else:   # some garbage is a valid value for some arguments; then it must be a clean result
+            assert_no_nan(got)
 
 
 def test_unknown_keyword_is_a_message():
@@ -441,3 +470,23 @@ def test_bundled_data_is_read_once(monkeypatch):
 def test_optional_table_pointing_at_an_empty_cell_uses_the_bundled_data(blank):
     assert udfs.HNB_DEFICIT("2025-26", blank, blank) == udfs.HNB_DEFICIT("2025-26")
     assert udfs.HNB_PROJECTION(blank, blank) == udfs.HNB_PROJECTION()
+
+
+@pytest.mark.parametrize("name, args, engine", [
+    pytest.param("HNB_GROWTH", ([[1.0], [2.0]],), "annual_growth", id="growth-single-range-arg"),
+    pytest.param("HNB_CONTINGENCY", (schools_cells(),), "allocate", id="contingency"),
+    pytest.param("HNB_TRANSFER", (368_200_000.0, 0.005), "transfer", id="transfer-scalars"),
+    pytest.param("HNB_DEFICIT", (None, history_cells(), assumption_cells()), "project", id="deficit-tables"),
+])
+def test_every_kind_of_argument_list_is_cached(monkeypatch, name, args, engine):
+    calls = []
+    real = getattr(udfs, engine)
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+    monkeypatch.setattr(udfs, engine, counting)
+    import copy
+    first = getattr(udfs, name)(*copy.deepcopy(args))
+    assert getattr(udfs, name)(*copy.deepcopy(args)) == first
+    assert len(calls) == 1
