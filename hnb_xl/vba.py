@@ -14,7 +14,7 @@ calls (description, argument help, category "HNB") from inside the workbook, bec
 machine that never ran "Import Functions" Excel knows nothing of them.
 
 Files are written with CRLF line ends and plain ASCII, as VBA's Export writes them.
-Run ``python -m hnb_xl.vba [OUTDIR]`` (default: workbook/) to regenerate both.
+Run ``python -m hnb_xl.vba [OUTDIR]`` (default: the repository's workbook/) to regenerate both.
 """
 
 from __future__ import annotations
@@ -212,7 +212,10 @@ def macro_options_vba(functions: dict[str, FunctionSpec] | None = None) -> str:
     return crlf("\n".join(out))
 
 
-def write(outdir: str | Path = "workbook") -> list[Path]:
+DEFAULT_OUTDIR = Path(__file__).resolve().parents[1] / "workbook"   # the repository's workbook/ folder
+
+
+def write(outdir: str | Path = DEFAULT_OUTDIR) -> list[Path]:
     """Write both .bas files into ``outdir`` (ASCII, CRLF); return their paths."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -226,7 +229,7 @@ def write(outdir: str | Path = "workbook") -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    for p in write(argv[0] if argv else "workbook"):
+    for p in write(argv[0] if argv else DEFAULT_OUTDIR):
         print(p)
     return 0
 
