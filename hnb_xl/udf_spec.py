@@ -96,6 +96,19 @@ _HISTORY = ArgSpec("history", _table_help(HISTORY, "Optional. History input tabl
 _ASSUMPTIONS = ArgSpec("assumptions", _table_help(ASSUMPTIONS, "Optional. Assumptions input table",
                                                   " Default: bundled scenario."), True, TABLE)
 
+_WORKSTREAMS = ArgSpec("workstreams", "Optional. Workstreams table including its header row (Name, Lever, Amount, "
+                                       "Start year, Ramp years, Delivery confidence). Default: the bundled "
+                                       "ILLUSTRATIVE plan; a header row alone means none.", True, TABLE)
+_PLAN_ARGS = (
+    _WORKSTREAMS, _HISTORY, _ASSUMPTIONS,
+    ArgSpec("dfe_total", "Optional. DfE safety valve contribution in pounds (default 49000000, Cambridgeshire); "
+                         "0 for none.", True),
+    ArgSpec("first_share", "Optional. Share paid as the first instalment, 0 to 1 (default 0.4, an assumption).",
+            True),
+    ArgSpec("instalments", "Optional. Number of instalments, the rest equal (default 5).", True),
+    ArgSpec("first_year", "Optional. Year of the first instalment, e.g. 2022-23 (default 2022-23).", True),
+)
+
 _SPECS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "HNB_DEFICIT",
@@ -156,6 +169,23 @@ _SPECS: tuple[FunctionSpec, ...] = (
         "HNB_VERSION",
         "Versions of hnb_xl, xlwings and Python, for support calls.",
         (),
+    ),
+    # --- safety valve plan (issue 7): adapters over hnb_xl.engine.safety_valve
+    FunctionSpec(
+        "HNB_PLAN",
+        "Safety valve plan by year with a header row (pounds): unmitigated and mitigated DSG in-year "
+        "deficit and accumulated deficit, total saving, DfE and council contributions, accumulated "
+        "deficit after contributions.",
+        _PLAN_ARGS,
+    ),
+    FunctionSpec(
+        "HNB_BALANCE_YEAR",
+        "First financial year of DSG in-year balance (in-year deficit <= 0) in the mitigated plan, e.g. "
+        "2026-27; with measure \"cleared\" the first year the deficit after DfE contributions is cleared.",
+        _PLAN_ARGS[:3] + (
+            ArgSpec("measure", "Optional. \"in-year\" (default): first year of in-year balance; \"cleared\": first "
+                               "year the accumulated deficit after contributions is 0 or less.", True),
+        ) + _PLAN_ARGS[3:],
     ),
 )
 

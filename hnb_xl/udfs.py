@@ -289,3 +289,80 @@ def HNB_TRANSFER_CHECK(amount, schools_block):
 @udf
 def HNB_VERSION():
     return f"hnb_xl {__version__}; xlwings {xw.__version__}; Python {platform.python_version()}"
+
+
+# ---------------------------------------------------------------- safety valve plan (issue 7)
+
+from .engine.safety_valve import agreement_from_mapping, plan as _sv_plan, summary as _sv_summary  # noqa: E402
+from .engine.safety_valve import workstreams_from_frame as _workstreams_from_frame  # noqa: E402
+from .schema import normalise_header as _norm  # noqa: E402
+
+PLAN_HEADERS = {
+    "financial_year": "Financial year", "unmitigated_dsg_in_year_deficit": "Unmitigated DSG in-year deficit",
+    "unmitigated_accumulated_deficit": "Unmitigated accumulated deficit", "total_saving": "Total saving",
+    "dsg_in_year_deficit": "Mitigated DSG in-year deficit", "accumulated_deficit": "Mitigated accumulated deficit",
+    "dfe_contribution": "DfE contribution", "council_contribution": "Council contribution",
+    "accumulated_deficit_after_contributions": "Accumulated deficit after contributions",
+}
+_WORKSTREAM_HEADERS = {"name": "name", "workstream": "name", "lever": "lever", "amount": "amount",
+                       "startyear": "start_year", "start": "start_year", "rampyears": "ramp_years",
+                       "rampup": "ramp_years", "deliveryconfidence": "delivery_confidence",
+                       "confidence": "delivery_confidence", "budgetarea": "budget_area"}
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_workstreams():
+    return tuple(_workstreams_from_frame(bundled.plan_workstreams(), source="workstreams"))
+
+
+def _workstreams(value):
+    """The workstreams range (header row + rows; blank rows skipped) or the bundled plan."""
+    if xa.omitted(value):
+        return list(_bundled_workstreams())
+    import pandas as pd
+    rows = xa.cells(value)
+    headers = [_WORKSTREAM_HEADERS.get(_norm(h), _norm(h)) for h in rows[0]]
+    body = [r for r in rows[1:] if not all(xa.is_blank(v) for v in r)]
+    try:
+        return _workstreams_from_frame(pd.DataFrame(body, columns=headers), source="workstreams")
+    except HnbInputError as exc:  # count rows from the top of the range (the header is row 1)
+        if exc.row is None:
+            raise
+        raise HnbInputError(exc.message, source="workstreams", row=exc.row + 1, column=exc.column) from None
+
+
+def _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year):
+    p = dict(bundled.plan_agreement())
+    p["dfe_total"] = xa.number(dfe_total, "dfe_total", default=float(p["dfe_total"]), low=0)
+    p["first_share"] = xa.number(first_share, "first_share", default=float(p["first_share"]), low=0, high=1,
+                                 what="a fraction")
+    p["instalments"] = xa.number(instalments, "instalments", default=float(p["instalments"]), low=1)
+    if not xa.omitted(first_year):
+        p["first_year"] = fy(xa.year(first_year, "first_year"))
+    agreement = agreement_from_mapping(p, source="dfe_total")
+    try:
+        frame, _ = _sv_plan(_history(history), _assumptions(assumptions), _workstreams(workstreams), agreement)
+    except HnbInputError:
+        raise
+    except ValueError as exc:
+        raise HnbInputError(str(exc), source="assumptions") from None
+    return frame, agreement
+
+
+@udf
+def HNB_PLAN(workstreams=None, history=None, assumptions=None, dfe_total=None, first_share=None,
+             instalments=None, first_year=None):
+    frame, _ = _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year)
+    return xa.grid(frame, list(PLAN_HEADERS), PLAN_HEADERS)
+
+
+@udf
+def HNB_BALANCE_YEAR(workstreams=None, history=None, assumptions=None, measure=None, dfe_total=None,
+                     first_share=None, instalments=None, first_year=None):
+    which = (xa.text(measure, "measure") or "in-year").lower().replace(" ", "-")
+    if which not in ("in-year", "cleared"):
+        raise HnbInputError(f"expected \"in-year\" or \"cleared\", got {measure!r}", source="measure")
+    frame, agreement = _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year)
+    s = _sv_summary(frame, agreement)
+    year = s["first_balance_year"] if which == "in-year" else s["deficit_cleared_year"]
+    return year or f"not by {frame['financial_year'].iloc[-1]}"

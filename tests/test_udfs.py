@@ -351,6 +351,9 @@ BAD = [
     ("HNB_TRANSFER_CHECK", (None, 368_200_000), "HNB_TRANSFER_CHECK: amount is blank", "blank-amount"),
     ("HNB_TRANSFER_CHECK", (True, 368_200_000), "HNB_TRANSFER_CHECK: amount", "boolean-amount"),
     ("HNB_VERSION", (1,), "HNB_VERSION: takes at most 0 argument(s), got 1", "too-many-args"),
+    # safety valve functions (issue 7; more cases in tests/test_udfs_plan.py)
+    ("HNB_PLAN", (None, None, None, -1.0), "HNB_PLAN: dfe_total", "negative-dfe-total"),
+    ("HNB_BALANCE_YEAR", (None, None, None, "soon"), "HNB_BALANCE_YEAR: measure", "unknown-measure"),
 ]
 
 

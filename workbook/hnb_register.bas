@@ -57,6 +57,31 @@ Public Sub HNB_RegisterFunctions()
     Application.MacroOptions Macro:=book & "HNB_VERSION", _
         Description:="Versions of hnb_xl, xlwings and Python, for support calls.", _
         Category:="HNB"
+    ReDim argHelp(1 To 7)
+    argHelp(1) = "Optional. Workstreams table including its header row (Name, Lever, Amount, Start year, Ramp years, Delivery confidence). Default: the bundled ILLUSTRATIVE plan; a header row alone means none."
+    argHelp(2) = "Optional. History input table including its header row (Financial year, EHCPs (January census), HNB budget, HNB expenditure, Accumulated DSG deficit). Default: bundled data."
+    argHelp(3) = "Optional. Assumptions input table including its header row (Financial year, EHCP growth, Cost per EHCP growth, HNB funding growth, Block transfer, Other DSG movements). Default: bundled scenario."
+    argHelp(4) = "Optional. DfE safety valve contribution in pounds (default 49000000, Cambridgeshire); 0 for none."
+    argHelp(5) = "Optional. Share paid as the first instalment, 0 to 1 (default 0.4, an assumption)."
+    argHelp(6) = "Optional. Number of instalments, the rest equal (default 5)."
+    argHelp(7) = "Optional. Year of the first instalment, e.g. 2022-23 (default 2022-23)."
+    Application.MacroOptions Macro:=book & "HNB_PLAN", _
+        Description:="Safety valve plan by year with a header row (pounds): unmitigated and mitigated DSG in-year deficit and accumulated deficit, total saving, DfE and council contributions, accumulated deficit after contributions.", _
+        Category:="HNB", _
+        ArgumentDescriptions:=argHelp
+    ReDim argHelp(1 To 8)
+    argHelp(1) = "Optional. Workstreams table including its header row (Name, Lever, Amount, Start year, Ramp years, Delivery confidence). Default: the bundled ILLUSTRATIVE plan; a header row alone means none."
+    argHelp(2) = "Optional. History input table including its header row (Financial year, EHCPs (January census), HNB budget, HNB expenditure, Accumulated DSG deficit). Default: bundled data."
+    argHelp(3) = "Optional. Assumptions input table including its header row (Financial year, EHCP growth, Cost per EHCP growth, HNB funding growth, Block transfer, Other DSG movements). Default: bundled scenario."
+    argHelp(4) = "Optional. ""in-year"" (default): first year of in-year balance; ""cleared"": first year the accumulated deficit after contributions is 0 or less."
+    argHelp(5) = "Optional. DfE safety valve contribution in pounds (default 49000000, Cambridgeshire); 0 for none."
+    argHelp(6) = "Optional. Share paid as the first instalment, 0 to 1 (default 0.4, an assumption)."
+    argHelp(7) = "Optional. Number of instalments, the rest equal (default 5)."
+    argHelp(8) = "Optional. Year of the first instalment, e.g. 2022-23 (default 2022-23)."
+    Application.MacroOptions Macro:=book & "HNB_BALANCE_YEAR", _
+        Description:="First financial year of DSG in-year balance (in-year deficit <= 0) in the mitigated plan, e.g. 2026-27; with measure ""cleared"" the first year the deficit after DfE contributions is cleared.", _
+        Category:="HNB", _
+        ArgumentDescriptions:=argHelp
     Exit Sub
 failed:
     Debug.Print "HNB_RegisterFunctions: " & Err.Description
