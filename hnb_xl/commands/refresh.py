@@ -1,0 +1,44 @@
+"""`hnb-xl refresh WORKBOOK SOURCE...`: update the workbook's input tables from source files, safely.
+
+Exit 0 on success (or a clean dry run), 2 on any problem: every problem is listed with file, row
+and column, and the workbook is left byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import HnbInputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("refresh", help="update the workbook's input tables from source files (CSV/XLSX, DfE SEN)",
+                       description="Reads every SOURCE (files, or folders of .csv/.xlsx), recognises each table "
+                                   "from its headers (the templates of `hnb-xl template`, or DfE's school-level "
+                                   "SEN data, wide or long), validates all of them together, then writes the "
+                                   "workbook atomically after a timestamped backup. Any problem: exit 2, every "
+                                   "problem listed, workbook unchanged.")
+    p.add_argument("workbook", metavar="WORKBOOK", help="the model workbook (.xlsm)")
+    p.add_argument("sources", metavar="SOURCE", nargs="+", help="source files or folders")
+    p.add_argument("--output", metavar="PATH", help="write the refreshed workbook here instead (no backup needed)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate and report rows added/removed/changed per table; write nothing")
+    p.add_argument("--la", metavar="NAME_OR_CODE",
+                   help="local authority to take from a DfE file: la_name, new_la_code (E10000003) or "
+                        "old_la_code (873)")
+    p.add_argument("--suppressed", choices=["zero", "error"], default="zero",
+                   help="DfE codes x, c and low in a count: count them and use 0 (default) or report each "
+                        "as a problem; z (not applicable) is always 0")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar for large files")
+    p.set_defaults(func=run)
+
+
+def run(args) -> str:
+    from ..workbook.refresh import error_text, refresh
+    try:
+        result = refresh(args.workbook, args.sources, output=args.output, dry_run=args.dry_run, la=args.la,
+                         suppressed_policy=args.suppressed, progress=not args.no_progress)
+    except HnbInputError as exc:
+        print(error_text(exc), file=sys.stderr)
+        return 2
+    return result.report()

@@ -1,0 +1,586 @@
+"""Refresh the workbook's input tables from source files, safely.
+
+Order of work (nothing touches the workbook's path until the last step):
+
+1. refuse while Excel has the workbook open (its ``~$<name>`` lock file is next to it);
+2. read the workbook (openpyxl, ``keep_vba=True``) and its current input tables;
+3. read and validate EVERY source file together (:mod:`hnb_xl.sources.collect`); any problem ->
+   :class:`HnbInputErrors` listing all of them (file, row, column, value, what was expected);
+4. compute the change per table (rows added, removed, changed) - ``dry_run`` stops here;
+5. write the new values (source text always as text: ``=HYPERLINK(..)`` stays a string) and one
+   Logs row per source file (time, user, file, SHA-256, rows read, suppressed cells);
+6. save to a temporary file in the target's folder, then compare an inventory of the original and
+   the new file's zip parts (VBA bytes, images, shapes, charts, x14 extensions, dynamic arrays,
+   defined names, validation, conditional formats, sheets): anything that would be lost ->
+   refuse, temporary file deleted, workbook untouched;
+7. copy the original to a timestamped backup, then ``os.replace`` the temporary file over the
+   target (atomic on one filesystem: a kill at any moment leaves either the old or the new file).
+
+Every cell address comes from :mod:`hnb_xl.workbook.layout` (via :func:`targets`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import math
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import HnbInputError, HnbInputErrors
+from ..schema import SCHEMAS, normalise_header
+from ..sources.collect import Collected, collect
+from ..sources.templates import write_text
+
+
+# ---------------------------------------------------------------------------------------------- layout
+
+@dataclass(frozen=True)
+class Target:
+    """Where one input table lives, as layout.py says."""
+    name: str                 # schema name: schools, history, assumptions, block_transfer, parameters
+    sheet: str
+    header_row: int
+    first_col: int
+    first_row: int            # first data row
+    headers: tuple[str, ...]  # the workbook's headers, left to right
+    capacity: int | None      # most data rows the table can hold; None: it may grow
+
+
+def targets() -> dict[str, Target]:
+    """The input tables refresh may write, from layout.py (the one place that knows addresses)."""
+    from . import layout
+    return {t.name: t for t in layout_targets(layout)}
+
+
+def layout_targets(layout) -> list[Target]:
+    """layout.INPUT_TABLES -> Targets; only tables with a schema (Invest to Transform has none yet)."""
+    out = []
+    for key, t in layout.INPUT_TABLES.items():
+        if key not in SCHEMAS:
+            continue
+        out.append(Target(key, t.sheet, t.header_row, t.first_col, t.first_row, tuple(t.headers), t.max_rows))
+    return out
+
+
+REFRESH_LOG_TITLE = "Refresh log"
+REFRESH_LOG_HEADERS = ("Time", "User", "Source file", "SHA-256", "Rows read", "Suppressed cells (DfE codes)",
+                       "Tables", "Changes")
+_LOG_KEYS = ("time", "user", "file", "sha256", "rows_read", "suppressed", "tables", "changes")
+
+
+def logs_sheet() -> str:
+    from . import layout
+    return layout.LOGS
+
+
+def refresh_time_cell():
+    from . import layout
+    return getattr(layout, "REFRESH_TIME_CELL", None)
+
+
+@dataclass
+class TableChange:
+    name: str
+    added: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    cells: int = 0
+    rows_before: int = 0
+    rows_after: int = 0
+
+    def line(self) -> str:
+        return (f"{self.name}: {self.rows_before} -> {self.rows_after} rows; {len(self.added)} added, "
+                f"{len(self.removed)} removed, {len(self.changed)} changed ({self.cells} cell(s))")
+
+
+@dataclass
+class RefreshResult:
+    workbook: Path
+    output: Path
+    changes: list
+    collected: Collected
+    dry_run: bool
+    backup: Path | None = None
+    warnings: list = field(default_factory=list)
+
+    def report(self) -> str:
+        lines = [("Dry run (nothing written): " if self.dry_run else "Refreshed ") + str(self.output)]
+        for r in self.collected.records:
+            sup = ", ".join(f"{k}={v}" for k, v in sorted(r.suppressed.items())) or "none"
+            lines.append(f"  source {r.name}: {', '.join(r.formats) or '-'}; {r.rows_read} rows read; "
+                         f"suppressed cells {sup}; sha256 {r.sha256[:12]}...")
+        if self.collected.dfe is not None:
+            lines.append(f"  DfE file: local authority {self.collected.dfe.la}, {len(self.collected.dfe.frame)} schools")
+        for c in self.changes:
+            lines.append("  " + c.line())
+        if self.backup:
+            lines.append(f"  backup: {self.backup}")
+        lines.extend("  note: " + w for w in self.warnings)
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- checks
+
+def lock_file(path: Path) -> Path | None:
+    """Excel's owner file ``~$<name>`` (long names lose their first two characters)."""
+    for name in ("~$" + path.name, "~$" + path.name[2:]):
+        p = path.with_name(name)
+        if p.exists():
+            return p
+    return None
+
+
+_INVENTORY = {
+    "VBA project (xl/vbaProject.bin)": None,
+    "images (xl/media)": None,
+    "pictures in drawings": rb"<(?:\w+:)?pic>",
+    "shapes and text boxes": rb"<(?:\w+:)?sp[ >]",
+    "charts": None,
+    "x14 extensions (sparklines, extended data bars, x14 conditional formats)": rb"<x14:",
+    "dynamic-array formulas": None,
+    "defined names": rb"<definedName ",
+    "data validations": rb"<dataValidation ",
+    "conditional formats": rb"<conditionalFormatting",
+    "sheets": rb"<sheet ",
+    "form controls and comments (VML)": None,
+}
+
+
+def inventory(path: Path) -> dict[str, object]:
+    """Counts of the things an openpyxl load-and-save may lose, read from the zip's XML parts."""
+    inv: dict[str, object] = {k: 0 for k in _INVENTORY}
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        inv["VBA project (xl/vbaProject.bin)"] = z.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in names else b""
+        inv["images (xl/media)"] = sum(1 for n in names if n.startswith("xl/media/"))
+        inv["charts"] = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        inv["form controls and comments (VML)"] = sum(1 for n in names if n.endswith(".vml"))
+        for n in names:
+            if not n.endswith(".xml"):
+                continue
+            data = z.read(n)
+            if n.startswith("xl/drawings/"):
+                inv["pictures in drawings"] += len(re.findall(_INVENTORY["pictures in drawings"], data))
+                inv["shapes and text boxes"] += len(re.findall(_INVENTORY["shapes and text boxes"], data))
+            if n.startswith("xl/worksheets/"):
+                inv["x14 extensions (sparklines, extended data bars, x14 conditional formats)"] += \
+                    len(re.findall(rb"<x14:", data))
+                inv["data validations"] += len(re.findall(rb"<dataValidation ", data))
+                inv["conditional formats"] += len(re.findall(rb"<conditionalFormatting", data))
+                # a dynamic-array formula carries a cell-metadata index (cm="1") pointing at xl/metadata.xml
+                inv["dynamic-array formulas"] += len(re.findall(rb"<c [^>]*\bcm=\"\d+\"", data))
+            if n == "xl/workbook.xml":
+                inv["defined names"] = len(re.findall(rb"<definedName ", data))
+                inv["sheets"] = len(re.findall(rb"<sheet ", data))
+    return inv
+
+
+def cached_values(path: Path) -> int:
+    """Formula cells carrying a cached value (Excel saved them); an openpyxl save drops them all."""
+    n = 0
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                n += len(re.findall(rb"</f><v>", z.read(name)))
+    return n
+
+
+def losses(before: dict, after: dict) -> list[str]:
+    out = []
+    for k, v in before.items():
+        a = after.get(k)
+        if isinstance(v, bytes):
+            if v != a:
+                out.append(f"{k}: changed or removed")
+        elif a < v:
+            out.append(f"{k}: {v} before, {a} after")
+    return out
+
+
+def precheck_losses(path: Path) -> list[str]:
+    """What an openpyxl load-and-save is known to drop, found in the original's XML before any work."""
+    inv = inventory(path)
+    out = []
+    x14 = inv["x14 extensions (sparklines, extended data bars, x14 conditional formats)"]
+    if x14:
+        out.append(f"{x14} x14 extension element(s) (sparklines, extended data bars, x14 conditional formats) "
+                   "would be removed")
+    if inv["dynamic-array formulas"]:
+        out.append(f"{inv['dynamic-array formulas']} dynamic-array formula(s) would become legacy array formulas")
+    if inv["shapes and text boxes"]:
+        out.append(f"{inv['shapes and text boxes']} shape(s)/text box(es) in drawings would be removed")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+def _clean(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, str) and v == "":
+        return None
+    return v
+
+
+def _cell_value(kind: str, v):
+    """The value written for an engine value of ``kind`` (numbers as numbers, the rest as text)."""
+    v = _clean(v)
+    if v is None:
+        return None
+    if kind in ("count", "id"):
+        return int(v)
+    if kind in ("money", "signed_money", "rate", "share"):
+        x = float(v)
+        return int(x) if x.is_integer() and kind in ("money", "signed_money") else x
+    return str(v)
+
+
+def _column_map(target: Target) -> dict[int, object]:
+    """workbook column offset -> schema Column (headers matched like every reader does)."""
+    schema = SCHEMAS[target.name]
+    out = {}
+    for j, h in enumerate(target.headers):
+        n = normalise_header(h)
+        for c in schema.columns:
+            if n in {normalise_header(c.header), normalise_header(c.name), *map(normalise_header, c.aliases)}:
+                out[j] = c
+                break
+    return out
+
+
+def read_table(ws, target: Target) -> list[list]:
+    """Current data rows (values as stored) down to the first row whose cells are all blank."""
+    rows = []
+    last = target.first_row + (target.capacity or 100_000) - 1
+    for r in range(target.first_row, min(last, max(ws.max_row, target.first_row)) + 1):
+        vals = [ws.cell(r, target.first_col + j).value for j in range(len(target.headers))]
+        if all(_clean(v) is None for v in vals):
+            break
+        rows.append(vals)
+    return rows
+
+
+def new_rows(target: Target, frame: pd.DataFrame, old: list[list]) -> list[list]:
+    """Rows to write: schema columns from ``frame``; columns the schema does not know kept by key."""
+    cmap = _column_map(target)
+    schema = SCHEMAS[target.name]
+    key_col = next((j for j, c in cmap.items() if c.name == schema.key), None)
+    old_by_key = {}
+    if key_col is not None:
+        for row in old:
+            old_by_key[_key(row[key_col])] = row
+    out = []
+    for rec in frame.to_dict("records"):
+        row = []
+        k = _key(_cell_value(cmap[key_col].kind, rec[cmap[key_col].name])) if key_col is not None else None
+        prev = old_by_key.get(k)
+        for j in range(len(target.headers)):
+            c = cmap.get(j)
+            if c is None:
+                row.append(prev[j] if prev is not None else None)
+            else:
+                row.append(_cell_value(c.kind, rec.get(c.name)))
+        out.append(row)
+    return out
+
+
+def parameter_rows(target: Target, frame: pd.DataFrame, old: list[list], problems: list, source) -> list[list]:
+    """Parameters sit on fixed rows (each has its own defined name): update the rows named in the
+    source, keep the others, and report a name the workbook does not have."""
+    cmap = _column_map(target)
+    name_col = next(j for j, c in cmap.items() if c.name == "name")
+    rows = [list(r) for r in old]
+    where = {str(r[name_col]).strip(): i for i, r in enumerate(rows)}
+    for rec, rownum in zip(frame.to_dict("records"), frame.attrs.get("row_numbers", [None] * len(frame))):
+        i = where.get(str(rec["name"]).strip())
+        if i is None:
+            problems.append(HnbInputError(f"unknown parameter '{rec['name']}' (the workbook has: "
+                                          f"{', '.join(where)})", source=source, row=rownum, column="Parameter",
+                                          value=rec["name"]))
+            continue
+        for j, c in cmap.items():
+            v = _cell_value(c.kind, rec.get(c.name))
+            if v is not None:
+                rows[i][j] = v
+    return rows
+
+
+def _key(v):
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return str(v).strip() if isinstance(v, str) else v
+
+
+def _same(a, b) -> bool:
+    a, b = _clean(a), _clean(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-9)
+    return a == b
+
+
+def diff(target: Target, old: list[list], new: list[list]) -> TableChange:
+    cmap = _column_map(target)
+    schema = SCHEMAS[target.name]
+    key_col = next((j for j, c in cmap.items() if c.name == schema.key), None)
+    ch = TableChange(target.name, rows_before=len(old), rows_after=len(new))
+    if key_col is None:
+        keyed_old = {i: r for i, r in enumerate(old)}
+        keyed_new = {i: r for i, r in enumerate(new)}
+    else:
+        keyed_old = {_key(r[key_col]): r for r in old}
+        keyed_new = {_key(r[key_col]): r for r in new}
+    ch.added = [k for k in keyed_new if k not in keyed_old]
+    ch.removed = [k for k in keyed_old if k not in keyed_new]
+    for k, r in keyed_new.items():
+        if k in keyed_old:
+            n = sum(1 for a, b in zip(keyed_old[k], r) if not _same(a, b))
+            if n:
+                ch.changed.append(k)
+                ch.cells += n
+    ch.cells += sum(sum(1 for v in keyed_new[k] if _clean(v) is not None) for k in ch.added)
+    ch.cells += sum(sum(1 for v in keyed_old[k] if _clean(v) is not None) for k in ch.removed)
+    return ch
+
+
+def write_table(ws, target: Target, old_count: int, rows: list[list]) -> None:
+    """Write ``rows`` from the first data row; clear (values only, formats kept) rows no longer used."""
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            write_text(ws.cell(target.first_row + i, target.first_col + j), v)
+    for i in range(len(rows), old_count):
+        for j in range(len(target.headers)):
+            ws.cell(target.first_row + i, target.first_col + j).value = None
+
+
+def current_frame(ws, target: Target) -> pd.DataFrame:
+    """The workbook's table with engine column names (for the notional SEN kept on a DfE refresh)."""
+    cmap = _column_map(target)
+    recs = [{c.name: row[j] for j, c in cmap.items()} for row in read_table(ws, target)]
+    return pd.DataFrame(recs, columns=[c.name for c in SCHEMAS[target.name].columns])
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | None = None,
+            suppressed_policy: str = "zero", progress: bool = True, user: str | None = None,
+            now: _dt.datetime | None = None) -> RefreshResult:
+    """Refresh ``workbook``'s input tables from ``sources`` (files or folders). See the module docstring.
+
+    Raises HnbInputError (one problem) or HnbInputErrors (all of them); the workbook is then unchanged.
+    """
+    from openpyxl import load_workbook
+
+    wb_path = Path(workbook)
+    out_path = Path(output) if output else wb_path
+    if not wb_path.is_file():
+        raise HnbInputError("workbook not found", source=str(wb_path))
+    lock = lock_file(out_path)
+    if lock is not None and not dry_run:
+        raise HnbInputError(f"is open in Excel (lock file {lock.name} is next to it): close it in Excel and "
+                            "run the refresh again", source=str(out_path))
+    lost = precheck_losses(wb_path)
+    if lost:
+        raise HnbInputError("refresh refused: saving with openpyxl would lose " + "; ".join(lost) +
+                            ". Remove them (or keep them on a sheet of another workbook) and run again; "
+                            "the workbook was not changed", source=str(wb_path))
+    try:
+        wb = load_workbook(wb_path, keep_vba=wb_path.suffix.lower() == ".xlsm")
+    except Exception as exc:
+        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
+                            source=str(wb_path)) from None
+    tmap = targets()
+    missing_sheets = sorted({t.sheet for t in tmap.values() if t.sheet not in wb.sheetnames})
+    if missing_sheets:
+        raise HnbInputError(f"has no sheet(s) {', '.join(missing_sheets)}: is it the HNB model workbook?",
+                            source=str(wb_path))
+    current_schools = current_frame(wb[tmap["schools"].sheet], tmap["schools"]) if "schools" in tmap else None
+    got = collect(sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
+                  current_schools=current_schools)
+    problems = list(got.problems)
+    plan = []
+    for name, frame in got.tables.items():
+        t = tmap.get(name)
+        if t is None:
+            problems.append(HnbInputError(f"the workbook has no {name} input table to refresh",
+                                          source=got.origin.get(name)))
+            continue
+        if t.capacity is not None and len(frame) > t.capacity:
+            problems.append(HnbInputError(f"{len(frame)} {name} rows, but the workbook's {name} table holds at most "
+                                          f"{t.capacity} (its formulas reach that far): rebuild the workbook with "
+                                          "a larger table (hnb-xl build) or give fewer rows",
+                                          source=got.origin.get(name)))
+            continue
+        ws = wb[t.sheet]
+        old = read_table(ws, t)
+        if name == "parameters":
+            rows = parameter_rows(t, frame, old, problems, got.origin.get(name))
+        else:
+            rows = new_rows(t, frame, old)
+        plan.append((t, old, rows))
+    if problems:
+        raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
+    changes = [diff(t, old, rows) for t, old, rows in plan]
+    result = RefreshResult(wb_path, out_path, changes, got, dry_run)
+    n_cached = cached_values(wb_path)
+    if n_cached:
+        result.warnings.append(f"{n_cached} cached formula value(s) are not kept; Excel recalculates every formula "
+                               "when it opens the workbook (fullCalcOnLoad)")
+    if dry_run:
+        return result
+    for t, old, rows in plan:
+        write_table(wb[t.sheet], t, len(old), rows)
+    write_log(wb, got, user=user or _user(), now=now or _dt.datetime.now(_dt.timezone.utc),
+              changes=changes, output=out_path)
+    result.backup = save_atomically(wb, wb_path, out_path)
+    return result
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers)
+        return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
+
+
+def write_log(wb, got: Collected, *, user: str, now: _dt.datetime, changes, output: Path) -> None:
+    """One row per source file in the Logs sheet's refresh log: time, user, file, SHA-256, rows read,
+    suppressed cells, tables, changes. The log is appended below whatever the sheet already holds
+    (its title and header row are written by the first refresh), so it needs no address of its own."""
+    sheet = logs_sheet()
+    ws = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)
+    header_row = None
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 1).value == REFRESH_LOG_TITLE:
+            header_row = r + 1
+            break
+    if header_row is None:
+        used = ws.max_row if any(c.value is not None for row in ws.iter_rows() for c in row) else 0
+        title = used + 2 if used else 1
+        write_text(ws.cell(title, 1), REFRESH_LOG_TITLE)
+        header_row = title + 1
+        for j, h in enumerate(REFRESH_LOG_HEADERS, 1):
+            write_text(ws.cell(header_row, j), h)
+    r = header_row + 1
+    while any(ws.cell(r, j).value not in (None, "") for j in range(1, len(REFRESH_LOG_HEADERS) + 1)):
+        r += 1
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
+    summary = "; ".join(c.line() for c in changes)
+    for rec in got.records:
+        sup = ", ".join(f"{k}={v}" for k, v in sorted(rec.suppressed.items())) or "none"
+        values = {"time": stamp, "user": user, "file": rec.name, "sha256": rec.sha256, "rows_read": rec.rows_read,
+                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": summary}
+        for j, key in enumerate(_LOG_KEYS, 1):
+            write_text(ws.cell(r, j), values[key])
+        r += 1
+    cell = refresh_time_cell()
+    if cell and cell[0] in wb.sheetnames:
+        write_text(wb[cell[0]][cell[1]], stamp)
+
+
+def save_atomically(wb, wb_path: Path, out_path: Path) -> Path | None:
+    """Save to a temporary file beside ``out_path``, refuse on any loss, back up, then os.replace."""
+    folder = out_path.resolve().parent
+    fd, tmp_name = tempfile.mkstemp(prefix=".~hnb_refresh_", suffix=out_path.suffix, dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    backup = None
+    try:
+        wb.save(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        lost = losses(inventory(wb_path), inventory(tmp))
+        if lost:
+            raise HnbInputError("refresh refused: the saved workbook would lose " + "; ".join(lost) +
+                                "; the workbook was not changed", source=str(wb_path))
+        if out_path.exists():
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            backup = out_path.with_name(f"{out_path.stem}.backup-{stamp}{out_path.suffix}")
+            n = 1
+            while backup.exists():
+                backup = out_path.with_name(f"{out_path.stem}.backup-{stamp}-{n}{out_path.suffix}")
+                n += 1
+            shutil.copy2(out_path, backup)
+        os.replace(tmp, out_path)
+        _fsync_dir(folder)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return backup
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------- Excel
+
+def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None) -> str:
+    """Entry point for the Cover's "Refresh from sources" macro: ``RunPython("import hnb_xl.workbook.refresh as r;
+    r.refresh_from_excel()")``.
+
+    Asks for source files (unless ``paths``), refreshes the calling workbook's FILE with the same
+    code and wording as the CLI, and shows the outcome in a message box. The workbook must be saved
+    and, because Excel holds it open, the refresh writes ``<name>.refreshed.xlsm`` beside it for the
+    modeller to open (Excel's lock file makes refresh refuse to overwrite the open file).
+    """
+    if book is None:
+        import xlwings as xw
+        book = xw.Book.caller()
+    alert = alert or (lambda text, title: book.app.alert(text, title=title))
+    if paths is None:
+        ask = ask or (lambda: _ask_files(book))
+        paths = ask()
+        if not paths:
+            return "cancelled"
+    wb_path = Path(book.fullname)
+    output = wb_path.with_name(f"{wb_path.stem}.refreshed{wb_path.suffix}")
+    return excel_message(wb_path, paths, output, alert)
+
+
+def excel_message(wb_path: Path, paths, output: Path, alert) -> str:
+    """Run the refresh and show its report or its problems (same text as the CLI) in a message box."""
+    try:
+        result = refresh(wb_path, paths, output=output, progress=False)
+    except HnbInputError as exc:
+        text = error_text(exc)
+        alert(text, "Refresh from sources: nothing changed")
+        return text
+    text = result.report() + f"\n\nOpen {output.name} to use the refreshed model."
+    alert(text, "Refresh from sources")
+    return text
+
+
+def error_text(exc: HnbInputError) -> str:
+    """The wording of a failed refresh, the same on the console and in Excel's message box."""
+    if exc.problems and len(exc.problems) > 1:
+        lines = "\n".join(p.describe() for p in exc.problems)
+        return f"hnb-xl: error: {len(exc.problems)} problems, workbook unchanged:\n{lines}"
+    return f"hnb-xl: error: {exc}"
+
+
+def _ask_files(book) -> list[str]:
+    """File picker through Excel (Windows): Application.GetOpenFilename with MultiSelect."""
+    picked = book.app.api.GetOpenFilename("Source files (*.csv;*.xlsx),*.csv;*.xlsx", 1,
+                                          "Choose the source files", None, True)
+    if picked in (False, None):
+        return []
+    return [str(p) for p in (picked if isinstance(picked, (list, tuple)) else [picked])]
