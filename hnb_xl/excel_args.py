@@ -262,14 +262,15 @@ def _fast_frame(schema: Schema, headers: list, body: list[list], first_row_numbe
     kept = [body[n - first_row_number] for n in numbers]
     if not kept:
         return None
-    width = min(len(r) for r in kept)
+    lengths = set(map(len, kept))
+    columns = list(zip(*kept)) if len(lengths) == 1 else None     # transpose in C when rectangular
     data = {}
     for col in schema.columns:
         if col.name not in where:
             data[col.name] = [""] * len(kept) if col.kind == "text" else np.full(len(kept), np.nan)
             continue
         i = where[col.name]
-        raw = [r[i] for r in kept] if i < width else [r[i] if i < len(r) else None for r in kept]
+        raw = columns[i] if columns is not None and i < len(columns) else [r[i] if i < len(r) else None for r in kept]
         types = set(map(type, raw))
         if col.kind == "text":
             if not types <= {str, _NONE}:
