@@ -24,6 +24,7 @@ import logging
 import logging.handlers
 import os
 import platform
+import reprlib
 import tempfile
 import threading
 from collections import OrderedDict
@@ -104,7 +105,7 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
     try:
         key = (spec.name, xa.freeze(bound))
         hash(key)
-    except TypeError:
+    except Exception:  # noqa: BLE001 - an unhashable argument: compute without the cache
         key = None
     if key is not None:
         with _lock:
@@ -117,9 +118,9 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
         result = impl(*bound)
     except HnbInputError as exc:
         result = xa.message(spec.name, exc)
-        _logger().info("%s%r -> %s", spec.name, tuple(bound), result, exc_info=True)
+        _logger().info("%s%s -> %s", spec.name, _short(bound), result, exc_info=True)
     except Exception as exc:  # noqa: BLE001 - no exception may escape into Excel
-        _logger().exception("%s%r failed", spec.name, tuple(bound))
+        _logger().exception("%s%s failed", spec.name, _short(bound))
         return xa.truncate(f"{spec.name}: unexpected error ({type(exc).__name__}: {exc}); details in {LOG_PATH}")
     if key is not None:
         with _lock:
@@ -127,6 +128,13 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
             if len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
     return [list(r) for r in result] if isinstance(result, list) else result
+
+
+def _short(args) -> str:
+    """Arguments for the log, long tables abbreviated."""
+    r = reprlib.Repr()
+    r.maxlist, r.maxtuple, r.maxstring, r.maxother = 6, 6, 60, 60
+    return "(" + ", ".join(r.repr(a) for a in args) + ")"
 
 
 def udf(impl):
@@ -141,7 +149,10 @@ def udf(impl):
 
     @functools.wraps(impl)
     def adapter(*args, **kwargs):
-        return _call(spec, impl, args, kwargs)
+        try:
+            return _call(spec, impl, args, kwargs)
+        except Exception as exc:  # noqa: BLE001 - last line of defence: Excel gets text, never a traceback
+            return xa.truncate(f"{spec.name}: unexpected error ({type(exc).__name__}: {exc})")
 
     adapter.__annotations__ = {}          # xlwings would read type hints as converters
     adapter.__doc__ = spec.description    # xlwings' Function Wizard description
