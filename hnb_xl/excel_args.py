@@ -22,6 +22,8 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
+from collections import OrderedDict
 from numbers import Number
 
 import numpy as np
@@ -175,6 +177,16 @@ def text(value, arg: str) -> str | None:
 
 # ---------------------------------------------------------------- tables
 
+TABLE_CACHE_SIZE = 32
+_tables: OrderedDict = OrderedDict()
+_tables_lock = threading.Lock()
+
+
+def clear_table_cache() -> None:
+    with _tables_lock:
+        _tables.clear()
+
+
 def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
     """An input table (header row first) as a validated DataFrame with engine column names.
 
@@ -183,7 +195,33 @@ def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
     row_numbers, height)``: each record's row in the range (header = row 1 when it is the first
     row) and the range's height. The frame carries no ``attrs`` (pandas deep-copies them on
     every operation, which costs more than the engine's arithmetic).
+
+    Converted tables are remembered (the last :data:`TABLE_CACHE_SIZE`) keyed on their cell
+    values, so many calls over the same input range (one per year, say) convert it once; each
+    caller gets its own copy of the frame.
     """
+    try:
+        key = (schema.name, arg, freeze(value))
+        hash(key)
+    except Exception:  # noqa: BLE001 - unhashable cells: convert without the cache
+        key = None
+    with _tables_lock:
+        hit = _tables.get(key) if key is not None else None
+        if hit is not None:
+            _tables.move_to_end(key)
+    if hit is None:
+        hit = _convert_table(schema, value, arg)
+        if key is not None:
+            with _tables_lock:
+                _tables[key] = hit
+                if len(_tables) > TABLE_CACHE_SIZE:
+                    _tables.popitem(last=False)
+    frame, numbers, height = hit
+    frame = frame.copy()
+    return (frame, list(numbers), height) if with_rows else frame
+
+
+def _convert_table(schema: Schema, value, arg: str):
     rows = cells(value)
     start = 0
     while start < len(rows) and _blank_row(rows[start]):
@@ -197,13 +235,13 @@ def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
         frame, numbers, columns = fast
         if schema.key == "financial_year":
             check_contiguous_years(_Columns(columns, numbers), arg)
-        return (frame, numbers, len(rows)) if with_rows else frame
+        return frame, numbers, len(rows)
     frame = to_frame(schema, headers, body, source=arg, first_row_number=start + 2)
     if schema.key == "financial_year":
         check_contiguous_years(frame, arg)
     numbers = frame.attrs.get("row_numbers", [])
     frame.attrs = {}
-    return (frame, numbers, len(rows)) if with_rows else frame
+    return frame, numbers, len(rows)
 
 
 def _blank_row(row) -> bool:

@@ -84,9 +84,11 @@ def _logger() -> logging.Logger:
 
 
 def cache_clear() -> None:
-    """Forget cached results (the benchmark and tests use it; bundled data stays loaded)."""
+    """Forget cached results and converted input tables (the benchmark and tests use it;
+    bundled data stays loaded)."""
     with _lock:
         _cache.clear()
+    xa.clear_table_cache()
 
 
 def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):

@@ -493,3 +493,28 @@ def test_every_kind_of_argument_list_is_cached(monkeypatch, name, args, engine):
     first = getattr(udfs, name)(*copy.deepcopy(args))
     assert getattr(udfs, name)(*copy.deepcopy(args)) == first
     assert len(calls) == 1
+
+
+def test_an_input_table_is_converted_once_for_many_calls(monkeypatch):
+    from hnb_xl import excel_args
+    calls = []
+    real = excel_args._convert_table
+
+    def counting(*a, **k):
+        calls.append(a[2])
+        return real(*a, **k)
+    monkeypatch.setattr(excel_args, "_convert_table", counting)
+    hist = history_cells()
+    values = [udfs.HNB_DEFICIT(y, hist) for y in ("2022-23", "2023-24", "2024-25", "2025-26")]
+    assert calls == ["history"]
+    assert [round(v / 1e6, 1) for v in values] == [DEFICIT_GROWTH_PROJECTED[y][0]
+                                                   for y in ("2022-23", "2023-24", "2024-25", "2025-26")]
+
+
+def test_converted_tables_are_copied_for_each_caller():
+    from hnb_xl import excel_args
+    from hnb_xl.schema import HISTORY
+    first = excel_args.table(HISTORY, history_cells(), "history")
+    first.loc[:, "hnb_budget"] = 0.0
+    again = excel_args.table(HISTORY, history_cells(), "history")
+    assert again["hnb_budget"].iloc[-1] == HISTORY_TABLE["2021-22"][2] * 1000
