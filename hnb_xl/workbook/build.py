@@ -1,0 +1,135 @@
+"""Generate the bundled macro workbook ``workbook/HNB_Model.xlsm`` from code and the bundled data.
+
+How it works:
+
+1. Open xlwings' own ``quickstart_standalone.xlsm`` with openpyxl ``keep_vba=True`` (its VBA
+   project, including the ``xlwings`` module tied to the pinned xlwings version, is kept byte for
+   byte). No VBA of ours is injected.
+2. Rename the template's ``Sheet1`` to the Cover and ``_xlwings.conf`` to ``xlwings.conf`` (active),
+   set ``UDF Modules`` to ``hnb_xl.udfs``.
+3. Run each sheet builder of :data:`SHEET_BUILDERS` in reader order; each is a module in
+   ``hnb_xl/workbook/sheets`` with ``build(wb, ctx)``, takes every address from
+   :mod:`hnb_xl.workbook.layout` and registers its defined names through ``ctx.define``.
+4. Order the sheets as ``layout.SHEETS``, give every new sheet a VBA ``codeName``, save.
+
+Reproducible: the same data gives the same cells; only the build time (``layout.BUILD_TIME_CELL``)
+differs. ``SOURCE_DATE_EPOCH`` (or ``build_time=``) fixes it too.
+
+To add a sheet (e.g. issue 7's Safety Valve): layout entries + one module in ``sheets/`` + one
+entry in :data:`SHEET_BUILDERS` (and ``layout.SHEETS`` for its position).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import xlwings
+from openpyxl.workbook.defined_name import DefinedName
+
+from .. import __version__, bundled
+from . import layout as L
+from .sheets import (calc_contingency, calc_history, calc_projection, calc_transfer, checks, conf, cover,
+                     inputs, logs, outputs)
+
+# Builders run in this order (inputs before the calculations that name them; checks after the
+# sheets they check; the cover last but one so it can name the master check).
+SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_contingency, calc_transfer, outputs,
+                  checks, logs, cover)
+
+TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "workbook" / "HNB_Model.xlsm"
+DATA_FILES = ("history.csv", "assumptions_published_forecast_july_2022.csv", "parameters.csv",
+              "block_transfer.csv", "invest_to_transform.csv", "demo_schools.csv", "published_forecast.csv")
+
+
+@dataclass
+class Context:
+    """What the sheet builders share: the data, the versions, the build time, the names made."""
+    history: object
+    assumptions: object
+    block_transfer: object
+    invest_to_transform: object
+    schools: object
+    parameters: object                 # DataFrame of parameters.csv
+    build_time: str
+    sources: list = field(default_factory=list)   # (file, rows, sha256)
+    names: dict = field(default_factory=dict)     # defined name -> reference
+    checks: list = field(default_factory=list)    # (label, formula, explanation, native: bool)
+
+    def define(self, name: str, ref: str) -> str:
+        if name in self.names and self.names[name] != ref:
+            raise ValueError(f"defined name {name} made twice")
+        self.names[name] = ref
+        return name
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def default_build_time() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = (_dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch
+           else _dt.datetime.now(_dt.timezone.utc))
+    return now.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def bundled_context(build_time: str | None = None) -> Context:
+    sources = []
+    for name in DATA_FILES:
+        p = bundled.data_path(name)
+        text = p.read_text(encoding="utf-8")
+        sources.append((f"hnb_xl/data/{name}", max(0, len(text.strip().splitlines()) - 1), _sha256(p)))
+    return Context(history=bundled.history(), assumptions=bundled.assumptions(),
+                   block_transfer=bundled.block_transfers(), invest_to_transform=bundled.invest_to_transform(),
+                   schools=bundled.demo_schools(), parameters=bundled.parameter_table(),
+                   build_time=build_time or default_build_time(), sources=sources)
+
+
+def build_workbook(ctx: Context):
+    """The openpyxl workbook (not saved)."""
+    wb = openpyxl.load_workbook(TEMPLATE, keep_vba=True)
+    for builder in SHEET_BUILDERS:
+        builder.build(wb, ctx)
+    for name, ref in sorted(ctx.names.items()):
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    wb._sheets = [wb[s] for s in L.SHEETS] + [ws for ws in wb._sheets if ws.title not in L.SHEETS]
+    for ws in wb.worksheets:
+        code = L.CODE_NAMES.get(ws.title)
+        if code:
+            ws.sheet_properties.codeName = code
+    wb.active = 0
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == L.COVER
+    stamp = _dt.datetime(2000, 1, 1)
+    wb.properties.creator = f"hnb_xl {__version__}"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.lastModifiedBy = "hnb-xl build"
+    wb.calculation.fullCalcOnLoad = True
+    return wb
+
+
+def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None) -> Path:
+    """Build the workbook from the bundled data into ``output`` (written atomically)."""
+    out = Path(output)
+    if out.suffix.lower() != ".xlsm":
+        from ..errors import HnbInputError
+        raise HnbInputError("the output must be an .xlsm file (it carries the xlwings VBA)", source=str(output))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb = build_workbook(bundled_context(build_time))
+    fd, tmp = tempfile.mkstemp(suffix=".xlsm", dir=out.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out

@@ -1,0 +1,291 @@
+"""The ONE place that knows the bundled workbook's sheet names, cell anchors and defined names.
+
+Everything else (the builder, refresh, checks, tests) imports from here; nobody else writes a
+cell address. Stable public API:
+
+``SHEETS``                      sheet names in reader order (Cover ... xlwings.conf)
+``COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, OUTPUTS,
+CHECKS, LOGS, XLWINGS_CONF``    the sheet names one by one
+``CALCULATION_SHEETS``          sheets whose formulas may hold no numeric constant except
+                                :data:`ALLOWED_CONSTANTS` (read by ``hnb_xl.workbook.check``)
+``ALLOWED_CONSTANTS``           (0, 1): the rule agreed with the static checker. 0 and 1 may appear
+                                in calculation formulas (``MAX(0, ...)``, ``ROUNDDOWN(x, 0)``,
+                                ``1 + growth``, a check's 1/0 result, the first period number);
+                                every other number is an input on the Inputs sheet.
+``INPUT_TABLES``                {key: :class:`InputTable`} for "parameters", "history",
+                                "assumptions", "block_transfer", "invest_to_transform", "schools":
+                                sheet, title/units/header rows, first and last data row, first
+                                column, headers (= the schema headers of ``hnb_xl.schema``, in
+                                that order), max data rows, defined names of the table and of
+                                each column
+``PARAMETERS``                  the parameter rows (name in parameters.csv -> defined name)
+``NAMES``                       headline defined names (master check, outputs)
+``BUILD_TIME_CELL``, ``REFRESH_TIME_CELL``  (sheet, cell) of the two timestamps on the Cover;
+                                the build time is the only cell that differs between two builds
+``OPTIONAL_INPUT_CELLS``        (sheet, cell) pairs that may legitimately be empty
+
+Adding a sheet (e.g. "Safety Valve", issue 7): add its name to ``SHEETS`` (reader order) and, if
+it calculates, to ``CALCULATION_SHEETS``; give its anchors and defined names here as constants;
+write one module ``hnb_xl/workbook/sheets/<name>.py`` with ``build(wb, ctx)`` and list it in
+``hnb_xl.workbook.build.SHEET_BUILDERS``. Nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils.cell import get_column_letter
+
+from ..schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, PARAMETERS as PARAMETERS_SCHEMA, SCHOOLS
+
+# ------------------------------------------------------------------------------------- sheets
+COVER = "Cover"
+INPUTS = "Inputs"
+CALC_HISTORY = "Calc_History"
+CALC_PROJECTION = "Calc_Projection"
+CALC_CONTINGENCY = "Calc_Contingency"
+CALC_TRANSFER = "Calc_Transfer"
+OUTPUTS = "Outputs"
+CHECKS = "Checks"
+LOGS = "Logs"
+XLWINGS_CONF = "xlwings.conf"          # renamed from the template's inactive "_xlwings.conf"
+
+SHEETS = (COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER,
+          OUTPUTS, CHECKS, LOGS, XLWINGS_CONF)
+CALCULATION_SHEETS = (CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, CHECKS)
+ALLOWED_CONSTANTS = (0, 1)
+
+# VBA code names of the sheets (openpyxl gives new sheets none). The template's Sheet1 becomes the
+# Cover and its Sheet2 the xlwings.conf sheet, so their modules keep their names.
+CODE_NAMES = {COVER: "Sheet1", XLWINGS_CONF: "Sheet2", INPUTS: "shInputs", CALC_HISTORY: "shCalcHistory",
+              CALC_PROJECTION: "shCalcProjection", CALC_CONTINGENCY: "shCalcContingency",
+              CALC_TRANSFER: "shCalcTransfer", OUTPUTS: "shOutputs", CHECKS: "shChecks", LOGS: "shLogs"}
+
+TEMPLATE_SHEET_COVER = "Sheet1"
+TEMPLATE_SHEET_CONF = "_xlwings.conf"
+CONF_UDF_MODULES_CELL = "B6"           # "UDF Modules" in the xlwings.conf sheet
+CONF_INTERPRETER_WIN_CELL = "B1"       # "Interpreter_Win"
+UDF_MODULES = "hnb_xl.udfs"
+
+
+def col(n: int) -> str:
+    return get_column_letter(n)
+
+
+def absref(sheet: str, c1: int, r1: int, c2: int | None = None, r2: int | None = None) -> str:
+    """Sheet-qualified absolute reference, e.g. 'Inputs'!$B$5:$F$20 (quoted when needed)."""
+    q = f"'{sheet}'" if not sheet.replace("_", "").isalnum() else sheet
+    a = f"${col(c1)}${r1}"
+    if c2 is None:
+        return f"{q}!{a}"
+    return f"{q}!{a}:${col(c2)}${r2}"
+
+
+# ------------------------------------------------------------------------------- input tables
+@dataclass(frozen=True)
+class InputTable:
+    """An input table on the Inputs sheet: title row, units row, header row, then data rows.
+
+    ``headers`` are the schema headers (``hnb_xl.schema``) in schema order, starting at
+    ``first_col``. ``name`` is the defined name of header row + all ``max_rows`` data rows (what
+    the ``HNB_`` functions take); ``column_names[header]`` the defined name of one column's data
+    rows (what native formulas use). Rows beyond the data are left empty.
+    """
+    key: str
+    title: str
+    units: str
+    title_row: int
+    headers: tuple[str, ...]
+    max_rows: int
+    prefix: str
+    column_keys: tuple[str, ...]       # engine names, for the column defined names
+    sheet: str = INPUTS
+    first_col: int = 2
+
+    @property
+    def units_row(self) -> int:
+        return self.title_row + 1
+
+    @property
+    def header_row(self) -> int:
+        return self.title_row + 2
+
+    @property
+    def first_row(self) -> int:
+        return self.header_row + 1
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.max_rows - 1
+
+    @property
+    def last_col(self) -> int:
+        return self.first_col + len(self.headers) - 1
+
+    @property
+    def name(self) -> str:
+        return f"{self.prefix}_Table"
+
+    @property
+    def ref(self) -> str:
+        """Header row and every data row, e.g. Inputs!$B$17:$F$31."""
+        return absref(self.sheet, self.first_col, self.header_row, self.last_col, self.last_row)
+
+    def col_of(self, header: str) -> int:
+        return self.first_col + self.headers.index(header)
+
+    @property
+    def column_names(self) -> dict[str, str]:
+        # "HNB_" is reserved for the Excel functions (tools find UDF calls by it): hnb_budget -> budget
+        return {h: f"{self.prefix}_{k.replace('hnb_', '')}" for h, k in zip(self.headers, self.column_keys)}
+
+    def column_ref(self, header: str) -> str:
+        c = self.col_of(header)
+        return absref(self.sheet, c, self.first_row, c, self.last_row)
+
+    def cell(self, header: str, i: int) -> str:
+        """Address (no sheet) of data row i (0-based) in a column."""
+        return f"{col(self.col_of(header))}{self.first_row + i}"
+
+    def defined_names(self) -> dict[str, str]:
+        out = {self.name: self.ref}
+        out.update({n: self.column_ref(h) for h, n in self.column_names.items()})
+        return out
+
+
+ITT_HEADERS = ("Activity", "Purpose", "Allocation", "Committed spend")
+ITT_KEYS = ("activity", "purpose", "allocation", "committed_spend")
+
+
+def _schema_table(key, schema, title, units, title_row, max_rows, prefix) -> InputTable:
+    return InputTable(key, title, units, title_row, tuple(schema.headers), max_rows, prefix,
+                      tuple(c.name for c in schema.columns))
+
+
+PARAMETERS_ROW = 5                      # title row of the parameters table
+PARAMETERS = (                          # (name in parameters.csv or a model setting, defined name)
+    ("send_contingency_pot", "Pot"),
+    ("cost_per_ehcp", "Cost_Per_EHCP"),
+    ("notional_share", "Notional_Share"),
+    ("transfer_limit_rate", "Transfer_Limit_Rate"),
+    ("opening_accumulated_deficit", "Opening_Deficit"),
+    ("invest_to_transform_year", "ITT_Year"),
+    ("cross_check_tolerance", "Cross_Check_Tolerance"),
+)
+# Model settings that are not in parameters.csv: (value, unit, description, source)
+MODEL_SETTINGS = {
+    "invest_to_transform_year": ("2022-23", "financial year",
+                                 "Year of the block transfer that funds the Invest to Transform table",
+                                 "Seed: Invest to Transform funding 2022-23"),
+    "cross_check_tolerance": (1, "£", "Largest difference allowed between a native result and the HNB_ "
+                                      "function's result", "Modelling choice: £1"),
+}
+
+INPUT_TABLES: dict[str, InputTable] = {
+    "parameters": InputTable("parameters", "Parameters", "Value in the unit stated on each row",
+                             PARAMETERS_ROW, tuple(PARAMETERS_SCHEMA.headers), len(PARAMETERS), "Parameters",
+                             tuple(c.name for c in PARAMETERS_SCHEMA.columns)),
+    "history": _schema_table("history", HISTORY, "HNB history (outturn)",
+                             "EHCPs: plans at the January census; money: £; accumulated deficit at 31 March",
+                             16, 15, "History"),
+    "assumptions": _schema_table("assumptions", ASSUMPTIONS, "Projection assumptions (per financial year)",
+                                 "Growth rates: fractions shown as %; block transfer and other DSG movements: £",
+                                 35, 15, "Assumptions"),
+    "block_transfer": _schema_table("block_transfer", BLOCK_TRANSFER, "Schools Block to HNB transfers",
+                                    "£ (blank where not agreed or not known)", 54, 6, "BlockTransfer"),
+    "invest_to_transform": InputTable("invest_to_transform", "Invest to Transform (the block transfer allocated)",
+                                      "£; committed spend TBC where not yet known", 64, ITT_HEADERS, 10, "ITT",
+                                      ITT_KEYS),
+    "schools": _schema_table("schools", SCHOOLS, "Schools (census snapshot) for the SEND Contingency",
+                             "EHCPs: pupils with an EHC plan; notional SEN budget: £", 78, 1000, "Schools"),
+}
+
+
+def parameter_row(name: str) -> int:
+    t = INPUT_TABLES["parameters"]
+    return t.first_row + [p for p, _ in PARAMETERS].index(name)
+
+
+def parameter_names() -> dict[str, str]:
+    """Defined name -> absolute reference of each parameter's Value cell."""
+    t = INPUT_TABLES["parameters"]
+    c = t.col_of("Value")
+    return {dn: absref(t.sheet, c, parameter_row(p)) for p, dn in PARAMETERS}
+
+
+# --------------------------------------------------------------------------- calculation sheets
+# Calc_History: one column per history year (period 1 in column FIRST_COL), one row per line.
+HIST = dict(first_col=3, periods=INPUT_TABLES["history"].max_rows,
+            period=5, flag=6, year=7, ehcp=8, budget=9, expenditure=10, accumulated=11,
+            ehcp_growth=12, budget_growth=13, expenditure_growth=14, in_year=15, previous=16,
+            deficit_growth=17, other=18, in_year_published=19, count_row=3)
+# Calc_Projection: column BASE_COL holds the last history year; periods 1.. follow.
+PROJ = dict(base_col=3, first_col=4, periods=INPUT_TABLES["assumptions"].max_rows,
+            period=5, flag=6, year=7, ehcp_growth=8, cost_growth=9, funding_growth=10, transfer=11,
+            other=12, ehcp_factor=13, cost_factor=14, funding_factor=15, ehcp=16, cost=17, expenditure=18,
+            funding=19, budget=20, in_year=21, cumulative=22, accumulated=23, deficit_growth=24,
+            udf_year=26, udf_accumulated=27, udf_difference=28, count_row=3)
+# Calc_Contingency: scalars in column C rows 4.., per-school table from HEADER row.
+CONT = dict(value_col=3, total_shortfall=4, payable=5, ratio=6, scale=7, floors=8, left=9, allocated=10,
+            receiving=11, header=14, first=15, udf_col=12,
+            cols=dict(urn=2, name=3, ehcp=4, notional=5, shortfall=6, exact=7, floor=8, remainder=9, rank=10,
+                      allocation=11, udf=12, difference=13))
+CONT["last"] = CONT["first"] + INPUT_TABLES["schools"].max_rows - 1
+# Calc_Transfer: one row per block-transfer input row, then the Invest to Transform block.
+TRANS = dict(header=4, first=5, cols=dict(year=2, amount=3, schools_block=4, rate=5, limit_amount=6,
+                                          implied_block=7, needs_disapplication=8),
+             itt_title=13, itt_header=14, itt_first=15,
+             itt_cols=dict(activity=2, allocation=3, committed=4, known=5, remaining=6),
+             summary=27, summary_col=3,
+             rows=dict(itt_transfer=27, itt_allocation=28, itt_committed=29, itt_remaining=30, itt_tbc_lines=31,
+                       itt_tbc_allocation=32, itt_committed_share=33, itt_implied_block=34, udf_amount=35,
+                       udf_difference=36))
+
+# --------------------------------------------------------------------------------- outputs
+OUT = dict(history_title=5, history_header=6, history_first=7,           # rows = history periods
+           projection_title=25, projection_header=26, projection_first=27,   # rows = history + projection
+           charts_col="L", chart1_anchor="L5", chart2_anchor="L27",
+           summary_title=60, summary_first=61, itt_title=72, itt_header=73, itt_first=74)
+
+# --------------------------------------------------------------------------------- checks
+CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)
+
+# ------------------------------------------------------------------------------ named outputs
+NAMES = {
+    "master_check": "Master_Check",
+    "history_count": "History_Count",
+    "assumptions_count": "Assumptions_Count",
+    "contingency_total_shortfall": "Contingency_Total_Shortfall",
+    "contingency_payable": "Contingency_Payable",
+    "contingency_ratio": "Contingency_Ratio",
+    "contingency_left": "Contingency_Left",
+    "contingency_allocated": "Contingency_Allocated",
+    "contingency_allocations": "Contingency_Allocations",
+    "projection_accumulated": "Projection_Accumulated_Deficit",
+    "projection_growth": "Projection_Deficit_Growth",
+    "projection_years": "Projection_Years",
+    "itt_transfer": "ITT_Transfer",
+    "itt_allocation_total": "ITT_Allocation_Total",
+    "itt_committed_total": "ITT_Committed_Total",
+}
+
+BUILD_TIME_CELL = (COVER, "C6")
+REFRESH_TIME_CELL = (COVER, "C7")
+VERSION_CELL = (COVER, "C5")
+MASTER_STATUS_CELL = (COVER, "C10")
+
+
+
+def _table_cells(keys) -> tuple[tuple[str, str], ...]:
+    out = []
+    for key in keys:
+        t = INPUT_TABLES[key]
+        for r in range(t.first_row, t.last_row + 1):
+            for c in range(t.first_col, t.last_col + 1):
+                out.append((t.sheet, f"{col(c)}{r}"))
+    return tuple(out)
+
+
+# Rows past the data in the variable-length input tables are empty by design (the calculation
+# sheets read every row up to max_rows and treat empty as nothing), as are optional columns.
+OPTIONAL_INPUT_CELLS = _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools")) + (REFRESH_TIME_CELL,)

@@ -1,0 +1,114 @@
+"""Calc_Contingency: the SEND Contingency per school in native formulas, whole pounds by the
+largest-remainder method IN FORMULAS, so the allocations add up to the pot exactly.
+
+Mirrors ``hnb_xl.engine.contingency.allocate``::
+
+    shortfall_s  = ROUNDDOWN(MAX(0, ehcp_count_s * Cost_Per_EHCP - Notional_Share * notional_sen_s), 0)
+    payable      = ROUNDDOWN(MIN(Pot, SUM(shortfall)), 0)
+    exact_s      = shortfall_s * (payable / SUM(shortfall))
+    allocation_s = ROUNDDOWN(exact_s, 0) + 1 for the (payable - SUM(floors)) schools with a shortfall
+                   ranked first by remainder (desc), then exact share (desc), then URN (asc)
+
+The rank is a SUMPRODUCT of numeric comparisons (no COUNTIFS on text criteria, which would
+round the remainders to 15 digits). The engine compares remainders rounded to 9 decimals; the
+formulas compare them as computed: the two can only differ for remainders within 1e-9 of each
+other, and the HNB_CONTINGENCY cross-check in column L would show it.
+"""
+
+from __future__ import annotations
+
+from .. import layout as L
+from .. import styles as S
+from ._common import calc_sheet
+
+
+def build(wb, ctx) -> None:
+    C = L.CONT
+    k = C["cols"]
+    t = L.INPUT_TABLES["schools"]
+    ws = calc_sheet(wb, L.CALC_CONTINGENCY, "Calculations: SEND Contingency per school",
+                    "Shortfall = EHCPs x cost per EHCP - share x notional SEN budget; the pot is shared in "
+                    "proportion, in whole pounds.")
+    ws.freeze_panes = f"A{C['first']}"
+    v = C["value_col"]
+    f0, l0 = C["first"], C["last"]
+    rng = lambda key: f"${L.col(k[key])}${f0}:${L.col(k[key])}${l0}"  # noqa: E731
+
+    scalars = [
+        ("total_shortfall", "Total shortfall of all schools", "£", f"=SUM({rng('shortfall')})", S.GBP,
+         L.NAMES["contingency_total_shortfall"]),
+        ("payable", "Pounds to allocate: the pot, or the total shortfall if less", "£",
+         "=ROUNDDOWN(MIN(Pot,Contingency_Total_Shortfall),0)", S.GBP, L.NAMES["contingency_payable"]),
+        ("ratio", "Share of each school's shortfall paid (pounds to allocate / total shortfall)", "fraction",
+         # written out in full: LibreOffice 7.4 reports a false circular reference (Err:522) when
+         # the exact-share column reads a cell that reads Contingency_Total_Shortfall
+         f"=IF(SUM({rng('shortfall')})>0,ROUNDDOWN(MIN(Pot,SUM({rng('shortfall')})),0)/SUM({rng('shortfall')}),0)",
+         "0.000000",
+         L.NAMES["contingency_ratio"]),
+        ("scale", "Scale = MIN(1, pot / total shortfall)", "fraction",
+         "=IF(Contingency_Total_Shortfall>0,MIN(1,Pot/Contingency_Total_Shortfall),0)", "0.000000", None),
+        ("floors", "Sum of whole pounds before remainders", "£", f"=SUM({rng('floor')})", S.GBP, None),
+        ("left", "Pounds left for the largest remainders", "£", f"=Contingency_Payable-C{C['floors']}", S.GBP,
+         L.NAMES["contingency_left"]),
+        ("allocated", "Total allocated", "£", f"=SUM({rng('allocation')})", S.GBP, L.NAMES["contingency_allocated"]),
+        ("receiving", "Schools receiving an allocation", "schools", f"=COUNTIF({rng('allocation')},\">0\")",
+         S.COUNT, None),
+    ]
+    for key, text, unit, formula, fmt, name in scalars:
+        ws.cell(C[key], 1, text)
+        ws.cell(C[key], 2, unit).font = S.UNITS_FONT
+        ws.cell(C[key], v, formula).number_format = fmt
+        if name:
+            ctx.define(name, L.absref(L.CALC_CONTINGENCY, v, C[key]))
+
+    heads = {"urn": "URN", "name": "School name", "ehcp": "EHCPs", "notional": "Notional SEN budget (£)",
+             "shortfall": "Shortfall (£)", "exact": "Exact share (£)", "floor": "Whole pounds (£)",
+             "remainder": "Remainder (£)", "rank": "Rank for an extra £1", "allocation": "Allocation (£)",
+             "udf": "HNB_CONTINGENCY (£)", "difference": "Difference (£)"}
+    for key, text in heads.items():
+        if key != "udf":
+            S.header_cell(ws.cell(C["header"], k[key], text))
+    ws.row_dimensions[C["header"]].height = 30
+    src = {key: L.col(t.col_of(h)) for key, h in (("urn", "URN"), ("name", "School name"), ("ehcp", "EHCPs"),
+                                                 ("notional", "Notional SEN budget"))}
+    col = {key: L.col(c) for key, c in k.items()}
+    U, X, R, SF = rng("urn"), rng("exact"), rng("remainder"), rng("shortfall")
+    for i in range(t.max_rows):
+        r, ir = f0 + i, t.first_row + i
+        cells = {
+            "urn": (f'=IF(Inputs!{src["urn"]}{ir}="","",Inputs!{src["urn"]}{ir})', "0"),
+            "name": (f'=IF(Inputs!{src["name"]}{ir}="","",Inputs!{src["name"]}{ir})', "General"),
+            "ehcp": (f"=N(Inputs!{src['ehcp']}{ir})", S.COUNT),
+            "notional": (f"=N(Inputs!{src['notional']}{ir})", S.GBP),
+            "shortfall": (f"=ROUNDDOWN(MAX(0,{col['ehcp']}{r}*Cost_Per_EHCP-Notional_Share*{col['notional']}{r}),0)",
+                          S.GBP),
+            "exact": (f"={col['shortfall']}{r}*Contingency_Ratio", "#,##0.00"),
+            "floor": (f"=ROUNDDOWN({col['exact']}{r},0)", S.GBP),
+            "remainder": (f"={col['exact']}{r}-{col['floor']}{r}", "0.000000"),
+            "rank": (f"=IF({col['shortfall']}{r}>0,1+SUMPRODUCT(({SF}>0)*(({R}>{col['remainder']}{r})"
+                     f"+({R}={col['remainder']}{r})*({X}>{col['exact']}{r})"
+                     f"+({R}={col['remainder']}{r})*({X}={col['exact']}{r})*({U}<{col['urn']}{r}))),0)", "0"),
+            "allocation": (f"={col['floor']}{r}+IF(AND({col['shortfall']}{r}>0,{col['rank']}{r}<=Contingency_Left),1,0)",
+                           S.GBP),
+            "difference": (f'=IF({col["urn"]}{r}="",0,ABS({col["allocation"]}{r}-{col["udf"]}{r}))', S.GBP),
+        }
+        for key, (formula, fmt) in cells.items():
+            ws.cell(r, k[key], formula).number_format = fmt
+    # one call of the Python engine for the whole table: a legacy array formula (Excel 2016 and
+    # later) over the header row and every data row, the shape HNB_CONTINGENCY returns
+    from openpyxl.worksheet.formula import ArrayFormula
+    area = f"{col['udf']}{C['header']}:{col['udf']}{l0}"
+    ws.cell(C["header"], k["udf"]).value = ArrayFormula(
+        area, "=HNB_CONTINGENCY(Schools_Table,Pot,Cost_Per_EHCP,Notional_Share)")
+    S.header_cell(ws.cell(C["header"], k["udf"]))
+    ws.cell(C["header"] - 1, k["udf"], "Cross-check (needs Python):").font = S.BOLD
+    for r in range(C["header"] + 1, l0 + 1):
+        ws.cell(r, k["udf"]).number_format = S.GBP
+    ctx.define(L.NAMES["contingency_allocations"], L.absref(L.CALC_CONTINGENCY, k["allocation"], f0,
+                                                            k["allocation"], l0))
+    widths = {"urn": 10, "name": 40, "ehcp": 9, "notional": 14, "shortfall": 13, "exact": 14, "floor": 13,
+              "remainder": 11, "rank": 10, "allocation": 13, "udf": 16, "difference": 12}
+    for key, w in widths.items():
+        ws.column_dimensions[col[key]].width = w
+    ws.column_dimensions["A"].width = 60
+    S.print_setup(ws, f"A1:{col['difference']}{l0}")

@@ -1,0 +1,99 @@
+"""Checks: each check is 1 (pass) or 0 (fail); the master check is the smallest of them.
+
+UDF cross-checks compare a native result with the ``HNB_`` function on the same inputs. When
+Python is not connected (the function is unknown to Excel, #NAME?) they show the text
+"UDFs not loaded" instead of 0/1; text is ignored by MIN, so the master check does not fail
+merely because the functions are not imported. A UDF that answers with a message (bad input)
+makes its check 0.
+"""
+
+from __future__ import annotations
+
+from .. import layout as L
+from .. import styles as S
+
+NOT_LOADED = "UDFs not loaded"
+
+
+def _checks():
+    H, P, C, T = L.HIST, L.PROJ, L.CONT, L.TRANS
+    hist = f"{L.CALC_HISTORY}!${L.col(H['first_col'])}$%d:${L.col(H['first_col'] + H['periods'] - 1)}$%d"
+    proj = f"{L.CALC_PROJECTION}!${L.col(P['first_col'])}$%d:${L.col(P['first_col'] + P['periods'] - 1)}$%d"
+    cc = {k: L.col(v) for k, v in C["cols"].items()}
+    crng = lambda k: f"{L.CALC_CONTINGENCY}!${cc[k]}${C['first']}:${cc[k]}${C['last']}"  # noqa: E731
+    ic = {k: L.col(v) for k, v in T["itt_cols"].items()}
+    itt_n = L.INPUT_TABLES["invest_to_transform"].max_rows
+    irng = lambda k: f"{L.CALC_TRANSFER}!${ic[k]}${T['itt_first']}:${ic[k]}${T['itt_first'] + itt_n - 1}"  # noqa: E731
+    s = L.INPUT_TABLES["schools"].column_names
+    base = f"{L.CALC_PROJECTION}!${L.col(P['base_col'])}$"
+    last_p = f"INDEX({proj % (P['accumulated'], P['accumulated'])},Assumptions_Count)"
+    udf_c = f"{L.CALC_CONTINGENCY}!${cc['udf']}${C['header']}"
+    udf_p = f"{L.CALC_PROJECTION}!${L.col(P['first_col'])}${P['udf_accumulated']}"
+    udf_t = f"{L.CALC_TRANSFER}!$C${T['rows']['udf_amount']}"
+    return [
+        ("History: the accumulated deficit reconciles (opening + in-year deficits + other DSG movements = "
+         "last published)",
+         f"=IF(ABS(Opening_Deficit+SUM({hist % (H['in_year_published'], H['in_year_published'])})+SUM({hist % (H['other'], H['other'])})"
+         f"-INDEX({hist % (H['accumulated'], H['accumulated'])},History_Count))<Cross_Check_Tolerance,1,0)"),
+        ("History: at least two years, so growth can be measured", "=IF(History_Count>1,1,0)"),
+        ("Projection: there are assumptions for at least one year", "=IF(Assumptions_Count>0,1,0)"),
+        ("Projection: the last accumulated deficit = base + in-year deficits + other DSG movements",
+         f"=IF(ABS({base}{P['accumulated']}+SUMPRODUCT({proj % (P['in_year'], P['in_year'])},"
+         f"{proj % (P['flag'], P['flag'])})+SUMPRODUCT({proj % (P['other'], P['other'])},"
+         f"{proj % (P['flag'], P['flag'])})-{last_p})<Cross_Check_Tolerance,1,0)"),
+        ("SEND Contingency: allocations add up to the pot (or the total shortfall if less)",
+         "=IF(Contingency_Allocated=Contingency_Payable,1,0)"),
+        ("SEND Contingency: no school gets more than its shortfall",
+         f"=IF(SUMPRODUCT(({crng('allocation')}>{crng('shortfall')})*1)=0,1,0)"),
+        ("SEND Contingency: no allocation is negative", f"=IF(MIN({crng('allocation')})>=0,1,0)"),
+        ("SEND Contingency: every school URN appears once",
+         f"=IF(SUMPRODUCT(ISNUMBER({s['URN']})*(COUNTIF({s['URN']},{s['URN']})>1))=0,1,0)"),
+        ("SEND Contingency: the notional SEN share is between 0 and 1",
+         "=IF(AND(Notional_Share>=0,Notional_Share<=1),1,0)"),
+        ("Invest to Transform: allocations add up to the block transfer",
+         "=IF(ABS(ITT_Allocation_Total-ITT_Transfer)<Cross_Check_Tolerance,1,0)"),
+        ("Invest to Transform: no activity has committed more than its allocation",
+         f"=IF(SUMPRODUCT({irng('known')}*({irng('committed')}>{irng('allocation')}))=0,1,0)"),
+        ("Cross-check: accumulated deficit by year = HNB_DEFICIT (Python engine)",
+         f'=IF(ISERROR({udf_p}),"{NOT_LOADED}",IF(ISERROR(SUM({proj % (P["udf_difference"], P["udf_difference"])})),0,'
+         f'IF(SUM({proj % (P["udf_difference"], P["udf_difference"])})<Cross_Check_Tolerance,1,0)))'),
+        ("Cross-check: SEND Contingency allocations = HNB_CONTINGENCY (Python engine)",
+         f'=IF(ISERROR({udf_c}),"{NOT_LOADED}",IF(ISERROR(SUM({crng("difference")})),0,'
+         f'IF(SUM({crng("difference")})<Cross_Check_Tolerance,1,0)))'),
+        ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)",
+         f'=IF(ISERROR({udf_t}),"{NOT_LOADED}",IF(ISERROR({L.CALC_TRANSFER}!$C${T["rows"]["udf_difference"]}),0,'
+         f'IF({L.CALC_TRANSFER}!$C${T["rows"]["udf_difference"]}<Cross_Check_Tolerance,1,0)))'),
+    ]
+
+
+CHECKS = _checks()
+
+
+def build(wb, ctx) -> None:
+    K = L.CHECKS_LAYOUT
+    ws = wb.create_sheet(L.CHECKS)
+    S.title(ws, "A1", "Checks", "Each check is 1 when it passes and 0 when it fails. The master check is 1 only "
+                                "when every check is 1. Cross-checks need Python (see the Cover).")
+    first, last = K["first"], K["first"] + len(CHECKS) - 1
+    v = L.col(K["value_col"])
+    ws.cell(K["master_row"], 1, "Master check (1 = all pass)").font = S.BOLD
+    ws.cell(K["master_row"], K["value_col"], f"=IF(MIN({v}{first}:{v}{last})=1,1,0)").font = S.BOLD
+    ctx.define(L.NAMES["master_check"], L.absref(L.CHECKS, K["value_col"], K["master_row"]))
+    for j, h in enumerate(("No.", "Check", "Result")):
+        S.header_cell(ws.cell(K["header"], 1 + j, h))
+    for i, (text, formula) in enumerate(CHECKS):
+        r = first + i
+        ws.cell(r, 1, i + 1)
+        ws.cell(r, 2, text).alignment = S.WRAP
+        ws.cell(r, K["value_col"], formula)
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+    rng = f"{v}{K['master_row']}:{v}{last}"
+    ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=["1"],
+                                                  fill=PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")))
+    ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=["0"],
+                                                  fill=PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")))
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 90
+    ws.column_dimensions["C"].width = 18
+    S.print_setup(ws, f"A1:C{last}")

@@ -1,0 +1,118 @@
+"""The Inputs sheet: every number the model uses, as titled tables with units, in one input style.
+
+Tables and their positions come from ``layout.INPUT_TABLES``; column order is the schema's.
+"""
+
+from __future__ import annotations
+
+import math
+
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ... import schema
+from .. import layout as L
+from .. import styles as S
+
+_KINDS = {
+    "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
+    "schools": schema.SCHOOLS,
+}
+_ITT_FORMATS = {"Activity": "General", "Purpose": "General", "Allocation": S.GBP, "Committed spend": S.GBP}
+
+
+def _value(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    return v
+
+
+def _table_frame(key, ctx):
+    return {"history": ctx.history, "assumptions": ctx.assumptions, "block_transfer": ctx.block_transfer,
+            "schools": ctx.schools}[key]
+
+
+def _frame_table(ws, t: L.InputTable, rows: list[list], formats: list[str]) -> None:
+    S.heading(ws.cell(t.title_row, t.first_col), t.title)
+    S.note(ws.cell(t.units_row, t.first_col), "Units: " + t.units)
+    for j, h in enumerate(t.headers):
+        S.header_cell(ws.cell(t.header_row, t.first_col + j, h))
+    if len(rows) > t.max_rows:
+        raise ValueError(f"{t.title}: {len(rows)} rows, the workbook holds {t.max_rows}")
+    for i in range(t.max_rows):
+        row = rows[i] if i < len(rows) else [None] * len(t.headers)
+        for j, v in enumerate(row):
+            c = ws.cell(t.first_row + i, t.first_col + j, _value(v))
+            S.input_cell(c, formats[j])
+
+
+def build(wb, ctx) -> None:
+    ws = wb.create_sheet(L.INPUTS)
+    S.title(ws, "B1", "Inputs", "Every number the model uses. Input cells are blue on pale yellow; change "
+                               "only these. Money in pounds (£); rates as fractions shown as %.")
+    ws["B3"] = "Rows left empty at the end of a table are ignored. Keep the column order and headers."
+    ws["B3"].font = S.NOTE_FONT
+
+    # parameters (fixed rows, one defined name per value)
+    t = L.INPUT_TABLES["parameters"]
+    ptab = {r["name"]: r for r in ctx.parameters.to_dict("records")}
+    rows, fmts = [], []
+    for name, _dn in L.PARAMETERS:
+        if name in ptab:
+            r = ptab[name]
+            rows.append([name, r["value"], r["unit"], r["description"], r["source"]])
+        else:
+            v, unit, desc, src = L.MODEL_SETTINGS[name]
+            rows.append([name, v, unit, desc, src])
+    _frame_table(ws, t, rows, ["General", "General", "General", "General", "General"])
+    value_col = t.col_of("Value")
+    for i, (name, _dn) in enumerate(L.PARAMETERS):
+        unit = str(rows[i][2])
+        c = ws.cell(t.first_row + i, value_col)
+        c.number_format = S.GBP if unit.startswith("£") else S.PCT2 if "fraction" in unit else "@" \
+            if "year" in unit else "General"
+        if name == "notional_share":
+            c.number_format = "0%"
+    for dn, ref in L.parameter_names().items():
+        ctx.define(dn, ref)
+
+    for key in ("history", "assumptions", "block_transfer", "schools"):
+        t = L.INPUT_TABLES[key]
+        sch = _KINDS[key]
+        frame = _table_frame(key, ctx)
+        rows = [[r.get(c.name) for c in sch.columns] for r in frame.to_dict("records")]
+        fmts = [S.FORMATS[c.kind] for c in sch.columns]
+        if key == "assumptions":
+            fmts = [S.PCT2 if c.kind == "rate" else S.FORMATS[c.kind] for c in sch.columns]
+        _frame_table(ws, t, rows, fmts)
+        for n, ref in t.defined_names().items():
+            ctx.define(n, ref)
+
+    t = L.INPUT_TABLES["invest_to_transform"]
+    itt = ctx.invest_to_transform
+    rows = [[r["activity"], r["purpose"], r["allocation"],
+             "TBC" if r["committed_spend"] is None or (isinstance(r["committed_spend"], float)
+                                                       and math.isnan(r["committed_spend"])) else r["committed_spend"]]
+            for r in itt.to_dict("records")]
+    _frame_table(ws, t, rows, [_ITT_FORMATS[h] for h in t.headers])
+    for n, ref in t.defined_names().items():
+        ctx.define(n, ref)
+
+    # a light guard on the two most error-prone input kinds
+    dv = DataValidation(type="decimal", operator="between", formula1="-1", formula2="10", allow_blank=True,
+                        errorTitle="Growth rate", error="Enter a growth rate as a fraction, e.g. 0.05 for 5%.")
+    a = L.INPUT_TABLES["assumptions"]
+    dv.add(f"{L.col(a.first_col + 1)}{a.first_row}:{L.col(a.first_col + 3)}{a.last_row}")
+    ws.add_data_validation(dv)
+
+    widths = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 22, "F": 22, "G": 26}
+    for k, w in widths.items():
+        ws.column_dimensions[k].width = w
+    for t in L.INPUT_TABLES.values():
+        ws.row_dimensions[t.header_row].height = 30
+    ws.freeze_panes = "A4"

@@ -1,0 +1,179 @@
+"""Outputs: Schools-Forum-ready tables (values in pounds shown as £000/£m by number format) and
+two native Excel charts: the seed's "Growing budget, growing overspend and numbers of EHCPs" and
+"Deficit growth projected".
+
+Tables have one row per year and read the calculation sheets with INDEX on a row number, so the
+formula is the same down each column. Charts cover the years present when the workbook was built
+(``ctx``); a refresh that changes the number of years rebuilds the workbook.
+"""
+
+from __future__ import annotations
+
+import math
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
+
+from .. import layout as L
+from .. import styles as S
+
+
+def _table(ws, header_row, first_row, nrows, columns, number_col=1):
+    """columns: list of (header, formula(row, n_cell) , fmt). Column A holds the row number."""
+    S.header_cell(ws.cell(header_row, number_col, "No."))
+    for j, (head, _f, _fmt) in enumerate(columns):
+        S.header_cell(ws.cell(header_row, number_col + 1 + j, head))
+    ws.row_dimensions[header_row].height = 45
+    for i in range(nrows):
+        r = first_row + i
+        nc = ws.cell(r, number_col, "=1" if i == 0 else f"=A{r - 1}+1")
+        nc.font = S.NOTE_FONT
+        for j, (_h, f, fmt) in enumerate(columns):
+            ws.cell(r, number_col + 1 + j, f(r, f"$A{r}")).number_format = fmt
+
+
+def build(wb, ctx) -> None:
+    O, H, P = L.OUT, L.HIST, L.PROJ
+    ws = wb.create_sheet(L.OUTPUTS)
+    S.title(ws, "A1", "Outputs for Schools Forum and the DfE",
+            "Figures in pounds shown as £000 or £m by number format; positive deficit = overspend.")
+    ws["A3"] = "Master check (Checks sheet):"
+    ws["A3"].font = S.BOLD
+    ws["D3"] = '=IF(Master_Check=1,"OK: all checks pass","CHECK FAILED: see the Checks sheet")'
+    ws["D3"].font = S.BOLD
+
+    hrow = lambda row: f"{L.CALC_HISTORY}!${L.col(H['first_col'])}${row}:${L.col(H['first_col'] + H['periods'] - 1)}${row}"  # noqa: E501,E731
+    prow = lambda row: f"{L.CALC_PROJECTION}!${L.col(P['first_col'])}${row}:${L.col(P['first_col'] + P['periods'] - 1)}${row}"  # noqa: E501,E731
+
+    def hcol(row):
+        return lambda r, n: f'=IF(INDEX({hrow(H["flag"])},{n})=1,INDEX({hrow(row)},{n}),"")'
+
+    def pcol(row):
+        return lambda r, n: f'=IF(INDEX({prow(P["flag"])},{n})=1,INDEX({prow(row)},{n}),"")'
+
+    # 1. history table (the seed's "Budget and spend has grown, but not as fast as EHCP numbers")
+    S.heading(ws.cell(O["history_title"], 1), "Budget and spend have grown, but not as fast as EHCP numbers (£000)")
+    hist_cols = [
+        ("Financial year", hcol(H["year"]), "@"),
+        ("EHCPs", hcol(H["ehcp"]), S.COUNT),
+        ("EHCP growth", hcol(H["ehcp_growth"]), S.PCT),
+        ("HNB budget £000", hcol(H["budget"]), S.GBP_000),
+        ("Budget growth", hcol(H["budget_growth"]), S.PCT),
+        ("HNB expenditure £000", hcol(H["expenditure"]), S.GBP_000),
+        ("Expenditure growth", hcol(H["expenditure_growth"]), S.PCT),
+        ("In-year deficit £000", hcol(H["in_year"]), S.GBP_000),
+        ("Accumulated DSG deficit £000", hcol(H["accumulated"]), S.GBP_000),
+    ]
+    _table(ws, O["history_header"], O["history_first"], H["periods"], hist_cols)
+
+    # 2. deficit growth projected: history years, then projected years, in one run of rows
+    S.heading(ws.cell(O["projection_title"], 1), "Deficit growth projected (£m)")
+    n_rows = H["periods"] + P["periods"]
+
+    def both(hr, pr, fmt_blank='""'):
+        return lambda r, n: (f"=IF({n}<=History_Count,INDEX({hrow(hr)},{n}),"
+                             f"IF({n}-History_Count<=Assumptions_Count,INDEX({prow(pr)},{n}-History_Count),{fmt_blank}))")
+
+    proj_cols = [("Financial year", both(H["year"], P["year"]), "@"),
+                 ("Accumulated DSG deficit £m", both(H["accumulated"], P["accumulated"]), S.GBP_M),
+                 ("Deficit growth in the year £m", both(H["deficit_growth"], P["deficit_growth"]), S.GBP_M),
+                 ("In-year HNB deficit £m", both(H["in_year"], P["in_year"]), S.GBP_M),
+                 ("Outturn or forecast", lambda r, n: (f'=IF({n}<=History_Count,"outturn",'
+                                                       f'IF({n}-History_Count<=Assumptions_Count,"forecast",""))'),
+                  "@")]
+    _table(ws, O["projection_header"], O["projection_first"], n_rows, proj_cols)
+
+    # 3. SEND Contingency and transfer summary
+    S.heading(ws.cell(O["summary_title"], 1), "SEND Contingency and block transfer")
+    summary = [("SEND Contingency pot", "=Pot", S.GBP), ("Total shortfall of all schools", "=Contingency_Total_Shortfall", S.GBP),
+               ("Share of each shortfall paid", "=Contingency_Ratio", S.PCT),
+               ("Total allocated to schools", "=Contingency_Allocated", S.GBP),
+               ("Schools receiving an allocation", f"={L.CALC_CONTINGENCY}!C{L.CONT['receiving']}", S.COUNT),
+               ("Block transfer to the HNB (Invest to Transform)", "=ITT_Transfer", S.GBP),
+               ("Transfer limit without a disapplication", "=Transfer_Limit_Rate", S.PCT),
+               ("Schools block at which the transfer is the limit",
+                f"={L.CALC_TRANSFER}!C{L.TRANS['rows']['itt_implied_block']}", S.GBP)]
+    for i, (text, formula, fmt) in enumerate(summary):
+        r = O["summary_first"] + i
+        ws.cell(r, 2, text)
+        ws.cell(r, 5, formula).number_format = fmt
+
+    S.heading(ws.cell(O["itt_title"], 1), "Invest to Transform funding")
+    T = L.TRANS
+    ic = {k: L.col(v) for k, v in T["itt_cols"].items()}
+    itt_n = L.INPUT_TABLES["invest_to_transform"].max_rows
+    trow = lambda key: f"{L.CALC_TRANSFER}!${ic[key]}${T['itt_first']}:${ic[key]}${T['itt_first'] + itt_n - 1}"  # noqa: E731
+    tcol = lambda key: (lambda r, n: f'=IF(INDEX({trow("activity")},{n})="","",INDEX({trow(key)},{n}))')  # noqa: E731
+    _table(ws, O["itt_header"], O["itt_first"], itt_n,
+           [("Activity", tcol("activity"), "General"), ("Allocation £", tcol("allocation"), S.GBP),
+            ("Committed spend to date £", tcol("committed"), S.GBP), ("Remaining £", tcol("remaining"), S.GBP)])
+    tot = O["itt_first"] + itt_n
+    ws.cell(tot, 2, "Total").font = S.BOLD
+    ws.cell(tot, 3, "=ITT_Allocation_Total").number_format = S.GBP
+    ws.cell(tot, 4, "=ITT_Committed_Total").number_format = S.GBP
+    for c in (2, 3, 4):
+        ws.cell(tot, c).font = S.BOLD
+
+    # charts over the years present at build time
+    n_h = len(ctx.history)
+    acc = ctx.history["accumulated_deficit"].tolist()
+    first_pub = next(i for i, v in enumerate(acc) if not (isinstance(v, float) and math.isnan(v)))
+    r1, r2 = O["history_first"] + first_pub, O["history_first"] + n_h - 1
+
+    bars = BarChart()
+    bars.type = "col"
+    bars.grouping = "clustered"
+    bars.title = "Growing budget, growing overspend and numbers of EHCPs"
+    bars.y_axis.title = "HNB budget and expenditure (£000)"
+    bars.x_axis.title = "Financial year"
+    bars.y_axis.number_format = "#,##0,"
+    bars.y_axis.majorGridlines = None
+    for colno in (5, 7):      # budget, expenditure
+        bars.add_data(Reference(ws, min_col=colno, min_row=O["history_header"], max_row=r2), titles_from_data=False)
+    bars.series[0].tx = None
+    bars.series[0].tx = SeriesLabel(v="HNB budget (£000)")
+    bars.series[1].tx = SeriesLabel(v="HNB expenditure (£000)")
+    for s, colno in zip(bars.series, (5, 7)):
+        s.val.numRef.f = f"{L.OUTPUTS}!${L.col(colno)}${r1}:${L.col(colno)}${r2}"
+    cats = Reference(ws, min_col=2, min_row=r1, max_row=r2)
+    bars.set_categories(cats)
+    line = LineChart()
+    line.add_data(Reference(ws, min_col=3, min_row=r1, max_row=r2), titles_from_data=False)
+    line.series[0].tx = SeriesLabel(v="EHCPs (right axis)")
+    line.y_axis.axId = 200
+    line.y_axis.title = "EHCPs (plans)"
+    line.y_axis.crosses = "max"
+    line.y_axis.number_format = "#,##0"
+    line.y_axis.majorGridlines = None
+    bars.y_axis.delete = False
+    bars.x_axis.delete = False
+    line.y_axis.delete = False
+    bars += line
+    bars.legend.position = "b"
+    bars.width, bars.height = 22, 11
+    ws.add_chart(bars, O["chart1_anchor"])
+
+    n_p = len(ctx.assumptions)
+    q1, q2 = O["projection_first"] + first_pub, O["projection_first"] + n_h + n_p - 1
+    ch = BarChart()
+    ch.type = "col"
+    ch.title = "Deficit growth projected"
+    ch.y_axis.title = "£m"
+    ch.x_axis.title = "Financial year (outturn to %s, then forecast)" % ctx.history["financial_year"].iloc[-1]
+    ch.y_axis.number_format = "#,##0,,"
+    ch.y_axis.majorGridlines = None
+    for colno, name in ((3, "Accumulated DSG deficit (£m)"), (4, "Deficit growth in the year (£m)")):
+        ch.add_data(Reference(ws, min_col=colno, min_row=q1, max_row=q2), titles_from_data=False)
+        ch.series[-1].tx = SeriesLabel(v=name)
+    ch.set_categories(Reference(ws, min_col=2, min_row=q1, max_row=q2))
+    ch.y_axis.delete = False
+    ch.x_axis.delete = False
+    ch.legend.position = "b"
+    ch.width, ch.height = 22, 11
+    ws.add_chart(ch, O["chart2_anchor"])
+
+    widths = {"A": 5, "B": 16, "C": 14, "D": 14, "E": 16, "F": 12, "G": 16, "H": 12, "I": 14, "J": 16}
+    for k, w in widths.items():
+        ws.column_dimensions[k].width = w
+    ws.column_dimensions["J"].width = 16
+    S.print_setup(ws, f"A1:W{tot}")

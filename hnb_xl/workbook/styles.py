@@ -1,0 +1,83 @@
+"""Cell styles of the bundled workbook: one input style, one calculation style, headings, formats.
+
+Convention (FAST / ICAEW): inputs are blue on pale yellow and nothing else is; calculations are
+black; checks green/red by value; money in £ with thousands separators (£000 and £m only through
+number formats, never by dividing).
+"""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+INPUT_FONT = Font(name="Calibri", size=11, color="0000CC")
+INPUT_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
+TITLE_FONT = Font(name="Calibri", size=16, bold=True, color="1F3864")
+HEADING_FONT = Font(name="Calibri", size=12, bold=True, color="1F3864")
+HEADER_FONT = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", start_color="1F3864", end_color="1F3864")
+UNITS_FONT = Font(name="Calibri", size=10, italic=True, color="595959")
+NOTE_FONT = Font(name="Calibri", size=10, color="595959")
+BOLD = Font(name="Calibri", size=11, bold=True)
+LABEL_FONT = Font(name="Calibri", size=11)
+THIN = Side(style="thin", color="BFBFBF")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+# number formats
+GBP = '£#,##0;-£#,##0;£0'
+GBP_000 = '#,##0,;-#,##0,;0'          # £000 shown by the format (value stays in pounds)
+GBP_M = '#,##0.0,,;-#,##0.0,,;0.0'    # £m to one decimal, by the format
+COUNT = '#,##0'
+PCT = '0.0%'
+PCT2 = '0.00%'
+RATE = '0.000000'
+FLAG = '0'
+TEXT = '@'
+
+FORMATS = {"money": GBP, "signed_money": GBP, "count": COUNT, "rate": PCT, "share": PCT, "year": TEXT,
+           "text": "General", "id": "0"}
+
+
+def input_cell(c, number_format: str | None = None) -> None:
+    c.font = INPUT_FONT
+    c.fill = INPUT_FILL
+    c.border = BOX
+    if number_format:
+        c.number_format = number_format
+
+
+def header_cell(c) -> None:
+    c.font = HEADER_FONT
+    c.fill = HEADER_FILL
+    c.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def title(ws, cell: str, text: str, subtitle: str | None = None) -> None:
+    ws[cell] = text
+    ws[cell].font = TITLE_FONT
+    if subtitle:
+        from openpyxl.utils.cell import coordinate_from_string
+        letter, row = coordinate_from_string(cell)
+        ws[f"{letter}{row + 1}"] = subtitle
+        ws[f"{letter}{row + 1}"].font = NOTE_FONT
+
+
+def heading(c, text: str) -> None:
+    c.value = text
+    c.font = HEADING_FONT
+
+
+def note(c, text: str) -> None:
+    c.value = text
+    c.font = NOTE_FONT
+
+
+def print_setup(ws, area: str, landscape: bool = True) -> None:
+    """Fit to one page wide (as many tall as needed) so PDF pages stay readable."""
+    ws.print_area = area
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
