@@ -272,11 +272,14 @@ _NUMERIC = {float, int}
 _NONE = type(None)
 
 
+_EXACT = 2.0 ** 53   # whole numbers beyond this are not exact in a float (nor in Excel)
+
+
 def _kind_ok(kind: str, x: np.ndarray) -> bool:
     if kind == "count":
-        return bool(((x >= 0) & (x == np.floor(x))).all())
+        return bool(((x >= 0) & (x == np.floor(x)) & (x < _EXACT)).all())
     if kind == "id":
-        return bool(((x > 0) & (x == np.floor(x))).all())
+        return bool(((x > 0) & (x == np.floor(x)) & (x < _EXACT)).all())
     if kind == "money":
         return bool((x >= 0).all())
     if kind == "share":

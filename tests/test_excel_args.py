@@ -79,6 +79,14 @@ def test_fast_path_agrees_with_to_frame(name, data):
     check_agree(schema, rows)
 
 
+def test_fast_path_defers_on_a_whole_number_too_big_for_int64():
+    # found by hypothesis: 9.2e18 as a URN overflowed the fast path's int64 cast
+    schema, rows = BASE["schools"]
+    big = [list(r) for r in rows]
+    big[1][0] = 9.223372036854776e18
+    assert check_agree(schema, big) == "deferred"
+
+
 def test_fast_path_defers_on_a_duplicate_key_and_a_missing_column():
     schema, rows = BASE["schools"]
     dup = [list(r) for r in rows]
