@@ -1,0 +1,176 @@
+"""The generated workbook: the committed file equals a fresh build, and its structure is sound."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula
+
+from hnb_xl import schema
+from hnb_xl.udf_spec import FUNCTIONS
+from hnb_xl.workbook import layout as L
+from hnb_xl.workbook.build import DEFAULT_OUTPUT, build
+from hnb_xl.workbook.check import check
+
+from . import seed
+
+COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("build") / "HNB_Model.xlsm", build_time="2000-01-01 00:00 UTC")
+
+
+@pytest.fixture(scope="module")
+def wb():
+    return load_workbook(COMMITTED, keep_vba=True)
+
+
+def _text(v):
+    return v.text if isinstance(v, ArrayFormula) else v
+
+
+def _cells(path):
+    book = load_workbook(path, keep_vba=True)
+    out = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    out[(ws.title, c.coordinate)] = (_text(c.value), c.number_format)
+    return book, out
+
+
+def test_committed_workbook_is_the_generators_output(fresh):
+    """Every sheet's cells (values, formulas, number formats) as a fresh build; only the build time differs."""
+    assert DEFAULT_OUTPUT == COMMITTED
+    b1, a = _cells(fresh)
+    b2, b = _cells(COMMITTED)
+    assert b1.sheetnames == b2.sheetnames
+    a.pop(L.BUILD_TIME_CELL), b.pop(L.BUILD_TIME_CELL)
+    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    assert not diff, f"{len(diff)} cells differ from a fresh build (run `hnb-xl build`), first: " + \
+        ", ".join(f"{s}!{c}: committed {b.get((s, c))!r} vs built {a.get((s, c))!r}" for s, c in diff[:5])
+    assert sorted(b1.defined_names) == sorted(b2.defined_names)
+    assert len(b1[L.OUTPUTS]._charts) == len(b2[L.OUTPUTS]._charts) == 2
+
+
+def test_two_builds_give_the_same_cells(fresh, tmp_path):
+    other = build(tmp_path / "again.xlsm", build_time="2000-01-01 00:00 UTC")
+    assert _cells(fresh)[1] == _cells(other)[1]
+
+
+def test_build_time_is_the_one_known_cell(tmp_path):
+    out = build(tmp_path / "t.xlsm", build_time="1999-12-31 23:59 UTC")
+    sheet, cell = L.BUILD_TIME_CELL
+    assert load_workbook(out)[sheet][cell].value == "1999-12-31 23:59 UTC"
+
+
+def test_output_must_be_xlsm(tmp_path):
+    from hnb_xl.errors import HnbInputError
+    with pytest.raises(HnbInputError):
+        build(tmp_path / "x.xlsx")
+
+
+def test_sheets_in_reader_order_with_code_names(wb):
+    assert tuple(wb.sheetnames) == L.SHEETS
+    codes = [ws.sheet_properties.codeName for ws in wb.worksheets]
+    assert all(codes) and len(set(codes)) == len(codes)
+    assert wb[L.COVER].sheet_properties.codeName == "Sheet1"      # the template's modules keep their sheets
+    assert wb[L.XLWINGS_CONF].sheet_properties.codeName == "Sheet2"
+
+
+def test_xlwings_conf_is_active_and_names_the_udf_module(wb):
+    assert "_xlwings.conf" not in wb.sheetnames
+    ws = wb[L.XLWINGS_CONF]
+    assert ws["A6"].value == "UDF Modules"
+    assert ws[L.CONF_UDF_MODULES_CELL].value == "hnb_xl.udfs"
+
+
+@pytest.mark.parametrize("key,sch", [
+    pytest.param("history", schema.HISTORY, id="history"),
+    pytest.param("assumptions", schema.ASSUMPTIONS, id="assumptions"),
+    pytest.param("block_transfer", schema.BLOCK_TRANSFER, id="block-transfer"),
+    pytest.param("schools", schema.SCHOOLS, id="schools"),
+])
+def test_input_tables_have_the_schema_headers_and_defined_names(wb, key, sch):
+    t = L.INPUT_TABLES[key]
+    ws = wb[t.sheet]
+    assert [ws.cell(t.header_row, t.first_col + j).value for j in range(len(sch.headers))] == sch.headers
+    assert wb.defined_names[t.name].attr_text == t.ref
+    for header, name in t.column_names.items():
+        assert wb.defined_names[name].attr_text == t.column_ref(header)
+        assert "HNB_" not in name.upper()
+
+
+def test_inputs_hold_the_seed_figures(wb):
+    ws = wb[L.INPUTS]
+    h = L.INPUT_TABLES["history"]
+    years = [ws[h.cell("Financial year", i)].value for i in range(h.max_rows)]
+    for year, (ehcp, _g, budget, _bg, spend, _eg, _iy, acc) in seed.HISTORY_TABLE.items():
+        i = years.index(year)
+        assert ws[h.cell("EHCPs (January census)", i)].value == ehcp
+        assert ws[h.cell("HNB budget", i)].value == budget * 1000
+        assert ws[h.cell("HNB expenditure", i)].value == spend * 1000
+        assert ws[h.cell("Accumulated DSG deficit", i)].value == acc * 1000
+    dest = dict(wb.defined_names["Pot"].destinations)
+    assert ws[dest[L.INPUTS].replace("$", "")].value == seed.SEND_CONTINGENCY_POT
+    s = L.INPUT_TABLES["schools"]
+    urns = [ws[s.cell("URN", i)].value for i in range(s.max_rows)]
+    assert sum(u is not None for u in urns) == 250
+
+
+def test_input_cells_share_one_style(wb):
+    ws = wb[L.INPUTS]
+    fills = set()
+    for t in L.INPUT_TABLES.values():
+        for r in (t.first_row, t.last_row):
+            c = ws.cell(r, t.first_col)
+            fills.add((c.fill.fgColor.rgb, c.font.color.rgb))
+    assert len(fills) == 1
+
+
+def test_every_hnb_formula_names_a_spec_function_with_a_valid_arity(wb):
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                text = _text(c.value)
+                if isinstance(text, str) and text.startswith("="):
+                    for name, args in re.findall(r"\b(HNB_[A-Z_]+)\(([^()]*)\)", text):
+                        spec = FUNCTIONS[name]
+                        n = len(args.split(",")) if args.strip() else 0
+                        assert spec.min_args <= n <= spec.max_args, f"{ws.title}!{c.coordinate}"
+                        seen.add(name)
+    assert {"HNB_DEFICIT", "HNB_CONTINGENCY", "HNB_TRANSFER"} <= seen
+
+
+def test_static_checker_finds_nothing():
+    """No unknown functions, OFFSET/INDIRECT, constants on calculation sheets, broken row patterns,
+    missing names or cycles (hnb_xl.workbook.check with the layout's policy)."""
+    findings = check(COMMITTED)
+    assert not findings, "\n".join(f.line() for f in findings[:10])
+
+
+def test_calculation_formulas_avoid_functions_libreoffice_74_lacks(wb):
+    banned = {"XLOOKUP", "OFFSET", "INDIRECT", "FILTER", "SEQUENCE", "LET", "UNIQUE", "IFS", "TEXTJOIN", "LAMBDA"}
+    for name in L.CALCULATION_SHEETS + (L.OUTPUTS,):
+        for row in wb[name].iter_rows():
+            for c in row:
+                text = _text(c.value)
+                if isinstance(text, str) and text.startswith("="):
+                    used = set(re.findall(r"(?<![A-Z_.])([A-Z][A-Z0-9.]*)\(", text.upper()))
+                    assert not used & banned, f"{name}!{c.coordinate}: {text}"
+
+
+def test_projection_rows_hold_one_formula_along_the_row(wb):
+    from hnb_xl.workbook.check import r1c1
+    ws = wb[L.CALC_PROJECTION]
+    P = L.PROJ
+    for key in ("ehcp", "cost", "expenditure", "accumulated", "deficit_growth", "udf_accumulated"):
+        forms = {r1c1(ws.cell(P[key], c).value, P[key], c) for c in range(P["first_col"], P["first_col"] + P["periods"])}
+        assert len(forms) == 1, key

@@ -1,0 +1,144 @@
+"""The committed workbook recalculated by LibreOffice (on a COPY, private profile): the native
+formulas give the seed's figures, the contingency adds up to the pot, the master check passes,
+and the UDF cross-checks say "UDFs not loaded" without Python and 1 with the Python values.
+
+Expected numbers come from the seed (tests/seed.py) or plain arithmetic, never from the workbook.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hnb_xl import bundled
+from hnb_xl.engine.contingency import allocate
+from hnb_xl.workbook import layout as L
+from hnb_xl.workbook.recalc import recalculate
+from hnb_xl.workbook.sheets.checks import CHECKS, NOT_LOADED
+
+from . import seed
+
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
+
+COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
+
+
+@pytest.fixture(scope="module")
+def native(libreoffice, tmp_path_factory):
+    """Recalculated without the HNB_ functions (as on a PC without Python)."""
+    before = COMMITTED.read_bytes()
+    copy = tmp_path_factory.mktemp("lo_native") / "HNB_Model.xlsm"
+    shutil.copyfile(COMMITTED, copy)
+    r = recalculate(copy, udfs=False, office=libreoffice)
+    assert COMMITTED.read_bytes() == before, "the shipped workbook must never be touched"
+    return r
+
+
+@pytest.fixture(scope="module")
+def with_udfs(libreoffice):
+    """Recalculated with each HNB_ cell's Python value written into the copy first."""
+    return recalculate(COMMITTED, udfs=True, office=libreoffice)
+
+
+def _hist_col(r, year):
+    H = L.HIST
+    for c in range(H["first_col"], H["first_col"] + H["periods"]):
+        if r[(L.CALC_HISTORY, f"{L.col(c)}{H['year']}")] == year:
+            return L.col(c)
+    raise AssertionError(f"{year} not on {L.CALC_HISTORY}")
+
+
+@pytest.mark.parametrize("year", [pytest.param(y, id=f"seed-history-{y}") for y in seed.HISTORY_TABLE])
+def test_history_table_matches_the_seed(native, year):
+    ehcp, eg, budget, bg, spend, sg, in_year, acc = seed.HISTORY_TABLE[year]
+    H, c = L.HIST, _hist_col(native, year)
+    v = lambda key: native[(L.CALC_HISTORY, f"{c}{H[key]}")]  # noqa: E731
+    assert v("ehcp") == ehcp
+    assert v("budget") == budget * 1000 and v("expenditure") == spend * 1000
+    assert round(v("ehcp_growth") * 100, 1) == eg
+    assert round(v("budget_growth") * 100, 1) == bg
+    assert round(v("expenditure_growth") * 100, 1) == sg
+    assert v("in_year") == in_year * 1000
+    assert v("accumulated") == acc * 1000
+    # the reconciling line closes the accumulated deficit exactly
+    assert v("previous") + v("in_year") + v("other") == acc * 1000
+
+
+@pytest.mark.parametrize("year", [pytest.param(y, id=f"seed-forecast-{y}")
+                                  for y in ("2022-23", "2023-24", "2024-25", "2025-26")])
+def test_projection_gives_the_published_forecast_to_a_tenth_of_a_million(native, year):
+    acc_m, growth_m = seed.DEFICIT_GROWTH_PROJECTED[year]
+    P = L.PROJ
+    years = [native[(L.CALC_PROJECTION, f"{L.col(c)}{P['year']}")]
+             for c in range(P["first_col"], P["first_col"] + P["periods"])]
+    c = L.col(P["first_col"] + years.index(year))
+    assert round(native[(L.CALC_PROJECTION, f"{c}{P['accumulated']}")] / 1e6, 1) == acc_m
+    assert round(native[(L.CALC_PROJECTION, f"{c}{P['deficit_growth']}")] / 1e6, 1) == growth_m
+
+
+def test_invest_to_transform_totals(native):
+    assert native.names["ITT_Allocation_Total"] == seed.BLOCK_TRANSFER_TOTAL
+    assert native.names["ITT_Committed_Total"] == seed.BLOCK_TRANSFER_COMMITTED
+    assert native.names["ITT_Transfer"] == seed.BLOCK_TRANSFER_TOTAL
+    R = L.TRANS["rows"]
+    assert native[(L.CALC_TRANSFER, f"C{R['itt_tbc_lines']}")] == 2          # SEND Contingency, New Provision
+    assert native[(L.CALC_TRANSFER, f"C{R['itt_implied_block']}")] == pytest.approx(2_102_000 / 0.005)
+
+
+def test_contingency_allocations_add_up_to_the_pot_in_whole_pounds(native):
+    C = L.CONT
+    alloc = [native[(L.CALC_CONTINGENCY, f"{L.col(C['cols']['allocation'])}{r}")]
+             for r in range(C["first"], C["last"] + 1)]
+    assert sum(alloc) == seed.SEND_CONTINGENCY_POT
+    assert all(float(a).is_integer() and a >= 0 for a in alloc)
+    assert native.names["Contingency_Allocated"] == seed.SEND_CONTINGENCY_POT
+
+
+def test_contingency_per_school_equals_the_engine(native):
+    """The formulas' largest remainder gives the engine's allocation to every school."""
+    C = L.CONT
+    k = C["cols"]
+    expected = allocate(bundled.demo_schools(), 450_000, 6_000, 1.0).set_index("urn")["allocation"]
+    got = {}
+    for r in range(C["first"], C["last"] + 1):
+        urn = native[(L.CALC_CONTINGENCY, f"{L.col(k['urn'])}{r}")]
+        if urn not in (None, ""):
+            got[int(urn)] = native[(L.CALC_CONTINGENCY, f"{L.col(k['allocation'])}{r}")]
+    assert len(got) == 250
+    assert got == {int(u): int(a) for u, a in expected.items()}
+
+
+def test_master_check_passes_without_python(native):
+    K = L.CHECKS_LAYOUT
+    results = [native[(L.CHECKS, f"{L.col(K['value_col'])}{K['first'] + i}")] for i in range(len(CHECKS))]
+    udf_rows = [i for i, (text, _f) in enumerate(CHECKS) if text.startswith("Cross-check")]
+    assert udf_rows
+    assert [results[i] for i in udf_rows] == [NOT_LOADED] * len(udf_rows)
+    assert [results[i] for i in range(len(CHECKS)) if i not in udf_rows] == [1] * (len(CHECKS) - len(udf_rows))
+    assert native.names["Master_Check"] == 1
+    sheet, cell = L.MASTER_STATUS_CELL
+    assert native[(sheet, cell)].startswith("OK")
+
+
+def test_cross_checks_pass_with_the_python_values(with_udfs):
+    K = L.CHECKS_LAYOUT
+    results = [with_udfs[(L.CHECKS, f"{L.col(K['value_col'])}{K['first'] + i}")] for i in range(len(CHECKS))]
+    assert results == [1] * len(CHECKS)
+    assert with_udfs.names["Master_Check"] == 1
+
+
+def test_a_broken_input_fails_the_master_check(libreoffice):
+    """An Invest to Transform allocation that no longer adds up to the transfer: a check turns 0."""
+    t = L.INPUT_TABLES["invest_to_transform"]
+    r = recalculate(COMMITTED, udfs=False, office=libreoffice,
+                    edits={(t.sheet, t.cell("Allocation", 0)): 526_046})
+    assert r.names["Master_Check"] == 0
+    assert r[L.MASTER_STATUS_CELL].startswith("CHECK FAILED")
+
+
+def test_a_smaller_pot_is_still_allocated_exactly(libreoffice):
+    r = recalculate(COMMITTED, udfs=False, office=libreoffice, edits={"Pot": 123_457})
+    assert r.names["Contingency_Allocated"] == 123_457
+    assert r.names["Master_Check"] == 1
