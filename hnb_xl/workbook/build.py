@@ -35,12 +35,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from .. import __version__, bundled
 from . import layout as L
 from .sheets import (calc_contingency, calc_history, calc_projection, calc_transfer, checks, conf, cover,
-                     inputs, logs, outputs)
+                     inputs, logs, outputs, safety_valve)
 
 # Builders run in this order (inputs before the calculations that name them; checks after the
 # sheets they check; the cover last but one so it can name the master check).
-SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_contingency, calc_transfer, outputs,
-                  checks, logs, cover)
+SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_contingency, calc_transfer, safety_valve,
+                  outputs, checks, logs, cover)
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "workbook" / "HNB_Model.xlsm"

@@ -289,3 +289,40 @@ def _table_cells(keys) -> tuple[tuple[str, str], ...]:
 # Rows past the data in the variable-length input tables are empty by design (the calculation
 # sheets read every row up to max_rows and treat empty as nothing), as are optional columns.
 OPTIONAL_INPUT_CELLS = _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools")) + (REFRESH_TIME_CELL,)
+
+
+# ------------------------------------------------------------------ Safety_Valve (issue 7)
+# Added following the "Adding a sheet" note above: name, position, anchors and defined names.
+SAFETY_VALVE = "Safety_Valve"
+SHEETS = SHEETS[:SHEETS.index(CALC_TRANSFER) + 1] + (SAFETY_VALVE,) + SHEETS[SHEETS.index(CALC_TRANSFER) + 1:]
+CALCULATION_SHEETS = CALCULATION_SHEETS + (SAFETY_VALVE,)
+CODE_NAMES = {**CODE_NAMES, SAFETY_VALVE: "shSafetyValve"}
+# Inputs at the top of the sheet (agreement values in column C; workstreams table from row ws_header),
+# then calculations with the same columns as Calc_Projection (PROJ base_col / first_col / periods).
+SV = dict(
+    value_col=3, agreement_title=4,
+    agreement={  # parameter in plan_agreement_cambridgeshire.csv: (row, defined name, number format)
+        "dfe_total": (5, "SV_DfE_Total", '£#,##0;-£#,##0;£0'),
+        "first_share": (6, "SV_First_Share", "0%"),
+        "instalments": (7, "SV_Instalments", "0"),
+        "first_year": (8, "SV_First_Year", "@"),
+        "council_contribution": (9, "SV_Council_Contribution", '£#,##0;-£#,##0;£0'),
+        "target_balance_year": (10, "SV_Target_Year", "@"),
+    },
+    ws_title=12, ws_header=13, ws_first=14, ws_max=8, ws_table_name="SV_Workstreams_Table",
+    ws_headers=("Name", "Lever", "Amount", "Start year", "Ramp years", "Delivery confidence", "Budget area"),
+    ws_cols=dict(name=1, lever=2, amount=3, start=4, ramp=5, confidence=6, area=7),
+    calc_title=23, period=24, flag=25, year=26, ehcp_growth=27, unmit_cost=28, unmit_exp=29, budget=30, other=31,
+    start_period=33, first_period=41,
+    group0=43, group_size=8, group_rows=dict(effect=0, cum_e=1, cum_c=2, cash=3, factor=4, exp=5, saving=6),
+    total_saving=116, mit_exp=117, in_year=118, dsg_in_year=119, accumulated=120, instalment=121, dfe=122,
+    council=123, after=124, balance=125, balance_count=126, balance_first=127, cleared=128, cleared_count=129,
+    cleared_first=130,
+    summary_title=132, first_balance_year=133, cleared_year=134, target_met=135, udf_balance=136,
+    udf_cleared=137, udf_check=138,
+    names=dict(first_balance_year="SV_First_Balance_Year", cleared_year="SV_Deficit_Cleared_Year",
+               target_met="SV_Target_Met", udf_check="SV_UDF_Check"),
+)
+OPTIONAL_INPUT_CELLS = OPTIONAL_INPUT_CELLS + tuple(
+    (SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
+    for c in range(1, len(SV["ws_headers"]) + 1))
