@@ -148,6 +148,12 @@ def build(wb, ctx) -> None:
     bars.y_axis.delete = False
     bars.x_axis.delete = False
     line.y_axis.delete = False
+    # the EHCP line gets its own hidden category axis (the usual secondary-axis pattern); sharing
+    # the bars' one makes LibreOffice draw it, title and all, a second time at the top
+    line.x_axis.axId = 500
+    line.x_axis.delete = True
+    line.x_axis.crossAx = 200
+    line.y_axis.crossAx = 500
     bars += line
     bars.legend.position = "b"
     bars.width, bars.height = 22, 11
@@ -158,7 +164,7 @@ def build(wb, ctx) -> None:
     ch = BarChart()
     ch.type = "col"
     ch.title = "Deficit growth projected"
-    ch.y_axis.title = "£m"
+    ch.y_axis.title = "Accumulated deficit and growth (£m)"
     ch.x_axis.title = "Financial year (outturn to %s, then forecast)" % ctx.history["financial_year"].iloc[-1]
     ch.y_axis.number_format = "#,##0,,"
     ch.y_axis.majorGridlines = None
