@@ -87,3 +87,23 @@ def test_bad_workstreams_file_exits_2_with_one_line(capsys, tmp_path, content, m
 def test_contribution_beyond_horizon_exits_2(capsys):
     code, _, err = run(capsys, "plan", "--to", "2024-25")
     assert code == 2 and "outside the plan years" in err
+
+
+def test_actuals_flag_suspension_risk_beyond_tolerance(capsys, tmp_path):
+    # plan DSG in-year deficits (illustrative plan): 2022-23 £9,866,995; 2023-24 £9,345,392
+    path = tmp_path / "actuals.csv"
+    path.write_text("financial_year,dsg_in_year_deficit\n2022-23,9900000\n2023-24,11000000\n")
+    code, out, _ = run(capsys, "plan", "--actuals", str(path), "--tolerance", "1m", "--format", "json")
+    doc = json.loads(out)
+    risk = [r["suspension_risk"] for r in doc["plan"]]
+    assert code == 0 and risk[:2] == [0.0, 1.0] and risk[2:] == [None] * 7
+    assert doc["summary"]["suspension_risk_years"] == ["2023-24"]
+    code, out, _ = run(capsys, "plan", "--actuals", str(path), "--tolerance", "2m")
+    assert code == 0 and "SUSPENSION RISK" not in out and "RISK" not in out.split("Saving by workstream")[0]
+
+
+def test_bad_actuals_file_exits_2_naming_row_and_column(capsys, tmp_path):
+    path = tmp_path / "actuals.csv"
+    path.write_text("financial_year,dsg_in_year_deficit\n2022-23,lots\n")
+    code, _, err = run(capsys, "plan", "--actuals", str(path))
+    assert code == 2 and "row 1, column 'dsg_in_year_deficit'" in err and str(path) in err

@@ -23,7 +23,7 @@ TITLES = {"financial_year": "Year", "unmitigated_dsg_in_year_deficit": "Unmitiga
           "unmitigated_accumulated_deficit": "Unmitigated accumulated", "total_saving": "Saving",
           "dsg_in_year_deficit": "Mitigated in-year", "accumulated_deficit": "Mitigated accumulated",
           "dfe_contribution": "DfE", "council_contribution": "Council",
-          "accumulated_deficit_after_contributions": "After contributions"}
+          "accumulated_deficit_after_contributions": "After contributions", "suspension_risk": "Risk"}
 
 
 def register(sub) -> None:
@@ -55,8 +55,41 @@ def register(sub) -> None:
                    help="year by which the DSG must reach in-year balance (default: 2026-27)")
     p.add_argument("--council", type=pounds("--council"), default=None, metavar="POUNDS",
                    help="council contribution each instalment year (default: 0)")
+    p.add_argument("--actuals", metavar="FILE",
+                   help="actual or forecast DSG in-year deficit by year (CSV: financial_year, dsg_in_year_deficit) "
+                        "to flag suspension risk against the plan")
+    p.add_argument("--tolerance", type=pounds("--tolerance"), default=None, metavar="POUNDS",
+                   help="suspension-risk tolerance: flag a year whose actual/forecast in-year deficit exceeds "
+                        "the plan's by more than this (default: 0)")
     add_format(p)
     p.set_defaults(func=run)
+
+
+def load_actuals(path) -> dict | None:
+    """{financial year: DSG in-year deficit (£)} from a CSV, or None. Errors name row and column."""
+    if not path:
+        return None
+    from ..years import parse_year
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise HnbInputError(f"cannot read the actuals file: {exc}", source=path) from None
+    for c in ("financial_year", "dsg_in_year_deficit"):
+        if c not in frame.columns:
+            raise HnbInputError(f"has no '{c}' column (found: {', '.join(map(str, frame.columns))})",
+                                source=path, column=c)
+    out = {}
+    for i, r in enumerate(frame.to_dict(orient="records"), start=1):
+        try:
+            y = fy(parse_year(r["financial_year"]))
+        except ValueError as exc:
+            raise HnbInputError(str(exc), source=path, row=i, column="financial_year") from None
+        try:
+            out[y] = float(str(r["dsg_in_year_deficit"]).replace(",", "").replace("£", ""))
+        except ValueError:
+            raise HnbInputError(f"expected an amount in pounds, got {r['dsg_in_year_deficit']!r}", source=path,
+                                row=i, column="dsg_in_year_deficit") from None
+    return out
 
 
 @dataclass
@@ -67,6 +100,7 @@ class PlanInputs:
     agreement: Agreement
     to_year: int | None
     workstreams_source: str = "workstreams"
+    actuals: dict | None = None
 
 
 def inputs(args) -> PlanInputs:
@@ -87,7 +121,7 @@ def inputs(args) -> PlanInputs:
     else:
         ws = workstreams_from_frame(bundled.plan_workstreams(), source=ws_source)
     if getattr(args, "no_agreement", False):
-        agreement = NO_AGREEMENT
+        agreement = Agreement(tolerance=getattr(args, "tolerance", None) or 0.0)
     else:
         p = dict(bundled.plan_agreement())
         for key, opt in [("dfe_total", "dfe_total"), ("first_share", "first_share"), ("instalments", "instalments"),
@@ -97,8 +131,11 @@ def inputs(args) -> PlanInputs:
             if v is not None:
                 p[key] = fy(v) if key in ("first_year", "target_balance_year") else v
         p["name"] = "Cambridgeshire agreement (£49m; instalment profile assumed)"
+        if getattr(args, "tolerance", None) is not None:
+            p["tolerance"] = args.tolerance
         agreement = agreement_from_mapping(p, source="--dfe-total/--first-share/--instalments")
-    return PlanInputs(hist, assumptions, ws, agreement, getattr(args, "to", None), ws_source)
+    return PlanInputs(hist, assumptions, ws, agreement, getattr(args, "to", None), ws_source,
+                      load_actuals(getattr(args, "actuals", None)))
 
 
 def compute(args):
@@ -106,7 +143,7 @@ def compute(args):
     i = inputs(args)
     try:
         frame, parts = plan(i.history, i.assumptions, i.workstreams, i.agreement, to_year=i.to_year,
-                            source=i.workstreams_source)
+                            forecast_dsg_in_year=i.actuals, source=i.workstreams_source)
     except HnbInputError:
         raise
     except ValueError as exc:
@@ -123,6 +160,9 @@ def summary_lines(s: dict) -> str:
     if s["target_balance_year"]:
         lines.append(f"Target in-year balance by {s['target_balance_year']}: "
                      f"{'met' if s['target_met'] else 'NOT met'}")
+    if s["suspension_risk_years"]:
+        lines.append("SUSPENSION RISK (actual/forecast misses the plan by more than the tolerance): "
+                     + ", ".join(s["suspension_risk_years"]))
     lines.append(f"DfE contributions £{s['dfe_total']:,.0f}; council £{s['council_total']:,.0f}; "
                  f"savings over the plan £{s['total_saving']:,.0f}")
     return "\n".join(lines) + "\n"
@@ -138,7 +178,12 @@ def run(args) -> str:
         for name in parts.columns:
             wide[f"saving: {name}"] = parts[name].to_numpy()
         return render(wide, "csv")
-    shown = frame[["financial_year", *KINDS]]
+    cols = ["financial_year", *KINDS]
+    if frame["suspension_risk"].notna().any():
+        frame = frame.assign(suspension_risk=["" if r != r else ("RISK" if r == 1.0 else "ok")
+                                              for r in frame["suspension_risk"]])
+        cols.append("suspension_risk")
+    shown = frame[cols]
     out = render(shown, "table", KINDS, TITLES, title="Safety valve plan (£; in-year = DSG in-year deficit)")
     attr = parts.reset_index()
     out += "\n" + render(attr, "table", {c: "money" for c in parts.columns}, {"financial_year": "Year"},
