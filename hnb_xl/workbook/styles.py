@@ -72,12 +72,12 @@ def note(c, text: str) -> None:
     c.font = NOTE_FONT
 
 
-def print_setup(ws, area: str, landscape: bool = True) -> None:
-    """Fit to one page wide (as many tall as needed) so PDF pages stay readable."""
+def print_setup(ws, area: str, landscape: bool = True, pages_tall: int = 0) -> None:
+    """Fit to one page wide (``pages_tall`` pages tall, 0 = as many as needed) so PDF pages stay readable."""
     ws.print_area = area
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = False

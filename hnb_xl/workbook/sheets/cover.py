@@ -13,15 +13,14 @@ HOW_TO = (
     "1. Inputs: change only the blue cells on the Inputs sheet (or refresh them from source files with hnb-xl).",
     "2. Calculations: the Calc_ sheets use ordinary Excel formulas; they work without Python.",
     "3. Outputs: tables and charts for Schools Forum and the DfE. Checks: every check should be 1.",
-    "4. The HNB_ functions (cross-checks, and for use in your own sheets) need Python with hnb_xl installed "
-    "and a one-time import in each copy of this workbook:",
-    "   - Excel ribbon: xlwings tab > Import Functions; or run the macro ImportPythonUDFs (Alt+F8).",
-    "   - Both need File > Options > Trust Center > Macro Settings > 'Trust access to the VBA project object "
-    "model'. If IT policy blocks it: Alt+F11, File > Import File..., choose xlwings_udfs.bas (in the workbook "
-    "folder of hnb_xl), then save.",
-    "   - Until then the cross-checks show 'UDFs not loaded' and HNB_ cells show #NAME?; the model itself is "
-    "unaffected.",
-    "5. The xlwings.conf sheet says which Python to use (Interpreter_Win) and names the module hnb_xl.udfs.",
+    "4. The HNB_ functions (the cross-checks, and for your own sheets) need Python with hnb_xl installed,",
+    "   its path in Interpreter_Win on the xlwings.conf sheet, and a one-time import in each copy of this workbook:",
+    "   - press Alt+F8 and run ImportPythonUDFs (or xlwings tab > Import Functions, if the xlwings add-in is installed);",
+    "   - this needs File > Options > Trust Center > Macro Settings > 'Trust access to the VBA project object model'.",
+    "   - If IT policy blocks that: Alt+F11, File > Import File..., choose xlwings_udfs.bas (shipped beside this",
+    "     workbook), save, then Ctrl+Alt+F9.",
+    "   - Until then the cross-checks show 'UDFs not loaded' and HNB_ cells show #NAME?; the model is unaffected.",
+    "5. Step-by-step set-up and troubleshooting: docs/excel.md in hnb_xl.",
 )
 CONVENTIONS = (
     "Money is in pounds (£); tables show £000 or £m through the number format, the cells hold pounds.",
@@ -30,6 +29,14 @@ CONVENTIONS = (
     "31 March.",
     "EHCPs are plans at the January census. Input cells: blue on pale yellow. Checks: 1 = pass, 0 = fail.",
 )
+
+SHEET_NOTES = {
+    L.COVER: "this page", L.INPUTS: "every input, with units", L.CALC_HISTORY: "history: growth, in-year and accumulated deficit",
+    L.CALC_PROJECTION: "projection year by year", L.CALC_CONTINGENCY: "SEND Contingency per school",
+    L.CALC_TRANSFER: "block transfer and Invest to Transform", "Safety_Valve": "safety valve plan: savings, "
+    "DfE instalments, year of in-year balance", L.OUTPUTS: "tables and charts", L.CHECKS: "checks and the master check",
+    L.LOGS: "assumptions and data sources", L.XLWINGS_CONF: "Python settings for xlwings",
+}
 
 
 def build(wb, ctx) -> None:
@@ -55,9 +62,12 @@ def build(wb, ctx) -> None:
     r = 12
     S.heading(ws.cell(r, 2), "Purpose")
     r += 1
-    ws.cell(r, 2, "Shows how High Needs spending has outgrown the budget, projects the accumulated DSG deficit, "
-                  "shares the SEND Contingency pot among schools whose EHCP numbers are high for their notional "
-                  "SEN budget, and tracks the Schools Block to HNB transfer (Invest to Transform).")
+    for line in ("Shows how High Needs spending has outgrown the budget and projects the accumulated DSG deficit;",
+                 "plans a safety valve; shares the SEND Contingency pot among schools whose EHCP numbers are high",
+                 "for their notional SEN budget; tracks the Schools Block to HNB transfer (Invest to Transform)."):
+        ws.cell(r, 2, line)
+        r += 1
+    r -= 1
     r += 2
     S.heading(ws.cell(r, 2), "How to use")
     for line in HOW_TO:
@@ -70,21 +80,12 @@ def build(wb, ctx) -> None:
         ws.cell(r, 2, line)
     r += 2
     S.heading(ws.cell(r, 2), "Sheets")
-    for name, what in ((L.INPUTS, "every input, with units"), (L.CALC_HISTORY, "history: growth, in-year and "
-                       "accumulated deficit"), (L.CALC_PROJECTION, "projection year by year"),
-                       (L.CALC_CONTINGENCY, "SEND Contingency per school"), (L.CALC_TRANSFER,
-                       "block transfer and Invest to Transform"), (L.OUTPUTS, "tables and charts"),
-                       (L.CHECKS, "checks and the master check"), (L.LOGS, "assumptions and data sources"),
-                       (L.XLWINGS_CONF, "Python settings for xlwings")):
+    for name in L.SHEETS:
         r += 1
         ws.cell(r, 2, name).font = S.BOLD
-        ws.cell(r, 3, what)
+        ws.cell(r, 3, SHEET_NOTES.get(name, ""))
     ws.column_dimensions["A"].width = 2
     ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 110
-    for rr in range(13, r + 1):
-        c = ws.cell(rr, 2)
-        if c.value and len(str(c.value)) > 45 and rr not in ():
-            pass
-    # long lines span B:C; keep them on one line each and let the page fit to width
-    S.print_setup(ws, f"A1:C{r}", landscape=True)
+    ws.column_dimensions["C"].width = 95
+    # long lines run on from B across C: each is short enough to end inside the print area
+    S.print_setup(ws, f"A1:C{r}", landscape=True, pages_tall=1)

@@ -78,7 +78,8 @@ def build(wb, ctx) -> None:
                  ("Accumulated DSG deficit £m", both(H["accumulated"], P["accumulated"]), S.GBP_M),
                  ("Deficit growth in the year £m", both(H["deficit_growth"], P["deficit_growth"]), S.GBP_M),
                  ("In-year HNB deficit £m", both(H["in_year"], P["in_year"]), S.GBP_M),
-                 ("Outturn or forecast", lambda r, n: (f'=IF({n}<=History_Count,"outturn",'
+                 ("Outturn or forecast", lambda r, n: (f'=IF({n}<=History_Count,IF(ISNUMBER(INDEX({hrow(H["accumulated"])},{n})),'
+                                                       f'"outturn","base year (derived)"),'
                                                        f'IF({n}-History_Count<=Assumptions_Count,"forecast",""))'),
                   "@")]
     _table(ws, O["projection_header"], O["projection_first"], n_rows, proj_cols)
@@ -178,7 +179,7 @@ def build(wb, ctx) -> None:
     ch.width, ch.height = 22, 11
     ws.add_chart(ch, O["chart2_anchor"])
 
-    widths = {"A": 5, "B": 16, "C": 14, "D": 14, "E": 16, "F": 12, "G": 16, "H": 12, "I": 14, "J": 16}
+    widths = {"A": 5, "B": 16, "C": 14, "D": 14, "E": 16, "F": 18, "G": 16, "H": 12, "I": 14, "J": 16}
     for k, w in widths.items():
         ws.column_dimensions[k].width = w
     ws.column_dimensions["J"].width = 16
