@@ -30,6 +30,10 @@ from .. import styles as S
 from ._common import fill_row, label
 
 NOT_LOADED = "UDFs not loaded"
+AGREEMENT_LABELS = {"dfe_total": "DfE revenue contribution (total)", "first_share": "First instalment share",
+                    "instalments": "Number of instalments", "first_year": "Year of the first instalment",
+                    "council_contribution": "Council contribution (each instalment year)",
+                    "target_balance_year": "Target year for DSG in-year balance"}
 
 
 def build(wb, ctx) -> None:
@@ -53,7 +57,7 @@ def build(wb, ctx) -> None:
         value = agreement[key]
         if fmt != S.TEXT:
             value = float(value)
-        label(ws, row, key.replace("_", " ").capitalize(), unit)
+        label(ws, row, AGREEMENT_LABELS[key], unit)
         c = ws.cell(row, vc, value)
         S.input_cell(c, fmt)
         S.note(ws.cell(row, vc + 1), basis)
@@ -64,9 +68,10 @@ def build(wb, ctx) -> None:
                                           f"{V['ws_max']}; list them in the order the plan relies on them)")
     for j, h in enumerate(V["ws_headers"]):
         S.header_cell(ws.cell(V["ws_header"], 1 + j, h))
+    ws.row_dimensions[V["ws_header"]].height = 30
     frame = bundled.plan_workstreams()
     keys = ["name", "lever", "amount", "start_year", "ramp_years", "delivery_confidence", "budget_area"]
-    fmts = ["General", "General", "General", S.TEXT, "0", "0%", "General"]
+    fmts = ["General", "General", "#,##0.####", S.TEXT, "0", "0%", "General"]
     for i in range(V["ws_max"]):
         r = V["ws_first"] + i
         rec = frame.iloc[i].to_dict() if i < len(frame) else {}
@@ -113,7 +118,8 @@ def build(wb, ctx) -> None:
     for i in range(V["ws_max"]):
         r, w = V["start_period"] + i, V["ws_first"] + i
         label(ws, r, f"Workstream {i + 1}: start period", "period")
-        ws.cell(r, b, f"=IFERROR(MATCH(${L.col(V['ws_cols']['start'])}${w},{years},0),1)-1").number_format = "0"
+        start = f"${L.col(V['ws_cols']['start'])}${w}"
+        ws.cell(r, b, f'=IF({start}="",0,IFERROR(MATCH({start},{years},0),1)-1)').number_format = "0"
     label(ws, V["first_period"], "First instalment: period", "period")
     ws.cell(V["first_period"], b, f"=IFERROR(MATCH({V['agreement']['first_year'][1]},{years},0),1)-1")
 
