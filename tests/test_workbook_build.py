@@ -174,3 +174,24 @@ def test_projection_rows_hold_one_formula_along_the_row(wb):
     for key in ("ehcp", "cost", "expenditure", "accumulated", "deficit_growth", "udf_accumulated"):
         forms = {r1c1(ws.cell(P[key], c).value, P[key], c) for c in range(P["first_col"], P["first_col"] + P["periods"])}
         assert len(forms) == 1, key
+
+
+def test_excel_recalculates_everything_on_open(wb):
+    """openpyxl writes no cached values: the workbook must ask Excel for a full calculation."""
+    assert wb.calculation.fullCalcOnLoad
+
+
+def test_cli_build_writes_the_workbook(tmp_path, capsys):
+    from hnb_xl.cli import main
+    out = tmp_path / "cli.xlsm"
+    assert main(["build", "--output", str(out), "--build-time", "t"]) in (0, None)
+    assert out.is_file() and "wrote" in capsys.readouterr().out
+    assert load_workbook(out, keep_vba=True).sheetnames == list(L.SHEETS)
+
+
+def test_cli_build_refuses_a_non_macro_file_in_one_line(tmp_path, capsys):
+    from hnb_xl.cli import main
+    code = main(["build", "--output", str(tmp_path / "x.xlsx")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and ".xlsm" in err
+    assert not (tmp_path / "x.xlsx").exists()
