@@ -243,9 +243,11 @@ TRANS = dict(header=4, first=5, cols=dict(year=2, amount=3, schools_block=4, rat
 
 # --------------------------------------------------------------------------------- outputs
 OUT = dict(history_title=5, history_header=6, history_first=7,           # rows = history periods
-           projection_title=25, projection_header=26, projection_first=27,   # rows = history + projection
-           charts_col="L", chart1_anchor="L5", chart2_anchor="L27",
-           summary_title=60, summary_first=61, itt_title=72, itt_header=73, itt_first=74)
+           chart1_anchor="B23",                                           # below the history table
+           projection_title=47, projection_header=48, projection_first=49,   # rows = history + projection
+           chart2_anchor="B80",                                           # below the projection table
+           summary_title=104, summary_first=105, itt_title=115, itt_header=116, itt_first=117,
+           page_breaks=(46, 103))                                         # print: a page per section
 
 # --------------------------------------------------------------------------------- checks
 CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)

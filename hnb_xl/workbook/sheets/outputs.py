@@ -108,6 +108,11 @@ def build(wb, ctx) -> None:
     _table(ws, O["itt_header"], O["itt_first"], itt_n,
            [("Activity", tcol("activity"), "General"), ("Allocation £", tcol("allocation"), S.GBP),
             ("Committed spend to date £", tcol("committed"), S.GBP), ("Remaining £", tcol("remaining"), S.GBP)])
+    from openpyxl.styles import Alignment
+    for i in range(itt_n):                 # "TBC" sits right-aligned with the amounts
+        ws.cell(O["itt_first"] + i, 4).alignment = Alignment(horizontal="right")
+    for i in range(n_rows):
+        ws.cell(O["projection_first"] + i, 6).alignment = Alignment(horizontal="center")
     tot = O["itt_first"] + itt_n
     ws.cell(tot, 2, "Total").font = S.BOLD
     ws.cell(tot, 3, "=ITT_Allocation_Total").number_format = S.GBP
@@ -157,7 +162,7 @@ def build(wb, ctx) -> None:
     line.y_axis.crossAx = 500
     bars += line
     bars.legend.position = "b"
-    bars.width, bars.height = 22, 11
+    bars.width, bars.height = 24, 11
     ws.add_chart(bars, O["chart1_anchor"])
 
     n_p = len(ctx.assumptions)
@@ -176,11 +181,14 @@ def build(wb, ctx) -> None:
     ch.y_axis.delete = False
     ch.x_axis.delete = False
     ch.legend.position = "b"
-    ch.width, ch.height = 22, 11
+    ch.width, ch.height = 24, 11
     ws.add_chart(ch, O["chart2_anchor"])
 
+    from openpyxl.worksheet.pagebreak import Break
+    for row in O["page_breaks"]:
+        ws.row_breaks.append(Break(id=row))
     widths = {"A": 5, "B": 16, "C": 14, "D": 14, "E": 16, "F": 18, "G": 16, "H": 12, "I": 14, "J": 16}
     for k, w in widths.items():
         ws.column_dimensions[k].width = w
     ws.column_dimensions["J"].width = 16
-    S.print_setup(ws, f"A1:W{tot}")
+    S.print_setup(ws, f"A1:J{tot}", landscape=False)
