@@ -142,3 +142,29 @@ def test_a_smaller_pot_is_still_allocated_exactly(libreoffice):
     r = recalculate(COMMITTED, udfs=False, office=libreoffice, edits={"Pot": 123_457})
     assert r.names["Contingency_Allocated"] == 123_457
     assert r.names["Master_Check"] == 1
+
+
+def test_ties_in_the_remainder_go_to_the_smaller_urn_as_in_the_engine(libreoffice):
+    """Four schools with the same shortfall tie on remainder and exact share: the formulas must
+    break the tie by URN exactly as the engine does, and still add up to the pot."""
+    t = L.INPUT_TABLES["schools"]
+    schools = bundled.demo_schools()
+    edits = {}
+    for i in range(4):                                   # shortfall 10 * 6,000 - 50,000 = 10,000 each
+        edits[(t.sheet, t.cell("EHCPs", i))] = 10
+        edits[(t.sheet, t.cell("Notional SEN budget", i))] = 50_000
+        schools.loc[i, ["ehcp_count", "notional_sen"]] = [10, 50_000]
+    for pot in range(100_000, 101_000):                  # a pot whose last spare pounds split the tie
+        expected = allocate(schools, pot, 6_000, 1.0).set_index("urn")["allocation"]
+        tied = expected.loc[schools["urn"].iloc[:4]].tolist()
+        if len(set(tied)) == 2:
+            break
+    assert len(set(tied)) == 2, "no pot in range splits the tied schools"
+    assert tied == sorted(tied, reverse=True)            # the smaller URNs get the extra pound
+    edits["Pot"] = pot
+    r = recalculate(COMMITTED, udfs=False, office=libreoffice, edits=edits)
+    C, k = L.CONT, L.CONT["cols"]
+    got = {int(r[(L.CALC_CONTINGENCY, f"{L.col(k['urn'])}{row}")]): r[(L.CALC_CONTINGENCY, f"{L.col(k['allocation'])}{row}")]
+           for row in range(C["first"], C["first"] + len(schools))}
+    assert got == {int(u): int(a) for u, a in expected.items()}
+    assert sum(got.values()) == pot
