@@ -116,3 +116,6 @@ def build(wb, ctx) -> None:
     for t in L.INPUT_TABLES.values():
         ws.row_dimensions[t.header_row].height = 30
     ws.freeze_panes = "A4"
+    last = max(t.last_row for t in L.INPUT_TABLES.values())
+    S.print_setup(ws, f"A1:G{last}", landscape=False)
+    ws.print_title_rows = "1:2"
