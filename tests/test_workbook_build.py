@@ -195,3 +195,14 @@ def test_cli_build_refuses_a_non_macro_file_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and ".xlsm" in err
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_cli_build_reports_a_bad_source_file_and_writes_nothing(tmp_path, capsys):
+    from hnb_xl.cli import main
+    bad = tmp_path / "schools.csv"
+    bad.write_text("URN,School name,EHCPs,Notional SEN budget\n100001,Alpha,many,1000\n", encoding="utf-8")
+    out = tmp_path / "m.xlsm"
+    assert main(["build", "--output", str(out), "--sources", f"schools={bad}"]) == 2
+    err = capsys.readouterr().err
+    assert "schools.csv" in err and "EHCPs" in err and "row 2" in err.lower()
+    assert not out.exists()

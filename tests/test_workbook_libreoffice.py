@@ -168,3 +168,23 @@ def test_ties_in_the_remainder_go_to_the_smaller_urn_as_in_the_engine(libreoffic
            for row in range(C["first"], C["first"] + len(schools))}
     assert got == {int(u): int(a) for u, a in expected.items()}
     assert sum(got.values()) == pot
+
+
+def test_build_from_a_modellers_schools_file(libreoffice, tmp_path):
+    """--sources schools=FILE: the workbook holds that file's schools and logs its hash; with a total
+    shortfall below the pot every school gets its whole shortfall."""
+    import hashlib
+
+    from hnb_xl.workbook.build import build
+    src = tmp_path / "census.csv"
+    src.write_text("URN,School name,EHCPs,Notional SEN budget\n"
+                   "100001,Alpha Primary,30,10000\n"        # 30 x 6,000 - 10,000 = 170,000
+                   "100002,Beta Primary,2,50000\n"          # 12,000 - 50,000 < 0: nothing
+                   "100003,Gamma Academy,10,45500\n", encoding="utf-8")   # 60,000 - 45,500 = 14,500
+    out = build(tmp_path / "m.xlsm", build_time="t", sources={"schools": str(src)})
+    r = recalculate(out, udfs=False, office=libreoffice)
+    assert r.names["Contingency_Total_Shortfall"] == 184_500
+    assert r.names["Contingency_Allocated"] == 184_500
+    assert r.names["Master_Check"] == 1
+    logged = [v for v in r.values[L.LOGS].values() if isinstance(v, str)]
+    assert hashlib.sha256(src.read_bytes()).hexdigest() in logged

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..workbook.build import DEFAULT_OUTPUT, build
+from ..errors import HnbInputError
+from ..workbook.build import DEFAULT_OUTPUT, SOURCE_TABLES, build
 
 
 def register(sub) -> None:
@@ -12,10 +13,19 @@ def register(sub) -> None:
                                    "checks and logs. Set SOURCE_DATE_EPOCH to fix the build time.")
     p.add_argument("--output", "-o", default=str(DEFAULT_OUTPUT), metavar="PATH",
                    help="where to write the .xlsm (default: workbook/HNB_Model.xlsm in the source tree)")
+    p.add_argument("--sources", nargs="+", default=[], metavar="TABLE=FILE",
+                   help=f"use your own CSV/XLSX for input tables instead of the bundled data; TABLE is one of "
+                        f"{', '.join(SOURCE_TABLES)}, e.g. --sources history=outturn.csv schools=census.xlsx")
     p.add_argument("--build-time", default=None, help="text for the Cover's build time (default: now, UTC)")
     p.set_defaults(func=run)
 
 
 def run(args) -> str:
-    out = build(args.output, build_time=args.build_time)
+    sources = {}
+    for item in args.sources:
+        key, sep, path = item.partition("=")
+        if not sep or not path:
+            raise HnbInputError(f"expected TABLE=FILE, got '{item}'", source="--sources")
+        sources[key.strip()] = path.strip()
+    out = build(args.output, build_time=args.build_time, sources=sources)
     return f"wrote {out}"

@@ -92,6 +92,33 @@ def bundled_context(build_time: str | None = None) -> Context:
                    build_time=build_time or default_build_time(), sources=sources)
 
 
+SOURCE_TABLES = ("history", "assumptions", "block_transfer", "schools")
+
+
+def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
+    """Replace bundled input tables by modellers' files: {"history": "h.csv", "schools": "s.xlsx", ...}.
+
+    Each file is read and validated with :func:`hnb_xl.sources.files.load` (errors name the file,
+    row and column) and logged on the Logs sheet with its SHA-256 in place of the bundled file.
+    """
+    from ..errors import HnbInputError
+    from ..schema import SCHEMAS
+    from ..sources.files import load
+    for key, path in sources.items():
+        if key not in SOURCE_TABLES:
+            raise HnbInputError(f"unknown table '{key}' (known: {', '.join(SOURCE_TABLES)})", source="--sources")
+        frame = load(SCHEMAS[key], path)
+        limit = L.INPUT_TABLES[key].max_rows
+        if len(frame) > limit:
+            raise HnbInputError(f"has {len(frame)} rows; the workbook's {key} table holds {limit}", source=str(path))
+        setattr(ctx, key, frame)
+        bundled_name = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
+                        "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv"}[key]
+        ctx.sources = [s for s in ctx.sources if not s[0].endswith("/" + bundled_name)]
+        ctx.sources.append((str(path), len(frame), _sha256(path)))
+    return ctx
+
+
 def build_workbook(ctx: Context):
     """The openpyxl workbook (not saved)."""
     wb = openpyxl.load_workbook(TEMPLATE, keep_vba=True)
@@ -118,14 +145,19 @@ def build_workbook(ctx: Context):
     return wb
 
 
-def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None) -> Path:
-    """Build the workbook from the bundled data into ``output`` (written atomically)."""
+def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None,
+          sources: dict[str, str] | None = None) -> Path:
+    """Build the workbook from the bundled data (or ``sources``, see :func:`with_sources`) into
+    ``output``, written atomically: on any error nothing is written."""
     out = Path(output)
     if out.suffix.lower() != ".xlsm":
         from ..errors import HnbInputError
         raise HnbInputError("the output must be an .xlsm file (it carries the xlwings VBA)", source=str(output))
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb = build_workbook(bundled_context(build_time))
+    ctx = bundled_context(build_time)
+    if sources:
+        ctx = with_sources(ctx, sources)
+    wb = build_workbook(ctx)
     fd, tmp = tempfile.mkstemp(suffix=".xlsm", dir=out.parent)
     os.close(fd)
     try:
