@@ -39,11 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_format(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                   help="output format (default: table)")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -56,6 +56,16 @@ def year(option: str):
     return parse
 
 
+def add_projection_inputs(p: argparse.ArgumentParser, what: str = "projection") -> None:
+    """--scenario, --to, --history, --assumptions: the inputs of a projection (project, plan)."""
+    p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
+                   help=f"bundled projection scenario (default: {bundled.DEFAULT_SCENARIO})")
+    p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR",
+                   help=f"last year of the {what}, e.g. 2030-31 (default: the scenario's last year)")
+    p.add_argument("--history", metavar="FILE", help="history file (CSV/XLSX) instead of the bundled data")
+    p.add_argument("--assumptions", metavar="FILE", help="assumptions file (CSV/XLSX) instead of the scenario")
+
+
 def load_history(path):
     """History from a file (validated) or the bundled data."""
     if path is None:

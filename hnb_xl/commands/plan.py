@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import bundled
-from ..engine.safety_valve import (NO_AGREEMENT, Agreement, Workstream, agreement_from_mapping, plan, summary,
+from ..engine.safety_valve import (Agreement, Workstream, agreement_from_mapping, plan, summary,
                                    workstreams_from_frame)
 from ..errors import HnbInputError
 from ..output import records, render
 from ..years import fy
-from ._common import add_format, fraction, load_assumptions, load_history, pounds, year
+from ._common import add_format, add_projection_inputs, fraction, load_assumptions, load_history, pounds, year
 
 KINDS = {"unmitigated_dsg_in_year_deficit": "money", "unmitigated_accumulated_deficit": "money",
          "total_saving": "money", "dsg_in_year_deficit": "money", "accumulated_deficit": "money",
@@ -33,12 +33,7 @@ def register(sub) -> None:
                                    "after them (c/f = b/f + in-year + other - contributions). Defaults: the "
                                    "ILLUSTRATIVE bundled workstreams and Cambridgeshire's £49m agreement (instalment "
                                    "profile assumed: 40%% first, then equal, 5 instalments).")
-    p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
-                   help=f"bundled projection scenario (default: {bundled.DEFAULT_SCENARIO})")
-    p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR",
-                   help="last plan year, e.g. 2030-31 (default: the scenario's last year)")
-    p.add_argument("--history", metavar="FILE", help="history file (CSV/XLSX) instead of the bundled data")
-    p.add_argument("--assumptions", metavar="FILE", help="assumptions file (CSV/XLSX) instead of the scenario")
+    add_projection_inputs(p, "plan")
     p.add_argument("--workstreams", metavar="FILE",
                    help="workstreams CSV (name, lever, amount, start_year, ramp_years, delivery_confidence, "
                         "budget_area) instead of the illustrative defaults")

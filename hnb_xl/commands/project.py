@@ -6,7 +6,7 @@ from .. import bundled
 from ..engine.projection import project
 from ..errors import HnbInputError
 from ..output import render
-from ._common import add_format, load_assumptions, load_history, year
+from ._common import add_format, add_projection_inputs, load_assumptions, load_history
 
 KINDS = {"ehcp_count": "count", "cost_per_ehcp": "money", "hnb_expenditure": "money", "hnb_funding": "money",
          "block_transfer": "money", "hnb_budget": "money", "in_year_deficit": "money",
@@ -21,12 +21,7 @@ def register(sub) -> None:
     p = sub.add_parser("project", help="project EHCPs, spend, budget and the DSG deficit",
                        description="Project year by year from driver assumptions (EHCP growth, cost per EHCP "
                                    "growth, funding growth, block transfer, other DSG movements).")
-    p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
-                   help=f"bundled scenario (default: {bundled.DEFAULT_SCENARIO})")
-    p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR",
-                   help="last year of the projection, e.g. 2030-31 (default: the scenario's last year)")
-    p.add_argument("--history", metavar="FILE", help="history file (CSV/XLSX) instead of the bundled data")
-    p.add_argument("--assumptions", metavar="FILE", help="assumptions file (CSV/XLSX) instead of the scenario")
+    add_projection_inputs(p, "projection")
     add_format(p)
     p.set_defaults(func=run)
 

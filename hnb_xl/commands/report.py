@@ -7,7 +7,6 @@ import argparse
 import pandas as pd
 
 from .. import bundled
-from ..engine.projection import project
 from ..engine.transfer import implied_schools_block, invest_to_transform, tracker_totals, transfer
 from ..output import render, render_mapping
 from . import contingency as contingency_cmd
@@ -85,9 +84,9 @@ def run(args) -> str:
         "2022-23 transfer (seed)": amount,
         "schools block at which it is exactly 0.5%": implied_schools_block(amount, params["transfer_limit_rate"]),
         f"0.5% of the {year} schools block (£{block / 1e6:.1f}m)": transfer(block, rate=0.005).amount,
-        f"  verdict": transfer(block, rate=0.005).verdict,
+        "  verdict": transfer(block, rate=0.005).verdict,
         f"1.8% of the {year} schools block (requested)": transfer(block, rate=0.018).amount,
-        f"  verdict ": transfer(block, rate=0.018).verdict,
+        "  verdict ": transfer(block, rate=0.018).verdict,
     }
     parts.append(render_mapping(t, "table", {k: "money" for k in t if not k.strip().startswith("verdict")},
                                 title="5. Schools Block to HNB transfer"))

@@ -21,7 +21,6 @@ import numpy as np
 from openpyxl.formula import Tokenizer
 from openpyxl.formula.tokenizer import Token
 from openpyxl.utils.cell import get_column_letter, range_boundaries
-from openpyxl.worksheet.formula import ArrayFormula
 
 from ..errors import HnbInputError
 from .check import split_sheet

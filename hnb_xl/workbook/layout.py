@@ -32,7 +32,7 @@ write one module ``hnb_xl/workbook/sheets/<name>.py`` with ``build(wb, ctx)`` an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from openpyxl.utils.cell import get_column_letter
 

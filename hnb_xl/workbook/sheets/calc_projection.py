@@ -27,7 +27,6 @@ from ._common import calc_sheet, fill_row, label
 
 def build(wb, ctx) -> None:
     P = L.PROJ
-    H = L.HIST
     a = L.INPUT_TABLES["assumptions"].column_names
     h = L.INPUT_TABLES["history"].column_names
     ws = calc_sheet(wb, L.CALC_PROJECTION, "Calculations: projection of the HNB and the accumulated DSG deficit",
@@ -92,7 +91,7 @@ def build(wb, ctx) -> None:
     row("udf_difference", "Difference from native (years with assumptions)", "£", None,
         lambda c, p: f"=ABS({c}{P['udf_accumulated']}-{c}{P['accumulated']})*{c}{P['flag']}", S.GBP)
 
-    F, Lc = L.col(first), L.col(last)
+    Lc = L.col(last)
     ctx.define(L.NAMES["projection_accumulated"], L.absref(L.CALC_PROJECTION, first, P["accumulated"], last,
                                                            P["accumulated"]))
     ctx.define(L.NAMES["projection_growth"], L.absref(L.CALC_PROJECTION, first, P["deficit_growth"], last,

@@ -149,7 +149,7 @@ def build(wb, ctx) -> None:
     for g in range(1, V["ws_max"] + 1):
         w = V["ws_first"] + g - 1
         sp = f"${B}${V['start_period'] + g - 1}"
-        e, pe = grow(g, "effect"), None
+        e = grow(g, "effect")
         label(ws, e, f"Workstream {g}: effect (amount x ramp x confidence)", "fraction or £", bold=True)
         ws.cell(e, b, f"=${wc['name']}${w}")
         fill_row(ws, e, cols, lambda c, p: (
