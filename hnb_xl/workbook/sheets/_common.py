@@ -22,6 +22,17 @@ def fill_row(ws, row: int, cols: range, formula: Callable[[str, str], str], fmt:
             cell.number_format = fmt
 
 
+def scalar_rows(ws, ctx, sheet: str, rows: dict, value_col: int, items) -> None:
+    """One labelled value per row. ``items``: (key, label, unit, formula, number format, defined
+    name or None); ``rows[key]`` is the row, ``value_col`` the column of the formula."""
+    for key, text, unit, formula, fmt, name in items:
+        ws.cell(rows[key], 1, text)
+        ws.cell(rows[key], 2, unit).font = S.UNITS_FONT
+        ws.cell(rows[key], value_col, formula).number_format = fmt
+        if name:
+            ctx.define(name, L.absref(sheet, value_col, rows[key]))
+
+
 def calc_sheet(wb, name: str, title: str, subtitle: str):
     ws = wb.create_sheet(name)
     S.title(ws, "A1", title, subtitle)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .. import layout as L
 from .. import styles as S
-from ._common import calc_sheet
+from ._common import calc_sheet, scalar_rows
 
 
 def build(wb, ctx) -> None:
@@ -54,12 +54,7 @@ def build(wb, ctx) -> None:
         ("receiving", "Schools receiving an allocation", "schools", f"=COUNTIF({rng('allocation')},\">0\")",
          S.COUNT, None),
     ]
-    for key, text, unit, formula, fmt, name in scalars:
-        ws.cell(C[key], 1, text)
-        ws.cell(C[key], 2, unit).font = S.UNITS_FONT
-        ws.cell(C[key], v, formula).number_format = fmt
-        if name:
-            ctx.define(name, L.absref(L.CALC_CONTINGENCY, v, C[key]))
+    scalar_rows(ws, ctx, L.CALC_CONTINGENCY, C, v, scalars)
 
     heads = {"urn": "URN", "name": "School name", "ehcp": "EHCPs", "notional": "Notional SEN budget (£)",
              "shortfall": "Shortfall (£)", "exact": "Exact share (£)", "floor": "Whole pounds (£)",

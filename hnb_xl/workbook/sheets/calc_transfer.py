@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import layout as L
 from .. import styles as S
-from ._common import calc_sheet
+from ._common import calc_sheet, scalar_rows
 
 
 def build(wb, ctx) -> None:
@@ -103,12 +103,7 @@ def build(wb, ctx) -> None:
         ("udf_difference", "Difference from the transfer", "£", f"=ABS(C{R['udf_amount']}-ITT_Transfer)", S.GBP, None),
     ]
     S.heading(ws.cell(R["itt_transfer"] - 1, 1), "Totals")
-    for key, text, unit, formula, fmt, name in summary:
-        ws.cell(R[key], 1, text)
-        ws.cell(R[key], 2, unit).font = S.UNITS_FONT
-        ws.cell(R[key], v, formula).number_format = fmt
-        if name:
-            ctx.define(name, L.absref(L.CALC_TRANSFER, v, R[key]))
+    scalar_rows(ws, ctx, L.CALC_TRANSFER, R, v, summary)
     ws.column_dimensions["A"].width = 62
     for key, w in {"year": 30, "amount": 16, "schools_block": 18, "rate": 14, "limit_amount": 16,
                    "implied_block": 22, "needs_disapplication": 16}.items():
