@@ -142,3 +142,64 @@ def test_progress_bar_for_large_files(tmp_path, capsys):
     assert "rows" in capsys.readouterr().err  # tqdm writes to stderr
     dfe.read_long(tmp_path / "big.csv", "873", progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_windows_1252_text_beyond_the_header_peek(tmp_path):
+    """The encoding is guessed from the first 64 KiB; a file saved by Excel on Windows with an accented
+    name further down is read again as Windows-1252 rather than failing."""
+    from hnb_xl.sources.files import HEADER_PEEK_BYTES
+    rows, u = [], 200000
+    while sum(len(r) + 1 for r in rows) < HEADER_PEEK_BYTES + 1000:
+        rows.append(f"202425,Cambridgeshire,E10000003,873,{u},School {u},P,EHC plan,Total,1")
+        u += 1
+    p = tmp_path / "l.csv"
+    p.write_bytes(("\n".join([LONG_HEAD, *rows]) + "\n").encode("ascii") +
+                  b"202425,Cambridgeshire,E10000003,873,199999,Ecole \xe9t\xe9,P,EHC plan,Total,3\n")
+    r = dfe.read_long(p, "873", progress=False)
+    assert r.problems == []
+    last = r.frame.set_index("urn").loc[199999]
+    assert last["school_name"] == "Ecole \u00e9t\u00e9" and last["ehcp_count"] == 3
+    assert len(r.frame) == len(rows) + 1
+
+
+def test_row_numbers_across_chunks_and_blank_lines(tmp_path, monkeypatch):
+    """File row numbers in messages stay right when the file is read in several chunks with blank lines."""
+    monkeypatch.setattr(dfe, "CHUNK_ROWS", 3)
+    rows = long_rows()  # 9 data rows: file rows 2..10
+    rows.insert(4, "")  # a blank line becomes file row 6; later rows move down by one
+    assert ",Total,Total,120" in rows[6]
+    rows[6] = rows[6].replace(",Total,120", ",Total,-1")  # Beta's Total row, now file row 8
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, rows), "873", progress=False)
+    assert r.rows_read == 9  # the blank line is not a row read
+    text = "\n".join(p.describe() for p in r.problems)
+    assert "l.csv, row 8, column 'pupil_count'" in text and "0 or more" in text
+    assert r.row_numbers == [2, 8]
+
+
+def test_dfe_csv_is_not_read_into_memory_as_lists(tmp_path, monkeypatch):
+    """collect() recognises a DfE CSV from its header and leaves the rows to the chunked reader."""
+    from hnb_xl.sources import collect as C
+    big = write(tmp_path, "dfe.csv", LONG_HEAD, long_rows())
+    real = C.read_tables
+
+    def refuse(path):
+        if path == big:
+            raise AssertionError("the DfE file was read whole")
+        return real(path)
+    monkeypatch.setattr(C, "read_tables", refuse)
+    schools = tmp_path / "schools.csv"
+    schools.write_text("URN,School name,EHCPs,Notional SEN budget\n110001,A,0,1000\n110002,B,0,2000\n")
+    got = C.collect([big, schools], la="873", progress=False)
+    assert got.problems == []
+    assert got.records[0].rows_read == 9 and got.records[0].formats == ["dfe_sen_long"]
+    assert list(got.tables["schools"]["ehcp_count"]) == [5, 0]
+
+
+@pytest.mark.parametrize("reader,head", [pytest.param(dfe.read_long, LONG_HEAD, id="long"),
+                                         pytest.param(dfe.read_wide, WIDE_HEAD, id="wide")])
+@pytest.mark.parametrize("tail", [pytest.param("", id="header-only"), pytest.param("\n\n", id="blank-lines")])
+def test_header_without_data_rows_is_named(tmp_path, reader, head, tail):
+    p = tmp_path / "d.csv"
+    p.write_text(head + "\n" + tail, encoding="utf-8")
+    with pytest.raises(HnbInputError, match=r"d\.csv.*header row but no data rows"):
+        reader(p, "873", progress=False)

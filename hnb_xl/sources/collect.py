@@ -21,7 +21,7 @@ from ..errors import HnbInputError, HnbInputErrors
 from ..schema import SCHEMAS, SCHOOLS, check_contiguous_years, to_frame
 from . import dfe
 from .detect import detect
-from .files import read_tables
+from .files import RawTable, csv_header, read_tables
 
 SOURCE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -77,6 +77,19 @@ def _flatten(exc: HnbInputError) -> list[HnbInputError]:
     return list(exc.problems) if exc.problems else [exc]
 
 
+def _dfe_csv(path: Path) -> list[RawTable] | None:
+    """A DfE SEN CSV as a header-only table (its 760,000 rows are read by :mod:`.dfe` in chunks, not
+    into memory as lists), or None for any other file."""
+    if path.suffix.lower() != ".csv":
+        return None
+    _, headers, _ = csv_header(path)
+    try:
+        fmt = detect(headers, str(path))
+    except HnbInputError:
+        return None
+    return [RawTable(str(path), headers, [], 0)] if fmt.is_dfe else None
+
+
 def collect(paths, *, la: str | None = None, suppressed_policy: str = "zero", progress: bool = True,
             current_schools: pd.DataFrame | None = None) -> Collected:
     out = Collected()
@@ -92,7 +105,7 @@ def collect(paths, *, la: str | None = None, suppressed_policy: str = "zero", pr
         rec = SourceRecord(str(path), sha256(path))
         out.records.append(rec)
         try:
-            tables = read_tables(path)
+            tables = _dfe_csv(path) or read_tables(path)
         except HnbInputError as exc:
             out.problems.extend(_flatten(exc))
             continue

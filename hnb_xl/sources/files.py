@@ -44,12 +44,47 @@ def _read_csv(p: Path) -> RawTable:
     raw = p.read_bytes()
     if not raw.strip():
         raise HnbInputError("is empty: expected a header row and data rows", source=str(p))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")  # files saved by Excel on Windows
+    text = _decode(raw, partial=False)[1]  # Windows-1252: files saved by Excel on Windows
     rows = list(csv.reader(io.StringIO(text)))
     return _split(str(p), rows)
+
+
+HEADER_PEEK_BYTES = 1 << 16
+
+
+def csv_header(path) -> tuple[int, list[str], str]:
+    """(0-based line of the header, headers, encoding) of a CSV file, reading only its first bytes
+    (a national DfE file is over 100 MB: detection must not read it whole).
+
+    The header is the first non-blank row; the encoding is UTF-8 (with or without BOM), else
+    Windows-1252. Raises HnbInputError naming the file when it has no header row.
+    """
+    p = Path(path)
+    size = HEADER_PEEK_BYTES
+    while True:
+        with p.open("rb") as fh:
+            raw = fh.read(size)
+        whole = len(raw) < size
+        encoding, text = _decode(raw, partial=not whole)
+        if not whole:
+            text = text[: text.rfind("\n") + 1]  # complete lines only
+        for i, row in enumerate(csv.reader(io.StringIO(text))):
+            if any(c.strip() for c in row):
+                return i, [c.strip() for c in row], encoding
+        if whole:
+            raise HnbInputError("is empty: expected a header row and data rows", source=str(path))
+        size *= 4
+
+
+def _decode(raw: bytes, *, partial: bool) -> tuple[str, str]:
+    """(encoding, text): UTF-8 (BOM dropped), else Windows-1252. A ``partial`` prefix may end inside
+    a multi-byte UTF-8 character: up to three trailing bytes are ignored."""
+    for cut in (range(4) if partial else (0,)):
+        try:
+            return "utf-8-sig", raw[: len(raw) - cut].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+    return "cp1252", raw.decode("cp1252", errors="replace")
 
 
 def _split(source: str, rows: list[list]) -> RawTable:
@@ -115,4 +150,4 @@ def load(schema: Schema, path) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["RawTable", "read_tables", "load", "matches", "normalise_header", "is_units_row"]
+__all__ = ["RawTable", "read_tables", "csv_header", "load", "matches", "normalise_header", "is_units_row"]
