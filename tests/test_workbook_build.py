@@ -206,3 +206,112 @@ def test_cli_build_reports_a_bad_source_file_and_writes_nothing(tmp_path, capsys
     err = capsys.readouterr().err
     assert "schools.csv" in err and "EHCPs" in err and "row 2" in err.lower()
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ the Cover's Refresh button
+
+def _zip_text(path, name) -> str:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+def _cover_part(path) -> str:
+    """The Cover's worksheet part, found through workbook.xml and its relationships."""
+    wbxml = _zip_text(path, "xl/workbook.xml")
+    rid = re.search(r'<sheet [^>]*name="%s"[^>]*r:id="([^"]+)"' % L.COVER, wbxml)
+    rid = rid or re.search(r'<sheet [^>]*r:id="([^"]+)"[^>]*name="%s"' % L.COVER, wbxml)
+    rels = _zip_text(path, "xl/_rels/workbook.xml.rels")
+    target = re.search(r'<Relationship [^>]*Target="([^"]+)"[^>]*Id="%s"' % rid.group(1), rels) or \
+        re.search(r'<Relationship [^>]*Id="%s"[^>]*Target="([^"]+)"' % rid.group(1), rels)
+    t = target.group(1).lstrip("/")
+    return t if t.startswith("xl/") else "xl/" + t
+
+
+def test_cover_has_the_refresh_button_wired_to_the_template_macro():
+    """VML legacy drawing on the Cover: one Form Control button, caption and macro from layout.py."""
+    part = _cover_part(COMMITTED)
+    sheet_xml = _zip_text(COMMITTED, part)
+    link = re.search(r'<legacyDrawing [^>]*r:id="([^"]+)"', sheet_xml)
+    assert link, "the Cover has no legacyDrawing"
+    rels = _zip_text(COMMITTED, part.replace("worksheets/", "worksheets/_rels/") + ".rels")
+    rel = re.search(r'<Relationship [^>]*Type="[^"]+/vmlDrawing"[^>]*Target="([^"]+)"[^>]*Id="%s"' % link.group(1),
+                    rels)
+    assert rel and rel.group(1).lstrip("/") == L.REFRESH_BUTTON_VML
+    vml = _zip_text(COMMITTED, L.REFRESH_BUTTON_VML)
+    assert vml.count('<x:ClientData ObjectType="Button">') == 1
+    assert f"<x:FmlaMacro>[0]!{L.REFRESH_BUTTON_MACRO}</x:FmlaMacro>" in vml
+    assert f">{L.REFRESH_BUTTON_CAPTION}</font>" in vml
+    anchor = [int(v) for v in re.search(r"<x:Anchor>([^<]+)</x:Anchor>", vml).group(1).split(",")]
+    sheet, cell = L.REFRESH_BUTTON_CELL
+    assert sheet == L.COVER and f"{L.col(anchor[0] + 1)}{anchor[2] + 1}" == cell
+    assert (anchor[1], anchor[3]) == L.REFRESH_BUTTON_OFFSET
+    assert 'Extension="vml"' in _zip_text(COMMITTED, "[Content_Types].xml")
+
+
+def test_committed_button_equals_a_fresh_builds(fresh):
+    assert _zip_text(COMMITTED, L.REFRESH_BUTTON_VML) == _zip_text(fresh, L.REFRESH_BUTTON_VML)
+
+
+def _module1() -> str:
+    from oletools.olevba import VBA_Parser
+    parser = VBA_Parser(str(COMMITTED))
+    try:
+        return {name: code for _f, _s, name, code in parser.extract_macros()}["Module1.bas"]
+    finally:
+        parser.close()
+
+
+def test_the_button_macro_imports_the_module_named_like_the_workbook():
+    """The (untouched) template macro the button runs: RunPython "import <name>; <name>.main()"."""
+    code = _module1()
+    assert re.search(rf"^Sub {L.REFRESH_BUTTON_MACRO}\(\)", code, re.M)
+    assert 'mymodule = Left(ThisWorkbook.Name, (InStrRev(ThisWorkbook.Name, ".", -1, vbTextCompare) - 1))' in code
+    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in code
+
+
+def test_companion_py_is_committed_and_is_the_generators():
+    from hnb_xl.workbook.build import COMPANION_TEXT, companion_path
+    assert companion_path(COMMITTED) == COMMITTED.with_suffix(".py")
+    assert COMMITTED.with_suffix(".py").read_text(encoding="utf-8") == COMPANION_TEXT
+
+
+def test_runpython_command_runs_the_refresh(fresh, tmp_path):
+    """What xlwings does for the button: workbook folder first on sys.path, then the macro's command
+    with mymodule = the workbook's name; main() must reach refresh_from_excel (stubbed: no Excel)."""
+    import subprocess
+    import sys
+    module = fresh.stem
+    command = f"import {module};{module}.main()"          # the VBA's "import " & m & ";" & m & ".main()"
+    script = ("import sys; sys.path[0:0] = [sys.argv[1]]\n"
+              "import hnb_xl.workbook.refresh as r\n"
+              "r.refresh_from_excel = lambda: print('refresh_from_excel called')\n" + command)
+    out = subprocess.run([sys.executable, "-c", script, str(fresh.parent)], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "refresh_from_excel called"
+
+
+@pytest.mark.parametrize("name,why", [
+    pytest.param("HNB Model.xlsm", "is not a Python module name", id="space"),
+    pytest.param("2025_HNB.xlsm", "is not a Python module name", id="leading-digit"),
+    pytest.param("HNB-Model.xlsm", "is not a Python module name", id="hyphen"),
+    pytest.param("json.xlsm", "is named like the Python module 'json'", id="stdlib-name"),
+    pytest.param("hnb_xl.xlsm", "is named like the Python module 'hnb_xl'", id="package-name"),
+])
+def test_build_refuses_a_name_the_button_cannot_import(tmp_path, capsys, name, why):
+    from hnb_xl.cli import main
+    assert main(["build", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert why in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_build_positional_output_writes_the_companion(tmp_path, capsys):
+    from hnb_xl.cli import main
+    from hnb_xl.workbook.build import COMPANION_TEXT
+    out = tmp_path / "HNB_Model_2025.xlsm"
+    assert main(["build", str(out), "--build-time", "t"]) in (0, None)
+    assert "HNB_Model_2025.py" in capsys.readouterr().out
+    assert (tmp_path / "HNB_Model_2025.py").read_text(encoding="utf-8") == COMPANION_TEXT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["HNB_Model_2025.py", "HNB_Model_2025.xlsm"]

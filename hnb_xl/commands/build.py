@@ -1,9 +1,10 @@
-"""`hnb-xl build [--output PATH]`: generate the bundled macro workbook from code and the bundled data."""
+"""`hnb-xl build [OUT.xlsm | --output OUT.xlsm]`: generate the macro workbook from code and the bundled data,
+plus its companion OUT.py (the module the Cover's "Refresh from sources" button imports)."""
 
 from __future__ import annotations
 
 from ..errors import HnbInputError
-from ..workbook.build import DEFAULT_OUTPUT, SOURCE_TABLES, build
+from ..workbook.build import DEFAULT_OUTPUT, SOURCE_TABLES, build, companion_path
 
 
 def register(sub) -> None:
@@ -11,8 +12,11 @@ def register(sub) -> None:
                        description="Builds workbook/HNB_Model.xlsm from xlwings' standalone template and the "
                                    "bundled data: inputs, native-formula calculations, outputs with charts, "
                                    "checks and logs. Set SOURCE_DATE_EPOCH to fix the build time.")
-    p.add_argument("--output", "-o", default=str(DEFAULT_OUTPUT), metavar="PATH",
-                   help="where to write the .xlsm (default: workbook/HNB_Model.xlsm in the source tree)")
+    p.add_argument("out", nargs="?", metavar="OUT.xlsm",
+                   help="where to write the .xlsm; OUT.py (the Refresh button's Python) is written beside it. "
+                        "OUT must be a Python module name: letters, digits and _ "
+                        "(default: workbook/HNB_Model.xlsm in the source tree)")
+    p.add_argument("--output", "-o", default=None, metavar="PATH", help="the same as OUT.xlsm")
     p.add_argument("--sources", nargs="+", default=[], metavar="TABLE=FILE",
                    help=f"use your own CSV/XLSX for input tables instead of the bundled data; TABLE is one of "
                         f"{', '.join(SOURCE_TABLES)}, e.g. --sources history=outturn.csv schools=census.xlsx")
@@ -27,5 +31,8 @@ def run(args) -> str:
         if not sep or not path:
             raise HnbInputError(f"expected TABLE=FILE, got '{item}'", source="--sources")
         sources[key.strip()] = path.strip()
-    out = build(args.output, build_time=args.build_time, sources=sources)
-    return f"wrote {out}"
+    if args.out and args.output and args.out != args.output:
+        raise HnbInputError(f"two outputs given ({args.out} and --output {args.output}): give one", source="build")
+    target = args.out or args.output or str(DEFAULT_OUTPUT)
+    out = build(target, build_time=args.build_time, sources=sources)
+    return f"wrote {out} and {companion_path(out).name} (the Cover's Refresh button runs its main())"

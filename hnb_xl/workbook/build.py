@@ -11,6 +11,12 @@ How it works:
    ``hnb_xl/workbook/sheets`` with ``build(wb, ctx)``, takes every address from
    :mod:`hnb_xl.workbook.layout` and registers its defined names through ``ctx.define``.
 4. Order the sheets as ``layout.SHEETS``, give every new sheet a VBA ``codeName``, save.
+5. Write the companion ``<name>.py`` beside ``<name>.xlsm``: the Cover's "Refresh from sources"
+   button runs the template's ``Module1.SampleCall``, i.e. ``RunPython "import <name>; <name>.main()"``
+   (xlwings puts the workbook's folder first on ``sys.path``), and ``main()`` refreshes the open
+   workbook (:func:`hnb_xl.workbook.refresh.refresh_from_excel`). The companion's text does not
+   depend on the name, so a renamed workbook needs only a copy of it under the new name; a name
+   that cannot be a Python module (``HNB Model.xlsm``, ``json.xlsm``) is refused here.
 
 Reproducible: the same data gives the same cells; only the build time (``layout.BUILD_TIME_CELL``)
 differs. ``SOURCE_DATE_EPOCH`` (or ``build_time=``) fixes it too.
@@ -23,7 +29,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import keyword
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,14 +153,58 @@ def build_workbook(ctx: Context):
     return wb
 
 
+COMPANION_TEXT = '''"""Companion of the HNB model workbook of the same name, written by `hnb-xl build`.
+
+Keep it in the workbook's folder, named like the workbook (HNB_Model.xlsm -> HNB_Model.py; a
+renamed workbook needs a copy of this file under its new name, which must be a valid Python
+module name: letters, digits and _). The Cover's "Refresh from sources" button runs the
+workbook's VBA macro SampleCall (xlwings' quickstart Module1):
+    RunPython "import <workbook name>; <workbook name>.main()"
+xlwings puts the workbook's folder first on sys.path, so this file is imported and main() runs.
+"""
+
+from hnb_xl.workbook.refresh import refresh_from_excel
+
+
+def main():
+    """Ask for source files, validate them, refresh this open workbook in place (see docs/refresh.md)."""
+    refresh_from_excel()
+'''
+
+# Modules xlwings' Python has already imported (or could find first) when the button's
+# "import <name>" runs: a workbook named like one of them would run the wrong module.
+_TAKEN = {"hnb_xl", "xlwings", "numpy", "pandas", "openpyxl", "pywintypes", "pythoncom", "win32com"}
+
+
+def companion_path(workbook: str | Path) -> Path:
+    """``<name>.py`` beside ``<name>.xlsm``: the module the Cover's button imports."""
+    p = Path(workbook)
+    return p.with_name(p.stem + L.COMPANION_SUFFIX)
+
+
+def module_name_problem(stem: str) -> str | None:
+    """Why ``import <stem>`` (what the button's macro runs) cannot import the companion, or None."""
+    if not stem.isidentifier() or keyword.iskeyword(stem) or not stem.isascii():
+        return ("is not a Python module name (letters, digits and _ only, not starting with a digit), so the "
+                "Cover's Refresh button could not import its companion .py; e.g. HNB_Model_2025.xlsm")
+    if stem in sys.stdlib_module_names or stem.lower() in _TAKEN:
+        return (f"is named like the Python module '{stem}', so the Cover's Refresh button would import that "
+                "module instead of the workbook's companion .py; choose another name")
+    return None
+
+
 def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None,
           sources: dict[str, str] | None = None) -> Path:
     """Build the workbook from the bundled data (or ``sources``, see :func:`with_sources`) into
-    ``output``, written atomically: on any error nothing is written."""
+    ``output``, plus its companion ``<name>.py`` (:data:`COMPANION_TEXT`), both written atomically:
+    on any error nothing is written."""
+    from ..errors import HnbInputError
     out = Path(output)
     if out.suffix.lower() != ".xlsm":
-        from ..errors import HnbInputError
         raise HnbInputError("the output must be an .xlsm file (it carries the xlwings VBA)", source=str(output))
+    problem = module_name_problem(out.stem)
+    if problem:
+        raise HnbInputError(problem, source=str(output))
     out.parent.mkdir(parents=True, exist_ok=True)
     ctx = bundled_context(build_time)
     if sources:
@@ -160,10 +212,16 @@ def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None,
     wb = build_workbook(ctx)
     fd, tmp = tempfile.mkstemp(suffix=".xlsm", dir=out.parent)
     os.close(fd)
+    fd, tmp_py = tempfile.mkstemp(suffix=".py.tmp", dir=out.parent)
+    os.close(fd)
     try:
         wb.save(tmp)
+        with open(tmp_py, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(COMPANION_TEXT)
         os.replace(tmp, out)
+        os.replace(tmp_py, companion_path(out))
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for t in (tmp, tmp_py):
+            if os.path.exists(t):
+                os.unlink(t)
     return out

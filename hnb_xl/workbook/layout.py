@@ -276,6 +276,19 @@ REFRESH_TIME_CELL = (COVER, "C7")
 VERSION_CELL = (COVER, "C5")
 MASTER_STATUS_CELL = (COVER, "C10")
 
+# The Cover's "Refresh from sources" Form Control button (issue 6): a VML legacy drawing anchored in
+# REFRESH_BUTTON_CELL, offset right of the build/refresh times it sits beside, REFRESH_BUTTON_SIZE
+# (width, height) in pixels. It runs REFRESH_BUTTON_MACRO, xlwings' quickstart Sub in Module1
+# (RunPython "import <workbook name>; <workbook name>.main()"), so the build writes the companion
+# <workbook name>.py (COMPANION_SUFFIX) beside the workbook.
+REFRESH_BUTTON_CELL = (COVER, "C6")
+REFRESH_BUTTON_OFFSET = (260, 4)       # pixels right of / below the cell's top-left corner
+REFRESH_BUTTON_SIZE = (190, 32)
+REFRESH_BUTTON_CAPTION = "Refresh from sources"
+REFRESH_BUTTON_MACRO = "SampleCall"
+REFRESH_BUTTON_VML = "xl/drawings/vmlDrawing1.vml"   # openpyxl keeps xl/drawings/*vmlDrawing<digit>.vml
+COMPANION_SUFFIX = ".py"
+
 
 
 def _table_cells(keys) -> tuple[tuple[str, str], ...]:

@@ -1,9 +1,13 @@
 """Cover: purpose, version, build and refresh time, versions, master check status, how to use,
-units and sign conventions. The template's ``Sheet1`` (VBA code name kept) becomes the Cover."""
+units and sign conventions, and the "Refresh from sources" button. The template's ``Sheet1`` (VBA
+code name kept) becomes the Cover."""
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 import xlwings
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from ... import __version__
 from .. import layout as L
@@ -20,7 +24,9 @@ HOW_TO = (
     "   - If IT policy blocks that: Alt+F11, File > Import File..., choose xlwings_udfs.bas (shipped beside this",
     "     workbook), save, then Ctrl+Alt+F9.",
     "   - Until then the cross-checks show 'UDFs not loaded' and HNB_ cells show #NAME?; the model is unaffected.",
-    "5. Step-by-step set-up and troubleshooting: docs/excel.md in hnb_xl.",
+    "5. Refresh from sources (the button above): pick new source files; all are checked first, then the Inputs",
+    "   of this open workbook are updated and logged on Logs. Needs step 4's Python and <workbook name>.py beside it.",
+    "6. Step-by-step set-up and troubleshooting: docs/excel.md in hnb_xl.",
 )
 CONVENTIONS = (
     "Money is in pounds (£); tables show £000 or £m through the number format, the cells hold pounds.",
@@ -89,3 +95,86 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["C"].width = 95
     # long lines run on from B across C: each is short enough to end inside the print area
     S.print_setup(ws, f"A1:C{r}", landscape=True, pages_tall=1)
+    add_refresh_button(wb, ws)
+
+
+# ------------------------------------------------------------------------ the Form Control button
+
+def _col_pixels(ws, letter: str) -> int:
+    """Excel's pixel width of a column (Calibri 11: 7 px per character + 5 px padding)."""
+    width = ws.column_dimensions[letter].width if letter in ws.column_dimensions else None
+    width = 8.43 if width is None else width
+    return int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
+
+
+def _row_pixels(ws, row: int) -> int:
+    height = ws.row_dimensions[row].height if row in ws.row_dimensions else None
+    return int((15 if height is None else height) * 4 / 3)
+
+
+def button_vertices(ws) -> tuple:
+    """(col_start, x1, row_start, y1, col_end, x2, row_end, y2) zero-based with pixel offsets, as VML's
+    x:Anchor wants them, plus (left, top, width, height) in points for the shape's style."""
+    _sheet, cell = L.REFRESH_BUTTON_CELL
+    letter, row = coordinate_from_string(cell)
+    col = column_index_from_string(letter)
+    (dx, dy), (w, h) = L.REFRESH_BUTTON_OFFSET, L.REFRESH_BUTTON_SIZE
+    left = sum(_col_pixels(ws, L.col(c)) for c in range(1, col)) + dx
+    top = sum(_row_pixels(ws, r) for r in range(1, row)) + dy
+    c_end, x2 = col, dx + w
+    while x2 >= _col_pixels(ws, L.col(c_end)):
+        x2 -= _col_pixels(ws, L.col(c_end))
+        c_end += 1
+    r_end, y2 = row, dy + h
+    while y2 >= _row_pixels(ws, r_end):
+        y2 -= _row_pixels(ws, r_end)
+        r_end += 1
+    anchor = (col - 1, dx, row - 1, dy, c_end - 1, x2, r_end - 1, y2)
+    return anchor, tuple(v * 0.75 for v in (left, top, w, h))
+
+
+def button_vml(ws) -> str:
+    """The Cover's VML legacy drawing: one Form Control button running the workbook's macro.
+
+    The structure is the one XlsxWriter's ``worksheet.insert_button()`` writes (and Excel itself
+    saves): shapetype 201, ``o:button="t"``, ``<x:ClientData ObjectType="Button">`` whose
+    ``x:FmlaMacro`` is ``[0]!<macro>`` ([0] = this workbook).
+    """
+    anchor, (left, top, width, height) = button_vertices(ws)
+    style = (f"position:absolute;margin-left:{left:.15g}pt;margin-top:{top:.15g}pt;width:{width:.15g}pt;"
+             f"height:{height:.15g}pt;z-index:1;mso-wrap-style:tight")
+    return (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+        '<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/></o:shapelayout>'
+        '<v:shapetype id="_x0000_t201" coordsize="21600,21600" o:spt="201" path="m,l,21600r21600,l21600,xe">'
+        '<v:stroke joinstyle="miter"/>'
+        '<v:path shadowok="f" o:extrusionok="f" strokeok="f" fillok="f" o:connecttype="rect"/>'
+        '<o:lock v:ext="edit" shapetype="t"/></v:shapetype>'
+        f'<v:shape id="_x0000_s1025" type="#_x0000_t201" alt="{escape(L.REFRESH_BUTTON_CAPTION)}" '
+        f'style="{style}" o:button="t" fillcolor="buttonFace [67]" strokecolor="windowText [64]" '
+        'o:insetmode="auto">'
+        '<v:fill color2="buttonFace [67]" o:detectmouseclick="t"/>'
+        '<o:lock v:ext="edit" rotation="t"/>'
+        '<v:textbox style="mso-direction-alt:auto" o:singleclick="f"><div style="text-align:center">'
+        f'<font face="Calibri" size="220" color="#000000">{escape(L.REFRESH_BUTTON_CAPTION)}</font></div>'
+        '</v:textbox>'
+        '<x:ClientData ObjectType="Button">'
+        f'<x:Anchor>{", ".join(str(v) for v in anchor)}</x:Anchor>'
+        '<x:PrintObject>False</x:PrintObject><x:AutoFill>False</x:AutoFill>'
+        f'<x:FmlaMacro>[0]!{L.REFRESH_BUTTON_MACRO}</x:FmlaMacro>'
+        '<x:TextHAlign>Center</x:TextHAlign><x:TextVAlign>Center</x:TextVAlign>'
+        '</x:ClientData></v:shape></xml>'
+    )
+
+
+def add_refresh_button(wb, ws) -> None:
+    """Put the button's VML part in the workbook and link it from the Cover (``<legacyDrawing>``).
+
+    openpyxl writes a sheet's ``legacy_drawing`` relationship and copies the part itself from the
+    workbook's kept VBA archive (what it does for a loaded .xlsm's form controls, and why an
+    openpyxl load-and-save - ``hnb-xl refresh`` - keeps the button byte for byte)."""
+    if wb.vba_archive is None:
+        raise ValueError("the Cover's button needs the macro workbook (openpyxl keep_vba=True)")
+    wb.vba_archive.writestr(L.REFRESH_BUTTON_VML, button_vml(ws).encode("utf-8"))
+    ws.legacy_drawing = L.REFRESH_BUTTON_VML
