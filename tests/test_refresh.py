@@ -419,30 +419,15 @@ def test_killed_refresh_never_damages_the_workbook(book, sources):
 
 
 # ------------------------------------------------------------------------------- inside Excel
-
-class FakeBook:
-    def __init__(self, path):
-        self.fullname = str(path)
+# The Cover's button (in-place refresh of the open workbook through xlwings) is tested with a
+# recording fake Excel in tests/test_refresh_excel.py.
 
 
-def test_refresh_from_excel_shows_the_cli_wording(book, sources):
-    shown = []
-    text = R.refresh_from_excel([str(sources)], book=FakeBook(book), alert=lambda t, title: shown.append((title, t)))
-    out = book.with_name("HNB_Model.refreshed.xlsm")
-    assert out.exists() and shown[0][0] == "Refresh from sources" and "Refreshed" in text
-
-
-def test_refresh_from_excel_errors_in_a_message_box(book, sources, capsys):
-    (sources / "history.csv").write_text((sources / "history.csv").read_text(encoding="utf-8")
-                                         .replace("2021-22,6100,", "2021-22,lots,"), encoding="utf-8")
-    shown = []
-    R.refresh_from_excel([str(sources)], book=FakeBook(book), alert=lambda t, title: shown.append((title, t)))
-    assert main(["refresh", str(book), str(sources)]) == 2
-    cli = capsys.readouterr().err.strip()
-    assert shown[0][0] == "Refresh from sources: nothing changed"
-    assert shown[0][1] == cli
-    assert not book.with_name("HNB_Model.refreshed.xlsm").exists()
-
-
-def test_refresh_from_excel_cancelled(book):
-    assert R.refresh_from_excel(book=FakeBook(book), ask=lambda: [], alert=lambda *a: None) == "cancelled"
+@pytest.mark.parametrize("after,expected", [
+    pytest.param([], "form buttons (VML, with their macros): 1 of 1 missing or changed", id="button-dropped"),
+    pytest.param([b"<x:FmlaMacro>[0]!Other</x:FmlaMacro>"], "1 of 1 missing or changed", id="button-re-pointed"),
+])
+def test_a_lost_or_re_pointed_button_is_a_loss(after, expected):
+    before = {"form buttons (VML, with their macros)": [b"<x:FmlaMacro>[0]!SampleCall</x:FmlaMacro>"]}
+    assert R.losses(before, {"form buttons (VML, with their macros)": after}) == \
+        ["form buttons (VML, with their macros): " + expected.split(": ")[-1]]

@@ -17,6 +17,11 @@ Order of work (nothing touches the workbook's path until the last step):
    target (atomic on one filesystem: a kill at any moment leaves either the old or the new file).
 
 Every cell address comes from :mod:`hnb_xl.workbook.layout` (via :func:`targets`).
+
+Steps 2-5 are shared with the Cover's button (:mod:`hnb_xl.workbook.refresh_excel`, the workbook
+open in Excel): :func:`plan_refresh` and :func:`log_writes` decide every write ONCE, as rectangles
+(:class:`~hnb_xl.workbook.refresh_cells.TableWrite`), reading cells through a small interface;
+:mod:`hnb_xl.workbook.refresh_cells` applies them with openpyxl here or with xlwings in Excel.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import pandas as pd
 from ..errors import HnbInputError, HnbInputErrors
 from ..schema import SCHEMAS, normalise_header
 from ..sources.collect import Collected, collect
-from ..sources.templates import write_text
+from .refresh_cells import OpenpyxlCells, TableWrite, write_openpyxl
 
 
 # ---------------------------------------------------------------------------------------------- layout
@@ -110,9 +115,11 @@ class RefreshResult:
     dry_run: bool
     backup: Path | None = None
     warnings: list = field(default_factory=list)
+    in_excel: bool = False
 
     def report(self) -> str:
-        lines = [("Dry run (nothing written): " if self.dry_run else "Refreshed ") + str(self.output)]
+        head = ("Dry run (nothing written): " if self.dry_run else "Refreshed ") + str(self.output)
+        lines = [head + (" (open in Excel)" if self.in_excel else "")]
         for r in self.collected.records:
             sup = ", ".join(f"{k}={v}" for k, v in sorted(r.suppressed.items())) or "none"
             lines.append(f"  source {r.name}: {', '.join(r.formats) or '-'}; {r.rows_read} rows read; "
@@ -151,6 +158,8 @@ _INVENTORY = {
     "conditional formats": rb"<conditionalFormatting",
     "sheets": rb"<sheet ",
     "form controls and comments (VML)": None,
+    "form buttons (VML, with their macros)": rb"<x:FmlaMacro>[^<]*</x:FmlaMacro>",
+    "sheet links to VML drawings (legacyDrawing)": rb"<legacyDrawing ",
 }
 
 
@@ -163,6 +172,10 @@ def inventory(path: Path) -> dict[str, object]:
         inv["images (xl/media)"] = sum(1 for n in names if n.startswith("xl/media/"))
         inv["charts"] = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
         inv["form controls and comments (VML)"] = sum(1 for n in names if n.endswith(".vml"))
+        # each button with its macro text: a button kept but re-pointed counts as lost
+        inv["form buttons (VML, with their macros)"] = sorted(
+            m for n in names if n.endswith(".vml")
+            for m in re.findall(_INVENTORY["form buttons (VML, with their macros)"], z.read(n)))
         for n in names:
             if not n.endswith(".xml"):
                 continue
@@ -177,6 +190,7 @@ def inventory(path: Path) -> dict[str, object]:
                 inv["conditional formats"] += len(re.findall(rb"<conditionalFormatting", data))
                 # a dynamic-array formula carries a cell-metadata index (cm="1") pointing at xl/metadata.xml
                 inv["dynamic-array formulas"] += len(re.findall(rb"<c [^>]*\bcm=\"\d+\"", data))
+                inv["sheet links to VML drawings (legacyDrawing)"] += len(re.findall(rb"<legacyDrawing ", data))
             if n == "xl/workbook.xml":
                 inv["defined names"] = len(re.findall(rb"<definedName ", data))
                 inv["sheets"] = len(re.findall(rb"<sheet ", data))
@@ -200,6 +214,10 @@ def losses(before: dict, after: dict) -> list[str]:
         if isinstance(v, bytes):
             if v != a:
                 out.append(f"{k}: changed or removed")
+        elif isinstance(v, list):
+            gone = [x for x in v if x not in (a or [])]
+            if gone:
+                out.append(f"{k}: {len(gone)} of {len(v)} missing or changed")
         elif a < v:
             out.append(f"{k}: {v} before, {a} after")
     return out
@@ -258,15 +276,16 @@ def _column_map(target: Target) -> dict[int, object]:
     return out
 
 
-def read_table(ws, target: Target) -> list[list]:
-    """Current data rows (values as stored) down to the first row whose cells are all blank."""
+def read_table(cells, target: Target) -> list[list]:
+    """Current data rows (values as stored) down to the first row whose cells are all blank.
+    ``cells``: :class:`~hnb_xl.workbook.refresh_cells.OpenpyxlCells` or ``XlwingsCells``."""
+    block = cells.read(target.sheet, target.first_row, target.first_col, target.capacity or 100_000,
+                       len(target.headers))
     rows = []
-    last = target.first_row + (target.capacity or 100_000) - 1
-    for r in range(target.first_row, min(last, max(ws.max_row, target.first_row)) + 1):
-        vals = [ws.cell(r, target.first_col + j).value for j in range(len(target.headers))]
+    for vals in block:
         if all(_clean(v) is None for v in vals):
             break
-        rows.append(vals)
+        rows.append(list(vals))
     return rows
 
 
@@ -352,24 +371,110 @@ def diff(target: Target, old: list[list], new: list[list]) -> TableChange:
     return ch
 
 
-def write_table(ws, target: Target, old_count: int, rows: list[list]) -> None:
-    """Write ``rows`` from the first data row; clear (values only, formats kept) rows no longer used."""
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            write_text(ws.cell(target.first_row + i, target.first_col + j), v)
-    for i in range(len(rows), old_count):
-        for j in range(len(target.headers)):
-            ws.cell(target.first_row + i, target.first_col + j).value = None
+def table_write(target: Target, old_count: int, rows: list[list]) -> TableWrite:
+    """``rows`` from the first data row, then blanks over the rows no longer used (values only: the
+    cells' formats stay), as one rectangle."""
+    width = len(target.headers)
+    blank = [[None] * width for _ in range(max(0, old_count - len(rows)))]
+    return TableWrite(target.sheet, target.first_row, target.first_col, [list(r) for r in rows] + blank,
+                      label=target.name)
 
 
-def current_frame(ws, target: Target) -> pd.DataFrame:
+def current_frame(cells, target: Target) -> pd.DataFrame:
     """The workbook's table with engine column names (for the notional SEN kept on a DfE refresh)."""
     cmap = _column_map(target)
-    recs = [{c.name: row[j] for j, c in cmap.items()} for row in read_table(ws, target)]
+    recs = [{c.name: row[j] for j, c in cmap.items()} for row in read_table(cells, target)]
     return pd.DataFrame(recs, columns=[c.name for c in SCHEMAS[target.name].columns])
 
 
-# ---------------------------------------------------------------------------------------------- main
+# ---------------------------------------------------------------------------------------------- plan
+
+@dataclass
+class RefreshPlan:
+    """What a refresh will do, decided once for the CLI and Excel alike: the validated sources, the
+    change per table and the table writes (each table's rows as one rectangle)."""
+    collected: Collected
+    changes: list
+    writes: list
+
+
+def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: str = "zero",
+                 progress: bool = True, workbook_label: str = "workbook") -> RefreshPlan:
+    """Read and validate every source, compare with the workbook's tables (read through ``cells``).
+
+    Raises HnbInputError / HnbInputErrors with every problem before anything is written."""
+    tmap = targets()
+    missing_sheets = sorted({t.sheet for t in tmap.values() if t.sheet not in cells.sheetnames})
+    if missing_sheets:
+        raise HnbInputError(f"has no sheet(s) {', '.join(missing_sheets)}: is it the HNB model workbook?",
+                            source=workbook_label)
+    current_schools = current_frame(cells, tmap["schools"]) if "schools" in tmap else None
+    got = collect(sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
+                  current_schools=current_schools)
+    problems = list(got.problems)
+    tables = []
+    for name, frame in got.tables.items():
+        t = tmap.get(name)
+        if t is None:
+            problems.append(HnbInputError(f"the workbook has no {name} input table to refresh",
+                                          source=got.origin.get(name)))
+            continue
+        if t.capacity is not None and len(frame) > t.capacity:
+            problems.append(HnbInputError(f"{len(frame)} {name} rows, but the workbook's {name} table holds at most "
+                                          f"{t.capacity} (its formulas reach that far): rebuild the workbook with "
+                                          "a larger table (hnb-xl build) or give fewer rows",
+                                          source=got.origin.get(name)))
+            continue
+        old = read_table(cells, t)
+        if name == "parameters":
+            rows = parameter_rows(t, frame, old, problems, got.origin.get(name))
+        else:
+            rows = new_rows(t, frame, old)
+        tables.append((t, old, rows))
+    if problems:
+        raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
+    return RefreshPlan(got, [diff(t, old, rows) for t, old, rows in tables],
+                       [table_write(t, len(old), rows) for t, old, rows in tables])
+
+
+def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes) -> list[TableWrite]:
+    """One row per source file in the Logs sheet's refresh log: time, user, file, SHA-256, rows read,
+    suppressed cells, tables, changes; and the Cover's refresh time. The log is appended below
+    whatever the sheet already holds (its title and header row are written by the first refresh),
+    so it needs no address of its own."""
+    sheet = logs_sheet()
+    width = len(REFRESH_LOG_HEADERS)
+    out = []
+    last = cells.last_row(sheet) if sheet in cells.sheetnames else 0
+    block = cells.read(sheet, 1, 1, last, width) if last else []
+    header_row = next((i + 2 for i, r in enumerate(block) if r[0] == REFRESH_LOG_TITLE), None)
+    if header_row is None:
+        title = last + 2 if last else 1
+        out.append(TableWrite(sheet, title, 1, [[REFRESH_LOG_TITLE]], label="Logs title"))
+        out.append(TableWrite(sheet, title + 1, 1, [list(REFRESH_LOG_HEADERS)], label="Logs headers"))
+        header_row = title + 1
+    r = header_row + 1
+    while r - 1 < len(block) and any(v not in (None, "") for v in block[r - 1]):
+        r += 1
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
+    summary = "; ".join(c.line() for c in changes)
+    rows = []
+    for rec in got.records:
+        sup = ", ".join(f"{k}={v}" for k, v in sorted(rec.suppressed.items())) or "none"
+        values = {"time": stamp, "user": user, "file": rec.name, "sha256": rec.sha256, "rows_read": rec.rows_read,
+                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": summary}
+        rows.append([values[k] for k in _LOG_KEYS])
+    if rows:
+        out.append(TableWrite(sheet, r, 1, rows, label="Logs"))
+    cell = refresh_time_cell()
+    if cell and cell[0] in cells.sheetnames:
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+        letter, row = coordinate_from_string(cell[1])
+        out.append(TableWrite(cell[0], row, column_index_from_string(letter), [[stamp]], label="Cover refresh time"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- file (CLI)
 
 def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | None = None,
             suppressed_policy: str = "zero", progress: bool = True, user: str | None = None,
@@ -387,7 +492,8 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
     lock = lock_file(out_path)
     if lock is not None and not dry_run:
         raise HnbInputError(f"is open in Excel (lock file {lock.name} is next to it): close it in Excel and "
-                            "run the refresh again", source=str(out_path))
+                            "run the refresh again (or use the Cover's Refresh from sources button)",
+                            source=str(out_path))
     lost = precheck_losses(wb_path)
     if lost:
         raise HnbInputError("refresh refused: saving with openpyxl would lose " + "; ".join(lost) +
@@ -398,49 +504,19 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
     except Exception as exc:
         raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
                             source=str(wb_path)) from None
-    tmap = targets()
-    missing_sheets = sorted({t.sheet for t in tmap.values() if t.sheet not in wb.sheetnames})
-    if missing_sheets:
-        raise HnbInputError(f"has no sheet(s) {', '.join(missing_sheets)}: is it the HNB model workbook?",
-                            source=str(wb_path))
-    current_schools = current_frame(wb[tmap["schools"].sheet], tmap["schools"]) if "schools" in tmap else None
-    got = collect(sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
-                  current_schools=current_schools)
-    problems = list(got.problems)
-    plan = []
-    for name, frame in got.tables.items():
-        t = tmap.get(name)
-        if t is None:
-            problems.append(HnbInputError(f"the workbook has no {name} input table to refresh",
-                                          source=got.origin.get(name)))
-            continue
-        if t.capacity is not None and len(frame) > t.capacity:
-            problems.append(HnbInputError(f"{len(frame)} {name} rows, but the workbook's {name} table holds at most "
-                                          f"{t.capacity} (its formulas reach that far): rebuild the workbook with "
-                                          "a larger table (hnb-xl build) or give fewer rows",
-                                          source=got.origin.get(name)))
-            continue
-        ws = wb[t.sheet]
-        old = read_table(ws, t)
-        if name == "parameters":
-            rows = parameter_rows(t, frame, old, problems, got.origin.get(name))
-        else:
-            rows = new_rows(t, frame, old)
-        plan.append((t, old, rows))
-    if problems:
-        raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
-    changes = [diff(t, old, rows) for t, old, rows in plan]
-    result = RefreshResult(wb_path, out_path, changes, got, dry_run)
+    cells = OpenpyxlCells(wb)
+    plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
+                        workbook_label=str(wb_path))
+    result = RefreshResult(wb_path, out_path, plan.changes, plan.collected, dry_run)
     n_cached = cached_values(wb_path)
     if n_cached:
         result.warnings.append(f"{n_cached} cached formula value(s) are not kept; Excel recalculates every formula "
                                "when it opens the workbook (fullCalcOnLoad)")
     if dry_run:
         return result
-    for t, old, rows in plan:
-        write_table(wb[t.sheet], t, len(old), rows)
-    write_log(wb, got, user=user or _user(), now=now or _dt.datetime.now(_dt.timezone.utc),
-              changes=changes, output=out_path)
+    write_openpyxl(wb, plan.writes + log_writes(cells, plan.collected, user=user or _user(),
+                                                now=now or _dt.datetime.now(_dt.timezone.utc),
+                                                changes=plan.changes))
     result.backup = save_atomically(wb, wb_path, out_path)
     return result
 
@@ -452,39 +528,15 @@ def _user() -> str:
         return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
 
 
-def write_log(wb, got: Collected, *, user: str, now: _dt.datetime, changes, output: Path) -> None:
-    """One row per source file in the Logs sheet's refresh log: time, user, file, SHA-256, rows read,
-    suppressed cells, tables, changes. The log is appended below whatever the sheet already holds
-    (its title and header row are written by the first refresh), so it needs no address of its own."""
-    sheet = logs_sheet()
-    ws = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)
-    header_row = None
-    for r in range(1, ws.max_row + 1):
-        if ws.cell(r, 1).value == REFRESH_LOG_TITLE:
-            header_row = r + 1
-            break
-    if header_row is None:
-        used = ws.max_row if any(c.value is not None for row in ws.iter_rows() for c in row) else 0
-        title = used + 2 if used else 1
-        write_text(ws.cell(title, 1), REFRESH_LOG_TITLE)
-        header_row = title + 1
-        for j, h in enumerate(REFRESH_LOG_HEADERS, 1):
-            write_text(ws.cell(header_row, j), h)
-    r = header_row + 1
-    while any(ws.cell(r, j).value not in (None, "") for j in range(1, len(REFRESH_LOG_HEADERS) + 1)):
-        r += 1
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
-    summary = "; ".join(c.line() for c in changes)
-    for rec in got.records:
-        sup = ", ".join(f"{k}={v}" for k, v in sorted(rec.suppressed.items())) or "none"
-        values = {"time": stamp, "user": user, "file": rec.name, "sha256": rec.sha256, "rows_read": rec.rows_read,
-                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": summary}
-        for j, key in enumerate(_LOG_KEYS, 1):
-            write_text(ws.cell(r, j), values[key])
-        r += 1
-    cell = refresh_time_cell()
-    if cell and cell[0] in wb.sheetnames:
-        write_text(wb[cell[0]][cell[1]], stamp)
+def backup_path(path: Path, when: _dt.datetime | None = None) -> Path:
+    """``<stem>.backup-YYYYmmdd-HHMMSS<suffix>`` beside ``path``, numbered if it exists already."""
+    stamp = (when or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    n = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.stem}.backup-{stamp}-{n}{path.suffix}")
+        n += 1
+    return backup
 
 
 def save_atomically(wb, wb_path: Path, out_path: Path) -> Path | None:
@@ -503,12 +555,7 @@ def save_atomically(wb, wb_path: Path, out_path: Path) -> Path | None:
             raise HnbInputError("refresh refused: the saved workbook would lose " + "; ".join(lost) +
                                 "; the workbook was not changed", source=str(wb_path))
         if out_path.exists():
-            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            backup = out_path.with_name(f"{out_path.stem}.backup-{stamp}{out_path.suffix}")
-            n = 1
-            while backup.exists():
-                backup = out_path.with_name(f"{out_path.stem}.backup-{stamp}-{n}{out_path.suffix}")
-                n += 1
+            backup = backup_path(out_path)
             shutil.copy2(out_path, backup)
         os.replace(tmp, out_path)
         _fsync_dir(folder)
@@ -533,40 +580,10 @@ def _fsync_dir(folder: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------- Excel
 
-def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None) -> str:
-    """Entry point for the Cover's "Refresh from sources" macro: ``RunPython("import hnb_xl.workbook.refresh as r;
-    r.refresh_from_excel()")``.
-
-    Asks for source files (unless ``paths``), refreshes the calling workbook's FILE with the same
-    code and wording as the CLI, and shows the outcome in a message box. The workbook must be saved
-    and, because Excel holds it open, the refresh writes ``<name>.refreshed.xlsm`` beside it for the
-    modeller to open (Excel's lock file makes refresh refuse to overwrite the open file).
-    """
-    if book is None:
-        import xlwings as xw
-        book = xw.Book.caller()
-    alert = alert or (lambda text, title: book.app.alert(text, title=title))
-    if paths is None:
-        ask = ask or (lambda: _ask_files(book))
-        paths = ask()
-        if not paths:
-            return "cancelled"
-    wb_path = Path(book.fullname)
-    output = wb_path.with_name(f"{wb_path.stem}.refreshed{wb_path.suffix}")
-    return excel_message(wb_path, paths, output, alert)
-
-
-def excel_message(wb_path: Path, paths, output: Path, alert) -> str:
-    """Run the refresh and show its report or its problems (same text as the CLI) in a message box."""
-    try:
-        result = refresh(wb_path, paths, output=output, progress=False)
-    except HnbInputError as exc:
-        text = error_text(exc)
-        alert(text, "Refresh from sources: nothing changed")
-        return text
-    text = result.report() + f"\n\nOpen {output.name} to use the refreshed model."
-    alert(text, "Refresh from sources")
-    return text
+def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None, now=None) -> str:
+    """The Cover's "Refresh from sources" button (see :mod:`hnb_xl.workbook.refresh_excel`)."""
+    from .refresh_excel import refresh_from_excel as run
+    return run(paths, book=book, alert=alert, ask=ask, user=user, now=now)
 
 
 def error_text(exc: HnbInputError) -> str:
@@ -575,12 +592,3 @@ def error_text(exc: HnbInputError) -> str:
         lines = "\n".join(p.describe() for p in exc.problems)
         return f"hnb-xl: error: {len(exc.problems)} problems, workbook unchanged:\n{lines}"
     return f"hnb-xl: error: {exc}"
-
-
-def _ask_files(book) -> list[str]:
-    """File picker through Excel (Windows): Application.GetOpenFilename with MultiSelect."""
-    picked = book.app.api.GetOpenFilename("Source files (*.csv;*.xlsx),*.csv;*.xlsx", 1,
-                                          "Choose the source files", None, True)
-    if picked in (False, None):
-        return []
-    return [str(p) for p in (picked if isinstance(picked, (list, tuple)) else [picked])]

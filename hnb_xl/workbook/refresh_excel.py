@@ -1,0 +1,86 @@
+"""Refresh the workbook open in Excel, in place: the Cover's "Refresh from sources" button.
+
+The button runs xlwings' template macro ``SampleCall`` -> ``RunPython "import HNB_Model; HNB_Model.main()"``
+-> :func:`refresh_from_excel` with ``xlwings.Book.caller()``. It runs exactly the CLI's planning
+(:func:`hnb_xl.workbook.refresh.plan_refresh`: read and validate every source, diff per table, Logs
+rows, Cover time) reading the open workbook through :class:`~hnb_xl.workbook.refresh_cells.XlwingsCells`,
+then applies the planned rectangles with :func:`~hnb_xl.workbook.refresh_cells.write_xlwings` (one
+bulk write per table, text cells formatted as Text first).
+
+* Any problem: the CLI's wording (:func:`~hnb_xl.workbook.refresh.error_text`) in a message box,
+  and nothing is written (every check happens before the first write).
+* Before writing: ``Workbook.SaveCopyAs`` keeps ``<name>.backup-YYYYmmdd-HHMMSS.xlsm`` beside the
+  workbook (the state just before the refresh, unsaved edits included).
+* The workbook is NOT saved: the modeller reviews the refreshed model and saves it (or closes
+  without saving to discard the refresh). Excel recalculates as usual.
+* No loss check is needed: Excel itself keeps the file's content; openpyxl never saves it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from ..errors import HnbInputError
+from .refresh import RefreshResult, _user, backup_path, error_text, log_writes, plan_refresh
+from .refresh_cells import XlwingsCells, write_xlwings
+
+TITLE_OK = "Refresh from sources"
+TITLE_FAILED = "Refresh from sources: nothing changed"
+
+
+def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str = "zero",
+                 user: str | None = None, now: _dt.datetime | None = None) -> RefreshResult:
+    """Refresh the open ``book`` (an ``xlwings.Book``) from ``sources``; raises HnbInputError(s)
+    before writing anything."""
+    cells = XlwingsCells(book)
+    wb_path = Path(book.fullname)
+    plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=False,
+                        workbook_label=book.name)
+    writes = plan.writes + log_writes(cells, plan.collected, user=user or _user(),
+                                      now=now or _dt.datetime.now(_dt.timezone.utc), changes=plan.changes)
+    result = RefreshResult(wb_path, wb_path, plan.changes, plan.collected, dry_run=False, in_excel=True)
+    if wb_path.parent != Path(".") and wb_path.parent.is_dir():
+        backup = backup_path(wb_path)
+        book.api.SaveCopyAs(str(backup))
+        result.backup = backup
+    write_xlwings(book, writes)
+    result.warnings.append("the workbook is not saved yet: check the refreshed model, then save it "
+                           "(or close without saving to discard the refresh)")
+    return result
+
+
+def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None, now=None) -> str:
+    """Entry point of the Cover's button (``main()`` of the companion ``<workbook name>.py``).
+
+    Asks for source files through Excel (unless ``paths``), refreshes the calling workbook in place
+    and shows the report, or the problems in the CLI's words, in a message box. Returns that text.
+    """
+    if book is None:
+        import xlwings as xw
+        book = xw.Book.caller()
+    if alert is None:
+        def alert(text, title):
+            book.app.alert(text, title=title, mode="critical" if title == TITLE_FAILED else "info")
+    if paths is None:
+        paths = (ask or (lambda: _ask_files(book)))()
+        if not paths:
+            return "cancelled"
+    try:
+        result = refresh_book(book, paths, user=user, now=now)
+    except HnbInputError as exc:
+        text = error_text(exc)
+        alert(text, TITLE_FAILED)
+        return text
+    text = result.report()
+    alert(text, TITLE_OK)
+    return text
+
+
+def _ask_files(book) -> list[str]:
+    """File picker through Excel (Windows): Application.GetOpenFilename with MultiSelect."""
+    picked = book.app.api.GetOpenFilename("Source files (*.csv;*.xlsx),*.csv;*.xlsx", 1,
+                                          "Choose the source files", None, True)
+    if picked in (False, None):
+        return []
+    return [str(p) for p in (picked if isinstance(picked, (list, tuple)) else [picked])]
