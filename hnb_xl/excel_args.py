@@ -19,6 +19,7 @@ No calculation here: conversion and validation only. Every problem raises
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import HnbInputError, HnbInputErrors
-from .schema import Schema, _header_map, check_contiguous_years, convert_cell, to_frame
+from .schema import Schema, check_contiguous_years, convert_cell, normalise_header, to_frame
 from .years import parse_year
 
 MAX_MESSAGE = 255   # Excel cells (and xlwings classic) cope badly with longer strings
@@ -73,6 +74,9 @@ def omitted(value) -> bool:
     """An optional argument left out (None) or pointing at one blank cell (None, "", or the 0
     that Office.js sends for a blank, when it arrives as a 1 x 1 range)."""
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        if type(value) in (list, tuple) and (len(value) > 1 or (
+                len(value) == 1 and type(value[0]) in (list, tuple) and len(value[0]) > 1)):
+            return False                  # a range of several cells (no need to convert them all)
         rows = cells(value)
         return len(rows) == 1 and len(rows[0]) == 1 and is_blank(rows[0][0], zero_is_blank=True)
     return is_blank(value)
@@ -108,6 +112,51 @@ def freeze(value):
     if hasattr(value, "tolist"):
         return freeze(value.tolist())
     return value
+
+
+class Frozen:
+    """An argument as a cache key: :func:`freeze`'s value with its hash computed once (hashing a
+    range walks every cell, and a lookup plus an insert would otherwise do it again each time).
+    A bool argument stays apart from the number it equals (True == 1.0 in Python, not in Excel).
+    Raises TypeError for an unhashable value."""
+
+    __slots__ = ("value", "_hash")
+
+    def __init__(self, value):
+        value = freeze(value)
+        if type(value) is bool:
+            value = (bool, value)
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return self is other or (type(other) is Frozen and self._hash == other._hash and self.value == other.value)
+
+
+_call_state = threading.local()
+
+
+@contextlib.contextmanager
+def frozen_arguments(values: list, keys: list):
+    """While a UDF runs: the :class:`Frozen` keys its caller already made for its arguments, so
+    that :func:`table` keys a range argument without freezing and hashing it again."""
+    _call_state.made = {id(v): (v, k) for v, k in zip(values, keys) if type(v) is not type(None)}
+    try:
+        yield
+    finally:
+        _call_state.made = None
+
+
+def _frozen(value) -> Frozen:
+    made = getattr(_call_state, "made", None)
+    if made:
+        hit = made.get(id(value))
+        if hit is not None and hit[0] is value:     # the very object, still alive: same id, same key
+            return hit[1]
+    return Frozen(value)
 
 
 # ---------------------------------------------------------------- scalar arguments
@@ -187,7 +236,7 @@ def clear_table_cache() -> None:
         _tables.clear()
 
 
-def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
+def table(schema: Schema, value, arg: str, *, with_rows: bool = False, copy: bool = True):
     """An input table (header row first) as a validated DataFrame with engine column names.
 
     Leading blank rows are skipped (the header is the first non-blank row); rows that are all
@@ -197,12 +246,15 @@ def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
     every operation, which costs more than the engine's arithmetic).
 
     Converted tables are remembered (the last :data:`TABLE_CACHE_SIZE`) keyed on their cell
-    values, so many calls over the same input range (one per year, say) convert it once; each
-    caller gets its own copy of the frame.
+    values, so many calls over the same input range (one per year, say) convert it once. Each
+    caller gets its own (copy-on-write) copy of the frame; with ``copy=False`` the remembered
+    frame itself, for callers that only read it (the UDF adapters hand it to engine functions,
+    which never modify their inputs: tests/test_udfs.py checks the remembered frames stay as
+    converted). The copy and what pandas does later to track it cost more than converting a
+    small table's numbers.
     """
     try:
-        key = (schema.name, arg, freeze(value))
-        hash(key)
+        key = (schema.name, arg, _frozen(value))
     except Exception:  # noqa: BLE001 - unhashable cells: convert without the cache
         key = None
     with _tables_lock:
@@ -217,25 +269,28 @@ def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
                 if len(_tables) > TABLE_CACHE_SIZE:
                     _tables.popitem(last=False)
     frame, numbers, height = hit
-    frame = frame.copy()
+    if copy:
+        frame = frame.copy(deep=False)  # copy-on-write (pandas 3): the caller's changes stay its own
     return (frame, list(numbers), height) if with_rows else frame
 
 
 def _convert_table(schema: Schema, value, arg: str):
-    rows = cells(value)
+    rows = _rows(value)
     start = 0
     while start < len(rows) and _blank_row(rows[start]):
         start += 1
     if start == len(rows):
         raise HnbInputError("is empty: expected the table with its header row", source=arg)
-    headers = ["" if is_blank(h, zero_is_blank=True) else h for h in rows[start]]
-    body = [[None] * len(r) if _blank_row(r) else r for r in rows[start + 1:]]
-    fast = _fast_frame(schema, headers, body, start + 2)
+    headers = ["" if is_blank(h, zero_is_blank=True) else h for h in map(scalar, rows[start])]
+    fast = _fast_frame(schema, headers, rows[start + 1:], start + 2)
     if fast is not None:
         frame, numbers, columns = fast
         if schema.key == "financial_year":
             check_contiguous_years(_Columns(columns, numbers), arg)
         return frame, numbers, len(rows)
+    # the slow path owns the messages: every cell as plain Python, blank rows as None rows
+    rows = cells(value)
+    body = [[None] * len(r) if _blank_row(r) else r for r in rows[start + 1:]]
     frame = to_frame(schema, headers, body, source=arg, first_row_number=start + 2)
     if schema.key == "financial_year":
         check_contiguous_years(frame, arg)
@@ -244,8 +299,19 @@ def _convert_table(schema: Schema, value, arg: str):
     return frame, numbers, len(rows)
 
 
+def _rows(value) -> list:
+    """The range as rows: a list of lists (what xlwings sends) as it is, with no per-cell work
+    (:func:`_fast_frame` looks at cell types column by column); anything else through
+    :func:`cells`."""
+    if type(value) is list and value and all(type(r) is list or type(r) is tuple for r in value):
+        return value
+    return cells(value)
+
+
 def _blank_row(row) -> bool:
-    """Every cell blank or 0 (Office.js blanks); quick for the usual row whose first cell is data."""
+    """Every cell blank or 0 (Office.js blanks); quick for the usual row whose first cell is data.
+    Cells need not be plain Python yet (numpy scalars, COM error codes): judged as :func:`scalar`
+    would give them."""
     for v in row:
         t = type(v)
         if t is float or t is int:
@@ -254,28 +320,49 @@ def _blank_row(row) -> bool:
         elif t is str:
             if v.strip():
                 return False
-        elif not is_blank(v, zero_is_blank=True):
+        elif not is_blank(scalar(v), zero_is_blank=True):
             return False
     return True
 
 
-@functools.lru_cache(maxsize=64)
-def _columns_at(schema: Schema, headers: tuple):
-    """schema column name -> position in ``headers`` (None when a required one is missing)."""
-    try:
-        return _header_map(schema, list(headers), "")
-    except HnbInputError:
-        return None
-
-
-_NUMERIC = {float, int}
 _NONE = type(None)
-
-
+_NUMERIC = frozenset({float, int, _NONE})      # a number column as Excel sends it (None = blank)
+_TEXT = frozenset({str, _NONE})
 _EXACT = 2.0 ** 53   # whole numbers beyond this are not exact in a float (nor in Excel)
+_STR = pd.Series(["x"]).dtype                  # the dtype pandas gives text columns (to_frame's)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(schema: Schema):
+    """Per schema (not per argument): each column's accepted normalised headers, the normalised
+    form of every spelling the schema itself uses (headers, engine names, aliases: a dict lookup
+    instead of two regular expressions per header) and the frame's column Index (immutable,
+    shared by every frame of this schema)."""
+    candidates = [(col, {normalise_header(col.header), normalise_header(col.name),
+                         *map(normalise_header, col.aliases)}) for col in schema.columns]
+    spellings = {s: normalise_header(s) for col in schema.columns for s in (col.header, col.name, *col.aliases)}
+    return candidates, spellings, pd.Index([c.name for c in schema.columns])
+
+
+def _positions(schema: Schema, headers: list):
+    """schema column name -> position in ``headers``, as schema._header_map maps them; None when
+    a required column is missing (to_frame then says which)."""
+    candidates, spellings, _ = _compiled(schema)
+    norm = [(spellings.get(h) if type(h) is str else None) or normalise_header(h) for h in headers]
+    where = {}
+    for col, names in candidates:
+        for i, h in enumerate(norm):
+            if h and h in names:
+                where[col.name] = i
+                break
+        else:
+            if col.required:
+                return None
+    return where
 
 
 def _kind_ok(kind: str, x: np.ndarray) -> bool:
+    """Every value of ``x`` (finite) is valid for columns of ``kind`` (schema.convert_cell's rules)."""
     if kind == "count":
         return bool(((x >= 0) & (x == np.floor(x)) & (x < _EXACT)).all())
     if kind == "id":
@@ -287,60 +374,125 @@ def _kind_ok(kind: str, x: np.ndarray) -> bool:
     return True     # signed_money, rate
 
 
-def _fast_frame(schema: Schema, headers: list, body: list[list], first_row_number: int):
-    """The frame :func:`hnb_xl.schema.to_frame` would build, for a clean table, several times
-    faster; ``None`` (so that to_frame runs, with its messages) at the first thing that is not
-    plainly valid: a string or blank in a number column, a value out of range, a duplicate key,
-    a missing column. to_frame owns the rules; tests/test_udfs.py proves the two agree.
-    ``body`` rows that are blank are all None (as :func:`table` leaves them)."""
-    try:
-        where = _columns_at(schema, tuple(headers))
-    except TypeError:       # an unhashable header cell
+def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int):
+    """``(frame, row_numbers, columns)``: the frame :func:`hnb_xl.schema.to_frame` builds from
+    ``body`` with its blank rows (every cell blank or 0) skipped, several times faster; ``None``
+    (so that to_frame runs, with its messages) at the first thing that is not plainly valid: a
+    string, bool, numpy scalar or blank in a number column, a value out of range, a duplicate
+    key, a missing column, no data rows.
+
+    Works column by column on the raw cells: one type check per column (``set(map(type, col))``),
+    every number column converted at once into one float matrix and validated there by numpy,
+    the frame built once from the column arrays. to_frame owns the rules; tests/test_excel_args.py
+    proves the two agree on valid and invalid tables.
+    """
+    where = _positions(schema, headers)
+    if where is None or not body:
         return None
-    if where is None:
+    n = len(body)
+    widths = set(map(len, body))
+    width = max(widths)
+    if len(widths) > 1:                                     # ragged rows: a short row's cells are blank
+        body = [list(r) + [None] * (width - len(r)) for r in body]
+    columns = list(zip(*body))                              # transpose in C
+    types = [set(map(type, c)) for c in columns]
+    numeric = [j for j in range(width) if types[j] <= _NUMERIC]
+    # blank rows: every cell blank (None, NaN, "", spaces) or 0; the number columns decide most rows
+    if numeric:
+        try:
+            x = np.array([columns[j] for j in numeric], dtype=float)     # None -> NaN
+        except OverflowError:                               # an int beyond float range
+            return None
+        nonblank = ((x == x) & (x != 0)).any(axis=0)
+    else:
+        nonblank = np.zeros(n, dtype=bool)
+    if not nonblank.all():
+        undecided = np.flatnonzero(~nonblank)
+        for j, col in enumerate(columns):
+            if types[j] <= _NUMERIC:
+                continue
+            if types[j] <= _TEXT:
+                nonblank[undecided] |= [col[i] is not None and col[i].strip() != "" for i in undecided]
+            else:
+                nonblank[undecided] |= [not is_blank(scalar(col[i]), zero_is_blank=True) for i in undecided]
+    kept = np.flatnonzero(nonblank)
+    m = len(kept)
+    if not m:
         return None
-    numbers = [first_row_number + i for i, r in enumerate(body) if r.count(None) != len(r)]
-    kept = [body[n - first_row_number] for n in numbers]
-    if not kept:
+    every = m == n
+    # the schema's number columns: rows of x; checked together, by kind
+    row = {j: r for r, j in enumerate(numeric)}
+    wanted = [(col, where.get(col.name)) for col in schema.columns if col.kind not in ("text", "year")]
+    present = [(col, j) for col, j in wanted if j is not None and j < width]
+    if any(j not in row for _, j in present):               # text, bools, numpy scalars: to_frame decides
         return None
-    lengths = set(map(len, kept))
-    columns = list(zip(*kept)) if len(lengths) == 1 else None     # transpose in C when rectangular
+    if any(int in types[j] and any(type(v) is int and v in EXCEL_ERRORS for v in columns[j]) for _, j in present):
+        return None                                         # a COM error code: "#N/A" to to_frame
+    if present:
+        xs = x[[row[j] for _, j in present]]
+        if not every:
+            xs = xs[:, kept]
+        finite = np.isfinite(xs)
+        whole = finite.all(axis=1).tolist()
+        if np.isinf(xs).any():
+            return None
+        checked = np.where(finite, xs, 1.0)                 # a blank passes every kind's test
+        for kind in {col.kind for col, _ in present}:
+            if not _kind_ok(kind, checked[[k for k, (col, _) in enumerate(present) if col.kind == kind]]):
+                return None
+    values = {}
+    for k, (col, j) in enumerate(present):
+        if not whole[k]:
+            if col.required:                                # a blank in a required number column
+                return None
+            values[col.name] = xs[k]
+        else:
+            values[col.name] = xs[k].astype(np.int64) if col.kind in ("count", "id") else xs[k]
     data = {}
     for col in schema.columns:
-        if col.name not in where:
-            data[col.name] = [""] * len(kept) if col.kind == "text" else np.full(len(kept), np.nan)
-            continue
-        i = where[col.name]
-        raw = columns[i] if columns is not None and i < len(columns) else [r[i] if i < len(r) else None for r in kept]
-        types = set(map(type, raw))
-        if col.kind == "text":
-            if not types <= {str, _NONE}:
+        j = where.get(col.name)
+        if col.name in values:
+            data[col.name] = values[col.name]
+        elif j is None or j >= width:                       # absent (optional), or right of every row
+            if col.kind == "text":
+                data[col.name] = [""] * m
+            elif col.required:                              # all blank
                 return None
-            data[col.name] = [v.strip() if v is not None else "" for v in raw]
-        elif col.kind == "year":
+            else:
+                data[col.name] = np.full(m, np.nan)
+        elif col.kind == "text":
+            if not types[j] <= _TEXT:
+                return None
+            raw = columns[j] if every else [columns[j][i] for i in kept]
+            data[col.name] = (["" if v is None else v.strip() for v in raw] if _NONE in types[j]
+                              else list(map(str.strip, raw)))
+        else:                                               # year
+            raw = columns[j] if every else [columns[j][i] for i in kept]
             try:
                 data[col.name] = [convert_cell(col, v) for v in raw]
             except (ValueError, TypeError):
                 return None
-        else:
-            if _NONE in types:
-                if col.required:
-                    return None
-                raw = [np.nan if v is None else v for v in raw]
-                types.discard(_NONE)
-                types.add(float)
-            if not types <= _NUMERIC:
-                return None
-            x = np.array(raw, dtype=float)
-            finite = np.isfinite(x)
-            if col.required and not finite.all():
-                return None
-            if not (_kind_ok(col.kind, x[finite]) and not np.isinf(x).any()):
-                return None
-            data[col.name] = x.astype(np.int64) if col.kind in ("count", "id") and finite.all() else x
-    if schema.key and len(set(data[schema.key])) != len(kept):
-        return None
-    return pd.DataFrame(data, columns=[c.name for c in schema.columns]), numbers, data
+    if schema.key:
+        key = data[schema.key]
+        if len(np.unique(key) if type(key) is not list else set(key)) != m:
+            return None
+    return _frame(schema, data, m), (kept + first_row_number).tolist(), data
+
+
+def _frame(schema: Schema, data: dict, rows: int) -> pd.DataFrame:
+    """A DataFrame from validated column values (numpy arrays, lists of text), built directly
+    from its arrays: pandas' dict constructor re-infers and re-checks every column, which costs
+    more than the engine's arithmetic on a small table. The result equals to_frame's (dtypes
+    included); tests/test_excel_args.py checks it."""
+    index = _compiled(schema)[2]
+    arrays = [pd.array(v, dtype=_STR) if type(v) is list else v for v in data.values()]
+    build = getattr(pd.DataFrame, "_from_arrays", None)     # pandas is pinned; public fallback below
+    if build is not None:
+        try:
+            return build(arrays, columns=index, index=pd.RangeIndex(rows), verify_integrity=False)
+        except TypeError:
+            pass
+    return pd.DataFrame(dict(zip(index, arrays)), columns=index)
 
 
 class _Columns(dict):
@@ -393,8 +545,11 @@ def cell(v):
 def grid(frame: pd.DataFrame, columns: list[str], headers: dict[str, str]) -> list[list]:
     """``columns`` of ``frame`` as a list of lists with a header row (``headers`` titles)."""
     out = [[headers.get(c, c) for c in columns]]
-    values = [frame[c].tolist() for c in columns]
-    out += [[v if type(v) is str or (type(v) is float and v == v) else cell(v) for v in row] for row in zip(*values)]
+    if frame.columns.is_unique:     # the whole frame as Python objects at once (a column at a time costs more)
+        rows = frame.to_numpy(dtype=object)[:, [frame.columns.get_loc(c) for c in columns]].tolist()
+    else:
+        rows = zip(*[frame[c].tolist() for c in columns])
+    out += [[v if type(v) is str or (type(v) is float and v == v) else cell(v) for v in row] for row in rows]
     return out
 
 

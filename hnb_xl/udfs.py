@@ -105,10 +105,10 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
     except HnbInputError as exc:
         return xa.message(spec.name, exc)
     try:
-        key = (spec.name, xa.freeze(bound))
-        hash(key)
+        frozen = [xa.Frozen(v) for v in bound]
+        key = (spec.name, tuple(frozen))
     except Exception:  # noqa: BLE001 - an unhashable argument: compute without the cache
-        key = None
+        frozen, key = [], None
     if key is not None:
         with _lock:
             hit = _cache.get(key)
@@ -117,7 +117,8 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
         if hit is not None:
             return [list(r) for r in hit] if isinstance(hit, list) else hit
     try:
-        result = impl(*bound)
+        with xa.frozen_arguments(bound, frozen):
+            result = impl(*bound)
     except HnbInputError as exc:
         result = xa.message(spec.name, exc)
         _logger().info("%s%s -> %s", spec.name, _short(bound), result, exc_info=True)
@@ -199,11 +200,10 @@ def _bundled_schools_table():
 def _history(value):
     if xa.omitted(value):
         return _bundled_history()
-    frame = xa.table(HISTORY, value, "history")
-    last = frame.iloc[-1]
-    if xa.cell(last["accumulated_deficit"]) == "":
-        raise HnbInputError(f"the last year ({last['financial_year']}) needs an Accumulated DSG deficit "
-                            "to project from", source="history")
+    frame = xa.table(HISTORY, value, "history", copy=False)
+    if xa.cell(frame["accumulated_deficit"].iat[-1]) == "":     # (a row as a Series costs more)
+        raise HnbInputError(f"the last year ({frame['financial_year'].iat[-1]}) needs an Accumulated DSG "
+                            "deficit to project from", source="history")
     return frame
 
 
@@ -213,7 +213,7 @@ def _assumptions(value, scenario=None):
     if given and name:
         raise HnbInputError("give assumptions or a scenario, not both", source="scenario")
     if given:
-        return xa.table(ASSUMPTIONS, value, "assumptions")
+        return xa.table(ASSUMPTIONS, value, "assumptions", copy=False)
     try:
         return _bundled_assumptions(name or bundled.DEFAULT_SCENARIO)
     except KeyError as exc:
@@ -235,7 +235,7 @@ def HNB_DEFICIT(year=None, history=None, assumptions=None):
     if xa.omitted(year):
         return xa.grid(_project(hist, assume), DEFICIT_COLUMNS, PROJECTION_HEADERS)
     y = xa.year(year, "year")
-    base = parse_year(hist["financial_year"].iloc[-1])
+    base = parse_year(hist["financial_year"].iat[-1])
     if y <= base:   # a history year: the published figure
         match = hist.loc[[parse_year(v) == y for v in hist["financial_year"]], "accumulated_deficit"]
         if match.empty or xa.cell(match.iloc[0]) == "":
@@ -243,10 +243,10 @@ def HNB_DEFICIT(year=None, history=None, assumptions=None):
             raise HnbInputError(f"{fy(y)} has no accumulated deficit in the history ({first} to {fy(base)})",
                                 source="year")
         return xa.cell(match.iloc[0])
-    last = parse_year(assume["financial_year"].iloc[-1])
+    last = parse_year(assume["financial_year"].iat[-1])
     table = _project(hist, assume, to_year=y if y > last else None)
     years = table["financial_year"].tolist()
-    return xa.cell(table["accumulated_deficit"].iloc[years.index(fy(y))])
+    return xa.cell(table["accumulated_deficit"].iat[years.index(fy(y))])
 
 
 @udf
@@ -265,7 +265,7 @@ def HNB_GROWTH(values):
 @udf
 def HNB_CONTINGENCY(schools, pot=None, cost_per_ehcp=None, notional_share=None):
     p = _bundled_parameters()
-    frame, numbers, height = xa.table(SCHOOLS, schools, "schools", with_rows=True)
+    frame, numbers, height = xa.table(SCHOOLS, schools, "schools", with_rows=True, copy=False)
     result = allocate(frame,
                       xa.number(pot, "pot", default=p["send_contingency_pot"], low=0),
                       xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
