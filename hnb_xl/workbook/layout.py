@@ -283,7 +283,7 @@ MASTER_STATUS_CELL = (COVER, "C10")
 # <workbook name>.py (COMPANION_SUFFIX) beside the workbook.
 REFRESH_BUTTON_CELL = (COVER, "C6")
 REFRESH_BUTTON_OFFSET = (260, 4)       # pixels right of / below the cell's top-left corner
-REFRESH_BUTTON_SIZE = (190, 32)
+REFRESH_BUTTON_SIZE = (210, 32)
 REFRESH_BUTTON_CAPTION = "Refresh from sources"
 REFRESH_BUTTON_MACRO = "SampleCall"
 REFRESH_BUTTON_VML = "xl/drawings/vmlDrawing1.vml"   # openpyxl keeps xl/drawings/*vmlDrawing<digit>.vml
