@@ -400,3 +400,23 @@ def test_the_companion_main_refreshes_the_calling_book(book, sources, monkeypatc
     assert fake.app.alerts and fake.app.alerts[0][0] == RX.TITLE_OK
     assert "schools: 250 -> 250 rows" in fake.app.alerts[0][1]
     assert any(c[0] == "value" for c in fake.calls)
+
+
+def test_excel_refusing_a_write_part_way_says_so(book, sources, monkeypatch):
+    """A COM error after writing started: a message to close without saving, naming the backup."""
+    fake = FakeBook(book)
+    real = FakeRange.value.fset
+    count = {"n": 0}
+
+    def failing(self, rows):
+        count["n"] += 1
+        if count["n"] == 3:
+            raise RuntimeError("(-2147352567, 'Exception occurred.', 'The cell is protected')")
+        real(self, rows)
+    monkeypatch.setattr(FakeRange, "value", FakeRange.value.setter(failing))
+    text = R.refresh_from_excel([str(sources)], book=fake, user="u", now=NOW)
+    title, shown, mode = fake.app.alerts[0]
+    assert title == RX.TITLE_STOPPED and mode == "critical" and shown == text
+    assert "The cell is protected" in text and "WITHOUT saving" in text
+    backup = Path(next(c[1] for c in fake.calls if c[0] == "SaveCopyAs"))
+    assert backup.name in text and backup.exists()

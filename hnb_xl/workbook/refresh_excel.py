@@ -8,7 +8,9 @@ then applies the planned rectangles with :func:`~hnb_xl.workbook.refresh_cells.w
 bulk write per table, text cells formatted as Text first).
 
 * Any problem: the CLI's wording (:func:`~hnb_xl.workbook.refresh.error_text`) in a message box,
-  and nothing is written (every check happens before the first write).
+  and nothing is written (every check happens before the first write). Should Excel refuse a
+  write once writing has started (a protected sheet, a cell in edit mode), the message says so
+  and asks to close without saving; the backup holds the state before the refresh.
 * Before writing: ``Workbook.SaveCopyAs`` keeps ``<name>.backup-YYYYmmdd-HHMMSS.xlsm`` beside the
   workbook (the state just before the refresh, unsaved edits included).
 * The workbook is NOT saved: the modeller reviews the refreshed model and saves it (or closes
@@ -27,6 +29,11 @@ from .refresh_cells import XlwingsCells, write_xlwings
 
 TITLE_OK = "Refresh from sources"
 TITLE_FAILED = "Refresh from sources: nothing changed"
+TITLE_STOPPED = "Refresh from sources: stopped part-way"
+
+
+class RefreshStopped(HnbInputError):
+    """Excel refused a write after the refresh had started (e.g. a protected sheet, a cell being edited)."""
 
 
 def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str = "zero",
@@ -44,7 +51,13 @@ def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str
         backup = backup_path(wb_path)
         book.api.SaveCopyAs(str(backup))
         result.backup = backup
-    write_xlwings(book, writes)
+    try:
+        write_xlwings(book, writes)
+    except Exception as exc:  # COM errors have no common Python base class
+        keep = f"the state before it is in {result.backup.name}" if result.backup else "nothing was saved"
+        raise RefreshStopped(f"the refresh stopped while writing ({exc.__class__.__name__}: {exc}). Close the "
+                             f"workbook WITHOUT saving to discard the partial refresh ({keep})",
+                             source=book.name) from None
     result.warnings.append("the workbook is not saved yet: check the refreshed model, then save it "
                            "(or close without saving to discard the refresh)")
     return result
@@ -61,7 +74,7 @@ def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None
         book = xw.Book.caller()
     if alert is None:
         def alert(text, title):
-            book.app.alert(text, title=title, mode="critical" if title == TITLE_FAILED else "info")
+            book.app.alert(text, title=title, mode="info" if title == TITLE_OK else "critical")
     if paths is None:
         paths = (ask or (lambda: _ask_files(book)))()
         if not paths:
@@ -70,7 +83,7 @@ def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None
         result = refresh_book(book, paths, user=user, now=now)
     except HnbInputError as exc:
         text = error_text(exc)
-        alert(text, TITLE_FAILED)
+        alert(text, TITLE_STOPPED if isinstance(exc, RefreshStopped) else TITLE_FAILED)
         return text
     text = result.report()
     alert(text, TITLE_OK)
