@@ -26,13 +26,14 @@ import re
 import threading
 from collections import OrderedDict
 from numbers import Number
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .errors import HnbInputError, HnbInputErrors
 from .schema import Schema, check_contiguous_years, convert_cell, normalise_header, to_frame
-from .years import parse_year
+from .years import fy, parse_year
 
 MAX_MESSAGE = 255   # Excel cells (and xlwings classic) cope badly with longer strings
 
@@ -102,7 +103,7 @@ def freeze(value):
     t = type(value)
     if t is list or t is tuple:
         if all(type(r) is list or type(r) is tuple for r in value):
-            rows = tuple(tuple(r) for r in value)       # the usual case: rows of plain cells
+            rows = tuple(map(tuple, value))             # the usual case: rows of plain cells
             try:
                 hash(rows)
                 return rows
@@ -236,22 +237,28 @@ def clear_table_cache() -> None:
         _tables.clear()
 
 
-def table(schema: Schema, value, arg: str, *, with_rows: bool = False, copy: bool = True):
-    """An input table (header row first) as a validated DataFrame with engine column names.
+class Converted(NamedTuple):
+    """An input table as converted once and remembered: shared, so read only."""
+    frame: pd.DataFrame      # engine column names, validated; no attrs
+    row_numbers: tuple       # each record's row in the range (the header's row is 1 when it is first)
+    height: int              # the range's height
+    columns: dict            # engine column name -> the frame's values (numpy array or list of text)
+
+
+def converted(schema: Schema, value, arg: str) -> Converted:
+    """An input table (header row first) converted and validated, remembered for later calls.
 
     Leading blank rows are skipped (the header is the first non-blank row); rows that are all
-    blank, or all 0 (Office.js blanks), are skipped. With ``with_rows`` returns ``(frame,
-    row_numbers, height)``: each record's row in the range (header = row 1 when it is the first
-    row) and the range's height. The frame carries no ``attrs`` (pandas deep-copies them on
-    every operation, which costs more than the engine's arithmetic).
+    blank, or all 0 (Office.js blanks), are skipped. The frame carries no ``attrs`` (pandas
+    deep-copies them on every operation, which costs more than the engine's arithmetic).
 
-    Converted tables are remembered (the last :data:`TABLE_CACHE_SIZE`) keyed on their cell
-    values, so many calls over the same input range (one per year, say) convert it once. Each
-    caller gets its own (copy-on-write) copy of the frame; with ``copy=False`` the remembered
-    frame itself, for callers that only read it (the UDF adapters hand it to engine functions,
-    which never modify their inputs: tests/test_udfs.py checks the remembered frames stay as
-    converted). The copy and what pandas does later to track it cost more than converting a
-    small table's numbers.
+    The last :data:`TABLE_CACHE_SIZE` tables are remembered keyed on their cell values, so many
+    calls over the same input range (one per year, say) convert it once. What comes back is the
+    remembered object itself, for callers that only read it: the UDF adapters hand the frame to
+    engine functions, which never modify their inputs (tests/test_udfs.py checks the remembered
+    frames stay as converted), and read single values from ``columns``, not the frame (a column
+    of a new frame costs more than the conversion of its numbers). Use :func:`table` for a
+    frame of your own.
     """
     try:
         key = (schema.name, arg, _frozen(value))
@@ -268,13 +275,18 @@ def table(schema: Schema, value, arg: str, *, with_rows: bool = False, copy: boo
                 _tables[key] = hit
                 if len(_tables) > TABLE_CACHE_SIZE:
                     _tables.popitem(last=False)
-    frame, numbers, height = hit
-    if copy:
-        frame = frame.copy(deep=False)  # copy-on-write (pandas 3): the caller's changes stay its own
-    return (frame, list(numbers), height) if with_rows else frame
+    return hit
 
 
-def _convert_table(schema: Schema, value, arg: str):
+def table(schema: Schema, value, arg: str, *, with_rows: bool = False):
+    """:func:`converted`'s frame as the caller's own (copy-on-write) copy; with ``with_rows``
+    ``(frame, row_numbers, height)``."""
+    hit = converted(schema, value, arg)
+    frame = hit.frame.copy(deep=False)
+    return (frame, list(hit.row_numbers), hit.height) if with_rows else frame
+
+
+def _convert_table(schema: Schema, value, arg: str) -> Converted:
     rows = _rows(value)
     start = 0
     while start < len(rows) and _blank_row(rows[start]):
@@ -285,18 +297,27 @@ def _convert_table(schema: Schema, value, arg: str):
     fast = _fast_frame(schema, headers, rows[start + 1:], start + 2)
     if fast is not None:
         frame, numbers, columns = fast
-        if schema.key == "financial_year":
-            check_contiguous_years(_Columns(columns, numbers), arg)
-        return frame, numbers, len(rows)
+        if schema.key == "financial_year" and not _consecutive(columns["financial_year"]):
+            check_contiguous_years(_Columns(columns, numbers), arg)     # raises, with the row
+        return Converted(frame, tuple(numbers), len(rows), columns)
     # the slow path owns the messages: every cell as plain Python, blank rows as None rows
     rows = cells(value)
     body = [[None] * len(r) if _blank_row(r) else r for r in rows[start + 1:]]
     frame = to_frame(schema, headers, body, source=arg, first_row_number=start + 2)
     if schema.key == "financial_year":
         check_contiguous_years(frame, arg)
-    numbers = frame.attrs.get("row_numbers", [])
+    numbers = tuple(frame.attrs.get("row_numbers", []))
     frame.attrs = {}
-    return frame, numbers, len(rows)
+    return Converted(frame, numbers, len(rows), {c: frame[c].tolist() for c in frame.columns})
+
+
+def _consecutive(years: list[str]) -> bool:
+    """Financial-year labels ("2022-23", as converted) one after another; False when unsure."""
+    try:
+        starts = [int(y[:4]) for y in years]
+    except ValueError:      # a label of another shape (a year before 1000): schema's check decides
+        return False
+    return all(b == a + 1 for a, b in zip(starts, starts[1:]))
 
 
 def _rows(value) -> list:
@@ -361,17 +382,20 @@ def _positions(schema: Schema, headers: list):
     return where
 
 
-def _kind_ok(kind: str, x: np.ndarray) -> bool:
-    """Every value of ``x`` (finite) is valid for columns of ``kind`` (schema.convert_cell's rules)."""
-    if kind == "count":
-        return bool(((x >= 0) & (x == np.floor(x)) & (x < _EXACT)).all())
-    if kind == "id":
-        return bool(((x > 0) & (x == np.floor(x)) & (x < _EXACT)).all())
-    if kind == "money":
-        return bool((x >= 0).all())
-    if kind == "share":
-        return bool(((x >= 0) & (x <= 1)).all())
-    return True     # signed_money, rate
+_KIND_BOUNDS = {        # kind -> (lowest, highest, whole numbers only): schema.convert_cell's rules
+    "count": (0.0, np.inf, True), "id": (1.0, np.inf, True),      # a URN: a whole number > 0
+    "money": (0.0, np.inf, False), "share": (0.0, 1.0, False),
+    "signed_money": (-np.inf, np.inf, False), "rate": (-np.inf, np.inf, False),
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _bounds(kinds: tuple):
+    """For number columns of these kinds (rows of a matrix): lowest and highest values as column
+    vectors, and the rows that must hold whole numbers (below 2**53, exact in a float)."""
+    low = np.array([[_KIND_BOUNDS[k][0]] for k in kinds])
+    high = np.array([[_KIND_BOUNDS[k][1]] for k in kinds])
+    return low, high, [r for r, k in enumerate(kinds) if _KIND_BOUNDS[k][2]]
 
 
 def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int):
@@ -395,32 +419,37 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
     if len(widths) > 1:                                     # ragged rows: a short row's cells are blank
         body = [list(r) + [None] * (width - len(r)) for r in body]
     columns = list(zip(*body))                              # transpose in C
-    types = [set(map(type, c)) for c in columns]
-    numeric = [j for j in range(width) if types[j] <= _NUMERIC]
+    used = sorted({j for j in where.values() if j < width})     # the schema's columns in the range
+    types = {j: set(map(type, columns[j])) for j in used}
+    numeric = [j for j in used if types[j] <= _NUMERIC]
     # blank rows: every cell blank (None, NaN, "", spaces) or 0; the number columns decide most rows
     if numeric:
         try:
             x = np.array([columns[j] for j in numeric], dtype=float)     # None -> NaN
         except OverflowError:                               # an int beyond float range
             return None
-        nonblank = ((x == x) & (x != 0)).any(axis=0)
+        nonblank = (np.abs(x) > 0).any(axis=0)              # NaN > 0 is False
     else:
         nonblank = np.zeros(n, dtype=bool)
-    if not nonblank.all():
+    every = bool(nonblank.all())
+    if not every:                                           # the other columns decide the other rows
         undecided = np.flatnonzero(~nonblank)
         for j, col in enumerate(columns):
-            if types[j] <= _NUMERIC:
+            if j in numeric:
                 continue
-            if types[j] <= _TEXT:
+            t = types[j] if j in types else set(map(type, col))
+            if t <= _NUMERIC:
+                nonblank[undecided] |= [col[i] is not None and col[i] == col[i] and col[i] != 0 for i in undecided]
+            elif t <= _TEXT:
                 nonblank[undecided] |= [col[i] is not None and col[i].strip() != "" for i in undecided]
             else:
                 nonblank[undecided] |= [not is_blank(scalar(col[i]), zero_is_blank=True) for i in undecided]
-    kept = np.flatnonzero(nonblank)
-    m = len(kept)
+        every = bool(nonblank.all())
+    kept = None if every else np.flatnonzero(nonblank)
+    m = n if every else len(kept)
     if not m:
         return None
-    every = m == n
-    # the schema's number columns: rows of x; checked together, by kind
+    # the schema's number columns (rows of x), checked together against per-kind bounds
     row = {j: r for r, j in enumerate(numeric)}
     wanted = [(col, where.get(col.name)) for col in schema.columns if col.kind not in ("text", "year")]
     present = [(col, j) for col, j in wanted if j is not None and j < width]
@@ -428,26 +457,31 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
         return None
     if any(int in types[j] and any(type(v) is int and v in EXCEL_ERRORS for v in columns[j]) for _, j in present):
         return None                                         # a COM error code: "#N/A" to to_frame
+    values = {}
     if present:
-        xs = x[[row[j] for _, j in present]]
+        rows = [row[j] for _, j in present]
+        xs = x if rows == list(range(len(x))) else x[rows]
         if not every:
             xs = xs[:, kept]
         finite = np.isfinite(xs)
-        whole = finite.all(axis=1).tolist()
-        if np.isinf(xs).any():
-            return None
-        checked = np.where(finite, xs, 1.0)                 # a blank passes every kind's test
-        for kind in {col.kind for col, _ in present}:
-            if not _kind_ok(kind, checked[[k for k, (col, _) in enumerate(present) if col.kind == kind]]):
-                return None
-    values = {}
-    for k, (col, j) in enumerate(present):
-        if not whole[k]:
-            if col.required:                                # a blank in a required number column
-                return None
-            values[col.name] = xs[k]
+        whole = finite.all(axis=1)
+        if whole.all():
+            checked = xs
         else:
-            values[col.name] = xs[k].astype(np.int64) if col.kind in ("count", "id") else xs[k]
+            if np.isinf(xs).any():
+                return None
+            if any(col.required and not w for (col, _), w in zip(present, whole.tolist())):
+                return None                                 # a blank in a required number column
+            checked = np.where(finite, xs, 1.0)             # a blank passes every kind's test
+        low, high, integral = _bounds(tuple(col.kind for col, _ in present))
+        if not ((checked >= low) & (checked <= high)).all():
+            return None
+        if integral:
+            w = checked[integral]
+            if not ((w == np.floor(w)) & (w < _EXACT)).all():
+                return None
+        for k, (col, _) in enumerate(present):
+            values[col.name] = xs[k].astype(np.int64) if col.kind in ("count", "id") and whole[k] else xs[k]
     data = {}
     for col in schema.columns:
         j = where.get(col.name)
@@ -469,14 +503,26 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
         else:                                               # year
             raw = columns[j] if every else [columns[j][i] for i in kept]
             try:
-                data[col.name] = [convert_cell(col, v) for v in raw]
+                data[col.name] = [v if _canonical_year(v) else convert_cell(col, v) for v in raw]
             except (ValueError, TypeError):
                 return None
     if schema.key:
         key = data[schema.key]
-        if len(np.unique(key) if type(key) is not list else set(key)) != m:
+        if len(set(key if type(key) is list else key.tolist())) != m:
             return None
-    return _frame(schema, data, m), (kept + first_row_number).tolist(), data
+    numbers = list(range(first_row_number, first_row_number + n)) if every else (kept + first_row_number).tolist()
+    return _frame(schema, data, m), numbers, data
+
+
+def _canonical_year(v) -> bool:
+    """``v`` is already what convert_cell makes of it ("2022-23"): cheaper than parsing it."""
+    if type(v) is not str or len(v) != 7 or v[4] != "-":
+        return False
+    try:
+        start = int(v[:4])
+    except ValueError:
+        return False
+    return start >= 1000 and fy(start) == v
 
 
 def _frame(schema: Schema, data: dict, rows: int) -> pd.DataFrame:
@@ -545,8 +591,9 @@ def cell(v):
 def grid(frame: pd.DataFrame, columns: list[str], headers: dict[str, str]) -> list[list]:
     """``columns`` of ``frame`` as a list of lists with a header row (``headers`` titles)."""
     out = [[headers.get(c, c) for c in columns]]
-    if frame.columns.is_unique:     # the whole frame as Python objects at once (a column at a time costs more)
-        rows = frame.to_numpy(dtype=object)[:, [frame.columns.get_loc(c) for c in columns]].tolist()
+    names = frame.columns.tolist()
+    if len(set(names)) == len(names):   # the whole frame as Python objects at once (a column at a time costs more)
+        rows = frame.to_numpy(dtype=object)[:, [names.index(c) for c in columns]].tolist()
     else:
         rows = zip(*[frame[c].tolist() for c in columns])
     out += [[v if type(v) is str or (type(v) is float and v == v) else cell(v) for v in row] for row in rows]

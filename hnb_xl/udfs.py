@@ -200,11 +200,11 @@ def _bundled_schools_table():
 def _history(value):
     if xa.omitted(value):
         return _bundled_history()
-    frame = xa.table(HISTORY, value, "history", copy=False)
-    if xa.cell(frame["accumulated_deficit"].iat[-1]) == "":     # (a row as a Series costs more)
-        raise HnbInputError(f"the last year ({frame['financial_year'].iat[-1]}) needs an Accumulated DSG "
+    t = xa.converted(HISTORY, value, "history")     # shared: the engine only reads it
+    if xa.cell(t.columns["accumulated_deficit"][-1]) == "":
+        raise HnbInputError(f"the last year ({t.columns['financial_year'][-1]}) needs an Accumulated DSG "
                             "deficit to project from", source="history")
-    return frame
+    return t.frame
 
 
 def _assumptions(value, scenario=None):
@@ -213,7 +213,7 @@ def _assumptions(value, scenario=None):
     if given and name:
         raise HnbInputError("give assumptions or a scenario, not both", source="scenario")
     if given:
-        return xa.table(ASSUMPTIONS, value, "assumptions", copy=False)
+        return xa.converted(ASSUMPTIONS, value, "assumptions").frame     # shared: the engine only reads it
     try:
         return _bundled_assumptions(name or bundled.DEFAULT_SCENARIO)
     except KeyError as exc:
@@ -265,13 +265,14 @@ def HNB_GROWTH(values):
 @udf
 def HNB_CONTINGENCY(schools, pot=None, cost_per_ehcp=None, notional_share=None):
     p = _bundled_parameters()
-    frame, numbers, height = xa.table(SCHOOLS, schools, "schools", with_rows=True, copy=False)
+    frame, numbers, height, _ = xa.converted(SCHOOLS, schools, "schools")   # shared: allocate only reads it
     result = allocate(frame,
                       xa.number(pot, "pot", default=p["send_contingency_pot"], low=0),
                       xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
                       xa.number(notional_share, "notional_share", default=p["notional_share"], low=0, high=1,
                                 what="a fraction"))
-    out = [[ALLOCATION_HEADER]] + [[""] for _ in range(height - 1)]
+    blank = [""]            # one list for every blank row: callers get copies (see _call)
+    out = [[ALLOCATION_HEADER]] + [blank] * (height - 1)
     for rownum, amount in zip(numbers, result["allocation"].tolist()):
         out[rownum - 1] = [amount]
     return out
