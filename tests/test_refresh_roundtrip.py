@@ -153,3 +153,96 @@ def test_recalculated_outputs_after_refreshes_follow_the_engine(built, tmp_path,
     assert all(run2["accumulated"][y] == run1["accumulated"][y] for y in years[:k])
     assert all(run2["accumulated"][y] > run1["accumulated"][y] + 1 for y in years[k:])
     assert run2["allocations"][urn] > run1["allocations"][urn]
+
+
+# ------------------------------------------------------------------------- after Excel has saved it
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+MIRROR = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<xdr:wsDr xmlns:xdr="{XDR}" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    f'<mc:AlternateContent xmlns:mc="{MC}"><mc:Choice xmlns:a14="http://schemas.microsoft.com/office/drawing/2010/main" '
+    'Requires="a14"><xdr:twoCellAnchor editAs="absolute"><xdr:from><xdr:col>2</xdr:col><xdr:colOff>2476500</xdr:colOff>'
+    '<xdr:row>5</xdr:row><xdr:rowOff>38100</xdr:rowOff></xdr:from><xdr:to><xdr:col>2</xdr:col><xdr:colOff>4476750'
+    '</xdr:colOff><xdr:row>6</xdr:row><xdr:rowOff>152400</xdr:rowOff></xdr:to>'
+    '<xdr:sp macro="[0]!SampleCall" textlink=""><xdr:nvSpPr><xdr:cNvPr id="1025" name="Button 1" hidden="1">'
+    '<a:extLst><a:ext uri="{63B3BB69-23CF-44E3-9099-C40C66FF867C}"><a14:compatExt spid="_x0000_s1025"/></a:ext>'
+    '</a:extLst></xdr:cNvPr><xdr:cNvSpPr/></xdr:nvSpPr><xdr:spPr bwMode="auto"><a:xfrm><a:off x="0" y="0"/>'
+    '<a:ext cx="0" cy="0"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr><xdr:txBody>'
+    '<a:bodyPr/><a:lstStyle/><a:p><a:r><a:t>Refresh from sources</a:t></a:r></a:p></xdr:txBody></xdr:sp>'
+    '<xdr:clientData fPrintsWithSheet="0"/></xdr:twoCellAnchor></mc:Choice><mc:Fallback/></mc:AlternateContent>'
+    '</xdr:wsDr>')
+CTRL = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<formControlPr '
+        'xmlns="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main" objectType="Button" lockText="1"/>')
+CONTROLS = (
+    f'<mc:AlternateContent xmlns:mc="{MC}"><mc:Choice Requires="x14"><controls><mc:AlternateContent xmlns:mc="{MC}">'
+    f'<mc:Choice Requires="x14"><control xmlns:r="{REL}" shapeId="1025" r:id="rIdCtrl1" name="Button 1"><controlPr '
+    'defaultSize="0" print="0" autoFill="0" autoPict="0" macro="[0]!SampleCall"><anchor moveWithCells="1">'
+    f'<from><xdr:col xmlns:xdr="{XDR}">2</xdr:col><xdr:colOff xmlns:xdr="{XDR}">260</xdr:colOff>'
+    f'<xdr:row xmlns:xdr="{XDR}">5</xdr:row><xdr:rowOff xmlns:xdr="{XDR}">4</xdr:rowOff></from>'
+    f'<to><xdr:col xmlns:xdr="{XDR}">2</xdr:col><xdr:colOff xmlns:xdr="{XDR}">470</xdr:colOff>'
+    f'<xdr:row xmlns:xdr="{XDR}">6</xdr:row><xdr:rowOff xmlns:xdr="{XDR}">16</xdr:rowOff></to></anchor>'
+    '</controlPr></control></mc:Choice></mc:AlternateContent></controls></mc:Choice></mc:AlternateContent>')
+
+
+def _as_saved_by_excel(src: Path, dst: Path) -> None:
+    """Add what Excel 2010+ writes for a Form Control besides its VML shape (the ctrlProp part, the
+    sheet's <controls> entry and a DrawingML mirror tied to the VML shape by a14:compatExt), from
+    Excel-saved files published with XlsxWriter/excelize-style tooling; no Excel here."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        names = zin.namelist()
+        drawing = next(f"xl/drawings/drawing{i}.xml" for i in range(1, 99) if f"xl/drawings/drawing{i}.xml" not in names)
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<legacyDrawing " in data
+                data = data.replace(b"<legacyDrawing ", f'<drawing xmlns:r="{REL}" r:id="rIdDr1"/><legacyDrawing '.encode())
+                data = data.replace(b"</worksheet>", CONTROLS.encode() + b"</worksheet>")
+            elif item.filename == "xl/worksheets/_rels/sheet1.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    f'<Relationship Id="rIdDr1" Type="{REL}/drawing" Target="/{drawing}"/>'
+                    '<Relationship Id="rIdCtrl1" Type="http://schemas.microsoft.com/office/2006/relationships/ctrlProp" '
+                    'Target="/xl/ctrlProps/ctrlProp1.xml"/></Relationships>').encode())
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", (
+                    f'<Override PartName="/{drawing}" ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/>'
+                    '<Override PartName="/xl/ctrlProps/ctrlProp1.xml" '
+                    'ContentType="application/vnd.ms-excel.controlproperties+xml"/></Types>').encode())
+            zout.writestr(item, data)
+        zout.writestr(drawing, MIRROR)
+        zout.writestr("xl/ctrlProps/ctrlProp1.xml", CTRL)
+
+
+def test_a_workbook_saved_by_excel_keeps_its_button_through_a_refresh(built, tmp_path):
+    """Not refused for the button's DrawingML mirror; the VML (what Excel shows and runs) is kept."""
+    excel_saved = tmp_path / "excel_saved.xlsm"
+    _as_saved_by_excel(built, excel_saved)
+    assert R.control_mirrors(excel_saved) == 1 and R.precheck_losses(excel_saved) == []
+    out = tmp_path / "out.xlsm"
+    res = R.refresh(excel_saved, [_sources(tmp_path / "src")], output=out, progress=False)
+    assert any("1 form control(s)" in w for w in res.warnings)
+    with zipfile.ZipFile(excel_saved) as a, zipfile.ZipFile(out) as b:
+        assert b.read(L.REFRESH_BUTTON_VML) == a.read(L.REFRESH_BUTTON_VML)
+        assert b.read("xl/ctrlProps/ctrlProp1.xml") == a.read("xl/ctrlProps/ctrlProp1.xml")
+        cover = b.read("xl/worksheets/sheet1.xml")
+    assert b"<legacyDrawing " in cover and b"<controls>" not in cover   # openpyxl drops <controls>: known
+    inv = R.inventory(out)
+    assert inv["form buttons (VML, with their macros)"] == R.inventory(excel_saved)["form buttons (VML, with their macros)"]
+    assert R.losses(R.inventory(excel_saved), inv) == []
+
+
+def test_a_real_shape_beside_the_mirror_is_still_refused(built, tmp_path):
+    excel_saved = tmp_path / "excel_saved.xlsm"
+    _as_saved_by_excel(built, excel_saved)
+    risky = tmp_path / "risky.xlsm"
+    with zipfile.ZipFile(excel_saved) as zin, zipfile.ZipFile(risky, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/drawings/drawing") and b"compatExt" in data:
+                data = data.replace(b"</xdr:wsDr>", b'<xdr:absoluteAnchor><xdr:sp macro="" textlink=""><xdr:nvSpPr>'
+                                    b'<xdr:cNvPr id="9" name="Text Box 1"/><xdr:cNvSpPr txBox="1"/></xdr:nvSpPr>'
+                                    b'</xdr:sp><xdr:clientData/></xdr:absoluteAnchor></xdr:wsDr>')
+            zout.writestr(item, data)
+    assert R.precheck_losses(risky) == ["1 shape(s)/text box(es) in drawings would be removed"]

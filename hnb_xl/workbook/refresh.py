@@ -182,7 +182,7 @@ def inventory(path: Path) -> dict[str, object]:
             data = z.read(n)
             if n.startswith("xl/drawings/"):
                 inv["pictures in drawings"] += len(re.findall(_INVENTORY["pictures in drawings"], data))
-                inv["shapes and text boxes"] += len(re.findall(_INVENTORY["shapes and text boxes"], data))
+                inv["shapes and text boxes"] += len(drawing_shapes(data)[0])
             if n.startswith("xl/worksheets/"):
                 inv["x14 extensions (sparklines, extended data bars, x14 conditional formats)"] += \
                     len(re.findall(rb"<x14:", data))
@@ -195,6 +195,30 @@ def inventory(path: Path) -> dict[str, object]:
                 inv["defined names"] = len(re.findall(rb"<definedName ", data))
                 inv["sheets"] = len(re.findall(rb"<sheet ", data))
     return inv
+
+
+_SHAPE = re.compile(rb"<((?:\w+:)?sp)[ >].*?</\1>", re.S)
+_VML_MIRROR = rb"compatExt spid="
+
+
+def drawing_shapes(data: bytes) -> tuple[list[bytes], list[bytes]]:
+    """(shapes, form-control mirrors) in one DrawingML part.
+
+    Excel 2010+ saves each Form Control (like the Cover's button) twice: the VML shape that
+    defines it, and a DrawingML copy tied to it by ``<a14:compatExt spid="_x0000_s1025"/>``. An
+    openpyxl save drops the copy but keeps the VML, from which Excel shows and runs the control
+    (files written by XlsxWriter have only the VML), so a mirror is not a loss; any other shape is."""
+    shapes, mirrors = [], []
+    for m in _SHAPE.finditer(data):
+        (mirrors if _VML_MIRROR in m.group(0) else shapes).append(m.group(0))
+    return shapes, mirrors
+
+
+def control_mirrors(path: Path) -> int:
+    """DrawingML copies of Form Controls (see :func:`drawing_shapes`) in the workbook's drawings."""
+    with zipfile.ZipFile(path) as z:
+        return sum(len(drawing_shapes(z.read(n))[1]) for n in z.namelist()
+                   if n.startswith("xl/drawings/") and n.endswith(".xml"))
 
 
 def cached_values(path: Path) -> int:
@@ -512,6 +536,10 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
     if n_cached:
         result.warnings.append(f"{n_cached} cached formula value(s) are not kept; Excel recalculates every formula "
                                "when it opens the workbook (fullCalcOnLoad)")
+    n_mirrors = control_mirrors(wb_path)
+    if n_mirrors:
+        result.warnings.append(f"{n_mirrors} form control(s) (e.g. the Cover's button) are kept through their VML "
+                               "drawing; Excel re-creates their DrawingML copies when it saves")
     if dry_run:
         return result
     write_openpyxl(wb, plan.writes + log_writes(cells, plan.collected, user=user or _user(),
