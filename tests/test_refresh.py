@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
