@@ -47,6 +47,7 @@ EXCEL_ERRORS = {
 # ---------------------------------------------------------------- generic cell values
 
 _PLAIN = (float, str, type(None))
+_ROW_TYPES = frozenset({list, tuple})
 
 
 def scalar(v):
@@ -91,7 +92,7 @@ def cells(value) -> list[list]:
         return [[scalar(value)]]
     if not value:
         return []
-    if all(type(r) is list or type(r) is tuple for r in value):      # the usual case: rows of cells
+    if set(map(type, value)) <= _ROW_TYPES:         # the usual case: rows of cells
         return [[v if type(v) in _PLAIN else scalar(v) for v in r] for r in value]
     if all(not isinstance(r, (list, tuple)) and not hasattr(r, "tolist") for r in value):
         return [[scalar(v) for v in value]]
@@ -102,7 +103,7 @@ def freeze(value):
     """A hashable version of an argument (lists -> tuples), for the results cache."""
     t = type(value)
     if t is list or t is tuple:
-        if all(type(r) is list or type(r) is tuple for r in value):
+        if set(map(type, value)) <= _ROW_TYPES:
             rows = tuple(map(tuple, value))             # the usual case: rows of plain cells
             try:
                 hash(rows)
@@ -124,6 +125,14 @@ class Frozen:
     __slots__ = ("value", "_hash")
 
     def __init__(self, value):
+        if type(value) is list and value and set(map(type, value)) <= _ROW_TYPES:
+            rows = tuple(map(tuple, value))         # a range (freeze, without hashing it twice)
+            try:
+                self._hash = hash(rows)
+                self.value = rows
+                return
+            except TypeError:                       # deeper nesting: freeze decides
+                pass
         value = freeze(value)
         if type(value) is bool:
             value = (bool, value)
@@ -324,7 +333,7 @@ def _rows(value) -> list:
     """The range as rows: a list of lists (what xlwings sends) as it is, with no per-cell work
     (:func:`_fast_frame` looks at cell types column by column); anything else through
     :func:`cells`."""
-    if type(value) is list and value and all(type(r) is list or type(r) is tuple for r in value):
+    if type(value) is list and value and set(map(type, value)) <= _ROW_TYPES:
         return value
     return cells(value)
 
@@ -353,33 +362,40 @@ _EXACT = 2.0 ** 53   # whole numbers beyond this are not exact in a float (nor i
 _STR = pd.Series(["x"]).dtype                  # the dtype pandas gives text columns (to_frame's)
 
 
-@functools.lru_cache(maxsize=None)
+_COMPILED: dict = {}
+
+
 def _compiled(schema: Schema):
-    """Per schema (not per argument): each column's accepted normalised headers, the normalised
-    form of every spelling the schema itself uses (headers, engine names, aliases: a dict lookup
-    instead of two regular expressions per header) and the frame's column Index (immutable,
-    shared by every frame of this schema)."""
-    candidates = [(col, {normalise_header(col.header), normalise_header(col.name),
-                         *map(normalise_header, col.aliases)}) for col in schema.columns]
+    """Per schema (not per argument), built once: for each normalised header the schema accepts,
+    the columns (in schema order) that accept it; the normalised form of every spelling the
+    schema itself uses (headers, engine names, aliases: a dict lookup instead of two regular
+    expressions per header); the frame's column Index (immutable, shared by every frame)."""
+    hit = _COMPILED.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    accepts: dict[str, list[str]] = {}
+    for col in schema.columns:
+        for name in {normalise_header(col.header), normalise_header(col.name), *map(normalise_header, col.aliases)}:
+            accepts.setdefault(name, []).append(col.name)
     spellings = {s: normalise_header(s) for col in schema.columns for s in (col.header, col.name, *col.aliases)}
-    return candidates, spellings, pd.Index([c.name for c in schema.columns])
+    required = [c.name for c in schema.columns if c.required]
+    compiled = (accepts, spellings, pd.Index([c.name for c in schema.columns]), required)
+    _COMPILED[id(schema)] = (schema, compiled)
+    return compiled
 
 
 def _positions(schema: Schema, headers: list):
-    """schema column name -> position in ``headers``, as schema._header_map maps them; None when
-    a required column is missing (to_frame then says which)."""
-    candidates, spellings, _ = _compiled(schema)
-    norm = [(spellings.get(h) if type(h) is str else None) or normalise_header(h) for h in headers]
-    where = {}
-    for col, names in candidates:
-        for i, h in enumerate(norm):
-            if h and h in names:
-                where[col.name] = i
-                break
-        else:
-            if col.required:
-                return None
-    return where
+    """schema column name -> position in ``headers``, as schema._header_map maps them (each
+    column at the first header it accepts); None when a required column is missing (to_frame
+    then says which)."""
+    accepts, spellings, _, required = _compiled(schema)
+    where: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        norm = (spellings.get(h) if type(h) is str else None) or normalise_header(h)
+        for name in accepts.get(norm, ()):
+            if name not in where:
+                where[name] = i
+    return where if all(name in where for name in required) else None
 
 
 _KIND_BOUNDS = {        # kind -> (lowest, highest, whole numbers only): schema.convert_cell's rules

@@ -115,7 +115,7 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
             if hit is not None:
                 _cache.move_to_end(key)
         if hit is not None:
-            return [list(r) for r in hit] if isinstance(hit, list) else hit
+            return list(map(list, hit)) if isinstance(hit, list) else hit
     try:
         with xa.frozen_arguments(bound, frozen):
             result = impl(*bound)
@@ -130,7 +130,7 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
             _cache[key] = result
             if len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
-    return [list(r) for r in result] if isinstance(result, list) else result
+    return list(map(list, result)) if isinstance(result, list) else result
 
 
 def _short(args) -> str:
@@ -271,9 +271,12 @@ def HNB_CONTINGENCY(schools, pot=None, cost_per_ehcp=None, notional_share=None):
                       xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
                       xa.number(notional_share, "notional_share", default=p["notional_share"], low=0, high=1,
                                 what="a fraction"))
+    amounts = result["allocation"].to_numpy()
+    if len(numbers) == height - 1:          # no blank rows inside the range: one cell per school, in C
+        return [[ALLOCATION_HEADER]] + amounts.reshape(-1, 1).tolist()
     blank = [""]            # one list for every blank row: callers get copies (see _call)
     out = [[ALLOCATION_HEADER]] + [blank] * (height - 1)
-    for rownum, amount in zip(numbers, result["allocation"].tolist()):
+    for rownum, amount in zip(numbers, amounts.tolist()):
         out[rownum - 1] = [amount]
     return out
 
