@@ -358,7 +358,6 @@ def _blank_row(row) -> bool:
 _NONE = type(None)
 _NUMERIC = frozenset({float, int, _NONE})      # a number column as Excel sends it (None = blank)
 _TEXT = frozenset({str, _NONE})
-_EXACT = 2.0 ** 53   # whole numbers beyond this are not exact in a float (nor in Excel)
 _STR = pd.Series(["x"]).dtype                  # the dtype pandas gives text columns (to_frame's)
 
 
@@ -398,10 +397,11 @@ def _positions(schema: Schema, headers: list):
     return where if all(name in where for name in required) else None
 
 
+_WHOLE_MAX = 2.0 ** 53 - 1     # larger whole numbers are not exact in a float (nor in Excel)
 _KIND_BOUNDS = {        # kind -> (lowest, highest, whole numbers only): schema.convert_cell's rules
-    "count": (0.0, np.inf, True), "id": (1.0, np.inf, True),      # a URN: a whole number > 0
-    "money": (0.0, np.inf, False), "share": (0.0, 1.0, False),
-    "signed_money": (-np.inf, np.inf, False), "rate": (-np.inf, np.inf, False),
+    "count": (0.0, _WHOLE_MAX, True), "id": (1.0, _WHOLE_MAX, True),     # a URN: a whole number > 0
+    "money": (0.0, math.inf, False), "share": (0.0, 1.0, False),
+    "signed_money": (-math.inf, math.inf, False), "rate": (-math.inf, math.inf, False),
 }
 
 
@@ -437,8 +437,95 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
     columns = list(zip(*body))                              # transpose in C
     used = sorted({j for j in where.values() if j < width})     # the schema's columns in the range
     types = {j: set(map(type, columns[j])) for j in used}
-    numeric = [j for j in used if types[j] <= _NUMERIC]
-    # blank rows: every cell blank (None, NaN, "", spaces) or 0; the number columns decide most rows
+    # the schema's number columns: plain numbers and blanks only, else to_frame decides
+    present = [(col, where[col.name]) for col in schema.columns
+               if col.kind not in ("text", "year") and where.get(col.name, width) < width]
+    if not all(types[j] <= _NUMERIC for _, j in present):
+        return None                                         # text, bools, numpy scalars
+    if any(int in types[j] and any(type(v) is int and v in EXCEL_ERRORS for v in columns[j]) for _, j in present):
+        return None                                         # a COM error code: "#N/A" to to_frame
+    if n <= SMALL_TABLE:
+        got = _numbers_by_cell(body, columns, present)
+    else:
+        got = _numbers_by_matrix(columns, [j for j in used if types[j] <= _NUMERIC], present, types)
+    if got is None:
+        return None
+    kept, values = got
+    every = kept is None
+    m = n if every else len(kept)
+    data = {}
+    for col in schema.columns:
+        j = where.get(col.name)
+        if col.name in values:
+            data[col.name] = values[col.name]
+        elif j is None or j >= width:                       # absent (optional), or right of every row
+            if col.kind == "text":
+                data[col.name] = [""] * m
+            elif col.required:                              # all blank
+                return None
+            else:
+                data[col.name] = np.full(m, np.nan)
+        elif col.kind == "text":
+            if not types[j] <= _TEXT:
+                return None
+            raw = columns[j] if every else [columns[j][i] for i in kept]
+            data[col.name] = (["" if v is None else v.strip() for v in raw] if _NONE in types[j]
+                              else list(map(str.strip, raw)))
+        else:                                               # year
+            raw = columns[j] if every else [columns[j][i] for i in kept]
+            try:
+                data[col.name] = [v if _canonical_year(v) else convert_cell(col, v) for v in raw]
+            except (ValueError, TypeError, OverflowError):
+                return None
+    if schema.key:
+        key = data[schema.key]
+        if len(set(key if type(key) is list else key.tolist())) != m:
+            return None
+    numbers = list(range(first_row_number, first_row_number + n)) if every else [first_row_number + i for i in kept]
+    return _frame(schema, data, m), numbers, data
+
+
+SMALL_TABLE = 24     # rows; up to this many, numbers are checked cell by cell (numpy's per-call cost is larger)
+
+
+def _numbers_by_cell(body: list, columns: list, present: list):
+    """``(kept, values)`` for a small table, in plain Python: the rows that are not blank (None
+    when all are kept) and, per number column of the schema (``present``: (column, position)),
+    its values as a float or int64 array; None when to_frame must decide (a blank in a required
+    column, a value outside the column kind's bounds, infinity, ...). Same rules as
+    :func:`_numbers_by_matrix`; tests/test_excel_args.py runs the fast path both ways."""
+    kept = [i for i, r in enumerate(body) if not _blank_row(r)]
+    if not kept:
+        return None
+    every = len(kept) == len(body)
+    values = {}
+    for col, j in present:
+        low, high, integral = _KIND_BOUNDS[col.kind]
+        out, blank = [], False
+        for v in (columns[j] if every else [columns[j][i] for i in kept]):
+            if v is None or v != v:                         # blank (None or NaN)
+                blank = True
+                out.append(math.nan)
+                continue
+            if type(v) is int:
+                try:
+                    v = float(v)
+                except OverflowError:
+                    return None
+            if not low <= v <= high or v - v != 0 or (integral and v != math.floor(v)):   # v - v: inf
+                return None
+            out.append(v)
+        if blank and col.required:
+            return None
+        values[col.name] = np.array(out, dtype=np.int64 if integral and not blank else float)
+    return (None if every else kept), values
+
+
+def _numbers_by_matrix(columns: list, numeric: list, present: list, types: dict):
+    """:func:`_numbers_by_cell` for a larger table: every number-like column of the schema
+    (``numeric``) converted at once into one float matrix, blank rows and bounds checked there by
+    numpy. The other columns decide only rows that the number columns leave blank."""
+    n = len(columns[0])
     if numeric:
         try:
             x = np.array([columns[j] for j in numeric], dtype=float)     # None -> NaN
@@ -462,19 +549,11 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
                 nonblank[undecided] |= [not is_blank(scalar(col[i]), zero_is_blank=True) for i in undecided]
         every = bool(nonblank.all())
     kept = None if every else np.flatnonzero(nonblank)
-    m = n if every else len(kept)
-    if not m:
+    if kept is not None and not len(kept):
         return None
-    # the schema's number columns (rows of x), checked together against per-kind bounds
-    row = {j: r for r, j in enumerate(numeric)}
-    wanted = [(col, where.get(col.name)) for col in schema.columns if col.kind not in ("text", "year")]
-    present = [(col, j) for col, j in wanted if j is not None and j < width]
-    if any(j not in row for _, j in present):               # text, bools, numpy scalars: to_frame decides
-        return None
-    if any(int in types[j] and any(type(v) is int and v in EXCEL_ERRORS for v in columns[j]) for _, j in present):
-        return None                                         # a COM error code: "#N/A" to to_frame
     values = {}
     if present:
+        row = {j: r for r, j in enumerate(numeric)}
         rows = [row[j] for _, j in present]
         xs = x if rows == list(range(len(x))) else x[rows]
         if not every:
@@ -494,40 +573,11 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
             return None
         if integral:
             w = checked[integral]
-            if not ((w == np.floor(w)) & (w < _EXACT)).all():
+            if not (w == np.floor(w)).all():
                 return None
         for k, (col, _) in enumerate(present):
-            values[col.name] = xs[k].astype(np.int64) if col.kind in ("count", "id") and whole[k] else xs[k]
-    data = {}
-    for col in schema.columns:
-        j = where.get(col.name)
-        if col.name in values:
-            data[col.name] = values[col.name]
-        elif j is None or j >= width:                       # absent (optional), or right of every row
-            if col.kind == "text":
-                data[col.name] = [""] * m
-            elif col.required:                              # all blank
-                return None
-            else:
-                data[col.name] = np.full(m, np.nan)
-        elif col.kind == "text":
-            if not types[j] <= _TEXT:
-                return None
-            raw = columns[j] if every else [columns[j][i] for i in kept]
-            data[col.name] = (["" if v is None else v.strip() for v in raw] if _NONE in types[j]
-                              else list(map(str.strip, raw)))
-        else:                                               # year
-            raw = columns[j] if every else [columns[j][i] for i in kept]
-            try:
-                data[col.name] = [v if _canonical_year(v) else convert_cell(col, v) for v in raw]
-            except (ValueError, TypeError):
-                return None
-    if schema.key:
-        key = data[schema.key]
-        if len(set(key if type(key) is list else key.tolist())) != m:
-            return None
-    numbers = list(range(first_row_number, first_row_number + n)) if every else (kept + first_row_number).tolist()
-    return _frame(schema, data, m), numbers, data
+            values[col.name] = xs[k].astype(np.int64) if _KIND_BOUNDS[col.kind][2] and whole[k] else xs[k]
+    return (None if every else kept.tolist()), values
 
 
 def _canonical_year(v) -> bool:
