@@ -9,6 +9,7 @@ import platform
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 import pytest
 import xlwings
 
@@ -518,3 +519,43 @@ def test_converted_tables_are_copied_for_each_caller():
     first.loc[:, "hnb_budget"] = 0.0
     again = excel_args.table(HISTORY, history_cells(), "history")
     assert again["hnb_budget"].iloc[-1] == HISTORY_TABLE["2021-22"][2] * 1000
+
+
+def test_shared_converted_tables_are_not_changed_by_the_functions():
+    # the adapters hand the remembered frames to the engine without copying them: every function
+    # that takes an input table must leave them exactly as converted
+    from hnb_xl import excel_args
+    from hnb_xl.schema import ASSUMPTIONS, HISTORY, SCHOOLS
+    hist, assume, schools = history_cells(), assumption_cells(), schools_cells()
+    udfs.HNB_DEFICIT(None, hist, assume)
+    udfs.HNB_DEFICIT("2030-31", hist, assume)          # extends the assumptions
+    udfs.HNB_DEFICIT("2019-20", hist, assume)          # a history year
+    udfs.HNB_PROJECTION(hist, assume)
+    udfs.HNB_CONTINGENCY(schools, 100_000.0)
+    udfs.HNB_PLAN(None, hist, assume)
+    udfs.HNB_BALANCE_YEAR(None, hist, assume, "cleared")
+    for schema, cells, arg in [(HISTORY, hist, "history"), (ASSUMPTIONS, assume, "assumptions"),
+                               (SCHOOLS, schools, "schools")]:
+        shared = excel_args.converted(schema, cells, arg)
+        fresh = excel_args._convert_table(schema, cells, arg)
+        assert shared is excel_args.converted(schema, cells, arg)      # remembered, not reconverted
+        pd.testing.assert_frame_equal(shared.frame, fresh.frame, check_dtype=True)
+        assert shared.frame.attrs == {}
+        for name, values in fresh.columns.items():
+            np.testing.assert_array_equal(np.asarray(shared.columns[name]), np.asarray(values))
+
+
+@pytest.mark.parametrize("first, then", [
+    pytest.param(True, 1.0, id="bool-then-one"),
+    pytest.param(1.0, True, id="one-then-bool"),
+])
+def test_a_bool_argument_is_not_the_number_it_equals_in_the_cache(first, then):
+    # True == 1.0 in Python: the results cache must not answer one with the other's result
+    def call(v):
+        return udfs.HNB_TRANSFER(368_200_000.0, v)
+    a, b = call(first), call(then)
+    for value, got in ((first, a), (then, b)):
+        if value is True:
+            assert isinstance(got, str) and got.startswith("HNB_TRANSFER: rate_or_amount")
+        else:
+            assert got == pytest.approx(368_200_000.0)         # a rate of 1: the whole block
