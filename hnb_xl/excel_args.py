@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from pandas.api.internals import create_dataframe_from_blocks
 
 from .errors import HnbInputError, HnbInputErrors
 from .schema import Schema, check_contiguous_years, convert_cell, normalise_header, to_frame
@@ -593,19 +594,22 @@ def _canonical_year(v) -> bool:
 
 def _frame(schema: Schema, data: dict, rows: int) -> pd.DataFrame:
     """A DataFrame from validated column values (numpy arrays, lists of text), built directly
-    from its arrays: pandas' dict constructor re-infers and re-checks every column, which costs
-    more than the engine's arithmetic on a small table. The result equals to_frame's (dtypes
-    included); tests/test_excel_args.py checks it."""
+    from its blocks (one 2-D array per numpy dtype, one string array per text column) with
+    pandas' low-level public constructor: the dict constructor re-infers and re-checks every
+    column, which costs more than the engine's arithmetic on a small table. The result equals
+    to_frame's (dtypes included); tests/test_excel_args.py checks it."""
     index = _compiled(schema)[2]
-    arrays = [pd.array(v, dtype=_STR) if type(v) is list else v for v in data.values()]
-    build = getattr(pd.DataFrame, "_from_arrays", None)     # pandas is pinned; public fallback below
-    if build is not None:
-        try:
-            return build(arrays, columns=index, index=pd.RangeIndex(rows), verify_integrity=False)
-        except TypeError:
-            pass
-    return pd.DataFrame(dict(zip(index, arrays)), columns=index)
-
+    values = list(data.values())
+    blocks, by_dtype = [], {}
+    for i, v in enumerate(values):
+        if type(v) is list:
+            blocks.append((pd.array(v, dtype=_STR), np.array([i], dtype=np.intp)))
+        else:
+            by_dtype.setdefault(v.dtype, []).append(i)
+    for where in by_dtype.values():
+        block = values[where[0]].reshape(1, -1) if len(where) == 1 else np.vstack([values[i] for i in where])
+        blocks.append((block, np.array(where, dtype=np.intp)))
+    return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(rows), columns=index)
 
 class _Columns(dict):
     """Columns as lists with the ``attrs`` that schema.check_contiguous_years reads (cheaper than
