@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import math
 import re
 import threading
@@ -431,11 +432,8 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
     if where is None or not body:
         return None
     n = len(body)
-    widths = set(map(len, body))
-    width = max(widths)
-    if len(widths) > 1:                                     # ragged rows: a short row's cells are blank
-        body = [list(r) + [None] * (width - len(r)) for r in body]
-    columns = list(zip(*body))                              # transpose in C
+    columns = list(itertools.zip_longest(*body))            # transpose in C; a short row's cells are None
+    width = len(columns)
     used = sorted({j for j in where.values() if j < width})     # the schema's columns in the range
     types = {j: set(map(type, columns[j])) for j in used}
     # the schema's number columns: plain numbers and blanks only, else to_frame decides
@@ -448,7 +446,7 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
     if n <= SMALL_TABLE:
         got = _numbers_by_cell(body, columns, present)
     else:
-        got = _numbers_by_matrix(columns, [j for j in used if types[j] <= _NUMERIC], present, types)
+        got = _numbers_by_matrix(n, columns, [j for j in used if types[j] <= _NUMERIC], present, types)
     if got is None:
         return None
     kept, values = got
@@ -480,7 +478,10 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
                 return None
     if schema.key:
         key = data[schema.key]
-        if len(set(key if type(key) is list else key.tolist())) != m:
+        if type(key) is list:
+            if len(set(key)) != m:
+                return None
+        elif not (np.diff(key) > 0).all() and len(set(key.tolist())) != m:    # ascending: unique
             return None
     numbers = list(range(first_row_number, first_row_number + n)) if every else [first_row_number + i for i in kept]
     return _frame(schema, data, m), numbers, data
@@ -522,11 +523,10 @@ def _numbers_by_cell(body: list, columns: list, present: list):
     return (None if every else kept), values
 
 
-def _numbers_by_matrix(columns: list, numeric: list, present: list, types: dict):
+def _numbers_by_matrix(n: int, columns: list, numeric: list, present: list, types: dict):
     """:func:`_numbers_by_cell` for a larger table: every number-like column of the schema
     (``numeric``) converted at once into one float matrix, blank rows and bounds checked there by
     numpy. The other columns decide only rows that the number columns leave blank."""
-    n = len(columns[0])
     if numeric:
         try:
             x = np.array([columns[j] for j in numeric], dtype=float)     # None -> NaN

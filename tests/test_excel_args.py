@@ -284,3 +284,9 @@ def test_frozen_keys(a, b, equal):
 def test_cell_blanks_nan():
     assert xa.cell(float("nan")) == "" and xa.cell(None) == "" and xa.cell(np.int64(3)) == 3
     assert not math.isnan(xa.cell(1.5))
+
+
+@pytest.mark.parametrize("body", [[[], []], [[None], []], [[], [0.0, None]]], ids=["empty-rows", "one-cell", "ragged"])
+def test_fast_path_defers_on_rows_without_data(path, body):
+    schema, rows = BASE["history"]
+    assert xa._fast_frame(schema, rows[0], body, 2) is None
