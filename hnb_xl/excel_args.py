@@ -361,6 +361,7 @@ _NONE = type(None)
 _NUMERIC = frozenset({float, int, _NONE})      # a number column as Excel sends it (None = blank)
 _TEXT = frozenset({str, _NONE})
 _STR = pd.Series(["x"]).dtype                  # the dtype pandas gives text columns (to_frame's)
+_STR_ARRAY = _STR.construct_array_type()     # its array class (ExtensionArray interface: _from_sequence)
 
 
 _COMPILED: dict = {}
@@ -434,11 +435,10 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
     n = len(body)
     columns = list(itertools.zip_longest(*body))            # transpose in C; a short row's cells are None
     width = len(columns)
-    used = sorted({j for j in where.values() if j < width})     # the schema's columns in the range
-    types = {j: set(map(type, columns[j])) for j in used}
     # the schema's number columns: plain numbers and blanks only, else to_frame decides
     present = [(col, where[col.name]) for col in schema.columns
                if col.kind not in ("text", "year") and where.get(col.name, width) < width]
+    types = {j: set(map(type, columns[j])) for _, j in present}
     if not all(types[j] <= _NUMERIC for _, j in present):
         return None                                         # text, bools, numpy scalars
     if any(int in types[j] and any(type(v) is int and v in EXCEL_ERRORS for v in columns[j]) for _, j in present):
@@ -446,7 +446,7 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
     if n <= SMALL_TABLE:
         got = _numbers_by_cell(body, columns, present)
     else:
-        got = _numbers_by_matrix(n, columns, [j for j in used if types[j] <= _NUMERIC], present, types)
+        got = _numbers_by_matrix(n, columns, sorted(types), present)
     if got is None:
         return None
     kept, values = got
@@ -465,11 +465,13 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
             else:
                 data[col.name] = np.full(m, np.nan)
         elif col.kind == "text":
-            if not types[j] <= _TEXT:
-                return None
             raw = columns[j] if every else [columns[j][i] for i in kept]
-            data[col.name] = (["" if v is None else v.strip() for v in raw] if _NONE in types[j]
-                              else list(map(str.strip, raw)))
+            try:
+                data[col.name] = list(map(str.strip, raw))    # all text: the usual case
+            except TypeError:                                # blanks, or numbers (to_frame decides)
+                if not set(map(type, raw)) <= _TEXT:
+                    return None
+                data[col.name] = ["" if v is None else v.strip() for v in raw]
         else:                                               # year
             raw = columns[j] if every else [columns[j][i] for i in kept]
             try:
@@ -523,9 +525,9 @@ def _numbers_by_cell(body: list, columns: list, present: list):
     return (None if every else kept), values
 
 
-def _numbers_by_matrix(n: int, columns: list, numeric: list, present: list, types: dict):
-    """:func:`_numbers_by_cell` for a larger table: every number-like column of the schema
-    (``numeric``) converted at once into one float matrix, blank rows and bounds checked there by
+def _numbers_by_matrix(n: int, columns: list, numeric: list, present: list):
+    """:func:`_numbers_by_cell` for a larger table: the schema's number columns (positions
+    ``numeric``) converted at once into one float matrix, blank rows and bounds checked there by
     numpy. The other columns decide only rows that the number columns leave blank."""
     if numeric:
         try:
@@ -541,7 +543,7 @@ def _numbers_by_matrix(n: int, columns: list, numeric: list, present: list, type
         for j, col in enumerate(columns):
             if j in numeric:
                 continue
-            t = types[j] if j in types else set(map(type, col))
+            t = set(map(type, col))
             if t <= _NUMERIC:
                 nonblank[undecided] |= [col[i] is not None and col[i] == col[i] and col[i] != 0 for i in undecided]
             elif t <= _TEXT:
@@ -603,7 +605,7 @@ def _frame(schema: Schema, data: dict, rows: int) -> pd.DataFrame:
     blocks, by_dtype = [], {}
     for i, v in enumerate(values):
         if type(v) is list:
-            blocks.append((pd.array(v, dtype=_STR), np.array([i], dtype=np.intp)))
+            blocks.append((_STR_ARRAY._from_sequence(v, dtype=_STR), np.array([i], dtype=np.intp)))
         else:
             by_dtype.setdefault(v.dtype, []).append(i)
     for where in by_dtype.values():
