@@ -219,8 +219,28 @@ def test_converted_table_equals_to_frame_with_leading_blank_rows(name, path):
     cells = [[None] * len(rows[0]), [0] * len(rows[0])] + [list(r) for r in rows] + [[None] * len(rows[0])]
     got = xa._convert_table(schema, cells, "x")
     ref = to_frame(schema, rows[0], rows[1:], source="x", first_row_number=4)
-    pd.testing.assert_frame_equal(got.frame, ref.drop(columns=[], errors="ignore"), check_dtype=True)
-    assert list(got.row_numbers) == ref.attrs["row_numbers"] and got.height == len(cells)
+    numbers, ref.attrs = ref.attrs["row_numbers"], {}
+    pd.testing.assert_frame_equal(got.frame, ref, check_dtype=True)
+    assert list(got.row_numbers) == numbers and got.height == len(cells)
+
+
+@pytest.mark.parametrize("years, problem", [
+    pytest.param(["2019/20", 2020.0, "2021-22"], None, id="spellings-contiguous"),
+    pytest.param(["2019-20", "2021-22", "2022-23"], "row 3", id="gap"),
+    pytest.param(["2021-22", "2020-21", "2022-23"], "row 3", id="out-of-order"),
+])
+def test_history_years_must_run_on(path, years, problem):
+    schema, rows = BASE["history"]
+    cells = [list(r) for r in rows]
+    for r, y in zip(cells[1:], years):
+        r[0] = y
+    if problem is None:
+        got = xa._convert_table(schema, cells, "history")
+        assert got.frame["financial_year"].tolist() == ["2019-20", "2020-21", "2021-22"]
+    else:
+        with pytest.raises(HnbInputError) as e:
+            xa._convert_table(schema, cells, "history")
+        assert "not contiguous" in e.value.message and f"row {e.value.row}" == problem
 
 
 @pytest.mark.parametrize("value, expected", [
