@@ -424,10 +424,12 @@ def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int
     string, bool, numpy scalar or blank in a number column, a value out of range, a duplicate
     key, a missing column, no data rows.
 
-    Works column by column on the raw cells: one type check per column (``set(map(type, col))``),
-    every number column converted at once into one float matrix and validated there by numpy,
-    the frame built once from the column arrays. to_frame owns the rules; tests/test_excel_args.py
-    proves the two agree on valid and invalid tables.
+    Works on the raw cells, transposed in C: one type check per number column
+    (``set(map(type, col))``); numbers checked cell by cell for a small table
+    (:func:`_numbers_by_cell`), in one numpy matrix for a larger one (:func:`_numbers_by_matrix`);
+    text stripped with ``map``; the frame built once from its blocks (:func:`_frame`). to_frame
+    owns the rules; tests/test_excel_args.py proves the two agree on valid and invalid tables,
+    both ways.
     """
     where = _positions(schema, headers)
     if where is None or not body:
