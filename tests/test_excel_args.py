@@ -84,8 +84,9 @@ def test_fast_path_takes_officejs_tables(name, path):
     schema, rows = BASE[name]
     rows = [[0 if v is None else int(v) if isinstance(v, float) and v.is_integer() else v for v in r] for r in rows]
     rows += [[0] * len(rows[0])] * 2
-    if name != "schools":           # 0 is a real value in a data row; the schools' blank phase is text
-        assert check_agree(schema, rows) == "fast"
+    # a 0 inside a data row is a real value; in the schools' text column Phase it is text for
+    # to_frame ("0"), which the fast path leaves to it
+    assert check_agree(schema, rows) == ("deferred" if name == "schools" else "fast")
 
 
 @pytest.mark.parametrize("name", sorted(BASE))
