@@ -41,6 +41,8 @@ from hnb_xl import excel_args as xa  # noqa: E402
 from hnb_xl.engine.contingency import allocate  # noqa: E402
 from hnb_xl.engine.history import annual_growth  # noqa: E402
 from hnb_xl.engine.projection import project  # noqa: E402
+from hnb_xl.engine.safety_valve import agreement_from_mapping, workstreams_from_frame  # noqa: E402
+from hnb_xl.engine.safety_valve import plan as sv_plan, summary as sv_summary  # noqa: E402
 from hnb_xl.engine.transfer import transfer  # noqa: E402
 from hnb_xl.excel_args import table  # noqa: E402
 from hnb_xl.schema import ASSUMPTIONS, HISTORY, SCHOOLS  # noqa: E402
@@ -126,8 +128,16 @@ def cases():
     yield ("HNB_TRANSFER_CHECK(2102000, block)", lambda: transfer(block, amount=2_102_000.0).verdict,
            udfs.HNB_TRANSFER_CHECK, (2_102_000.0, block))
     yield ("HNB_VERSION()", None, udfs.HNB_VERSION, ())
+    workstreams = workstreams_from_frame(bundled.plan_workstreams(), source="workstreams")
+    terms = dict(bundled.plan_agreement())     # the engine builds the agreement from its parameters
+
+    def engine_plan():
+        agreement = agreement_from_mapping(terms)
+        return sv_plan(hist, assume, workstreams, agreement)[0], agreement
+    yield ("HNB_PLAN()", engine_plan, udfs.HNB_PLAN, ())
+    yield ("HNB_BALANCE_YEAR()", lambda: sv_summary(*engine_plan()), udfs.HNB_BALANCE_YEAR, ())
     covered = {"HNB_DEFICIT", "HNB_PROJECTION", "HNB_GROWTH", "HNB_CONTINGENCY", "HNB_TRANSFER",
-               "HNB_TRANSFER_CHECK", "HNB_VERSION"}
+               "HNB_TRANSFER_CHECK", "HNB_VERSION", "HNB_PLAN", "HNB_BALANCE_YEAR"}
     for name, spec in FUNCTIONS.items():       # functions added later: adapter on defaults only
         if name not in covered and spec.min_args == 0:
             yield (f"{name}() [no engine case]", None, getattr(udfs, name), ())

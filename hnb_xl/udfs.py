@@ -89,6 +89,7 @@ def cache_clear() -> None:
     with _lock:
         _cache.clear()
     xa.clear_table_cache()
+    _agreement.cache_clear()
 
 
 def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
@@ -348,15 +349,27 @@ def _workstreams(value):
         raise HnbInputError(exc.message, source="workstreams", row=exc.row + 1, column=exc.column) from None
 
 
+@functools.lru_cache(maxsize=None)
+def _bundled_agreement_items() -> tuple:
+    """The bundled agreement parameters, read once per process (like the other bundled data)."""
+    return tuple(bundled.plan_agreement().items())
+
+
+@functools.lru_cache(maxsize=64)
+def _agreement(items: tuple):
+    """The Agreement for these parameters, built once (the engine does not modify it: a test checks)."""
+    return agreement_from_mapping(dict(items), source="dfe_total")
+
+
 def _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year):
-    p = dict(bundled.plan_agreement())
+    p = dict(_bundled_agreement_items())
     p["dfe_total"] = xa.number(dfe_total, "dfe_total", default=float(p["dfe_total"]), low=0)
     p["first_share"] = xa.number(first_share, "first_share", default=float(p["first_share"]), low=0, high=1,
                                  what="a fraction")
     p["instalments"] = xa.number(instalments, "instalments", default=float(p["instalments"]), low=1)
     if not xa.omitted(first_year):
         p["first_year"] = fy(xa.year(first_year, "first_year"))
-    agreement = agreement_from_mapping(p, source="dfe_total")
+    agreement = _agreement(tuple(p.items()))
     try:
         frame, _ = _sv_plan(_history(history), _assumptions(assumptions), _workstreams(workstreams), agreement)
     except HnbInputError:

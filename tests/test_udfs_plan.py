@@ -82,3 +82,17 @@ def test_balance_year_bad_input_is_a_message(args, text):
 def test_specs_exist_with_the_same_optional_arguments():
     assert FUNCTIONS["HNB_PLAN"].min_args == 0 and FUNCTIONS["HNB_PLAN"].max_args == 7
     assert FUNCTIONS["HNB_BALANCE_YEAR"].arg_names[3] == "measure"
+
+
+def test_cached_agreement_is_not_modified_by_the_engine():
+    """The agreement built from the arguments is cached and shared between calls: running the plan
+    must leave it equal to a freshly built one, and a second call must give the same cells."""
+    from hnb_xl import bundled
+    from hnb_xl.engine.safety_valve import agreement_from_mapping
+    first = udfs.HNB_PLAN(None, None, None, 27_000_000.0, 0.4, 5.0)
+    terms = dict(bundled.plan_agreement(), dfe_total=27_000_000.0, first_share=0.4, instalments=5.0)
+    cached = udfs._agreement(tuple(terms.items()))
+    assert cached == agreement_from_mapping(terms, source="dfe_total")
+    udfs._cache.clear()  # results forgotten, the agreement stays cached
+    assert udfs.HNB_PLAN(None, None, None, 27_000_000.0, 0.4, 5.0) == first
+    assert udfs._agreement.cache_info().hits >= 1
