@@ -155,6 +155,46 @@ def test_recalculated_outputs_after_refreshes_follow_the_engine(built, tmp_path,
     assert run2["allocations"][urn] > run1["allocations"][urn]
 
 
+# an ILLUSTRATIVE 2022-23 outturn (not published in the seed): the modeller's next term
+OUTTURN_2022_23 = ["2022-23", "6710", "93860000", "111500000", "50000000"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_rolling_forward_a_year_recalculates_as_the_engine(built, tmp_path, libreoffice):
+    """Next term: history gains the 2022-23 outturn and the assumptions start in 2023-24. After the
+    refresh the workbook's projection starts from the new base year and equals the engine's
+    projection of the same two files, to the pound; the master check still passes."""
+    src = _sources(tmp_path / "src")
+    with open(src / "history.csv", "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(OUTTURN_2022_23)
+    with open(src / "assumptions.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with open(src / "assumptions.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([r for r in rows if r[0] != "2022-23"])
+    out = tmp_path / "next_term.xlsm"
+    res = R.refresh(built, [src], output=out, progress=False)
+    got = {c.name: (len(c.added), len(c.removed)) for c in res.changes if c.cells}
+    assert got == {"history": (1, 0), "assumptions": (0, 1)}
+
+    history = bundled.history()
+    history.loc[len(history)] = {"financial_year": "2022-23", "ehcp_count": 6710.0, "hnb_budget": 93_860_000.0,
+                                 "hnb_expenditure": 111_500_000.0, "accumulated_deficit": 50_000_000.0}
+    assumptions = bundled.assumptions()
+    assumptions = assumptions[assumptions["financial_year"] != "2022-23"].reset_index(drop=True)
+    engine = project(history, assumptions)
+    expected = dict(zip(engine["financial_year"], engine["accumulated_deficit"]))
+    # independent arithmetic for the first projected year: 2022-23 base, 10% more EHCPs, cost per EHCP
+    # -3.382%, funding +6%, no transfer, other DSG movements -£2.4m
+    first = 111_500_000 * 1.10 * (1 - 0.033820) - 93_860_000 * 1.06 - 2_400_000 + 50_000_000
+    assert abs(expected["2023-24"] - first) < 1
+
+    run = _outputs(recalculate(out, udfs=False, office=libreoffice))
+    assert run["master"] == 1
+    assert min(run["accumulated"]) == "2023-24"
+    _assert_to_the_pound(run["accumulated"], expected)
+
+
 # ------------------------------------------------------------------------- after Excel has saved it
 
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
