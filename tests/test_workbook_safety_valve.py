@@ -75,3 +75,18 @@ def test_edited_inputs_recalculate_to_the_engine_plan(workbook, libreoffice):
     assert _row(r, "dfe", 6)[:6] == pytest.approx([0, 10.8e6, 4.05e6, 4.05e6, 4.05e6, 4.05e6])
     assert r[(SHEET, f"{VC}{V['first_balance_year']}")] == summary(frame, ag)["first_balance_year"] == "2026-27"
     assert r[(SHEET, f"{VC}{V['udf_check']}")] == 1
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("edits", [
+    pytest.param({"SV_First_Share": 1.5}, id="first-share-above-1"),
+    pytest.param({"SV_Instalments": 0}, id="no-instalments"),
+])
+def test_bad_agreement_inputs_fail_the_master_check(workbook, libreoffice, edits):
+    """The Checks sheet covers the Safety_Valve inputs: an impossible agreement makes the master check 0."""
+    from hnb_xl.workbook.sheets.checks import CHECKS
+    r = recalculate(workbook, office=libreoffice, edits=edits, udfs=False)
+    K = L.CHECKS_LAYOUT
+    row = next(i for i, (text, _f) in enumerate(CHECKS) if text.startswith("Safety valve: the first instalment"))
+    assert r[(L.CHECKS, f"{L.col(K['value_col'])}{K['first'] + row}")] == 0
+    assert r.names[L.NAMES["master_check"]] == 0

@@ -30,6 +30,7 @@ def _checks():
     udf_c = f"{L.CALC_CONTINGENCY}!${cc['udf']}${C['header']}"
     udf_p = f"{L.CALC_PROJECTION}!${L.col(P['first_col'])}${P['udf_accumulated']}"
     udf_t = f"{L.CALC_TRANSFER}!$C${T['rows']['udf_amount']}"
+    sv = {k: v[1] for k, v in L.SV["agreement"].items()}  # defined names of the agreement inputs
     return [
         ("History: the accumulated deficit reconciles (opening + in-year deficits + other DSG movements = "
          "last published)",
@@ -54,6 +55,8 @@ def _checks():
          "=IF(ABS(ITT_Allocation_Total-ITT_Transfer)<Cross_Check_Tolerance,1,0)"),
         ("Invest to Transform: no activity has committed more than its allocation",
          f"=IF(SUMPRODUCT({irng('known')}*({irng('committed')}>{irng('allocation')}))=0,1,0)"),
+        ("Safety valve: the first instalment share is between 0 and 1 and there is at least one instalment",
+         f"=IF(AND({sv['first_share']}>=0,{sv['first_share']}<=1,{sv['instalments']}>=1),1,0)"),
         ("Cross-check: accumulated deficit by year = HNB_DEFICIT (Python engine)",
          f'=IF(ISERROR({udf_p}),"{NOT_LOADED}",IF(ISERROR(SUM({proj % (P["udf_difference"], P["udf_difference"])})),0,'
          f'IF(SUM({proj % (P["udf_difference"], P["udf_difference"])})<Cross_Check_Tolerance,1,0)))'),
@@ -63,6 +66,8 @@ def _checks():
         ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)",
          f'=IF(ISERROR({udf_t}),"{NOT_LOADED}",IF(ISERROR({L.CALC_TRANSFER}!$C${T["rows"]["udf_difference"]}),0,'
          f'IF({L.CALC_TRANSFER}!$C${T["rows"]["udf_difference"]}<Cross_Check_Tolerance,1,0)))'),
+        ("Cross-check: safety valve balance and cleared years = HNB_BALANCE_YEAR (Python engine)",
+         f"={L.SV['names']['udf_check']}"),
     ]
 
 
