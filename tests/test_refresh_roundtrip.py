@@ -189,10 +189,25 @@ def test_rolling_forward_a_year_recalculates_as_the_engine(built, tmp_path, libr
     first = 111_500_000 * 1.10 * (1 - 0.033820) - 93_860_000 * 1.06 - 2_400_000 + 50_000_000
     assert abs(expected["2023-24"] - first) < 1
 
-    run = _outputs(recalculate(out, udfs=False, office=libreoffice))
+    recalculated = recalculate(out, udfs=False, office=libreoffice)
+    run = _outputs(recalculated)
     assert run["master"] == 1
     assert min(run["accumulated"]) == "2023-24"
     _assert_to_the_pound(run["accumulated"], expected)
+
+    # the charts moved with the tables: chart 1 ends on the new outturn year, chart 2 on the last
+    # projected year, and chart 2's axis title names the new outturn year
+    from openpyxl import load_workbook
+    ws = load_workbook(out, keep_vba=True)[L.OUTPUTS]
+    ends = []
+    for chart in ws._charts:
+        first = (chart._charts or [chart])[0].series[0]
+        ref = (first.cat.strRef or first.cat.numRef).f            # e.g. Outputs!$B$8:$B$14
+        sheet, cells = ref.split("!")
+        start, end = cells.replace("$", "").split(":")
+        ends.append((recalculated[(sheet.strip("'"), start)], recalculated[(sheet.strip("'"), end)]))
+    assert ends == [("2016-17", "2022-23"), ("2016-17", "2030-31")]
+    assert ws._charts[1].x_axis.title.tx.rich.p[0].r[0].t == "Financial year (outturn to 2022-23, then forecast)"
 
 
 # ------------------------------------------------------------------------- after Excel has saved it

@@ -43,6 +43,7 @@ from ..errors import HnbInputError, HnbInputErrors
 from ..schema import SCHEMAS, normalise_header
 from ..sources.collect import Collected, collect
 from .refresh_cells import OpenpyxlCells, TableWrite, write_openpyxl
+from .charts import ChartLayout, apply_openpyxl as apply_charts_openpyxl, layout_for as chart_layout_for
 
 
 # ---------------------------------------------------------------------------------------------- layout
@@ -420,6 +421,7 @@ class RefreshPlan:
     collected: Collected
     changes: list
     writes: list
+    charts: ChartLayout | None = None   # the Outputs charts' ranges for the refreshed years
 
 
 def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: str = "zero",
@@ -458,7 +460,26 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if problems:
         raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
     return RefreshPlan(got, [diff(t, old, rows) for t, old, rows in tables],
-                       [table_write(t, len(old), rows) for t, old, rows in tables])
+                       [table_write(t, len(old), rows) for t, old, rows in tables],
+                       _chart_layout(cells, tmap, got))
+
+
+def _chart_layout(cells, tmap: dict, got: Collected) -> ChartLayout | None:
+    """The charts' ranges for the history and assumptions the workbook will hold after the refresh
+    (a new outturn year moves both charts); None when the workbook has no such tables."""
+    from . import layout
+    if "history" not in tmap or "assumptions" not in tmap or layout.OUTPUTS not in cells.sheetnames:
+        return None
+    frames = {}
+    for name in ("history", "assumptions"):
+        frame = got.tables.get(name)
+        if frame is None:
+            frame = current_frame(cells, tmap[name])
+            frame = frame[frame["financial_year"].notna() & (frame["financial_year"] != "")]
+        frames[name] = frame
+    if frames["history"].empty:
+        return None
+    return chart_layout_for(frames["history"], frames["assumptions"])
 
 
 def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes) -> list[TableWrite]:
@@ -545,6 +566,8 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
     write_openpyxl(wb, plan.writes + log_writes(cells, plan.collected, user=user or _user(),
                                                 now=now or _dt.datetime.now(_dt.timezone.utc),
                                                 changes=plan.changes))
+    if plan.charts is not None:
+        apply_charts_openpyxl(wb, plan.charts)
     result.backup = save_atomically(wb, wb_path, out_path)
     return result
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import HnbInputError
 from .refresh import RefreshResult, _user, backup_path, error_text, log_writes, plan_refresh
+from .charts import apply_xlwings as apply_charts_xlwings
 from .refresh_cells import XlwingsCells, write_xlwings
 
 TITLE_OK = "Refresh from sources"
@@ -53,6 +54,8 @@ def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str
         result.backup = backup
     try:
         write_xlwings(book, writes)
+        if plan.charts is not None:
+            apply_charts_xlwings(book, plan.charts)
     except Exception as exc:  # COM errors have no common Python base class
         keep = f"the state before it is in {result.backup.name}" if result.backup else "nothing was saved"
         raise RefreshStopped(f"the refresh stopped while writing ({exc.__class__.__name__}: {exc}). Close the "

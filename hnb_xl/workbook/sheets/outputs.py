@@ -3,17 +3,17 @@ two native Excel charts: the seed's "Growing budget, growing overspend and numbe
 "Deficit growth projected".
 
 Tables have one row per year and read the calculation sheets with INDEX on a row number, so the
-formula is the same down each column. Charts cover the years present when the workbook was built
-(``ctx``); a refresh that changes the number of years rebuilds the workbook.
+formula is the same down each column. The charts' ranges come from :mod:`hnb_xl.workbook.charts`
+(the years in the input tables), which a refresh also uses when it adds or removes a year.
 """
 
 from __future__ import annotations
 
-import math
 
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
 
+from .. import charts
 from .. import layout as L
 from .. import styles as S
 
@@ -120,12 +120,9 @@ def build(wb, ctx) -> None:
     for c in (2, 3, 4):
         ws.cell(tot, c).font = S.BOLD
 
-    # charts over the years present at build time
-    n_h = len(ctx.history)
-    acc = ctx.history["accumulated_deficit"].tolist()
-    first_pub = next(i for i, v in enumerate(acc) if not (isinstance(v, float) and math.isnan(v)))
-    r1, r2 = O["history_first"] + first_pub, O["history_first"] + n_h - 1
-
+    # The charts' series are created on the header rows, then pointed at the years' rows by
+    # charts.apply_openpyxl: one module decides the ranges, here and when a refresh adds a year.
+    hh, ph = O["history_header"], O["projection_header"]
     bars = BarChart()
     bars.type = "col"
     bars.grouping = "clustered"
@@ -134,17 +131,12 @@ def build(wb, ctx) -> None:
     bars.x_axis.title = "Financial year"
     bars.y_axis.number_format = "#,##0,"
     bars.y_axis.majorGridlines = None
-    for colno in (5, 7):      # budget, expenditure
-        bars.add_data(Reference(ws, min_col=colno, min_row=O["history_header"], max_row=r2), titles_from_data=False)
-    bars.series[0].tx = None
-    bars.series[0].tx = SeriesLabel(v="HNB budget (£000)")
-    bars.series[1].tx = SeriesLabel(v="HNB expenditure (£000)")
-    for s, colno in zip(bars.series, (5, 7)):
-        s.val.numRef.f = f"{L.OUTPUTS}!${L.col(colno)}${r1}:${L.col(colno)}${r2}"
-    cats = Reference(ws, min_col=2, min_row=r1, max_row=r2)
-    bars.set_categories(cats)
+    for name in ("HNB budget (£000)", "HNB expenditure (£000)"):
+        bars.add_data(Reference(ws, min_col=1, min_row=hh, max_row=hh), titles_from_data=False)
+        bars.series[-1].tx = SeriesLabel(v=name)
+    bars.set_categories(Reference(ws, min_col=1, min_row=hh, max_row=hh))
     line = LineChart()
-    line.add_data(Reference(ws, min_col=3, min_row=r1, max_row=r2), titles_from_data=False)
+    line.add_data(Reference(ws, min_col=1, min_row=hh, max_row=hh), titles_from_data=False)
     line.series[0].tx = SeriesLabel(v="EHCPs (right axis)")
     line.y_axis.axId = 200
     line.y_axis.title = "EHCPs (plans)"
@@ -165,24 +157,22 @@ def build(wb, ctx) -> None:
     bars.width, bars.height = 24, 11
     ws.add_chart(bars, O["chart1_anchor"])
 
-    n_p = len(ctx.assumptions)
-    q1, q2 = O["projection_first"] + first_pub, O["projection_first"] + n_h + n_p - 1
     ch = BarChart()
     ch.type = "col"
     ch.title = "Deficit growth projected"
     ch.y_axis.title = "Accumulated deficit and growth (£m)"
-    ch.x_axis.title = "Financial year (outturn to %s, then forecast)" % ctx.history["financial_year"].iloc[-1]
     ch.y_axis.number_format = "#,##0,,"
     ch.y_axis.majorGridlines = None
-    for colno, name in ((3, "Accumulated DSG deficit (£m)"), (4, "Deficit growth in the year (£m)")):
-        ch.add_data(Reference(ws, min_col=colno, min_row=q1, max_row=q2), titles_from_data=False)
+    for name in ("Accumulated DSG deficit (£m)", "Deficit growth in the year (£m)"):
+        ch.add_data(Reference(ws, min_col=1, min_row=ph, max_row=ph), titles_from_data=False)
         ch.series[-1].tx = SeriesLabel(v=name)
-    ch.set_categories(Reference(ws, min_col=2, min_row=q1, max_row=q2))
+    ch.set_categories(Reference(ws, min_col=1, min_row=ph, max_row=ph))
     ch.y_axis.delete = False
     ch.x_axis.delete = False
     ch.legend.position = "b"
     ch.width, ch.height = 24, 11
     ws.add_chart(ch, O["chart2_anchor"])
+    charts.apply_openpyxl(wb, charts.layout_for(ctx.history, ctx.assumptions))
 
     from openpyxl.worksheet.pagebreak import Break
     for row in O["page_breaks"]:
