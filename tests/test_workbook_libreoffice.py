@@ -188,3 +188,30 @@ def test_build_from_a_modellers_schools_file(libreoffice, tmp_path):
     assert r.names["Master_Check"] == 1
     logged = [v for v in r.values[L.LOGS].values() if isinstance(v, str)]
     assert hashlib.sha256(src.read_bytes()).hexdigest() in logged
+
+
+def _check_row(prefix: str) -> str:
+    K = L.CHECKS_LAYOUT
+    i = next(i for i, (text, _f) in enumerate(CHECKS) if text.startswith(prefix))
+    return L.CHECKS, f"{L.col(K['value_col'])}{K['first'] + i}"
+
+
+COMPLETENESS = ("Inputs: every history year", "Inputs: every assumptions year", "Inputs: every school")
+
+
+@pytest.mark.parametrize("edits,failing", [
+    pytest.param({("history", "HNB budget", 3): None, ("assumptions", "EHCP growth", 2): None,
+                  ("schools", "Notional SEN budget", 7): None}, COMPLETENESS, id="blank-in-each-table"),
+    pytest.param({("assumptions", "Other DSG movements", 0): "n/a"}, COMPLETENESS[1:2], id="text-in-a-number-column"),
+    pytest.param({("schools", "School name", 0): None}, COMPLETENESS[2:], id="school-without-a-name"),
+])
+def test_incomplete_inputs_typed_in_excel_fail_the_master_check(libreoffice, edits, failing):
+    """A required input left blank (or text) in Excel would count as 0 in the formulas: the check for
+    its table turns 0, the others stay 1, and the master check fails."""
+    cells = {}
+    for (table, header, i), value in edits.items():
+        t = L.INPUT_TABLES[table]
+        cells[(t.sheet, t.cell(header, i))] = value
+    r = recalculate(COMMITTED, udfs=False, office=libreoffice, edits=cells)
+    assert {p: r[_check_row(p)] for p in COMPLETENESS} == {p: 0 if p in failing else 1 for p in COMPLETENESS}
+    assert r.names["Master_Check"] == 0

@@ -1,4 +1,5 @@
-"""Checks: each check is 1 (pass) or 0 (fail); the master check is the smallest of them.
+"""Checks: each check is 1 (pass) or 0 (fail); the master check is the smallest of them (0 when a
+check is itself an error, e.g. #VALUE! from text typed into a number input).
 
 UDF cross-checks compare a native result with the ``HNB_`` function on the same inputs. When
 Python is not connected (the function is unknown to Excel, #NAME?) they show the text
@@ -9,6 +10,7 @@ makes its check 0.
 
 from __future__ import annotations
 
+from ...schema import SCHEMAS
 from .. import layout as L
 from .. import styles as S
 
@@ -57,6 +59,7 @@ def _checks():
          f"=IF(SUMPRODUCT({irng('known')}*({irng('committed')}>{irng('allocation')}))=0,1,0)"),
         ("Safety valve: the first instalment share is between 0 and 1 and there is at least one instalment",
          f"=IF(AND({sv['first_share']}>=0,{sv['first_share']}<=1,{sv['instalments']}>=1),1,0)"),
+        *_completeness_checks(),
         ("Cross-check: accumulated deficit by year = HNB_DEFICIT (Python engine)",
          f'=IF(ISERROR({udf_p}),"{NOT_LOADED}",IF(ISERROR(SUM({proj % (P["udf_difference"], P["udf_difference"])})),0,'
          f'IF(SUM({proj % (P["udf_difference"], P["udf_difference"])})<Cross_Check_Tolerance,1,0)))'),
@@ -71,6 +74,29 @@ def _checks():
     ]
 
 
+def _completeness_checks():
+    """Inputs typed in Excel are not validated like a refresh: one check per table that every row
+    with a key (financial year, URN) has a number in each required number column and text in each
+    required text column (the schema's ``required`` flags, hnb_xl/schema.py). A blank would
+    otherwise count as 0 in the formulas."""
+    out = []
+    for key, what in (("history", "history year"), ("assumptions", "assumptions year"), ("schools", "school")):
+        t, schema = L.INPUT_TABLES[key], SCHEMAS[key]
+        names = t.column_names
+        header = dict(zip(t.column_keys, t.headers))
+        k = names[header[schema.key]]
+        terms, cols = [], []
+        for c in schema.columns:
+            if not c.required or c.name == schema.key:
+                continue
+            n = names[header[c.name]]
+            terms.append(f'({n}="")' if c.kind == "text" else f"(1-ISNUMBER({n}))")
+            cols.append(c.header)
+        out.append((f"Inputs: every {what} has {', '.join(cols)} (a number in each number column)",
+                    f'=IF(SUMPRODUCT(({k}<>"")*({"+".join(terms)}))=0,1,0)'))
+    return out
+
+
 CHECKS = _checks()
 
 
@@ -82,7 +108,8 @@ def build(wb, ctx) -> None:
     first, last = K["first"], K["first"] + len(CHECKS) - 1
     v = L.col(K["value_col"])
     ws.cell(K["master_row"], 1, "Master check (1 = all pass)").font = S.BOLD
-    ws.cell(K["master_row"], K["value_col"], f"=IF(MIN({v}{first}:{v}{last})=1,1,0)").font = S.BOLD
+    ws.cell(K["master_row"], K["value_col"], (f"=IF(SUMPRODUCT(ISERROR({v}{first}:{v}{last})*1)>0,0,"
+                                              f"IF(MIN({v}{first}:{v}{last})=1,1,0))")).font = S.BOLD
     ctx.define(L.NAMES["master_check"], L.absref(L.CHECKS, K["value_col"], K["master_row"]))
     for j, h in enumerate(("No.", "Check", "Result")):
         S.header_cell(ws.cell(K["header"], 1 + j, h))
