@@ -124,7 +124,7 @@ class Frozen:
     A bool argument stays apart from the number it equals (True == 1.0 in Python, not in Excel).
     Raises TypeError for an unhashable value."""
 
-    __slots__ = ("value", "_hash")
+    __slots__ = ("value", "_hash", "_bools")
 
     def __init__(self, value):
         if type(value) is list and value and set(map(type, value)) <= _ROW_TYPES:
@@ -145,7 +145,38 @@ class Frozen:
         return self._hash
 
     def __eq__(self, other):
-        return self is other or (type(other) is Frozen and self._hash == other._hash and self.value == other.value)
+        if self is other:
+            return True
+        if type(other) is not Frozen or self._hash != other._hash or self.value != other.value:
+            return False
+        # equal values: a TRUE cell inside a range equals 1.0 in Python but not in Excel. Comparing
+        # where the bools are costs a walk over the cells, paid only on a cache hit (once per key).
+        return self.bool_cells() == other.bool_cells()
+
+    def bool_cells(self) -> tuple:
+        """Positions (in the flattened argument) of its bool cells; () when there are none."""
+        try:
+            return self._bools
+        except AttributeError:
+            self._bools = _bool_positions(self.value)
+            return self._bools
+
+
+def _bool_positions(value) -> tuple:
+    """Positions of the bools in ``value`` flattened (rows of cells, or deeper nesting). The usual
+    answer, no bools, costs two C-level passes (chain, set of types) and no Python loop per cell."""
+    if type(value) is not tuple:
+        return (0,) if type(value) is bool else ()
+    flat = value
+    while True:
+        types = set(map(type, flat))
+        if tuple not in types:
+            break
+        flat = tuple(itertools.chain.from_iterable(flat) if types == {tuple} else
+                     itertools.chain.from_iterable(v if type(v) is tuple else (v,) for v in flat))
+    if bool not in types:
+        return ()
+    return tuple(i for i, v in enumerate(flat) if type(v) is bool)
 
 
 _call_state = threading.local()

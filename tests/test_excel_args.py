@@ -311,3 +311,15 @@ def test_cell_blanks_nan():
 def test_fast_path_defers_on_rows_without_data(path, body):
     schema, rows = BASE["history"]
     assert xa._fast_frame(schema, rows[0], body, 2) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    pytest.param(((1.0, "a"), (2.0, None)), (), id="no-bools"),
+    pytest.param(((1.0, True), (False, None)), (1, 2), id="rows-of-cells"),
+    pytest.param((((1.0,), (True,)), 5.0), (1,), id="mixed-nesting"),
+    pytest.param(True, (0,), id="scalar"),
+    pytest.param(1.0, (), id="scalar-number"),
+])
+def test_bool_positions(value, expected):
+    from hnb_xl.excel_args import _bool_positions
+    assert _bool_positions(value) == expected

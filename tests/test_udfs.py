@@ -559,3 +559,24 @@ def test_a_bool_argument_is_not_the_number_it_equals_in_the_cache(first, then):
             assert isinstance(got, str) and got.startswith("HNB_TRANSFER: rate_or_amount")
         else:
             assert got == pytest.approx(368_200_000.0)         # a rate of 1: the whole block
+
+
+def _schools_with(ehcps_of_first):
+    rows = [["URN", "School name", "EHCPs", "Notional SEN budget"],
+            [100001.0, "A", ehcps_of_first, 1000.0], [100002.0, "B", 5.0, 1000.0]]
+    return (rows,)
+
+
+@pytest.mark.parametrize("name, make, ok_value", [
+    pytest.param("HNB_GROWTH", lambda v: ([[v], [2.0]],), 1.0, id="growth-range"),
+    pytest.param("HNB_CONTINGENCY", _schools_with, 1.0, id="contingency-schools-table"),
+])
+@pytest.mark.parametrize("order", ["bool-first", "number-first"])
+def test_a_true_cell_inside_a_range_is_not_the_number_it_equals_in_the_cache(name, make, ok_value, order):
+    """TRUE in a cell of a range equals 1.0 in Python (same hash, equal tuples): neither the results
+    cache nor the converted-table cache may answer one with the other's result."""
+    fn = getattr(udfs, name)
+    calls = [True, ok_value] if order == "bool-first" else [ok_value, True]
+    got = {repr(v): fn(*make(v)) for v in calls}
+    assert isinstance(got["True"], str) and got["True"].startswith(f"{name}: ")
+    assert not isinstance(got[repr(ok_value)], str)
