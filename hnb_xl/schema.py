@@ -30,6 +30,7 @@ class Column:
     description: str
     required: bool = True
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    not_known: str | None = None   # a word that means "not known yet" (e.g. "TBC"): read as blank, written back
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,18 @@ PARAMETERS = Schema("parameters", "Model parameters", (
     Column("source", "Source", "text", "", "Where the value comes from", required=False),
 ), key="name")
 
-SCHEMAS = {s.name: s for s in (SCHOOLS, HISTORY, ASSUMPTIONS, BLOCK_TRANSFER, PARAMETERS)}
+INVEST_TO_TRANSFORM = Schema("invest_to_transform", "Invest to Transform (the block transfer allocated)", (
+    Column("activity", "Activity", "text", "", "Activity funded from the block transfer",
+           aliases=("activity", "line", "workstream")),
+    Column("purpose", "Purpose", "text", "", "What the money is for", required=False, aliases=("description",)),
+    Column("allocation", "Allocation", "money", "£", "Amount allocated to the activity",
+           aliases=("allocated", "budget")),
+    Column("committed_spend", "Committed spend", "money", "£",
+           "Spend committed to date (TBC or blank while not yet known)", required=False,
+           aliases=("committed", "committedtodate", "spend"), not_known="TBC"),
+), key="activity")
+
+SCHEMAS = {s.name: s for s in (SCHOOLS, HISTORY, ASSUMPTIONS, BLOCK_TRANSFER, PARAMETERS, INVEST_TO_TRANSFORM)}
 
 
 def _header_map(schema: Schema, headers: list, source: str) -> dict[str, int]:
@@ -170,6 +182,11 @@ def _number(v):
         s = s[:-1]
     x = float(s)
     return x / 100.0 if pct else x
+
+
+def _is_not_known(col: Column, v) -> bool:
+    """True for the column's "not known yet" word ("TBC"), in any case."""
+    return col.not_known is not None and isinstance(v, str) and v.strip().upper() == col.not_known.upper()
 
 
 def convert_cell(col: Column, v):
@@ -228,7 +245,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
                 continue
             i = where[col.name]
             v = row[i] if i < len(row) else None
-            if _is_blank(v):
+            if _is_blank(v) or _is_not_known(col, v):
                 if col.required and col.kind != "text":
                     problems.append(HnbInputError("is blank: expected " + _expected(col), source=source,
                                                   row=rownum, column=str(headers[i])))

@@ -37,7 +37,8 @@ TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
 
 def bundled_frames():
     return {"schools": bundled.demo_schools(), "history": bundled.history(), "assumptions": bundled.assumptions(),
-            "block_transfer": bundled.block_transfers(), "parameters": bundled.parameter_table()}
+            "block_transfer": bundled.block_transfers(), "parameters": bundled.parameter_table(),
+            "invest_to_transform": bundled.invest_to_transform()}
 
 
 def make_workbook(path: Path) -> Path:
@@ -136,6 +137,24 @@ def test_changed_files_change_exactly_those_cells(book, sources, tmp_path):
     assert after[("history", h.first_row + 6, h.col_of("EHCPs (January census)"))] == (6200, "n")
 
 
+def test_invest_to_transform_tracker_update(book, sources):
+    """Next term's tracker: the SEND Contingency's committed spend becomes known (£450,000, the whole
+    pot), New Provision stays TBC. Exactly that cell changes; TBC stays the text TBC."""
+    p = sources / "invest_to_transform.csv"
+    text = p.read_text(encoding="utf-8")
+    old = "than notional SEN supports,450000,TBC"
+    assert old in text
+    p.write_text(text.replace(old, "than notional SEN supports,450000,450000"), encoding="utf-8")
+    before = table_cells(book)
+    assert main(["refresh", str(book), str(sources)]) == 0
+    after = table_cells(book)
+    t = L.INPUT_TABLES["invest_to_transform"]
+    cell = ("invest_to_transform", t.first_row + 1, t.col_of("Committed spend"))
+    assert {k for k in before if before[k] != after[k]} == {cell}
+    assert before[cell] == ("TBC", "s") and after[cell] == (450000, "n")
+    assert after[("invest_to_transform", t.first_row + 4, t.col_of("Committed spend"))] == ("TBC", "s")
+
+
 def test_dry_run_reports_and_writes_nothing(book, sources, capsys):
     (sources / "history.csv").write_text((sources / "history.csv").read_text(encoding="utf-8")
                                          .replace("2021-22,6100,", "2021-22,6200,"), encoding="utf-8")
@@ -177,7 +196,8 @@ def test_logs_record_each_source(book, sources, tmp_path):
     title = next(i for i, r in enumerate(rows) if r[0] == R.REFRESH_LOG_TITLE)
     assert rows[title + 1][:8] == list(R.REFRESH_LOG_HEADERS)
     logged = {r[2]: r for r in rows[title + 2:] if r[2]}
-    assert set(logged) == {"history.csv", "assumptions.csv", "block_transfer.csv", "parameters.csv", "dfe.csv"}
+    assert set(logged) == {"history.csv", "assumptions.csv", "block_transfer.csv", "parameters.csv",
+                           "invest_to_transform.csv", "dfe.csv"}
     assert logged["dfe.csv"][3] == sha(dfe) and logged["dfe.csv"][4] == 2
     assert logged["dfe.csv"][5] == "c=1, x=1" and logged["history.csv"][4] == 7
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", logged["dfe.csv"][0]) and logged["dfe.csv"][1]
@@ -238,6 +258,11 @@ BAD = [
     pytest.param("schools.csv", ("900003,", ","), "schools.csv, row 5, column 'URN': is blank", id="no-urn"),
     pytest.param("schools.csv", (",5,131100", ",-5,131100"), "schools.csv, row 3, column 'EHCPs': expected a count "
                  "of 0 or more", id="negative-count"),
+    pytest.param("invest_to_transform.csv", (",359227", ",soon"), "invest_to_transform.csv, row 3, column "
+                 "'Committed spend': expected a number", id="itt-text-in-committed-spend"),
+    pytest.param("invest_to_transform.csv", ("SEMH Training,", "SEND Contingency,"),
+                 "invest_to_transform.csv, row 5, column 'Activity': duplicate Activity SEND Contingency",
+                 id="itt-duplicate-activity"),
     pytest.param("parameters.csv", ("send_contingency_pot", "send_contingency_pott"),
                  "parameters.csv, row 3, column 'Parameter': unknown parameter 'send_contingency_pott'",
                  id="unknown-parameter"),

@@ -321,7 +321,8 @@ def test_one_bulk_write_per_table_not_one_per_cell(book, sources):
     R.refresh_from_excel([str(sources)], book=fake, user="u", now=NOW)
     values = [c for c in fake.calls if c[0] == "value"]
     tables = {k: t for k, t in L.INPUT_TABLES.items() if k in ("schools", "history", "assumptions",
-                                                               "block_transfer", "parameters")}
+                                                               "block_transfer", "parameters",
+                                                               "invest_to_transform")}
     by_anchor = {(c[1], c[2][0], c[2][1]): c for c in values}
     for key, t in tables.items():
         call = by_anchor[(t.sheet, t.first_row, t.first_col)]
@@ -329,8 +330,8 @@ def test_one_bulk_write_per_table_not_one_per_cell(book, sources):
         assert c2 - c1 + 1 == len(t.headers)
     schools = by_anchor[(L.INPUTS, L.INPUT_TABLES["schools"].first_row, L.INPUT_TABLES["schools"].first_col)]
     assert schools[2][2] - schools[2][0] + 1 == 251          # 251 rows in ONE assignment
-    # 5 tables + Logs title + Logs header row + Logs rows (one block) + Cover time
-    assert len(values) == 5 + 3 + 1
+    # 6 tables + Logs title + Logs header row + Logs rows (one block) + Cover time
+    assert len(values) == 6 + 3 + 1
     reads = [c for c in fake.calls if c[0] == "read"]
     assert len(reads) <= 10                                   # bulk reads too
 

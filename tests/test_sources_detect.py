@@ -53,7 +53,8 @@ def test_one_shared_column_identifies_nothing():
 
 def bundled_frames():
     return {"schools": bundled.demo_schools(), "history": bundled.history(), "assumptions": bundled.assumptions(),
-            "block_transfer": bundled.block_transfers(), "parameters": bundled.parameter_table()}
+            "block_transfer": bundled.block_transfers(), "parameters": bundled.parameter_table(),
+            "invest_to_transform": bundled.invest_to_transform()}
 
 
 def test_template_command_writes_headers_and_units(tmp_path):
@@ -62,7 +63,8 @@ def test_template_command_writes_headers_and_units(tmp_path):
     assert lines[0] == "Financial year,EHCPs (January census),HNB budget,HNB expenditure,Accumulated DSG deficit"
     assert lines[1] == '[e.g. 2022-23],[whole number],[£],[£],"[£, may be negative]"'
     wb = load_workbook(tmp_path / "t" / "hnb_sources.xlsx")
-    assert wb.sheetnames == ["schools", "history", "assumptions", "block_transfer", "parameters"]
+    assert wb.sheetnames == ["schools", "history", "assumptions", "block_transfer", "parameters",
+                             "invest_to_transform"]
     assert [c.value for c in wb["schools"][1]] == SCHEMAS["schools"].headers
     assert main(["template", str(tmp_path / "t")]) == 2  # never overwrites without --force
 
@@ -84,6 +86,10 @@ def test_filled_templates_read_back_the_bundled_data(tmp_path, kind):
     assert h.set_index("financial_year").loc["2021-22", "accumulated_deficit"] == 39_264_000  # seed £39,264k
     assert len(got.tables["schools"]) == 250
     assert got.tables["assumptions"].iloc[0]["block_transfer"] == 2_102_000
+    itt = got.tables["invest_to_transform"].set_index("activity")
+    assert itt["allocation"].sum() == 2_102_000                       # seed: the 2022-23 transfer
+    assert itt.loc["SEMH Training", "committed_spend"] == 30_323      # seed: £30,323 committed
+    assert itt["committed_spend"].isna().sum() == 2                   # seed: two lines TBC
     # the units row is not data: first data row is file row 3
     assert got.tables["history"].attrs["row_numbers"][0] == 3
 

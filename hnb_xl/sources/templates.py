@@ -17,13 +17,15 @@ from ..schema import SCHEMAS, Schema
 
 UNITS = {"id": "URN", "text": "text", "count": "whole number", "money": "£", "signed_money": "£, may be negative",
          "rate": "fraction, e.g. 0.05", "share": "fraction 0 to 1", "year": "e.g. 2022-23"}
-TEMPLATE_TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters")
+TEMPLATE_TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters", "invest_to_transform")
 XLSX_NAME = "hnb_sources.xlsx"
 
 
 def units_row(schema: Schema) -> list[str]:
-    return [f"[{UNITS[c.kind]}]" if c.kind not in ("rate", "signed_money") or c.unit in ("fraction", "£")
-            else f"[{c.unit}]" for c in schema.columns]
+    units = [UNITS[c.kind] if c.kind not in ("rate", "signed_money") or c.unit in ("fraction", "£") else c.unit
+             for c in schema.columns]
+    return [f"[{u}, or {c.not_known} while not known]" if c.not_known else f"[{u}]"
+            for u, c in zip(units, schema.columns)]
 
 
 def _rows(schema: Schema, frame: pd.DataFrame | None) -> list[list]:
@@ -35,7 +37,7 @@ def _rows(schema: Schema, frame: pd.DataFrame | None) -> list[list]:
         for c in schema.columns:
             v = rec.get(c.name, rec.get(c.header))
             if v is None or (isinstance(v, float) and math.isnan(v)):
-                v = None
+                v = c.not_known  # "TBC" where the column has such a word, else blank
             elif c.kind in ("count", "id") and float(v).is_integer():
                 v = int(v)
             elif c.kind in ("money", "signed_money") and isinstance(v, float) and v.is_integer():

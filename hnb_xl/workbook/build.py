@@ -100,7 +100,7 @@ def bundled_context(build_time: str | None = None) -> Context:
                    build_time=build_time or default_build_time(), sources=sources)
 
 
-SOURCE_TABLES = ("history", "assumptions", "block_transfer", "schools")
+SOURCE_TABLES = ("history", "assumptions", "block_transfer", "schools", "invest_to_transform")
 
 
 def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
@@ -121,7 +121,8 @@ def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
             raise HnbInputError(f"has {len(frame)} rows; the workbook's {key} table holds {limit}", source=str(path))
         setattr(ctx, key, frame)
         bundled_name = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
-                        "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv"}[key]
+                        "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv",
+                        "invest_to_transform": "invest_to_transform.csv"}[key]
         ctx.sources = [s for s in ctx.sources if not s[0].endswith("/" + bundled_name)]
         ctx.sources.append((str(path), len(frame), _sha256(path)))
     return ctx

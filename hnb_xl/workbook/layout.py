@@ -36,7 +36,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils.cell import get_column_letter
 
-from ..schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, PARAMETERS as PARAMETERS_SCHEMA, SCHOOLS
+from ..schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, SCHOOLS
+from ..schema import PARAMETERS as PARAMETERS_SCHEMA
 
 # ------------------------------------------------------------------------------------- sheets
 COVER = "Cover"
@@ -153,8 +154,6 @@ class InputTable:
         return out
 
 
-ITT_HEADERS = ("Activity", "Purpose", "Allocation", "Committed spend")
-ITT_KEYS = ("activity", "purpose", "allocation", "committed_spend")
 
 
 def _schema_table(key, schema, title, units, title_row, max_rows, prefix) -> InputTable:
@@ -193,9 +192,9 @@ INPUT_TABLES: dict[str, InputTable] = {
                                  35, 15, "Assumptions"),
     "block_transfer": _schema_table("block_transfer", BLOCK_TRANSFER, "Schools Block to HNB transfers",
                                     "£ (blank where not agreed or not known)", 54, 6, "BlockTransfer"),
-    "invest_to_transform": InputTable("invest_to_transform", "Invest to Transform (the block transfer allocated)",
-                                      "£; committed spend TBC where not yet known", 64, ITT_HEADERS, 10, "ITT",
-                                      ITT_KEYS),
+    "invest_to_transform": _schema_table("invest_to_transform", INVEST_TO_TRANSFORM,
+                                         "Invest to Transform (the block transfer allocated)",
+                                         "£; committed spend TBC where not yet known", 64, 10, "ITT"),
     "schools": _schema_table("schools", SCHOOLS, "Schools (census snapshot) for the SEND Contingency",
                              "EHCPs: pupils with an EHC plan; notional SEN budget: £", 78, 1000, "Schools"),
 }

@@ -67,7 +67,7 @@ def targets() -> dict[str, Target]:
 
 
 def layout_targets(layout) -> list[Target]:
-    """layout.INPUT_TABLES -> Targets; only tables with a schema (Invest to Transform has none yet)."""
+    """layout.INPUT_TABLES -> Targets (every input table with a schema)."""
     out = []
     for key, t in layout.INPUT_TABLES.items():
         if key not in SCHEMAS:
@@ -333,7 +333,8 @@ def new_rows(target: Target, frame: pd.DataFrame, old: list[list]) -> list[list]
             if c is None:
                 row.append(prev[j] if prev is not None else None)
             else:
-                row.append(_cell_value(c.kind, rec.get(c.name)))
+                v = _cell_value(c.kind, rec.get(c.name))
+                row.append(c.not_known if v is None and c.not_known else v)   # "TBC" stays "TBC"
         out.append(row)
     return out
 
