@@ -69,10 +69,27 @@ def test_template_command_writes_headers_and_units(tmp_path):
     assert main(["template", str(tmp_path / "t")]) == 2  # never overwrites without --force
 
 
-def test_empty_template_reads_as_no_data(tmp_path):
+def test_empty_templates_alone_are_nothing_to_refresh(tmp_path):
     templates.write_templates(tmp_path)
-    got = collect.collect([tmp_path / "history.csv"])
-    assert [p.describe() for p in got.problems] == [f"{tmp_path / 'history.csv'}: has no data rows"]
+    got = collect.collect([tmp_path])
+    assert [p.describe() for p in got.problems] == [
+        "SOURCE: nothing to refresh: every source table is empty (fill in the templates' rows under the headers "
+        "and the units row)"]
+    assert len(got.notes) == 12            # 6 CSV templates + 6 sheets of hnb_sources.xlsx, all empty
+    assert got.tables == {}
+
+
+def test_a_template_folder_with_one_table_filled_refreshes_that_table(tmp_path):
+    """hnb-xl template writes every table as CSV and as a sheet of hnb_sources.xlsx; a modeller fills
+    one of them and refreshes from the folder: the empty ones are notes, not errors or duplicates."""
+    templates.write_templates(tmp_path)
+    templates.write_csv(SCHEMAS["schools"], tmp_path / "schools.csv", bundled.demo_schools())
+    got = collect.collect([tmp_path])
+    assert got.problems == []
+    assert list(got.tables) == ["schools"] and len(got.tables["schools"]) == 250
+    assert f"{tmp_path / 'hnb_sources.xlsx'} [schools]: no data rows (an empty template), so the schools table " \
+           "is not refreshed" in got.notes
+    assert len(got.notes) == 11
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

@@ -48,6 +48,7 @@ class Collected:
     problems: list = field(default_factory=list)    # HnbInputError
     origin: dict = field(default_factory=dict)      # schema name -> source text
     dfe: dfe.DfeSchools | None = None
+    notes: list = field(default_factory=list)       # what was read but not used (empty templates)
 
     def raise_if_problems(self) -> None:
         if self.problems:
@@ -151,7 +152,12 @@ def _collect_files(out: Collected, files: list, digests: dict, la, suppressed_po
                     rec.suppressed[k] = rec.suppressed.get(k, 0) + v
                 out.problems.extend(dfe_result.problems)
                 continue
-            rec.rows_read += sum(1 for r in raw.rows if any(v not in (None, "") for v in r))
+            data_rows = sum(1 for r in raw.rows if any(v is not None and str(v).strip() != "" for v in r))
+            rec.rows_read += data_rows
+            if not data_rows:  # a template left empty (hnb-xl template writes them all): nothing to refresh
+                out.notes.append(f"{raw.source}: no data rows (an empty template), so the {fmt.name} table is "
+                                 "not refreshed")
+                continue
             if fmt.name in out.origin:
                 out.problems.append(HnbInputError(f"a second {fmt.name} table (the first is {out.origin[fmt.name]}): "
                                                   "give each table once", source=raw.source))
@@ -170,6 +176,9 @@ def _collect_files(out: Collected, files: list, digests: dict, la, suppressed_po
                     out.problems.append(exc)
                     continue
             out.tables[fmt.name] = frame
+    if files and not out.tables and dfe_result is None and not out.problems:
+        out.problems.append(HnbInputError("nothing to refresh: every source table is empty (fill in the templates' "
+                                          "rows under the headers and the units row)", source="SOURCE"))
     if dfe_result is not None:
         out.dfe = dfe_result
         if not dfe_result.problems:

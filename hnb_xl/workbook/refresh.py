@@ -131,7 +131,7 @@ class RefreshResult:
             lines.append("  " + c.line())
         if self.backup:
             lines.append(f"  backup: {self.backup}")
-        lines.extend("  note: " + w for w in self.warnings)
+        lines.extend("  note: " + w for w in [*self.collected.notes, *self.warnings])
         return "\n".join(lines)
 
 
