@@ -421,3 +421,43 @@ def test_excel_refusing_a_write_part_way_says_so(book, sources, monkeypatch):
     assert "The cell is protected" in text and "WITHOUT saving" in text
     backup = Path(next(c[1] for c in fake.calls if c[0] == "SaveCopyAs"))
     assert backup.name in text and backup.exists()
+
+
+def test_many_problems_fit_a_message_box_and_the_full_list_is_kept(book, sources, capsys, tmp_path, monkeypatch):
+    """A problem per school (here 60 negative EHCP counts) would make a message box taller than the
+    screen (and VBA's MsgBox stops at 1,024 characters): the box shows the first lines and where the
+    full text is; that file holds exactly the command line's message."""
+    report = tmp_path / "report.txt"
+    monkeypatch.setattr(RX, "report_file", lambda: report)
+    p = sources / "schools.csv"
+    lines = p.read_text(encoding="utf-8").splitlines()
+    for i in range(2, 62):                                   # data rows start after the units row
+        cells = lines[i].split(",")
+        cells[4] = "-1"
+        lines[i] = ",".join(cells)
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fake = FakeBook(book)
+    text = R.refresh_from_excel([str(sources)], book=fake)
+    assert main(["refresh", str(book), str(sources)]) == 2
+    cli = capsys.readouterr().err.strip()
+    assert text == cli and cli.startswith("hnb-xl: error: 60 problems")
+    title, shown, _mode = fake.app.alerts[0]
+    assert title == RX.TITLE_FAILED
+    assert len(shown) <= RX.BOX_CHARS and len(shown.splitlines()) <= RX.BOX_LINES + 1
+    assert shown.splitlines()[0] == cli.splitlines()[0]
+    assert shown.endswith(f"The full text is in {report}")
+    assert report.read_text(encoding="utf-8").strip() == cli
+    assert fake.writes() == []
+
+
+def test_the_success_box_shows_the_changes_and_counts_the_sources(book, sources, tmp_path, monkeypatch):
+    report = tmp_path / "report.txt"
+    monkeypatch.setattr(RX, "report_file", lambda: report)
+    _edit(sources / "history.csv", "2021-22,6100,", "2021-22,6200,")
+    fake = FakeBook(book)
+    text = R.refresh_from_excel([str(sources)], book=fake, user="u", now=NOW)
+    shown = fake.app.alerts[0][1]
+    assert "history: 7 -> 7 rows; 0 added, 0 removed, 1 changed (1 cell(s))" in shown
+    assert "6 source file(s) read" in shown and "backup: " in shown and "not saved yet" in shown
+    assert " source history.csv" not in shown and " source history.csv" in text
+    assert report.read_text(encoding="utf-8").strip() == text

@@ -21,6 +21,7 @@ bulk write per table, text cells formatted as Text first).
 from __future__ import annotations
 
 import datetime as _dt
+import tempfile
 from pathlib import Path
 
 from ..errors import HnbInputError
@@ -86,11 +87,54 @@ def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None
         result = refresh_book(book, paths, user=user, now=now)
     except HnbInputError as exc:
         text = error_text(exc)
-        alert(text, TITLE_STOPPED if isinstance(exc, RefreshStopped) else TITLE_FAILED)
+        alert(for_message_box(text), TITLE_STOPPED if isinstance(exc, RefreshStopped) else TITLE_FAILED)
         return text
     text = result.report()
-    alert(text, TITLE_OK)
+    alert(success_box(result, text), TITLE_OK)
     return text
+
+
+BOX_LINES = 20          # a message box taller than this runs off the screen
+BOX_CHARS = 1000        # and VBA's MsgBox shows at most 1,024 characters
+
+
+def report_file() -> Path:
+    """Where the full text goes when it is too long for a message box (beside the UDFs' log)."""
+    return Path(tempfile.gettempdir()) / "hnb_xl_refresh.txt"
+
+
+def success_box(result: RefreshResult, full: str) -> str:
+    """The report of a refresh that worked, for the message box: the changes per table, the backup
+    and Excel's notes; the per-file lines (names, rows, SHA-256) and empty-template notes, which
+    the Logs sheet also records, are counted and written whole to :func:`report_file`."""
+    sources = [line for line in full.splitlines() if line.startswith("  source ")]
+    empty = {"  note: " + n for n in result.collected.notes}
+    keep = [line for line in full.splitlines() if line not in empty and not line.startswith("  source ")]
+    if not sources and not empty:
+        return for_message_box(full)
+    path = report_file()
+    path.write_text(full + "\n", encoding="utf-8")
+    extra = f"  {len(sources)} source file(s) read: names, rows and SHA-256 on the Logs sheet and in {path}"
+    if empty:
+        extra += f"\n  {len(empty)} empty template(s) skipped (listed in that file)"
+    return for_message_box("\n".join([keep[0], extra, *keep[1:]]))
+
+
+def for_message_box(text: str) -> str:
+    """``text`` as it fits a message box: whole when short; else its first lines and where the full
+    text was written (a DfE file can give a problem per school: 150 lines)."""
+    lines = text.splitlines()
+    if len(lines) <= BOX_LINES and len(text) <= BOX_CHARS:
+        return text
+    path = report_file()
+    path.write_text(text + "\n", encoding="utf-8")
+    kept, size = [], 0
+    for line in lines[:BOX_LINES]:
+        if size + len(line) + 1 > BOX_CHARS - 200:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept) + f"\n... and {len(lines) - len(kept)} more line(s). The full text is in {path}"
 
 
 def _ask_files(book) -> list[str]:
