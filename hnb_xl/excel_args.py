@@ -267,6 +267,21 @@ def text(value, arg: str) -> str | None:
     return None if is_blank(v) else str(v).strip()
 
 
+def flag(value, arg: str, *, default: bool = False) -> bool:
+    """A yes/no argument: TRUE/FALSE, 1/0 (Office.js and typed numbers) or the words yes/no,
+    true/false; blank or left out is ``default``."""
+    v = _one_cell(value, arg)
+    if is_blank(v):
+        return default
+    if type(v) is bool:
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "yes", "false", "no"):
+        return v.strip().lower() in ("true", "yes")
+    raise HnbInputError(f"expected TRUE or FALSE, got {v!r}", source=arg)
+
+
 # ---------------------------------------------------------------- tables
 
 TABLE_CACHE_SIZE = 32
@@ -693,10 +708,25 @@ def cell(v):
     return v
 
 
+GRID_BY_COLUMN_ROWS = 50   # from this many rows, laying out a column at a time is faster (measured)
+
+
 def grid(frame: pd.DataFrame, columns: list[str], headers: dict[str, str]) -> list[list]:
     """``columns`` of ``frame`` as a list of lists with a header row (``headers`` titles)."""
     out = [[headers.get(c, c) for c in columns]]
     names = frame.columns.tolist()
+    if len(frame) >= GRID_BY_COLUMN_ROWS and len(set(names)) == len(names):
+        # a long table (a school per row): a column at a time, whole numeric columns in C
+        cols = []
+        for c in columns:
+            col = frame[c]
+            vals = col.tolist()
+            if col.dtype.kind in "iub" or (col.dtype.kind == "f" and not col.isna().any()):
+                cols.append(vals)
+            else:
+                cols.append([v if type(v) is str or (type(v) is float and v == v) else cell(v) for v in vals])
+        out += map(list, zip(*cols))
+        return out
     if len(set(names)) == len(names):   # the whole frame as Python objects at once (a column at a time costs more)
         rows = frame.to_numpy(dtype=object)[:, [names.index(c) for c in columns]].tolist()
     else:

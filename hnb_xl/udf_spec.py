@@ -148,6 +148,23 @@ _SPECS: tuple[FunctionSpec, ...] = (
                                    f"0 to 1 (default {_P['notional_share']:g}).", True)),
     ),
     FunctionSpec(
+        "HNB_CONTINGENCY_RERUN",
+        "SEND Contingency re-run on a later census (e.g. autumn): per school (URN) the entitlement on "
+        "the later snapshot, what the first run paid and the adjustment, in whole pounds. Spills a "
+        "table with a header row.",
+        (ArgSpec("first_schools", _table_help(SCHOOLS, "Schools table of the first run (e.g. May)"), False,
+                 TABLE),
+         ArgSpec("later_schools", _table_help(SCHOOLS, "Schools table of the later census (e.g. autumn)"), False,
+                 TABLE),
+         ArgSpec("pot", f"Optional. The pot in pounds (default {_P['send_contingency_pot']:.0f}).", True),
+         ArgSpec("cost_per_ehcp", "Optional. Cost per EHCP pupil met from the notional SEN budget, in pounds "
+                                  f"(default {_P['cost_per_ehcp']:.0f}).", True),
+         ArgSpec("notional_share", "Optional. Share of the notional SEN budget available for EHCP pupils, "
+                                   f"0 to 1 (default {_P['notional_share']:g}).", True),
+         ArgSpec("claw_back", "Optional. TRUE: an adjustment may be negative (the school repays). FALSE "
+                              "(default): no school repays.", True)),
+    ),
+    FunctionSpec(
         "HNB_TRANSFER",
         "Schools Block to HNB transfer: give a rate (1 or less, e.g. 0.005 or 0.5%) to get the amount "
         "in pounds, or an amount in pounds (more than 1) to get the rate as a fraction of the schools "

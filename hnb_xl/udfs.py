@@ -34,7 +34,7 @@ import xlwings as xw
 
 from . import __version__, bundled
 from . import excel_args as xa
-from .engine.contingency import allocate
+from .engine.contingency import allocate, rerun
 from .engine.history import annual_growth
 from .engine.projection import PROJECTION_COLUMNS, project
 from .engine.transfer import transfer
@@ -280,6 +280,24 @@ def HNB_CONTINGENCY(schools, pot=None, cost_per_ehcp=None, notional_share=None):
     for rownum, amount in zip(numbers, amounts.tolist()):
         out[rownum - 1] = [amount]
     return out
+
+
+RERUN_HEADERS = {"urn": "URN", "school_name": "School name", "entitlement": "Entitlement (£)",
+                 "paid": "Paid (£)", "adjustment": "Adjustment (£)", "total_paid_after": "Total paid after (£)"}
+
+
+@udf
+def HNB_CONTINGENCY_RERUN(first_schools, later_schools, pot=None, cost_per_ehcp=None, notional_share=None,
+                          claw_back=None):
+    p = _bundled_parameters()
+    first = xa.converted(SCHOOLS, first_schools, "first_schools")[0]
+    later = xa.converted(SCHOOLS, later_schools, "later_schools")[0]
+    rules = (xa.number(pot, "pot", default=p["send_contingency_pot"], low=0),
+             xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
+             xa.number(notional_share, "notional_share", default=p["notional_share"], low=0, high=1,
+                       what="a fraction"))
+    result = rerun(allocate(first, *rules), later, *rules, claw_back=xa.flag(claw_back, "claw_back"))
+    return xa.grid(result, list(RERUN_HEADERS), RERUN_HEADERS)
 
 
 def _transfer(schools_block, rate_or_amount, arg: str):

@@ -323,3 +323,26 @@ def test_fast_path_defers_on_rows_without_data(path, body):
 def test_bool_positions(value, expected):
     from hnb_xl.excel_args import _bool_positions
     assert _bool_positions(value) == expected
+
+
+@pytest.mark.parametrize("rows", [pytest.param(3, id="short-table"), pytest.param(120, id="long-table")])
+def test_grid_lays_out_the_same_cells_both_ways(rows):
+    """grid() has a row-wise path for short frames and a column-wise one for long frames: both give
+    Python ints, floats and text, and "" for NaN/None, whatever the column dtypes."""
+    import numpy as np
+    import pandas as pd
+    from hnb_xl.excel_args import grid
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "urn": np.arange(100000, 100000 + rows, dtype=np.int64),
+        "name": [f"S{i}" if i % 7 else None for i in range(rows)],
+        "money": rng.integers(0, 10_000, rows).astype(float),
+        "gaps": [float(i) if i % 5 else float("nan") for i in range(rows)],
+        "flag": [bool(i % 2) for i in range(rows)],
+    })
+    got = grid(frame, ["urn", "name", "money", "gaps", "flag"], {"urn": "URN"})
+    assert got[0] == ["URN", "name", "money", "gaps", "flag"]
+    for i, row in enumerate(got[1:]):
+        assert row == [100000 + i, f"S{i}" if i % 7 else "", frame["money"][i], float(i) if i % 5 else "",
+                       bool(i % 2)]
+        assert type(row[0]) is int and type(row[2]) is float

@@ -580,3 +580,71 @@ def test_a_true_cell_inside_a_range_is_not_the_number_it_equals_in_the_cache(nam
     got = {repr(v): fn(*make(v)) for v in calls}
     assert isinstance(got["True"], str) and got["True"].startswith(f"{name}: ")
     assert not isinstance(got[repr(ok_value)], str)
+
+
+# ---------------------------------------------------------------- HNB_CONTINGENCY_RERUN
+
+def _later_snapshot(tmp_path):
+    """The demo census with three changes for the autumn: a school that received money gains 4
+    EHCPs, another loses 3, a new school opens. Written as a CSV for the CLI and as cells."""
+    rows = raw_csv("demo_schools.csv")
+    body = [list(r) for r in rows[1:]]
+    first = udfs.HNB_CONTINGENCY(schools_cells())
+    paid = [i for i, r in enumerate(first[1:]) if r[0]]
+    up, down = paid[0], paid[1]
+    body[up][4] = str(int(body[up][4]) + 4)
+    body[down][4] = str(int(body[down][4]) - 3)
+    body.append(["999001", "New Academy (synthetic)", "Primary", "210", "9", "20000"])
+    path = tmp_path / "autumn.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([rows[0], *body])
+    return path, [rows[0]] + as_cells(body, None), int(body[up][0]), int(body[down][0])
+
+
+@pytest.mark.parametrize("claw_back", [pytest.param(False, id="no-claw-back"), pytest.param(True, id="claw-back")])
+def test_rerun_equals_hnb_xl_contingency_rerun(tmp_path, capsys, claw_back):
+    path, later, up, down = _later_snapshot(tmp_path)
+    expected = cli_json(capsys, "contingency", "--rerun", str(path), *(["--claw-back"] if claw_back else []))
+    got = udfs.HNB_CONTINGENCY_RERUN(schools_cells(), later, None, None, None, claw_back)
+    assert got[0] == ["URN", "School name", "Entitlement (£)", "Paid (£)", "Adjustment (£)", "Total paid after (£)"]
+    assert [r[0] for r in got[1:]] == [r["urn"] for r in expected]
+    assert [r[2:] for r in got[1:]] == [[r["entitlement"], r["paid"], r["adjustment"], r["total_paid_after"]]
+                                        for r in expected]
+    by_urn = {r[0]: r for r in got[1:]}
+    assert sum(r[3] for r in got[1:]) == SEND_CONTINGENCY_POT            # the first run paid the whole pot
+    assert sum(r[2] for r in got[1:]) == SEND_CONTINGENCY_POT            # the re-run shares the same pot
+    assert by_urn[999001][3] == 0 and by_urn[999001][4] == by_urn[999001][2] > 0   # new school: all adjustment
+    assert by_urn[up][4] > 0                                             # more EHCPs: paid more
+    assert (by_urn[down][4] < 0) is claw_back                            # fewer: repays only with claw-back
+
+
+def test_rerun_on_the_same_census_adjusts_nothing():
+    got = udfs.HNB_CONTINGENCY_RERUN(schools_cells(), schools_cells())
+    assert all(r[2] == r[3] and r[4] == 0 for r in got[1:])
+    assert len(got) == 1 + 250
+
+
+@pytest.mark.parametrize("args, text", [
+    pytest.param((None, None, None, "maybe"), "HNB_CONTINGENCY_RERUN: claw_back: expected TRUE or FALSE, got 'maybe'",
+                 id="claw-back-not-a-flag"),
+    pytest.param((-1.0,), "HNB_CONTINGENCY_RERUN: pot", id="negative-pot"),
+])
+def test_rerun_bad_arguments_are_messages(args, text):
+    got = udfs.HNB_CONTINGENCY_RERUN(schools_cells(), schools_cells(), *args)
+    assert isinstance(got, str) and got.startswith(text)
+
+
+def test_rerun_names_the_table_with_the_problem():
+    broken = [["URN", "School name", "Notional SEN budget"], [100001.0, "A", 1000.0]]
+    got = udfs.HNB_CONTINGENCY_RERUN(schools_cells(), broken)
+    assert isinstance(got, str) and got.startswith("HNB_CONTINGENCY_RERUN: later_schools") and "EHCPs" in got
+
+
+@pytest.mark.parametrize("value, expected", [
+    pytest.param(True, True, id="TRUE"), pytest.param(0.0, False, id="zero"), pytest.param(1, True, id="officejs-1"),
+    pytest.param("yes", True, id="yes"), pytest.param(" FALSE ", False, id="text-false"),
+    pytest.param(None, False, id="left-out"), pytest.param([[None]], False, id="blank-cell"),
+])
+def test_flag_argument(value, expected):
+    from hnb_xl.excel_args import flag
+    assert flag(value, "claw_back") is expected

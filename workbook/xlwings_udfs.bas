@@ -27,6 +27,19 @@ failed:
     HNB_CONTINGENCY = Err.Description
 End Function
 
+Function HNB_CONTINGENCY_RERUN(first_schools, later_schools, Optional pot, Optional cost_per_ehcp, Optional notional_share, Optional claw_back)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HNB_CONTINGENCY_RERUN = XLPy.CallUDF("hnb_xl.udfs", "HNB_CONTINGENCY_RERUN", Array(first_schools, later_schools, pot, cost_per_ehcp, notional_share, claw_back), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HNB_CONTINGENCY_RERUN = XLPy.CallUDF("hnb_xl.udfs", "HNB_CONTINGENCY_RERUN", Array(first_schools, later_schools, pot, cost_per_ehcp, notional_share, claw_back))
+        Exit Function
+    #End If
+failed:
+    HNB_CONTINGENCY_RERUN = Err.Description
+End Function
+
 Function HNB_DEFICIT(Optional year, Optional history, Optional assumptions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
