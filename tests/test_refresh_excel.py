@@ -461,3 +461,25 @@ def test_the_success_box_shows_the_changes_and_counts_the_sources(book, sources,
     assert "6 source file(s) read" in shown and "backup: " in shown and "not saved yet" in shown
     assert " source history.csv" not in shown and " source history.csv" in text
     assert report.read_text(encoding="utf-8").strip() == text
+
+
+def test_a_tbc_that_becomes_a_number_gets_its_money_format_back(book, sources):
+    """Invest to Transform: committed spend TBC (text, so written with the Text format) becomes
+    £450,000 next term. Through COM the Text format would stay on the cell; the refresh puts the
+    column's money format back on exactly that cell, before the values arrive."""
+    from hnb_xl.workbook import styles as S
+    fake = FakeBook(book)
+    R.refresh_from_excel([str(sources)], book=fake, user="u", now=NOW)    # TBC cells get "@" in Excel
+    t = L.INPUT_TABLES["invest_to_transform"]
+    cell = (t.first_row + 1, t.col_of("Committed spend"))
+    assert fake.sheets[t.sheet].cell(*cell).fmt == "@"
+    _edit(sources / "invest_to_transform.csv", "than notional SEN supports,450000,TBC",
+          "than notional SEN supports,450000,450000")
+    fake.calls.clear()
+    R.refresh_from_excel([str(sources)], book=fake, user="u", now=NOW)
+    c = fake.sheets[t.sheet].cell(*cell)
+    assert (c.kind, c.value, c.fmt) == ("number", 450000, S.GBP)
+    restores = [a for kind, _s, a, fmt in (x for x in fake.calls if x[0] == "number_format") if fmt == S.GBP]
+    assert restores == [(cell[0], cell[1], cell[0], cell[1])]                # that cell only
+    still_tbc = fake.sheets[t.sheet].cell(t.first_row + 4, t.col_of("Committed spend"))
+    assert (still_tbc.kind, still_tbc.value, still_tbc.fmt) == ("text", "TBC", "@")

@@ -397,13 +397,22 @@ def diff(target: Target, old: list[list], new: list[list]) -> TableChange:
     return ch
 
 
-def table_write(target: Target, old_count: int, rows: list[list]) -> TableWrite:
+def table_write(target: Target, old: list[list], rows: list[list]) -> TableWrite:
     """``rows`` from the first data row, then blanks over the rows no longer used (values only: the
-    cells' formats stay), as one rectangle."""
+    cells' formats stay), as one rectangle; a cell whose old value was text (TBC) and new value a
+    number gets its column's number format back."""
+    from .sheets.inputs import column_formats
     width = len(target.headers)
-    blank = [[None] * width for _ in range(max(0, old_count - len(rows)))]
-    return TableWrite(target.sheet, target.first_row, target.first_col, [list(r) for r in rows] + blank,
-                      label=target.name)
+    blank = [[None] * width for _ in range(max(0, len(old) - len(rows)))]
+    w = TableWrite(target.sheet, target.first_row, target.first_col, [list(r) for r in rows] + blank,
+                   label=target.name)
+    formats = column_formats(target.name)
+    if formats:
+        for i, (before, after) in enumerate(zip(old, rows)):
+            for j, (a, b) in enumerate(zip(before, after)):
+                if isinstance(a, str) and isinstance(b, (int, float)) and not isinstance(b, bool) and j < len(formats):
+                    w.number_formats.append((w.row + i, w.row + i, w.col + j, formats[j]))
+    return w
 
 
 def current_frame(cells, target: Target) -> pd.DataFrame:
@@ -461,7 +470,7 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if problems:
         raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
     return RefreshPlan(got, [diff(t, old, rows) for t, old, rows in tables],
-                       [table_write(t, len(old), rows) for t, old, rows in tables],
+                       [table_write(t, old, rows) for t, old, rows in tables],
                        _chart_layout(cells, tmap, got))
 
 

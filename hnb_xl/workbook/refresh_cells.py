@@ -19,7 +19,7 @@ formulas), later typing into the cell stays text too, and it does not depend on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..sources.templates import write_text
 
@@ -34,6 +34,9 @@ class TableWrite:
     col: int
     rows: list
     label: str = ""
+    # (first row, last row, column, number format): cells whose text (e.g. TBC) becomes a number get
+    # their column's format back (Excel: the Text format set for the text would otherwise stay)
+    number_formats: list = field(default_factory=list)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -136,6 +139,8 @@ def write_xlwings(book, writes: list[TableWrite]) -> int:
         sheet = book.sheets[w.sheet]
         for r1, r2, c in text_runs(w):
             sheet.range((r1, c), (r2, c)).number_format = TEXT_FORMAT
+        for r1, r2, c, fmt in w.number_formats:
+            sheet.range((r1, c), (r2, c)).number_format = fmt
         nrows, ncols = w.shape
         rows = [list(r) + [None] * (ncols - len(r)) for r in w.rows]
         sheet.range((w.row, w.col), (w.row + nrows - 1, w.col + ncols - 1)).value = rows

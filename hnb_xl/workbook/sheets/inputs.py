@@ -20,6 +20,23 @@ _KINDS = {
 _ITT_FORMATS = {"Activity": "General", "Purpose": "General", "Allocation": S.GBP, "Committed spend": S.GBP}
 
 
+def column_formats(key: str) -> list[str] | None:
+    """The number format of each column of input table ``key``, as the build gives its cells (and a
+    refresh restores on a cell whose text, e.g. TBC, becomes a number); None for the parameters
+    table, whose value format depends on each row's unit."""
+    t = L.INPUT_TABLES.get(key)
+    if t is None:
+        return None
+    if key == "invest_to_transform":
+        return [_ITT_FORMATS[h] for h in t.headers]
+    sch = _KINDS.get(key)
+    if sch is None:
+        return None
+    if key == "assumptions":
+        return [S.PCT2 if c.kind == "rate" else S.FORMATS[c.kind] for c in sch.columns]
+    return [S.FORMATS[c.kind] for c in sch.columns]
+
+
 def _value(v):
     if v is None:
         return None
@@ -61,7 +78,7 @@ def build(wb, ctx) -> None:
     # parameters (fixed rows, one defined name per value)
     t = L.INPUT_TABLES["parameters"]
     ptab = {r["name"]: r for r in ctx.parameters.to_dict("records")}
-    rows, fmts = [], []
+    rows = []
     for name, _dn in L.PARAMETERS:
         if name in ptab:
             r = ptab[name]
@@ -86,10 +103,7 @@ def build(wb, ctx) -> None:
         sch = _KINDS[key]
         frame = _table_frame(key, ctx)
         rows = [[r.get(c.name) for c in sch.columns] for r in frame.to_dict("records")]
-        fmts = [S.FORMATS[c.kind] for c in sch.columns]
-        if key == "assumptions":
-            fmts = [S.PCT2 if c.kind == "rate" else S.FORMATS[c.kind] for c in sch.columns]
-        _frame_table(ws, t, rows, fmts)
+        _frame_table(ws, t, rows, column_formats(key))
         for n, ref in t.defined_names().items():
             ctx.define(n, ref)
 
@@ -99,7 +113,7 @@ def build(wb, ctx) -> None:
              "TBC" if r["committed_spend"] is None or (isinstance(r["committed_spend"], float)
                                                        and math.isnan(r["committed_spend"])) else r["committed_spend"]]
             for r in itt.to_dict("records")]
-    _frame_table(ws, t, rows, [_ITT_FORMATS[h] for h in t.headers])
+    _frame_table(ws, t, rows, column_formats("invest_to_transform"))
     for n, ref in t.defined_names().items():
         ctx.define(n, ref)
 
