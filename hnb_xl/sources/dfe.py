@@ -20,8 +20,8 @@ DfE's codes in number columns are handled explicitly and counted per code:
   default, or a listed problem with ``suppressed="error"``.
 
 Large files are read with pandas in chunks, every column categorical (a national file repeats a few
-hundred distinct values), keeping only the chosen authority's
-rows, with a tqdm progress bar on the console for files over a few thousand rows.
+hundred distinct values), keeping only the chosen authority's rows, with a tqdm progress bar on
+the console for files over a few thousand rows.
 """
 
 from __future__ import annotations
@@ -124,11 +124,6 @@ def _count_lines(path: Path) -> int:
     return n
 
 
-def _header_line(path: Path) -> tuple[int, list[str], str]:
-    """(0-based line of the header, headers, encoding), from the first bytes of the file only."""
-    return csv_header(path)
-
-
 def _category_mask(values: pd.Series, test) -> np.ndarray:
     """Boolean mask of ``values`` (a categorical column) where ``test`` holds, evaluated once per
     distinct value (a national file has ~150 authorities in 760,000 rows), not once per row."""
@@ -157,6 +152,8 @@ def _authorities(frame: pd.DataFrame) -> set[str]:
     if "laestab" in frame:
         return {str(v).strip()[:3] for v in frame["laestab"].dropna().unique()}
     return set()
+
+
 def _numbers(values: pd.Series, rows: pd.Series, *, source: str, column: str, suppressed: dict,
              problems: list, policy: str) -> pd.Series:
     """Vectorised conversion of a count column: DfE codes handled and counted, bad text listed."""
@@ -205,9 +202,9 @@ def _urns(values: pd.Series, rows: pd.Series, *, source: str, column: str, probl
     return num.where(~bad & ~blank)
 
 
-def _read_filtered(path: Path, layout: str, la: str | None, progress: bool, extra_columns: tuple = ()):
-    """Read only the roles' columns (and ``extra_columns``, by header), in chunks, keeping the chosen
-    authority's rows.
+def _read_filtered(path: Path, layout: str, la: str | None, progress: bool):
+    """Read only the roles' columns (and, in the wide layout, the EHC_Primary_need_* columns, by
+    header), in chunks, keeping the chosen authority's rows.
 
     Every column is parsed as a pandas categorical: a national file repeats a few hundred authority
     names, phases, categories and counts across 760,000 rows, so a chunk costs one small integer
@@ -220,7 +217,7 @@ def _read_filtered(path: Path, layout: str, la: str | None, progress: bool, extr
     header_idx, headers, encoding = csv_header(path)
     roles = column_roles(headers, layout)
     names = {i: role for role, i in roles.items()}
-    for h in extra_columns:
+    for h in (_need_columns(headers) if layout == "wide" else ()):
         names.setdefault(headers.index(h), h)
     total_lines = _count_lines(path) if progress else 0
     for enc in dict.fromkeys((encoding, "cp1252")):
@@ -304,9 +301,7 @@ def read_wide(path, la: str | None = None, *, suppressed_policy: str = "zero", p
     and the EHC_Primary_need_* columns (when present) must add up to EHC plan."""
     path = Path(path)
     source = str(path)
-    headers = csv_header(path)[1]
-    frame, headers, roles, rows_read, seen = _read_filtered(path, "wide", la, progress,
-                                                            extra_columns=tuple(_need_columns(headers)))
+    frame, headers, roles, rows_read, seen = _read_filtered(path, "wide", la, progress)
     _missing(roles, "wide", headers, source)
     frame, la_name = _choose_la(frame, la, seen, source)
     problems: list = []
