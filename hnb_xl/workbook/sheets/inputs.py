@@ -15,20 +15,14 @@ from .. import styles as S
 
 _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
-    "schools": schema.SCHOOLS,
+    "schools": schema.SCHOOLS, "invest_to_transform": schema.INVEST_TO_TRANSFORM,
 }
-_ITT_FORMATS = {"Activity": "General", "Purpose": "General", "Allocation": S.GBP, "Committed spend": S.GBP}
 
 
 def column_formats(key: str) -> list[str] | None:
     """The number format of each column of input table ``key``, as the build gives its cells (and a
     refresh restores on a cell whose text, e.g. TBC, becomes a number); None for the parameters
     table, whose value format depends on each row's unit."""
-    t = L.INPUT_TABLES.get(key)
-    if t is None:
-        return None
-    if key == "invest_to_transform":
-        return [_ITT_FORMATS[h] for h in t.headers]
     sch = _KINDS.get(key)
     if sch is None:
         return None
@@ -51,7 +45,7 @@ def _value(v):
 
 def _table_frame(key, ctx):
     return {"history": ctx.history, "assumptions": ctx.assumptions, "block_transfer": ctx.block_transfer,
-            "schools": ctx.schools}[key]
+            "schools": ctx.schools, "invest_to_transform": ctx.invest_to_transform}[key]
 
 
 def _frame_table(ws, t: L.InputTable, rows: list[list], formats: list[str]) -> None:
@@ -98,24 +92,15 @@ def build(wb, ctx) -> None:
     for dn, ref in L.parameter_names().items():
         ctx.define(dn, ref)
 
-    for key in ("history", "assumptions", "block_transfer", "schools"):
+    for key, sch in _KINDS.items():
         t = L.INPUT_TABLES[key]
-        sch = _KINDS[key]
         frame = _table_frame(key, ctx)
-        rows = [[r.get(c.name) for c in sch.columns] for r in frame.to_dict("records")]
+        # a blank where the column has a "not known yet" word (committed spend: TBC) is that word
+        rows = [[c.not_known if c.not_known and _value(r.get(c.name)) is None else r.get(c.name)
+                 for c in sch.columns] for r in frame.to_dict("records")]
         _frame_table(ws, t, rows, column_formats(key))
         for n, ref in t.defined_names().items():
             ctx.define(n, ref)
-
-    t = L.INPUT_TABLES["invest_to_transform"]
-    itt = ctx.invest_to_transform
-    rows = [[r["activity"], r["purpose"], r["allocation"],
-             "TBC" if r["committed_spend"] is None or (isinstance(r["committed_spend"], float)
-                                                       and math.isnan(r["committed_spend"])) else r["committed_spend"]]
-            for r in itt.to_dict("records")]
-    _frame_table(ws, t, rows, column_formats("invest_to_transform"))
-    for n, ref in t.defined_names().items():
-        ctx.define(n, ref)
 
     # a light guard on the two most error-prone input kinds
     dv = DataValidation(type="decimal", operator="between", formula1="-1", formula2="10", allow_blank=True,
