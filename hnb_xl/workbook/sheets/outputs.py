@@ -32,6 +32,28 @@ def _table(ws, header_row, first_row, nrows, columns, number_col=1):
             ws.cell(r, number_col + 1 + j, f(r, f"$A{r}")).number_format = fmt
 
 
+def _column_chart(ws, header_row: int, title: str, y_title: str, y_format: str, names) -> BarChart:
+    """A clustered column chart with one series per name, legend below, 24 x 11 cm. Its series are
+    created on the table's header row and pointed at the years' rows by charts.apply_openpyxl (one
+    module decides the ranges, here and when a refresh adds a year)."""
+    ch = BarChart()
+    ch.type = "col"
+    ch.grouping = "clustered"
+    ch.title = title
+    ch.y_axis.title = y_title
+    ch.y_axis.number_format = y_format
+    ch.y_axis.majorGridlines = None
+    for name in names:
+        ch.add_data(Reference(ws, min_col=1, min_row=header_row, max_row=header_row), titles_from_data=False)
+        ch.series[-1].tx = SeriesLabel(v=name)
+    ch.set_categories(Reference(ws, min_col=1, min_row=header_row, max_row=header_row))
+    ch.y_axis.delete = False
+    ch.x_axis.delete = False
+    ch.legend.position = "b"
+    ch.width, ch.height = 24, 11
+    return ch
+
+
 def build(wb, ctx) -> None:
     O, H, P = L.OUT, L.HIST, L.PROJ
     ws = wb.create_sheet(L.OUTPUTS)
@@ -120,22 +142,12 @@ def build(wb, ctx) -> None:
     for c in (2, 3, 4):
         ws.cell(tot, c).font = S.BOLD
 
-    # The charts' series are created on the header rows, then pointed at the years' rows by
-    # charts.apply_openpyxl: one module decides the ranges, here and when a refresh adds a year.
-    hh, ph = O["history_header"], O["projection_header"]
-    bars = BarChart()
-    bars.type = "col"
-    bars.grouping = "clustered"
-    bars.title = "Growing budget, growing overspend and numbers of EHCPs"
-    bars.y_axis.title = "HNB budget and expenditure (£000)"
+    bars = _column_chart(ws, O["history_header"], "Growing budget, growing overspend and numbers of EHCPs",
+                         "HNB budget and expenditure (£000)", "#,##0,",
+                         ("HNB budget (£000)", "HNB expenditure (£000)"))
     bars.x_axis.title = "Financial year"
-    bars.y_axis.number_format = "#,##0,"
-    bars.y_axis.majorGridlines = None
-    for name in ("HNB budget (£000)", "HNB expenditure (£000)"):
-        bars.add_data(Reference(ws, min_col=1, min_row=hh, max_row=hh), titles_from_data=False)
-        bars.series[-1].tx = SeriesLabel(v=name)
-    bars.set_categories(Reference(ws, min_col=1, min_row=hh, max_row=hh))
     line = LineChart()
+    hh = O["history_header"]
     line.add_data(Reference(ws, min_col=1, min_row=hh, max_row=hh), titles_from_data=False)
     line.series[0].tx = SeriesLabel(v="EHCPs (right axis)")
     line.y_axis.axId = 200
@@ -143,8 +155,6 @@ def build(wb, ctx) -> None:
     line.y_axis.crosses = "max"
     line.y_axis.number_format = "#,##0"
     line.y_axis.majorGridlines = None
-    bars.y_axis.delete = False
-    bars.x_axis.delete = False
     line.y_axis.delete = False
     # the EHCP line gets its own hidden category axis (the usual secondary-axis pattern); sharing
     # the bars' one makes LibreOffice draw it, title and all, a second time at the top
@@ -153,25 +163,11 @@ def build(wb, ctx) -> None:
     line.x_axis.crossAx = 200
     line.y_axis.crossAx = 500
     bars += line
-    bars.legend.position = "b"
-    bars.width, bars.height = 24, 11
     ws.add_chart(bars, O["chart1_anchor"])
-
-    ch = BarChart()
-    ch.type = "col"
-    ch.title = "Deficit growth projected"
-    ch.y_axis.title = "Accumulated deficit and growth (£m)"
-    ch.y_axis.number_format = "#,##0,,"
-    ch.y_axis.majorGridlines = None
-    for name in ("Accumulated DSG deficit (£m)", "Deficit growth in the year (£m)"):
-        ch.add_data(Reference(ws, min_col=1, min_row=ph, max_row=ph), titles_from_data=False)
-        ch.series[-1].tx = SeriesLabel(v=name)
-    ch.set_categories(Reference(ws, min_col=1, min_row=ph, max_row=ph))
-    ch.y_axis.delete = False
-    ch.x_axis.delete = False
-    ch.legend.position = "b"
-    ch.width, ch.height = 24, 11
-    ws.add_chart(ch, O["chart2_anchor"])
+    ws.add_chart(_column_chart(ws, O["projection_header"], "Deficit growth projected",
+                               "Accumulated deficit and growth (£m)", "#,##0,,",
+                               ("Accumulated DSG deficit (£m)", "Deficit growth in the year (£m)")),
+                 O["chart2_anchor"])
     charts.apply_openpyxl(wb, charts.layout_for(ctx.history, ctx.assumptions))
 
     from openpyxl.worksheet.pagebreak import Break
