@@ -193,11 +193,6 @@ def _bundled_parameters():
     return bundled.parameters()
 
 
-@functools.lru_cache(maxsize=None)
-def _bundled_schools_table():
-    return bundled.demo_schools()
-
-
 def _history(value):
     if xa.omitted(value):
         return _bundled_history()
