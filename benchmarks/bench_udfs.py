@@ -39,16 +39,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hnb_xl import bundled, udfs  # noqa: E402
-from hnb_xl import excel_args as xa  # noqa: E402
+from hnb_xl.excel import args as xa
 from hnb_xl.engine.contingency import allocate, rerun  # noqa: E402
 from hnb_xl.engine.history import annual_growth  # noqa: E402
 from hnb_xl.engine.projection import project  # noqa: E402
 from hnb_xl.engine.safety_valve import agreement_from_mapping, workstreams_from_frame  # noqa: E402
 from hnb_xl.engine.safety_valve import plan as sv_plan, summary as sv_summary  # noqa: E402
 from hnb_xl.engine.transfer import transfer  # noqa: E402
-from hnb_xl.excel_args import table  # noqa: E402
-from hnb_xl.schema import ASSUMPTIONS, HISTORY, SCHOOLS  # noqa: E402
-from hnb_xl.udf_spec import FUNCTIONS  # noqa: E402
+from hnb_xl.excel.args import table  # noqa: E402
+from hnb_xl.tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS  # noqa: E402
+from hnb_xl.excel.spec import FUNCTIONS  # noqa: E402
 
 
 def cells(name: str) -> list[list]:

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hnb_xl.workbook.check import check  # noqa: E402
-from hnb_xl.workbook.recalc import LibreOffice, recalculate  # noqa: E402
+from hnb_xl.workbook.verify.check import check  # noqa: E402
+from hnb_xl.workbook.verify.recalc import LibreOffice, recalculate  # noqa: E402
 
 BUNDLED = ROOT / "workbook" / "HNB_Model.xlsm"
 
@@ -60,7 +60,7 @@ def _evaluate_child(path: str, q) -> None:
     import contextlib
     import io
 
-    from hnb_xl.workbook.evaluate import evaluate
+    from hnb_xl.workbook.verify.evaluate import evaluate
     with contextlib.redirect_stderr(io.StringIO()):   # formulas prints progress bars
         e = evaluate(path)
     from hnb_xl.workbook import layout as L

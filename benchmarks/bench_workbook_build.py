@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from hnb_xl.workbook.build import build
-from hnb_xl.workbook.check import check
-from hnb_xl.workbook.recalc import LibreOffice, recalculate
+from hnb_xl.workbook.verify.check import check
+from hnb_xl.workbook.verify.recalc import LibreOffice, recalculate
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ import sys
 from . import __version__
 from .errors import HnbInputError
 
-COMMAND_MODULES = ["report", "history", "project", "contingency", "transfer"]
-OPTIONAL_COMMAND_MODULES = ["plan", "pack", "build", "check", "refresh", "template"]
+COMMAND_MODULES = ["report", "history", "project", "contingency", "transfer", "plan", "pack", "build", "check",
+                   "refresh", "template"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,14 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "safety valve, SEND contingency and block transfer. With no command: the full report.")
     parser.add_argument("--version", action="version", version=f"hnb-xl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES + OPTIONAL_COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(f"hnb_xl.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if name in OPTIONAL_COMMAND_MODULES and exc.name == f"hnb_xl.commands.{name}":
-                continue
-            raise
-        mod.register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"hnb_xl.commands.{name}").register(sub)
     return parser
 
 

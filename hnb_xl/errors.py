@@ -47,3 +47,29 @@ class HnbInputErrors(HnbInputError):
 
     def describe(self) -> str:  # noqa: D401 - same contract as the parent
         return "\n".join(p.describe() for p in self.problems) if self.problems else "no problems"
+
+
+def raise_all(problems: list[HnbInputError]) -> None:
+    """Raise the problems found, if any: one as itself, several together as :class:`HnbInputErrors`."""
+    if problems:
+        raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
+
+
+class ModelError(ValueError):
+    """The engine's one error type: which input field is wrong, and why.
+
+    ``field`` is the engine's name of the input (an argument such as ``"pot"``, or a table column such
+    as ``"financial_year"``); ``table`` the engine's name of the table when the field is a column;
+    ``index`` the position of the offending row in that table (0-based), when there is one. The engine
+    knows nothing of files, options or cells: :mod:`hnb_xl.api` translates a ModelError, in one place,
+    into an :class:`HnbInputError` naming the user's file and row, option or function argument.
+    """
+
+    def __init__(self, message: str, *, field: str, table: str | None = None, index: int | None = None,
+                 value=None):
+        self.message = message
+        self.field = field
+        self.table = table
+        self.index = index
+        self.value = value
+        super().__init__(message)

@@ -1,6 +1,6 @@
 """The Excel functions (HNB_ UDFs): thin xlwings adapters over the engine, nothing else.
 
-Each function here is named exactly like its entry in :mod:`hnb_xl.udf_spec` and decorated with
+Each function here is named exactly like its entry in :mod:`hnb_xl.excel.spec` and decorated with
 :func:`udf`, which looks the spec up and
 
 * applies xlwings' decorators from it (``@xw.func(category="HNB")``, ``@xw.arg(name, doc=help,
@@ -10,7 +10,7 @@ Each function here is named exactly like its entry in :mod:`hnb_xl.udf_spec` and
   argument; the traceback goes to the log file :data:`LOG_PATH`;
 * caches results keyed on the argument values (lists -> tuples), :data:`CACHE_SIZE` entries.
 
-An adapter converts arguments (:mod:`hnb_xl.excel_args`), calls the engine and lays the result
+An adapter converts arguments (:mod:`hnb_xl.excel.args`), calls the engine and lays the result
 out as cells. It does no arithmetic of its own.
 
 To add a function: one ``FunctionSpec`` in udf_spec.py plus one ``@udf`` adapter here.
@@ -33,14 +33,14 @@ from pathlib import Path
 import xlwings as xw
 
 from . import __version__, bundled
-from . import excel_args as xa
+from .excel import args as xa
 from .engine.contingency import allocate, rerun
 from .engine.history import annual_growth
 from .engine.projection import PROJECTION_COLUMNS, project
 from .engine.transfer import transfer
 from .errors import HnbInputError
-from .schema import ASSUMPTIONS, HISTORY, SCHOOLS
-from .udf_spec import FUNCTIONS, FunctionSpec
+from .tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
+from .excel.spec import FUNCTIONS, FunctionSpec
 from .years import fy, parse_year
 
 LOG_PATH = Path(os.environ.get("HNB_XL_LOG") or Path(tempfile.gettempdir()) / "hnb_xl_udfs.log")
@@ -169,7 +169,7 @@ def _decorate(f, spec: FunctionSpec):
     ``@xw.func`` / ``@xw.arg`` / ``@xw.ret`` (bottom first): xlwings' classic ``xw.arg`` and
     ``xw.ret`` re-run ``xw.func`` without arguments, which resets the category to "xlwings", so
     ``xw.func(category=...)`` must come last. The decorators are looked up on ``xw`` at call time,
-    so that hnb_xl.vba can load this module with the classic Windows ones."""
+    so that hnb_xl.excel.vba can load this module with the classic Windows ones."""
     f = xw.ret(**spec.ret_options)(f)
     for a in reversed(spec.args):
         f = xw.arg(a.name, doc=a.help, **a.xl_options)(f)
@@ -326,7 +326,7 @@ def HNB_VERSION():
 
 from .engine.safety_valve import agreement_from_mapping, plan as _sv_plan, summary as _sv_summary  # noqa: E402
 from .engine.safety_valve import workstreams_from_frame as _workstreams_from_frame  # noqa: E402
-from .schema import normalise_header as _norm  # noqa: E402
+from .tables.schema import normalise_header as _norm  # noqa: E402
 
 PLAN_HEADERS = {
     "financial_year": "Financial year", "unmitigated_dsg_in_year_deficit": "Unmitigated DSG in-year deficit",

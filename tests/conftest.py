@@ -15,7 +15,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def soffice() -> str:
-    from hnb_xl.workbook.recalc import find_soffice
+    from hnb_xl.workbook.verify.recalc import find_soffice
     path = find_soffice()
     if not path:
         where = "CI (CI=true)" if os.environ.get("CI") == "true" else "this machine"
@@ -26,5 +26,5 @@ def soffice() -> str:
 
 @pytest.fixture(scope="session")
 def libreoffice(soffice, tmp_path_factory):
-    from hnb_xl.workbook.recalc import LibreOffice
+    from hnb_xl.workbook.verify.recalc import LibreOffice
     return LibreOffice(soffice, profile=tmp_path_factory.mktemp("libreoffice_profile"))

@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 
 from hnb_xl import cli
-from hnb_xl.workbook import check as check_mod
-from hnb_xl.workbook.check import Policy, check, r1c1
+from hnb_xl.workbook.verify import check as check_mod
+from hnb_xl.workbook.verify.check import Policy, check, r1c1
 
 Spec = namedtuple("Spec", "name min_args max_args")
 SPEC = {"HNB_GROWTH": Spec("HNB_GROWTH", 1, 1), "HNB_DEFICIT": Spec("HNB_DEFICIT", 0, 3),
@@ -232,7 +232,7 @@ def test_check_never_writes_the_file(tmp_path, stub_policy):
     pytest.param("=HNB_DEFICITS()", "unknown-udf", id="misspelt"),
 ])
 def test_real_function_spec(tmp_path, formula, code):
-    """Arity and names from hnb_xl.udf_spec (Policy.functions=None reads the real spec)."""
+    """Arity and names from hnb_xl.excel.spec (Policy.functions=None reads the real spec)."""
     wb = Workbook()
     ws = wb.active
     ws["A1"], ws["A2"] = 2025, 1

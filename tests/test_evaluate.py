@@ -1,4 +1,4 @@
-"""Python evaluation with `formulas` (hnb_xl/workbook/evaluate.py): HNB_ functions registered,
+"""Python evaluation with `formulas` (hnb_xl/workbook/verify/evaluate.py): HNB_ functions registered,
 Excel-shaped arguments, values by sheet/cell and by defined name."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 
-from hnb_xl.workbook.evaluate import call_udf, evaluate, to_excel_arg, udf_formula_values
+from hnb_xl.workbook.verify.evaluate import call_udf, evaluate, to_excel_arg, udf_formula_values
 
 SEEN = []
 

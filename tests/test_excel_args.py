@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hnb_xl import excel_args as xa
+from hnb_xl.excel import args as xa
 from hnb_xl.errors import HnbInputError
-from hnb_xl.schema import ASSUMPTIONS, HISTORY, SCHOOLS, to_frame
+from hnb_xl.tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS, to_frame
 
 BASE = {
     "schools": (SCHOOLS, [["URN", "School name", "Phase", "Pupils on roll", "EHCPs", "Notional SEN budget"],
@@ -321,7 +321,7 @@ def test_fast_path_defers_on_rows_without_data(path, body):
     pytest.param(1.0, (), id="scalar-number"),
 ])
 def test_bool_positions(value, expected):
-    from hnb_xl.excel_args import _bool_positions
+    from hnb_xl.excel.args import _bool_positions
     assert _bool_positions(value) == expected
 
 
@@ -331,7 +331,7 @@ def test_grid_lays_out_the_same_cells_both_ways(rows):
     Python ints, floats and text, and "" for NaN/None, whatever the column dtypes."""
     import numpy as np
     import pandas as pd
-    from hnb_xl.excel_args import grid
+    from hnb_xl.excel.args import grid
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({
         "urn": np.arange(100000, 100000 + rows, dtype=np.int64),

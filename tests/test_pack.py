@@ -12,7 +12,7 @@ from hnb_xl import bundled
 from hnb_xl.cli import main
 from hnb_xl.engine.montecarlo import Uncertainty
 from hnb_xl.engine.safety_valve import agreement_from_mapping, workstreams_from_frame
-from hnb_xl.pack import CHARTS, build_pack
+from hnb_xl.reports.pack import CHARTS, build_pack
 
 matplotlib.use("Agg")
 

@@ -1,4 +1,4 @@
-"""LibreOffice recalculation of a copy (hnb_xl/workbook/recalc.py) on small workbooks built here.
+"""LibreOffice recalculation of a copy (hnb_xl/workbook/verify/recalc.py) on small workbooks built here.
 Expected values are independent arithmetic written in the tests."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 
 from hnb_xl.errors import HnbInputError
-from hnb_xl.workbook import evaluate as evaluate_mod
-from hnb_xl.workbook.recalc import LibreOffice, LibreOfficeError, recalculate
+from hnb_xl.workbook.verify import evaluate as evaluate_mod
+from hnb_xl.workbook.verify.recalc import LibreOffice, LibreOfficeError, recalculate
 
 pytestmark = pytest.mark.libreoffice
 

@@ -31,6 +31,7 @@ from hnb_xl.cli import main
 from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook import refresh as R
+from hnb_xl.workbook.refresh import file as refresh_file
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
 
@@ -53,7 +54,7 @@ def make_workbook(path: Path) -> Path:
         ws.cell(t.title_row, t.first_col, t.title)
         for j, h in enumerate(t.headers):
             ws.cell(t.header_row, t.first_col + j, h)
-        rows = templates._rows(__import__("hnb_xl.schema", fromlist=["SCHEMAS"]).SCHEMAS[key], frames[key])
+        rows = templates._rows(__import__("hnb_xl.tables.schema", fromlist=["SCHEMAS"]).SCHEMAS[key], frames[key])
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
                 ws.cell(t.first_row + i, t.first_col + j, v).fill = PatternFill("solid", fgColor="FFF2CC")
@@ -395,7 +396,7 @@ def test_a_loss_found_after_saving_refuses(book, sources, monkeypatch, capsys):
         if Path(path).name.startswith(".~hnb_refresh_"):
             inv["charts"] = 0
         return inv
-    monkeypatch.setattr(R, "inventory", fake)
+    monkeypatch.setattr(refresh_file, "inventory", fake)    # patched where the save looks it up
     digest = sha(book)
     assert main(["refresh", str(book), str(sources)]) == 2
     assert "the saved workbook would lose charts: 1 before, 0 after" in capsys.readouterr().err

@@ -21,11 +21,11 @@ from openpyxl import load_workbook
 from hnb_xl.cli import main
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook import refresh as R
-from hnb_xl.workbook import refresh_excel as RX
+from hnb_xl.workbook.refresh import excel as RX
 
 from hnb_xl.sources import templates
 
-from .test_refresh import INJECTIONS, bundled_frames, make_workbook
+from tests.test_refresh import INJECTIONS, bundled_frames, make_workbook
 
 NOW = _dt.datetime(2026, 11, 27, 12, 0, tzinfo=_dt.timezone.utc)
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,10 +22,10 @@ from hnb_xl.sources import templates
 from hnb_xl.workbook import build
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook import refresh as R
-from hnb_xl.workbook.check import check
-from hnb_xl.workbook.recalc import recalculate
+from hnb_xl.workbook.verify.check import check
+from hnb_xl.workbook.verify.recalc import recalculate
 
-from .test_refresh import bundled_frames, table_cells
+from tests.test_refresh import bundled_frames, table_cells
 
 POT, COST, SHARE = 450_000, 6_000, 1.0     # parameters.csv (bundled)
 NEW_POT = 500_000

@@ -3,7 +3,7 @@
 import pytest
 
 from hnb_xl.errors import HnbInputError, HnbInputErrors
-from hnb_xl.schema import SCHOOLS, normalise_header, to_frame
+from hnb_xl.tables.schema import SCHOOLS, normalise_header, to_frame
 
 
 @pytest.mark.parametrize("header,norm", [

@@ -8,10 +8,10 @@ from openpyxl import load_workbook
 from hnb_xl import bundled
 from hnb_xl.cli import main
 from hnb_xl.errors import HnbInputError
-from hnb_xl.schema import SCHEMAS
+from hnb_xl.tables.schema import SCHEMAS
 from hnb_xl.sources import collect, templates
 from hnb_xl.sources.detect import detect
-from hnb_xl.sources.files import read_tables
+from hnb_xl.tables.files import read_tables
 
 
 @pytest.mark.parametrize("headers,name", [

@@ -147,7 +147,7 @@ def test_progress_bar_for_large_files(tmp_path, capsys):
 def test_windows_1252_text_beyond_the_header_peek(tmp_path):
     """The encoding is guessed from the first 64 KiB; a file saved by Excel on Windows with an accented
     name further down is read again as Windows-1252 rather than failing."""
-    from hnb_xl.sources.files import HEADER_PEEK_BYTES
+    from hnb_xl.tables.files import HEADER_PEEK_BYTES
     rows, u = [], 200000
     while sum(len(r) + 1 for r in rows) < HEADER_PEEK_BYTES + 1000:
         rows.append(f"202425,Cambridgeshire,E10000003,873,{u},School {u},P,EHC plan,Total,1")

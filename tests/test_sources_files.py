@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hnb_xl.errors import HnbInputError
-from hnb_xl.sources import files
-from hnb_xl.sources.files import HEADER_PEEK_BYTES, csv_header
+from hnb_xl.tables import files
+from hnb_xl.tables.files import HEADER_PEEK_BYTES, csv_header
 
 
 @pytest.mark.parametrize("content,expected", [

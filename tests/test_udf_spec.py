@@ -4,8 +4,9 @@ import inspect
 
 import pytest
 
-from hnb_xl import udf_spec, udfs
-from hnb_xl.udf_spec import FUNCTIONS, ArgSpec, FunctionSpec, problems
+from hnb_xl import udfs
+from hnb_xl.excel import spec as udf_spec
+from hnb_xl.excel.spec import FUNCTIONS, ArgSpec, FunctionSpec, problems
 
 # The issue's signatures: name -> (argument names, number of required arguments)
 ISSUE_SIGNATURES = {
@@ -75,7 +76,7 @@ def test_texts_fit_excel_and_vba():
 
 def test_table_arguments_name_the_schema_headers():
     # the workbook engineer lays the input tables out with exactly these headers
-    from hnb_xl.schema import ASSUMPTIONS, HISTORY, SCHOOLS
+    from hnb_xl.tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
     helps = {a.name: a.help for f in FUNCTIONS.values() for a in f.args}
     for arg, schema in [("history", HISTORY), ("assumptions", ASSUMPTIONS), ("schools", SCHOOLS)]:
         for header in schema.headers:

@@ -15,7 +15,7 @@ import xlwings
 
 from hnb_xl import __version__, udfs
 from hnb_xl.cli import main
-from hnb_xl.udf_spec import FUNCTIONS
+from hnb_xl.excel.spec import FUNCTIONS
 from tests.seed import DEFICIT_GROWTH_PROJECTED, HISTORY_TABLE, SEND_CONTINGENCY_POT
 
 
@@ -497,7 +497,7 @@ def test_every_kind_of_argument_list_is_cached(monkeypatch, name, args, engine):
 
 
 def test_an_input_table_is_converted_once_for_many_calls(monkeypatch):
-    from hnb_xl import excel_args
+    from hnb_xl.excel import args as excel_args
     calls = []
     real = excel_args._convert_table
 
@@ -513,8 +513,8 @@ def test_an_input_table_is_converted_once_for_many_calls(monkeypatch):
 
 
 def test_converted_tables_are_copied_for_each_caller():
-    from hnb_xl import excel_args
-    from hnb_xl.schema import HISTORY
+    from hnb_xl.excel import args as excel_args
+    from hnb_xl.tables.schema import HISTORY
     first = excel_args.table(HISTORY, history_cells(), "history")
     first.loc[:, "hnb_budget"] = 0.0
     again = excel_args.table(HISTORY, history_cells(), "history")
@@ -524,8 +524,8 @@ def test_converted_tables_are_copied_for_each_caller():
 def test_shared_converted_tables_are_not_changed_by_the_functions():
     # the adapters hand the remembered frames to the engine without copying them: every function
     # that takes an input table must leave them exactly as converted
-    from hnb_xl import excel_args
-    from hnb_xl.schema import ASSUMPTIONS, HISTORY, SCHOOLS
+    from hnb_xl.excel import args as excel_args
+    from hnb_xl.tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
     hist, assume, schools = history_cells(), assumption_cells(), schools_cells()
     udfs.HNB_DEFICIT(None, hist, assume)
     udfs.HNB_DEFICIT("2030-31", hist, assume)          # extends the assumptions
@@ -646,5 +646,5 @@ def test_rerun_names_the_table_with_the_problem():
     pytest.param(None, False, id="left-out"), pytest.param([[None]], False, id="blank-cell"),
 ])
 def test_flag_argument(value, expected):
-    from hnb_xl.excel_args import flag
+    from hnb_xl.excel.args import flag
     assert flag(value, "claw_back") is expected

@@ -3,7 +3,7 @@
 import pytest
 
 from hnb_xl import udfs
-from hnb_xl.udf_spec import FUNCTIONS
+from hnb_xl.excel.spec import FUNCTIONS
 from tests.seed import DEFICIT_GROWTH_PROJECTED
 
 HEADER = ["Name", "Lever", "Amount", "Start year"]

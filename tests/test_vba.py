@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from hnb_xl import udfs, vba
-from hnb_xl.udf_spec import FUNCTIONS, UDF_MODULE
+from hnb_xl import udfs
+from hnb_xl.excel import vba
+from hnb_xl.excel.spec import FUNCTIONS, UDF_MODULE
 
 ROOT = Path(__file__).resolve().parents[1]
 BAS = ROOT / "workbook" / "xlwings_udfs.bas"
 REGISTER = ROOT / "workbook" / "hnb_register.bas"
-REGENERATE = "regenerate with: python -m hnb_xl.vba"
+REGENERATE = "regenerate with: python -m hnb_xl.excel.vba"
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ from hnb_xl.engine.contingency import allocate
 from hnb_xl.engine.history import history_table
 from hnb_xl.engine.projection import project
 from hnb_xl.workbook import layout as lay
-from hnb_xl.workbook.check import check
-from hnb_xl.workbook.recalc import recalculate
+from hnb_xl.workbook.verify.check import check
+from hnb_xl.workbook.verify.recalc import recalculate
 from tests.seed import (BLOCK_TRANSFER_COMMITTED, BLOCK_TRANSFER_TOTAL, DEFICIT_GROWTH_PROJECTED, HISTORY_TABLE,
                         INVEST_TO_TRANSFORM, SEND_CONTINGENCY_POT)
 
@@ -365,7 +365,7 @@ def test_udf_cross_checks_equal_native_twins(recalculated):
 
 @pytest.mark.slow
 def test_formulas_evaluation_equals_libreoffice_on_every_native_cell(recalculated, formula_cells):
-    from hnb_xl.workbook.evaluate import evaluate
+    from hnb_xl.workbook.verify.evaluate import evaluate
     e = evaluate(BUNDLED)
     mismatches = []
     native = {k: f for k, f in formula_cells.items() if "HNB_" not in f.upper()}

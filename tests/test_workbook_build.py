@@ -9,13 +9,13 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
-from hnb_xl import schema
-from hnb_xl.udf_spec import FUNCTIONS
+from hnb_xl.tables import schema
+from hnb_xl.excel.spec import FUNCTIONS
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.build import DEFAULT_OUTPUT, build
-from hnb_xl.workbook.check import check
+from hnb_xl.workbook.verify.check import check
 
-from . import seed
+from tests import seed
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
 
@@ -151,7 +151,7 @@ def test_every_hnb_formula_names_a_spec_function_with_a_valid_arity(wb):
 
 def test_static_checker_finds_nothing():
     """No unknown functions, OFFSET/INDIRECT, constants on calculation sheets, broken row patterns,
-    missing names or cycles (hnb_xl.workbook.check with the layout's policy)."""
+    missing names or cycles (hnb_xl.workbook.verify.check with the layout's policy)."""
     findings = check(COMMITTED)
     assert not findings, "\n".join(f.line() for f in findings[:10])
 
@@ -168,7 +168,7 @@ def test_calculation_formulas_avoid_functions_libreoffice_74_lacks(wb):
 
 
 def test_projection_rows_hold_one_formula_along_the_row(wb):
-    from hnb_xl.workbook.check import r1c1
+    from hnb_xl.workbook.verify.check import r1c1
     ws = wb[L.CALC_PROJECTION]
     P = L.PROJ
     for key in ("ehcp", "cost", "expenditure", "accumulated", "deficit_growth", "udf_accumulated"):

@@ -15,10 +15,10 @@ import pytest
 from hnb_xl import bundled
 from hnb_xl.engine.contingency import allocate
 from hnb_xl.workbook import layout as L
-from hnb_xl.workbook.recalc import recalculate
+from hnb_xl.workbook.verify.recalc import recalculate
 from hnb_xl.workbook.sheets.checks import CHECKS, NOT_LOADED
 
-from . import seed
+from tests import seed
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 

@@ -12,8 +12,8 @@ from hnb_xl.engine.safety_valve import (CASH, Agreement, Workstream, agreement_f
                                         workstreams_from_frame)
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.build import build
-from hnb_xl.workbook.check import check
-from hnb_xl.workbook.recalc import recalculate
+from hnb_xl.workbook.verify.check import check
+from hnb_xl.workbook.verify.recalc import recalculate
 
 V, P = L.SV, L.PROJ
 VC = L.col(V["value_col"])

@@ -7,8 +7,8 @@ import re
 
 from .. import bundled
 from ..errors import HnbInputError
-from ..schema import ASSUMPTIONS, HISTORY, SCHOOLS
-from ..sources import files
+from ..tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
+from ..tables import files
 from ..years import parse_year
 
 

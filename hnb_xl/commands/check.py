@@ -1,4 +1,4 @@
-"""`hnb-xl check WORKBOOK`: static checks of every formula (see hnb_xl/workbook/check.py).
+"""`hnb-xl check WORKBOOK`: static checks of every formula (see hnb_xl/workbook/verify/check.py).
 
 Prints one line per finding (``sheet!cell: code: message``); exit 0 when clean, 1 with findings,
 2 when the file cannot be read. The workbook is never saved.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..workbook.check import check
+from ..workbook.verify.check import check
 from ._common import add_format
 
 

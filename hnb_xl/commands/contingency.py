@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import bundled
 from ..engine.contingency import allocate, rerun
 from ..errors import HnbInputError
-from ..output import render
+from ..reports.output import render
 from ._common import add_format, fraction, load_schools, pounds
 
 COLUMNS = ["urn", "school_name", "phase", "pupils_on_roll", "ehcp_count", "notional_sen", "shortfall", "allocation"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..engine.history import history_table
-from ..output import render
+from ..reports.output import render
 from ._common import add_format, load_history
 
 COLUMNS = ["financial_year", "ehcp_count", "ehcp_growth", "hnb_budget", "budget_growth", "hnb_expenditure",

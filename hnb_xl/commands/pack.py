@@ -51,7 +51,7 @@ class _Collector:
 
 
 def run(args) -> str:
-    from ..pack import build_pack  # matplotlib is imported only when a pack is written
+    from ..reports.pack import build_pack  # matplotlib is imported only when a pack is written
 
     i = plan_cmd.inputs(args)
     settings = bundled.plan_montecarlo()

@@ -11,7 +11,7 @@ from .. import bundled
 from ..engine.safety_valve import (Agreement, Workstream, agreement_from_mapping, plan, summary,
                                    workstreams_from_frame)
 from ..errors import HnbInputError
-from ..output import records, render
+from ..reports.output import records, render
 from ..years import fy
 from ._common import add_format, add_projection_inputs, fraction, load_assumptions, load_history, pounds, year
 

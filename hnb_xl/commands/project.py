@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import bundled
 from ..engine.projection import project
 from ..errors import HnbInputError
-from ..output import render
+from ..reports.output import render
 from ._common import add_format, add_projection_inputs, load_assumptions, load_history
 
 KINDS = {"ehcp_count": "count", "cost_per_ehcp": "money", "hnb_expenditure": "money", "hnb_funding": "money",

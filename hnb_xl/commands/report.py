@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import bundled
 from ..engine.transfer import implied_schools_block, invest_to_transform, tracker_totals, transfer
-from ..output import render, render_mapping
+from ..reports.output import render, render_mapping
 from . import contingency as contingency_cmd
 from . import history as history_cmd
 from . import project as project_cmd
@@ -58,7 +58,7 @@ def sections(args) -> dict[str, pd.DataFrame]:
 
 def run(args) -> str:
     if getattr(args, "format", "table") != "table":
-        from ..output import records
+        from ..reports.output import records
         tables = sections(args)
         if args.format == "json":
             import json

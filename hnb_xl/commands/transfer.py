@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import bundled
 from ..engine.transfer import transfer
 from ..errors import HnbInputError
-from ..output import render_mapping
+from ..reports.output import render_mapping
 from ._common import add_format, fraction, pounds
 
 KINDS = {"schools_block": "money", "amount": "money", "rate": "pct2", "limit_rate": "pct2", "limit_amount": "money",

@@ -1,7 +1,7 @@
 """Read and validate every source file of a refresh together, collecting ALL problems.
 
 Each table (a CSV, or each sheet of an XLSX in any order) is recognised from its headers
-(:mod:`.detect`), validated with the schema (:func:`hnb_xl.schema.to_frame`) or read with the DfE
+(:mod:`.detect`), validated with the schema (:func:`hnb_xl.tables.schema.to_frame`) or read with the DfE
 reader (:mod:`.dfe`). Nothing raises until every file has been read: :func:`collect` returns the
 tables, an audit record per file (name, SHA-256, rows read, suppressed cells) and the problems.
 
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import HnbInputError, HnbInputErrors
-from ..schema import SCHEMAS, SCHOOLS, check_contiguous_years, to_frame
+from ..errors import HnbInputError
+from ..tables.schema import SCHEMAS, SCHOOLS, check_contiguous_years, to_frame
 from . import dfe
 from .detect import detect
-from .files import RawTable, csv_header, read_tables
+from ..tables.files import RawTable, csv_header, read_tables
 
 SOURCE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -49,10 +49,6 @@ class Collected:
     origin: dict = field(default_factory=dict)      # schema name -> source text
     dfe: dfe.DfeSchools | None = None
     notes: list = field(default_factory=list)       # what was read but not used (empty templates)
-
-    def raise_if_problems(self) -> None:
-        if self.problems:
-            raise self.problems[0] if len(self.problems) == 1 else HnbInputErrors(self.problems)
 
 
 def expand(paths) -> list[Path]:

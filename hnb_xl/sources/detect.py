@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass
 
 from ..errors import HnbInputError
-from ..schema import SCHEMAS, Schema, normalise_header
+from ..tables.schema import SCHEMAS, Schema, normalise_header
 from . import dfe
 
 

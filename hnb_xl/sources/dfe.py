@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HnbInputError
-from ..schema import normalise_header
-from .files import csv_header
+from ..tables.schema import normalise_header
+from ..tables.files import csv_header
 
 SUPPRESSION_CODES = ("z", "x", "c", "low")
 PROGRESS_MIN_ROWS = 5000

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import SCHEMAS, Schema
+from ..tables.schema import SCHEMAS, Schema
 
 UNITS = {"id": "URN", "text": "text", "count": "whole number", "money": "£", "signed_money": "£, may be negative",
          "rate": "fraction, e.g. 0.05", "share": "fraction 0 to 1", "year": "e.g. 2022-23"}

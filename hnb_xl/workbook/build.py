@@ -106,12 +106,12 @@ SOURCE_TABLES = ("history", "assumptions", "block_transfer", "schools", "invest_
 def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
     """Replace bundled input tables by modellers' files: {"history": "h.csv", "schools": "s.xlsx", ...}.
 
-    Each file is read and validated with :func:`hnb_xl.sources.files.load` (errors name the file,
+    Each file is read and validated with :func:`hnb_xl.tables.files.load` (errors name the file,
     row and column) and logged on the Logs sheet with its SHA-256 in place of the bundled file.
     """
     from ..errors import HnbInputError
-    from ..schema import SCHEMAS
-    from ..sources.files import load
+    from ..tables.schema import SCHEMAS
+    from ..tables.files import load
     for key, path in sources.items():
         if key not in SOURCE_TABLES:
             raise HnbInputError(f"unknown table '{key}' (known: {', '.join(SOURCE_TABLES)})", source="--sources")

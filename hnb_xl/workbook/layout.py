@@ -7,7 +7,7 @@ cell address. Stable public API:
 ``COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, OUTPUTS,
 CHECKS, LOGS, XLWINGS_CONF``    the sheet names one by one
 ``CALCULATION_SHEETS``          sheets whose formulas may hold no numeric constant except
-                                :data:`ALLOWED_CONSTANTS` (read by ``hnb_xl.workbook.check``)
+                                :data:`ALLOWED_CONSTANTS` (read by ``hnb_xl.workbook.verify.check``)
 ``ALLOWED_CONSTANTS``           (0, 1): the rule agreed with the static checker. 0 and 1 may appear
                                 in calculation formulas (``MAX(0, ...)``, ``ROUNDDOWN(x, 0)``,
                                 ``1 + growth``, a check's 1/0 result, the first period number);
@@ -15,7 +15,7 @@ CHECKS, LOGS, XLWINGS_CONF``    the sheet names one by one
 ``INPUT_TABLES``                {key: :class:`InputTable`} for "parameters", "history",
                                 "assumptions", "block_transfer", "invest_to_transform", "schools":
                                 sheet, title/units/header rows, first and last data row, first
-                                column, headers (= the schema headers of ``hnb_xl.schema``, in
+                                column, headers (= the schema headers of ``hnb_xl.tables.schema``, in
                                 that order), max data rows, defined names of the table and of
                                 each column
 ``PARAMETERS``                  the parameter rows (name in parameters.csv -> defined name)
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils.cell import get_column_letter
 
-from ..schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, SCHOOLS
-from ..schema import PARAMETERS as PARAMETERS_SCHEMA
+from ..tables.schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, SCHOOLS
+from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 
 # ------------------------------------------------------------------------------------- sheets
 COVER = "Cover"
@@ -87,7 +87,7 @@ def absref(sheet: str, c1: int, r1: int, c2: int | None = None, r2: int | None =
 class InputTable:
     """An input table on the Inputs sheet: title row, units row, header row, then data rows.
 
-    ``headers`` are the schema headers (``hnb_xl.schema``) in schema order, starting at
+    ``headers`` are the schema headers (``hnb_xl.tables.schema``) in schema order, starting at
     ``first_col``. ``name`` is the defined name of header row + all ``max_rows`` data rows (what
     the ``HNB_`` functions take); ``column_names[header]`` the defined name of one column's data
     rows (what native formulas use). Rows beyond the data are left empty.

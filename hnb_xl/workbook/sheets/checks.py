@@ -10,7 +10,7 @@ makes its check 0.
 
 from __future__ import annotations
 
-from ...schema import SCHEMAS
+from ...tables.schema import SCHEMAS
 from .. import layout as L
 from .. import styles as S
 
@@ -77,7 +77,7 @@ def _checks():
 def _completeness_checks():
     """Inputs typed in Excel are not validated like a refresh: one check per table that every row
     with a key (financial year, URN) has a number in each required number column and text in each
-    required text column (the schema's ``required`` flags, hnb_xl/schema.py). A blank would
+    required text column (the schema's ``required`` flags, hnb_xl/tables/schema.py). A blank would
     otherwise count as 0 in the formulas."""
     out = []
     for key, what in (("history", "history year"), ("assumptions", "assumptions year"), ("schools", "school")):

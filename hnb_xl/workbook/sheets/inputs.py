@@ -9,7 +9,7 @@ import math
 
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ... import schema
+from ...tables import schema
 from .. import layout as L
 from .. import styles as S
 

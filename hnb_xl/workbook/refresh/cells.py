@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..sources.templates import write_text
+from ...sources.templates import write_text
 
 TEXT_FORMAT = "@"
 

@@ -10,7 +10,7 @@ What arrives (and is accepted):
 * the ``formulas`` package and tests: numpy arrays and numpy scalars.
 
 Input tables come "as laid out in the workbook", header row first; headers are matched by
-:func:`hnb_xl.schema.normalise_header` (case, spaces, punctuation and a trailing "(unit)" ignored).
+:func:`hnb_xl.tables.schema.normalise_header` (case, spaces, punctuation and a trailing "(unit)" ignored).
 Row numbers in messages count from the top of the range: the header is row 1.
 
 No calculation here: conversion and validation only. Every problem raises
@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 from pandas.api.internals import create_dataframe_from_blocks
 
-from .errors import HnbInputError, HnbInputErrors
-from .schema import Schema, check_contiguous_years, convert_cell, normalise_header, to_frame
-from .years import fy, parse_year
+from ..errors import HnbInputError, HnbInputErrors
+from ..tables.schema import Schema, check_contiguous_years, convert_cell, normalise_header, to_frame
+from ..years import fy, parse_year
 
 MAX_MESSAGE = 255   # Excel cells (and xlwings classic) cope badly with longer strings
 
@@ -464,7 +464,7 @@ def _bounds(kinds: tuple):
 
 
 def _fast_frame(schema: Schema, headers: list, body: list, first_row_number: int):
-    """``(frame, row_numbers, columns)``: the frame :func:`hnb_xl.schema.to_frame` builds from
+    """``(frame, row_numbers, columns)``: the frame :func:`hnb_xl.tables.schema.to_frame` builds from
     ``body`` with its blank rows (every cell blank or 0) skipped, several times faster; ``None``
     (so that to_frame runs, with its messages) at the first thing that is not plainly valid: a
     string, bool, numpy scalar or blank in a number column, a value out of range, a duplicate

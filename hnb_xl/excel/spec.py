@@ -2,7 +2,7 @@
 
 Everything Excel-facing is generated from :data:`FUNCTIONS`: the xlwings decorators applied in
 ``hnb_xl/udfs.py`` (``@xw.func(category=...)``, ``@xw.arg(name, doc=help, ...)``, ``@xw.ret``),
-the ``xlwings_udfs`` VBA module and the Function Wizard registration (``hnb_xl/vba.py``), the
+the ``xlwings_udfs`` VBA module and the Function Wizard registration (``hnb_xl/excel/vba.py``), the
 function reference (docs/udfs.md) and the arity checks of ``hnb-xl check``.
 
 Stable public API (other modules import it)::
@@ -24,8 +24,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from .bundled import DEFAULT_SCENARIO, parameters
-from .schema import ASSUMPTIONS, HISTORY, SCHOOLS
+from ..bundled import DEFAULT_SCENARIO, parameters
+from ..tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
 
 CATEGORY = "HNB"
 UDF_MODULE = "hnb_xl.udfs"       # the module named in the workbook's xlwings.conf "UDF Modules"
@@ -238,4 +238,4 @@ def problems(functions: Mapping[str, FunctionSpec] | None = None) -> list[str]:
 
 _bad = problems()
 if _bad:  # a broken spec must not load silently
-    raise ValueError("hnb_xl.udf_spec: " + "; ".join(_bad))
+    raise ValueError("hnb_xl.excel.spec: " + "; ".join(_bad))

@@ -3,8 +3,8 @@
 The button runs xlwings' template macro ``SampleCall`` -> ``RunPython "import HNB_Model; HNB_Model.main()"``
 -> :func:`refresh_from_excel` with ``xlwings.Book.caller()``. It runs exactly the CLI's planning
 (:func:`hnb_xl.workbook.refresh.plan_refresh`: read and validate every source, diff per table, Logs
-rows, Cover time) reading the open workbook through :class:`~hnb_xl.workbook.refresh_cells.XlwingsCells`,
-then applies the planned rectangles with :func:`~hnb_xl.workbook.refresh_cells.write_xlwings` (one
+rows, Cover time) reading the open workbook through :class:`~hnb_xl.workbook.refresh.cells.XlwingsCells`,
+then applies the planned rectangles with :func:`~hnb_xl.workbook.refresh.cells.write_xlwings` (one
 bulk write per table, text cells formatted as Text first).
 
 * Any problem: the CLI's wording (:func:`~hnb_xl.workbook.refresh.error_text`) in a message box,
@@ -24,10 +24,10 @@ import datetime as _dt
 import tempfile
 from pathlib import Path
 
-from ..errors import HnbInputError
-from .refresh import RefreshResult, _user, backup_path, error_text, log_writes, plan_refresh
-from .charts import apply_xlwings as apply_charts_xlwings
-from .refresh_cells import XlwingsCells, write_xlwings
+from ...errors import HnbInputError
+from .plan import RefreshResult, backup_path, error_text, log_writes, plan_refresh, user_name
+from ..charts import apply_xlwings as apply_charts_xlwings
+from .cells import XlwingsCells, write_xlwings
 
 TITLE_OK = "Refresh from sources"
 TITLE_FAILED = "Refresh from sources: nothing changed"
@@ -46,7 +46,7 @@ def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str
     wb_path = Path(book.fullname)
     plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=False,
                         workbook_label=book.name)
-    writes = plan.writes + log_writes(cells, plan.collected, user=user or _user(),
+    writes = plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
                                       now=now or _dt.datetime.now(_dt.timezone.utc), changes=plan.changes)
     result = RefreshResult(wb_path, wb_path, plan.changes, plan.collected, dry_run=False, in_excel=True)
     if wb_path.parent != Path(".") and wb_path.parent.is_dir():

@@ -2,11 +2,11 @@
 
 A third, independent calculation beside LibreOffice and the engine. ``formulas`` gives ``#NAME?``
 for any function it does not know, even inside IFERROR, so every function of the spec
-(``hnb_xl.udf_spec.FUNCTIONS``) is registered from ``hnb_xl.udfs`` before the workbook is
+(``hnb_xl.excel.spec.FUNCTIONS``) is registered from ``hnb_xl.udfs`` before the workbook is
 compiled. Arguments reach a UDF as Excel (xlwings classic) would send them: a single cell as a
 scalar, a range as a list of rows, empty cells as None (:func:`to_excel_arg`).
 
-Also here, shared with :mod:`hnb_xl.workbook.recalc`: :func:`udf_formula_values`, the Python
+Also here, shared with :mod:`hnb_xl.workbook.verify.recalc`: :func:`udf_formula_values`, the Python
 value of each cell that calls an ``HNB_`` function, written into the LibreOffice copy.
 """
 
@@ -22,7 +22,7 @@ from openpyxl.formula import Tokenizer
 from openpyxl.formula.tokenizer import Token
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from ..errors import HnbInputError
+from ...errors import HnbInputError
 from .check import split_sheet
 
 
@@ -32,9 +32,9 @@ from .check import split_sheet
 
 def udf_functions() -> dict:
     """{EXCEL NAME: python function} for every function of the spec, from ``hnb_xl.udfs``."""
-    from .. import udfs
+    from ... import udfs
     try:
-        from ..udf_spec import FUNCTIONS
+        from ...excel.spec import FUNCTIONS
         names = list(FUNCTIONS)
     except ImportError:
         names = [n for n in dir(udfs) if n.upper().startswith("HNB_")]
@@ -86,7 +86,7 @@ def to_excel_arg(value, ndim: int | None = None):
 def _ndims(name: str) -> list:
     """ndim of each argument from the spec's xlwings options (2 for table arguments)."""
     try:
-        from ..udf_spec import FUNCTIONS
+        from ...excel.spec import FUNCTIONS
     except ImportError:
         return []
     spec = FUNCTIONS.get(name.upper())
@@ -112,9 +112,20 @@ def call_udf(functions: dict, name: str, args: list):
 # formulas
 
 
+def _formulas():
+    """The ``formulas`` package: a declared extra (``pip install -e '.[verify]'``), used by tests and
+    benchmarks only; no user command imports it."""
+    try:
+        import formulas
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError("evaluating a workbook needs the 'formulas' package: "
+                                  "pip install -e '.[verify]'") from None
+    return formulas
+
+
 def register(functions: dict | None = None) -> dict:
     """Register every HNB_ function with ``formulas`` (and unregister other HNB_ names). Returns them."""
-    import formulas
+    formulas = _formulas()
     functions = functions if functions is not None else udf_functions()
     registry = formulas.get_functions()
     for stale in [n for n in registry if str(n).upper().startswith("HNB_") and str(n).upper() not in functions]:
@@ -163,7 +174,7 @@ def evaluate(path, *, functions: dict | None = None, edits: dict | None = None) 
 
     ``edits`` maps (sheet, cell) to a new input value for this calculation.
     """
-    import formulas
+    formulas = _formulas()
     from openpyxl import load_workbook
 
     src = Path(path)

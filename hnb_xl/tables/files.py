@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import HnbInputError
-from ..schema import Schema, check_contiguous_years, normalise_header, to_frame
+from .schema import Schema, check_contiguous_years, normalise_header, to_frame
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _read_xlsx(p: Path) -> list[RawTable]:
 
 def matches(schema: Schema, headers: list) -> bool:
     """True when every required column of ``schema`` can be found in ``headers``."""
-    from ..schema import _header_map
+    from .schema import _header_map
     try:
         _header_map(schema, headers, "")
         return True

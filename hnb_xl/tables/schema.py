@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .errors import HnbInputError, HnbInputErrors
-from .years import fy, parse_year
+from ..errors import HnbInputError, raise_all
+from ..years import fy, parse_year
 
 # kinds: "count" (whole number >= 0), "money" (£ >= 0), "signed_money" (£, may be negative),
 # "rate" (fraction, may be negative), "share" (fraction 0..1), "year" (financial year), "text", "id" (URN)
@@ -150,7 +150,7 @@ def _header_map(schema: Schema, headers: list, source: str) -> dict[str, int]:
             extra = f"; did you mean '{hint}'?" if hint else ""
             problems.append(HnbInputError(f"has no '{c.header}' column (found: {shown}){extra}",
                                           source=source, column=c.header))
-        raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
+        raise_all(problems)
     return found
 
 
@@ -270,7 +270,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
             else:
                 seen[k] = n
     if problems:
-        raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
+        raise_all(problems)
     frame = pd.DataFrame(records, columns=[c.name for c in schema.columns])
     frame.attrs["row_numbers"] = numbers
     frame.attrs["source"] = source

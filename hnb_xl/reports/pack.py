@@ -27,10 +27,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .engine.history import history_table  # noqa: E402
-from .engine.montecarlo import Uncertainty, fan, probability_of_balance, simulate  # noqa: E402
-from .engine.safety_valve import Agreement, Workstream, plan, summary  # noqa: E402
-from .years import fy, parse_year  # noqa: E402
+from ..engine.history import history_table  # noqa: E402
+from ..engine.montecarlo import Uncertainty, fan, probability_of_balance, simulate  # noqa: E402
+from ..engine.safety_valve import Agreement, Workstream, plan, summary  # noqa: E402
+from ..years import fy, parse_year  # noqa: E402
 
 CHARTS = {
     "history": ("1_budget_spend_ehcps.png", "Growing budget, growing overspend and numbers of EHCPs"),

@@ -32,7 +32,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
-from ..errors import HnbInputError
+from ...errors import HnbInputError
 
 RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
@@ -208,7 +208,7 @@ def recalculate(path, *, edits: dict | None = None, udfs: bool = True, office: L
     """Recalculate a copy of the workbook at ``path`` with LibreOffice; the original is only read.
 
     ``edits``: {(sheet, cell) or defined name: value} applied to the copy first (perturbations).
-    ``udfs``: compute every ``HNB_`` cell in Python (:mod:`hnb_xl.workbook.evaluate`) and write
+    ``udfs``: compute every ``HNB_`` cell in Python (:mod:`hnb_xl.workbook.verify.evaluate`) and write
     the values into the copy, so their dependents are recalculated; their arguments are read from
     a first LibreOffice pass when they depend on formulas.
     ``keep``: a folder to keep the recalculated copy in (for a look by eye); default: discarded.

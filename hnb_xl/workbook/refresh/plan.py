@@ -1,4 +1,6 @@
-"""Refresh the workbook's input tables from source files, safely.
+"""The refresh plan shared by the command line (:mod:`.file`) and the Cover's button (:mod:`.excel`).
+
+Refreshing the workbook's input tables from source files, safely.
 
 Order of work (nothing touches the workbook's path until the last step):
 
@@ -18,10 +20,10 @@ Order of work (nothing touches the workbook's path until the last step):
 
 Every cell address comes from :mod:`hnb_xl.workbook.layout` (via :func:`targets`).
 
-Steps 2-5 are shared with the Cover's button (:mod:`hnb_xl.workbook.refresh_excel`, the workbook
+Steps 2-5 are shared with the Cover's button (:mod:`hnb_xl.workbook.refresh.excel`, the workbook
 open in Excel): :func:`plan_refresh` and :func:`log_writes` decide every write ONCE, as rectangles
-(:class:`~hnb_xl.workbook.refresh_cells.TableWrite`), reading cells through a small interface;
-:mod:`hnb_xl.workbook.refresh_cells` applies them with openpyxl here or with xlwings in Excel.
+(:class:`~hnb_xl.workbook.refresh.cells.TableWrite`), reading cells through a small interface;
+:mod:`hnb_xl.workbook.refresh.cells` applies them with openpyxl here or with xlwings in Excel.
 """
 
 from __future__ import annotations
@@ -30,20 +32,18 @@ import datetime as _dt
 import getpass
 import math
 import os
-import re
-import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import HnbInputError, HnbInputErrors
-from ..schema import SCHEMAS, normalise_header
-from ..sources.collect import Collected, collect
-from .refresh_cells import OpenpyxlCells, TableWrite, write_openpyxl
-from .charts import ChartLayout, apply_openpyxl as apply_charts_openpyxl, layout_for as chart_layout_for
+from ...errors import HnbInputError, raise_all
+from ...sources.collect import Collected, collect
+from ...tables.schema import SCHEMAS, normalise_header
+from .. import layout
+from ..charts import ChartLayout, layout_for as chart_layout_for
+from ..sheets.inputs import column_formats
+from .cells import TableWrite
 
 
 # ---------------------------------------------------------------------------------------------- layout
@@ -62,7 +62,6 @@ class Target:
 
 def targets() -> dict[str, Target]:
     """The input tables refresh may write, from layout.py (the one place that knows addresses)."""
-    from . import layout
     return {t.name: t for t in layout_targets(layout)}
 
 
@@ -82,14 +81,6 @@ REFRESH_LOG_HEADERS = ("Time", "User", "Source file", "SHA-256", "Rows read", "S
 _LOG_KEYS = ("time", "user", "file", "sha256", "rows_read", "suppressed", "tables", "changes")
 
 
-def logs_sheet() -> str:
-    from . import layout
-    return layout.LOGS
-
-
-def refresh_time_cell():
-    from . import layout
-    return getattr(layout, "REFRESH_TIME_CELL", None)
 
 
 @dataclass
@@ -135,134 +126,6 @@ class RefreshResult:
         return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------------------- checks
-
-def lock_file(path: Path) -> Path | None:
-    """Excel's owner file ``~$<name>`` (long names lose their first two characters)."""
-    for name in ("~$" + path.name, "~$" + path.name[2:]):
-        p = path.with_name(name)
-        if p.exists():
-            return p
-    return None
-
-
-_INVENTORY = {
-    "VBA project (xl/vbaProject.bin)": None,
-    "images (xl/media)": None,
-    "pictures in drawings": rb"<(?:\w+:)?pic>",
-    "shapes and text boxes": rb"<(?:\w+:)?sp[ >]",
-    "charts": None,
-    "x14 extensions (sparklines, extended data bars, x14 conditional formats)": rb"<x14:",
-    "dynamic-array formulas": None,
-    "defined names": rb"<definedName ",
-    "data validations": rb"<dataValidation ",
-    "conditional formats": rb"<conditionalFormatting",
-    "sheets": rb"<sheet ",
-    "form controls and comments (VML)": None,
-    "form buttons (VML, with their macros)": rb"<x:FmlaMacro>[^<]*</x:FmlaMacro>",
-    "sheet links to VML drawings (legacyDrawing)": rb"<legacyDrawing ",
-}
-
-
-def inventory(path: Path) -> dict[str, object]:
-    """Counts of the things an openpyxl load-and-save may lose, read from the zip's XML parts."""
-    inv: dict[str, object] = {k: 0 for k in _INVENTORY}
-    with zipfile.ZipFile(path) as z:
-        names = z.namelist()
-        inv["VBA project (xl/vbaProject.bin)"] = z.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in names else b""
-        inv["images (xl/media)"] = sum(1 for n in names if n.startswith("xl/media/"))
-        inv["charts"] = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
-        inv["form controls and comments (VML)"] = sum(1 for n in names if n.endswith(".vml"))
-        # each button with its macro text: a button kept but re-pointed counts as lost
-        inv["form buttons (VML, with their macros)"] = sorted(
-            m for n in names if n.endswith(".vml")
-            for m in re.findall(_INVENTORY["form buttons (VML, with their macros)"], z.read(n)))
-        for n in names:
-            if not n.endswith(".xml"):
-                continue
-            data = z.read(n)
-            if n.startswith("xl/drawings/"):
-                inv["pictures in drawings"] += len(re.findall(_INVENTORY["pictures in drawings"], data))
-                inv["shapes and text boxes"] += len(drawing_shapes(data)[0])
-            if n.startswith("xl/worksheets/"):
-                inv["x14 extensions (sparklines, extended data bars, x14 conditional formats)"] += \
-                    len(re.findall(rb"<x14:", data))
-                inv["data validations"] += len(re.findall(rb"<dataValidation ", data))
-                inv["conditional formats"] += len(re.findall(rb"<conditionalFormatting", data))
-                # a dynamic-array formula carries a cell-metadata index (cm="1") pointing at xl/metadata.xml
-                inv["dynamic-array formulas"] += len(re.findall(rb"<c [^>]*\bcm=\"\d+\"", data))
-                inv["sheet links to VML drawings (legacyDrawing)"] += len(re.findall(rb"<legacyDrawing ", data))
-            if n == "xl/workbook.xml":
-                inv["defined names"] = len(re.findall(rb"<definedName ", data))
-                inv["sheets"] = len(re.findall(rb"<sheet ", data))
-    return inv
-
-
-_SHAPE = re.compile(rb"<((?:\w+:)?sp)[ >].*?</\1>", re.S)
-_VML_MIRROR = rb"compatExt spid="
-
-
-def drawing_shapes(data: bytes) -> tuple[list[bytes], list[bytes]]:
-    """(shapes, form-control mirrors) in one DrawingML part.
-
-    Excel 2010+ saves each Form Control (like the Cover's button) twice: the VML shape that
-    defines it, and a DrawingML copy tied to it by ``<a14:compatExt spid="_x0000_s1025"/>``. An
-    openpyxl save drops the copy but keeps the VML, from which Excel shows and runs the control
-    (files written by XlsxWriter have only the VML), so a mirror is not a loss; any other shape is."""
-    shapes, mirrors = [], []
-    for m in _SHAPE.finditer(data):
-        (mirrors if _VML_MIRROR in m.group(0) else shapes).append(m.group(0))
-    return shapes, mirrors
-
-
-def control_mirrors(path: Path) -> int:
-    """DrawingML copies of Form Controls (see :func:`drawing_shapes`) in the workbook's drawings."""
-    with zipfile.ZipFile(path) as z:
-        return sum(len(drawing_shapes(z.read(n))[1]) for n in z.namelist()
-                   if n.startswith("xl/drawings/") and n.endswith(".xml"))
-
-
-def cached_values(path: Path) -> int:
-    """Formula cells carrying a cached value (Excel saved them); an openpyxl save drops them all."""
-    n = 0
-    with zipfile.ZipFile(path) as z:
-        for name in z.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                n += len(re.findall(rb"</f><v>", z.read(name)))
-    return n
-
-
-def losses(before: dict, after: dict) -> list[str]:
-    out = []
-    for k, v in before.items():
-        a = after.get(k)
-        if isinstance(v, bytes):
-            if v != a:
-                out.append(f"{k}: changed or removed")
-        elif isinstance(v, list):
-            gone = [x for x in v if x not in (a or [])]
-            if gone:
-                out.append(f"{k}: {len(gone)} of {len(v)} missing or changed")
-        elif a < v:
-            out.append(f"{k}: {v} before, {a} after")
-    return out
-
-
-def precheck_losses(path: Path) -> list[str]:
-    """What an openpyxl load-and-save is known to drop, found in the original's XML before any work."""
-    inv = inventory(path)
-    out = []
-    x14 = inv["x14 extensions (sparklines, extended data bars, x14 conditional formats)"]
-    if x14:
-        out.append(f"{x14} x14 extension element(s) (sparklines, extended data bars, x14 conditional formats) "
-                   "would be removed")
-    if inv["dynamic-array formulas"]:
-        out.append(f"{inv['dynamic-array formulas']} dynamic-array formula(s) would become legacy array formulas")
-    if inv["shapes and text boxes"]:
-        out.append(f"{inv['shapes and text boxes']} shape(s)/text box(es) in drawings would be removed")
-    return out
-
-
 # ---------------------------------------------------------------------------------------------- tables
 
 def _clean(v):
@@ -303,7 +166,7 @@ def _column_map(target: Target) -> dict[int, object]:
 
 def read_table(cells, target: Target) -> list[list]:
     """Current data rows (values as stored) down to the first row whose cells are all blank.
-    ``cells``: :class:`~hnb_xl.workbook.refresh_cells.OpenpyxlCells` or ``XlwingsCells``."""
+    ``cells``: :class:`~hnb_xl.workbook.refresh.cells.OpenpyxlCells` or ``XlwingsCells``."""
     block = cells.read(target.sheet, target.first_row, target.first_col, target.capacity or 100_000,
                        len(target.headers))
     rows = []
@@ -401,7 +264,6 @@ def table_write(target: Target, old: list[list], rows: list[list]) -> TableWrite
     """``rows`` from the first data row, then blanks over the rows no longer used (values only: the
     cells' formats stay), as one rectangle; a cell whose old value was text (TBC) and new value a
     number gets its column's number format back."""
-    from .sheets.inputs import column_formats
     width = len(target.headers)
     blank = [[None] * width for _ in range(max(0, len(old) - len(rows)))]
     w = TableWrite(target.sheet, target.first_row, target.first_col, [list(r) for r in rows] + blank,
@@ -468,7 +330,7 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
             rows = new_rows(t, frame, old)
         tables.append((t, old, rows))
     if problems:
-        raise problems[0] if len(problems) == 1 else HnbInputErrors(problems)
+        raise_all(problems)
     return RefreshPlan(got, [diff(t, old, rows) for t, old, rows in tables],
                        [table_write(t, old, rows) for t, old, rows in tables],
                        _chart_layout(cells, tmap, got))
@@ -477,7 +339,6 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
 def _chart_layout(cells, tmap: dict, got: Collected) -> ChartLayout | None:
     """The charts' ranges for the history and assumptions the workbook will hold after the refresh
     (a new outturn year moves both charts); None when the workbook has no such tables."""
-    from . import layout
     if "history" not in tmap or "assumptions" not in tmap or layout.OUTPUTS not in cells.sheetnames:
         return None
     frames = {}
@@ -497,7 +358,7 @@ def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes) 
     suppressed cells, tables, changes; and the Cover's refresh time. The log is appended below
     whatever the sheet already holds (its title and header row are written by the first refresh),
     so it needs no address of its own."""
-    sheet = logs_sheet()
+    sheet = layout.LOGS
     width = len(REFRESH_LOG_HEADERS)
     out = []
     last = cells.last_row(sheet) if sheet in cells.sheetnames else 0
@@ -521,7 +382,7 @@ def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes) 
         rows.append([values[k] for k in _LOG_KEYS])
     if rows:
         out.append(TableWrite(sheet, r, 1, rows, label="Logs"))
-    cell = refresh_time_cell()
+    cell = layout.REFRESH_TIME_CELL
     if cell and cell[0] in cells.sheetnames:
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
         letter, row = coordinate_from_string(cell[1])
@@ -529,60 +390,9 @@ def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes) 
     return out
 
 
-# ---------------------------------------------------------------------------------------------- file (CLI)
+# ---------------------------------------------------------------------------------------------- shared
 
-def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | None = None,
-            suppressed_policy: str = "zero", progress: bool = True, user: str | None = None,
-            now: _dt.datetime | None = None) -> RefreshResult:
-    """Refresh ``workbook``'s input tables from ``sources`` (files or folders). See the module docstring.
-
-    Raises HnbInputError (one problem) or HnbInputErrors (all of them); the workbook is then unchanged.
-    """
-    from openpyxl import load_workbook
-
-    wb_path = Path(workbook)
-    out_path = Path(output) if output else wb_path
-    if not wb_path.is_file():
-        raise HnbInputError("workbook not found", source=str(wb_path))
-    lock = lock_file(out_path)
-    if lock is not None and not dry_run:
-        raise HnbInputError(f"is open in Excel (lock file {lock.name} is next to it): close it in Excel and "
-                            "run the refresh again (or use the Cover's Refresh from sources button)",
-                            source=str(out_path))
-    lost = precheck_losses(wb_path)
-    if lost:
-        raise HnbInputError("refresh refused: saving with openpyxl would lose " + "; ".join(lost) +
-                            ". Remove them (or keep them on a sheet of another workbook) and run again; "
-                            "the workbook was not changed", source=str(wb_path))
-    try:
-        wb = load_workbook(wb_path, keep_vba=wb_path.suffix.lower() == ".xlsm")
-    except Exception as exc:
-        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
-                            source=str(wb_path)) from None
-    cells = OpenpyxlCells(wb)
-    plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
-                        workbook_label=str(wb_path))
-    result = RefreshResult(wb_path, out_path, plan.changes, plan.collected, dry_run)
-    n_cached = cached_values(wb_path)
-    if n_cached:
-        result.warnings.append(f"{n_cached} cached formula value(s) are not kept; Excel recalculates every formula "
-                               "when it opens the workbook (fullCalcOnLoad)")
-    n_mirrors = control_mirrors(wb_path)
-    if n_mirrors:
-        result.warnings.append(f"{n_mirrors} form control(s) (e.g. the Cover's button) are kept through their VML "
-                               "drawing; Excel re-creates their DrawingML copies when it saves")
-    if dry_run:
-        return result
-    write_openpyxl(wb, plan.writes + log_writes(cells, plan.collected, user=user or _user(),
-                                                now=now or _dt.datetime.now(_dt.timezone.utc),
-                                                changes=plan.changes))
-    if plan.charts is not None:
-        apply_charts_openpyxl(wb, plan.charts)
-    result.backup = save_atomically(wb, wb_path, out_path)
-    return result
-
-
-def _user() -> str:
+def user_name() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no login name (some containers)
@@ -598,53 +408,6 @@ def backup_path(path: Path, when: _dt.datetime | None = None) -> Path:
         backup = path.with_name(f"{path.stem}.backup-{stamp}-{n}{path.suffix}")
         n += 1
     return backup
-
-
-def save_atomically(wb, wb_path: Path, out_path: Path) -> Path | None:
-    """Save to a temporary file beside ``out_path``, refuse on any loss, back up, then os.replace."""
-    folder = out_path.resolve().parent
-    fd, tmp_name = tempfile.mkstemp(prefix=".~hnb_refresh_", suffix=out_path.suffix, dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    backup = None
-    try:
-        wb.save(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        lost = losses(inventory(wb_path), inventory(tmp))
-        if lost:
-            raise HnbInputError("refresh refused: the saved workbook would lose " + "; ".join(lost) +
-                                "; the workbook was not changed", source=str(wb_path))
-        if out_path.exists():
-            backup = backup_path(out_path)
-            shutil.copy2(out_path, backup)
-        os.replace(tmp, out_path)
-        _fsync_dir(folder)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return backup
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-# ---------------------------------------------------------------------------------------------- Excel
-
-def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None, now=None) -> str:
-    """The Cover's "Refresh from sources" button (see :mod:`hnb_xl.workbook.refresh_excel`)."""
-    from .refresh_excel import refresh_from_excel as run
-    return run(paths, book=book, alert=alert, ask=ask, user=user, now=now)
 
 
 def error_text(exc: HnbInputError) -> str:

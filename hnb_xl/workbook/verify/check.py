@@ -10,7 +10,7 @@ code              finding
 unknown-function  a function that is neither an Excel built-in (openpyxl's FORMULAE list) nor
                   an ``HNB_`` function
 volatile-function OFFSET or INDIRECT (banned by the modelling code: untraceable references)
-unknown-udf       an ``HNB_`` name that is not in the function spec (``hnb_xl.udf_spec``)
+unknown-udf       an ``HNB_`` name that is not in the function spec (``hnb_xl.excel.spec``)
 udf-arity         an ``HNB_`` call with fewer than ``min_args`` or more than ``max_args`` arguments
 error-literal     ``#REF!`` (also ``Sheet!#REF!``), ``#N/A``, ``#DIV/0!`` ... written in a formula
 missing-sheet     a reference to a sheet that the workbook does not have
@@ -42,7 +42,7 @@ from openpyxl.utils import FORMULAE
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
-from ..errors import HnbInputError
+from ...errors import HnbInputError
 
 BANNED_FUNCTIONS = frozenset({"OFFSET", "INDIRECT"})
 ERROR_LITERALS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
@@ -80,13 +80,13 @@ class Policy:
     """What the checker needs to know about the workbook's layout."""
     calculation_sheets: frozenset[str] = frozenset()
     allowed_constants: frozenset[float] = frozenset({0.0, 1.0})
-    functions: dict | None = None   # name -> spec with min_args/max_args; None: hnb_xl.udf_spec
+    functions: dict | None = None   # name -> spec with min_args/max_args; None: hnb_xl.excel.spec
     allowed_empty: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (sheet, cell) optional inputs
 
 
 def _spec_functions() -> dict:
     try:
-        from ..udf_spec import FUNCTIONS  # issue 3
+        from ...excel.spec import FUNCTIONS  # issue 3
     except ImportError:
         return {}
     return dict(FUNCTIONS)
@@ -100,7 +100,7 @@ def default_policy() -> Policy:
     allowed = None
     optional = ()
     try:
-        from . import layout  # issue 4
+        from .. import layout  # issue 4
     except ImportError:
         layout = None
     if layout is not None:

@@ -1,0 +1,2 @@
+"""What users read: tables for the terminal, CSV/JSON exports (:mod:`.output`) and the Schools Forum pack
+(:mod:`.pack`)."""
