@@ -25,7 +25,7 @@ from hnb_xl.workbook.refresh import excel as RX
 
 from hnb_xl.sources import templates
 
-from tests.test_refresh import INJECTIONS, bundled_frames, make_workbook
+from tests.support import INJECTIONS, bundled_frames, make_workbook
 
 NOW = _dt.datetime(2026, 11, 27, 12, 0, tzinfo=_dt.timezone.utc)
 ROOT = Path(__file__).resolve().parents[1]

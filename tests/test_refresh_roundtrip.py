@@ -25,7 +25,7 @@ from hnb_xl.workbook import refresh as R
 from hnb_xl.workbook.verify.check import check
 from hnb_xl.workbook.verify.recalc import recalculate
 
-from tests.test_refresh import bundled_frames, table_cells
+from tests.support import bundled_frames, table_cells
 
 POT, COST, SHARE = 450_000, 6_000, 1.0     # parameters.csv (bundled)
 NEW_POT = 500_000

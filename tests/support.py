@@ -1,0 +1,90 @@
+"""Helpers shared by several test modules (a test module never imports another test module).
+
+* :func:`bundled_frames`: the bundled input tables, by ``layout.INPUT_TABLES`` key;
+* :func:`make_workbook`: a workbook made from xlwings' quickstart_standalone.xlsm (real VBA) with the
+  input tables at ``layout.py``'s anchors, plus a chart, an image, a data validation, a conditional
+  format and a user-added sheet (what a refresh must keep);
+* :func:`table_cells`: every input-table cell of a workbook as ``{(key, row, col): (value, type)}``;
+* :data:`INJECTIONS`: texts a spreadsheet would run as formulas, which must stay text.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import xlwings
+from openpyxl import load_workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.image import Image
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from hnb_xl import bundled
+from hnb_xl.sources import templates
+from hnb_xl.tables.schema import SCHEMAS
+from hnb_xl.workbook import layout as L
+
+TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+
+
+def bundled_frames():
+    return {"schools": bundled.demo_schools(), "history": bundled.history(), "assumptions": bundled.assumptions(),
+            "block_transfer": bundled.block_transfers(), "parameters": bundled.parameter_table(),
+            "invest_to_transform": bundled.invest_to_transform()}
+
+
+def make_workbook(path: Path) -> Path:
+    wb = load_workbook(TEMPLATE, keep_vba=True)
+    wb["Sheet1"].title = L.COVER
+    ws = wb.create_sheet(L.INPUTS)
+    wb.create_sheet(L.LOGS)["A1"] = "Data sources"
+    frames = bundled_frames()
+    for key, t in L.INPUT_TABLES.items():
+        if key not in frames:
+            continue
+        ws.cell(t.title_row, t.first_col, t.title)
+        for j, h in enumerate(t.headers):
+            ws.cell(t.header_row, t.first_col + j, h)
+        rows = templates._rows(SCHEMAS[key], frames[key])
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                ws.cell(t.first_row + i, t.first_col + j, v).fill = PatternFill("solid", fgColor="FFF2CC")
+        for name, ref in t.defined_names().items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+    ws.add_data_validation(dv)
+    dv.add(L.INPUT_TABLES["schools"].column_ref("EHCPs").split("!")[1].replace("$", ""))
+    ws.conditional_formatting.add("C20:C30", CellIsRule(operator="lessThan", formula=["0"],
+                                                        fill=PatternFill("solid", fgColor="FFC7CE")))
+    out = wb.create_sheet("My notes")  # a sheet the user added
+    out["A1"] = "kept"
+    chart = BarChart()
+    t = L.INPUT_TABLES["history"]
+    chart.add_data(Reference(ws, min_col=t.col_of("HNB budget"), min_row=t.header_row, max_row=t.first_row + 6),
+                   titles_from_data=True)
+    out.add_chart(chart, "C3")
+    from PIL import Image as PILImage
+    buf = io.BytesIO()
+    PILImage.new("RGB", (8, 8), "red").save(buf, format="PNG")
+    buf.seek(0)
+    out.add_image(Image(buf), "J3")
+    wb.save(path)
+    return path
+
+
+def table_cells(path: Path) -> dict:
+    wb = load_workbook(path, keep_vba=True)
+    ws = wb[L.INPUTS]
+    out = {}
+    for key, t in L.INPUT_TABLES.items():
+        for r in range(t.first_row, t.last_row + 1):
+            for c in range(t.first_col, t.last_col + 1):
+                cell = ws.cell(r, c)
+                out[(key, r, c)] = (cell.value, cell.data_type)
+    return out
+
+
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
