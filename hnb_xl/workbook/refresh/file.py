@@ -1,11 +1,28 @@
-"""The command line's refresh: load with openpyxl, plan, write, save atomically (see :mod:`.plan`)."""
+"""The command line's refresh: load with openpyxl, plan, write, save atomically (see :mod:`.plan`).
+
+Safety, in the order it is checked:
+
+* the workbook must be a readable Excel file (a truncated or empty file is a located error, exit 2);
+* Excel must not have it open (its ``~$`` owner file, :func:`.inventory.lock_file`);
+* one refresh of a workbook at a time: an exclusive lock on ``.<name>.hnb-refresh.lock`` beside it,
+  held until the new file is in place (the operating system releases it if the process dies, so a
+  killed refresh never blocks the next one); a second refresh is refused, not queued, so two runs
+  never both report "Refreshed" with one of their changes missing;
+* the original must not change while the refresh works (its SHA-256 is compared before the replace);
+* the save goes to a temporary file beside the target, is compared part by part with the original
+  (:func:`.inventory.losses`), then replaces it with ``os.replace`` after a backup. Temporary files
+  left by a killed refresh (``.~hnb_refresh_*``) are removed by the next refresh that holds the lock.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import hashlib
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 from ...errors import HnbInputError
@@ -28,11 +45,25 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
     out_path = Path(output) if output else wb_path
     if not wb_path.is_file():
         raise HnbInputError("workbook not found", source=str(wb_path))
+    readable(wb_path)
     lock = lock_file(out_path)
     if lock is not None and not dry_run:
         raise HnbInputError(f"is open in Excel (lock file {lock.name} is next to it): close it in Excel and "
                             "run the refresh again (or use the Cover's Refresh from sources button)",
                             source=str(out_path))
+    with contextlib.ExitStack() as held:
+        if not dry_run:
+            held.enter_context(one_refresh_at_a_time(out_path))
+            remove_stale_temporaries(out_path)
+        return _refresh(wb_path, out_path, sources, dry_run=dry_run, la=la, suppressed_policy=suppressed_policy,
+                        progress=progress, user=user, now=now)
+
+
+def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_policy, progress, user,
+             now) -> RefreshResult:
+    from openpyxl import load_workbook
+
+    digest = file_sha256(wb_path)
     lost = precheck_losses(wb_path)
     if lost:
         raise HnbInputError("refresh refused: saving with openpyxl would lose " + "; ".join(lost) +
@@ -62,14 +93,99 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
                                                 changes=plan.changes))
     if plan.charts is not None:
         apply_charts_openpyxl(wb, plan.charts)
-    result.backup = save_atomically(wb, wb_path, out_path)
+    result.backup = save_atomically(wb, wb_path, out_path, original_sha256=digest)
     return result
 
 
-def save_atomically(wb, wb_path: Path, out_path: Path) -> Path | None:
-    """Save to a temporary file beside ``out_path``, refuse on any loss, back up, then os.replace."""
+def readable(path: Path) -> None:
+    """Refuse a file that is not an Excel workbook (a zip with a workbook part) before any work."""
+    if path.stat().st_size == 0:
+        raise HnbInputError("is empty (0 bytes): not an Excel workbook; restore it from a backup "
+                            "(<name>.backup-<time>.xlsm beside it)", source=str(path))
+    try:
+        with zipfile.ZipFile(path) as z:
+            if "xl/workbook.xml" not in z.namelist():
+                raise HnbInputError("is not an Excel workbook (no xl/workbook.xml inside)", source=str(path))
+            bad = z.testzip()
+    except HnbInputError:
+        raise
+    except OSError as exc:
+        raise HnbInputError(f"cannot be read ({exc.strerror or exc})", source=str(path)) from None
+    except Exception:   # BadZipFile, zlib.error, EOFError...: a truncated or damaged file, or another format
+        raise HnbInputError("cannot be read as an Excel workbook (not a complete .xlsx/.xlsm file: truncated, "
+                            "damaged or another format); restore it from a backup", source=str(path)) from None
+    if bad is not None:
+        raise HnbInputError(f"is damaged (part {bad} fails its checksum); restore it from a backup",
+                            source=str(path))
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def refresh_lock_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.hnb-refresh.lock")
+
+
+@contextlib.contextmanager
+def one_refresh_at_a_time(path: Path):
+    """Hold an exclusive, non-blocking lock on ``.<name>.hnb-refresh.lock`` for the refresh of ``path``.
+
+    ``fcntl.flock`` (POSIX) or ``msvcrt.locking`` (Windows): the lock belongs to the open file, so
+    the operating system drops it when the process ends, killed or not."""
+    lock_path = refresh_lock_path(path)
+    try:
+        fh = open(lock_path, "a+b")
+    except OSError as exc:
+        raise HnbInputError(f"cannot create the refresh lock file {lock_path.name} beside it "
+                            f"({exc.strerror or exc})", source=str(path)) from None
+    try:
+        try:
+            _lock(fh)
+        except OSError:
+            raise HnbInputError("another refresh of this workbook is running: wait for it to finish, then run "
+                                "this one again (nothing was changed)", source=str(path)) from None
+        yield
+    finally:
+        fh.close()      # releases the lock
+
+
+def _lock(fh) -> None:
+    try:
+        import fcntl
+    except ImportError:                     # Windows
+        import msvcrt
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def temporary_prefix(path: Path) -> str:
+    """``.~hnb_refresh_<name>.``: a temporary save of ``path`` (hidden; never read as a source)."""
+    return f".~hnb_refresh_{path.name}."
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Temporary saves left beside ``path`` by a refresh that was killed (we hold the lock, so no
+    running refresh owns them)."""
+    gone = []
+    for tmp in path.resolve().parent.glob(f"{temporary_prefix(path)}*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            gone.append(tmp)
+    return gone
+
+
+def save_atomically(wb, wb_path: Path, out_path: Path, *, original_sha256: str | None = None) -> Path | None:
+    """Save to a temporary file beside ``out_path``, refuse on any loss (or if the original changed
+    since it was read: ``original_sha256``), back up, then os.replace."""
     folder = out_path.resolve().parent
-    fd, tmp_name = tempfile.mkstemp(prefix=".~hnb_refresh_", suffix=out_path.suffix, dir=folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(out_path), suffix=out_path.suffix, dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     backup = None
@@ -81,6 +197,9 @@ def save_atomically(wb, wb_path: Path, out_path: Path) -> Path | None:
         if lost:
             raise HnbInputError("refresh refused: the saved workbook would lose " + "; ".join(lost) +
                                 "; the workbook was not changed", source=str(wb_path))
+        if original_sha256 is not None and file_sha256(wb_path) != original_sha256:
+            raise HnbInputError("changed on disk while the refresh was working (saved by Excel or another "
+                                "program?): nothing was written; run the refresh again", source=str(wb_path))
         if out_path.exists():
             backup = backup_path(out_path)
             shutil.copy2(out_path, backup)

@@ -1,0 +1,250 @@
+"""A refresh never loses the workbook or an update: damaged files, two refreshes at once, kills.
+
+Each test runs the real `hnb-xl refresh` (in-process through ``main`` or as a subprocess) against
+``tests.support.make_workbook`` (xlwings' standalone template with the input tables, a chart, an
+image, a validation and a user sheet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from hnb_xl.cli import main
+from hnb_xl.sources import templates
+from hnb_xl.workbook import layout as L
+from hnb_xl.workbook.refresh import file as refresh_file
+
+from tests.support import bundled_frames, make_workbook
+
+
+@pytest.fixture()
+def book(tmp_path):
+    return make_workbook(tmp_path / "HNB_Model.xlsm")
+
+
+@pytest.fixture()
+def sources(tmp_path):
+    folder = tmp_path / "src"
+    templates.write_templates(folder, bundled_frames())
+    (folder / "hnb_sources.xlsx").unlink()   # one copy of each table
+    return folder
+
+
+def sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def one_error_line(err: str, path: Path) -> str:
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and str(path) in lines[0], err
+    return lines[0]
+
+
+def history_ehcps(book: Path, year_row: int = 6):
+    h = L.INPUT_TABLES["history"]
+    ws = load_workbook(book, read_only=True)[h.sheet]
+    return ws.cell(h.first_row + year_row, h.col_of("EHCPs (January census)")).value
+
+
+def with_history_ehcps(sources: Path, value: int) -> None:
+    p = sources / "history.csv"
+    text = p.read_text(encoding="utf-8")
+    assert "2021-22,6100," in text
+    p.write_text(text.replace("2021-22,6100,", f"2021-22,{value},"), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- damaged workbooks
+
+def _truncate(p: Path) -> None:
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+
+
+def _zero(p: Path) -> None:
+    p.write_bytes(b"")
+
+
+def _text(p: Path) -> None:
+    p.write_text("URN,School name\n100001,A school\n", encoding="utf-8")
+
+
+def _no_workbook_part(p: Path) -> None:
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+
+
+def _bad_checksum(p: Path) -> None:
+    """Flip bytes inside a stored member's data: the zip opens, the part fails its CRC."""
+    data = bytearray(p.read_bytes())
+    with zipfile.ZipFile(p) as z:
+        info = z.getinfo("xl/workbook.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 5
+    for i in range(start, start + 8):
+        data[i] ^= 0xFF
+    p.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage,expected", [
+    pytest.param(_zero, "is empty (0 bytes)", id="zero-bytes"),
+    pytest.param(_truncate, "cannot be read as an Excel workbook", id="truncated"),
+    pytest.param(_text, "cannot be read as an Excel workbook", id="csv-renamed-xlsm"),
+    pytest.param(_no_workbook_part, "no xl/workbook.xml inside", id="zip-without-workbook"),
+    pytest.param(_bad_checksum, ("cannot be read as an Excel workbook", "fails its checksum"), id="damaged-part"),
+])
+def test_a_damaged_workbook_is_one_located_line_and_exit_2(book, sources, damage, expected, capsys):
+    damage(book)
+    before = book.read_bytes()
+    assert main(["refresh", str(book), str(sources)]) == 2
+    line = one_error_line(capsys.readouterr().err, book)
+    assert any(e in line for e in ((expected,) if isinstance(expected, str) else expected)), line
+    assert book.read_bytes() == before
+    assert not list(book.parent.glob(".~hnb_refresh_*"))
+
+
+# ------------------------------------------------------------------------------- one refresh at a time
+
+def test_a_second_refresh_while_one_runs_is_refused_and_changes_nothing(book, sources, capsys):
+    with_history_ehcps(sources, 6200)
+    digest = sha(book)
+    with refresh_file.one_refresh_at_a_time(book):          # another refresh holds the workbook
+        assert main(["refresh", str(book), str(sources)]) == 2
+    line = one_error_line(capsys.readouterr().err, book)
+    assert "another refresh of this workbook is running" in line
+    assert sha(book) == digest
+    assert main(["refresh", str(book), str(sources)]) == 0   # released: the next one runs
+    assert history_ehcps(book) == 6200
+
+
+def test_a_dry_run_does_not_need_the_lock(book, sources):
+    with refresh_file.one_refresh_at_a_time(book):
+        assert main(["refresh", str(book), str(sources), "--dry-run"]) == 0
+
+
+def test_a_workbook_changed_on_disk_meanwhile_is_not_overwritten(book, sources, monkeypatch, capsys):
+    """Excel (or anything else) saving the file while the refresh works: the refresh refuses."""
+    with_history_ehcps(sources, 6200)
+    real = refresh_file.plan_refresh
+
+    def plan_then_someone_saves(*a, **k):
+        plan = real(*a, **k)
+        with open(book, "ab") as fh:             # still a valid zip: trailing bytes after the directory
+            fh.write(b"\0")
+        return plan
+    monkeypatch.setattr(refresh_file, "plan_refresh", plan_then_someone_saves)
+    assert main(["refresh", str(book), str(sources)]) == 2
+    line = one_error_line(capsys.readouterr().err, book)
+    assert "changed on disk while the refresh was working" in line
+    assert history_ehcps(book) == 6100
+    assert not list(book.parent.glob(".~hnb_refresh_*"))
+
+
+def test_temporaries_left_by_a_killed_refresh_are_cleared_not_blocking(book, sources):
+    stale = book.with_name(f".~hnb_refresh_{book.name}.abc123{book.suffix}")
+    stale.write_bytes(b"half a workbook")
+    other = book.with_name(f".~hnb_refresh_Other.xlsm.xyz{book.suffix}")   # another workbook's: kept
+    other.write_bytes(b"x")
+    with_history_ehcps(sources, 6200)
+    assert main(["refresh", str(book), str(sources)]) == 0
+    assert not stale.exists() and other.exists()
+    assert history_ehcps(book) == 6200
+
+
+REFRESH = [sys.executable, "-m", "hnb_xl.cli", "refresh"]
+
+
+@pytest.mark.slow
+def test_two_concurrent_refreshes_never_both_report_success_with_a_change_lost(book, tmp_path):
+    """Two runs started together, each changing a different table: either one is refused, or both
+    ran one after the other and the workbook holds both changes."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    frames = bundled_frames()
+    templates.write_templates(a, {"history": frames["history"]})
+    templates.write_templates(b, {"invest_to_transform": frames["invest_to_transform"]})
+    for folder in (a, b):
+        (folder / "hnb_sources.xlsx").unlink()
+    with_history_ehcps(a, 6200)
+    p = b / "invest_to_transform.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace("than notional SEN supports,450000,TBC",
+                                                       "than notional SEN supports,450000,450000"), encoding="utf-8")
+    outcomes = []
+    for _ in range(4):
+        procs = [subprocess.Popen([*REFRESH, str(book), str(src), "--no-progress"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for src in (a, b)]
+        results = [(pr.wait(timeout=120), pr.stdout.read(), pr.stderr.read()) for pr in procs]
+        for rc, out, err in results:
+            assert rc in (0, 2) and "Traceback" not in err, err
+            if rc == 2:
+                assert "another refresh of this workbook is running" in err, err
+        ok = [rc == 0 for rc, _, _ in results]
+        outcomes.append(tuple(ok))
+        t = L.INPUT_TABLES["invest_to_transform"]
+        ws = load_workbook(book, read_only=True)[t.sheet]
+        committed = ws.cell(t.first_row + 1, t.col_of("Committed spend")).value
+        if all(ok):
+            assert history_ehcps(book) == 6200 and committed == 450000
+        assert any(ok)
+        # back to the original values for the next round
+        subprocess.run([*REFRESH, str(book), str(_originals(tmp_path)), "--no-progress"], check=True,
+                       capture_output=True)
+    assert outcomes
+
+
+def _originals(tmp_path: Path) -> Path:
+    folder = tmp_path / "originals"
+    if not folder.exists():
+        frames = bundled_frames()
+        templates.write_templates(folder, {k: frames[k] for k in ("history", "invest_to_transform")})
+        (folder / "hnb_sources.xlsx").unlink()
+    return folder
+
+
+# ------------------------------------------------------------------------------- kills
+
+@pytest.mark.slow
+def test_fifty_kills_at_random_moments_never_damage_the_workbook(book, sources):
+    """50 SIGKILLs spread over a whole refresh (measured first): after each the workbook is either
+    byte for byte the original or a complete refreshed workbook; what a kill leaves never blocks
+    the next refresh."""
+    with_history_ehcps(sources, 6200)
+    original = book.read_bytes()
+    cmd = [*REFRESH, str(book), str(sources), "--no-progress"]
+    spare = book.with_name("spare.xlsm")
+    spare.write_bytes(original)
+    t0 = time.perf_counter()
+    subprocess.run([*REFRESH, str(spare), str(sources), "--no-progress"], check=True, capture_output=True)
+    full = time.perf_counter() - t0
+    rng = random.Random(20220715)
+    states = {"original": 0, "refreshed": 0}
+    for _ in range(50):
+        book.write_bytes(original)
+        for backup in book.parent.glob("HNB_Model.backup-*"):
+            backup.unlink()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, full * 1.1))
+        proc.kill()
+        proc.wait()
+        if book.read_bytes() == original:
+            states["original"] += 1
+            continue
+        with zipfile.ZipFile(book) as z:
+            assert z.testzip() is None
+        load_workbook(book, keep_vba=True)
+        assert history_ehcps(book) == 6200, "the workbook changed but is not the refreshed one"
+        states["refreshed"] += 1
+    assert sum(states.values()) == 50
+    assert states["original"] and states["refreshed"], states      # the kills really spread over the run
+    book.write_bytes(original)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert history_ehcps(book) == 6200
+    assert not list(book.parent.glob(f".~hnb_refresh_{book.name}.*"))
