@@ -314,4 +314,5 @@ def test_cli_build_positional_output_writes_the_companion(tmp_path, capsys):
     assert main(["build", str(out), "--build-time", "t"]) in (0, None)
     assert "HNB_Model_2025.py" in capsys.readouterr().out
     assert (tmp_path / "HNB_Model_2025.py").read_text(encoding="utf-8") == COMPANION_TEXT
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["HNB_Model_2025.py", "HNB_Model_2025.xlsm"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["HNB_Model_2025.cells.txt", "HNB_Model_2025.py",
+                                                          "HNB_Model_2025.xlsm"]

@@ -41,6 +41,7 @@ import xlwings
 from openpyxl.workbook.defined_name import DefinedName
 
 from .. import __version__, bundled
+from . import cells_dump
 from . import layout as L
 from .sheets import (calc_contingency, calc_history, calc_projection, calc_transfer, checks, conf, cover,
                      inputs, logs, outputs, safety_valve)
@@ -135,9 +136,8 @@ def build_workbook(ctx: Context):
         builder.build(wb, ctx)
     for name, ref in sorted(ctx.names.items()):
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
-    # reader order; a sheet named in the layout but not (yet) built is skipped, not an error
-    wb._sheets = [wb[s] for s in L.SHEETS if s in wb.sheetnames] + \
-        [ws for ws in wb._sheets if ws.title not in L.SHEETS]
+    # reader order: every sheet of the layout is built (a missing one is a KeyError here)
+    wb._sheets = [wb[s] for s in L.SHEETS] + [ws for ws in wb._sheets if ws.title not in L.SHEETS]
     for ws in wb.worksheets:
         code = L.CODE_NAMES.get(ws.title)
         if code:
@@ -197,8 +197,9 @@ def module_name_problem(stem: str) -> str | None:
 def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None,
           sources: dict[str, str] | None = None) -> Path:
     """Build the workbook from the bundled data (or ``sources``, see :func:`with_sources`) into
-    ``output``, plus its companion ``<name>.py`` (:data:`COMPANION_TEXT`), both written atomically:
-    on any error nothing is written."""
+    ``output``, plus its companion ``<name>.py`` (:data:`COMPANION_TEXT`) and the text dump of its
+    cells ``<name>.cells.txt`` (:mod:`.cells_dump`), all written atomically: on any error nothing
+    is written."""
     from ..errors import HnbInputError
     out = Path(output)
     if out.suffix.lower() != ".xlsm":
@@ -215,14 +216,18 @@ def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None,
     os.close(fd)
     fd, tmp_py = tempfile.mkstemp(suffix=".py.tmp", dir=out.parent)
     os.close(fd)
+    fd, tmp_cells = tempfile.mkstemp(suffix=".cells.tmp", dir=out.parent)
+    os.close(fd)
     try:
         wb.save(tmp)
         with open(tmp_py, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(COMPANION_TEXT)
+        cells_dump.write(wb, tmp_cells)
         os.replace(tmp, out)
         os.replace(tmp_py, companion_path(out))
+        os.replace(tmp_cells, cells_dump.dump_path(out))
     finally:
-        for t in (tmp, tmp_py):
+        for t in (tmp, tmp_py, tmp_cells):
             if os.path.exists(t):
                 os.unlink(t)
     return out

@@ -22,10 +22,6 @@ from dataclasses import dataclass
 
 from . import layout as L
 
-# Outputs columns (1 = A): the history table's year, EHCPs, budget and expenditure; the projection
-# table's year, accumulated deficit and deficit growth
-HISTORY_COLS = dict(year=2, ehcp=3, budget=5, expenditure=7)
-PROJECTION_COLS = dict(year=2, accumulated=3, growth=4)
 CHART2_AXIS_TITLE = "Financial year (outturn to {last}, then forecast)"
 
 
@@ -68,7 +64,7 @@ def chart_layout(years_history: int, first_published_index: int, years_projected
     r1, r2 = O["history_first"] + first_published_index, O["history_first"] + years_history - 1
     q1 = O["projection_first"] + first_published_index
     q2 = O["projection_first"] + years_history + years_projected - 1
-    h, p = HISTORY_COLS, PROJECTION_COLS
+    h, p = L.OUT_HISTORY_COLS, L.OUT_PROJECTION_COLS    # the columns sheets/outputs.py placed them in
     hist_years = _ref(h["year"], r1, r2)
     proj_years = _ref(p["year"], q1, q2)
     series = (

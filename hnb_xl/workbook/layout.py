@@ -24,8 +24,9 @@ CHECKS, LOGS, XLWINGS_CONF``    the sheet names one by one
                                 the build time is the only cell that differs between two builds
 ``OPTIONAL_INPUT_CELLS``        (sheet, cell) pairs that may legitimately be empty
 
-Adding a sheet (e.g. "Safety Valve", issue 7): add its name to ``SHEETS`` (reader order) and, if
-it calculates, to ``CALCULATION_SHEETS``; give its anchors and defined names here as constants;
+Adding a sheet: add its name to ``SHEETS`` (reader order), to ``CODE_NAMES`` and, if it
+calculates, to ``CALCULATION_SHEETS`` (each is defined once, here); give its anchors and defined
+names here as constants;
 write one module ``hnb_xl/workbook/sheets/<name>.py`` with ``build(wb, ctx)`` and list it in
 ``hnb_xl.workbook.build.SHEET_BUILDERS``. Nothing else changes.
 """
@@ -34,10 +35,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from ..tables.schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, SCHOOLS
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
+from .styles import GBP
 
 # ------------------------------------------------------------------------------------- sheets
 COVER = "Cover"
@@ -46,31 +48,42 @@ CALC_HISTORY = "Calc_History"
 CALC_PROJECTION = "Calc_Projection"
 CALC_CONTINGENCY = "Calc_Contingency"
 CALC_TRANSFER = "Calc_Transfer"
+SAFETY_VALVE = "Safety_Valve"
 OUTPUTS = "Outputs"
 CHECKS = "Checks"
 LOGS = "Logs"
 XLWINGS_CONF = "xlwings.conf"          # renamed from the template's inactive "_xlwings.conf"
 
-SHEETS = (COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER,
+SHEETS = (COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, SAFETY_VALVE,
           OUTPUTS, CHECKS, LOGS, XLWINGS_CONF)
-CALCULATION_SHEETS = (CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, CHECKS)
+CALCULATION_SHEETS = (CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, CHECKS, SAFETY_VALVE)
 ALLOWED_CONSTANTS = (0, 1)
 
 # VBA code names of the sheets (openpyxl gives new sheets none). The template's Sheet1 becomes the
 # Cover and its Sheet2 the xlwings.conf sheet, so their modules keep their names.
 CODE_NAMES = {COVER: "Sheet1", XLWINGS_CONF: "Sheet2", INPUTS: "shInputs", CALC_HISTORY: "shCalcHistory",
               CALC_PROJECTION: "shCalcProjection", CALC_CONTINGENCY: "shCalcContingency",
-              CALC_TRANSFER: "shCalcTransfer", OUTPUTS: "shOutputs", CHECKS: "shChecks", LOGS: "shLogs"}
+              CALC_TRANSFER: "shCalcTransfer", SAFETY_VALVE: "shSafetyValve", OUTPUTS: "shOutputs",
+              CHECKS: "shChecks", LOGS: "shLogs"}
 
 TEMPLATE_SHEET_COVER = "Sheet1"
 TEMPLATE_SHEET_CONF = "_xlwings.conf"
 CONF_UDF_MODULES_CELL = "B6"           # "UDF Modules" in the xlwings.conf sheet
-CONF_INTERPRETER_WIN_CELL = "B1"       # "Interpreter_Win"
 UDF_MODULES = "hnb_xl.udfs"
 
 
 def col(n: int) -> str:
     return get_column_letter(n)
+
+
+def cell_row(address: str) -> int:
+    """The row of an A1 address without a sheet: "C8" -> 8."""
+    return coordinate_from_string(address)[1]
+
+
+def print_area(last_col: int, last_row: int) -> str:
+    """A sheet's print area from A1 to (last_col, last_row), e.g. print_area(10, 125) = "A1:J125"."""
+    return f"{col(1)}1:{col(last_col)}{last_row}"
 
 
 def absref(sheet: str, c1: int, r1: int, c2: int | None = None, r2: int | None = None) -> str:
@@ -80,6 +93,17 @@ def absref(sheet: str, c1: int, r1: int, c2: int | None = None, r2: int | None =
     if c2 is None:
         return f"{q}!{a}"
     return f"{q}!{a}:${col(c2)}${r2}"
+
+
+# Where each sheet's title goes (its subtitle is the row below); the Cover and the Inputs keep
+# column A as a margin.
+TITLE_CELL = "A1"
+COVER_TITLE_CELL = "B1"
+COVER_NOTE_CELL = "B2"
+INPUTS_TITLE_CELL = "B1"
+INPUTS_NOTE_CELL = "B3"                # "rows left empty at the end of a table are ignored"
+INPUTS_FREEZE_CELL = "A4"              # the Inputs' title rows stay in view
+CALC_FREEZE_CELL = "C4"                # a calculation sheet's labels, units and title rows stay in view
 
 
 # ------------------------------------------------------------------------------- input tables
@@ -241,7 +265,17 @@ TRANS = dict(header=4, first=5, cols=dict(year=2, amount=3, schools_block=4, rat
                        udf_difference=36))
 
 # --------------------------------------------------------------------------------- outputs
-OUT = dict(history_title=5, history_header=6, history_first=7,           # rows = history periods
+# The Outputs tables' columns in order from column B (column A numbers the rows): the history table
+# and the projection table. sheets/outputs.py places its columns by these keys and charts.py plots
+# them by the same keys, so reordering a table cannot make a chart plot the wrong column.
+OUT_NUMBER_COL = 1
+OUT_HISTORY_COLUMNS = ("year", "ehcp", "ehcp_growth", "budget", "budget_growth", "expenditure",
+                       "expenditure_growth", "in_year", "accumulated")
+OUT_PROJECTION_COLUMNS = ("year", "accumulated", "growth", "in_year", "status")
+OUT_HISTORY_COLS = {k: OUT_NUMBER_COL + 1 + i for i, k in enumerate(OUT_HISTORY_COLUMNS)}
+OUT_PROJECTION_COLS = {k: OUT_NUMBER_COL + 1 + i for i, k in enumerate(OUT_PROJECTION_COLUMNS)}
+OUT = dict(master_label="A3", master_status="D3",                        # the master check's line
+           history_title=5, history_header=6, history_first=7,           # rows = history periods
            chart1_anchor="B23",                                           # below the history table
            projection_title=47, projection_header=48, projection_first=49,   # rows = history + projection
            chart2_anchor="B80",                                           # below the projection table
@@ -273,7 +307,10 @@ NAMES = {
 BUILD_TIME_CELL = (COVER, "C6")
 REFRESH_TIME_CELL = (COVER, "C7")
 VERSION_CELL = (COVER, "C5")
+XLWINGS_VERSION_CELL = (COVER, "C8")
+PACKAGE_VERSION_CELL = (COVER, "C9")
 MASTER_STATUS_CELL = (COVER, "C10")
+COVER_LABEL_COL = 2                    # the labels of those cells, in column B
 
 # The Cover's "Refresh from sources" Form Control button (issue 6): a VML legacy drawing anchored in
 # REFRESH_BUTTON_CELL, offset right of the build/refresh times it sits beside, REFRESH_BUTTON_SIZE
@@ -300,27 +337,18 @@ def _table_cells(keys) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-# Rows past the data in the variable-length input tables are empty by design (the calculation
-# sheets read every row up to max_rows and treat empty as nothing), as are optional columns.
-OPTIONAL_INPUT_CELLS = _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools")) + (REFRESH_TIME_CELL,)
 
-
-# ------------------------------------------------------------------ Safety_Valve (issue 7)
-# Added following the "Adding a sheet" note above: name, position, anchors and defined names.
-SAFETY_VALVE = "Safety_Valve"
-SHEETS = SHEETS[:SHEETS.index(CALC_TRANSFER) + 1] + (SAFETY_VALVE,) + SHEETS[SHEETS.index(CALC_TRANSFER) + 1:]
-CALCULATION_SHEETS = CALCULATION_SHEETS + (SAFETY_VALVE,)
-CODE_NAMES = {**CODE_NAMES, SAFETY_VALVE: "shSafetyValve"}
+# ------------------------------------------------------------------------------ Safety_Valve
 # Inputs at the top of the sheet (agreement values in column C; workstreams table from row ws_header),
 # then calculations with the same columns as Calc_Projection (PROJ base_col / first_col / periods).
 SV = dict(
     value_col=3, agreement_title=4,
     agreement={  # parameter in plan_agreement_cambridgeshire.csv: (row, defined name, number format)
-        "dfe_total": (5, "SV_DfE_Total", '£#,##0;-£#,##0;£0'),
+        "dfe_total": (5, "SV_DfE_Total", GBP),
         "first_share": (6, "SV_First_Share", "0%"),
         "instalments": (7, "SV_Instalments", "0"),
         "first_year": (8, "SV_First_Year", "@"),
-        "council_contribution": (9, "SV_Council_Contribution", '£#,##0;-£#,##0;£0'),
+        "council_contribution": (9, "SV_Council_Contribution", GBP),
         "target_balance_year": (10, "SV_Target_Year", "@"),
     },
     ws_title=12, ws_header=13, ws_first=14, ws_max=8, ws_table_name="SV_Workstreams_Table",
@@ -337,6 +365,11 @@ SV = dict(
     names=dict(first_balance_year="SV_First_Balance_Year", cleared_year="SV_Deficit_Cleared_Year",
                target_met="SV_Target_Met", udf_check="SV_UDF_Check"),
 )
-OPTIONAL_INPUT_CELLS = OPTIONAL_INPUT_CELLS + tuple(
-    (SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
-    for c in range(1, len(SV["ws_headers"]) + 1))
+# Rows past the data in the variable-length input tables are empty by design (the calculation
+# sheets read every row up to max_rows and treat empty as nothing), as are optional columns; so are
+# the unused rows of the Safety_Valve workstreams table and the refresh time of a never-refreshed book.
+OPTIONAL_INPUT_CELLS = (
+    _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools"))
+    + (REFRESH_TIME_CELL,)
+    + tuple((SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
+            for c in range(1, len(SV["ws_headers"]) + 1)))

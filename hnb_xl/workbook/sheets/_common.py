@@ -35,8 +35,8 @@ def scalar_rows(ws, ctx, sheet: str, rows: dict, value_col: int, items) -> None:
 
 def calc_sheet(wb, name: str, title: str, subtitle: str):
     ws = wb.create_sheet(name)
-    S.title(ws, "A1", title, subtitle)
+    S.title(ws, L.TITLE_CELL, title, subtitle)
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 16
-    ws.freeze_panes = "C4"
+    ws.freeze_panes = L.CALC_FREEZE_CELL
     return ws

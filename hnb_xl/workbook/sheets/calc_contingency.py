@@ -26,10 +26,11 @@ def build(wb, ctx) -> None:
     C = L.CONT
     k = C["cols"]
     t = L.INPUT_TABLES["schools"]
+    I = t.sheet                       # the sheet of the schools table the formulas read  # noqa: E741
     ws = calc_sheet(wb, L.CALC_CONTINGENCY, "Calculations: SEND Contingency per school",
                     "Shortfall = EHCPs x cost per EHCP - share x notional SEN budget; the pot is shared in "
                     "proportion, in whole pounds.")
-    ws.freeze_panes = f"A{C['first']}"
+    ws.freeze_panes = f"{L.col(1)}{C['first']}"
     v = C["value_col"]
     f0, l0 = C["first"], C["last"]
     rng = lambda key: f"${L.col(k[key])}${f0}:${L.col(k[key])}${l0}"  # noqa: E731
@@ -43,12 +44,12 @@ def build(wb, ctx) -> None:
          # written out in full: LibreOffice 7.4 reports a false circular reference (Err:522) when
          # the exact-share column reads a cell that reads Contingency_Total_Shortfall
          f"=IF(SUM({rng('shortfall')})>0,ROUNDDOWN(MIN(Pot,SUM({rng('shortfall')})),0)/SUM({rng('shortfall')}),0)",
-         "0.000000",
+         S.RATE,
          L.NAMES["contingency_ratio"]),
         ("scale", "Scale = MIN(1, pot / total shortfall)", "fraction",
-         "=IF(Contingency_Total_Shortfall>0,MIN(1,Pot/Contingency_Total_Shortfall),0)", "0.000000", None),
+         "=IF(Contingency_Total_Shortfall>0,MIN(1,Pot/Contingency_Total_Shortfall),0)", S.RATE, None),
         ("floors", "Sum of whole pounds before remainders", "£", f"=SUM({rng('floor')})", S.GBP, None),
-        ("left", "Pounds left for the largest remainders", "£", f"=Contingency_Payable-C{C['floors']}", S.GBP,
+        ("left", "Pounds left for the largest remainders", "£", f"=Contingency_Payable-{L.col(v)}{C['floors']}", S.GBP,
          L.NAMES["contingency_left"]),
         ("allocated", "Total allocated", "£", f"=SUM({rng('allocation')})", S.GBP, L.NAMES["contingency_allocated"]),
         ("receiving", "Schools receiving an allocation", "schools", f"=COUNTIF({rng('allocation')},\">0\")",
@@ -71,15 +72,15 @@ def build(wb, ctx) -> None:
     for i in range(t.max_rows):
         r, ir = f0 + i, t.first_row + i
         cells = {
-            "urn": (f'=IF(Inputs!{src["urn"]}{ir}="","",Inputs!{src["urn"]}{ir})', "0"),
-            "name": (f'=IF(Inputs!{src["name"]}{ir}="","",Inputs!{src["name"]}{ir})', "General"),
-            "ehcp": (f"=N(Inputs!{src['ehcp']}{ir})", S.COUNT),
-            "notional": (f"=N(Inputs!{src['notional']}{ir})", S.GBP),
+            "urn": (f'=IF({I}!{src["urn"]}{ir}="","",{I}!{src["urn"]}{ir})', "0"),
+            "name": (f'=IF({I}!{src["name"]}{ir}="","",{I}!{src["name"]}{ir})', "General"),
+            "ehcp": (f"=N({I}!{src['ehcp']}{ir})", S.COUNT),
+            "notional": (f"=N({I}!{src['notional']}{ir})", S.GBP),
             "shortfall": (f"=ROUNDDOWN(MAX(0,{col['ehcp']}{r}*Cost_Per_EHCP-Notional_Share*{col['notional']}{r}),0)",
                           S.GBP),
             "exact": (f"={col['shortfall']}{r}*Contingency_Ratio", "#,##0.00"),
             "floor": (f"=ROUNDDOWN({col['exact']}{r},0)", S.GBP),
-            "remainder": (f"={col['exact']}{r}-{col['floor']}{r}", "0.000000"),
+            "remainder": (f"={col['exact']}{r}-{col['floor']}{r}", S.RATE),
             "rank": (f"=IF({col['shortfall']}{r}>0,1+SUMPRODUCT(({SF}>0)*(({R}>{col['remainder']}{r})"
                      f"+({R}={col['remainder']}{r})*({X}>{col['exact']}{r})"
                      f"+({R}={col['remainder']}{r})*({X}={col['exact']}{r})*({U}<{col['urn']}{r}))),0)", "0"),
@@ -106,4 +107,4 @@ def build(wb, ctx) -> None:
     for key, w in widths.items():
         ws.column_dimensions[col[key]].width = w
     ws.column_dimensions["A"].width = 60
-    S.print_setup(ws, f"A1:{col['difference']}{l0}")
+    S.print_setup(ws, L.print_area(k["difference"], l0))

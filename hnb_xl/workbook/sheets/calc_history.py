@@ -80,4 +80,4 @@ def build(wb, ctx) -> None:
              lambda c, p: f"=IF(ISNUMBER({c}{H['previous']}),{c}{H['in_year']},\"\")", S.GBP)
     for c in range(first, last + 1):
         ws.column_dimensions[L.col(c)].width = 14
-    S.print_setup(ws, f"A1:{Lc}{H['in_year_published']}")
+    S.print_setup(ws, L.print_area(last, H["in_year_published"]))

@@ -99,4 +99,4 @@ def build(wb, ctx) -> None:
     ctx.define(L.NAMES["projection_years"], L.absref(L.CALC_PROJECTION, first, P["year"], last, P["year"]))
     for c in range(b, last + 1):
         ws.column_dimensions[L.col(c)].width = 14
-    S.print_setup(ws, f"A1:{Lc}{P['udf_difference']}")
+    S.print_setup(ws, L.print_area(last, P["udf_difference"]))

@@ -35,12 +35,13 @@ def build(wb, ctx) -> None:
     src = {key: L.col(bt.col_of(h)) for key, h in (("year", "Financial year"), ("amount", "Transfer amount"),
                                                   ("schools_block", "Schools block"))}
     c = {key: L.col(v) for key, v in k.items()}
+    I = bt.sheet                      # the sheet of the table the formulas read  # noqa: E741
     for i in range(bt.max_rows):
         r, ir = T["first"] + i, bt.first_row + i
         cells = {
-            "year": (f'=IF(Inputs!{src["year"]}{ir}="","",Inputs!{src["year"]}{ir})', "@"),
-            "amount": (f'=IF(ISNUMBER(Inputs!{src["amount"]}{ir}),Inputs!{src["amount"]}{ir},"")', S.GBP),
-            "schools_block": (f'=IF(ISNUMBER(Inputs!{src["schools_block"]}{ir}),Inputs!{src["schools_block"]}{ir},"")',
+            "year": (f'=IF({I}!{src["year"]}{ir}="","",{I}!{src["year"]}{ir})', "@"),
+            "amount": (f'=IF(ISNUMBER({I}!{src["amount"]}{ir}),{I}!{src["amount"]}{ir},"")', S.GBP),
+            "schools_block": (f'=IF(ISNUMBER({I}!{src["schools_block"]}{ir}),{I}!{src["schools_block"]}{ir},"")',
                               S.GBP),
             "rate": (f'=IF(AND(ISNUMBER({c["amount"]}{r}),ISNUMBER({c["schools_block"]}{r})),'
                      f'{c["amount"]}{r}/{c["schools_block"]}{r},"")', S.PCT2),
@@ -63,13 +64,14 @@ def build(wb, ctx) -> None:
     ws.row_dimensions[T["itt_header"]].height = 30
     isrc = {key: L.col(itt.col_of(h)) for key, h in (("activity", "Activity"), ("allocation", "Allocation"),
                                                     ("committed", "Committed spend"))}
+    I = itt.sheet                     # noqa: E741
     for i in range(itt.max_rows):
         r, ir = T["itt_first"] + i, itt.first_row + i
         cells = {
-            "activity": (f'=IF(Inputs!{isrc["activity"]}{ir}="","",Inputs!{isrc["activity"]}{ir})', "General"),
-            "allocation": (f"=N(Inputs!{isrc['allocation']}{ir})", S.GBP),
-            "committed": (f'=IF(ISNUMBER(Inputs!{isrc["committed"]}{ir}),Inputs!{isrc["committed"]}{ir},'
-                          f'IF(Inputs!{isrc["committed"]}{ir}="","","TBC"))', S.GBP),
+            "activity": (f'=IF({I}!{isrc["activity"]}{ir}="","",{I}!{isrc["activity"]}{ir})', "General"),
+            "allocation": (f"=N({I}!{isrc['allocation']}{ir})", S.GBP),
+            "committed": (f'=IF(ISNUMBER({I}!{isrc["committed"]}{ir}),{I}!{isrc["committed"]}{ir},'
+                          f'IF({I}!{isrc["committed"]}{ir}="","","TBC"))', S.GBP),
             "known": (f'=IF(ISNUMBER({ic["committed"]}{r}),1,0)', "0"),
             "remaining": (f'=IF({ic["known"]}{r}=1,{ic["allocation"]}{r}-{ic["committed"]}{r},"")', S.GBP),
         }
@@ -91,7 +93,7 @@ def build(wb, ctx) -> None:
          L.NAMES["itt_committed_total"]),
         ("itt_remaining", "Remaining on lines with known commitments", "£", f"=SUM({rng('remaining')})", S.GBP, None),
         ("itt_tbc_lines", "Activities with committed spend still TBC", "lines",
-         f'=SUMPRODUCT((Inputs!${act}${itt.first_row}:${act}${itt.last_row}<>"")*(1-{rng("known")}))', "0", None),
+         f'=SUMPRODUCT(({I}!${act}${itt.first_row}:${act}${itt.last_row}<>"")*(1-{rng("known")}))', "0", None),
         ("itt_tbc_allocation", "Allocation on lines still TBC", "£",
          f"=SUMPRODUCT({rng('allocation')}*(1-{rng('known')}))", S.GBP, None),
         ("itt_committed_share", "Share of the allocation committed", "%",
@@ -99,8 +101,8 @@ def build(wb, ctx) -> None:
         ("itt_implied_block", "Schools block at which the transfer is exactly the limit", "£",
          "=IF(Transfer_Limit_Rate>0,ITT_Transfer/Transfer_Limit_Rate,0)", S.GBP, None),
         ("udf_amount", "HNB_TRANSFER at the limit rate on that schools block (Python engine)", "£",
-         f"=HNB_TRANSFER(C{R['itt_implied_block']},Transfer_Limit_Rate)", S.GBP, None),
-        ("udf_difference", "Difference from the transfer", "£", f"=ABS(C{R['udf_amount']}-ITT_Transfer)", S.GBP, None),
+         f"=HNB_TRANSFER({L.col(v)}{R['itt_implied_block']},Transfer_Limit_Rate)", S.GBP, None),
+        ("udf_difference", "Difference from the transfer", "£", f"=ABS({L.col(v)}{R['udf_amount']}-ITT_Transfer)", S.GBP, None),
     ]
     S.heading(ws.cell(R["itt_transfer"] - 1, 1), "Totals")
     scalar_rows(ws, ctx, L.CALC_TRANSFER, R, v, summary)
@@ -108,4 +110,4 @@ def build(wb, ctx) -> None:
     for key, w in {"year": 30, "amount": 16, "schools_block": 18, "rate": 14, "limit_amount": 16,
                    "implied_block": 22, "needs_disapplication": 16}.items():
         ws.column_dimensions[c[key]].width = w
-    S.print_setup(ws, f"A1:{c['needs_disapplication']}{R['udf_difference']}")
+    S.print_setup(ws, L.print_area(k["needs_disapplication"], R["udf_difference"]))

@@ -39,7 +39,7 @@ CONVENTIONS = (
 SHEET_NOTES = {
     L.COVER: "this page", L.INPUTS: "every input, with units", L.CALC_HISTORY: "history: growth, in-year and accumulated deficit",
     L.CALC_PROJECTION: "projection year by year", L.CALC_CONTINGENCY: "SEND Contingency per school",
-    L.CALC_TRANSFER: "block transfer and Invest to Transform", "Safety_Valve": "safety valve plan: savings, "
+    L.CALC_TRANSFER: "block transfer and Invest to Transform", L.SAFETY_VALVE: "safety valve plan: savings, "
     "DfE instalments, year of in-year balance", L.OUTPUTS: "tables and charts", L.CHECKS: "checks and the master check",
     L.LOGS: "assumptions and data sources", L.XLWINGS_CONF: "Python settings for xlwings",
 }
@@ -48,21 +48,19 @@ SHEET_NOTES = {
 def build(wb, ctx) -> None:
     ws = wb[L.TEMPLATE_SHEET_COVER]
     ws.title = L.COVER
-    S.title(ws, "B1", "HNB Model: High Needs Block, DSG deficit, SEND Contingency and block transfer")
-    S.note(ws["B2"], "Dedicated Schools Grant High Needs Block model for English local authorities. Bundled data: "
+    S.title(ws, L.COVER_TITLE_CELL, "HNB Model: High Needs Block, DSG deficit, SEND Contingency and block transfer")
+    S.note(ws[L.COVER_NOTE_CELL], "Dedicated Schools Grant High Needs Block model for English local authorities. Bundled data: "
                      "Cambridgeshire Schools Forum update, 15 July 2022; schools are SYNTHETIC demo data.")
     rows = [(L.VERSION_CELL, "Model version (hnb_xl)", __version__),
             (L.BUILD_TIME_CELL, "Built", ctx.build_time),
             (L.REFRESH_TIME_CELL, "Inputs last refreshed", ""),
-            ((L.COVER, "C8"), "xlwings (VBA and Python must match)", xlwings.__version__),
-            ((L.COVER, "C9"), "Python package for the HNB_ functions", "hnb_xl " + __version__)]
+            (L.XLWINGS_VERSION_CELL, "xlwings (VBA and Python must match)", xlwings.__version__),
+            (L.PACKAGE_VERSION_CELL, "Python package for the HNB_ functions", "hnb_xl " + __version__)]
     for (sheet, cell), text, value in rows:
-        r = int(cell[1:])
-        ws.cell(r, 2, text).font = S.BOLD
+        ws.cell(L.cell_row(cell), L.COVER_LABEL_COL, text).font = S.BOLD
         ws[cell] = value if value != "" else None
     sheet, cell = L.MASTER_STATUS_CELL
-    r = int(cell[1:])
-    ws.cell(r, 2, "Master check").font = S.BOLD
+    ws.cell(L.cell_row(cell), L.COVER_LABEL_COL, "Master check").font = S.BOLD
     ws[cell] = '=IF(Master_Check=1,"OK: all checks pass","CHECK FAILED: see the Checks sheet")'
     ws[cell].font = S.HEADING_FONT
     r = 12
@@ -94,7 +92,7 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 95
     # long lines run on from B across C: each is short enough to end inside the print area
-    S.print_setup(ws, f"A1:C{r}", landscape=True, pages_tall=1)
+    S.print_setup(ws, L.print_area(3, r), landscape=True, pages_tall=1)
     add_refresh_button(wb, ws)
 
 

@@ -8,7 +8,7 @@ from .. import styles as S
 
 def build(wb, ctx) -> None:
     ws = wb.create_sheet(L.LOGS)
-    S.title(ws, "A1", "Logs", "Where every input came from. The data-source time is the build (or last refresh) "
+    S.title(ws, L.TITLE_CELL, L.LOGS, "Where every input came from. The data-source time is the build (or last refresh) "
                               "time on the Cover.")
     r = 4
     S.heading(ws.cell(r, 1), "Assumptions")
@@ -47,4 +47,4 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 60
-    S.print_setup(ws, f"A1:D{r}")
+    S.print_setup(ws, L.print_area(4, r))

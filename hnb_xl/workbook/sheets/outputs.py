@@ -18,18 +18,21 @@ from .. import layout as L
 from .. import styles as S
 
 
-def _table(ws, header_row, first_row, nrows, columns, number_col=1):
-    """columns: list of (header, formula(row, n_cell) , fmt). Column A holds the row number."""
+def _table(ws, header_row, first_row, nrows, columns, places=None, number_col=L.OUT_NUMBER_COL):
+    """columns: {key: (header, formula(row, n_cell), fmt)}, each in column ``places[key]`` (a
+    layout.OUT_*_COLS dict; default: in order after the number column), which holds the row number."""
+    places = places or {key: number_col + 1 + j for j, key in enumerate(columns)}
+    n = L.col(number_col)
     S.header_cell(ws.cell(header_row, number_col, "No."))
-    for j, (head, _f, _fmt) in enumerate(columns):
-        S.header_cell(ws.cell(header_row, number_col + 1 + j, head))
+    for key, (head, _f, _fmt) in columns.items():
+        S.header_cell(ws.cell(header_row, places[key], head))
     ws.row_dimensions[header_row].height = 45
     for i in range(nrows):
         r = first_row + i
-        nc = ws.cell(r, number_col, "=1" if i == 0 else f"=A{r - 1}+1")
+        nc = ws.cell(r, number_col, "=1" if i == 0 else f"={n}{r - 1}+1")
         nc.font = S.NOTE_FONT
-        for j, (_h, f, fmt) in enumerate(columns):
-            ws.cell(r, number_col + 1 + j, f(r, f"$A{r}")).number_format = fmt
+        for key, (_h, f, fmt) in columns.items():
+            ws.cell(r, places[key], f(r, f"${n}{r}")).number_format = fmt
 
 
 def _column_chart(ws, header_row: int, title: str, y_title: str, y_format: str, names) -> BarChart:
@@ -57,12 +60,12 @@ def _column_chart(ws, header_row: int, title: str, y_title: str, y_format: str, 
 def build(wb, ctx) -> None:
     O, H, P = L.OUT, L.HIST, L.PROJ
     ws = wb.create_sheet(L.OUTPUTS)
-    S.title(ws, "A1", "Outputs for Schools Forum and the DfE",
+    S.title(ws, L.TITLE_CELL, "Outputs for Schools Forum and the DfE",
             "Figures in pounds shown as £000 or £m by number format; positive deficit = overspend.")
-    ws["A3"] = "Master check (Checks sheet):"
-    ws["A3"].font = S.BOLD
-    ws["D3"] = '=IF(Master_Check=1,"OK: all checks pass","CHECK FAILED: see the Checks sheet")'
-    ws["D3"].font = S.BOLD
+    ws[O["master_label"]] = "Master check (Checks sheet):"
+    ws[O["master_label"]].font = S.BOLD
+    ws[O["master_status"]] = '=IF(Master_Check=1,"OK: all checks pass","CHECK FAILED: see the Checks sheet")'
+    ws[O["master_status"]].font = S.BOLD
 
     hrow = lambda row: f"{L.CALC_HISTORY}!${L.col(H['first_col'])}${row}:${L.col(H['first_col'] + H['periods'] - 1)}${row}"  # noqa: E501,E731
     prow = lambda row: f"{L.CALC_PROJECTION}!${L.col(P['first_col'])}${row}:${L.col(P['first_col'] + P['periods'] - 1)}${row}"  # noqa: E501,E731
@@ -75,18 +78,18 @@ def build(wb, ctx) -> None:
 
     # 1. history table (the seed's "Budget and spend has grown, but not as fast as EHCP numbers")
     S.heading(ws.cell(O["history_title"], 1), "Budget and spend have grown, but not as fast as EHCP numbers (£000)")
-    hist_cols = [
-        ("Financial year", hcol(H["year"]), "@"),
-        ("EHCPs", hcol(H["ehcp"]), S.COUNT),
-        ("EHCP growth", hcol(H["ehcp_growth"]), S.PCT),
-        ("HNB budget £000", hcol(H["budget"]), S.GBP_000),
-        ("Budget growth", hcol(H["budget_growth"]), S.PCT),
-        ("HNB expenditure £000", hcol(H["expenditure"]), S.GBP_000),
-        ("Expenditure growth", hcol(H["expenditure_growth"]), S.PCT),
-        ("In-year deficit £000", hcol(H["in_year"]), S.GBP_000),
-        ("Accumulated DSG deficit £000", hcol(H["accumulated"]), S.GBP_000),
-    ]
-    _table(ws, O["history_header"], O["history_first"], H["periods"], hist_cols)
+    hist_cols = {
+        "year": ("Financial year", hcol(H["year"]), "@"),
+        "ehcp": ("EHCPs", hcol(H["ehcp"]), S.COUNT),
+        "ehcp_growth": ("EHCP growth", hcol(H["ehcp_growth"]), S.PCT),
+        "budget": ("HNB budget £000", hcol(H["budget"]), S.GBP_000),
+        "budget_growth": ("Budget growth", hcol(H["budget_growth"]), S.PCT),
+        "expenditure": ("HNB expenditure £000", hcol(H["expenditure"]), S.GBP_000),
+        "expenditure_growth": ("Expenditure growth", hcol(H["expenditure_growth"]), S.PCT),
+        "in_year": ("In-year deficit £000", hcol(H["in_year"]), S.GBP_000),
+        "accumulated": ("Accumulated DSG deficit £000", hcol(H["accumulated"]), S.GBP_000),
+    }
+    _table(ws, O["history_header"], O["history_first"], H["periods"], hist_cols, L.OUT_HISTORY_COLS)
 
     # 2. deficit growth projected: history years, then projected years, in one run of rows
     S.heading(ws.cell(O["projection_title"], 1), "Deficit growth projected (£m)")
@@ -96,26 +99,28 @@ def build(wb, ctx) -> None:
         return lambda r, n: (f"=IF({n}<=History_Count,INDEX({hrow(hr)},{n}),"
                              f"IF({n}-History_Count<=Assumptions_Count,INDEX({prow(pr)},{n}-History_Count),{fmt_blank}))")
 
-    proj_cols = [("Financial year", both(H["year"], P["year"]), "@"),
-                 ("Accumulated DSG deficit £m", both(H["accumulated"], P["accumulated"]), S.GBP_M),
-                 ("Deficit growth in the year £m", both(H["deficit_growth"], P["deficit_growth"]), S.GBP_M),
-                 ("In-year HNB deficit £m", both(H["in_year"], P["in_year"]), S.GBP_M),
-                 ("Outturn or forecast", lambda r, n: (f'=IF({n}<=History_Count,IF(ISNUMBER(INDEX({hrow(H["accumulated"])},{n})),'
-                                                       f'"outturn","base year (derived)"),'
-                                                       f'IF({n}-History_Count<=Assumptions_Count,"forecast",""))'),
-                  "@")]
-    _table(ws, O["projection_header"], O["projection_first"], n_rows, proj_cols)
+    proj_cols = {"year": ("Financial year", both(H["year"], P["year"]), "@"),
+                 "accumulated": ("Accumulated DSG deficit £m", both(H["accumulated"], P["accumulated"]), S.GBP_M),
+                 "growth": ("Deficit growth in the year £m", both(H["deficit_growth"], P["deficit_growth"]), S.GBP_M),
+                 "in_year": ("In-year HNB deficit £m", both(H["in_year"], P["in_year"]), S.GBP_M),
+                 "status": ("Outturn or forecast",
+                            lambda r, n: (f'=IF({n}<=History_Count,IF(ISNUMBER(INDEX({hrow(H["accumulated"])},{n})),'
+                                          f'"outturn","base year (derived)"),'
+                                          f'IF({n}-History_Count<=Assumptions_Count,"forecast",""))'),
+                            "@")}
+    _table(ws, O["projection_header"], O["projection_first"], n_rows, proj_cols, L.OUT_PROJECTION_COLS)
 
     # 3. SEND Contingency and transfer summary
     S.heading(ws.cell(O["summary_title"], 1), "SEND Contingency and block transfer")
     summary = [("SEND Contingency pot", "=Pot", S.GBP), ("Total shortfall of all schools", "=Contingency_Total_Shortfall", S.GBP),
                ("Share of each shortfall paid", "=Contingency_Ratio", S.PCT),
                ("Total allocated to schools", "=Contingency_Allocated", S.GBP),
-               ("Schools receiving an allocation", f"={L.CALC_CONTINGENCY}!C{L.CONT['receiving']}", S.COUNT),
+               ("Schools receiving an allocation",
+                f"={L.CALC_CONTINGENCY}!{L.col(L.CONT['value_col'])}{L.CONT['receiving']}", S.COUNT),
                ("Block transfer to the HNB (Invest to Transform)", "=ITT_Transfer", S.GBP),
                ("Transfer limit without a disapplication", "=Transfer_Limit_Rate", S.PCT),
                ("Schools block at which the transfer is the limit",
-                f"={L.CALC_TRANSFER}!C{L.TRANS['rows']['itt_implied_block']}", S.GBP)]
+                f"={L.CALC_TRANSFER}!{L.col(L.TRANS['summary_col'])}{L.TRANS['rows']['itt_implied_block']}", S.GBP)]
     for i, (text, formula, fmt) in enumerate(summary):
         r = O["summary_first"] + i
         ws.cell(r, 2, text)
@@ -128,13 +133,14 @@ def build(wb, ctx) -> None:
     trow = lambda key: f"{L.CALC_TRANSFER}!${ic[key]}${T['itt_first']}:${ic[key]}${T['itt_first'] + itt_n - 1}"  # noqa: E731
     tcol = lambda key: (lambda r, n: f'=IF(INDEX({trow("activity")},{n})="","",INDEX({trow(key)},{n}))')  # noqa: E731
     _table(ws, O["itt_header"], O["itt_first"], itt_n,
-           [("Activity", tcol("activity"), "General"), ("Allocation £", tcol("allocation"), S.GBP),
-            ("Committed spend to date £", tcol("committed"), S.GBP), ("Remaining £", tcol("remaining"), S.GBP)])
+           {"activity": ("Activity", tcol("activity"), "General"), "allocation": ("Allocation £", tcol("allocation"), S.GBP),
+            "committed": ("Committed spend to date £", tcol("committed"), S.GBP),
+            "remaining": ("Remaining £", tcol("remaining"), S.GBP)})
     from openpyxl.styles import Alignment
     for i in range(itt_n):                 # "TBC" sits right-aligned with the amounts
         ws.cell(O["itt_first"] + i, 4).alignment = Alignment(horizontal="right")
     for i in range(n_rows):
-        ws.cell(O["projection_first"] + i, 6).alignment = Alignment(horizontal="center")
+        ws.cell(O["projection_first"] + i, L.OUT_PROJECTION_COLS["status"]).alignment = Alignment(horizontal="center")
     tot = O["itt_first"] + itt_n
     ws.cell(tot, 2, "Total").font = S.BOLD
     ws.cell(tot, 3, "=ITT_Allocation_Total").number_format = S.GBP
@@ -177,4 +183,4 @@ def build(wb, ctx) -> None:
     for k, w in widths.items():
         ws.column_dimensions[k].width = w
     ws.column_dimensions["J"].width = 16
-    S.print_setup(ws, f"A1:J{tot}", landscape=False)
+    S.print_setup(ws, L.print_area(10, tot), landscape=False)

@@ -40,12 +40,12 @@ def build(wb, ctx) -> None:
     V = L.SV
     P = L.PROJ
     ws = wb.create_sheet(L.SAFETY_VALVE)
-    S.title(ws, "A1", "Safety valve plan: mitigated against unmitigated, and the DfE agreement",
+    S.title(ws, L.TITLE_CELL, "Safety valve plan: mitigated against unmitigated, and the DfE agreement",
             "Inputs in blue on yellow (workstream sizes ILLUSTRATIVE; the instalment profile an assumption). "
             "Calculations below, one column per projected year as on Calc_Projection.")
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 24
-    ws.freeze_panes = f"C{V['period'] + 1}"
+    ws.freeze_panes = f"{L.col(V['value_col'])}{V['period'] + 1}"
     vc = V["value_col"]
 
     # ---------------------------------------------------------------- inputs: the agreement
@@ -239,4 +239,4 @@ def build(wb, ctx) -> None:
     ctx.define(V["names"]["udf_check"], L.absref(L.SAFETY_VALVE, vc, V["udf_check"]))
     for c in range(b, last + 1):
         ws.column_dimensions[L.col(c)].width = 14
-    S.print_setup(ws, f"A1:{Lc}{V['udf_check']}")
+    S.print_setup(ws, L.print_area(last, V["udf_check"]))
