@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from hnb_xl.tables import schema
 from hnb_xl.excel.spec import FUNCTIONS
+from hnb_xl.workbook import cells_dump
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.build import DEFAULT_OUTPUT, build
 from hnb_xl.workbook.verify.check import check
@@ -18,6 +20,9 @@ from hnb_xl.workbook.verify.check import check
 from tests import seed
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
+COMMITTED_CELLS = COMMITTED.with_name("HNB_Model.cells.txt")
+ACCEPT = ("if the new cells are right, run `hnb-xl build` (it rewrites workbook/HNB_Model.xlsm and "
+          "workbook/HNB_Model.cells.txt) and commit both; do it last, after every formula change")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +62,38 @@ def test_committed_workbook_is_the_generators_output(fresh):
         ", ".join(f"{s}!{c}: committed {b.get((s, c))!r} vs built {a.get((s, c))!r}" for s, c in diff[:5])
     assert sorted(b1.defined_names) == sorted(b2.defined_names)
     assert len(b1[L.OUTPUTS]._charts) == len(b2[L.OUTPUTS]._charts) == 2
+
+
+def test_committed_cell_dump_is_a_fresh_builds(fresh):
+    """workbook/HNB_Model.cells.txt, one `Sheet!A1: formula-or-value` line per cell, is what the build
+    writes now: a formula change shows in review as a changed line. On a mismatch the build's dump is
+    written to workbook/HNB_Model.cells_actual.txt."""
+    built = cells_dump.dump_path(fresh).read_text(encoding="utf-8")
+    committed = COMMITTED_CELLS.read_text(encoding="utf-8")
+    if built != committed:
+        actual = COMMITTED_CELLS.with_name("HNB_Model.cells_actual.txt")
+        actual.write_text(built, encoding="utf-8", newline="\n")
+        diff = list(difflib.unified_diff(committed.splitlines(), built.splitlines(), "committed", "built",
+                                         n=0, lineterm=""))
+        pytest.fail(f"the build's cells differ from {COMMITTED_CELLS.name} ({actual.name} written); "
+                    f"{ACCEPT}. First lines of the diff:\n" + "\n".join(diff[:30]))
+
+
+def test_committed_cell_dump_describes_the_committed_workbook(wb):
+    """The dump and the .xlsm are committed together (both written by one `hnb-xl build`)."""
+    assert cells_dump.text(wb) == COMMITTED_CELLS.read_text(encoding="utf-8"), ACCEPT
+
+
+def test_cell_dump_masks_the_build_time_and_quotes_text(fresh):
+    lines = cells_dump.dump_path(fresh).read_text(encoding="utf-8").splitlines()
+    sheet, cell = L.BUILD_TIME_CELL
+    assert f"{sheet}!{cell}: <build time>" in lines
+    assert not any("2000-01-01" in line for line in lines)
+    assert f'{L.COVER}!B6: "Built"' in lines                       # text in quotes
+    master = next(line for line in lines if line.startswith(f"{L.CHECKS}!C4: "))
+    assert master.split(": ", 1)[1].startswith("=IF(")            # a formula as stored
+    sheets = [line.split("!", 1)[0] for line in lines]
+    assert list(dict.fromkeys(sheets)) == [s for s in L.SHEETS if s in sheets]   # sheet order
 
 
 def test_two_builds_give_the_same_cells(fresh, tmp_path):
