@@ -31,7 +31,8 @@ def _checks():
     last_p = f"INDEX({proj % (P['accumulated'], P['accumulated'])},Assumptions_Count)"
     udf_c = f"{L.CALC_CONTINGENCY}!${cc['udf']}${C['header']}"
     udf_p = f"{L.CALC_PROJECTION}!${L.col(P['first_col'])}${P['udf_accumulated']}"
-    udf_t = f"{L.CALC_TRANSFER}!$C${T['rows']['udf_amount']}"
+    udf_t = L.absref(L.CALC_TRANSFER, T["summary_col"], T["rows"]["udf_amount"])
+    udf_td = L.absref(L.CALC_TRANSFER, T["summary_col"], T["rows"]["udf_difference"])
     sv = {k: v[1] for k, v in L.SV["agreement"].items()}  # defined names of the agreement inputs
     return [
         ("History: the accumulated deficit reconciles (opening + in-year deficits + other DSG movements = "
@@ -67,8 +68,8 @@ def _checks():
          f'=IF(ISERROR({udf_c}),"{NOT_LOADED}",IF(ISERROR(SUM({crng("difference")})),0,'
          f'IF(SUM({crng("difference")})<Cross_Check_Tolerance,1,0)))'),
         ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)",
-         f'=IF(ISERROR({udf_t}),"{NOT_LOADED}",IF(ISERROR({L.CALC_TRANSFER}!$C${T["rows"]["udf_difference"]}),0,'
-         f'IF({L.CALC_TRANSFER}!$C${T["rows"]["udf_difference"]}<Cross_Check_Tolerance,1,0)))'),
+         f'=IF(ISERROR({udf_t}),"{NOT_LOADED}",IF(ISERROR({udf_td}),0,'
+         f'IF({udf_td}<Cross_Check_Tolerance,1,0)))'),
         ("Cross-check: safety valve balance and cleared years = HNB_BALANCE_YEAR (Python engine)",
          f"={L.SV['names']['udf_check']}"),
     ]
@@ -103,7 +104,7 @@ CHECKS = _checks()
 def build(wb, ctx) -> None:
     K = L.CHECKS_LAYOUT
     ws = wb.create_sheet(L.CHECKS)
-    S.title(ws, "A1", "Checks", "Each check is 1 when it passes and 0 when it fails. The master check is 1 only "
+    S.title(ws, L.TITLE_CELL, "Checks", "Each check is 1 when it passes and 0 when it fails. The master check is 1 only "
                                 "when every check is 1. Cross-checks need Python (see the Cover).")
     first, last = K["first"], K["first"] + len(CHECKS) - 1
     v = L.col(K["value_col"])
@@ -128,4 +129,4 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 90
     ws.column_dimensions["C"].width = 18
-    S.print_setup(ws, f"A1:C{last}")
+    S.print_setup(ws, L.print_area(K["value_col"], last))

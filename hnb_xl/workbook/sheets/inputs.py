@@ -64,10 +64,9 @@ def _frame_table(ws, t: L.InputTable, rows: list[list], formats: list[str]) -> N
 
 def build(wb, ctx) -> None:
     ws = wb.create_sheet(L.INPUTS)
-    S.title(ws, "B1", "Inputs", "Every number the model uses. Input cells are blue on pale yellow; change "
+    S.title(ws, L.INPUTS_TITLE_CELL, "Inputs", "Every number the model uses. Input cells are blue on pale yellow; change "
                                "only these. Money in pounds (£); rates as fractions shown as %.")
-    ws["B3"] = "Rows left empty at the end of a table are ignored. Keep the column order and headers."
-    ws["B3"].font = S.NOTE_FONT
+    S.note(ws[L.INPUTS_NOTE_CELL], "Rows left empty at the end of a table are ignored. Keep the column order and headers.")
 
     # parameters (fixed rows, one defined name per value)
     t = L.INPUT_TABLES["parameters"]
@@ -114,7 +113,7 @@ def build(wb, ctx) -> None:
         ws.column_dimensions[k].width = w
     for t in L.INPUT_TABLES.values():
         ws.row_dimensions[t.header_row].height = 30
-    ws.freeze_panes = "A4"
+    ws.freeze_panes = L.INPUTS_FREEZE_CELL
     last = max(t.last_row for t in L.INPUT_TABLES.values())
-    S.print_setup(ws, f"A1:G{last}", landscape=False)
+    S.print_setup(ws, L.print_area(7, last), landscape=False)
     ws.print_title_rows = "1:2"
