@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from hnb_xl.excel import args as xa
 from hnb_xl.errors import HnbInputError
+from hnb_xl.tables import fast
 from hnb_xl.tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS, to_frame
 
 BASE = {
@@ -42,7 +43,7 @@ CELL = st.one_of(
 @pytest.fixture(params=["by-cell", "by-matrix"])
 def path(request, monkeypatch):
     """Run the fast path's small-table (plain Python) or large-table (numpy) number checks."""
-    monkeypatch.setattr(xa, "SMALL_TABLE", 10 ** 9 if request.param == "by-cell" else 0)
+    monkeypatch.setattr(fast, "SMALL_TABLE", 10 ** 9 if request.param == "by-cell" else 0)
     return request.param
 
 
@@ -250,7 +251,8 @@ def test_history_years_must_run_on(path, years, problem):
     pytest.param("450,000", 450000.0, id="commas"),
     pytest.param("\u00a3450,000", 450000.0, id="pound-sign"),
     pytest.param("GBP 450000", 450000.0, id="gbp"),
-    pytest.param("0.5%", 0.005, id="percent"),
+    pytest.param("(1,000)", -1000.0, id="accounting-negative"),
+    pytest.param("450k", 450000.0, id="thousands-suffix"),
     pytest.param([[7.0]], 7.0, id="one-cell-range"),
     pytest.param(np.float64(2.5), 2.5, id="numpy"),
     pytest.param(None, 9.0, id="blank-gives-default"),
@@ -258,6 +260,30 @@ def test_history_years_must_run_on(path, years, problem):
 ])
 def test_number_accepts(value, expected):
     assert xa.number(value, "pot", default=9.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("value, expected", [
+    pytest.param("0.5%", 0.005, id="percent"),
+    pytest.param(" 40% ", 0.4, id="percent-with-spaces"),
+    pytest.param(0.4, 0.4, id="fraction"),
+])
+def test_fraction_argument_accepts_a_percentage(value, expected):
+    assert xa.number(value, "notional_share", low=0, high=1, what="a fraction") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("value, kwargs, words", [
+    pytest.param("5%", {}, "a percentage is not an amount", id="percent-in-pounds-is-an-error"),
+    pytest.param("£0.4", {"what": "a fraction", "high": 1}, "£ and GBP mark an amount in pounds",
+                 id="pound-sign-in-a-fraction-is-an-error"),
+    pytest.param(40, {"what": "a fraction", "low": 0, "high": 1}, "did you mean 40% (0.4)?",
+                 id="forty-as-a-fraction-hints-percent"),
+    pytest.param(float("inf"), {}, "expected a finite number", id="infinity"),
+    pytest.param(0, {"low": 0, "low_inclusive": False}, "more than 0", id="zero-not-allowed"),
+])
+def test_number_rejects_with_the_reason(value, kwargs, words):
+    with pytest.raises(HnbInputError) as e:
+        xa.number(value, "arg", **kwargs)
+    assert e.value.source == "arg" and words in e.value.message
 
 
 @pytest.mark.parametrize("value", [True, "abc", float("inf"), [[1.0, 2.0]], "1.2.3"])
@@ -321,7 +347,7 @@ def test_fast_path_defers_on_rows_without_data(path, body):
     pytest.param(1.0, (), id="scalar-number"),
 ])
 def test_bool_positions(value, expected):
-    from hnb_xl.excel.args import _bool_positions
+    from hnb_xl.excel.cache import _bool_positions
     assert _bool_positions(value) == expected
 
 

@@ -8,11 +8,10 @@ the closest one, the columns it lacks with the nearest header found (a likely mi
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from ..errors import HnbInputError
-from ..tables.schema import SCHEMAS, Schema, normalise_header
+from ..tables.schema import SCHEMAS, SOURCE_TABLES, Schema, closest, normalise_header
 from . import dfe
 
 
@@ -29,14 +28,14 @@ class Format:
 
 DFE_LONG = Format("dfe_sen_long", "DfE Special educational needs in England, school level (long layout, 2025 on)")
 DFE_WIDE = Format("dfe_sen_wide", "DfE Special educational needs in England, school level (wide layout, to 2024)")
-FORMATS: tuple[Format, ...] = (DFE_LONG, DFE_WIDE, *(Format(s.name, s.title, s) for s in SCHEMAS.values()))
+FORMATS: tuple[Format, ...] = (DFE_LONG, DFE_WIDE, *(Format(SCHEMAS[n].name, SCHEMAS[n].title, SCHEMAS[n])
+                                                     for n in SOURCE_TABLES))
 
 
 def _required(fmt: Format) -> list[tuple[str, set[str]]]:
     """(header as documented, accepted normalised spellings) for every required column."""
     if fmt.schema is not None:
-        return [(c.header, {normalise_header(c.header), normalise_header(c.name), *map(normalise_header, c.aliases)})
-                for c in fmt.schema.columns if c.required]
+        return [(c.header, c.spellings) for c in fmt.schema.columns if c.required]
     layout = "long" if fmt is DFE_LONG else "wide"
     table = dfe.LONG_COLUMNS if layout == "long" else dfe.WIDE_COLUMNS
     return [(h, set(table[role])) for role, h in zip(dfe.required_roles(layout), dfe.required_headers(layout))]
@@ -49,13 +48,7 @@ def missing_columns(fmt: Format, headers: list) -> list[tuple[str, str | None]]:
     for header, spellings in _required(fmt):
         if spellings & set(norm):
             continue
-        hint = None
-        for target in sorted(spellings, key=len, reverse=True):
-            m = difflib.get_close_matches(target, list(norm), n=1, cutoff=0.75)
-            if m:
-                hint = norm[m[0]]
-                break
-        out.append((header, hint))
+        out.append((header, closest(sorted(spellings, key=len, reverse=True), headers)))
     return out
 
 
@@ -63,8 +56,7 @@ def recognised(fmt: Format, headers: list) -> int:
     """How many of ``headers`` are columns of ``fmt`` (required or optional)."""
     norm = {normalise_header(h) for h in headers if h not in (None, "")}
     if fmt.schema is not None:
-        cols = [{normalise_header(c.header), normalise_header(c.name), *map(normalise_header, c.aliases)}
-                for c in fmt.schema.columns]
+        cols = [c.spellings for c in fmt.schema.columns]
     else:
         cols = [set(a) for a in (dfe.LONG_COLUMNS if fmt is DFE_LONG else dfe.WIDE_COLUMNS).values()]
     return sum(1 for spellings in cols if spellings & norm)

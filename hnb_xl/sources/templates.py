@@ -1,48 +1,43 @@
 """Source templates (empty or filled) for the project's own tables, as CSV and XLSX.
 
 Each template has the schema's exact headers, then one row of units in square brackets
-("[£]", "[fraction, e.g. 0.05]") that the readers skip (``files.is_units_row``), then data.
-:func:`export` writes a filled one, used to turn the bundled data into source files.
+("[£]", "[fraction, e.g. 0.05]") that the readers skip (``files.is_units_row``), then data. Values are written by the table floor's one rule (:func:`hnb_xl.tables.cells.to_cell`).
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 
 import pandas as pd
 
-from ..tables.schema import SCHEMAS, Schema
+from ..tables.cells import to_cell, write_text
+from ..tables.schema import SCHEMAS, SOURCE_TABLES, Schema
 
 UNITS = {"id": "URN", "text": "text", "count": "whole number", "money": "£", "signed_money": "£, may be negative",
          "rate": "fraction, e.g. 0.05", "share": "fraction 0 to 1", "year": "e.g. 2022-23"}
-TEMPLATE_TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters", "invest_to_transform")
+TEMPLATE_TABLES = SOURCE_TABLES
 XLSX_NAME = "hnb_sources.xlsx"
 
 
 def units_row(schema: Schema) -> list[str]:
     units = [UNITS[c.kind] if c.kind not in ("rate", "signed_money") or c.unit in ("fraction", "£") else c.unit
              for c in schema.columns]
-    return [f"[{u}, or {c.not_known} while not known]" if c.not_known else f"[{u}]"
+    return [f"[{u}, or {c.not_known[0]} while not known]" if c.not_known else f"[{u}]"
             for u, c in zip(units, schema.columns)]
 
 
 def _rows(schema: Schema, frame: pd.DataFrame | None) -> list[list]:
+    """The frame's rows as cell values in schema order; a blank where the column has a "not known
+    yet" code is that code ("TBC")."""
     if frame is None:
         return []
     out = []
     for rec in frame.to_dict("records"):
         row = []
         for c in schema.columns:
-            v = rec.get(c.name, rec.get(c.header))
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                v = c.not_known  # "TBC" where the column has such a word, else blank
-            elif c.kind in ("count", "id") and float(v).is_integer():
-                v = int(v)
-            elif c.kind in ("money", "signed_money") and isinstance(v, float) and v.is_integer():
-                v = int(v)
-            row.append(v)
+            v = to_cell(rec.get(c.name, rec.get(c.header)), c.kind)
+            row.append(c.not_known[0] if v is None and c.not_known else v)
         out.append(row)
     return out
 
@@ -56,13 +51,6 @@ def write_csv(schema: Schema, path, frame: pd.DataFrame | None = None) -> Path:
         for row in _rows(schema, frame):
             w.writerow(["" if v is None else v for v in row])
     return path
-
-
-def write_text(cell, value) -> None:
-    """Put ``value`` in an openpyxl cell; a string is ALWAYS text, even "=HYPERLINK(...)" or "+cmd|..."."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
 
 
 def write_xlsx(path, frames: dict[str, pd.DataFrame | None], tables=TEMPLATE_TABLES) -> Path:
@@ -99,12 +87,4 @@ def write_templates(folder, frames: dict[str, pd.DataFrame | None] | None = None
     return written
 
 
-def export(name: str, frame: pd.DataFrame, path) -> Path:
-    """One filled table as CSV or XLSX (by suffix)."""
-    path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return write_xlsx(path, {name: frame}, (name,))
-    return write_csv(SCHEMAS[name], path, frame)
-
-
-__all__ = ["write_templates", "write_csv", "write_xlsx", "export", "units_row", "write_text", "TEMPLATE_TABLES"]
+__all__ = ["write_templates", "write_csv", "write_xlsx", "units_row", "TEMPLATE_TABLES"]

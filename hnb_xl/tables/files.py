@@ -1,4 +1,11 @@
-"""Read a CSV or XLSX file into header + rows, keeping the file's own row numbers for messages."""
+"""The one reader of input files: a CSV or XLSX file into header + rows, then a validated table.
+
+Every table is read here (the bundled data, the commands' ``--history``/``--schools``/... files,
+the safety valve's workstreams, agreement and actuals, the refresh's sources): CSV in UTF-8 (with
+or without a byte-order mark), else Windows-1252 (what Excel on Windows saves as "CSV"); XLSX/XLSM
+one table per non-empty sheet. Row numbers in messages are the file's own: the header is row 1
+(after any blank rows above it), the first data row 2, a templates' units row skipped but counted.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import HnbInputError
-from .schema import Schema, check_contiguous_years, normalise_header, to_frame
+from .schema import Schema, _header_map, check_contiguous_years, normalise_header, to_frame
 
 
 @dataclass
@@ -130,7 +137,6 @@ def _read_xlsx(p: Path) -> list[RawTable]:
 
 def matches(schema: Schema, headers: list) -> bool:
     """True when every required column of ``schema`` can be found in ``headers``."""
-    from .schema import _header_map
     try:
         _header_map(schema, headers, "")
         return True
@@ -145,7 +151,7 @@ def load(schema: Schema, path) -> pd.DataFrame:
     chosen = next((t for t in tables if matches(schema, t.headers)), tables[0])
     frame = to_frame(schema, chosen.headers, chosen.rows, source=chosen.source,
                      first_row_number=chosen.first_row_number)
-    if "financial_year" in frame.columns and schema.key == "financial_year":
+    if schema.contiguous_years:
         check_contiguous_years(frame, chosen.source)
     return frame
 

@@ -8,7 +8,7 @@ and reports every problem with its row and column.
 
 from __future__ import annotations
 
-import math
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -16,13 +16,31 @@ import pandas as pd
 
 from ..errors import HnbInputError, raise_all
 from ..years import fy, parse_year
+from .cells import KIND_RULES, is_blank, parse_number
 
-# kinds: "count" (whole number >= 0), "money" (£ >= 0), "signed_money" (£, may be negative),
-# "rate" (fraction, may be negative), "share" (fraction 0..1), "year" (financial year), "text", "id" (URN)
+# kinds (KIND_RULES in .cells gives each one's range, whole-number rule, words and number format):
+# "count" (whole number >= 0), "money" (£ >= 0), "signed_money" (£, may be negative), "rate" (fraction
+# -1..+1), "share" (fraction 0..1), "money_or_rate" (a fraction or pounds), "year" (financial year),
+# "text", "id" (URN)
+
+KIND = ...   # a Column field left as KIND takes its kind's default from KIND_RULES
+
+TBC = ("TBC",)
+# DfE's codes for a figure not published in its statistics: x not available, z not applicable,
+# c confidential, low a small number rounded to 0, u low reliability ("Symbols used", Explore
+# education statistics, https://explore-education-statistics.service.gov.uk/glossary)
+DFE_NOT_KNOWN = ("x", "z", "c", "low", "u")
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of an input table: names, kind and unit, and its rules as data.
+
+    ``low``/``high``: the valid range, inclusive (None = open); ``whole``: whole numbers only;
+    ``number_format``: the Excel number format of its input cells on the Inputs sheet. Each left
+    out takes its kind's default (:data:`~hnb_xl.tables.cells.KIND_RULES`). ``not_known``: codes
+    that mean "not known yet" (TBC; DfE's x, z, c, low, u), read as blank; the first is written back.
+    """
     name: str                 # engine name
     header: str               # header as written in templates and the workbook
     kind: str
@@ -30,7 +48,34 @@ class Column:
     description: str
     required: bool = True
     aliases: tuple[str, ...] = field(default_factory=tuple)
-    not_known: str | None = None   # a word that means "not known yet" (e.g. "TBC"): read as blank, written back
+    not_known: tuple[str, ...] = ()
+    low: float | None = KIND
+    high: float | None = KIND
+    whole: bool = KIND
+    number_format: str = KIND
+
+    def __post_init__(self):
+        rule = KIND_RULES[self.kind]
+        for name in ("low", "high", "whole", "number_format"):
+            if getattr(self, name) is KIND:
+                object.__setattr__(self, name, getattr(rule, name))
+        if isinstance(self.not_known, str):
+            object.__setattr__(self, "not_known", (self.not_known,))
+
+    @functools.cached_property
+    def spellings(self) -> frozenset[str]:
+        """Every normalised header this column accepts: its header, engine name and aliases."""
+        return frozenset({normalise_header(self.header), normalise_header(self.name),
+                          *map(normalise_header, self.aliases)})
+
+    @property
+    def expected(self) -> str:
+        """What a cell of this column should hold, in a message ("an amount in pounds")."""
+        return KIND_RULES[self.kind].expected
+
+    def is_not_known(self, v) -> bool:
+        """True for one of the column's "not known yet" codes ("TBC"), in any case."""
+        return bool(self.not_known) and isinstance(v, str) and v.strip().upper() in {c.upper() for c in self.not_known}
 
 
 @dataclass(frozen=True)
@@ -39,6 +84,7 @@ class Schema:
     title: str
     columns: tuple[Column, ...]
     key: str | None = None    # column that must be unique (URN, financial year)
+    contiguous_years: bool = False   # financial years one after another, no gaps (history, assumptions)
 
     @property
     def headers(self) -> list[str]:
@@ -54,6 +100,8 @@ def normalise_header(text) -> str:
     s = re.sub(r"\s*[\(\[][^\)\]]*[\)\]]\s*$", "", s.strip())
     return re.sub(r"[^0-9a-z]", "", s.lower())
 
+
+PCT2 = "0.00%"     # growth rates to a hundredth of a per cent (0.0% would hide -1.79% -> -1.8%)
 
 SCHOOLS = Schema("schools", "Schools (census snapshot)", (
     Column("urn", "URN", "id", "", "Unique Reference Number of the school", aliases=("school_urn", "urn")),
@@ -79,20 +127,21 @@ HISTORY = Schema("history", "HNB history (outturn)", (
     Column("accumulated_deficit", "Accumulated DSG deficit", "signed_money", "£",
            "Accumulated DSG deficit at 31 March (blank for a base year)", required=False,
            aliases=("accumulated", "accumulateddeficit", "cumulativedeficit")),
-), key="financial_year")
+), key="financial_year", contiguous_years=True)
 
 ASSUMPTIONS = Schema("assumptions", "Projection assumptions", (
     Column("financial_year", "Financial year", "year", "", "Financial year, e.g. 2022-23", aliases=("year", "fy")),
-    Column("ehcp_growth", "EHCP growth", "rate", "fraction", "Growth in EHCP numbers"),
-    Column("cost_per_ehcp_growth", "Cost per EHCP growth", "rate", "fraction", "Growth in HNB cost per EHCP"),
+    Column("ehcp_growth", "EHCP growth", "rate", "fraction", "Growth in EHCP numbers", number_format=PCT2),
+    Column("cost_per_ehcp_growth", "Cost per EHCP growth", "rate", "fraction", "Growth in HNB cost per EHCP",
+           number_format=PCT2),
     Column("funding_growth", "HNB funding growth", "rate", "fraction", "Growth in HNB funding before transfers",
-           aliases=("fundinggrowth", "budgetgrowth")),
+           aliases=("fundinggrowth", "budgetgrowth"), number_format=PCT2),
     Column("block_transfer", "Block transfer", "signed_money", "£", "Schools Block to HNB transfer in the year",
            aliases=("transfer", "blocktransfer")),
     Column("other_dsg_movements", "Other DSG movements", "signed_money", "£",
            "Other movements in the accumulated DSG deficit (other blocks, adjustments)",
            aliases=("other", "othermovements")),
-), key="financial_year")
+), key="financial_year", contiguous_years=True)
 
 
 BLOCK_TRANSFER = Schema("block_transfer", "Schools Block to HNB transfers", (
@@ -125,10 +174,78 @@ INVEST_TO_TRANSFORM = Schema("invest_to_transform", "Invest to Transform (the bl
            aliases=("allocated", "budget")),
     Column("committed_spend", "Committed spend", "money", "£",
            "Spend committed to date (TBC or blank while not yet known)", required=False,
-           aliases=("committed", "committedtodate", "spend"), not_known="TBC"),
+           aliases=("committed", "committedtodate", "spend"), not_known=TBC),
 ), key="activity")
 
-SCHEMAS = {s.name: s for s in (SCHOOLS, HISTORY, ASSUMPTIONS, BLOCK_TRANSFER, PARAMETERS, INVEST_TO_TRANSFORM)}
+# What each parameter row's value is (PARAMETERS' "Value" column holds pounds, fractions and a year):
+# its kind, range and the number format of its cell on the Inputs sheet.
+PARAMETER_TERMS: dict[str, Column] = {c.name: c for c in (
+    Column("send_contingency_pot", "SEND Contingency pot", "money", "£", "SEND Contingency pot shared among schools"),
+    Column("cost_per_ehcp", "Cost per EHCP", "money", "£ per EHCP pupil",
+           "First £6000 of additional support per EHCP pupil met by the school"),
+    Column("notional_share", "Notional share", "share", "fraction",
+           "Share of the notional SEN budget assumed available for EHCP pupils", number_format="0%"),
+    Column("transfer_limit_rate", "Transfer limit rate", "share", "fraction of schools block",
+           "Largest transfer Schools Forum can agree without a disapplication request", number_format=PCT2),
+    Column("opening_accumulated_deficit", "Opening accumulated deficit", "signed_money", "£",
+           "Accumulated DSG deficit at 1 April 2016"),
+    Column("invest_to_transform_year", "Invest to Transform year", "year", "financial year",
+           "Year of the block transfer that funds the Invest to Transform table"),
+    Column("cross_check_tolerance", "Cross-check tolerance", "money", "£",
+           "Largest difference allowed between a native result and the HNB_ function's result"),
+)}
+
+# ---------------------------------------------------------------------------------------------- safety valve
+# The safety valve plan's inputs (docs/safety_valve.md): workstreams, the agreement's terms, actuals.
+
+WORKSTREAMS = Schema("workstreams", "Safety valve workstreams", (
+    Column("name", "Name", "text", "", "Workstream name (each name once)", aliases=("workstream",)),
+    Column("lever", "Lever", "text", "", "ehcp_growth_reduction, cost_per_ehcp_reduction or cash_saving"),
+    Column("amount", "Amount", "money_or_rate", "fraction or £",
+           "Full effect: a fraction off EHCP growth or cost per EHCP (0.1 = 10%), or a cash saving in pounds a year",
+           low=0.0),
+    Column("start_year", "Start year", "year", "", "First financial year with an effect, e.g. 2023-24",
+           aliases=("start",)),
+    Column("ramp_years", "Ramp years", "count", "years", "Years to reach the full effect (blank: 1)",
+           required=False, aliases=("rampup", "ramp"), low=1.0),
+    Column("delivery_confidence", "Delivery confidence", "share", "fraction",
+           "Share of the effect expected to be delivered (blank: 1)", required=False, aliases=("confidence",)),
+    Column("budget_area", "Budget area", "text", "", "Budget area the saving falls in", required=False),
+    Column("basis", "Basis", "text", "", "Where the figure comes from", required=False),
+), key="name")
+
+AGREEMENT = Schema("agreement", "Safety valve agreement (one term a row)", (
+    Column("parameter", "Parameter", "text", "", "Term of the agreement (AGREEMENT_TERMS)", aliases=("term", "name")),
+    Column("value", "Value", "text", "as stated in Unit", "The term's value (pounds, a year, a count or a fraction)"),
+    Column("unit", "Unit", "text", "", "£, financial year, count, fraction", required=False),
+    Column("basis", "Basis", "text", "", "Published, or a stated assumption", required=False),
+), key="parameter")
+
+# What each term (AGREEMENT row) is: the value column's kind, unit and range for that row.
+AGREEMENT_TERMS: dict[str, Column] = {c.name: c for c in (
+    Column("dfe_total", "DfE total", "money", "£", "DfE revenue contribution over the agreement"),
+    Column("first_year", "First instalment year", "year", "financial year", "Year of the first DfE instalment"),
+    Column("target_balance_year", "Target balance year", "year", "financial year",
+           "Year by which the DSG is in in-year balance", required=False),
+    Column("instalments", "Instalments", "count", "count", "Number of DfE instalments", low=1.0),
+    Column("first_share", "First share", "share", "fraction", "Share of the total paid in the first instalment"),
+    Column("council_contribution", "Council contribution", "money", "£ a year",
+           "Council general-fund contribution a year over the instalment years", required=False),
+    Column("tolerance", "Tolerance", "money", "£",
+           "Suspension-risk flag when the DSG in-year deficit exceeds the plan by more than this", required=False),
+    Column("name", "Name", "text", "", "The agreement's name", required=False),
+)}
+
+ACTUALS = Schema("actuals", "DSG in-year deficit actuals (outturn against the plan)", (
+    Column("financial_year", "Financial year", "year", "", "Financial year, e.g. 2022-23", aliases=("year", "fy")),
+    Column("dsg_in_year_deficit", "DSG in-year deficit", "signed_money", "£",
+           "DSG in-year deficit outturn (negative: a surplus)", aliases=("inyeardeficit", "deficit", "actual")),
+), key="financial_year")
+
+SCHEMAS = {s.name: s for s in (SCHOOLS, HISTORY, ASSUMPTIONS, BLOCK_TRANSFER, PARAMETERS, INVEST_TO_TRANSFORM,
+                               WORKSTREAMS, AGREEMENT, ACTUALS)}
+# the tables a council supplies as source files (templates, detection, refresh, build --sources)
+SOURCE_TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters", "invest_to_transform")
 
 
 def _header_map(schema: Schema, headers: list, source: str) -> dict[str, int]:
@@ -136,9 +253,8 @@ def _header_map(schema: Schema, headers: list, source: str) -> dict[str, int]:
     norm = [normalise_header(h) for h in headers]
     found: dict[str, int] = {}
     for col in schema.columns:
-        candidates = {normalise_header(col.header), normalise_header(col.name), *map(normalise_header, col.aliases)}
         for i, h in enumerate(norm):
-            if h and h in candidates:
+            if h and h in col.spellings:
                 found[col.name] = i
                 break
     missing = [c for c in schema.columns if c.required and c.name not in found]
@@ -155,71 +271,31 @@ def _header_map(schema: Schema, headers: list, source: str) -> dict[str, int]:
 
 
 def closest_header(col: Column, headers: list) -> str | None:
+    """The header in ``headers`` closest to one of ``col``'s spellings (a likely misspelling), or None."""
+    return closest([normalise_header(col.header), *map(normalise_header, col.aliases)], headers)
+
+
+def closest(spellings, headers: list) -> str | None:
+    """The first of ``spellings`` (normalised) that a header nearly matches (difflib ratio >= 0.75):
+    that header as written, or None."""
     import difflib
     names = {normalise_header(h): str(h) for h in headers if h not in (None, "")}
-    targets = [normalise_header(col.header), *map(normalise_header, col.aliases)]
-    best = None
-    for t in targets:
+    for t in spellings:
         m = difflib.get_close_matches(t, list(names), n=1, cutoff=0.75)
         if m:
-            best = names[m[0]]
-            break
-    return best
-
-
-def _is_blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == "")
-
-
-def _number(v):
-    if isinstance(v, bool):
-        raise ValueError
-    if isinstance(v, (int, float)):
-        return float(v)
-    s = str(v).strip().replace(",", "").replace("£", "")
-    pct = s.endswith("%")
-    if pct:
-        s = s[:-1]
-    x = float(s)
-    return x / 100.0 if pct else x
-
-
-def _is_not_known(col: Column, v) -> bool:
-    """True for the column's "not known yet" word ("TBC"), in any case."""
-    return col.not_known is not None and isinstance(v, str) and v.strip().upper() == col.not_known.upper()
+            return names[m[0]]
+    return None
 
 
 def convert_cell(col: Column, v):
-    """Convert one cell to the column's kind, or raise ValueError naming what was expected."""
+    """One non-blank cell converted to the column's kind (:func:`~hnb_xl.tables.cells.parse_number`
+    for numbers, its range included), or ValueError naming what was expected."""
     if col.kind == "text":
-        return "" if _is_blank(v) else str(v).strip()
+        return "" if is_blank(v) else str(v).strip()
     if col.kind == "year":
         return fy(parse_year(v))
-    if col.kind == "id":
-        try:
-            x = _number(v)
-        except ValueError:
-            raise ValueError(f"expected a URN (a whole number), got {v!r}") from None
-        if not x.is_integer() or x <= 0:
-            raise ValueError(f"expected a URN (a positive whole number), got {v!r}")
-        return int(x)
-    try:
-        x = _number(v)
-    except (ValueError, TypeError):
-        raise ValueError(f"expected a number ({col.unit or col.kind}), got {v!r}") from None
-    if not math.isfinite(x):
-        raise ValueError(f"expected a finite number, got {v!r}")
-    if col.kind == "count":
-        if x < 0:
-            raise ValueError(f"expected a count of 0 or more, got {v!r}")
-        if not x.is_integer():
-            raise ValueError(f"expected a whole number, got {v!r}")
-        return int(x)
-    if col.kind == "money" and x < 0:
-        raise ValueError(f"expected an amount in pounds of 0 or more, got {v!r}")
-    if col.kind == "share" and not 0 <= x <= 1:
-        raise ValueError(f"expected a fraction between 0 and 1, got {v!r}")
-    return x
+    x = parse_number(v, col)
+    return int(x) if col.whole else x
 
 
 def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
@@ -235,7 +311,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
     records, numbers = [], []
     for offset, row in enumerate(rows):
         row = list(row)
-        if all(_is_blank(v) for v in row):
+        if all(is_blank(v) for v in row):
             continue
         rownum = first_row_number + offset
         rec = {}
@@ -245,9 +321,9 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
                 continue
             i = where[col.name]
             v = row[i] if i < len(row) else None
-            if _is_blank(v) or _is_not_known(col, v):
+            if is_blank(v) or col.is_not_known(v):
                 if col.required and col.kind != "text":
-                    problems.append(HnbInputError("is blank: expected " + _expected(col), source=source,
+                    problems.append(HnbInputError("is blank: expected " + col.expected, source=source,
                                                   row=rownum, column=str(headers[i])))
                 rec[col.name] = "" if col.kind == "text" else float("nan")
                 continue
@@ -277,12 +353,6 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
     return frame
 
 
-def _expected(col: Column) -> str:
-    return {"id": "a URN", "year": "a financial year such as 2022-23", "count": "a whole number",
-            "money": "an amount in pounds", "signed_money": "an amount in pounds", "rate": "a fraction such as 0.05",
-            "share": "a fraction between 0 and 1", "text": "text"}[col.kind]
-
-
 def check_contiguous_years(frame: pd.DataFrame, source: str) -> None:
     """Financial years must run one after another with no gaps (2021-22, 2022-23, ...)."""
     years = [parse_year(y) for y in frame["financial_year"]]
@@ -291,3 +361,37 @@ def check_contiguous_years(frame: pd.DataFrame, source: str) -> None:
         if b != a + 1:
             raise HnbInputError(f"years are not contiguous: {fy(a)} is followed by {fy(b)} (expected {fy(a + 1)})",
                                 source=source, row=r, column="Financial year")
+
+
+def read_terms(frame: pd.DataFrame, terms: dict[str, Column], *, name_column: str = "parameter",
+               value_column: str = "value", what: str = "term") -> dict:
+    """{term: value} from a validated one-term-a-row table (AGREEMENT, PARAMETERS), each value
+    converted by its term's :class:`Column` (kind, range). Every problem is collected, naming the
+    table's source, the row (``frame.attrs["row_numbers"]``) and the Value column: an unknown term,
+    a bad value, a required term missing. Terms left out are absent from the result."""
+    source = frame.attrs.get("source")
+    rows = frame.attrs.get("row_numbers", list(range(2, 2 + len(frame))))
+    problems: list[HnbInputError] = []
+    out: dict = {}
+    for (name, value), row in zip(zip(frame[name_column], frame[value_column]), rows):
+        term = terms.get(str(name).strip())
+        if term is None:
+            problems.append(HnbInputError(f"unknown {what} '{name}' (expected one of {', '.join(terms)})",
+                                          source=source, row=row, column="Parameter", value=name))
+            continue
+        if is_blank(value) or term.is_not_known(value):
+            if term.required:
+                problems.append(HnbInputError(f"is blank: expected {term.expected} for {term.name}",
+                                              source=source, row=row, column="Value"))
+            continue
+        try:
+            out[term.name] = convert_cell(term, value)
+        except ValueError as exc:
+            problems.append(HnbInputError(f"{term.name}: {exc}", source=source, row=row, column="Value", value=value))
+    for term in terms.values():
+        if term.required and term.name not in out and not any(p.value == term.name for p in problems) \
+                and term.name not in set(map(str, frame[name_column])):
+            problems.append(HnbInputError(f"has no '{term.name}' row ({term.description})", source=source,
+                                          column="Parameter"))
+    raise_all(problems)
+    return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...sources.templates import write_text
+from ...tables.cells import write_text
 
 TEXT_FORMAT = "@"
 
@@ -78,12 +78,11 @@ def write_openpyxl(wb, writes: list[TableWrite]) -> None:
 # ---------------------------------------------------------------------------------------------- xlwings
 
 def _from_excel(v):
-    """Excel gives every number as a float: whole numbers back to int, as openpyxl reads them."""
+    """Excel gives every number as a float: whole numbers back to int, as openpyxl reads them; an
+    empty string is an empty cell."""
     if isinstance(v, float) and v.is_integer():
         return int(v)
-    if isinstance(v, str) and v == "":
-        return None
-    return v
+    return None if v == "" else v
 
 
 class XlwingsCells:

@@ -39,10 +39,10 @@ import pandas as pd
 
 from ...errors import HnbInputError, raise_all
 from ...sources.collect import Collected, collect
+from ...tables.cells import is_blank, to_cell
 from ...tables.schema import SCHEMAS, normalise_header
 from .. import layout
 from ..charts import ChartLayout, layout_for as chart_layout_for
-from ..sheets.inputs import column_formats
 from .cells import TableWrite
 
 
@@ -129,38 +129,24 @@ class RefreshResult:
 # ---------------------------------------------------------------------------------------------- tables
 
 def _clean(v):
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, str) and v == "":
-        return None
-    return v
+    """A cell value with every kind of blank (None, "", NaN) as None."""
+    return None if is_blank(v) else v
 
 
 def _cell_value(kind: str, v):
-    """The value written for an engine value of ``kind`` (numbers as numbers, the rest as text)."""
-    v = _clean(v)
-    if v is None:
-        return None
-    if kind in ("count", "id"):
-        return int(v)
-    if kind in ("money", "signed_money", "rate", "share"):
-        x = float(v)
-        return int(x) if x.is_integer() and kind in ("money", "signed_money") else x
-    return str(v)
+    """The value written for an engine value of ``kind`` (:func:`hnb_xl.tables.cells.to_cell`)."""
+    return to_cell(_clean(v), kind)
 
 
 def _column_map(target: Target) -> dict[int, object]:
-    """workbook column offset -> schema Column (headers matched like every reader does)."""
+    """workbook column offset -> schema Column (headers matched like every reader does: ``Column.spellings``)."""
     schema = SCHEMAS[target.name]
     out = {}
     for j, h in enumerate(target.headers):
         n = normalise_header(h)
-        for c in schema.columns:
-            if n in {normalise_header(c.header), normalise_header(c.name), *map(normalise_header, c.aliases)}:
-                out[j] = c
-                break
+        c = next((c for c in schema.columns if n in c.spellings), None)
+        if c is not None:
+            out[j] = c
     return out
 
 
@@ -197,7 +183,7 @@ def new_rows(target: Target, frame: pd.DataFrame, old: list[list]) -> list[list]
                 row.append(prev[j] if prev is not None else None)
             else:
                 v = _cell_value(c.kind, rec.get(c.name))
-                row.append(c.not_known if v is None and c.not_known else v)   # "TBC" stays "TBC"
+                row.append(c.not_known[0] if v is None and c.not_known else v)   # "TBC" stays "TBC"
         out.append(row)
     return out
 
@@ -268,13 +254,22 @@ def table_write(target: Target, old: list[list], rows: list[list]) -> TableWrite
     blank = [[None] * width for _ in range(max(0, len(old) - len(rows)))]
     w = TableWrite(target.sheet, target.first_row, target.first_col, [list(r) for r in rows] + blank,
                    label=target.name)
-    formats = column_formats(target.name)
+    formats = _number_formats(target)
     if formats:
         for i, (before, after) in enumerate(zip(old, rows)):
             for j, (a, b) in enumerate(zip(before, after)):
                 if isinstance(a, str) and isinstance(b, (int, float)) and not isinstance(b, bool) and j < len(formats):
                     w.number_formats.append((w.row + i, w.row + i, w.col + j, formats[j]))
     return w
+
+
+def _number_formats(target: Target) -> list[str] | None:
+    """Each workbook column's number format (``Column.number_format``, as the build gave it); None
+    for the parameters table, whose value format is each row's."""
+    if target.name == "parameters":
+        return None
+    cmap = _column_map(target)
+    return [cmap[j].number_format if j in cmap else "General" for j in range(len(target.headers))]
 
 
 def current_frame(cells, target: Target) -> pd.DataFrame:

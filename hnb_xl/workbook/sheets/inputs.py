@@ -5,11 +5,10 @@ Tables and their positions come from ``layout.INPUT_TABLES``; column order is th
 
 from __future__ import annotations
 
-import math
-
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ...tables import schema
+from ...tables.cells import to_cell
 from .. import layout as L
 from .. import styles as S
 
@@ -20,27 +19,11 @@ _KINDS = {
 
 
 def column_formats(key: str) -> list[str] | None:
-    """The number format of each column of input table ``key``, as the build gives its cells (and a
-    refresh restores on a cell whose text, e.g. TBC, becomes a number); None for the parameters
-    table, whose value format depends on each row's unit."""
+    """The number format of each column of input table ``key`` (``Column.number_format``), as the
+    build gives its cells; None for the parameters table, whose value format is each row's
+    (``schema.PARAMETER_TERMS``)."""
     sch = _KINDS.get(key)
-    if sch is None:
-        return None
-    if key == "assumptions":
-        return [S.PCT2 if c.kind == "rate" else S.FORMATS[c.kind] for c in sch.columns]
-    return [S.FORMATS[c.kind] for c in sch.columns]
-
-
-def _value(v):
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return int(v)
-    return v
+    return None if sch is None else [c.number_format for c in sch.columns]
 
 
 def _table_frame(key, ctx):
@@ -48,7 +31,7 @@ def _table_frame(key, ctx):
             "schools": ctx.schools, "invest_to_transform": ctx.invest_to_transform}[key]
 
 
-def _frame_table(ws, t: L.InputTable, rows: list[list], formats: list[str]) -> None:
+def _frame_table(ws, t: L.InputTable, rows: list[list], columns, formats: list[str]) -> None:
     S.heading(ws.cell(t.title_row, t.first_col), t.title)
     S.note(ws.cell(t.units_row, t.first_col), "Units: " + t.units)
     for j, h in enumerate(t.headers):
@@ -57,8 +40,8 @@ def _frame_table(ws, t: L.InputTable, rows: list[list], formats: list[str]) -> N
         raise ValueError(f"{t.title}: {len(rows)} rows, the workbook holds {t.max_rows}")
     for i in range(t.max_rows):
         row = rows[i] if i < len(rows) else [None] * len(t.headers)
-        for j, v in enumerate(row):
-            c = ws.cell(t.first_row + i, t.first_col + j, _value(v))
+        for j, (v, col) in enumerate(zip(row, columns)):
+            c = ws.cell(t.first_row + i, t.first_col + j, to_cell(v, col.kind))
             S.input_cell(c, formats[j])
 
 
@@ -79,15 +62,10 @@ def build(wb, ctx) -> None:
         else:
             v, unit, desc, src = L.MODEL_SETTINGS[name]
             rows.append([name, v, unit, desc, src])
-    _frame_table(ws, t, rows, ["General", "General", "General", "General", "General"])
+    _frame_table(ws, t, rows, schema.PARAMETERS.columns, ["General"] * len(schema.PARAMETERS.columns))
     value_col = t.col_of("Value")
     for i, (name, _dn) in enumerate(L.PARAMETERS):
-        unit = str(rows[i][2])
-        c = ws.cell(t.first_row + i, value_col)
-        c.number_format = S.GBP if unit.startswith("£") else S.PCT2 if "fraction" in unit else "@" \
-            if "year" in unit else "General"
-        if name == "notional_share":
-            c.number_format = "0%"
+        ws.cell(t.first_row + i, value_col).number_format = schema.PARAMETER_TERMS[name].number_format
     for dn, ref in L.parameter_names().items():
         ctx.define(dn, ref)
 
@@ -95,9 +73,9 @@ def build(wb, ctx) -> None:
         t = L.INPUT_TABLES[key]
         frame = _table_frame(key, ctx)
         # a blank where the column has a "not known yet" word (committed spend: TBC) is that word
-        rows = [[c.not_known if c.not_known and _value(r.get(c.name)) is None else r.get(c.name)
+        rows = [[c.not_known[0] if c.not_known and to_cell(r.get(c.name)) is None else r.get(c.name)
                  for c in sch.columns] for r in frame.to_dict("records")]
-        _frame_table(ws, t, rows, column_formats(key))
+        _frame_table(ws, t, rows, sch.columns, column_formats(key))
         for n, ref in t.defined_names().items():
             ctx.define(n, ref)
 
