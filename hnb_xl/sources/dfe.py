@@ -1,6 +1,7 @@
 """DfE "Special educational needs in England" school-level underlying data -> the schools table.
 
-Two layouts are published (shared/research/domain.md section 6):
+Two layouts are published by DfE, *Special educational needs in England* (Explore Education Statistics,
+https://explore-education-statistics.service.gov.uk/find-statistics/special-educational-needs-in-england):
 
 * **wide** (up to 2024, ``sen_school_level_underlying_data.csv``): one row per school with
   ``URN, laestab, la_name, new_la_code, old_la_code, phase_type_grouping, type_of_establishment,

@@ -5,7 +5,8 @@ native formulas. It cannot run the ``HNB_`` functions, so their Python values (f
 ``hnb_xl.udfs``) are written into the copy first and the cells that depend on them (the UDF
 cross-checks) are then computed by LibreOffice too.
 
-Facts this module relies on (shared/research/tooling-facts.md, measured on LibreOffice 7.4):
+Facts this module relies on (measured on LibreOffice 7.4 and kept by ``tests/test_recalc.py``; the
+options are LibreOffice's, https://help.libreoffice.org/latest/en-US/text/shared/guide/start_parameters.html):
 
 * ``soffice --headless --convert-to xlsx`` computes cells without a cached value, but not stale
   cached values unless ``OOXMLRecalcMode`` is 0 ("always recalculate") in the profile; every
