@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 from .. import bundled
 from ..errors import HnbInputError
+from ..tables.cells import narrowed, parse_number
 from ..tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
 from ..tables import files
 from ..years import parse_year
@@ -17,37 +17,31 @@ def add_format(p: argparse.ArgumentParser) -> None:
                    help="output format: table (readable), csv or json (pounds and fractions, unrounded)")
 
 
-def pounds(option: str):
-    """argparse type for an amount in pounds: 450000, 450,000, £450,000, 450k, 368.2m."""
+def _option_type(option: str, column, what: str):
+    """argparse type reading a number by the one grammar (:func:`hnb_xl.tables.cells.parse_number`),
+    checked against ``column``'s range; a problem is one line naming the option (exit code 2)."""
     def parse(text: str) -> float:
-        s = text.strip().replace(",", "").replace("£", "").lower()
-        m = re.fullmatch(r"(-?\d+(?:\.\d+)?)([km]?)", s)
-        if not m:
-            raise argparse.ArgumentTypeError(f"{option}: expected an amount in pounds such as 450000 or 368.2m, "
-                                             f"got {text!r}")
-        value = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6}[m.group(2)]
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{option}: expected an amount of 0 or more, got {text!r}")
-        return value
-    return parse
-
-
-def fraction(option: str, low: float = 0.0, high: float | None = None):
-    """argparse type for a rate: 0.005 or 0.5%."""
-    def parse(text: str) -> float:
-        s = text.strip()
         try:
-            value = float(s[:-1]) / 100 if s.endswith("%") else float(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option}: expected a fraction such as 0.005 or 0.5%, got {text!r}")
-        if value < low or (high is not None and value > high):
-            rng = f"between {low} and {high}" if high is not None else f"of {low} or more"
-            raise argparse.ArgumentTypeError(f"{option}: expected a fraction {rng}, got {text!r}")
-        return value
+            return parse_number(text, column, what=what)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{option}: {exc}") from None
     return parse
+
+
+def pounds(option: str):
+    """argparse type for an amount in pounds of 0 or more: 450000, 450,000, £450,000, GBP 450,000,
+    450k, 368.2m, 1.2bn (a percentage is an error)."""
+    return _option_type(option, "money", "an amount in pounds")
+
+
+def fraction(option: str, low: float | None = None, high: float | None = None, *, kind: str = "share"):
+    """argparse type for a fraction: 0.005 or 0.5% (``kind`` "share": 0 to 1 unless ``low``/``high``
+    narrow it; "rate": -1 to +1). 9 without % says "did you mean 9% (0.09)?"."""
+    return _option_type(option, narrowed(kind, low, high), "a fraction")
 
 
 def year(option: str):
+    """argparse type for a financial year: 2022-23, 2022/23 or 2022."""
     def parse(text: str) -> int:
         try:
             return parse_year(text)
