@@ -29,7 +29,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import HnbInputError, HnbInputErrors
-from ..tables.cells import EXCEL_ERRORS, KIND_RULES, is_blank, parse_number, scalar, to_cell
+from ..tables.cells import EXCEL_ERRORS, is_blank, narrowed, parse_number, scalar, to_cell
 from ..tables.fast import Columns, blank_row, consecutive, fast_frame
 from ..tables.schema import Schema, check_contiguous_years, to_frame
 from ..years import parse_year
@@ -103,25 +103,14 @@ def number(value, arg: str, *, default=None, low: float | None = None, high: flo
     if kind is None:
         kind = "share" if "fraction" in what and "pounds" not in what else \
             "money_or_rate" if "rate" in what and "pounds" in what else "signed_money"
-    rule = KIND_RULES[kind]
-    lo = rule.low if low is None else low if rule.low is None else max(low, rule.low)
-    hi = rule.high if high is None else high if rule.high is None else min(high, rule.high)
+    bounds = narrowed(kind, low, high)
     try:
-        x = parse_number(v, _Range(kind, lo, hi), what=what)
+        x = parse_number(v, bounds, what=what)
     except ValueError as exc:
         raise HnbInputError(str(exc), source=arg, value=v) from None
-    if not low_inclusive and x == lo:
-        raise HnbInputError(f"expected {what} more than {lo:g}, got {v!r}", source=arg, value=v)
+    if not low_inclusive and x == bounds.low:
+        raise HnbInputError(f"expected {what} more than {bounds.low:g}, got {v!r}", source=arg, value=v)
     return x
-
-
-class _Range(NamedTuple):
-    """A kind with the range an argument narrows it to (what parse_number reads of a Column)."""
-    kind: str
-    low: float | None
-    high: float | None
-    whole: bool = False
-    unit: str = ""
 
 
 def year(value, arg: str = "year") -> int:

@@ -139,6 +139,24 @@ _WHOLE_DIGITS = re.compile(r"\d+(?:\.0*)?")
 _NOT_FINITE = frozenset({"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
 
 
+class Range(NamedTuple):
+    """A kind with its range narrowed for one argument or option (what :func:`parse_number` reads
+    of a Column: kind, low, high, whole, unit)."""
+    kind: str
+    low: float | None
+    high: float | None
+    whole: bool = False
+    unit: str = ""
+
+
+def narrowed(kind: str, low: float | None = None, high: float | None = None) -> Range:
+    """``kind``'s range (:data:`KIND_RULES`) narrowed by ``low``/``high`` (None: the kind's own)."""
+    rule = KIND_RULES[kind]
+    lo = rule.low if low is None else low if rule.low is None else max(low, rule.low)
+    hi = rule.high if high is None else high if rule.high is None else min(high, rule.high)
+    return Range(kind, lo, hi, rule.whole)
+
+
 def _rule(column_or_kind):
     """(kind, low, high, whole, unit) of a Column (its own range) or of a kind's defaults."""
     if isinstance(column_or_kind, str):
@@ -290,5 +308,5 @@ def write_text(cell, value) -> None:
         cell.data_type = "s"
 
 
-__all__ = ["EXCEL_ERRORS", "KIND_RULES", "KindRule", "NUMBER_KINDS", "scalar", "is_blank", "parse_number",
+__all__ = ["EXCEL_ERRORS", "KIND_RULES", "KindRule", "NUMBER_KINDS", "Range", "narrowed", "scalar", "is_blank", "parse_number",
            "parse_text", "range_text", "to_cell", "write_text"]
