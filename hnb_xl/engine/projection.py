@@ -29,7 +29,6 @@ from ..years import fy, parse_year
 
 ASSUMPTION_COLUMNS = ["financial_year", "ehcp_growth", "cost_per_ehcp_growth", "funding_growth",
                       "block_transfer", "other_dsg_movements"]
-DRIVERS = ASSUMPTION_COLUMNS[1:]
 
 PROJECTION_COLUMNS = ["financial_year", "ehcp_count", "cost_per_ehcp", "hnb_expenditure", "hnb_funding",
                       "block_transfer", "hnb_budget", "in_year_deficit", "other_dsg_movements",
