@@ -1,7 +1,10 @@
 """The bundled default data set (the seed's figures), read once per process.
 
 Each loader returns a fresh copy, so callers may modify what they get. Provenance of every file
-is in hnb_xl/data/README.md.
+is in hnb_xl/data/README.md. A table with a schema is read like any council's file, through the
+one reader (:func:`hnb_xl.tables.files.load`: validated, engine column names, ``attrs`` with the
+file and its row numbers); the others (published forecast, Monte Carlo settings, the parameters'
+metadata table) with pandas.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import functools
 from importlib import resources
 
 import pandas as pd
+
+from .tables import files, schema
 
 DEFAULT_SCENARIO = "published-forecast-july-2022"
 SCENARIOS = {
@@ -28,10 +33,16 @@ def _read(name: str) -> pd.DataFrame:
         return pd.read_csv(fh, keep_default_na=True)
 
 
+@functools.lru_cache(maxsize=None)
+def _load(table: str, name: str) -> pd.DataFrame:
+    with resources.as_file(data_path(name)) as path:
+        return files.load(schema.SCHEMAS[table], path, keep_unknown=True)   # every column of the file
+
+
 def history() -> pd.DataFrame:
     """EHCPs, HNB budget and expenditure (£), accumulated DSG deficit (£) by financial year,
     2015-16 (derived base) to 2021-22."""
-    return _read("history.csv").copy()
+    return _load("history", "history.csv").copy()
 
 
 def assumptions(scenario: str = DEFAULT_SCENARIO) -> pd.DataFrame:
@@ -39,7 +50,7 @@ def assumptions(scenario: str = DEFAULT_SCENARIO) -> pd.DataFrame:
     key = scenario.strip().lower().replace(" ", "-").replace(",", "")
     if key not in SCENARIOS:
         raise KeyError(f"unknown scenario '{scenario}' (known: {', '.join(SCENARIOS)})")
-    return _read(SCENARIOS[key][0]).copy()
+    return _load("assumptions", SCENARIOS[key][0]).copy()
 
 
 def published_forecast() -> pd.DataFrame:
@@ -49,32 +60,28 @@ def published_forecast() -> pd.DataFrame:
 
 def invest_to_transform() -> pd.DataFrame:
     """The seed's Invest to Transform table; committed spend "TBC" becomes NaN (not known)."""
-    df = _read("invest_to_transform.csv").copy()
-    df["committed_spend"] = pd.to_numeric(df["committed_spend"].replace("TBC", pd.NA), errors="raise").astype(float)
-    df["allocation"] = df["allocation"].astype(float)
-    return df
+    return _load("invest_to_transform", "invest_to_transform.csv").copy()
 
 
 def block_transfers() -> pd.DataFrame:
-    return _read("block_transfer.csv").copy()
+    """Schools Block to HNB transfers by year (years may have gaps: each is agreed on its own)."""
+    return _load("block_transfer", "block_transfer.csv").copy()
 
 
 def parameters() -> dict[str, float]:
     """Named parameters (pot, cost per EHCP, notional share, 0.5% limit, opening deficit)."""
-    p = _read("parameters.csv")
+    p = _load("parameters", "parameters.csv")
     return {r.name: float(r.value) for r in p.itertuples()}
 
 
 def parameter_table() -> pd.DataFrame:
+    """parameters.csv as it is, with its metadata columns beyond the Inputs table's (kind, range)."""
     return _read("parameters.csv").copy()
 
 
 def demo_schools() -> pd.DataFrame:
     """The SYNTHETIC demo schools (250 rows), with the engine's column names."""
-    df = _read("demo_schools.csv").copy()
-    return df.rename(columns={"URN": "urn", "School name": "school_name", "Phase": "phase",
-                              "Pupils on roll": "pupils_on_roll", "EHCPs": "ehcp_count",
-                              "Notional SEN budget": "notional_sen"})
+    return _load("schools", "demo_schools.csv").copy()
 
 
 def transfer_2022_23() -> float:
@@ -97,18 +104,24 @@ CAMBRIDGESHIRE_AGREEMENT = "plan_agreement_cambridgeshire.csv"
 
 def plan_workstreams() -> pd.DataFrame:
     """The ILLUSTRATIVE default workstreams (the seed's three levers; sizes are not published)."""
-    return _read("plan_workstreams.csv").copy()
+    return _load("workstreams", "plan_workstreams.csv").copy()
 
 
 def plan_agreement() -> dict:
     """Cambridgeshire's safety valve agreement as a scenario: £49m DfE revenue contribution,
     in-year balance by 2026-27; instalments (5) and first share (40%) are stated ASSUMPTIONS."""
-    p = _read(CAMBRIDGESHIRE_AGREEMENT)
+    p = _load("agreement", CAMBRIDGESHIRE_AGREEMENT)
     return {r.parameter: r.value for r in p.itertuples()}
 
 
+def plan_agreement_terms() -> dict:
+    """The agreement's terms converted by their kinds (``schema.AGREEMENT_TERMS``): dfe_total 49000000.0,
+    first_year "2022-23", instalments 5, first_share 0.4, ..."""
+    return schema.read_terms(_load("agreement", CAMBRIDGESHIRE_AGREEMENT), schema.AGREEMENT_TERMS)
+
+
 def plan_agreement_table() -> pd.DataFrame:
-    return _read(CAMBRIDGESHIRE_AGREEMENT).copy()
+    return _load("agreement", CAMBRIDGESHIRE_AGREEMENT).copy()
 
 
 def plan_uncertainty() -> pd.DataFrame:

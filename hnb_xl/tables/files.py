@@ -144,13 +144,15 @@ def matches(schema: Schema, headers: list) -> bool:
         return False
 
 
-def load(schema: Schema, path) -> pd.DataFrame:
+def load(schema: Schema, path, *, keep_unknown: bool = False) -> pd.DataFrame:
     """Read and validate one table of ``schema`` from ``path`` (the first sheet that matches it,
-    or the only table). Errors name the file, row and column."""
+    or the only table). Errors name the file, row and column. The frame's ``attrs`` carry the
+    ``source`` (file, and sheet) and each record's ``row_numbers`` (header = row 1), for messages
+    about it later. ``keep_unknown``: see :func:`~hnb_xl.tables.schema.to_frame`."""
     tables = read_tables(path)
     chosen = next((t for t in tables if matches(schema, t.headers)), tables[0])
     frame = to_frame(schema, chosen.headers, chosen.rows, source=chosen.source,
-                     first_row_number=chosen.first_row_number)
+                     first_row_number=chosen.first_row_number, keep_unknown=keep_unknown)
     if schema.contiguous_years:
         check_contiguous_years(frame, chosen.source)
     return frame

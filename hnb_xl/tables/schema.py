@@ -299,14 +299,19 @@ def convert_cell(col: Column, v):
 
 
 def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
-             first_row_number: int = 2) -> pd.DataFrame:
+             first_row_number: int = 2, keep_unknown: bool = False) -> pd.DataFrame:
     """Validate ``rows`` against ``schema`` and return a DataFrame with engine column names.
 
     Rows that are entirely blank are skipped (Excel ranges often carry trailing empty rows).
     ``first_row_number`` is the file/sheet row number of ``rows[0]`` for messages. Every problem
     is collected; one raises :class:`HnbInputError`, several :class:`HnbInputErrors`.
+    ``keep_unknown``: columns the schema does not know follow its own, as text under their
+    headers (a bundled file's "basis" notes), instead of being dropped.
     """
     where = _header_map(schema, list(headers), source)
+    mapped = set(where.values())
+    extra = [(i, str(h).strip()) for i, h in enumerate(headers)
+             if keep_unknown and i not in mapped and not is_blank(h)] if keep_unknown else []
     problems: list[HnbInputError] = []
     records, numbers = [], []
     for offset, row in enumerate(rows):
@@ -331,6 +336,9 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
                 rec[col.name] = convert_cell(col, v)
             except ValueError as e:
                 problems.append(HnbInputError(str(e), source=source, row=rownum, column=str(headers[i]), value=v))
+        for i, h in extra:
+            v = row[i] if i < len(row) else None
+            rec[h] = "" if is_blank(v) else str(v).strip()
         records.append(rec)
         numbers.append(rownum)
     if not records and not problems:
@@ -347,7 +355,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
                 seen[k] = n
     if problems:
         raise_all(problems)
-    frame = pd.DataFrame(records, columns=[c.name for c in schema.columns])
+    frame = pd.DataFrame(records, columns=[c.name for c in schema.columns] + [h for _, h in extra])
     frame.attrs["row_numbers"] = numbers
     frame.attrs["source"] = source
     return frame
