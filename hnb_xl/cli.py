@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from . import __version__
@@ -18,9 +19,13 @@ COMMAND_MODULES = ["report", "history", "project", "contingency", "transfer", "p
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # exit 2 with one line, as argparse does, naming the program
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+    def error(self, message):
+        """Exit 2 with ONE line naming the program and the option (argparse would print its usage
+        first); an option type's message that names its option already is not prefixed twice."""
+        m = re.match(r"argument (\S+): (\S+): (.*)", message, re.S)
+        if m and m.group(2) in m.group(1).split("/"):
+            message = f"argument {m.group(2)}: {m.group(3)}"
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
