@@ -41,7 +41,3 @@ def fy(start_year: int) -> str:
     """Format a financial year label: 2022 -> "2022-23"."""
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
-
-def fy_range(first: int, last: int) -> list[str]:
-    """Labels for every financial year from ``first`` to ``last`` inclusive (start years)."""
-    return [fy(y) for y in range(first, last + 1)]

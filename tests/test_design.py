@@ -334,6 +334,80 @@ def test_import_graph_sees_relative_function_level_and_reexports(tmp_path):
     assert cycles(graph) == [["p.sub", "p.sub.one", "p.two", "p.sub"]]
 
 
+# ------------------------------------------------------------------------------ dead code and scaffolding
+
+def _source_texts(root: Path = ROOT) -> dict[Path, str]:
+    out = {}
+    for folder in ("hnb_xl", "tests", "benchmarks", "scripts", "docs"):
+        for p in sorted((root / folder).rglob("*")):
+            if p.is_file() and p.suffix in (".py", ".md", ".bas", ".txt", ".toml", ".cfg"):
+                out[p] = p.read_text(encoding="utf-8", errors="replace")
+    for extra in ("README.md", "pyproject.toml", "setup.cfg"):
+        if (root / extra).is_file():
+            out[root / extra] = (root / extra).read_text(encoding="utf-8", errors="replace")
+    return out
+
+
+def never_used(root: Path = ROOT) -> list[str]:
+    """Module-level functions, classes and constants of ``hnb_xl`` whose name is written nowhere but
+    in their own definition (the package, tests, benchmarks, scripts and docs all searched)."""
+    texts = _source_texts(root)
+    counts: dict[str, int] = {}
+    for text in texts.values():
+        for word in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text):
+            counts[word] = counts.get(word, 0) + 1
+    out = []
+    for p, text in texts.items():
+        if p.suffix != ".py" or (root / "hnb_xl") not in p.parents:
+            continue
+        for node in ast.parse(text).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+            else:
+                names = []
+            out += [f"{p.relative_to(root)}:{node.lineno}: {n}" for n in names
+                    if not n.startswith("__") and counts.get(n, 0) <= 1]
+    return out
+
+
+def test_no_dead_code():
+    """Nothing is defined and never used (design-review 4.3: fy_range, DRIVERS, ERROR_LITERALS,
+    _is_cellish, styles.RATE/FLAG, CONF_INTERPRETER_WIN_CELL were)."""
+    dead = never_used()
+    assert not dead, f"{len(dead)} names defined and never used (delete them):\n" + "\n".join(dead)
+
+
+def _catches_import_error(handler) -> bool:
+    names = []
+    t = handler.type
+    for e in (t.elts if isinstance(t, ast.Tuple) else [t]):
+        if isinstance(e, ast.Name):
+            names.append(e.id)
+    return t is None or bool({"ImportError", "ModuleNotFoundError", "Exception"} & set(names))
+
+
+def guarded_own_imports(path: Path) -> list[str]:
+    """``try: from . import x ... except ImportError`` around an import of ``hnb_xl`` itself: scaffolding
+    from when modules arrived one by one; it turns a typo into a silent fallback."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+            for inner in (n for stmt in node.body for n in ast.walk(stmt)):
+                own = (isinstance(inner, ast.ImportFrom) and (inner.level or (inner.module or "").startswith("hnb_xl"))) \
+                    or (isinstance(inner, ast.Import) and any(a.name.startswith("hnb_xl") for a in inner.names))
+                if own:
+                    out.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    return out
+
+
+def test_no_import_of_hnb_xl_is_guarded_by_except_import_error():
+    found = [hit for p in sorted(PACKAGE.rglob("*.py")) for hit in guarded_own_imports(p)]
+    assert not found, "imports of hnb_xl modules inside try/except ImportError:\n" + "\n".join(found)
+
+
 # ------------------------------------------------------------------------------ citations
 
 # A citation of a file that is not in the repository: the project's research notes lived beside it.

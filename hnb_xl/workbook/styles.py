@@ -31,7 +31,6 @@ COUNT = '#,##0'
 PCT = '0.0%'
 PCT2 = '0.00%'
 RATE = '0.000000'
-FLAG = '0'
 TEXT = '@'
 
 FORMATS = {"money": GBP, "signed_money": GBP, "count": COUNT, "rate": PCT, "share": PCT, "year": TEXT,

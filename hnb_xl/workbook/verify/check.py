@@ -26,7 +26,7 @@ circular          a circular reference (one finding per cycle, at its first cell
 ================  ===========================================================================
 
 Which sheets are calculation sheets and which constants are allowed come from
-``hnb_xl.workbook.layout`` when it defines them (see :func:`default_policy`).
+``hnb_xl.workbook.layout`` (see :func:`default_policy`).
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
 from ...errors import HnbInputError
+from ...excel.spec import FUNCTIONS
+from .. import layout
 
 BANNED_FUNCTIONS = frozenset({"OFFSET", "INDIRECT"})
-ERROR_LITERALS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
 FUNCTION_PREFIXES = ("_xlfn._xlws.", "_xlfn.", "_xludf.", "_xlws.")
 UDF_PREFIX = "HNB_"
 MAX_EXPAND = 1_000_000  # cells: larger references are not scanned for emptiness
@@ -85,33 +86,17 @@ class Policy:
 
 
 def _spec_functions() -> dict:
-    try:
-        from ...excel.spec import FUNCTIONS  # issue 3
-    except ImportError:
-        return {}
     return dict(FUNCTIONS)
 
 
 def default_policy() -> Policy:
-    """Calculation sheets and allowed constants from ``hnb_xl.workbook.layout`` when it names them
-    (``CALCULATION_SHEETS``, ``ALLOWED_CONSTANTS``, ``OPTIONAL_INPUT_CELLS``); otherwise every
-    sheet whose name starts with "Calc" is a calculation sheet and 0 and 1 are allowed."""
-    calc = None
-    allowed = None
-    optional = ()
-    try:
-        from .. import layout  # issue 4
-    except ImportError:
-        layout = None
-    if layout is not None:
-        calc = getattr(layout, "CALCULATION_SHEETS", None)
-        allowed = getattr(layout, "ALLOWED_CONSTANTS", None)
-        optional = getattr(layout, "OPTIONAL_INPUT_CELLS", ())
+    """The bundled workbook's policy, from ``hnb_xl.workbook.layout``: its ``CALCULATION_SHEETS``,
+    ``ALLOWED_CONSTANTS`` and ``OPTIONAL_INPUT_CELLS``, and the functions of ``hnb_xl.excel.spec``."""
     return Policy(
-        calculation_sheets=frozenset(calc) if calc is not None else frozenset(),
-        allowed_constants=frozenset(float(c) for c in allowed) if allowed is not None else frozenset({0.0, 1.0}),
+        calculation_sheets=frozenset(layout.CALCULATION_SHEETS),
+        allowed_constants=frozenset(float(c) for c in layout.ALLOWED_CONSTANTS),
         functions=_spec_functions(),
-        allowed_empty=frozenset(optional),
+        allowed_empty=frozenset(layout.OPTIONAL_INPUT_CELLS),
     )
 
 
@@ -284,10 +269,6 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def _is_cellish(addr: str) -> bool:
-    return parse_area(addr) is not None
 
 
 def check_workbook(wb, policy: Policy | None = None) -> list[Finding]:

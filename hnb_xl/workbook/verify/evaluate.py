@@ -33,13 +33,9 @@ from .check import split_sheet
 def udf_functions() -> dict:
     """{EXCEL NAME: python function} for every function of the spec, from ``hnb_xl.udfs``."""
     from ... import udfs
-    try:
-        from ...excel.spec import FUNCTIONS
-        names = list(FUNCTIONS)
-    except ImportError:
-        names = [n for n in dir(udfs) if n.upper().startswith("HNB_")]
+    from ...excel.spec import FUNCTIONS
     out = {}
-    for name in names:
+    for name in FUNCTIONS:
         fn = getattr(udfs, name, None) or getattr(udfs, name.lower(), None)
         if fn is None:
             raise RuntimeError(f"hnb_xl.udfs has no function for {name} in the spec")
@@ -85,10 +81,7 @@ def to_excel_arg(value, ndim: int | None = None):
 
 def _ndims(name: str) -> list:
     """ndim of each argument from the spec's xlwings options (2 for table arguments)."""
-    try:
-        from ...excel.spec import FUNCTIONS
-    except ImportError:
-        return []
+    from ...excel.spec import FUNCTIONS
     spec = FUNCTIONS.get(name.upper())
     return [dict(a.xl).get("ndim") for a in spec.args] if spec is not None else []
 
