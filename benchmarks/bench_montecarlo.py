@@ -11,7 +11,7 @@ import time
 
 from hnb_xl import bundled
 from hnb_xl.engine.montecarlo import Uncertainty, fan, probability_of_balance, simulate
-from hnb_xl.engine.safety_valve import agreement_from_mapping, workstreams_from_frame
+from hnb_xl import api
 
 PATHS, YEARS, RUNS = 10_000, 10, 7
 
@@ -19,8 +19,8 @@ PATHS, YEARS, RUNS = 10_000, 10, 7
 def main() -> None:
     hist, assumptions = bundled.history(), bundled.assumptions()
     last = 2021 + YEARS  # base 2021-22, so 10 plan years: 2022-23 .. 2031-32
-    ws = workstreams_from_frame(bundled.plan_workstreams())
-    ag = agreement_from_mapping(bundled.plan_agreement())
+    ws = api.workstreams()
+    ag = api.agreement()
     u = Uncertainty(sd={"ehcp_growth": 0.02, "cost_per_ehcp_growth": 0.02, "funding_growth": 0.01},
                     year_correlation=0.5, paths=PATHS, seed=20220715)
     times = []

@@ -43,7 +43,7 @@ from hnb_xl.excel import args as xa
 from hnb_xl.engine.contingency import allocate, rerun  # noqa: E402
 from hnb_xl.engine.history import annual_growth  # noqa: E402
 from hnb_xl.engine.projection import project  # noqa: E402
-from hnb_xl.engine.safety_valve import agreement_from_mapping, workstreams_from_frame  # noqa: E402
+from hnb_xl import api  # noqa: E402
 from hnb_xl.engine.safety_valve import plan as sv_plan, summary as sv_summary  # noqa: E402
 from hnb_xl.engine.transfer import transfer  # noqa: E402
 from hnb_xl.excel.args import table  # noqa: E402
@@ -157,11 +157,10 @@ def cases():
     yield ("HNB_TRANSFER_CHECK(2102000, block)", lambda: transfer(block, amount=2_102_000.0).verdict,
            udfs.HNB_TRANSFER_CHECK, (2_102_000.0, block))
     yield ("HNB_VERSION()", None, udfs.HNB_VERSION, ())
-    workstreams = workstreams_from_frame(bundled.plan_workstreams(), source="workstreams")
-    terms = dict(bundled.plan_agreement())     # the engine builds the agreement from its parameters
+    workstreams = api.workstreams()
 
     def engine_plan():
-        agreement = agreement_from_mapping(terms)
+        agreement = api.agreement()   # the agreement built from its terms, as the adapter does
         return sv_plan(hist, assume, workstreams, agreement)[0], agreement
     yield ("HNB_PLAN()", engine_plan, udfs.HNB_PLAN, ())
     yield ("HNB_BALANCE_YEAR()", lambda: sv_summary(*engine_plan()), udfs.HNB_BALANCE_YEAR, ())

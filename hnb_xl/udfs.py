@@ -32,14 +32,15 @@ from pathlib import Path
 
 import xlwings as xw
 
-from . import __version__, bundled
+from . import __version__, api, bundled
 from .excel import args as xa
 from .engine.contingency import allocate, rerun
 from .engine.history import annual_growth
-from .engine.projection import PROJECTION_COLUMNS, project
+from .engine.projection import PROJECTION_COLUMNS
+from .engine.safety_valve import summary
 from .engine.transfer import transfer
 from .errors import HnbInputError
-from .tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
+from .tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS, WORKSTREAMS
 from .excel.spec import FUNCTIONS, FunctionSpec
 from .years import fy, parse_year
 
@@ -178,14 +179,21 @@ def _decorate(f, spec: FunctionSpec):
 
 # ---------------------------------------------------------------- inputs (bundled data once)
 
-@functools.lru_cache(maxsize=None)
-def _bundled_history():
-    return bundled.history()
+# Engine fields -> this adapter's argument names, for api's one translation of engine errors.
+LABELS = {"history": "history", "assumptions": "assumptions", "scenario": "scenario", "schools": "schools",
+          "pot": "pot", "cost_per_ehcp": "cost_per_ehcp", "notional_share": "notional_share",
+          "schools_block": "schools_block", "workstreams": "workstreams", "dfe_total": "dfe_total",
+          "first_share": "first_share", "instalments": "instalments", "first_year": "first_year"}
 
 
 @functools.lru_cache(maxsize=None)
-def _bundled_assumptions(scenario: str):
-    return bundled.assumptions(scenario)
+def _bundled_history() -> api.Located:
+    return api.table(None, "history")
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_assumptions(scenario: str) -> api.Located:
+    return api.assumptions_table(None, scenario, LABELS)
 
 
 @functools.lru_cache(maxsize=None)
@@ -193,34 +201,34 @@ def _bundled_parameters():
     return bundled.parameters()
 
 
-def _history(value):
+def _located(schema, value, arg: str) -> api.Located:
+    """An input range as a validated frame with the range's row numbers (the header is row 1)."""
+    t = xa.converted(schema, value, arg)     # shared: the engine only reads it
+    return api.Located(t.frame, arg, t.row_numbers)
+
+
+def _history(value) -> api.Located:
     if xa.omitted(value):
         return _bundled_history()
-    t = xa.converted(HISTORY, value, "history")     # shared: the engine only reads it
+    t = xa.converted(HISTORY, value, "history")
     if xa.cell(t.columns["accumulated_deficit"][-1]) == "":
         raise HnbInputError(f"the last year ({t.columns['financial_year'][-1]}) needs an Accumulated DSG "
                             "deficit to project from", source="history")
-    return t.frame
+    return api.Located(t.frame, "history", t.row_numbers)
 
 
-def _assumptions(value, scenario=None):
+def _assumptions(value, scenario=None) -> api.Located:
     name = xa.text(scenario, "scenario") if scenario is not None else None
     given = not xa.omitted(value)
     if given and name:
         raise HnbInputError("give assumptions or a scenario, not both", source="scenario")
     if given:
-        return xa.converted(ASSUMPTIONS, value, "assumptions").frame     # shared: the engine only reads it
-    try:
-        return _bundled_assumptions(name or bundled.DEFAULT_SCENARIO)
-    except KeyError as exc:
-        raise HnbInputError(str(exc.args[0]), source="scenario") from None
+        return _located(ASSUMPTIONS, value, "assumptions")
+    return _bundled_assumptions(name or bundled.DEFAULT_SCENARIO)
 
 
-def _project(hist, assumptions, to_year=None):
-    try:
-        return project(hist, assumptions, to_year=to_year)
-    except ValueError as exc:
-        raise HnbInputError(str(exc), source="assumptions") from None
+def _project(hist: api.Located, assumptions: api.Located, to_year=None):
+    return api.projection(hist, assumptions, to_year=to_year, labels=LABELS)
 
 
 # ---------------------------------------------------------------- the functions
@@ -231,15 +239,16 @@ def HNB_DEFICIT(year=None, history=None, assumptions=None):
     if xa.omitted(year):
         return xa.grid(_project(hist, assume), DEFICIT_COLUMNS, PROJECTION_HEADERS)
     y = xa.year(year, "year")
-    base = parse_year(hist["financial_year"].iat[-1])
+    h = hist.frame
+    base = parse_year(h["financial_year"].iat[-1])
     if y <= base:   # a history year: the published figure
-        match = hist.loc[[parse_year(v) == y for v in hist["financial_year"]], "accumulated_deficit"]
+        match = h.loc[[parse_year(v) == y for v in h["financial_year"]], "accumulated_deficit"]
         if match.empty or xa.cell(match.iloc[0]) == "":
-            first = hist["financial_year"].iloc[0]
+            first = h["financial_year"].iloc[0]
             raise HnbInputError(f"{fy(y)} has no accumulated deficit in the history ({first} to {fy(base)})",
                                 source="year")
         return xa.cell(match.iloc[0])
-    last = parse_year(assume["financial_year"].iat[-1])
+    last = parse_year(assume.frame["financial_year"].iat[-1])
     table = _project(hist, assume, to_year=y if y > last else None)
     years = table["financial_year"].tolist()
     return xa.cell(table["accumulated_deficit"].iat[years.index(fy(y))])
@@ -258,15 +267,24 @@ def HNB_GROWTH(values):
     return [growth] if rows == 1 else [[g] for g in growth]
 
 
+def _rules(pot, cost_per_ehcp, notional_share):
+    """(pot, cost per EHCP, notional share): omitted -> the bundled parameters; each checked against
+    its range in hnb_xl/data/parameters.csv (api.contingency_rules), errors naming the argument."""
+    return api.contingency_rules(xa.number(pot, "pot", default=_bundled_parameters()["send_contingency_pot"]),
+                                 xa.number(cost_per_ehcp, "cost_per_ehcp",
+                                           default=_bundled_parameters()["cost_per_ehcp"]),
+                                 xa.number(notional_share, "notional_share",
+                                           default=_bundled_parameters()["notional_share"], what="a fraction"),
+                                 labels=LABELS)
+
+
 @udf
 def HNB_CONTINGENCY(schools, pot=None, cost_per_ehcp=None, notional_share=None):
-    p = _bundled_parameters()
-    frame, numbers, height, _ = xa.converted(SCHOOLS, schools, "schools")   # shared: allocate only reads it
-    result = allocate(frame,
-                      xa.number(pot, "pot", default=p["send_contingency_pot"], low=0),
-                      xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
-                      xa.number(notional_share, "notional_share", default=p["notional_share"], low=0, high=1,
-                                what="a fraction"))
+    t = xa.converted(SCHOOLS, schools, "schools")   # shared: allocate only reads it
+    frame, numbers, height = t.frame, t.row_numbers, t.height
+    rules = _rules(pot, cost_per_ehcp, notional_share)
+    with api.located({"schools": api.Located(frame, "schools", numbers)}, LABELS):
+        result = allocate(frame, *rules)
     amounts = result["allocation"].to_numpy()
     if len(numbers) == height - 1:          # no blank rows inside the range: one cell per school, in C
         return [[ALLOCATION_HEADER]] + amounts.reshape(-1, 1).tolist()
@@ -284,14 +302,13 @@ RERUN_HEADERS = {"urn": "URN", "school_name": "School name", "entitlement": "Ent
 @udf
 def HNB_CONTINGENCY_RERUN(first_schools, later_schools, pot=None, cost_per_ehcp=None, notional_share=None,
                           claw_back=None):
-    p = _bundled_parameters()
-    first = xa.converted(SCHOOLS, first_schools, "first_schools")[0]
-    later = xa.converted(SCHOOLS, later_schools, "later_schools")[0]
-    rules = (xa.number(pot, "pot", default=p["send_contingency_pot"], low=0),
-             xa.number(cost_per_ehcp, "cost_per_ehcp", default=p["cost_per_ehcp"], low=0),
-             xa.number(notional_share, "notional_share", default=p["notional_share"], low=0, high=1,
-                       what="a fraction"))
-    result = rerun(allocate(first, *rules), later, *rules, claw_back=xa.flag(claw_back, "claw_back"))
+    first = _located(SCHOOLS, first_schools, "first_schools")
+    later = _located(SCHOOLS, later_schools, "later_schools")
+    rules = _rules(pot, cost_per_ehcp, notional_share)
+    with api.located({"schools": first}, LABELS):
+        paid = allocate(first.frame, *rules)
+    with api.located({"schools": later}, LABELS):
+        result = rerun(paid, later.frame, *rules, claw_back=xa.flag(claw_back, "claw_back"))
     return xa.grid(result, list(RERUN_HEADERS), RERUN_HEADERS)
 
 
@@ -300,9 +317,11 @@ def _transfer(schools_block, rate_or_amount, arg: str):
     block = xa.number(schools_block, "schools_block", low=0, low_inclusive=False)
     value = xa.number(rate_or_amount, arg, low=0, what="a rate (1 or less) or an amount in pounds")
     limit = _bundled_parameters()["transfer_limit_rate"]
-    if value <= 1:
-        return transfer(block, rate=value, limit_rate=limit), "rate"
-    return transfer(block, amount=value, limit_rate=limit), "amount"
+    labels = {**LABELS, "rate": arg, "amount": arg}
+    with api.located({}, labels):
+        if value <= 1:
+            return transfer(block, rate=value, limit_rate=limit), "rate"
+        return transfer(block, amount=value, limit_rate=limit), "amount"
 
 
 @udf
@@ -322,11 +341,7 @@ def HNB_VERSION():
     return f"hnb_xl {__version__}; xlwings {xw.__version__}; Python {platform.python_version()}"
 
 
-# ---------------------------------------------------------------- safety valve plan (issue 7)
-
-from .engine.safety_valve import agreement_from_mapping, plan as _sv_plan, summary as _sv_summary  # noqa: E402
-from .engine.safety_valve import workstreams_from_frame as _workstreams_from_frame  # noqa: E402
-from .tables.schema import normalise_header as _norm  # noqa: E402
+# ---------------------------------------------------------------- safety valve plan
 
 PLAN_HEADERS = {
     "financial_year": "Financial year", "unmitigated_dsg_in_year_deficit": "Unmitigated DSG in-year deficit",
@@ -335,31 +350,20 @@ PLAN_HEADERS = {
     "dfe_contribution": "DfE contribution", "council_contribution": "Council contribution",
     "accumulated_deficit_after_contributions": "Accumulated deficit after contributions",
 }
-_WORKSTREAM_HEADERS = {"name": "name", "workstream": "name", "lever": "lever", "amount": "amount",
-                       "startyear": "start_year", "start": "start_year", "rampyears": "ramp_years",
-                       "rampup": "ramp_years", "deliveryconfidence": "delivery_confidence",
-                       "confidence": "delivery_confidence", "budgetarea": "budget_area"}
 
 
 @functools.lru_cache(maxsize=None)
 def _bundled_workstreams():
-    return tuple(_workstreams_from_frame(bundled.plan_workstreams(), source="workstreams"))
+    return tuple(api.workstreams(None, LABELS))
 
 
 def _workstreams(value):
     """The workstreams range (header row + rows; blank rows skipped) or the bundled plan."""
     if xa.omitted(value):
         return list(_bundled_workstreams())
-    import pandas as pd
-    rows = xa.cells(value)
-    headers = [_WORKSTREAM_HEADERS.get(_norm(h), _norm(h)) for h in rows[0]]
-    body = [r for r in rows[1:] if not all(xa.is_blank(v) for v in r)]
-    try:
-        return _workstreams_from_frame(pd.DataFrame(body, columns=headers), source="workstreams")
-    except HnbInputError as exc:  # count rows from the top of the range (the header is row 1)
-        if exc.row is None:
-            raise
-        raise HnbInputError(exc.message, source="workstreams", row=exc.row + 1, column=exc.column) from None
+    if all(xa.is_blank(v) for row in xa.cells(value)[1:] for v in row):
+        return []                                   # the header alone: no mitigations
+    return api.workstreams(_located(WORKSTREAMS, value, "workstreams"), LABELS)
 
 
 @functools.lru_cache(maxsize=None)
@@ -370,26 +374,25 @@ def _bundled_agreement_items() -> tuple:
 
 @functools.lru_cache(maxsize=64)
 def _agreement(items: tuple):
-    """The Agreement for these parameters, built once (the engine does not modify it: a test checks)."""
-    return agreement_from_mapping(dict(items), source="dfe_total")
+    """The Agreement for these terms (the bundled ones with the arguments given), built once (the
+    engine does not modify it: a test checks)."""
+    return api.agreement(None, labels=LABELS, **dict(items))
 
 
 def _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year):
-    p = dict(_bundled_agreement_items())
-    p["dfe_total"] = xa.number(dfe_total, "dfe_total", default=float(p["dfe_total"]), low=0)
-    p["first_share"] = xa.number(first_share, "first_share", default=float(p["first_share"]), low=0, high=1,
-                                 what="a fraction")
-    p["instalments"] = xa.number(instalments, "instalments", default=float(p["instalments"]), low=1)
+    terms = {}
+    if not xa.omitted(dfe_total):
+        terms["dfe_total"] = xa.number(dfe_total, "dfe_total", kind="money")
+    if not xa.omitted(first_share):
+        terms["first_share"] = xa.number(first_share, "first_share", what="a fraction")
+    if not xa.omitted(instalments):
+        terms["instalments"] = xa.number(instalments, "instalments", kind="count")
     if not xa.omitted(first_year):
-        p["first_year"] = fy(xa.year(first_year, "first_year"))
-    agreement = _agreement(tuple(p.items()))
-    try:
-        frame, _ = _sv_plan(_history(history), _assumptions(assumptions), _workstreams(workstreams), agreement)
-    except HnbInputError:
-        raise
-    except ValueError as exc:
-        raise HnbInputError(str(exc), source="assumptions") from None
-    return frame, agreement
+        terms["first_year"] = fy(xa.year(first_year, "first_year"))
+    agreement = _agreement(tuple(sorted(terms.items())))
+    result = api.plan(_history(history), _assumptions(assumptions), workstreams=_workstreams(workstreams),
+                      agreement=agreement, labels=LABELS)
+    return result.frame, agreement
 
 
 @udf
@@ -406,6 +409,6 @@ def HNB_BALANCE_YEAR(workstreams=None, history=None, assumptions=None, measure=N
     if which not in ("in-year", "cleared"):
         raise HnbInputError(f"expected \"in-year\" or \"cleared\", got {measure!r}", source="measure")
     frame, agreement = _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year)
-    s = _sv_summary(frame, agreement)
+    s = summary(frame, agreement)
     year = s["first_balance_year"] if which == "in-year" else s["deficit_cleared_year"]
     return year or f"not by {frame['financial_year'].iloc[-1]}"

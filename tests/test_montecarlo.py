@@ -4,15 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hnb_xl import bundled
-from hnb_xl.engine.montecarlo import (MC_DRIVERS, Uncertainty, fan, probability_of_balance, shocks, simulate,
-                                      uncertainty_from_tables)
+from hnb_xl import api, bundled
+from hnb_xl.engine.montecarlo import MC_DRIVERS, Uncertainty, fan, probability_of_balance, shocks, simulate
 from hnb_xl.engine.projection import project
-from hnb_xl.engine.safety_valve import NO_AGREEMENT, agreement_from_mapping, plan, workstreams_from_frame
-from hnb_xl.errors import HnbInputError
+from hnb_xl.engine.safety_valve import NO_AGREEMENT, plan
+from hnb_xl.errors import HnbInputError, ModelError
 
-WS = workstreams_from_frame(bundled.plan_workstreams())
-AG = agreement_from_mapping(bundled.plan_agreement())
+WS = api.workstreams()
+AG = api.agreement()
 SPREAD = Uncertainty(sd={"ehcp_growth": 0.02, "cost_per_ehcp_growth": 0.02, "funding_growth": 0.01},
                      year_correlation=0.5, paths=2000, seed=7)
 
@@ -82,12 +81,12 @@ def test_probability_of_balance_extremes():
 
 
 def test_probability_rejects_target_outside_plan_years():
-    with pytest.raises(HnbInputError, match="after the last plan year"):
+    with pytest.raises(ModelError, match="after the last plan year"):
         probability_of_balance(_sim(ag=NO_AGREEMENT, to_year=2025), "2026-27")
 
 
 def test_bundled_uncertainty_is_valid_and_illustrative():
-    u = uncertainty_from_tables(bundled.plan_uncertainty(), bundled.plan_montecarlo())
+    u = api.uncertainty()
     assert set(u.sd) == set(MC_DRIVERS) and u.paths == 10_000
     assert bundled.plan_uncertainty()["basis"].str.startswith("ILLUSTRATIVE").all()
 
@@ -104,4 +103,4 @@ def test_bundled_uncertainty_is_valid_and_illustrative():
 ])
 def test_bad_uncertainty_inputs(table, settings, match):
     with pytest.raises(HnbInputError, match=match):
-        uncertainty_from_tables(table, settings)
+        api.uncertainty(table, settings)

@@ -11,13 +11,13 @@ from PIL import Image
 from hnb_xl import bundled
 from hnb_xl.cli import main
 from hnb_xl.engine.montecarlo import Uncertainty
-from hnb_xl.engine.safety_valve import agreement_from_mapping, workstreams_from_frame
+from hnb_xl import api
 from hnb_xl.reports.pack import CHARTS, build_pack
 
 matplotlib.use("Agg")
 
-WS = workstreams_from_frame(bundled.plan_workstreams())
-AG = agreement_from_mapping(bundled.plan_agreement())
+WS = api.workstreams()
+AG = api.agreement()
 U = Uncertainty(sd={"ehcp_growth": 0.02, "cost_per_ehcp_growth": 0.02, "funding_growth": 0.01},
                 year_correlation=0.5, paths=500, seed=1)
 

@@ -70,11 +70,11 @@ def test_workstreams_file(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("content,match", [
-    pytest.param("name,lever,amount,start_year\nX,cash_saving,abc,2023-24\n", "row 1, column 'amount'",
-                 id="amount-not-a-number"),
+    pytest.param("name,lever,amount,start_year\nX,cash_saving,abc,2023-24\n", "row 2, column 'amount'",
+                 id="amount-not-a-number"),   # the header is row 1 (it said row 1 before: one off)
     pytest.param("name,lever,amount,start_year\nX,wishful,1,2023-24\n", "unknown lever", id="unknown-lever"),
     pytest.param("name,lever,amount,start_year\nX,cash_saving,500m,2023-24\n", "below zero", id="below-zero"),
-    pytest.param("name,lever,amount\nX,cash_saving,1\n", "no 'start_year' column", id="missing-column"),
+    pytest.param("name,lever,amount\nX,cash_saving,1\n", "no 'Start year' column", id="missing-column"),
 ])
 def test_bad_workstreams_file_exits_2_with_one_line(capsys, tmp_path, content, match):
     path = tmp_path / "ws.csv"
@@ -106,4 +106,4 @@ def test_bad_actuals_file_exits_2_naming_row_and_column(capsys, tmp_path):
     path = tmp_path / "actuals.csv"
     path.write_text("financial_year,dsg_in_year_deficit\n2022-23,lots\n")
     code, _, err = run(capsys, "plan", "--actuals", str(path))
-    assert code == 2 and "row 1, column 'dsg_in_year_deficit'" in err and str(path) in err
+    assert code == 2 and "row 2, column 'dsg_in_year_deficit'" in err and str(path) in err   # header = row 1

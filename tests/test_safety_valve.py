@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hnb_xl import bundled
+from hnb_xl import api, bundled
 from hnb_xl.engine.projection import project
 from hnb_xl.engine.safety_valve import (CASH, COST_PER_EHCP, EHCP_GROWTH, NO_AGREEMENT, Agreement, Workstream,
-                                        agreement_from_mapping, attribution, instalment_schedule, plan, summary,
-                                        workstreams_from_frame)
-from hnb_xl.errors import HnbInputError
+                                        attribution, instalment_schedule, plan, summary)
+from hnb_xl.errors import HnbInputError, ModelError
 from tests.seed import DEFICIT_GROWTH_PROJECTED, HISTORY_TABLE
 
 
@@ -20,7 +19,7 @@ def _plan(ws=(), agreement=NO_AGREEMENT, to_year=2030, forecast=None):
                 forecast_dsg_in_year=forecast)
 
 
-DEFAULT_WS = workstreams_from_frame(bundled.plan_workstreams())
+DEFAULT_WS = api.workstreams()
 MIXED_WS = [Workstream("demand", EHCP_GROWTH, 0.25, 2023, 2, 0.9),
             Workstream("reviews", COST_PER_EHCP, 0.05, 2022, 3),
             Workstream("transport", CASH, 1_000_000, 2024, 1, 0.5, "transport")]
@@ -44,7 +43,7 @@ def test_no_mitigations_no_contributions_equals_unmitigated_exactly(to_year):
 
 @pytest.mark.parametrize("year", list(DEFICIT_GROWTH_PROJECTED)[4:], ids=lambda y: f"seed-unmitigated-{y}")
 def test_unmitigated_column_is_the_seed_forecast(year):
-    frame, _ = _plan(DEFAULT_WS, agreement_from_mapping(bundled.plan_agreement()))
+    frame, _ = _plan(DEFAULT_WS, api.agreement())
     row = frame.set_index("financial_year").loc[year]
     assert round(row["unmitigated_accumulated_deficit"] / 1e6, 1) == DEFICIT_GROWTH_PROJECTED[year][0]
 
@@ -115,8 +114,9 @@ def test_all_workstreams_at_once_equal_the_sum_of_parts():
 
 def test_saving_below_zero_expenditure_is_rejected_naming_workstream_and_year():
     ws = [Workstream("reviews", COST_PER_EHCP, 0.5, 2022), Workstream("Big transport cut", CASH, 80e6, 2025)]
-    with pytest.raises(HnbInputError, match=r"'Big transport cut'.*below zero in 2025-26"):
+    with pytest.raises(ModelError, match=r"'Big transport cut'.*below zero in 2025-26") as e:
         _plan(ws)
+    assert (e.value.table, e.value.field, e.value.index) == ("workstreams", "amount", 1)
 
 
 @pytest.mark.parametrize("ws,match", [
@@ -127,19 +127,19 @@ def test_saving_below_zero_expenditure_is_rejected_naming_workstream_and_year():
     pytest.param(Workstream("x", CASH, 5, 2022, 1, 1.2), "delivery_confidence", id="confidence-above-one"),
 ])
 def test_bad_workstreams_are_rejected(ws, match):
-    with pytest.raises(HnbInputError, match=match):
+    with pytest.raises(ModelError, match=match):
         _plan([ws])
 
 
 def test_workstream_table_errors_name_row_and_column():
     df = pd.DataFrame({"name": ["a", "b"], "lever": [CASH, CASH], "amount": [1000, "lots"],
                        "start_year": ["2023-24", "2023-24"]})
-    with pytest.raises(HnbInputError, match=r"row 2, column 'amount'"):
-        workstreams_from_frame(df, source="ws.csv")
+    with pytest.raises(HnbInputError, match=r"^ws.csv, row 3, column 'amount'"):   # header = row 1
+        api.workstreams(df, labels={"workstreams": "ws.csv"})
 
 
 def test_duplicate_workstream_names_are_rejected():
-    with pytest.raises(HnbInputError, match="unique"):
+    with pytest.raises(ModelError, match="unique"):
         _plan([Workstream("a", CASH, 1, 2022), Workstream("a", CASH, 1, 2023)])
 
 
@@ -171,7 +171,7 @@ def test_contributions_reduce_the_accumulated_deficit():
 
 
 def test_cambridgeshire_agreement_default_is_49m_with_stated_profile():
-    ag = agreement_from_mapping(bundled.plan_agreement())
+    ag = api.agreement()
     assert ag.dfe_total == pytest.approx(49e6)
     assert ag.dfe_contributions["2022-23"] == pytest.approx(0.4 * 49e6)
     assert ag.dfe_contributions["2026-27"] == pytest.approx(0.6 * 49e6 / 4)
@@ -179,7 +179,7 @@ def test_cambridgeshire_agreement_default_is_49m_with_stated_profile():
 
 
 def test_cambridgeshire_target_2026_27_unmitigated_misses_it():
-    ag = agreement_from_mapping(bundled.plan_agreement())
+    ag = api.agreement()
     frame, _ = _plan((), ag)
     s = summary(frame, ag)
     assert s["target_balance_year"] == "2026-27"
@@ -189,7 +189,7 @@ def test_cambridgeshire_target_2026_27_unmitigated_misses_it():
 def test_cambridgeshire_target_2026_27_met_by_a_big_enough_plan():
     # an independent check of the target test: the unmitigated 2026-27 DSG in-year deficit is ~£17.3m;
     # a £18m cash saving from 2026-27 balances that year exactly there and not before
-    ag = agreement_from_mapping(bundled.plan_agreement())
+    ag = api.agreement()
     frame, _ = _plan([Workstream("cash", CASH, 18e6, 2026)], ag)
     s = summary(frame, ag)
     un = frame.set_index("financial_year")["unmitigated_dsg_in_year_deficit"]
@@ -208,7 +208,7 @@ def test_deficit_cleared_year():
 
 
 def test_contributions_outside_the_plan_years_are_rejected():
-    with pytest.raises(HnbInputError, match="outside the plan years"):
+    with pytest.raises(ModelError, match="outside the plan years"):
         _plan((), Agreement({"2031-32": 1e6}), to_year=2030)
 
 

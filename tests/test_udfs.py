@@ -320,7 +320,7 @@ BAD = [
     ("HNB_DEFICIT", (None, with_cell(history_cells(), 7, 4, None)), "HNB_DEFICIT: history: the last year (2021-22)", "no-last-deficit"),
     ("HNB_DEFICIT", (None, with_cell(history_cells(), 3, 0, "2030-31")), "HNB_DEFICIT: history row", "years-out-of-order"),
     ("HNB_DEFICIT", (None, None, with_cell(assumption_cells(), 1, 0, "2023-24")), "HNB_DEFICIT: assumptions row 3, column 'Financial year': duplicate", "duplicate-year"),
-    ("HNB_DEFICIT", (None, None, assumption_cells()[:1] + assumption_cells()[2:]), "HNB_DEFICIT: assumptions: assumptions start in 2023-24 but history ends in 2021-22", "assumptions-start-late"),
+    ("HNB_DEFICIT", (None, None, assumption_cells()[:1] + assumption_cells()[2:]), "HNB_DEFICIT: assumptions row 2, column 'Financial year': assumptions start in 2023-24 but history ends in 2021-22", "assumptions-start-late"),
     ("HNB_DEFICIT", (None, None, with_cell(assumption_cells(), 2, 1, -2146826246)), "#N/A", "excel-error-code"),
     ("HNB_DEFICIT", (None, None, with_cell(assumption_cells(), 2, 1, "#DIV/0!")), "#DIV/0!", "excel-error-text"),
     ("HNB_DEFICIT", (None, [[None, None], [None, None]]), "HNB_DEFICIT: history is empty", "empty-range"),
@@ -442,13 +442,14 @@ def test_outputs_have_no_nan():
 
 
 def test_results_are_cached_on_argument_values(monkeypatch):
+    from hnb_xl import api        # the Excel functions project through the use-case layer
     calls = []
-    real = udfs.project
+    real = api.project
 
     def counting(*a, **k):
         calls.append(1)
         return real(*a, **k)
-    monkeypatch.setattr(udfs, "project", counting)
+    monkeypatch.setattr(api, "project", counting)
     first = udfs.HNB_DEFICIT(None, history_cells())
     second = udfs.HNB_DEFICIT(None, history_cells())      # equal values, new list objects
     assert first == second and len(calls) == 1
@@ -483,13 +484,15 @@ def test_optional_table_pointing_at_an_empty_cell_uses_the_bundled_data(blank):
     pytest.param("HNB_DEFICIT", (None, history_cells(), assumption_cells()), "project", id="deficit-tables"),
 ])
 def test_every_kind_of_argument_list_is_cached(monkeypatch, name, args, engine):
+    from hnb_xl import api        # HNB_DEFICIT projects through the use-case layer
+    module = api if engine == "project" else udfs
     calls = []
-    real = getattr(udfs, engine)
+    real = getattr(module, engine)
 
     def counting(*a, **k):
         calls.append(1)
         return real(*a, **k)
-    monkeypatch.setattr(udfs, engine, counting)
+    monkeypatch.setattr(module, engine, counting)
     import copy
     first = getattr(udfs, name)(*copy.deepcopy(args))
     assert getattr(udfs, name)(*copy.deepcopy(args)) == first

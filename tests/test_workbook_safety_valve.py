@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hnb_xl import bundled
-from hnb_xl.engine.safety_valve import (CASH, Agreement, Workstream, agreement_from_mapping, plan, summary,
-                                        workstreams_from_frame)
+from hnb_xl import api
+from hnb_xl.engine.safety_valve import CASH, Agreement, Workstream, plan, summary
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.build import build
 from hnb_xl.workbook.verify.check import check
@@ -44,8 +44,8 @@ def test_sheet_is_in_reader_order_and_has_no_static_findings(workbook):
 
 def test_default_inputs_recalculate_to_the_engine_plan(workbook, libreoffice):
     r = recalculate(workbook, office=libreoffice)
-    ag = agreement_from_mapping(bundled.plan_agreement())
-    frame, parts = plan(bundled.history(), bundled.assumptions(), workstreams_from_frame(bundled.plan_workstreams()), ag)
+    ag = api.agreement()
+    frame, parts = plan(bundled.history(), bundled.assumptions(), api.workstreams(), ag)
     _compare(r, frame)
     for g in range(1, parts.shape[1] + 1):
         row = V["group0"] + V["group_size"] * g + V["group_rows"]["saving"]

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import bundled
-from ..errors import HnbInputError
 from ..tables.cells import narrowed, parse_number
-from ..tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
-from ..tables import files
 from ..years import parse_year
 
 
@@ -60,23 +57,5 @@ def add_projection_inputs(p: argparse.ArgumentParser, what: str = "projection") 
     p.add_argument("--assumptions", metavar="FILE", help="assumptions file (CSV/XLSX) instead of the scenario")
 
 
-def load_history(path):
-    """History from a file (validated) or the bundled data."""
-    if path is None:
-        return bundled.history()
-    return files.load(HISTORY, path)
-
-
-def load_assumptions(path, scenario: str):
-    if path is None:
-        try:
-            return bundled.assumptions(scenario)
-        except KeyError as exc:
-            raise HnbInputError(str(exc.args[0]), source="--scenario") from None
-    return files.load(ASSUMPTIONS, path)
-
-
-def load_schools(path):
-    if path is None:
-        return bundled.demo_schools()
-    return files.load(SCHOOLS, path)
+PROJECTION_LABELS = {"scenario": "--scenario", "to_year": "--to", "history": "--history",
+                     "assumptions": "--assumptions"}

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from .. import bundled
-from ..engine.contingency import allocate, rerun
-from ..errors import HnbInputError
+from .. import api, bundled
 from ..reports.output import render
-from ._common import add_format, fraction, load_schools, pounds
+from ._common import add_format, fraction, pounds
 
 COLUMNS = ["urn", "school_name", "phase", "pupils_on_roll", "ehcp_count", "notional_sen", "shortfall", "allocation"]
 KINDS = {"pupils_on_roll": "count", "ehcp_count": "count", "notional_sen": "money", "shortfall": "money",
@@ -37,33 +35,37 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def table(args):
-    schools = load_schools(args.schools)
-    try:
-        first = allocate(schools, args.pot, args.cost_per_ehcp, args.notional_share)
-    except ValueError as exc:
-        raise HnbInputError(str(exc), source="--pot") from None
-    cols = [c for c in COLUMNS if c in first.columns]
-    if not getattr(args, "rerun", None):
-        return first[cols]
-    later = load_schools(args.rerun)
-    return rerun(first, later, args.pot, args.cost_per_ehcp, args.notional_share, claw_back=args.claw_back)
+LABELS = {"pot": "--pot", "cost_per_ehcp": "--cost-per-ehcp", "notional_share": "--notional-share",
+          "schools": "--schools", "rerun": "--rerun"}
+
+
+def table(schools=None, pot=None, cost_per_ehcp=None, notional_share=None, rerun=None, claw_back=False):
+    """The allocation's columns as shown, or the re-run per school (None: the bundled value)."""
+    t = api.contingency(schools, pot, cost_per_ehcp, notional_share, rerun=rerun, claw_back=claw_back,
+                        labels=LABELS)
+    return t if rerun else t[[c for c in COLUMNS if c in t.columns]]
+
+
+def heading(t, pot: float, rerun: bool, claw_back: bool) -> str:
+    if rerun:
+        return (f"SEND Contingency re-run: pot £{pot:,.0f}; paid £{t['paid'].sum():,.0f}; new entitlement "
+                f"£{t['entitlement'].sum():,.0f}; adjustments £{t['adjustment'].sum():,.0f}"
+                f" ({'with' if claw_back else 'no'} claw-back)")
+    shown = t[t["shortfall"] > 0]
+    return (f"SEND Contingency: pot £{pot:,.0f}; {len(shown)} of {len(t)} schools have a shortfall "
+            f"totalling £{t['shortfall'].sum():,.0f}; allocated £{t['allocation'].sum():,.0f}")
+
+
+def text(t, pot: float, rerun: bool = False, claw_back: bool = False, title: str | None = None) -> str:
+    """The readable table: schools with a shortfall (or, re-run, with an entitlement or a payment)."""
+    shown = t[(t["entitlement"] > 0) | (t["paid"] > 0)] if rerun else t[t["shortfall"] > 0]
+    return render(shown, "table", KINDS, TITLES, title=title or heading(t, pot, rerun, claw_back))
 
 
 def run(args) -> str:
-    t = table(args)
+    t = table(args.schools, args.pot, args.cost_per_ehcp, args.notional_share, args.rerun, args.claw_back)
     if args.format != "table":
         out = t.copy()
-        for c in ("shortfall",):
-            out[c] = out[c].round(2)
+        out["shortfall"] = out["shortfall"].round(2)
         return render(out, args.format)
-    if args.rerun:
-        shown = t[(t["entitlement"] > 0) | (t["paid"] > 0)]
-        head = (f"SEND Contingency re-run: pot £{args.pot:,.0f}; paid £{t['paid'].sum():,.0f}; new entitlement "
-                f"£{t['entitlement'].sum():,.0f}; adjustments £{t['adjustment'].sum():,.0f}"
-                f" ({'with' if args.claw_back else 'no'} claw-back)")
-        return render(shown, "table", KINDS, TITLES, title=head)
-    shown = t[t["shortfall"] > 0]
-    head = (f"SEND Contingency: pot £{args.pot:,.0f}; {len(shown)} of {len(t)} schools have a shortfall "
-            f"totalling £{t['shortfall'].sum():,.0f}; allocated £{t['allocation'].sum():,.0f}")
-    return render(shown, "table", KINDS, TITLES, title=head)
+    return text(t, args.pot, bool(args.rerun), args.claw_back)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..engine.history import history_table
+from .. import api
 from ..reports.output import render
-from ._common import add_format, load_history
+from ._common import add_format
 
 COLUMNS = ["financial_year", "ehcp_count", "ehcp_growth", "hnb_budget", "budget_growth", "hnb_expenditure",
            "expenditure_growth", "in_year_deficit", "other_dsg_movements", "accumulated_deficit"]
@@ -26,10 +26,11 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def table(history_frame):
-    return history_table(history_frame)[COLUMNS]
+def table(history=None):
+    """The history table's columns as shown (``history``: a file, or None for the bundled data)."""
+    return api.history(history, labels={"history": "--history"})[COLUMNS]
 
 
 def run(args) -> str:
-    return render(table(load_history(args.history)), args.format, KINDS, TITLES,
+    return render(table(args.history), args.format, KINDS, TITLES,
                   title="HNB history (£; EHCPs at January census)" if args.format == "table" else None)

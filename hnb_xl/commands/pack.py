@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from .. import bundled
-from ..engine.montecarlo import uncertainty_from_tables
-from ..errors import HnbInputError
+from .. import api
 from . import plan as plan_cmd
 
 
@@ -51,23 +49,8 @@ class _Collector:
 
 
 def run(args) -> str:
-    from ..reports.pack import build_pack  # matplotlib is imported only when a pack is written
-
-    i = plan_cmd.inputs(args)
-    settings = bundled.plan_montecarlo()
-    if args.paths is not None:
-        if args.paths < 1:
-            raise HnbInputError(f"expected 1 or more paths, got {args.paths}", source="--paths")
-        settings["paths"] = args.paths
-    if args.seed is not None:
-        settings["seed"] = args.seed
-    u = uncertainty_from_tables(bundled.plan_uncertainty(), settings, source="bundled plan_uncertainty.csv")
-    try:
-        result = build_pack(args.output, i.history, i.assumptions, i.workstreams, i.agreement, u,
-                            to_year=i.to_year, source=i.workstreams_source)
-    except HnbInputError:
-        raise
-    except ValueError as exc:
-        raise HnbInputError(str(exc), source=getattr(args, "assumptions", None) or "--to") from None
-    lines = [f"Schools Forum pack written to {result.directory}:"] + [f"  {p.name}" for p in result.files]
+    result = plan_cmd.compute(args)
+    u = api.uncertainty(settings={"paths": args.paths, "seed": args.seed}, labels=plan_cmd.LABELS)
+    written = api.pack(args.output, result, u, labels=plan_cmd.LABELS)
+    lines = [f"Schools Forum pack written to {written.directory}:"] + [f"  {p.name}" for p in written.files]
     return "\n".join(lines)

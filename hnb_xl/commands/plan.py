@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
-import pandas as pd
-
-from .. import bundled
-from ..engine.safety_valve import (Agreement, Workstream, agreement_from_mapping, plan, summary,
-                                   workstreams_from_frame)
-from ..errors import HnbInputError
+from .. import api
 from ..reports.output import records, render
-from ..years import fy
-from ._common import add_format, add_projection_inputs, fraction, load_assumptions, load_history, pounds, year
+from ._common import PROJECTION_LABELS, add_format, add_projection_inputs, fraction, pounds, year
 
 KINDS = {"unmitigated_dsg_in_year_deficit": "money", "unmitigated_accumulated_deficit": "money",
          "total_saving": "money", "dsg_in_year_deficit": "money", "accumulated_deficit": "money",
@@ -60,90 +53,21 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def load_actuals(path) -> dict | None:
-    """{financial year: DSG in-year deficit (£)} from a CSV, or None. Errors name row and column."""
-    if not path:
-        return None
-    from ..years import parse_year
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise HnbInputError(f"cannot read the actuals file: {exc}", source=path) from None
-    for c in ("financial_year", "dsg_in_year_deficit"):
-        if c not in frame.columns:
-            raise HnbInputError(f"has no '{c}' column (found: {', '.join(map(str, frame.columns))})",
-                                source=path, column=c)
-    out = {}
-    for i, r in enumerate(frame.to_dict(orient="records"), start=1):
-        try:
-            y = fy(parse_year(r["financial_year"]))
-        except ValueError as exc:
-            raise HnbInputError(str(exc), source=path, row=i, column="financial_year") from None
-        try:
-            out[y] = float(str(r["dsg_in_year_deficit"]).replace(",", "").replace("£", ""))
-        except ValueError:
-            raise HnbInputError(f"expected an amount in pounds, got {r['dsg_in_year_deficit']!r}", source=path,
-                                row=i, column="dsg_in_year_deficit") from None
-    return out
+LABELS = {**PROJECTION_LABELS, "dfe_total": "--dfe-total", "first_share": "--first-share",
+          "instalments": "--instalments", "first_year": "--first-year", "target_balance_year": "--target",
+          "council_contribution": "--council", "tolerance": "--tolerance", "workstreams": "--workstreams",
+          "actuals": "--actuals", "paths": "--paths", "seed": "--seed"}
+TERMS = {"dfe_total": "dfe_total", "first_share": "first_share", "instalments": "instalments",
+         "first_year": "first_year", "target_balance_year": "target", "council_contribution": "council"}
 
 
-@dataclass
-class PlanInputs:
-    history: pd.DataFrame
-    assumptions: pd.DataFrame
-    workstreams: list[Workstream]
-    agreement: Agreement
-    to_year: int | None
-    workstreams_source: str = "workstreams"
-    actuals: dict | None = None
-
-
-def inputs(args) -> PlanInputs:
-    """Gather the plan's inputs from options and the bundled defaults (no calculation)."""
-    hist = load_history(getattr(args, "history", None))
-    assumptions = load_assumptions(getattr(args, "assumptions", None),
-                                   getattr(args, "scenario", bundled.DEFAULT_SCENARIO))
-    ws_source = "bundled plan_workstreams.csv"
-    if getattr(args, "no_mitigations", False):
-        ws = []
-    elif getattr(args, "workstreams", None):
-        path = ws_source = args.workstreams
-        try:
-            frame = pd.read_csv(path)
-        except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise HnbInputError(f"cannot read the workstreams file: {exc}", source=path) from None
-        ws = workstreams_from_frame(frame, source=path)
-    else:
-        ws = workstreams_from_frame(bundled.plan_workstreams(), source=ws_source)
-    if getattr(args, "no_agreement", False):
-        agreement = Agreement(tolerance=getattr(args, "tolerance", None) or 0.0)
-    else:
-        p = dict(bundled.plan_agreement())
-        for key, opt in [("dfe_total", "dfe_total"), ("first_share", "first_share"), ("instalments", "instalments"),
-                         ("first_year", "first_year"), ("target_balance_year", "target"),
-                         ("council_contribution", "council")]:
-            v = getattr(args, opt, None)
-            if v is not None:
-                p[key] = fy(v) if key in ("first_year", "target_balance_year") else v
-        p["name"] = "Cambridgeshire agreement (£49m; instalment profile assumed)"
-        if getattr(args, "tolerance", None) is not None:
-            p["tolerance"] = args.tolerance
-        agreement = agreement_from_mapping(p, source="--dfe-total/--first-share/--instalments")
-    return PlanInputs(hist, assumptions, ws, agreement, getattr(args, "to", None), ws_source,
-                      load_actuals(getattr(args, "actuals", None)))
-
-
-def compute(args):
-    """(plan frame, attribution frame, summary dict, inputs)."""
-    i = inputs(args)
-    try:
-        frame, parts = plan(i.history, i.assumptions, i.workstreams, i.agreement, to_year=i.to_year,
-                            forecast_dsg_in_year=i.actuals, source=i.workstreams_source)
-    except HnbInputError:
-        raise
-    except ValueError as exc:
-        raise HnbInputError(str(exc), source=getattr(args, "assumptions", None) or "--to") from None
-    return frame, parts, summary(frame, i.agreement), i
+def compute(args) -> api.Plan:
+    """The plan for the options given (the bundled defaults for the others)."""
+    terms = {term: getattr(args, option) for term, option in TERMS.items() if getattr(args, option) is not None}
+    return api.plan(args.history, args.assumptions, args.scenario, to_year=args.to,
+                    workstreams=[] if args.no_mitigations else args.workstreams,
+                    agreement=api.NO_AGREEMENT if args.no_agreement else None, terms=terms,
+                    actuals=args.actuals, tolerance=args.tolerance, labels=LABELS)
 
 
 def summary_lines(s: dict) -> str:
@@ -164,7 +88,8 @@ def summary_lines(s: dict) -> str:
 
 
 def run(args) -> str:
-    frame, parts, s, _ = compute(args)
+    result = compute(args)
+    frame, parts, s = result.frame, result.parts, result.summary
     if args.format == "json":
         attr = parts.reset_index()
         return json.dumps({"plan": records(frame), "attribution": records(attr), "summary": s}, indent=2)

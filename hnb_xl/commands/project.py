@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from .. import bundled
-from ..engine.projection import project
-from ..errors import HnbInputError
+from .. import api
 from ..reports.output import render
-from ._common import add_format, add_projection_inputs, load_assumptions, load_history
+from ._common import PROJECTION_LABELS, add_format, add_projection_inputs
 
 KINDS = {"ehcp_count": "count", "cost_per_ehcp": "money", "hnb_expenditure": "money", "hnb_funding": "money",
          "block_transfer": "money", "hnb_budget": "money", "in_year_deficit": "money",
@@ -27,12 +25,7 @@ def register(sub) -> None:
 
 
 def table(args):
-    hist = load_history(getattr(args, "history", None))
-    assumptions = load_assumptions(getattr(args, "assumptions", None), getattr(args, "scenario", bundled.DEFAULT_SCENARIO))
-    try:
-        return project(hist, assumptions, to_year=getattr(args, "to", None))
-    except ValueError as exc:
-        raise HnbInputError(str(exc), source=getattr(args, "assumptions", None) or "--to") from None
+    return api.projection(args.history, args.assumptions, args.scenario, to_year=args.to, labels=PROJECTION_LABELS)
 
 
 def run(args) -> str:

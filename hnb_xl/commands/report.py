@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pandas as pd
 
-from .. import bundled
-from ..engine.transfer import implied_schools_block, invest_to_transform, tracker_totals, transfer
+from .. import api, bundled
+from ..engine.transfer import implied_schools_block, tracker_totals
 from ..reports.output import render, render_mapping
 from . import contingency as contingency_cmd
 from . import history as history_cmd
@@ -41,23 +39,14 @@ def forecast_comparison(proj: pd.DataFrame) -> pd.DataFrame:
 
 def sections(args) -> dict[str, pd.DataFrame]:
     """Every table of the report, raw (pounds, fractions), keyed by a short name."""
-    hist = bundled.history()
-    pargs = argparse.Namespace(scenario=bundled.DEFAULT_SCENARIO, to=_to(args.to), history=None, assumptions=None)
-    params = bundled.parameters()
-    cargs = argparse.Namespace(schools=None, pot=params["send_contingency_pot"], cost_per_ehcp=params["cost_per_ehcp"],
-                               notional_share=params["notional_share"], rerun=None, claw_back=False)
-    amount = bundled.transfer_2022_23()
-    _, block = bundled.default_schools_block()
-    transfers = pd.DataFrame([transfer(block, amount=amount).as_dict(), transfer(block, rate=0.005).as_dict(),
-                              transfer(block, rate=0.018).as_dict()])
-    tracker = invest_to_transform(bundled.invest_to_transform(), amount)
-    return {"history": history_cmd.table(hist), "projection": project_cmd.table(pargs),
-            "contingency": contingency_cmd.table(cargs), "transfer": transfers,
-            "invest_to_transform": tracker[["activity", "allocation", "committed_spend", "remaining"]]}
+    t = api.report_sections(to_year=_to(args.to))
+    t["history"] = t["history"][history_cmd.COLUMNS]
+    t["contingency"] = t["contingency"][[c for c in contingency_cmd.COLUMNS if c in t["contingency"].columns]]
+    return t
 
 
 def run(args) -> str:
-    if getattr(args, "format", "table") != "table":
+    if args.format != "table":
         from ..reports.output import records
         tables = sections(args)
         if args.format == "json":
@@ -65,32 +54,30 @@ def run(args) -> str:
             return json.dumps({k: records(v) for k, v in tables.items()}, indent=2)
         return "\n".join(f"# {k}\n" + render(v, "csv") for k, v in tables.items())
     parts = []
-    hist = bundled.history()
-    parts.append(render(history_cmd.table(hist), "table", history_cmd.KINDS, history_cmd.TITLES,
+    parts.append(render(history_cmd.table(), "table", history_cmd.KINDS, history_cmd.TITLES,
                         title="1. HNB history (£; EHCPs at January census; 2015-16 is a derived base)"))
-    pargs = argparse.Namespace(scenario=bundled.DEFAULT_SCENARIO, to=_to(args.to), history=None, assumptions=None)
-    proj = project_cmd.table(pargs)
+    proj = api.projection(to_year=_to(args.to))
     parts.append(render(proj, "table", project_cmd.KINDS, project_cmd.TITLES,
                         title=f"2. Projection: {bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1]} (£)"))
     parts.append(render(forecast_comparison(proj), "table",
                         title="3. Deficit growth projected: seed vs model (£m)"))
     params = bundled.parameters()
-    cargs = argparse.Namespace(schools=None, pot=params["send_contingency_pot"], cost_per_ehcp=params["cost_per_ehcp"],
-                               notional_share=params["notional_share"], rerun=None, claw_back=False, format="table")
-    parts.append("4. " + contingency_cmd.run(cargs).replace("SEND Contingency:", "SEND Contingency (SYNTHETIC demo schools):", 1))
+    alloc = contingency_cmd.table()
+    parts.append("4. " + contingency_cmd.text(alloc, params["send_contingency_pot"]).replace(
+        "SEND Contingency:", "SEND Contingency (SYNTHETIC demo schools):", 1))
     amount = bundled.transfer_2022_23()
     year, block = bundled.default_schools_block()
     t = {
         "2022-23 transfer (seed)": amount,
         "schools block at which it is exactly 0.5%": implied_schools_block(amount, params["transfer_limit_rate"]),
-        f"0.5% of the {year} schools block (£{block / 1e6:.1f}m)": transfer(block, rate=0.005).amount,
-        "  verdict": transfer(block, rate=0.005).verdict,
-        f"1.8% of the {year} schools block (requested)": transfer(block, rate=0.018).amount,
-        "  verdict ": transfer(block, rate=0.018).verdict,
+        f"0.5% of the {year} schools block (£{block / 1e6:.1f}m)": api.transfer(block, rate=0.005).amount,
+        "  verdict": api.transfer(block, rate=0.005).verdict,
+        f"1.8% of the {year} schools block (requested)": api.transfer(block, rate=0.018).amount,
+        "  verdict ": api.transfer(block, rate=0.018).verdict,
     }
     parts.append(render_mapping(t, "table", {k: "money" for k in t if not k.strip().startswith("verdict")},
                                 title="5. Schools Block to HNB transfer"))
-    tracker = invest_to_transform(bundled.invest_to_transform(), amount)
+    tracker = api.invest_to_transform(None, amount)
     show = tracker[["activity", "allocation", "committed_spend", "remaining"]]
     totals = tracker_totals(tracker)
     parts.append(render(show, "table", {"allocation": "money", "committed_spend": "money_tbc", "remaining": "money_tbc"},

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from .. import bundled
-from ..engine.transfer import transfer
-from ..errors import HnbInputError
+from .. import api, bundled
 from ..reports.output import render_mapping
 from ._common import add_format, fraction, pounds
 
@@ -29,15 +27,13 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+LABELS = {"schools_block": "--schools-block", "rate": "--rate", "amount": "--amount", "pupils": "--pupils",
+          "limit_rate": "--limit-rate"}
+
+
 def compute(args):
-    amount = args.amount
-    if args.rate is None and amount is None:
-        amount = bundled.transfer_2022_23()
-    try:
-        return transfer(args.schools_block, rate=args.rate, amount=amount, pupils=args.pupils,
-                        limit_rate=args.limit_rate)
-    except ValueError as exc:
-        raise HnbInputError(str(exc), source="--schools-block/--rate/--amount") from None
+    return api.transfer(args.schools_block, rate=args.rate, amount=args.amount, pupils=args.pupils,
+                        limit_rate=args.limit_rate, labels=LABELS)
 
 
 def run(args) -> str:

@@ -23,6 +23,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
+
 
 def shortfall(ehcp_count, notional_sen, cost_per_ehcp: float = 6000.0, notional_share: float = 1.0) -> np.ndarray:
     """shortfall = rounddown(max(0, ehcp_count * cost_per_ehcp - notional_share * notional_sen)), in whole £.
@@ -61,6 +63,19 @@ def largest_remainder(amounts, total: int, keys=None) -> np.ndarray:
     return floors
 
 
+def check_rules(pot: float, cost_per_ehcp: float, notional_share: float) -> None:
+    """The allocation's scalar rules: pot >= 0 (£), cost per EHCP >= 0 (£), 0 <= notional share <= 1,
+    each a finite number. Raises :class:`~hnb_xl.errors.ModelError` naming the field."""
+    for field, value, low, high, what in (("pot", pot, 0.0, None, "the pot must be 0 or more"),
+                                          ("cost_per_ehcp", cost_per_ehcp, 0.0, None,
+                                           "cost per EHCP must be 0 or more"),
+                                          ("notional_share", notional_share, 0.0, 1.0,
+                                           "the notional SEN share must be between 0 and 1")):
+        x = float(value)
+        if not math.isfinite(x) or x < low or (high is not None and x > high):
+            raise ModelError(f"{what}, got {value!r}", field=field, value=value)
+
+
 def allocate(schools: pd.DataFrame, pot: float, cost_per_ehcp: float = 6000.0,
              notional_share: float = 1.0) -> pd.DataFrame:
     """Allocate the pot (£) to schools.
@@ -69,12 +84,7 @@ def allocate(schools: pd.DataFrame, pot: float, cost_per_ehcp: float = 6000.0,
     Returns the rows in the order given with ``shortfall`` (£, exact), ``exact_share`` (£, before
     rounding) and ``allocation`` (whole £). Schools without a shortfall get 0.
     """
-    if pot < 0:
-        raise ValueError("the pot must be 0 or more")
-    if cost_per_ehcp < 0:
-        raise ValueError("cost per EHCP must be 0 or more")
-    if not 0 <= notional_share <= 1:
-        raise ValueError("the notional SEN share must be between 0 and 1")
+    check_rules(pot, cost_per_ehcp, notional_share)
     out = schools.reset_index(drop=True).copy()
     sf = shortfall(out["ehcp_count"], out["notional_sen"], cost_per_ehcp, notional_share)
     total_shortfall = float(sf.sum())

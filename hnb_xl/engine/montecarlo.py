@@ -27,15 +27,16 @@ DSG in-year deficit by year, and the probability that the first year of in-year 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import HnbInputError
+from ..errors import ModelError
 from ..years import fy, parse_year
 from .projection import extend_assumptions
-from .safety_valve import NO_AGREEMENT, Agreement, Workstream, _by_year, _combined, expenditure_paths, lever_arrays
+from .safety_valve import NO_AGREEMENT, Agreement, Workstream, by_year, combined_cuts, expenditure_paths, lever_arrays
 
 MC_DRIVERS = ("ehcp_growth", "cost_per_ehcp_growth", "funding_growth")
 PERCENTILES = (10, 50, 90)
@@ -50,19 +51,21 @@ class Uncertainty:
     seed: int = 20220715
 
     def validate(self) -> None:
-        unknown = set(self.sd) - set(MC_DRIVERS)
-        if unknown:
-            raise HnbInputError(f"unknown driver '{sorted(unknown)[0]}' (expected one of {', '.join(MC_DRIVERS)})",
-                                source="uncertainty", column="driver")
-        for d, s in self.sd.items():
-            if not np.isfinite(s) or s < 0:
-                raise HnbInputError(f"sd of {d} must be 0 or more, got {s!r}", source="uncertainty", column="sd")
+        """sd by driver: a known driver, finite and >= 0 (``index``: the driver's position in ``sd``);
+        -1 < year_correlation < 1; paths a whole number >= 1. Raises :class:`~hnb_xl.errors.ModelError`."""
+        for k, (d, s) in enumerate(self.sd.items()):
+            if d not in MC_DRIVERS:
+                raise ModelError(f"unknown driver '{d}' (expected one of {', '.join(MC_DRIVERS)})", field="driver",
+                                 table="uncertainty", index=k, value=d)
+            if not math.isfinite(s) or s < 0:
+                raise ModelError(f"sd of {d} must be 0 or more, got {s!r}", field="sd", table="uncertainty",
+                                 index=k, value=s)
         if not -1 < self.year_correlation < 1:
-            raise HnbInputError(f"year_correlation must be between -1 and 1 (exclusive), got {self.year_correlation!r}",
-                                source="montecarlo", column="year_correlation")
-        if int(self.paths) != self.paths or self.paths < 1:
-            raise HnbInputError(f"paths must be a whole number of 1 or more, got {self.paths!r}",
-                                source="montecarlo", column="paths")
+            raise ModelError(f"year_correlation must be between -1 and 1 (exclusive), got {self.year_correlation!r}",
+                             field="year_correlation", value=self.year_correlation)
+        if not math.isfinite(self.paths) or int(self.paths) != self.paths or self.paths < 1:
+            raise ModelError(f"paths must be a whole number of 1 or more, got {self.paths!r}", field="paths",
+                             value=self.paths)
 
 
 def shocks(rng: np.random.Generator, paths: int, years: int, rho: float) -> np.ndarray:
@@ -99,13 +102,13 @@ def simulate(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list
     base_cost = float(base["hnb_expenditure"]) / base_ehcp
     eff, levers = lever_arrays(list(workstreams), years)
     exp = expenditure_paths(base_ehcp, base_cost, drivers["ehcp_growth"], drivers["cost_per_ehcp_growth"],
-                            *_combined(eff, levers, len(levers)))
+                            *combined_cuts(eff, levers, len(levers)))
     budget = float(base["hnb_budget"]) * np.cumprod(1.0 + drivers["funding_growth"], axis=-1) \
         + a["block_transfer"].to_numpy(float)
     other = a["other_dsg_movements"].to_numpy(float)
     dsg_in_year = (exp - budget) + other
-    dfe = _by_year(agreement.dfe_contributions, labels, "DfE contributions")
-    council = _by_year(agreement.council_contributions, labels, "council contributions")
+    dfe = by_year(agreement.dfe_contributions, labels, "DfE contributions")
+    council = by_year(agreement.council_contributions, labels, "council contributions")
     after = float(base["accumulated_deficit"]) + np.cumsum(dsg_in_year - dfe - council, axis=-1)
     return {"years": labels, "dsg_in_year_deficit": dsg_in_year,
             "accumulated_deficit_after_contributions": after}
@@ -126,29 +129,10 @@ def probability_of_balance(sim: dict, target_year) -> float:
     t = parse_year(target_year) if not isinstance(target_year, int) else target_year
     cols = [i for i, y in enumerate(labels) if parse_year(y) <= t]
     if not cols:
-        raise HnbInputError(f"target year {fy(t)} is before the first plan year {labels[0]}", source="agreement",
-                            column="target_balance_year")
+        raise ModelError(f"target year {fy(t)} is before the first plan year {labels[0]}",
+                         field="target_balance_year", value=fy(t))
     if parse_year(labels[-1]) < t:
-        raise HnbInputError(f"target year {fy(t)} is after the last plan year {labels[-1]}: extend the horizon",
-                            source="agreement", column="target_balance_year")
+        raise ModelError(f"target year {fy(t)} is after the last plan year {labels[-1]}: extend the horizon",
+                         field="target_balance_year", value=fy(t))
     reached = (sim["dsg_in_year_deficit"][:, cols] <= 0).any(axis=1)
     return float(reached.mean())
-
-
-def uncertainty_from_tables(distributions: pd.DataFrame, settings: dict, source: str = "uncertainty") -> Uncertainty:
-    """An :class:`Uncertainty` from a table (driver, distribution, sd) and settings
-    (paths, seed, year_correlation). Only the normal distribution is supported."""
-    sd = {}
-    for i, r in enumerate(distributions.to_dict(orient="records"), start=1):
-        dist = str(r.get("distribution", "normal")).strip().lower()
-        if dist != "normal":
-            raise HnbInputError(f"distribution '{dist}' is not supported (expected normal)", source=source,
-                                row=i, column="distribution")
-        try:
-            sd[str(r["driver"]).strip()] = float(r["sd"])
-        except (TypeError, ValueError):
-            raise HnbInputError(f"expected a number, got {r['sd']!r}", source=source, row=i, column="sd") from None
-    u = Uncertainty(sd=sd, year_correlation=float(settings.get("year_correlation", 0.0)),
-                    paths=int(settings.get("paths", 10_000)), seed=int(settings.get("seed", 20220715)))
-    u.validate()
-    return u

@@ -17,7 +17,8 @@ Formulas (base = last history year, "b")::
     deficit_growth_t   = accumulated_deficit_t - accumulated_deficit_{t-1}
 
 This is the "deficit layer" of the DSG management plan (HNB allocation + block transfer - spend,
-accumulated), as described in shared/research/domain.md section 5.
+accumulated), as in the seed: Cambridgeshire County Council, "High Needs Block and Safety Valve
+Update", Schools Forum, 15 July 2022 (provenance in hnb_xl/data/README.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
 from ..years import fy, parse_year
 
 ASSUMPTION_COLUMNS = ["financial_year", "ehcp_growth", "cost_per_ehcp_growth", "funding_growth",
@@ -56,6 +58,23 @@ def extend_assumptions(assumptions: pd.DataFrame, to_year: int) -> pd.DataFrame:
     return a.loc[keep].reset_index(drop=True)
 
 
+def check_years(base_year: int, years: list[int]) -> None:
+    """The projection's year rule: the assumptions start the year after the base (last history)
+    year and run one after another with no gaps. Raises :class:`~hnb_xl.errors.ModelError` naming
+    the assumptions' ``financial_year`` at the offending row (0-based ``index``)."""
+    if not years:
+        raise ModelError("no projection years: the assumptions table is empty", field="financial_year",
+                         table="assumptions")
+    if years[0] != base_year + 1:
+        raise ModelError(f"assumptions start in {fy(years[0])} but history ends in {fy(base_year)}: "
+                         f"expected {fy(base_year + 1)}", field="financial_year", table="assumptions", index=0,
+                         value=fy(years[0]))
+    for i, (prev, cur) in enumerate(zip(years, years[1:]), start=1):
+        if cur != prev + 1:
+            raise ModelError(f"assumption years are not contiguous: {fy(prev)} is followed by {fy(cur)}",
+                             field="financial_year", table="assumptions", index=i, value=fy(cur))
+
+
 def project(history: pd.DataFrame, assumptions: pd.DataFrame, to_year: int | None = None) -> pd.DataFrame:
     """Project from the last row of ``history`` using ``assumptions`` (see module docstring).
 
@@ -70,15 +89,7 @@ def project(history: pd.DataFrame, assumptions: pd.DataFrame, to_year: int | Non
     if to_year is not None:
         a = extend_assumptions(a, to_year)
     years = [parse_year(y) for y in a["financial_year"]]
-    if not years:
-        raise ValueError("no projection years: the assumptions table is empty")
-    if years[0] != base_year + 1:
-        raise ValueError(f"assumptions start in {fy(years[0])} but history ends in {fy(base_year)}: "
-                         f"expected {fy(base_year + 1)}")
-    for prev, cur in zip(years, years[1:]):
-        if cur != prev + 1:
-            raise ValueError(f"assumption years are not contiguous: {fy(prev)} is followed by {fy(cur)}")
-
+    check_years(base_year, years)
     g_e = a["ehcp_growth"].to_numpy(float)
     g_c = a["cost_per_ehcp_growth"].to_numpy(float)
     g_f = a["funding_growth"].to_numpy(float)

@@ -9,8 +9,7 @@ Sign convention (deficits positive, as in the projection)::
 
 i.e. cumulative c/f = b/f + in-year + other - contributions: a DfE instalment or a council
 contribution paid in year t *reduces* the accumulated deficit carried forward at 31 March of
-year t (shared/research/domain.md section 1 writes the same line as "+ any safety-valve payment"
-with deficits negative). Contributions do not change the in-year position: the DfE's test is
+year t. Contributions do not change the in-year position: the DfE's test is
 "reaching an in-year balance on the DSG" (seed, "Safety Valve Context"), so
 ``first_balance_year`` is the first year with ``dsg_in_year_deficit <= 0``.
 
@@ -48,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import HnbInputError
+from ..errors import ModelError
 from ..years import fy, parse_year
 from .projection import extend_assumptions, project
 
@@ -73,23 +72,28 @@ class Workstream:
     delivery_confidence: float = 1.0
     budget_area: str = ""
 
-    def validate(self, source: str = "workstreams") -> None:
+    def validate(self, index: int | None = None) -> None:
+        """The workstream's rules: a known lever; amount finite and >= 0, and <= 1 for the two rate
+        levers; ramp_years a whole number >= 1; 0 <= delivery_confidence <= 1. Raises
+        :class:`~hnb_xl.errors.ModelError` naming the column (``index``: the workstream's position)."""
         where = f"workstream '{self.name}'"
+
+        def bad(message, column, value):
+            raise ModelError(f"{where}: {message}", field=column, table="workstreams", index=index, value=value)
+
         if self.lever not in LEVERS:
-            raise HnbInputError(f"{where}: unknown lever '{self.lever}' (expected one of {', '.join(LEVERS)})",
-                                source=source, column="lever")
+            bad(f"unknown lever '{self.lever}' (expected one of {', '.join(LEVERS)})", "lever", self.lever)
         if not math.isfinite(self.amount) or self.amount < 0:
-            raise HnbInputError(f"{where}: amount must be 0 or more, got {self.amount!r}", source=source,
-                                column="amount")
+            bad(f"amount must be 0 or more, got {self.amount!r}", "amount", self.amount)
         if self.lever != CASH and self.amount > 1:
-            raise HnbInputError(f"{where}: a {self.lever} is a fraction between 0 and 1 (0.1 = 10%), "
-                                f"got {self.amount!r}", source=source, column="amount")
-        if int(self.ramp_years) != self.ramp_years or self.ramp_years < 1:
-            raise HnbInputError(f"{where}: ramp_years must be a whole number of 1 or more, got {self.ramp_years!r}",
-                                source=source, column="ramp_years")
+            bad(f"a {self.lever} is a fraction between 0 and 1 (0.1 = 10%), got {self.amount!r}", "amount",
+                self.amount)
+        if not math.isfinite(self.ramp_years) or int(self.ramp_years) != self.ramp_years or self.ramp_years < 1:
+            bad(f"ramp_years must be a whole number of 1 or more, got {self.ramp_years!r}", "ramp_years",
+                self.ramp_years)
         if not 0 <= self.delivery_confidence <= 1:
-            raise HnbInputError(f"{where}: delivery_confidence must be between 0 and 1, got "
-                                f"{self.delivery_confidence!r}", source=source, column="delivery_confidence")
+            bad(f"delivery_confidence must be between 0 and 1, got {self.delivery_confidence!r}",
+                "delivery_confidence", self.delivery_confidence)
 
     def effect(self, years) -> np.ndarray:
         """effect_t = amount * min(1, (t - start + 1) / ramp_years) * delivery_confidence (0 before start)."""
@@ -98,46 +102,11 @@ class Workstream:
         return self.amount * ramp * self.delivery_confidence
 
 
-def workstreams_from_frame(frame: pd.DataFrame, source: str = "workstreams") -> list[Workstream]:
-    """Workstreams from a table with columns name, lever, amount, start_year and optional
-    ramp_years (default 1), delivery_confidence (default 1), budget_area. Errors name the row
-    (1 = first data row) and column."""
-    need = ["name", "lever", "amount", "start_year"]
-    missing = [c for c in need if c not in frame.columns]
-    if missing:
-        raise HnbInputError(f"has no '{missing[0]}' column (found: {', '.join(map(str, frame.columns))})",
-                            source=source, column=missing[0])
-    out = []
-    for i, r in enumerate(frame.to_dict(orient="records"), start=1):
-        def num(col, default=None):
-            v = r.get(col, default)
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                if default is None:
-                    raise HnbInputError("is blank: expected a number", source=source, row=i, column=col)
-                return default
-            try:
-                return float(str(v).replace(",", "").replace("£", "")) if isinstance(v, str) else float(v)
-            except ValueError:
-                raise HnbInputError(f"expected a number, got {v!r}", source=source, row=i, column=col) from None
-        try:
-            start = parse_year(r["start_year"])
-        except ValueError as exc:
-            raise HnbInputError(str(exc), source=source, row=i, column="start_year") from None
-        area = r.get("budget_area", "")
-        ws = Workstream(name=str(r["name"]).strip(), lever=str(r["lever"]).strip(), amount=num("amount"),
-                        start_year=start, ramp_years=num("ramp_years", 1.0),
-                        delivery_confidence=num("delivery_confidence", 1.0),
-                        budget_area="" if area is None or (isinstance(area, float) and math.isnan(area)) else str(area))
-        try:
-            ws.validate(source)
-        except HnbInputError as exc:
-            raise HnbInputError(exc.message, source=source, row=i, column=exc.column) from None
-        out.append(ws)
-    return out
-
-
 # ---------------------------------------------------------------------------------------------
 # The agreement: DfE instalments and council contributions
+
+
+LAST_YEAR = 9998   # the last start year a financial-year label can hold (9998-99)
 
 
 def instalment_schedule(total: float, first_year: int, instalments: int = 5, first_share: float = 0.4) -> pd.Series:
@@ -147,18 +116,22 @@ def instalment_schedule(total: float, first_year: int, instalments: int = 5, fir
         instalment_1 = total * first_share
         instalment_k = total * (1 - first_share) / (instalments - 1),  k = 2..instalments
 
-    Slough: £27m, 40% first -> £10.8m then four of £4.05m (shared/research/domain.md section 2).
+    Slough: £27m, 40% first -> £10.8m then four of £4.05m (the profile assumed in
+    hnb_xl/data/plan_agreement_cambridgeshire.csv; provenance in hnb_xl/data/README.md).
     With one instalment the whole total is paid in ``first_year``.
     """
-    if total < 0:
-        raise HnbInputError(f"the DfE total must be 0 or more, got {total!r}", source="agreement", column="dfe_total")
-    if int(instalments) != instalments or instalments < 1:
-        raise HnbInputError(f"instalments must be a whole number of 1 or more, got {instalments!r}",
-                            source="agreement", column="instalments")
+    if not math.isfinite(total) or total < 0:
+        raise ModelError(f"the DfE total must be 0 or more, got {total!r}", field="dfe_total", value=total)
+    if not math.isfinite(instalments) or int(instalments) != instalments or instalments < 1:
+        raise ModelError(f"instalments must be a whole number of 1 or more, got {instalments!r}",
+                         field="instalments", value=instalments)
     if not 0 <= first_share <= 1:
-        raise HnbInputError(f"first_share must be between 0 and 1, got {first_share!r}", source="agreement",
-                            column="first_share")
+        raise ModelError(f"first_share must be between 0 and 1, got {first_share!r}", field="first_share",
+                         value=first_share)
     n = int(instalments)
+    if first_year + n - 1 > LAST_YEAR:
+        raise ModelError(f"{n} instalments from {fy(first_year)} would run past {fy(LAST_YEAR)}", field="instalments",
+                         value=instalments)
     if n == 1:
         amounts = [float(total)]
     else:
@@ -194,12 +167,14 @@ class Agreement:
 NO_AGREEMENT = Agreement()
 
 
-def _by_year(amounts: dict, years: list[str], what: str) -> np.ndarray:
+def by_year(amounts: dict, years: list[str], what: str) -> np.ndarray:
+    """Contributions (£) laid on the plan years (0 where none); a non-zero one outside them is an
+    error on the agreement's ``first_year`` (the instalments run from it)."""
     labels = {fy(parse_year(k)): float(v) for k, v in amounts.items()}
     outside = sorted(set(labels) - set(years))
     if outside and any(labels[y] != 0 for y in outside):
-        raise HnbInputError(f"{what} in {', '.join(outside)} fall outside the plan years "
-                            f"{years[0]} to {years[-1]}: extend the horizon", source="agreement")
+        raise ModelError(f"{what} in {', '.join(outside)} fall outside the plan years "
+                         f"{years[0]} to {years[-1]}: extend the horizon", field="first_year")
     return np.array([labels.get(y, 0.0) for y in years])
 
 
@@ -237,7 +212,7 @@ def expenditure_paths(base_ehcp: float, base_cost: float, ehcp_growth, cost_per_
     return exp
 
 
-def _combined(eff: np.ndarray, levers: list[str], upto: int):
+def combined_cuts(eff: np.ndarray, levers: list[str], upto: int):
     """Combined cuts of the first ``upto`` workstreams: (ehcp_cut, cost_cut, cash)."""
     n_years = eff.shape[1]
     keep_e = np.ones(n_years)
@@ -254,24 +229,24 @@ def _combined(eff: np.ndarray, levers: list[str], upto: int):
 
 
 def attribution(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream],
-                to_year: int | None = None, source: str = "workstreams") -> pd.DataFrame:
+                to_year: int | None = None) -> pd.DataFrame:
     """Saving (£, reduction in HNB expenditure) by workstream and year, sequential in list order::
 
         saving_k,t = expenditure_t(workstreams 1..k-1) - expenditure_t(workstreams 1..k)
 
-    Rejects (HnbInputError naming the workstream and year) a workstream that takes expenditure
-    below zero. Returns a frame indexed by financial year with one column per workstream name.
+    Rejects (:class:`~hnb_xl.errors.ModelError` on the workstream's ``amount``) a workstream that
+    takes expenditure below zero, or two workstreams of the same name. Returns a frame indexed by financial year with one column per workstream name.
     """
     a = extend_assumptions(assumptions, to_year) if to_year is not None else assumptions.reset_index(drop=True)
     years = [parse_year(y) for y in a["financial_year"]]
     labels = [fy(y) for y in years]
     names = [w.name for w in workstreams]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise HnbInputError(f"workstream names must be unique: '{dupes[0]}' appears more than once",
-                            source=source, column="name")
-    for w in workstreams:
-        w.validate(source)
+    for k, n in enumerate(names):
+        if n in names[:k]:
+            raise ModelError(f"workstream names must be unique: '{n}' appears more than once", field="name",
+                             table="workstreams", index=k, value=n)
+    for k, w in enumerate(workstreams):
+        w.validate(k)
     base = history.iloc[-1]
     base_ehcp = float(base["ehcp_count"])
     base_cost = float(base["hnb_expenditure"]) / base_ehcp
@@ -281,13 +256,13 @@ def attribution(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: l
     prev = expenditure_paths(base_ehcp, base_cost, g_e, g_c)
     parts = {}
     for k, w in enumerate(workstreams):
-        cur = expenditure_paths(base_ehcp, base_cost, g_e, g_c, *_combined(eff, levers, k + 1))
+        cur = expenditure_paths(base_ehcp, base_cost, g_e, g_c, *combined_cuts(eff, levers, k + 1))
         below = np.flatnonzero(cur < 0)
         if below.size:
             y = labels[below[0]]
-            raise HnbInputError(f"workstream '{w.name}' would take HNB expenditure below zero in {y} "
-                                f"(-£{-cur[below[0]]:,.0f}): its saving is larger than the spending left",
-                                source=source, column="amount")
+            raise ModelError(f"workstream '{w.name}' would take HNB expenditure below zero in {y} "
+                             f"(-£{-cur[below[0]]:,.0f}): its saving is larger than the spending left",
+                             field="amount", table="workstreams", index=k, value=w.amount)
         parts[w.name] = prev - cur
         prev = cur
     return pd.DataFrame(parts, index=pd.Index(labels, name="financial_year"), columns=names)
@@ -302,7 +277,7 @@ PLAN_COLUMNS = ["financial_year", "unmitigated_hnb_expenditure", "unmitigated_in
 
 def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream] = (),
          agreement: Agreement = NO_AGREEMENT, to_year: int | None = None,
-         forecast_dsg_in_year=None, source: str = "workstreams") -> tuple[pd.DataFrame, pd.DataFrame]:
+         forecast_dsg_in_year=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The safety valve plan by year, and the attribution table (see :func:`attribution`).
 
     Columns (:data:`PLAN_COLUMNS`): the unmitigated projection (from
@@ -313,12 +288,12 @@ def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Wor
     agreement: ``accumulated_deficit_after_contributions`` = b/f + dsg in-year - dfe - council.
     ``suspension_risk``: the actual/forecast DSG in-year deficit (``forecast_dsg_in_year``, a
     mapping year -> £) exceeds the plan's by more than ``agreement.tolerance``; NaN where no
-    forecast is given. ``source`` names the workstreams in error messages (e.g. the file).
+    forecast is given.
     """
     un = project(history, assumptions, to_year=to_year)
     labels = list(un["financial_year"])
     parts = attribution(history, assumptions, list(workstreams), to_year=to_year if to_year is not None
-                        else parse_year(labels[-1]), source=source)
+                        else parse_year(labels[-1]))
     if list(parts.index) != labels:  # pragma: no cover - same extension rule on both sides
         raise AssertionError("attribution years differ from the projection years")
     matrix = parts.to_numpy()
@@ -327,7 +302,7 @@ def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Wor
     base_ehcp = float(base["ehcp_count"])
     a = extend_assumptions(assumptions, parse_year(labels[-1]))
     eff, levers = lever_arrays(list(workstreams), [parse_year(y) for y in labels])
-    ehcp_cut = _combined(eff, levers, len(levers))[0]
+    ehcp_cut = combined_cuts(eff, levers, len(levers))[0]
     ehcp = base_ehcp * np.cumprod(1.0 + a["ehcp_growth"].to_numpy(float) * (1.0 - ehcp_cut))
 
     expenditure = un["hnb_expenditure"].to_numpy() - total
@@ -337,8 +312,8 @@ def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Wor
     dsg_in_year = in_year + other
     opening = float(base["accumulated_deficit"])
     accumulated = opening + np.cumsum(in_year + other)
-    dfe = _by_year(agreement.dfe_contributions, labels, "DfE contributions")
-    council = _by_year(agreement.council_contributions, labels, "council contributions")
+    dfe = by_year(agreement.dfe_contributions, labels, "DfE contributions")
+    council = by_year(agreement.council_contributions, labels, "council contributions")
     after = opening + np.cumsum(in_year + other - dfe - council)
     if forecast_dsg_in_year is None:
         risk = np.full(len(labels), np.nan)
@@ -403,31 +378,3 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
         "total_saving": math.fsum(plan_frame["total_saving"]),
         "suspension_risk_years": [y for y, r in zip(labels, risk) if r == 1.0],
     }
-
-
-def agreement_from_mapping(p: dict, source: str = "agreement") -> Agreement:
-    """An :class:`Agreement` from parameters dfe_total (£), first_year, instalments, first_share,
-    target_balance_year, optional council_contribution (£ a year over the instalment years) and
-    tolerance (£)."""
-    def num(key, default=None):
-        v = p.get(key, default)
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            raise HnbInputError(f"expected a number, got {v!r}", source=source, column=key) from None
-
-    def year(key):
-        try:
-            return parse_year(p[key])
-        except KeyError:
-            raise HnbInputError("is missing", source=source, column=key) from None
-        except ValueError as exc:
-            raise HnbInputError(str(exc), source=source, column=key) from None
-
-    first = year("first_year")
-    n = num("instalments", 5)
-    sched = instalment_schedule(num("dfe_total"), first, n, num("first_share", 0.4))
-    council = num("council_contribution", 0.0)
-    councils = {y: council for y in sched.index} if council else {}
-    target = year("target_balance_year") if p.get("target_balance_year") not in (None, "") else None
-    return Agreement(dict(sched.items()), councils, target, num("tolerance", 0.0), name=str(p.get("name", "")))

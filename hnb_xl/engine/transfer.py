@@ -1,7 +1,8 @@
 """Schools Block to High Needs Block transfers and the Invest to Transform tracker.
 
-Rules (DfE schools operational guide; shared/research/domain.md section 4): a local authority may
-transfer up to 0.5% of its schools block to another block with Schools Forum agreement, decided
+Rules (DfE, "Pre-16 schools funding: local authority guidance for 2022 to 2023", schools operational
+guide, https://www.gov.uk/government/publications/pre-16-schools-funding-local-authority-guidance-for-2022-to-2023):
+a local authority may transfer up to 0.5% of its schools block to another block with Schools Forum agreement, decided
 each year; above 0.5% (or if the forum refuses) it needs a disapplication request approved by
 the Secretary of State. The transfer lasts one year.
 
@@ -15,10 +16,13 @@ Formulas::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ..errors import ModelError
 
 TRANSFER_LIMIT_RATE = 0.005
 WITHIN = "Within 0.5% limit: Schools Forum approval"
@@ -59,21 +63,22 @@ def transfer(schools_block: float, *, rate: float | None = None, amount: float |
              pupils: float | None = None, limit_rate: float = TRANSFER_LIMIT_RATE) -> Transfer:
     """A block transfer given the schools block (£) and either a rate (fraction) or an amount (£)."""
     if (rate is None) == (amount is None):
-        raise ValueError("give either a rate or an amount, not both")
-    if not schools_block or schools_block <= 0:
-        raise ValueError("the schools block must be more than £0")
+        raise ModelError("give either a rate or an amount, not both", field="rate")
+    if not schools_block or not math.isfinite(schools_block) or schools_block <= 0:
+        raise ModelError(f"the schools block must be more than £0, got {schools_block!r}", field="schools_block",
+                         value=schools_block)
     if rate is not None:
-        if rate < 0:
-            raise ValueError("the rate must be 0 or more")
+        if not math.isfinite(rate) or rate < 0:
+            raise ModelError(f"the rate must be 0 or more, got {rate!r}", field="rate", value=rate)
         amount = round(rate * schools_block, 2)  # pounds and pence
     else:
-        if amount < 0:
-            raise ValueError("the amount must be 0 or more")
+        if not math.isfinite(amount) or amount < 0:
+            raise ModelError(f"the amount must be 0 or more, got {amount!r}", field="amount", value=amount)
         rate = amount / schools_block
     per_pupil = None
     if pupils is not None:
-        if pupils <= 0:
-            raise ValueError("pupils must be more than 0")
+        if not math.isfinite(pupils) or pupils <= 0:
+            raise ModelError(f"pupils must be more than 0, got {pupils!r}", field="pupils", value=pupils)
         per_pupil = amount / pupils
     needs = needs_disapplication(rate, limit_rate)
     return Transfer(schools_block=float(schools_block), amount=float(amount), rate=float(rate),
@@ -83,8 +88,8 @@ def transfer(schools_block: float, *, rate: float | None = None, amount: float |
 
 def implied_schools_block(amount: float, rate: float = TRANSFER_LIMIT_RATE) -> float:
     """Schools block (£) at which ``amount`` is exactly ``rate`` of it: amount / rate."""
-    if rate <= 0:
-        raise ValueError("the rate must be more than 0")
+    if not math.isfinite(rate) or rate <= 0:
+        raise ModelError(f"the rate must be more than 0, got {rate!r}", field="rate", value=rate)
     return amount / rate
 
 
@@ -94,13 +99,15 @@ def invest_to_transform(activities: pd.DataFrame, transfer_amount: float) -> pd.
     ``activities`` has ``activity``, ``allocation`` (£) and ``committed_spend`` (£, or NaN where the
     source says "TBC": not yet known, which is not the same as nothing). Adds ``remaining`` =
     allocation - committed_spend (NaN where committed is TBC) and ``committed_known`` (bool).
-    Raises ValueError when the allocations do not add up to the transfer.
+    Raises :class:`~hnb_xl.errors.ModelError` (field ``allocation``) when the allocations do not add
+    up to the transfer.
     """
     a = activities.reset_index(drop=True).copy()
     total = float(a["allocation"].sum())
     if abs(total - transfer_amount) > 0.5:
-        raise ValueError(f"Invest to Transform allocations add up to £{total:,.0f}, "
-                         f"not the transfer of £{transfer_amount:,.0f}")
+        raise ModelError(f"Invest to Transform allocations add up to £{total:,.0f}, "
+                         f"not the transfer of £{transfer_amount:,.0f}", field="allocation",
+                         table="invest_to_transform")
     a["committed_known"] = a["committed_spend"].notna()
     a["remaining"] = a["allocation"] - a["committed_spend"]
     return a

@@ -320,12 +320,11 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
 
 
 def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream],
-               agreement: Agreement, uncertainty: Uncertainty, to_year: int | None = None,
-               source: str = "workstreams") -> PackResult:
+               agreement: Agreement, uncertainty: Uncertainty, to_year: int | None = None) -> PackResult:
     """Compute the plan and Monte Carlo and write the four PNGs and ``index.html`` to ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frame, parts = plan(history, assumptions, workstreams, agreement, to_year=to_year, source=source)
+    frame, parts = plan(history, assumptions, workstreams, agreement, to_year=to_year)
     last = parse_year(frame["financial_year"].iloc[-1])
     sim = simulate(history, assumptions, workstreams, agreement, uncertainty, to_year=last)
     f = fan(sim)

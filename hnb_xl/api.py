@@ -1,0 +1,500 @@
+"""The model's use cases as plain functions: what the CLI, the report, the pack and the Excel
+functions call (after the manner of modelx's ``modelx/core/api.py``: one function per job, plain
+values in, frames and dataclasses out).
+
+A *table* argument is a path to a CSV/XLSX file, a DataFrame with the engine's column names, a
+:class:`Located` frame (a frame with its source and row numbers, as the Excel functions have them),
+or None for the bundled data (``hnb_xl/data``). A *scalar* left None takes the bundled parameter
+(``hnb_xl/data/parameters.csv``, ``plan_agreement_cambridgeshire.csv``).
+
+Every input goes through the cross-table validator :mod:`hnb_xl.tables.validate` first. Every
+:class:`~hnb_xl.errors.ModelError` the engine raises is translated HERE, in one place
+(:func:`located`), into an :class:`~hnb_xl.errors.HnbInputError` naming the user's location:
+
+* a column field -> the table's source, the row as the file shows it (the header is row 1) and
+  the column's header;
+* a scalar field -> the label the caller gave it (``labels``: the CLI passes
+  ``{"pot": "--pot", "notional_share": "--notional-share"}``, the Excel functions their argument
+  names), else the bundled file row it came from, else the field's own name.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import pandas as pd
+
+from . import bundled
+from .engine import contingency as _contingency
+from .engine import montecarlo as _montecarlo
+from .engine import safety_valve as _sv
+from .engine import transfer as _transfer
+from .engine.history import history_table
+from .engine.projection import extend_assumptions, project
+from .errors import HnbInputError, ModelError, raise_all
+from .tables import validate
+from .tables.cells import parse_number
+from .tables.schema import AGREEMENT_TERMS, SCHEMAS, to_frame
+from .tables.validate import Place
+from .years import fy, parse_year
+
+
+@dataclass(frozen=True)
+class Located:
+    """A validated frame with where it came from: ``source`` (a file, or a function argument's name)
+    and the row of each record (None: the header is row 1 and no row is blank)."""
+    frame: pd.DataFrame
+    source: str
+    row_numbers: Sequence[int] | None = None
+
+    def row(self, index: int) -> int:
+        return int(self.row_numbers[index]) if self.row_numbers is not None else index + 2
+
+    def view(self) -> pd.DataFrame:
+        """The frame with ``attrs`` for the validator (a shallow copy: the engine gets the original)."""
+        v = self.frame.copy(deep=False)
+        v.attrs = {"source": self.source,
+                   "row_numbers": list(self.row_numbers) if self.row_numbers is not None
+                   else list(range(2, 2 + len(self.frame)))}
+        return v
+
+
+Labels = dict  # {field or table: label (str) or validate.Place}
+
+
+# ---------------------------------------------------------------------------------- tables in
+
+
+def table(value, name: str, labels: Labels | None = None) -> Located:
+    """The ``name`` input table (a schema name) from a path, a frame, a :class:`Located` or None."""
+    if isinstance(value, Located):
+        return value
+    if value is None:
+        return _bundled(name)
+    if isinstance(value, pd.DataFrame):
+        if value.attrs.get("source"):     # validated already (tables.schema.to_frame, a file)
+            return Located(value, value.attrs["source"], value.attrs.get("row_numbers"))
+        source = _label(labels, name, name)   # a frame made by hand: validated here, rows counted from 2
+        frame = to_frame(SCHEMAS[name], list(value.columns), value.astype(object).values.tolist(), source=source)
+        return Located(frame, source, frame.attrs.get("row_numbers"))
+    if isinstance(value, (str, os.PathLike)):
+        from .tables import files
+        frame = files.load(SCHEMAS[name], value)
+        return Located(frame, frame.attrs.get("source", str(value)), frame.attrs.get("row_numbers"))
+    raise TypeError(f"{name}: expected a path, a DataFrame or None, got {type(value).__name__}")
+
+
+BUNDLED_FILES = {"history": "history.csv", "schools": "demo_schools.csv", "block_transfer": "block_transfer.csv",
+                 "invest_to_transform": "invest_to_transform.csv", "parameters": "parameters.csv",
+                 "workstreams": "plan_workstreams.csv", "agreement": bundled.CAMBRIDGESHIRE_AGREEMENT,
+                 "uncertainty": "plan_uncertainty.csv"}
+
+
+def _bundled(name: str, scenario: str | None = None) -> Located:
+    loaders = {"history": bundled.history, "schools": bundled.demo_schools, "block_transfer": bundled.block_transfers,
+               "invest_to_transform": bundled.invest_to_transform, "parameters": bundled.parameter_table,
+               "workstreams": bundled.plan_workstreams, "agreement": bundled.plan_agreement_table,
+               "uncertainty": bundled.plan_uncertainty}
+    if name == "assumptions":
+        key = bundled.DEFAULT_SCENARIO if scenario is None else scenario
+        try:
+            frame = bundled.assumptions(key)
+        except KeyError as exc:
+            raise HnbInputError(str(exc.args[0]), source="scenario") from None
+        file = bundled.SCENARIOS[key.strip().lower().replace(" ", "-").replace(",", "")][0]
+        return Located(frame, f"bundled {file}")
+    return Located(loaders[name](), f"bundled {BUNDLED_FILES[name]}")
+
+
+def assumptions_table(value, scenario: str | None = None, labels: Labels | None = None) -> Located:
+    """The assumptions: a table, or the bundled ``scenario`` (default: the published forecast)."""
+    if value is None:
+        try:
+            return _bundled("assumptions", scenario)
+        except HnbInputError as exc:
+            raise HnbInputError(exc.message, source=_label(labels, "scenario", "scenario")) from None
+    return table(value, "assumptions", labels)
+
+
+# ------------------------------------------------------------------------- the one translation
+
+
+def _label(labels: Labels | None, key: str, default: str) -> str:
+    v = (labels or {}).get(key)
+    if isinstance(v, Place):
+        return v.source or default
+    return v if v else default
+
+
+def _place(labels: Labels | None, key: str) -> Place:
+    v = (labels or {}).get(key)
+    if isinstance(v, Place):
+        return v
+    return Place(v if v else key)
+
+
+def translate(exc: ModelError, tables: dict[str, Located], labels: Labels | None = None) -> HnbInputError:
+    """The user's location of an engine error (see the module docstring)."""
+    if exc.table is not None and exc.table in tables:
+        t = tables[exc.table]
+        row = t.row(exc.index) if exc.index is not None else None
+        return HnbInputError(exc.message, source=t.source, row=row,
+                             column=validate.header(SCHEMAS.get(exc.table), exc.field), value=exc.value)
+    if exc.table is not None and exc.field not in (labels or {}):
+        return HnbInputError(exc.message, source=_label(labels, exc.table, exc.table),
+                             column=exc.field, value=exc.value)
+    return _place(labels, exc.field).error(exc.message, exc.value)
+
+
+@contextmanager
+def located(tables: dict[str, Located], labels: Labels | None = None):
+    """Run engine code; a ModelError leaves as an HnbInputError naming the user's location."""
+    try:
+        yield
+    except ModelError as exc:
+        raise translate(exc, tables, labels) from None
+
+
+def _check(tables: dict[str, Located], scalars: dict | None = None, labels: Labels | None = None) -> None:
+    """The validator over the tables and the scalar parameters of one run: every problem at once."""
+    problems = validate.problems({k: t.view() for k, t in tables.items()})
+    if scalars:
+        problems += validate.parameter_problems(scalars, {k: _place(labels, k) for k in scalars})
+    raise_all(problems)
+
+
+def _parameter(value, name: str):
+    return bundled.parameters()[name] if value is None else value
+
+
+# -------------------------------------------------------------------------------- the use cases
+
+
+def history(history=None, labels: Labels | None = None) -> pd.DataFrame:
+    """The history table with growth, in-year deficit and the DSG reconciliation
+    (:func:`hnb_xl.engine.history.history_table`)."""
+    h = table(history, "history", labels)
+    _check({"history": h})
+    with located({"history": h}, labels):
+        return history_table(h.frame, bundled.parameters()["opening_accumulated_deficit"])
+
+
+def projection(history=None, assumptions=None, scenario: str | None = None, to_year: int | None = None,
+               labels: Labels | None = None) -> pd.DataFrame:
+    """The year-by-year projection (:func:`hnb_xl.engine.projection.project`) from the last history
+    year; ``to_year`` (a start year, 2030 for 2030-31) extends or cuts the assumptions."""
+    tables = {"history": table(history, "history", labels),
+              "assumptions": assumptions_table(assumptions, scenario, labels)}
+    _check(tables)
+    with located(tables, labels):
+        return project(tables["history"].frame, tables["assumptions"].frame, to_year=to_year)
+
+
+CONTINGENCY_PARAMETERS = {"pot": "send_contingency_pot", "cost_per_ehcp": "cost_per_ehcp",
+                          "notional_share": "notional_share"}
+
+
+def contingency_rules(pot=None, cost_per_ehcp=None, notional_share=None,
+                      labels: Labels | None = None) -> tuple[float, float, float]:
+    """(pot, cost per EHCP, notional share): each given value checked against its parameter's range
+    in ``hnb_xl/data/parameters.csv``; None takes the bundled value."""
+    given = {"pot": pot, "cost_per_ehcp": cost_per_ehcp, "notional_share": notional_share}
+    problems = []
+    for arg, value in given.items():
+        if value is not None:
+            p = validate.value_problem(CONTINGENCY_PARAMETERS[arg], value, _place(labels, arg))
+            if p is not None:
+                problems.append(p)
+    raise_all(problems)
+    return tuple(float(_parameter(v, CONTINGENCY_PARAMETERS[k])) for k, v in given.items())
+
+
+def contingency(schools=None, pot=None, cost_per_ehcp=None, notional_share=None, rerun=None,
+                claw_back: bool = False, labels: Labels | None = None) -> pd.DataFrame:
+    """The SEND Contingency allocation (:func:`hnb_xl.engine.contingency.allocate`), or with
+    ``rerun`` (a later schools snapshot) the re-run per school (:func:`~hnb_xl.engine.contingency.rerun`)."""
+    rules = contingency_rules(pot, cost_per_ehcp, notional_share, labels)
+    tables = {"schools": table(schools, "schools", labels)}
+    _check(tables)
+    with located(tables, labels):
+        first = _contingency.allocate(tables["schools"].frame, *rules)
+    if rerun is None:
+        return first
+    later = table(rerun, "schools", {"schools": _label(labels, "rerun", "rerun")})
+    _check({"schools": later})
+    with located({"schools": later}, labels):
+        return _contingency.rerun(first, later.frame, *rules, claw_back=claw_back)
+
+
+def transfer(schools_block=None, rate=None, amount=None, pupils=None, limit_rate=None,
+             labels: Labels | None = None) -> _transfer.Transfer:
+    """A Schools Block to HNB transfer (:func:`hnb_xl.engine.transfer.transfer`). Defaults: the
+    latest known schools block and, with neither a rate nor an amount, the 2022-23 transfer."""
+    if schools_block is None:
+        schools_block = bundled.default_schools_block()[1]
+    if rate is None and amount is None:
+        amount = bundled.transfer_2022_23()
+    if limit_rate is not None:
+        raise_all(validate.parameter_problems({"transfer_limit_rate": limit_rate},
+                                              {"transfer_limit_rate": _place(labels, "limit_rate")}))
+    with located({}, labels):
+        return _transfer.transfer(schools_block, rate=rate, amount=amount, pupils=pupils,
+                                  limit_rate=_parameter(limit_rate, "transfer_limit_rate"))
+
+
+def invest_to_transform(activities=None, transfer_amount: float | None = None,
+                        labels: Labels | None = None) -> pd.DataFrame:
+    """The Invest to Transform tracker (:func:`hnb_xl.engine.transfer.invest_to_transform`)."""
+    t = table(activities, "invest_to_transform", labels)
+    with located({"invest_to_transform": t}, labels):
+        return _transfer.invest_to_transform(t.frame, bundled.transfer_2022_23() if transfer_amount is None
+                                             else transfer_amount)
+
+
+# --------------------------------------------------------------------------- the safety valve plan
+
+
+def _text(v) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+
+
+def workstreams(value=None, labels: Labels | None = None) -> list[_sv.Workstream]:
+    """The plan's workstreams from a table (name, lever, amount, start_year, ramp_years,
+    delivery_confidence, budget_area) or the ILLUSTRATIVE bundled ones; errors name the row."""
+    return _workstreams(_plan_table(value, "workstreams", labels), labels)
+
+
+def _workstreams(t: Located, labels: Labels | None) -> list[_sv.Workstream]:
+    out = []
+    with located({"workstreams": t}, labels):
+        for i, r in enumerate(t.frame.to_dict("records")):
+            start = r["start_year"]
+            ws = _sv.Workstream(name=_text(r["name"]), lever=_text(r["lever"]), amount=float(r["amount"]),
+                                start_year=start if isinstance(start, int) else parse_year(start),
+                                ramp_years=_number_or(r.get("ramp_years"), 1.0),
+                                delivery_confidence=_number_or(r.get("delivery_confidence"), 1.0),
+                                budget_area=_text(r.get("budget_area")))
+            ws.validate(i)
+            out.append(ws)
+    return out
+
+
+def _number_or(v, default: float) -> float:
+    return default if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _plan_table(value, name: str, labels: Labels | None) -> Located:
+    """A plan input table (workstreams, agreement, actuals) read through its schema."""
+    if value is None and name in BUNDLED_FILES:
+        return _bundled(name)
+    return table(value, name, labels)
+
+
+def agreement_terms(value=None, labels: Labels | None = None) -> tuple[dict, dict[str, Place]]:
+    """({term: value}, {term: where it came from}) of an agreement table (parameter, value rows),
+    or of the bundled Cambridgeshire agreement."""
+    t = _plan_table(value, "agreement", labels)
+    frame = t.frame
+    name_col = "parameter" if "parameter" in frame.columns else "name"
+    column = validate.header(SCHEMAS.get("agreement"), "value")
+    terms, places = {}, {}
+    for i, r in enumerate(frame.to_dict("records")):
+        key = _text(r[name_col])
+        terms[key] = r["value"]
+        places[key] = Place(t.source, t.row(i), column)
+    return terms, places
+
+
+def agreement(value=None, *, labels: Labels | None = None, plan_years: list[int] | None = None,
+              name: str = "", **overrides) -> _sv.Agreement:
+    """An :class:`~hnb_xl.engine.safety_valve.Agreement` from the agreement terms (a table, or the
+    bundled one), each term in ``overrides`` (dfe_total £, first_year, target_balance_year,
+    instalments, first_share, council_contribution £ a year over the instalment years, tolerance £)
+    replacing the table's. With ``plan_years`` the years are checked against them
+    (:func:`hnb_xl.tables.validate.agreement_problems`)."""
+    terms, places = agreement_terms(value, labels)
+    for key, v in overrides.items():
+        if key not in AGREEMENT_TERMS or key == "name":
+            raise TypeError(f"unknown agreement term {key!r}")
+        if v is not None:
+            terms[key], places[key] = v, _place(labels, key)
+    problems = []
+
+    def where(key) -> Place:
+        return places.get(key, Place(key))
+
+    def number(key, default=None):
+        v = terms.get(key)
+        if v is None or _text(v) == "":
+            if default is None:
+                problems.append(where(key).error("is missing"))
+            return default
+        try:
+            return parse_number(v, AGREEMENT_TERMS[key])
+        except ValueError as exc:
+            problems.append(where(key).error(str(exc), v))
+            return default
+
+    def year(key, required=True):
+        v = terms.get(key)
+        if v is None or _text(v) == "":
+            if required:
+                problems.append(where(key).error("is missing"))
+            return None
+        try:
+            return v if isinstance(v, int) and not isinstance(v, bool) else parse_year(v)
+        except ValueError as exc:
+            problems.append(where(key).error(str(exc), v))
+            return None
+
+    first, target = year("first_year"), year("target_balance_year", required=False)
+    total, n = number("dfe_total"), number("instalments", 5)
+    share, council = number("first_share", 0.4), number("council_contribution", 0.0)
+    tolerance = number("tolerance", 0.0)
+    raise_all(problems)
+    with located({}, {k: places[k] for k in ("dfe_total", "instalments", "first_share") if k in places}):
+        sched = _sv.instalment_schedule(total, first, n, share)
+    councils = {y: council for y in sched.index} if council else {}
+    ag = _sv.Agreement(dict(sched.items()), councils, target, tolerance, name=name)
+    if plan_years:
+        _check_agreement_years(ag, plan_years, places)
+    return ag
+
+
+def _check_agreement_years(ag: _sv.Agreement, plan_years: list[int], places: dict[str, Place]) -> None:
+    """The agreement's contribution years and target year against the plan years."""
+    paid = [parse_year(y) for d in (ag.dfe_contributions, ag.council_contributions) for y, v in d.items() if v != 0]
+    if paid or ag.target_balance_year is not None:
+        first = min(paid, default=plan_years[0])
+        raise_all(validate.agreement_problems(first, max(paid, default=first), ag.target_balance_year, plan_years,
+                                              places))
+
+
+def actuals(value=None, labels: Labels | None = None) -> dict | None:
+    """{financial year: actual/forecast DSG in-year deficit (£)} from an actuals table, or None."""
+    if value is None:
+        return None
+    t = _plan_table(value, "actuals", labels)
+    return {fy(parse_year(y)): float(v) for y, v in zip(t.frame["financial_year"], t.frame["dsg_in_year_deficit"])}
+
+
+_read_agreement, _read_actuals = agreement, actuals
+
+
+@dataclass
+class Plan:
+    """A safety valve plan: the plan by year, the attribution by workstream, the headline summary
+    and the inputs it was made from."""
+    frame: pd.DataFrame
+    parts: pd.DataFrame
+    summary: dict
+    agreement: _sv.Agreement
+    workstreams: list
+    history: pd.DataFrame
+    assumptions: pd.DataFrame
+    to_year: int | None
+    sources: dict = field(default_factory=dict)
+
+
+NO_AGREEMENT = False
+
+
+def plan(history=None, assumptions=None, scenario: str | None = None, to_year: int | None = None,
+         workstreams=None, agreement=None, terms: dict | None = None, actuals=None,
+         tolerance: float | None = None, labels: Labels | None = None) -> Plan:
+    """The safety valve plan (:func:`hnb_xl.engine.safety_valve.plan`) and its summary.
+
+    ``workstreams``: a table, a list of Workstream ([] = no mitigations) or None (the ILLUSTRATIVE
+    bundled ones). ``agreement``: a table of terms, an Agreement, :data:`NO_AGREEMENT` (False: no
+    contributions) or None (the bundled Cambridgeshire terms); ``terms`` replace single terms
+    (e.g. ``{"instalments": 4}``). ``actuals``: a table of actual/forecast DSG in-year deficits.
+    ``tolerance`` (£) is the suspension-risk tolerance.
+    """
+    tables = {"history": table(history, "history", labels),
+              "assumptions": assumptions_table(assumptions, scenario, labels)}
+    _check(tables)
+    h, a = tables["history"].frame, tables["assumptions"].frame
+    with located(tables, labels):
+        years = [parse_year(y) for y in (extend_assumptions(a, to_year) if to_year is not None else a)["financial_year"]]
+    if isinstance(workstreams, list):
+        ws = workstreams
+    else:
+        tables["workstreams"] = _plan_table(workstreams, "workstreams", labels)
+        ws = _workstreams(tables["workstreams"], labels)
+    if agreement is NO_AGREEMENT:
+        ag = _sv.Agreement(tolerance=tolerance or 0.0)
+    elif isinstance(agreement, _sv.Agreement):
+        ag = agreement
+        _check_agreement_years(ag, years, {k: _place(labels, k) for k in ("first_year", "target_balance_year")})
+    else:
+        extra = {**(terms or {}), **({"tolerance": tolerance} if tolerance is not None else {})}
+        ag = _read_agreement(agreement, labels=labels, plan_years=years, **extra,
+                             name="Cambridgeshire agreement (£49m; instalment profile assumed)" if agreement is None
+                             else "")
+    forecast = _read_actuals(actuals, labels)
+    with located(tables, labels):
+        frame, parts = _sv.plan(h, a, ws, ag, to_year=to_year, forecast_dsg_in_year=forecast)
+    return Plan(frame, parts, _sv.summary(frame, ag), ag, ws, h, a, to_year,
+                {k: t.source for k, t in tables.items()})
+
+
+def uncertainty(distributions=None, settings: dict | None = None, labels: Labels | None = None):
+    """The Monte Carlo :class:`~hnb_xl.engine.montecarlo.Uncertainty` from a table (driver,
+    distribution, sd; only the normal distribution) and settings (paths, seed, year_correlation),
+    each left out taken from the bundled ``plan_uncertainty.csv`` / ``plan_montecarlo.csv``."""
+    t = _bundled("uncertainty") if distributions is None else Located(distributions, _label(labels, "uncertainty",
+                                                                                            "uncertainty"))
+    s = {**bundled.plan_montecarlo(), **{k: v for k, v in (settings or {}).items() if v is not None}}
+    problems, sd = [], {}
+    for i, r in enumerate(t.frame.to_dict(orient="records")):
+        dist = _text(r.get("distribution", "normal")).lower() or "normal"
+        if dist != "normal":
+            problems.append(HnbInputError(f"distribution '{dist}' is not supported (expected normal)",
+                                          source=t.source, row=t.row(i), column="distribution", value=dist))
+            continue
+        try:
+            sd[_text(r["driver"])] = float(r["sd"])
+        except (TypeError, ValueError):
+            problems.append(HnbInputError(f"expected a number, got {r['sd']!r}", source=t.source, row=t.row(i),
+                                          column="sd", value=r["sd"]))
+    raise_all(problems)
+    u = _montecarlo.Uncertainty(sd=sd, year_correlation=float(s.get("year_correlation", 0.0)),
+                                paths=s.get("paths", 10_000), seed=int(s.get("seed", 20220715)))
+    with located({"uncertainty": t}, labels):
+        u.validate()
+    return _montecarlo.Uncertainty(sd=sd, year_correlation=u.year_correlation, paths=int(u.paths), seed=u.seed)
+
+
+def pack(directory, plan_result: Plan, uncertainty_=None, labels: Labels | None = None):
+    """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan."""
+    from .reports.pack import build_pack   # matplotlib only when a pack is written
+    u = uncertainty_ if uncertainty_ is not None else uncertainty(labels=labels)
+    with located({}, labels):
+        return build_pack(directory, plan_result.history, plan_result.assumptions, plan_result.workstreams,
+                          plan_result.agreement, u, to_year=plan_result.to_year)
+
+
+# ----------------------------------------------------------------------------------- the report
+
+
+def report_sections(to_year: int | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the report on the bundled data, raw (pounds, fractions), keyed by a short
+    name: history, projection, contingency, transfer (the 2022-23 transfer, 0.5% and 1.8% of the
+    schools block) and the Invest to Transform tracker."""
+    amount = bundled.transfer_2022_23()
+    _, block = bundled.default_schools_block()
+    transfers = pd.DataFrame([transfer(block, amount=amount).as_dict(), transfer(block, rate=0.005).as_dict(),
+                              transfer(block, rate=0.018).as_dict()])
+    tracker = invest_to_transform(None, amount)
+    return {"history": history(), "projection": projection(to_year=to_year), "contingency": contingency(),
+            "transfer": transfers,
+            "invest_to_transform": tracker[["activity", "allocation", "committed_spend", "remaining"]]}
+
+
+__all__ = ["Located", "Plan", "NO_AGREEMENT", "table", "translate", "located", "history", "projection",
+           "contingency", "contingency_rules", "transfer", "invest_to_transform", "workstreams", "agreement",
+           "agreement_terms", "actuals", "plan", "uncertainty", "pack", "report_sections"]

@@ -1,0 +1,253 @@
+"""Cross-table rules: ONE validator for the inputs of a model run, whatever road they took.
+
+Every function here is pure: it takes validated frames (``tables.schema.to_frame`` output, whose
+``attrs`` carry ``source`` and ``row_numbers``, the rows as the file shows them with the header as
+row 1) and returns a list of :class:`~hnb_xl.errors.HnbInputError`, each naming the file, row and
+column; :func:`check` runs them all and raises them together. The CLI and the Excel functions
+(through :mod:`hnb_xl.api`), ``refresh`` (``workbook.refresh.plan.plan_refresh``) and
+``build --sources`` (``workbook.build.with_sources``) call :func:`check`; the workbook's Checks sheet
+repeats the year rules as native formulas (``workbook/sheets/checks.py``).
+
+The rules:
+
+* history years run one after another with no gaps (2016-17, 2017-18, ...);
+* assumptions start the year after the last history year and have no gaps (the projection rolls
+  forward one year at a time from the last outturn: :func:`hnb_xl.engine.projection.project`);
+* block-transfer years MAY have gaps (a transfer is agreed one year at a time: DfE, "Pre-16 schools
+  funding: local authority guidance for 2022 to 2023", https://www.gov.uk/government/publications/
+  pre-16-schools-funding-local-authority-guidance-for-2022-to-2023), but a year appears once;
+* parameters: each value of its kind and within its valid range, both DATA in
+  ``hnb_xl/data/parameters.csv`` (columns ``kind``, ``low`` and ``high``; blank = open), the idea of
+  Tax-Calculator's ``validators`` (https://taxcalc.pslmodels.org/, "policy_current_law.json");
+* agreement: the first instalment year is a plan year, the last instalment year is not after the
+  last plan year, and the target balance year is not before the first instalment;
+* no NaN or infinity in a number column that the engine reads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import HnbInputError, raise_all
+from ..years import fy, parse_year
+from .cells import parse_number
+from .schema import SCHEMAS, Column, Schema
+
+NUMBER_KINDS = ("count", "money", "signed_money", "rate", "share")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a value came from: a file's row and column, or an option / function argument."""
+    source: str | None
+    row: int | None = None
+    column: str | None = None
+
+    def error(self, message: str, value=None) -> HnbInputError:
+        return HnbInputError(message, source=self.source, row=self.row, column=self.column, value=value)
+
+
+def row_number(frame: pd.DataFrame, index: int) -> int:
+    """The file row of the frame's ``index``-th record (the header is row 1)."""
+    numbers = frame.attrs.get("row_numbers")
+    return int(numbers[index]) if numbers is not None and index < len(numbers) else index + 2
+
+
+def header(schema: Schema | None, name: str) -> str:
+    """The column's header as the templates and the workbook write it (the name if unknown)."""
+    col = next((c for c in schema.columns if c.name == name), None) if schema is not None else None
+    return col.header if col is not None else name
+
+
+def cell_place(frame: pd.DataFrame, table: str, index: int | None, column: str) -> Place:
+    """The place of ``frame``'s column ``column`` (engine name) at record ``index`` (None: no row)."""
+    return Place(frame.attrs.get("source", table), None if index is None else row_number(frame, index),
+                 header(SCHEMAS.get(table), column))
+
+
+# ---------------------------------------------------------------------------------------- years
+
+
+def _years(frame: pd.DataFrame) -> list[int]:
+    return [parse_year(y) for y in frame["financial_year"]]
+
+
+def contiguous_year_problems(frame: pd.DataFrame, table: str) -> list[HnbInputError]:
+    """Years one after another with no gaps: one problem at the first break."""
+    years = _years(frame)
+    for i, (a, b) in enumerate(zip(years, years[1:]), start=1):
+        if b != a + 1:
+            return [cell_place(frame, table, i, "financial_year").error(
+                f"years are not contiguous: {fy(a)} is followed by {fy(b)} (expected {fy(a + 1)})", fy(b))]
+    return []
+
+
+def duplicate_year_problems(frame: pd.DataFrame, table: str) -> list[HnbInputError]:
+    """Each year once (the tables keyed on the year)."""
+    seen: dict[int, int] = {}
+    out = []
+    for i, y in enumerate(_years(frame)):
+        if y in seen:
+            out.append(cell_place(frame, table, i, "financial_year").error(
+                f"duplicate Financial year {fy(y)} (first seen on row {row_number(frame, seen[y])})", fy(y)))
+        else:
+            seen[y] = i
+    return out
+
+
+def start_year_problems(history: pd.DataFrame, assumptions: pd.DataFrame) -> list[HnbInputError]:
+    """The assumptions' first year is the year after the last history year."""
+    if history.empty or assumptions.empty:
+        return []
+    last, first = parse_year(history["financial_year"].iloc[-1]), parse_year(assumptions["financial_year"].iloc[0])
+    if first == last + 1:
+        return []
+    return [cell_place(assumptions, "assumptions", 0, "financial_year").error(
+        f"assumptions start in {fy(first)} but history ends in {fy(last)}: expected {fy(last + 1)}", fy(first))]
+
+
+# -------------------------------------------------------------------------------------- numbers
+
+
+def finite_problems(frame: pd.DataFrame, table: str) -> list[HnbInputError]:
+    """No NaN or infinity in a required number column (NaN stands for a blank optional cell)."""
+    schema = SCHEMAS.get(table)
+    if schema is None:
+        return []
+    out = []
+    for col in schema.columns:
+        if col.kind not in NUMBER_KINDS or col.name not in frame.columns:
+            continue
+        for i, v in enumerate(frame[col.name].tolist()):
+            x = _float(v)
+            bad = x is None or math.isinf(x) or (math.isnan(x) and col.required)
+            if bad:
+                out.append(cell_place(frame, table, i, col.name).error(f"expected a finite number, got {v!r}", v))
+    return out
+
+
+def _float(v) -> float | None:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+# ----------------------------------------------------------------------------------- parameters
+
+
+def parameter_columns() -> dict[str, Column]:
+    """{parameter: a Column of its kind and range} from ``hnb_xl/data/parameters.csv`` (columns
+    ``kind``, ``low``, ``high``: inclusive, blank = open), so that a parameter's value is read and
+    checked by the one number grammar (:func:`hnb_xl.tables.cells.parse_number`)."""
+    from .. import bundled   # the bundled data sit above the table floor: read them when asked
+
+    def bound(v):
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "" else float(v)
+    return {str(r["name"]): Column(str(r["name"]), str(r["name"]), str(r["kind"]), str(r["unit"]), "",
+                                   low=bound(r["low"]), high=bound(r["high"]))
+            for r in bundled.parameter_table().to_dict("records")}
+
+
+def value_problem(name: str, value, place: Place, columns: dict | None = None) -> HnbInputError | None:
+    """One parameter value against its kind and range; None when it is fine (or not a parameter)."""
+    col = (columns if columns is not None else parameter_columns()).get(name)
+    if col is None:
+        return None
+    try:
+        parse_number(value, col)
+    except ValueError as exc:
+        return place.error(str(exc), value)
+    return None
+
+
+def parameter_problems(values: dict, places: dict[str, Place]) -> list[HnbInputError]:
+    """Scalar parameters given to a model run (``{name: value}``; None = the bundled value)."""
+    columns = parameter_columns()
+    out = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        p = value_problem(name, value, places.get(name, Place(name)), columns)
+        if p is not None:
+            out.append(p)
+    return out
+
+
+def parameter_table_problems(frame: pd.DataFrame) -> list[HnbInputError]:
+    """Each row of a parameters table (name, value) within its range; unknown names are left to
+    the caller (the workbook reports the names it has)."""
+    columns = parameter_columns()
+    out = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        name = str(rec.get("name", "")).strip()
+        p = value_problem(name, rec.get("value"), cell_place(frame, "parameters", i, "value"), columns)
+        if p is not None:
+            out.append(p)
+    return out
+
+
+# ------------------------------------------------------------------------------------ agreement
+
+
+def agreement_problems(first_paid: int, last_paid: int, target_year: int | None, plan_years: list[int],
+                       places: dict[str, Place]) -> list[HnbInputError]:
+    """The agreement's years against the plan years: contributions are paid from ``first_paid`` to
+    ``last_paid`` (the years with a non-zero instalment or council contribution), both within the
+    plan years; the target balance year is not before the first plan year. ``places``: where
+    first_year, instalments and target_balance_year came from."""
+    if not plan_years:
+        return []
+    out = []
+    first_plan, last_plan = plan_years[0], plan_years[-1]
+
+    def where(key):
+        return places.get(key, Place(key))
+    if first_paid < first_plan:
+        out.append(where("first_year").error(
+            f"contributions in {fy(first_paid)} fall outside the plan years {fy(first_plan)} to {fy(last_plan)}: "
+            f"the first instalment is before the first plan year", fy(first_paid)))
+    if last_paid > last_plan:
+        out.append(where("first_year").error(
+            f"contributions in {fy(last_plan + 1)} to {fy(last_paid)} fall outside the plan years {fy(first_plan)} "
+            f"to {fy(last_plan)}: extend the horizon", fy(last_paid)))
+    if target_year is not None and target_year < first_plan:
+        out.append(where("target_balance_year").error(
+            f"the target balance year {fy(target_year)} is before the first plan year {fy(first_plan)}",
+            fy(target_year)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- check
+
+
+def problems(tables: dict[str, pd.DataFrame]) -> list[HnbInputError]:
+    """Every cross-table problem of ``tables`` ({schema name: frame}); a table left out is not checked."""
+    out: list[HnbInputError] = []
+    for name, frame in tables.items():
+        if frame is None:
+            continue
+        out.extend(finite_problems(frame, name))
+        if name in ("history", "assumptions"):
+            out.extend(duplicate_year_problems(frame, name) or contiguous_year_problems(frame, name))
+        elif name == "block_transfer":
+            out.extend(duplicate_year_problems(frame, name))
+        elif name == "parameters":
+            out.extend(parameter_table_problems(frame))
+    history, assumptions = tables.get("history"), tables.get("assumptions")
+    if history is not None and assumptions is not None:
+        out.extend(start_year_problems(history, assumptions))
+    return out
+
+
+def check(tables: dict[str, pd.DataFrame]) -> None:
+    """Raise every problem of :func:`problems` together (nothing when the tables agree)."""
+    raise_all(problems(tables))
+
+
+__all__ = ["Place", "check", "problems", "contiguous_year_problems", "duplicate_year_problems",
+           "start_year_problems", "finite_problems", "parameter_problems", "parameter_table_problems",
+           "parameter_columns", "value_problem", "agreement_problems", "cell_place", "row_number"]
