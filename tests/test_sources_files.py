@@ -68,3 +68,69 @@ def test_undefined_windows_1252_byte_does_not_crash(tmp_path):
     p.write_bytes(b"Financial year,Notes\n2022-23,\x81\xe9\n")
     table = files.read_tables(p)[0]
     assert table.headers == ["Financial year", "Notes"] and table.rows[0][0] == "2022-23"
+
+
+# --- the safety valve's tables through the one reader: header = row 1, UTF-8 or Windows-1252 ---------
+
+from hnb_xl.tables.schema import ACTUALS, AGREEMENT, AGREEMENT_TERMS, WORKSTREAMS, read_terms  # noqa: E402
+
+ACTUALS_CSV = "financial_year,dsg_in_year_deficit\n2022-23,\"\u00a39,900,000\"\n2023-24,(250k)\n"
+WORKSTREAMS_CSV = ("Name,Lever,Amount,Start year,Ramp years,Delivery confidence,Budget area\n"
+                   "Transport \u2013 re-tender,cash_saving,\u00a31.5m,2023-24,2,90%,transport\n"
+                   "Reviews,cost_per_ehcp_reduction,6%,2023-24,,,\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_actuals_file_is_read_in_any_encoding(tmp_path, encoding):
+    p = tmp_path / "actuals.csv"
+    p.write_bytes(ACTUALS_CSV.encode(encoding))
+    frame = files.load(ACTUALS, p)
+    assert frame["financial_year"].tolist() == ["2022-23", "2023-24"]
+    assert frame["dsg_in_year_deficit"].tolist() == [9_900_000.0, -250_000.0]
+    assert frame.attrs["row_numbers"] == [2, 3]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_workstreams_file_is_read_in_any_encoding(tmp_path, encoding):
+    p = tmp_path / "workstreams.csv"
+    p.write_bytes(WORKSTREAMS_CSV.encode(encoding))
+    frame = files.load(WORKSTREAMS, p)
+    assert frame["name"].tolist() == ["Transport \u2013 re-tender", "Reviews"]
+    assert frame["amount"].tolist() == [1_500_000.0, 0.06]
+    assert frame["delivery_confidence"].iloc[0] == 0.9
+    assert frame.attrs["row_numbers"] == [2, 3]
+
+
+@pytest.mark.parametrize("content, where", [
+    pytest.param("financial_year,dsg_in_year_deficit\n2022-23,9900000\n2023-24,lots\n",
+                 "actuals.csv, row 3, column 'dsg_in_year_deficit'", id="actuals-text-is-row-3"),
+    pytest.param("financial_year,dsg_in_year_deficit\n2022-23,9900000\n\n2023-24,5%\n",
+                 "actuals.csv, row 4, column 'dsg_in_year_deficit'", id="actuals-blank-line-counts"),
+])
+def test_actuals_errors_name_the_files_own_row(tmp_path, content, where):
+    p = tmp_path / "actuals.csv"
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(HnbInputError) as e:
+        files.load(ACTUALS, p)
+    assert where in str(e.value)
+
+
+def test_workstream_errors_name_the_files_own_row(tmp_path):
+    p = tmp_path / "workstreams.csv"
+    p.write_bytes((WORKSTREAMS_CSV + "Tuition,cash_saving,lots,2023-24,1,1,tuition\n").encode("cp1252"))
+    with pytest.raises(HnbInputError) as e:
+        files.load(WORKSTREAMS, p)
+    assert "workstreams.csv, row 4, column 'Amount'" in str(e.value)
+
+
+def test_agreement_terms_are_read_by_their_kinds_with_rows(tmp_path):
+    p = tmp_path / "agreement.csv"
+    p.write_bytes("parameter,value,unit,basis\ndfe_total,\u00a349m,\u00a3,x\nfirst_year,2022-23,,\n"
+                  "instalments,0,count,\nfirst_share,40%,,\n".encode("cp1252"))
+    frame = files.load(AGREEMENT, p)
+    with pytest.raises(HnbInputError) as e:
+        read_terms(frame, AGREEMENT_TERMS)
+    assert "agreement.csv, row 4, column 'Value'" in str(e.value) and "1 or more" in str(e.value)
+    p.write_text(p.read_text(encoding="cp1252").replace("instalments,0", "instalments,5"), encoding="utf-8")
+    terms = read_terms(files.load(AGREEMENT, p), AGREEMENT_TERMS)
+    assert terms == {"dfe_total": 49_000_000.0, "first_year": "2022-23", "instalments": 5, "first_share": 0.4}
