@@ -26,14 +26,13 @@ import os
 import platform
 import reprlib
 import tempfile
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import xlwings as xw
 
 from . import __version__, api, bundled
 from .excel import args as xa
+from .excel.cache import LRU
 from .engine.contingency import allocate, rerun
 from .engine.history import annual_growth
 from .engine.projection import PROJECTION_COLUMNS
@@ -60,8 +59,7 @@ ALLOCATION_HEADER = "Allocation"
 
 log = logging.getLogger("hnb_xl.udfs")
 _log_handler: logging.Handler | None = None
-_cache: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+_cache = LRU(CACHE_SIZE)
 
 
 def _logger() -> logging.Logger:
@@ -87,8 +85,7 @@ def _logger() -> logging.Logger:
 def cache_clear() -> None:
     """Forget cached results and converted input tables (the benchmark and tests use it;
     bundled data stays loaded)."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()
     xa.clear_table_cache()
     _agreement.cache_clear()
 
@@ -112,10 +109,7 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
     except Exception:  # noqa: BLE001 - an unhashable argument: compute without the cache
         frozen, key = [], None
     if key is not None:
-        with _lock:
-            hit = _cache.get(key)
-            if hit is not None:
-                _cache.move_to_end(key)
+        hit = _cache.get(key)
         if hit is not None:
             return list(map(list, hit)) if isinstance(hit, list) else hit
     try:
@@ -128,10 +122,7 @@ def _call(spec: FunctionSpec, impl, args: tuple, kwargs: dict):
         _logger().exception("%s%s failed", spec.name, _short(bound))
         return xa.truncate(f"{spec.name}: unexpected error ({type(exc).__name__}: {exc}); details in {LOG_PATH}")
     if key is not None:
-        with _lock:
-            _cache[key] = result
-            if len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+        _cache.put(key, result)
     return list(map(list, result)) if isinstance(result, list) else result
 
 
