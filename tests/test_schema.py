@@ -142,3 +142,12 @@ def test_to_cell(value, kind, cell):
     got = to_cell(value, kind)
     assert got == cell and type(got) is type(cell)
     assert to_cell(np.float64(value) if isinstance(value, float) else value, kind) == cell
+
+
+def test_bundled_agreement_terms_are_read_by_their_kinds():
+    """Cambridgeshire's agreement as published (hnb_xl/data/README.md: £49m DfE revenue contribution,
+    agreed 2022-23, in-year balance by 2026-27) plus the stated assumptions (5 instalments, 40% first)."""
+    terms = bundled.plan_agreement_terms()
+    assert terms["dfe_total"] == 49_000_000.0 and terms["first_year"] == "2022-23"
+    assert terms["target_balance_year"] == "2026-27"
+    assert terms["instalments"] == 5 and type(terms["instalments"]) is int and terms["first_share"] == 0.4
