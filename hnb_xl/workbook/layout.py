@@ -24,6 +24,10 @@ CHECKS, LOGS, XLWINGS_CONF``    the sheet names one by one
                                 the build time is the only cell that differs between two builds
 ``OPTIONAL_INPUT_CELLS``        (sheet, cell) pairs that may legitimately be empty
 
+The calculation sheets' rows (``HIST``, ``PROJ``, ``CONT``, ``TRANS``, ``SV``) are computed from
+ordered lists of row names with :func:`numbered` and from the input tables' sizes, as ``InputTable``
+computes its rows: to add a line, insert its name where it goes.
+
 Adding a sheet: add its name to ``SHEETS`` (reader order), to ``CODE_NAMES`` and, if it
 calculates, to ``CALCULATION_SHEETS`` (each is defined once, here); give its anchors and defined
 names here as constants;
@@ -237,32 +241,40 @@ def parameter_names() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- calculation sheets
-# Calc_History: one column per history year (period 1 in column FIRST_COL), one row per line.
-HIST = dict(first_col=3, periods=INPUT_TABLES["history"].max_rows,
-            period=5, flag=6, year=7, ehcp=8, budget=9, expenditure=10, accumulated=11,
-            ehcp_growth=12, budget_growth=13, expenditure_growth=14, in_year=15, previous=16,
-            deficit_growth=17, other=18, in_year_published=19, count_row=3)
-# Calc_Projection: column BASE_COL holds the last history year; periods 1.. follow.
-PROJ = dict(base_col=3, first_col=4, periods=INPUT_TABLES["assumptions"].max_rows,
-            period=5, flag=6, year=7, ehcp_growth=8, cost_growth=9, funding_growth=10, transfer=11,
-            other=12, ehcp_factor=13, cost_factor=14, funding_factor=15, ehcp=16, cost=17, expenditure=18,
-            funding=19, budget=20, in_year=21, cumulative=22, accumulated=23, deficit_growth=24,
-            udf_year=26, udf_accumulated=27, udf_difference=28, count_row=3)
-# Calc_Contingency: scalars in column C rows 4.., per-school table from HEADER row.
-CONT = dict(value_col=3, total_shortfall=4, payable=5, ratio=6, scale=7, floors=8, left=9, allocated=10,
-            receiving=11, header=14, first=15, udf_col=12,
-            cols=dict(urn=2, name=3, ehcp=4, notional=5, shortfall=6, exact=7, floor=8, remainder=9, rank=10,
-                      allocation=11, udf=12, difference=13))
-CONT["last"] = CONT["first"] + INPUT_TABLES["schools"].max_rows - 1
-# Calc_Transfer: one row per block-transfer input row, then the Invest to Transform block.
-TRANS = dict(header=4, first=5, cols=dict(year=2, amount=3, schools_block=4, rate=5, limit_amount=6,
-                                          implied_block=7, needs_disapplication=8),
-             itt_title=13, itt_header=14, itt_first=15,
-             itt_cols=dict(activity=2, allocation=3, committed=4, known=5, remaining=6),
-             summary=27, summary_col=3,
-             rows=dict(itt_transfer=27, itt_allocation=28, itt_committed=29, itt_remaining=30, itt_tbc_lines=31,
-                       itt_tbc_allocation=32, itt_committed_share=33, itt_implied_block=34, udf_amount=35,
-                       udf_difference=36))
+def numbered(first: int, names: str) -> dict[str, int]:
+    """{name: row (or column)} for the space-separated ``names`` in order from ``first``, one each:
+    the order on the sheet is written once, as a list, and the numbers follow from it."""
+    return {name: first + i for i, name in enumerate(names.split())}
+
+
+# Calc_History: one column per history year (period 1 in column first_col), one row per line.
+HIST = dict(first_col=3, periods=INPUT_TABLES["history"].max_rows, count_row=3,
+            **numbered(5, "period flag year ehcp budget expenditure accumulated ehcp_growth budget_growth "
+                          "expenditure_growth in_year previous deficit_growth other in_year_published"))
+# Calc_Projection: column base_col holds the last history year; periods 1.. follow. The HNB_DEFICIT
+# cross-check rows follow the calculation after one empty row.
+PROJ = dict(base_col=3, first_col=4, periods=INPUT_TABLES["assumptions"].max_rows, count_row=3,
+            **numbered(5, "period flag year ehcp_growth cost_growth funding_growth transfer other ehcp_factor "
+                          "cost_factor funding_factor ehcp cost expenditure funding budget in_year cumulative "
+                          "accumulated deficit_growth"))
+PROJ.update(numbered(PROJ["deficit_growth"] + 2, "udf_year udf_accumulated udf_difference"))
+# Calc_Contingency: scalars in column value_col from row 4, the per-school table from its header
+# row (two rows after the scalars and a table heading), one row per row of the Inputs schools table.
+CONT = dict(value_col=3, **numbered(4, "total_shortfall payable ratio scale floors left allocated receiving"),
+            cols=numbered(2, "urn name ehcp notional shortfall exact floor remainder rank allocation udf difference"))
+CONT.update(header=CONT["receiving"] + 3, udf_col=CONT["cols"]["udf"])
+CONT.update(first=CONT["header"] + 1, last=CONT["header"] + INPUT_TABLES["schools"].max_rows)
+# Calc_Transfer: one row per block-transfer input row, then the Invest to Transform block (one row
+# per Inputs row), then its totals; a heading row and an empty row between the blocks.
+TRANS = dict(header=4, first=5, summary_col=3,
+             cols=numbered(2, "year amount schools_block rate limit_amount implied_block needs_disapplication"),
+             itt_cols=numbered(2, "activity allocation committed known remaining"))
+TRANS["itt_title"] = TRANS["first"] + INPUT_TABLES["block_transfer"].max_rows + 2
+TRANS.update(itt_header=TRANS["itt_title"] + 1, itt_first=TRANS["itt_title"] + 2)
+TRANS["summary"] = TRANS["itt_first"] + INPUT_TABLES["invest_to_transform"].max_rows + 2
+TRANS["rows"] = numbered(TRANS["summary"], "itt_transfer itt_allocation itt_committed itt_remaining itt_tbc_lines "
+                                           "itt_tbc_allocation itt_committed_share itt_implied_block udf_amount "
+                                           "udf_difference")
 
 # --------------------------------------------------------------------------------- outputs
 # The Outputs tables' columns in order from column B (column A numbers the rows): the history table
@@ -341,30 +353,42 @@ def _table_cells(keys) -> tuple[tuple[str, str], ...]:
 # ------------------------------------------------------------------------------ Safety_Valve
 # Inputs at the top of the sheet (agreement values in column C; workstreams table from row ws_header),
 # then calculations with the same columns as Calc_Projection (PROJ base_col / first_col / periods).
+_SV_AGREEMENT_TITLE = 4
+_SV_AGREEMENT = (  # parameter in plan_agreement_cambridgeshire.csv, defined name, number format; in row order
+    ("dfe_total", "SV_DfE_Total", GBP),
+    ("first_share", "SV_First_Share", "0%"),
+    ("instalments", "SV_Instalments", "0"),
+    ("first_year", "SV_First_Year", "@"),
+    ("council_contribution", "SV_Council_Contribution", GBP),
+    ("target_balance_year", "SV_Target_Year", "@"),
+)
 SV = dict(
-    value_col=3, agreement_title=4,
-    agreement={  # parameter in plan_agreement_cambridgeshire.csv: (row, defined name, number format)
-        "dfe_total": (5, "SV_DfE_Total", GBP),
-        "first_share": (6, "SV_First_Share", "0%"),
-        "instalments": (7, "SV_Instalments", "0"),
-        "first_year": (8, "SV_First_Year", "@"),
-        "council_contribution": (9, "SV_Council_Contribution", GBP),
-        "target_balance_year": (10, "SV_Target_Year", "@"),
-    },
-    ws_title=12, ws_header=13, ws_first=14, ws_max=8, ws_table_name="SV_Workstreams_Table",
+    value_col=3, agreement_title=_SV_AGREEMENT_TITLE,
+    agreement={key: (_SV_AGREEMENT_TITLE + 1 + i, name, fmt) for i, (key, name, fmt) in enumerate(_SV_AGREEMENT)},
+    ws_max=8, ws_table_name="SV_Workstreams_Table",
     ws_headers=("Name", "Lever", "Amount", "Start year", "Ramp years", "Delivery confidence", "Budget area"),
-    ws_cols=dict(name=1, lever=2, amount=3, start=4, ramp=5, confidence=6, area=7),
-    calc_title=23, period=24, flag=25, year=26, ehcp_growth=27, unmit_cost=28, unmit_exp=29, budget=30, other=31,
-    start_period=33, first_period=41,
-    group0=43, group_size=8, group_rows=dict(effect=0, cum_e=1, cum_c=2, cash=3, factor=4, exp=5, saving=6),
-    total_saving=116, mit_exp=117, in_year=118, dsg_in_year=119, accumulated=120, instalment=121, dfe=122,
-    council=123, after=124, balance=125, balance_count=126, balance_first=127, cleared=128, cleared_count=129,
-    cleared_first=130,
-    summary_title=132, first_balance_year=133, cleared_year=134, target_met=135, udf_balance=136,
-    udf_cleared=137, udf_check=138,
+    ws_cols=numbered(1, "name lever amount start ramp confidence area"),
+    group_size=8, group_rows=numbered(0, "effect cum_e cum_c cash factor exp saving"),   # + an empty row
     names=dict(first_balance_year="SV_First_Balance_Year", cleared_year="SV_Deficit_Cleared_Year",
                target_met="SV_Target_Met", udf_check="SV_UDF_Check"),
 )
+# the workstreams table: a title row after an empty row, its header, then ws_max rows
+SV["ws_title"] = _SV_AGREEMENT_TITLE + len(_SV_AGREEMENT) + 2
+SV.update(ws_header=SV["ws_title"] + 1, ws_first=SV["ws_title"] + 2)
+# the calculations: a title after an empty row, the driver rows, then (after an empty row) each
+# workstream's start period, the first plan period, then after an empty row one group of
+# group_size rows per number of workstreams applied (0 .. ws_max), then the totals and the summary
+SV["calc_title"] = SV["ws_first"] + SV["ws_max"] + 1
+SV.update(numbered(SV["calc_title"] + 1, "period flag year ehcp_growth unmit_cost unmit_exp budget other"))
+SV["start_period"] = SV["other"] + 2
+SV["first_period"] = SV["start_period"] + SV["ws_max"]
+SV["group0"] = SV["first_period"] + 2
+SV.update(numbered(SV["group0"] + (SV["ws_max"] + 1) * SV["group_size"] + 1,
+                   "total_saving mit_exp in_year dsg_in_year accumulated instalment dfe council after balance "
+                   "balance_count balance_first cleared cleared_count cleared_first"))
+SV["summary_title"] = SV["cleared_first"] + 2
+SV.update(numbered(SV["summary_title"] + 1, "first_balance_year cleared_year target_met udf_balance udf_cleared "
+                                            "udf_check"))
 # Rows past the data in the variable-length input tables are empty by design (the calculation
 # sheets read every row up to max_rows and treat empty as nothing), as are optional columns; so are
 # the unused rows of the Safety_Valve workstreams table and the refresh time of a never-refreshed book.
