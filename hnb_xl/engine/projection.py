@@ -29,9 +29,6 @@ import pandas as pd
 from ..errors import ModelError
 from ..years import fy, parse_year
 
-ASSUMPTION_COLUMNS = ["financial_year", "ehcp_growth", "cost_per_ehcp_growth", "funding_growth",
-                      "block_transfer", "other_dsg_movements"]
-
 PROJECTION_COLUMNS = ["financial_year", "ehcp_count", "cost_per_ehcp", "hnb_expenditure", "hnb_funding",
                       "block_transfer", "hnb_budget", "in_year_deficit", "other_dsg_movements",
                       "accumulated_deficit", "deficit_growth"]
