@@ -38,7 +38,7 @@ from .engine.projection import extend_assumptions, project
 from .errors import HnbInputError, ModelError, raise_all
 from .tables import validate
 from .tables.cells import parse_number
-from .tables.schema import AGREEMENT_TERMS, SCHEMAS, to_frame
+from .tables.schema import AGREEMENT_TERMS, SCHEMAS, read_terms, to_frame
 from .tables.validate import Place
 from .years import fy, parse_year
 
@@ -295,18 +295,22 @@ def _plan_table(value, name: str, labels: Labels | None) -> Located:
 
 
 def agreement_terms(value=None, labels: Labels | None = None) -> tuple[dict, dict[str, Place]]:
-    """({term: value}, {term: where it came from}) of an agreement table (parameter, value rows),
+    """({term: value}, {term: where it came from}) of an agreement table (parameter, value rows;
+    each value read by its term's kind and range, :data:`hnb_xl.tables.schema.AGREEMENT_TERMS`),
     or of the bundled Cambridgeshire agreement."""
     t = _plan_table(value, "agreement", labels)
-    frame = t.frame
-    name_col = "parameter" if "parameter" in frame.columns else "name"
-    column = validate.header(SCHEMAS.get("agreement"), "value")
-    terms, places = {}, {}
-    for i, r in enumerate(frame.to_dict("records")):
-        key = _text(r[name_col])
-        terms[key] = r["value"]
-        places[key] = Place(t.source, t.row(i), column)
+    view = t.view()
+    terms = read_terms(view, AGREEMENT_TERMS)
+    places = {_text(name): Place(t.source, t.row(i), "Value") for i, name in enumerate(view["parameter"])}
     return terms, places
+
+
+def _term(key: str, value):
+    """A term given by the caller (an option, an argument), read by the term's kind and range."""
+    col = AGREEMENT_TERMS[key]
+    if col.kind == "year":
+        return value if isinstance(value, int) and not isinstance(value, bool) else parse_year(value)
+    return parse_number(value, col)
 
 
 def agreement(value=None, *, labels: Labels | None = None, plan_years: list[int] | None = None,
@@ -317,49 +321,30 @@ def agreement(value=None, *, labels: Labels | None = None, plan_years: list[int]
     replacing the table's. With ``plan_years`` the years are checked against them
     (:func:`hnb_xl.tables.validate.agreement_problems`)."""
     terms, places = agreement_terms(value, labels)
+    problems = []
     for key, v in overrides.items():
         if key not in AGREEMENT_TERMS or key == "name":
             raise TypeError(f"unknown agreement term {key!r}")
-        if v is not None:
-            terms[key], places[key] = v, _place(labels, key)
-    problems = []
-
-    def where(key) -> Place:
-        return places.get(key, Place(key))
-
-    def number(key, default=None):
-        v = terms.get(key)
-        if v is None or _text(v) == "":
-            if default is None:
-                problems.append(where(key).error("is missing"))
-            return default
+        if v is None:
+            continue
+        places[key] = _place(labels, key)
         try:
-            return parse_number(v, AGREEMENT_TERMS[key])
+            terms[key] = _term(key, v)
         except ValueError as exc:
-            problems.append(where(key).error(str(exc), v))
-            return default
-
-    def year(key, required=True):
-        v = terms.get(key)
-        if v is None or _text(v) == "":
-            if required:
-                problems.append(where(key).error("is missing"))
-            return None
-        try:
-            return v if isinstance(v, int) and not isinstance(v, bool) else parse_year(v)
-        except ValueError as exc:
-            problems.append(where(key).error(str(exc), v))
-            return None
-
-    first, target = year("first_year"), year("target_balance_year", required=False)
-    total, n = number("dfe_total"), number("instalments", 5)
-    share, council = number("first_share", 0.4), number("council_contribution", 0.0)
-    tolerance = number("tolerance", 0.0)
+            problems.append(places[key].error(str(exc), v))
     raise_all(problems)
+
+    def year(key):
+        v = terms.get(key)
+        return None if v is None else v if isinstance(v, int) else parse_year(v)
+    first, target = year("first_year"), year("target_balance_year")
+    n = terms.get("instalments", 5)
     with located({}, {k: places[k] for k in ("dfe_total", "instalments", "first_share") if k in places}):
-        sched = _sv.instalment_schedule(total, first, n, share)
+        sched = _sv.instalment_schedule(float(terms["dfe_total"]), first, n, float(terms.get("first_share", 0.4)))
+    council = float(terms.get("council_contribution") or 0.0)
     councils = {y: council for y in sched.index} if council else {}
-    ag = _sv.Agreement(dict(sched.items()), councils, target, tolerance, name=name)
+    ag = _sv.Agreement(dict(sched.items()), councils, target, float(terms.get("tolerance") or 0.0),
+                       name=name or str(terms.get("name") or ""))
     if plan_years:
         _check_agreement_years(ag, plan_years, places)
     return ag

@@ -3,7 +3,9 @@
 Each table (a CSV, or each sheet of an XLSX in any order) is recognised from its headers
 (:mod:`.detect`), validated with the schema (:func:`hnb_xl.tables.schema.to_frame`) or read with the DfE
 reader (:mod:`.dfe`). Nothing raises until every file has been read: :func:`collect` returns the
-tables, an audit record per file (name, SHA-256, rows read, suppressed cells) and the problems.
+tables, an audit record per file (name, SHA-256, rows read, suppressed cells) and the problems,
+among them those of the cross-table rules (:func:`hnb_xl.tables.validate.problems`) between the
+tables read.
 
 DfE files give EHCP counts, pupils on roll, phase and names but no notional SEN budget: that comes
 from a schools file when one is given, else from ``current_schools`` (the workbook's table).
@@ -19,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import HnbInputError
-from ..tables.schema import SCHEMAS, SCHOOLS, check_contiguous_years, to_frame
+from ..tables import validate
+from ..tables.schema import SCHEMAS, SCHOOLS, to_frame
 from . import dfe
 from .detect import detect
 from ..tables.files import RawTable, csv_header, read_tables
@@ -165,16 +168,11 @@ def _collect_files(out: Collected, files: list, digests: dict, la, suppressed_po
             except HnbInputError as exc:
                 out.problems.extend(_flatten(exc))
                 continue
-            if fmt.schema.key == "financial_year" and fmt.name in ("history", "assumptions"):
-                try:
-                    check_contiguous_years(frame, raw.source)
-                except HnbInputError as exc:
-                    out.problems.append(exc)
-                    continue
             out.tables[fmt.name] = frame
     if files and not out.tables and dfe_result is None and not out.problems:
         out.problems.append(HnbInputError("nothing to refresh: every source table is empty (fill in the templates' "
                                           "rows under the headers and the units row)", source="SOURCE"))
+    out.problems.extend(validate.problems(out.tables))   # the cross-table rules among the sources
     if dfe_result is not None:
         out.dfe = dfe_result
         if not dfe_result.problems:

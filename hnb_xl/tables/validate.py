@@ -34,7 +34,7 @@ import pandas as pd
 from ..errors import HnbInputError, raise_all
 from ..years import fy, parse_year
 from .cells import parse_number
-from .schema import SCHEMAS, Column, Schema
+from .schema import SCHEMAS, Column, Schema, check_contiguous_years
 
 NUMBER_KINDS = ("count", "money", "signed_money", "rate", "share")
 
@@ -76,12 +76,12 @@ def _years(frame: pd.DataFrame) -> list[int]:
 
 
 def contiguous_year_problems(frame: pd.DataFrame, table: str) -> list[HnbInputError]:
-    """Years one after another with no gaps: one problem at the first break."""
-    years = _years(frame)
-    for i, (a, b) in enumerate(zip(years, years[1:]), start=1):
-        if b != a + 1:
-            return [cell_place(frame, table, i, "financial_year").error(
-                f"years are not contiguous: {fy(a)} is followed by {fy(b)} (expected {fy(a + 1)})", fy(b))]
+    """Years one after another with no gaps (:func:`hnb_xl.tables.schema.check_contiguous_years`,
+    the rule the file reader applies to history and assumptions): one problem at the first break."""
+    try:
+        check_contiguous_years(frame, frame.attrs.get("source", table))
+    except HnbInputError as exc:
+        return [exc]
     return []
 
 

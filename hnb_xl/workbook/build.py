@@ -104,27 +104,55 @@ def bundled_context(build_time: str | None = None) -> Context:
 SOURCE_TABLES = ("history", "assumptions", "block_transfer", "schools", "invest_to_transform")
 
 
+BUNDLED_SOURCE_FILES = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
+                        "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv",
+                        "invest_to_transform": "invest_to_transform.csv"}
+
+
 def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
     """Replace bundled input tables by modellers' files: {"history": "h.csv", "schools": "s.xlsx", ...}.
 
     Each file is read and validated with :func:`hnb_xl.tables.files.load` (errors name the file,
-    row and column) and logged on the Logs sheet with its SHA-256 in place of the bundled file.
+    row and column), then the tables the workbook will hold (the files with the bundled tables they
+    do not replace) are checked together by :func:`hnb_xl.tables.validate.problems` (assumptions
+    start the year after the last history year, ...). Every problem is reported at once. Each file
+    is logged on the Logs sheet with its SHA-256 in place of the bundled file.
     """
-    from ..errors import HnbInputError
-    from ..tables.schema import SCHEMAS
+    from ..errors import HnbInputError, raise_all
+    from ..tables import validate
     from ..tables.files import load
+    from ..tables.schema import SCHEMAS
+    problems, loaded = [], {}
     for key, path in sources.items():
         if key not in SOURCE_TABLES:
-            raise HnbInputError(f"unknown table '{key}' (known: {', '.join(SOURCE_TABLES)})", source="--sources")
-        frame = load(SCHEMAS[key], path)
+            problems.append(HnbInputError(f"unknown table '{key}' (known: {', '.join(SOURCE_TABLES)})",
+                                          source="--sources"))
+            continue
+        try:
+            frame = load(SCHEMAS[key], path)
+        except HnbInputError as exc:
+            problems.extend(exc.problems or [exc])
+            continue
         limit = L.INPUT_TABLES[key].max_rows
         if len(frame) > limit:
-            raise HnbInputError(f"has {len(frame)} rows; the workbook's {key} table holds {limit}", source=str(path))
+            problems.append(HnbInputError(f"has {len(frame)} rows; the workbook's {key} table holds {limit}",
+                                          source=str(path)))
+            continue
+        loaded[key] = frame
+    if not problems:
+        held = {}
+        for key in SOURCE_TABLES:
+            frame = loaded.get(key)
+            if frame is None:
+                frame = getattr(ctx, key).copy(deep=False)
+                frame.attrs = {"source": f"hnb_xl/data/{BUNDLED_SOURCE_FILES[key]}"}
+            held[key] = frame
+        problems = validate.problems(held)
+    raise_all(problems)
+    for key, frame in loaded.items():
+        path = sources[key]
         setattr(ctx, key, frame)
-        bundled_name = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
-                        "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv",
-                        "invest_to_transform": "invest_to_transform.csv"}[key]
-        ctx.sources = [s for s in ctx.sources if not s[0].endswith("/" + bundled_name)]
+        ctx.sources = [s for s in ctx.sources if not s[0].endswith("/" + BUNDLED_SOURCE_FILES[key])]
         ctx.sources.append((str(path), len(frame), _sha256(path)))
     return ctx
 
