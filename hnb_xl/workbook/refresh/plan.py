@@ -40,7 +40,8 @@ import pandas as pd
 from ...errors import HnbInputError, raise_all
 from ...sources.collect import Collected, collect
 from ...tables.cells import is_blank, to_cell
-from ...tables.schema import SCHEMAS, normalise_header
+from ...tables import validate
+from ...tables.schema import SCHEMAS, normalise_header, to_frame
 from .. import layout
 from ..charts import ChartLayout, layout_for as chart_layout_for
 from .cells import TableWrite
@@ -305,6 +306,21 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     got = collect(sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
                   current_schools=current_schools)
     problems = list(got.problems)
+    # The cross-table rules over the tables the refresh leaves in the workbook: the sources with the
+    # workbook's current tables they do not replace (collect checked the sources among themselves).
+    years = {k: got.tables[k] for k in ("history", "assumptions") if k in got.tables}
+    if len(years) == 1 and not problems:
+        kept = next(k for k in ("history", "assumptions") if k not in years)
+        if kept in tmap:
+            t = tmap[kept]
+            try:
+                years[kept] = to_frame(SCHEMAS[kept], list(t.headers), read_table(cells, t),
+                                       source=f"{workbook_label} [{t.sheet}] {kept} table",
+                                       first_row_number=t.first_row)
+            except HnbInputError:
+                pass   # the workbook's own table is judged by its Checks sheet, not by this refresh
+        if len(years) == 2:
+            problems += validate.start_year_problems(years["history"], years["assumptions"])
     tables = []
     for name, frame in got.tables.items():
         t = tmap.get(name)
