@@ -33,8 +33,8 @@ PCT2 = '0.00%'
 RATE = '0.000000'
 TEXT = '@'
 
-FORMATS = {"money": GBP, "signed_money": GBP, "count": COUNT, "rate": PCT, "share": PCT, "year": TEXT,
-           "text": "General", "id": "0"}
+# the input cells' format per column kind is data on the column: hnb_xl.tables.cells.KIND_RULES /
+# Column.number_format (the Inputs sheet reads it there)
 
 
 def input_cell(c, number_format: str | None = None) -> None:
