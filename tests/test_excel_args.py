@@ -372,3 +372,14 @@ def test_grid_lays_out_the_same_cells_both_ways(rows):
         assert row == [100000 + i, f"S{i}" if i % 7 else "", frame["money"][i], float(i) if i % 5 else "",
                        bool(i % 2)]
         assert type(row[0]) is int and type(row[2]) is float
+
+
+@pytest.mark.parametrize("value, expected", [
+    pytest.param("0.5%", 0.005, id="rate-as-percent"),
+    pytest.param("\u00a32.1m", 2_100_000.0, id="amount-with-suffix"),
+    pytest.param(0.005, 0.005, id="rate-as-number"),
+])
+def test_rate_or_amount_argument_takes_both_words(value, expected):
+    """HNB_TRANSFER's rate_or_amount is a rate when 1 or less, pounds above: % and £ both allowed."""
+    got = xa.number(value, "rate_or_amount", low=0, what="a rate (1 or less) or an amount in pounds")
+    assert got == pytest.approx(expected, rel=1e-15)
