@@ -41,6 +41,7 @@ def _checks():
          f"-INDEX({hist % (H['accumulated'], H['accumulated'])},History_Count))<Cross_Check_Tolerance,1,0)"),
         ("History: at least two years, so growth can be measured", "=IF(History_Count>1,1,0)"),
         ("Projection: there are assumptions for at least one year", "=IF(Assumptions_Count>0,1,0)"),
+        *_year_checks(),
         ("Projection: the last accumulated deficit = base + in-year deficits + other DSG movements",
          f"=IF(ABS({base}{P['accumulated']}+SUMPRODUCT({proj % (P['in_year'], P['in_year'])},"
          f"{proj % (P['flag'], P['flag'])})+SUMPRODUCT({proj % (P['other'], P['other'])},"
@@ -72,6 +73,33 @@ def _checks():
          f'IF({udf_td}<Cross_Check_Tolerance,1,0)))'),
         ("Cross-check: safety valve balance and cleared years = HNB_BALANCE_YEAR (Python engine)",
          f"={L.SV['names']['udf_check']}"),
+    ]
+
+
+def _start(year: str) -> str:
+    """The start year of a financial-year label as a number: "2022-23" -> 2022, a blank cell -> 0, text
+    that is not a year -> #VALUE! (the check is then an error, which fails the master check). No IF or
+    IFERROR, so it works on a range inside SUMPRODUCT without an array formula."""
+    return f'VALUE("0"&LEFT({year},FIND("-",{year}&"-")-1))'
+
+
+def _year_checks():
+    """The year rules of hnb_xl/tables/validate.py as native formulas, so that assumptions typed in
+    Excel are judged as a refresh judges them: they start the year after the last history year, and
+    each assumption year is the year after the one above it (blank rows below the last year are
+    ignored; a blank row between years, or a label that is not a financial year, fails)."""
+    h = L.INPUT_TABLES["history"].column_names["Financial year"]
+    t = L.INPUT_TABLES["assumptions"]
+    c = t.col_of("Financial year")
+    above = L.absref(t.sheet, c, t.first_row, c, t.last_row - 1)
+    below = L.absref(t.sheet, c, t.first_row + 1, c, t.last_row)
+    first = f"INDEX({t.column_names['Financial year']},1)"
+    last_history = f"INDEX({h},History_Count)"
+    return [
+        ("Projection: the assumptions start the year after the last history year",
+         f"=IF({_start(first)}={_start(last_history)}+1,1,0)"),
+        ("Projection: the assumption years have no gaps (each is the year after the one above)",
+         f'=IF(SUMPRODUCT(({below}<>"")*(({_start(below)}-{_start(above)})<>1))=0,1,0)'),
     ]
 
 
