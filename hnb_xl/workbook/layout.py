@@ -324,7 +324,7 @@ PACKAGE_VERSION_CELL = (COVER, "C9")
 MASTER_STATUS_CELL = (COVER, "C10")
 COVER_LABEL_COL = 2                    # the labels of those cells, in column B
 
-# The Cover's "Refresh from sources" Form Control button (issue 6): a VML legacy drawing anchored in
+# The Cover's "Refresh from sources" Form Control button: a VML legacy drawing anchored in
 # REFRESH_BUTTON_CELL, offset right of the build/refresh times it sits beside, REFRESH_BUTTON_SIZE
 # (width, height) in pixels. It runs REFRESH_BUTTON_MACRO, xlwings' quickstart Sub in Module1
 # (RunPython "import <workbook name>; <workbook name>.main()"), so the build writes the companion

@@ -1,4 +1,4 @@
-"""Safety_Valve: the deterministic safety valve plan in native formulas (issue 7).
+"""Safety_Valve: the deterministic safety valve plan in native formulas.
 
 Mirrors ``hnb_xl.engine.safety_valve`` (see its docstring and docs/safety_valve.md). The sheet
 holds its own inputs at the top (the agreement and up to ``SV['ws_max']`` workstreams, in the
