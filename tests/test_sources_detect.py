@@ -13,6 +13,8 @@ from hnb_xl.sources import collect, templates
 from hnb_xl.sources.detect import detect
 from hnb_xl.tables.files import read_tables
 
+from .support import bundled_frames
+
 
 @pytest.mark.parametrize("headers,name", [
     pytest.param(["URN", "la_name", "Total pupils", "SEN support", "EHC plan"], "dfe_sen_wide", id="dfe-wide"),
@@ -49,12 +51,6 @@ def test_no_match_names_closest_format_and_missing_columns(headers, closest, mis
 def test_one_shared_column_identifies_nothing():
     with pytest.raises(HnbInputError, match="only one column is recognised"):
         detect(["financial_year", "accumulated_deficit_gbp_m"], "f.csv")
-
-
-def bundled_frames():
-    return {"schools": bundled.demo_schools(), "history": bundled.history(), "assumptions": bundled.assumptions(),
-            "block_transfer": bundled.block_transfers(), "parameters": bundled.parameter_table(),
-            "invest_to_transform": bundled.invest_to_transform()}
 
 
 def test_template_command_writes_headers_and_units(tmp_path):
