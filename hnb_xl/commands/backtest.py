@@ -1,0 +1,65 @@
+"""`hnb-xl backtest`: a bundled scenario's projected EHCPs against DfE's SEN2 actuals, year by year.
+
+The projection is :func:`hnb_xl.api.projection` of the bundled history and the scenario's
+assumptions; the actuals are the authority's January census counts from the release
+(:func:`hnb_xl.sources.sen2.history`), the census of January Y standing for financial year
+(Y-1)-Y. Error = projected - actual, in plans and as a fraction of the actual
+(:func:`hnb_xl.engine.backtest.backtest`).
+"""
+
+from __future__ import annotations
+
+from .. import api, bundled
+from ..engine.backtest import backtest
+from ..errors import HnbInputError, ModelError
+from ..reports.output import render
+from ..sources import sen2
+from ._common import add_format
+
+DEFAULT_LA = "Cambridgeshire"   # the bundled data's authority (hnb_xl/data/README.md: the seed)
+COLUMNS = ["financial_year", "census", "ehcp_count_projected", "ehcp_count_actual", "ehcp_count_error",
+           "ehcp_count_error_pct"]
+KINDS = {"ehcp_count_projected": "count", "ehcp_count_actual": "count", "ehcp_count_error": "count",
+         "ehcp_count_error_pct": "pct"}
+TITLES = {"financial_year": "Year", "census": "Actual: census", "ehcp_count_projected": "Projected EHCPs",
+          "ehcp_count_actual": "Actual EHCPs", "ehcp_count_error": "Error (plans)", "ehcp_count_error_pct": "Error"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("backtest", help="a scenario's projected EHCPs against DfE's SEN2 actuals, year by year",
+                       description="Back-test: the bundled scenario's projected EHCPs against the authority's "
+                                   "actual EHC plans in DfE's SEN2 release (the January census of year Y is "
+                                   "financial year (Y-1)-Y), with the error (projected - actual) in plans and "
+                                   "per cent.")
+    p.add_argument("--sen2", required=True, metavar="FILE", help="DfE's SEN2 release: zip, folder or caseload CSV")
+    p.add_argument("--la", default=DEFAULT_LA, metavar="LA",
+                   help=f"local authority: name, old code (873) or new code (E10000003); default {DEFAULT_LA}, "
+                        "the bundled data's")
+    p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
+                   help=f"bundled projection scenario (default: {bundled.DEFAULT_SCENARIO})")
+    add_format(p)
+    p.set_defaults(func=run)
+
+
+def table(release, la: str = DEFAULT_LA, scenario: str = bundled.DEFAULT_SCENARIO):
+    """The back-test table (one row per financial year in both the projection and the release)."""
+    projected = api.projection(scenario=scenario, labels={"scenario": "--scenario"})
+    actual = sen2.history(release, la, "total")
+    try:
+        out = backtest(projected, actual.frame, measures=("ehcp_count",))
+    except ModelError as exc:
+        raise HnbInputError(f"{exc.message} (scenario '{scenario}')", source=actual.source) from None
+    census = dict(zip(actual.frame["financial_year"], actual.frame["census"]))
+    out.insert(1, "census", out["financial_year"].map(census))
+    return out[COLUMNS], actual
+
+
+def run(args) -> str:
+    out, actual = table(args.sen2, args.la, args.scenario)
+    if args.format != "table":
+        return render(out, args.format)
+    a = actual.authority
+    title = f"Back-test: scenario '{args.scenario}' against DfE SEN2, {a.get('name')}"
+    text = render(out, "table", KINDS, TITLES, title=title)
+    return (text + f"\nActuals: {actual.source}, EHC plans at the January census (January Y = financial year "
+            "(Y-1)-Y). Error = projected - actual.\n")
