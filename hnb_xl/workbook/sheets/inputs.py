@@ -80,8 +80,12 @@ def build(wb, ctx) -> None:
             ctx.define(n, ref)
 
     # a light guard on the two most error-prone input kinds
-    dv = DataValidation(type="decimal", operator="between", formula1="-1", formula2="10", allow_blank=True,
-                        errorTitle="Growth rate", error="Enter a growth rate as a fraction, e.g. 0.05 for 5%.")
+    # the growth rates' range is the columns' (tables.schema.ASSUMPTIONS: rates -1..+1, -100%..+100%)
+    (low, high), = {(c.low, c.high) for c in schema.ASSUMPTIONS.columns if c.kind == "rate"}   # one range
+    dv = DataValidation(type="decimal", operator="between", formula1=f"{low:g}", formula2=f"{high:g}",
+                        allow_blank=True, errorTitle="Growth rate",
+                        error=f"Enter a growth rate as a fraction between {low:g} and {high:g} "
+                              f"({low:.0%} to {high:+.0%}), e.g. 0.05 for 5%.")
     a = L.INPUT_TABLES["assumptions"]
     dv.add(f"{L.col(a.first_col + 1)}{a.first_row}:{L.col(a.first_col + 3)}{a.last_row}")
     ws.add_data_validation(dv)
