@@ -11,7 +11,6 @@ from hnb_xl.errors import HnbInputError
 from hnb_xl.tables.schema import SCHEMAS
 from hnb_xl.sources import collect, templates
 from hnb_xl.sources.detect import detect
-from hnb_xl.tables.files import read_tables
 
 from .support import bundled_frames
 

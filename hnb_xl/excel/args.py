@@ -29,11 +29,12 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import HnbInputError, HnbInputErrors
-from ..tables.cells import EXCEL_ERRORS, is_blank, narrowed, parse_number, scalar, to_cell
+from ..tables.cells import EXCEL_ERRORS, is_blank, narrowed, parse_number, scalar, to_cell  # noqa: F401
 from ..tables.fast import Columns, blank_row, consecutive, fast_frame
 from ..tables.schema import Schema, check_contiguous_years, to_frame
 from ..years import parse_year
-from .cache import LRU, Frozen, freeze, frozen, frozen_arguments
+# re-exported for udfs (xa.Frozen, xa.frozen_arguments) and tests (xa.freeze, xa.EXCEL_ERRORS)
+from .cache import LRU, Frozen, freeze, frozen, frozen_arguments  # noqa: F401
 
 _blank_row = blank_row      # the names tests and benchmarks know
 _fast_frame = fast_frame

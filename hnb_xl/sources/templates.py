@@ -1,7 +1,8 @@
 """Source templates (empty or filled) for the project's own tables, as CSV and XLSX.
 
 Each template has the schema's exact headers, then one row of units in square brackets
-("[£]", "[fraction, e.g. 0.05]") that the readers skip (``files.is_units_row``), then data. Values are written by the table floor's one rule (:func:`hnb_xl.tables.cells.to_cell`).
+("[£]", "[fraction, e.g. 0.05]") that the readers skip (``files.is_units_row``), then data. Values
+are written by the table floor's one rule (:func:`hnb_xl.tables.cells.to_cell`).
 """
 
 from __future__ import annotations

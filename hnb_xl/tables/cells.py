@@ -308,5 +308,5 @@ def write_text(cell, value) -> None:
         cell.data_type = "s"
 
 
-__all__ = ["EXCEL_ERRORS", "KIND_RULES", "KindRule", "NUMBER_KINDS", "Range", "narrowed", "scalar", "is_blank", "parse_number",
-           "parse_text", "range_text", "to_cell", "write_text"]
+__all__ = ["EXCEL_ERRORS", "KIND_RULES", "KindRule", "NUMBER_KINDS", "Range", "narrowed", "scalar", "is_blank",
+           "parse_number", "parse_text", "range_text", "to_cell", "write_text"]
