@@ -107,3 +107,34 @@ def test_bad_actuals_file_exits_2_naming_row_and_column(capsys, tmp_path):
     path.write_text("financial_year,dsg_in_year_deficit\n2022-23,lots\n")
     code, _, err = run(capsys, "plan", "--actuals", str(path))
     assert code == 2 and "row 2, column 'dsg_in_year_deficit'" in err and str(path) in err   # header = row 1
+
+
+# --- the workstreams and actuals readers are the one file reader (issue 11) ----------------------------
+
+def test_windows_1252_workstreams_file_is_read(capsys, tmp_path):
+    """A workstreams file saved by Excel on Windows (Windows-1252: £ is byte 0xA3)."""
+    path = tmp_path / "ws.csv"
+    path.write_bytes("name,lever,amount,start_year,budget_area\nTransport,cash_saving,£1000000,2023-24,"
+                     "transport £\n".encode("cp1252"))
+    code, out, _ = run(capsys, "plan", "--workstreams", str(path), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and [r["Transport"] for r in doc["attribution"]][:3] == [0.0, 1e6, 1e6]
+
+
+def test_windows_1252_actuals_file_is_read_and_rows_count_from_the_header(capsys, tmp_path):
+    path = tmp_path / "actuals.csv"
+    path.write_bytes("financial_year,dsg_in_year_deficit\n2022-23,£9900000\n2023-24,£lots\n".encode("cp1252"))
+    code, _, err = run(capsys, "plan", "--actuals", str(path))
+    assert code == 2 and f"{path}, row 3, column 'dsg_in_year_deficit'" in err     # header = row 1
+    path.write_bytes("financial_year,dsg_in_year_deficit\n2022-23,£9900000\n2023-24,£11000000\n".encode("cp1252"))
+    code, out, _ = run(capsys, "plan", "--actuals", str(path), "--tolerance", "1m", "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["suspension_risk_years"] == ["2023-24"]
+
+
+@pytest.mark.parametrize("argv,option", [
+    pytest.param(["--instalments", "0"], "--instalments", id="instalments-zero-names-the-option"),
+    pytest.param(["--first-year", "2030-31"], "--first-year", id="instalments-beyond-the-horizon"),
+])
+def test_agreement_options_are_named_not_a_table(capsys, argv, option):
+    code, _, err = run(capsys, "plan", *argv)
+    assert code == 2 and err.startswith(f"hnb-xl: error: {option}: ") and "agreement," not in err
