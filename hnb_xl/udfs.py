@@ -349,12 +349,13 @@ def _bundled_workstreams():
 
 
 def _workstreams(value):
-    """The workstreams range (header row + rows; blank rows skipped) or the bundled plan."""
+    """The workstreams range (header row + rows; blank rows skipped) as a located table, so that
+    api names its rows; or the bundled plan's workstreams; or none for a header alone."""
     if xa.omitted(value):
         return list(_bundled_workstreams())
     if all(xa.is_blank(v) for row in xa.cells(value)[1:] for v in row):
         return []                                   # the header alone: no mitigations
-    return api.workstreams(_located(WORKSTREAMS, value, "workstreams"), LABELS)
+    return _located(WORKSTREAMS, value, "workstreams")
 
 
 @functools.lru_cache(maxsize=None)

@@ -95,3 +95,22 @@ def test_cached_agreement_is_not_modified_by_the_engine():
     udfs._cache.clear()  # results forgotten, the agreement stays cached
     assert udfs.HNB_PLAN(None, None, None, 27_000_000.0, 0.4, 5.0) == first
     assert udfs._agreement.cache_info().hits >= 1
+
+
+# --- engine errors name the function's argument or the range's row (issue 11: one translation) --------
+
+@pytest.mark.parametrize("args,expected", [
+    pytest.param((None, None, None, None, None, 0), "HNB_PLAN: instalments: expected a count of 1 or more",
+                 id="instalments-zero-names-the-argument"),
+    pytest.param((None, None, None, None, None, None, "2031-32"),
+                 "HNB_PLAN: first_year: contributions in 2031-32 to 2035-36 fall outside the plan years",
+                 id="first-year-beyond-the-plan-names-the-argument"),
+    pytest.param(([HEADER, ["x", "cash_saving", 5e8, "2023-24"]],),
+                 "HNB_PLAN: workstreams row 2, column 'Amount': workstream 'x' would take HNB expenditure below zero",
+                 id="below-zero-names-the-range-row"),
+    pytest.param(([HEADER, ["x", "cash_saving", 1.0, "2023-24"], ["x", "cash_saving", 2.0, "2024-25"]],),
+                 "HNB_PLAN: workstreams row 3, column 'Name': duplicate Name x", id="duplicate-name-names-the-row"),
+])
+def test_plan_errors_name_the_argument_or_row(args, expected):
+    got = udfs.HNB_PLAN(*args)
+    assert isinstance(got, str) and got.startswith(expected)
