@@ -1,0 +1,115 @@
+"""The back-test: the bundled July 2022 forecast's projected EHCPs against DfE's SEN2 actuals.
+
+Expected: projected 6,710 / 7,381 / 8,119 for 2022-23 to 2024-25 (the bundled scenario: 6,100 plans in
+2021-22, tests/seed.py, grown 10% a year: 6,100 x 1.1 = 6,710, x 1.1 = 7,381, x 1.1 = 8,119.1) against
+6,972 / 7,318 / 8,007 (DfE's 2025 release, January 2023 to January 2025 censuses).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from hnb_xl.cli import main
+from hnb_xl.engine.backtest import backtest
+from hnb_xl.errors import ModelError
+from tests.seed import HISTORY_TABLE
+from tests.test_sen2 import RELEASE
+
+BASE = HISTORY_TABLE["2021-22"][0]
+PROJECTED = {"2022-23": BASE * 1.1, "2023-24": BASE * 1.1 ** 2, "2024-25": BASE * 1.1 ** 3}
+ACTUAL = {"2022-23": 6972, "2023-24": 7318, "2024-25": 8007}
+
+
+@pytest.fixture(scope="module")
+def release():
+    if not RELEASE.exists():
+        pytest.fail(f"DfE's 2025 SEN2 release is missing: expected {RELEASE}")
+    return RELEASE
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_arithmetic_of_the_expected_projection():
+    assert [round(v) for v in PROJECTED.values()] == [6710, 7381, 8119]
+
+
+@pytest.mark.parametrize("year", list(ACTUAL))
+def test_bundled_forecast_against_the_2025_release(capsys, release, year):
+    code, out, _ = run(capsys, "backtest", "--sen2", release, "--format", "json")
+    assert code == 0
+    rows = {r["financial_year"]: r for r in json.loads(out)}
+    assert list(rows) == list(ACTUAL)
+    r = rows[year]
+    assert r["ehcp_count_projected"] == pytest.approx(PROJECTED[year], abs=1e-6)
+    assert r["ehcp_count_actual"] == ACTUAL[year]
+    assert r["ehcp_count_error"] == pytest.approx(PROJECTED[year] - ACTUAL[year], abs=1e-6)
+    assert r["ehcp_count_error_pct"] == pytest.approx((PROJECTED[year] - ACTUAL[year]) / ACTUAL[year])
+    assert r["census"] == f"January {int(year[:4]) + 1}"
+
+
+def test_table_shows_plans_and_per_cent(capsys, release):
+    code, out, _ = run(capsys, "backtest", "--sen2", release, "--la", "E10000003")
+    assert code == 0
+    line = next(l for l in out.splitlines() if l.startswith("2022-23"))
+    assert line.split() == ["2022-23", "January", "2023", "6,710", "6,972", "-262", "-3.8%"]
+    assert "January Y = financial year (Y-1)-Y" in out
+
+
+@pytest.mark.parametrize("argv,words", [
+    pytest.param(["--la", "Cambridgeshir"], ["no local authority 'Cambridgeshir'", "nearest: Cambridgeshire"],
+                 id="misspelt-authority"),
+    pytest.param(["--scenario", "no-such-scenario"], ["--scenario", "no-such-scenario"], id="unknown-scenario"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, release, argv, words):
+    code, out, err = run(capsys, "backtest", "--sen2", release, *argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err
+
+
+# ------------------------------------------------------------------------------ the engine, by arithmetic
+
+def frame(values: dict, **more):
+    return pd.DataFrame({"financial_year": list(values), "ehcp_count": list(values.values()), **more})
+
+
+@pytest.mark.parametrize("projected,actual,expect", [
+    pytest.param({"2022-23": 110}, {"2022-23": 100}, (110, 100, 10, 0.10), id="too-high-is-positive"),
+    pytest.param({"2022-23": 90}, {"2022-23": 100}, (90, 100, -10, -0.10), id="too-low-is-negative"),
+    pytest.param({"2022-23": 5}, {"2022-23": 0}, (5, 0, 5, None), id="zero-actual-has-no-per-cent"),
+    pytest.param({"2022-23": 5}, {"2022-23": float("nan")}, (5, None, None, None), id="not-known-actual"),
+])
+def test_error_in_plans_and_per_cent(projected, actual, expect):
+    out = backtest(frame(projected), frame(actual))
+    got = tuple(None if (isinstance(v, float) and math.isnan(v)) else v
+                for v in out.iloc[0][["ehcp_count_projected", "ehcp_count_actual", "ehcp_count_error",
+                                      "ehcp_count_error_pct"]])
+    assert got[:3] == expect[:3]
+    assert (got[3] is None) == (expect[3] is None) and (got[3] is None or got[3] == pytest.approx(expect[3]))
+
+
+def test_only_the_years_in_both():
+    out = backtest(frame({"2022-23": 1, "2023-24": 2, "2024-25": 3}), frame({"2023-24": 2, "2021-22": 9}))
+    assert list(out["financial_year"]) == ["2023-24"]
+
+
+def test_outturn_measures_where_given():
+    proj = frame({"2022-23": 10}, hnb_expenditure=[110.0], accumulated_deficit=[50.0])
+    act = frame({"2022-23": 10}, hnb_expenditure=[100.0])
+    out = backtest(proj, act)
+    assert out.iloc[0]["hnb_expenditure_error"] == 10 and out.iloc[0]["hnb_expenditure_error_pct"] == 0.1
+    assert "accumulated_deficit_error" not in out
+
+
+def test_no_common_year_is_a_model_error():
+    with pytest.raises(ModelError) as info:
+        backtest(frame({"2030-31": 1}), frame({"2022-23": 1}))
+    assert info.value.field == "financial_year"
