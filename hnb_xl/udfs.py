@@ -358,12 +358,6 @@ def _workstreams(value):
     return _located(WORKSTREAMS, value, "workstreams")
 
 
-@functools.lru_cache(maxsize=None)
-def _bundled_agreement_items() -> tuple:
-    """The bundled agreement parameters, read once per process (like the other bundled data)."""
-    return tuple(bundled.plan_agreement().items())
-
-
 @functools.lru_cache(maxsize=64)
 def _agreement(items: tuple):
     """The Agreement for these terms (the bundled ones with the arguments given), built once (the
