@@ -159,12 +159,9 @@ def located(tables: dict[str, Located], labels: Labels | None = None):
         raise translate(exc, tables, labels) from None
 
 
-def _check(tables: dict[str, Located], scalars: dict | None = None, labels: Labels | None = None) -> None:
-    """The validator over the tables and the scalar parameters of one run: every problem at once."""
-    problems = validate.problems({k: t.view() for k, t in tables.items()})
-    if scalars:
-        problems += validate.parameter_problems(scalars, {k: _place(labels, k) for k in scalars})
-    raise_all(problems)
+def _check(tables: dict[str, Located]) -> None:
+    """The cross-table validator over the tables of one run: every problem at once."""
+    raise_all(validate.problems({k: t.view() for k, t in tables.items()}))
 
 
 def _parameter(value, name: str):
@@ -367,7 +364,7 @@ def actuals(value=None, labels: Labels | None = None) -> dict | None:
     return {fy(parse_year(y)): float(v) for y, v in zip(t.frame["financial_year"], t.frame["dsg_in_year_deficit"])}
 
 
-_read_agreement, _read_actuals = agreement, actuals
+_read_agreement, _read_actuals = agreement, actuals   # plan()'s arguments of the same names hide these
 
 
 @dataclass
@@ -431,8 +428,8 @@ def uncertainty(distributions=None, settings: dict | None = None, labels: Labels
     """The Monte Carlo :class:`~hnb_xl.engine.montecarlo.Uncertainty` from a table (driver,
     distribution, sd; only the normal distribution) and settings (paths, seed, year_correlation),
     each left out taken from the bundled ``plan_uncertainty.csv`` / ``plan_montecarlo.csv``."""
-    t = _bundled("uncertainty") if distributions is None else Located(distributions, _label(labels, "uncertainty",
-                                                                                            "uncertainty"))
+    t = _bundled("uncertainty") if distributions is None else \
+        Located(distributions, _label(labels, "uncertainty", "uncertainty"))
     s = {**bundled.plan_montecarlo(), **{k: v for k, v in (settings or {}).items() if v is not None}}
     problems, sd = [], {}
     for i, r in enumerate(t.frame.to_dict(orient="records")):
@@ -447,17 +444,20 @@ def uncertainty(distributions=None, settings: dict | None = None, labels: Labels
             problems.append(HnbInputError(f"expected a number, got {r['sd']!r}", source=t.source, row=t.row(i),
                                           column="sd", value=r["sd"]))
     raise_all(problems)
+    paths = s.get("paths", 10_000)
     u = _montecarlo.Uncertainty(sd=sd, year_correlation=float(s.get("year_correlation", 0.0)),
-                                paths=s.get("paths", 10_000), seed=int(s.get("seed", 20220715)))
+                                paths=int(paths) if float(paths).is_integer() else paths,
+                                seed=int(s.get("seed", 20220715)))
     with located({"uncertainty": t}, labels):
         u.validate()
-    return _montecarlo.Uncertainty(sd=sd, year_correlation=u.year_correlation, paths=int(u.paths), seed=u.seed)
+    return u
 
 
-def pack(directory, plan_result: Plan, uncertainty_=None, labels: Labels | None = None):
-    """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan."""
+def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None):
+    """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan, with the
+    Monte Carlo ``spread`` (an Uncertainty; None: the bundled one)."""
     from .reports.pack import build_pack   # matplotlib only when a pack is written
-    u = uncertainty_ if uncertainty_ is not None else uncertainty(labels=labels)
+    u = spread if spread is not None else uncertainty(labels=labels)
     with located({}, labels):
         return build_pack(directory, plan_result.history, plan_result.assumptions, plan_result.workstreams,
                           plan_result.agreement, u, to_year=plan_result.to_year)
