@@ -1,4 +1,5 @@
-"""Shared option handling and data loading for subcommands (no calculation here)."""
+"""Shared option handling for subcommands: option types, the common options, and the labels by
+which :mod:`hnb_xl.api` names an option in an error (no data loading, no calculation here)."""
 
 from __future__ import annotations
 
@@ -57,5 +58,6 @@ def add_projection_inputs(p: argparse.ArgumentParser, what: str = "projection") 
     p.add_argument("--assumptions", metavar="FILE", help="assumptions file (CSV/XLSX) instead of the scenario")
 
 
+# api field -> the option that gave it (api.translate names the option in an error)
 PROJECTION_LABELS = {"scenario": "--scenario", "to_year": "--to", "history": "--history",
                      "assumptions": "--assumptions"}
