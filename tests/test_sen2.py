@@ -290,3 +290,17 @@ def test_a_count_that_is_not_a_number_names_file_row_and_column(tmp_path):
     with pytest.raises(HnbInputError) as info:
         sen2.history(p, "873")
     assert (info.value.source, info.value.row, info.value.column) == ("caseload.csv", 3, "ehcplans")
+
+
+# ------------------------------------------------------------------------------ speed (issue 14 part 6)
+
+def test_one_authority_under_2_s_and_every_authority_under_5_s(release):
+    """The targets themselves (benchmarks/bench_sen2.py prints the times and the ratio to pandas)."""
+    import time
+    t0 = time.perf_counter()
+    sen2.history(release, "Cambridgeshire", "placement")
+    one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sen2.every_authority(release, "placement")
+    every = time.perf_counter() - t0
+    assert one < 2 and every < 5, f"one authority {one:.2f} s, every authority {every:.2f} s"

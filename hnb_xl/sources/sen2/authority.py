@@ -29,14 +29,24 @@ def normalise_name(text) -> str:
     return re.sub(r"[\W_]+", "", str(text).casefold())
 
 
+def matching(values: pd.Series, test) -> np.ndarray:
+    """``test(value)`` for every cell, evaluated once per distinct value (a national file repeats a few)."""
+    passing = [v for v in values.unique() if test(v)]
+    return values.isin(passing).to_numpy()
+
+
+def is_level(frame: pd.DataFrame, level: str) -> np.ndarray:
+    """Rows of one geographic level ("local", "region", "national"), case and spacing ignored."""
+    return matching(frame["geographic_level"], lambda v: str(v).strip().lower().startswith(level))
+
+
 def place_names(frame: pd.DataFrame) -> pd.Series:
     """The place a row is about: the LA's name, the region's, or the country's (by geographic level)."""
-    level = frame["geographic_level"].str.strip().str.lower()
-    name = frame["la_name"].where(level.str.startswith("local"), "")
+    name = frame["la_name"].where(is_level(frame, "local"), "")
     if "region_name" in frame:
-        name = name.where(~level.str.startswith("region"), frame["region_name"])
+        name = name.where(~is_level(frame, "region"), frame["region_name"])
     if "country_name" in frame:
-        name = name.where(~level.str.startswith("national"), frame["country_name"])
+        name = name.where(~is_level(frame, "national"), frame["country_name"])
     return name.str.strip()
 
 
@@ -51,24 +61,21 @@ class Chooser:
         self.found: dict[str, str] | None = None
 
     def __call__(self, frame: pd.DataFrame) -> np.ndarray:
-        level = frame["geographic_level"].str.strip().str.lower()
-        is_la = level.str.startswith("local").to_numpy()
+        is_la = is_level(frame, "local")
         if self.la is None:
-            mask = is_la
+            return is_la
+        names = place_names(frame)
+        self.seen.update(names[is_la].unique())
+        text = str(self.la).strip()
+        if _OLD.match(text):
+            mask = is_la & matching(frame["old_la_code"], lambda v: str(v).strip() == text)
+        elif text.upper() == ENGLAND_CODE:
+            mask = is_level(frame, "national")
+        elif _NEW.match(text):
+            mask = is_la & matching(frame["new_la_code"], lambda v: str(v).strip().upper() == text.upper())
         else:
-            names = place_names(frame)
-            self.seen.update(names[is_la].unique())
-            text = str(self.la).strip()
-            if _OLD.match(text):
-                mask = is_la & (frame["old_la_code"].str.strip() == text).to_numpy()
-            elif text.upper() == ENGLAND_CODE:
-                mask = level.str.startswith("national").to_numpy()
-            elif _NEW.match(text):
-                mask = is_la & (frame["new_la_code"].str.strip().str.upper() == text.upper()).to_numpy()
-            else:
-                target = normalise_name(text)
-                same = {n: normalise_name(n) == target for n in names.unique()}
-                mask = names.map(same).to_numpy(dtype=bool)
+            target = normalise_name(text)
+            mask = matching(names, lambda v: normalise_name(v) == target)
         if mask.any() and self.found is None:
             row = frame[mask].iloc[0]
             self.found = {"name": place_names(frame[mask]).iloc[0], "old_la_code": row.get("old_la_code", ""),

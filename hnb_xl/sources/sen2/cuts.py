@@ -24,7 +24,7 @@ import pandas as pd
 from ...errors import HnbInputError
 from ...years import fy
 from . import categories as cat
-from .authority import Chooser
+from .authority import Chooser, matching
 from .release import IDENTITY, Member, Release, open_release
 
 CODES = {"x": "not available", "z": "not applicable", "c": "confidential", "low": "rounds to zero",
@@ -80,11 +80,11 @@ def counts(frame: pd.DataFrame, columns, source: str, notes: list[NotKnown]) -> 
     ``notes``; anything else is an error naming the file, row and column."""
     out = {}
     for c in columns:
-        text = frame[c].str.strip()
+        text = frame[c]
         number = pd.to_numeric(text, errors="coerce")
         missing = number.isna().to_numpy() | ~np.isfinite(number.to_numpy(dtype=float, na_value=np.nan))
         if missing.any():
-            codes = text[missing].str.lower()
+            codes = text[missing].str.strip().str.lower()
             bad = ~codes.isin(list(CODES))
             if bad.any():
                 value, row = text[missing][bad].iloc[0], frame["_row"][missing][bad].iloc[0]
@@ -108,13 +108,14 @@ def _group_sum(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
     return total.where(unknown == 0)
 
 
-def _topic(frame: pd.DataFrame, *names: str) -> pd.Series:
-    t = frame["breakdown_topic"].map(cat.key)
-    return t.isin([cat.key(n) for n in names])
+def _topic(frame: pd.DataFrame, *names: str) -> np.ndarray:
+    """Rows whose ``breakdown_topic`` is one of ``names`` (case and spacing ignored)."""
+    wanted = {cat.key(n) for n in names}
+    return matching(frame["breakdown_topic"], lambda v: cat.key(v) in wanted)
 
 
 def _with_years(frame: pd.DataFrame) -> pd.DataFrame:
-    years = frame["time_period"].map(census_year)
+    years = frame["time_period"].map({p: census_year(p) for p in frame["time_period"].unique()})
     frame = frame.drop(columns="time_period")
     frame.insert(0, "census", years.map(census_label))
     frame.insert(0, "financial_year", (years - 1).map(fy))
@@ -125,12 +126,12 @@ def _with_years(frame: pd.DataFrame) -> pd.DataFrame:
 def _read(member: Member, columns, chooser: Chooser) -> pd.DataFrame:
     rows = member.rows([*IDENTITY, *columns], keep=chooser)
     chooser.check(member.source)
-    try:
-        rows["time_period"].map(census_year)
-    except ValueError as exc:
-        bad = rows["time_period"].map(lambda t: not str(t).strip().isdigit() or len(str(t).strip()) not in (4, 6))
-        raise HnbInputError(str(exc), source=member.source, row=int(rows["_row"][bad].iloc[0]),
-                            column="time_period") from None
+    for period in rows["time_period"].unique():
+        try:
+            census_year(period)
+        except ValueError as exc:
+            row = rows.loc[rows["time_period"] == period, "_row"].iloc[0]
+            raise HnbInputError(str(exc), source=member.source, row=int(row), column="time_period") from None
     return rows
 
 
