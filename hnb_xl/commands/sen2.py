@@ -48,7 +48,7 @@ def not_known_lines(notes) -> list[str]:
     rows: dict[tuple, list[str]] = {}
     for n in notes:
         rows.setdefault((n.source, n.row, n.code), []).append(n.column)
-    return [f"{src}, row {row}: {code or 'blank'} ({sen2.cuts.CODES.get(code, 'not known')}) in {', '.join(cols)}"
+    return [f"{src}, row {row}: {f'{code} ({sen2.cuts.CODES[code]})' if code else 'blank'} in {', '.join(cols)}"
             for (src, row, code), cols in rows.items()]
 
 
