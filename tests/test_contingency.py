@@ -124,3 +124,19 @@ def test_rerun_school_missing_later_keeps_payment():
     paid, autumn = _autumn()
     r = rerun(paid, autumn[autumn["urn"] != 2], 450_000).set_index("urn")
     assert r.loc[2, "entitlement"] == 0 and r.loc[2, "adjustment"] == 0 and r.loc[2, "paid"] == 12_000
+
+
+# --- the engine's one error type: which field is wrong (issue 11) -------------------------------------
+
+@pytest.mark.parametrize("rules,field", [
+    pytest.param((-1.0, 6000.0, 1.0), "pot", id="negative-pot"),
+    pytest.param((float("nan"), 6000.0, 1.0), "pot", id="nan-pot"),
+    pytest.param((450_000.0, -1.0, 1.0), "cost_per_ehcp", id="negative-cost"),
+    pytest.param((450_000.0, 6000.0, float("nan")), "notional_share", id="nan-share-is-the-share-not-the-pot"),
+    pytest.param((450_000.0, 6000.0, 1.5), "notional_share", id="share-above-one"),
+])
+def test_bad_rules_raise_a_model_error_naming_the_field(rules, field):
+    from hnb_xl.errors import ModelError
+    with pytest.raises(ModelError) as e:
+        allocate(bundled.demo_schools(), *rules)
+    assert e.value.field == field and e.value.table is None

@@ -87,3 +87,17 @@ def test_calibration_recovers_known_cost_growth():
     p = project(hist, a)
     got = calibrate_cost_growth(hist, a, p["accumulated_deficit"])
     assert got == pytest.approx([0.02, -0.01], abs=1e-12)
+
+
+# --- the engine's one error type: which row of which table (issue 11) ---------------------------------
+
+@pytest.mark.parametrize("years,index", [
+    pytest.param(["2021-22", "2022-23"], 0, id="starts-in-the-last-history-year"),
+    pytest.param(["2022-23", "2024-25"], 1, id="gap-at-the-second-row"),
+])
+def test_year_errors_name_the_assumptions_row(years, index):
+    from hnb_xl.errors import ModelError
+    a = bundled.assumptions().iloc[:2].assign(financial_year=years)
+    with pytest.raises(ModelError) as e:
+        project(bundled.history(), a)
+    assert (e.value.table, e.value.field, e.value.index) == ("assumptions", "financial_year", index)

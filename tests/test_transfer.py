@@ -71,3 +71,26 @@ def test_invest_to_transform_matches_seed():
 def test_allocations_must_add_up_to_the_transfer():
     with pytest.raises(ValueError, match="add up"):
         invest_to_transform(bundled.invest_to_transform(), 2_000_000)
+
+
+# --- the engine's one error type: which field is wrong (issue 11) -------------------------------------
+
+@pytest.mark.parametrize("kwargs,field", [
+    pytest.param({"schools_block": 0.0, "rate": 0.005}, "schools_block", id="zero-block"),
+    pytest.param({"schools_block": 368.2e6, "rate": -0.01}, "rate", id="negative-rate"),
+    pytest.param({"schools_block": 368.2e6, "amount": float("inf")}, "amount", id="infinite-amount"),
+    pytest.param({"schools_block": 368.2e6, "amount": 1.0, "pupils": 0.0}, "pupils", id="zero-pupils"),
+])
+def test_bad_transfer_raises_a_model_error_naming_the_field(kwargs, field):
+    from hnb_xl.errors import ModelError
+    block = kwargs.pop("schools_block")
+    with pytest.raises(ModelError) as e:
+        transfer(block, **kwargs)
+    assert e.value.field == field
+
+
+def test_allocations_not_adding_up_name_the_allocation_column():
+    from hnb_xl.errors import ModelError
+    with pytest.raises(ModelError) as e:
+        invest_to_transform(bundled.invest_to_transform(), 1_000_000)
+    assert (e.value.table, e.value.field) == ("invest_to_transform", "allocation")
