@@ -139,10 +139,13 @@ def _need(release: Release, role: str) -> Member:
     m = release.find(role)
     if m is None:
         from .release import LAYOUTS
-        what = {"caseload": "a caseload file (caseload.csv, or a 2023/24 or 2022 establishment-type caseload file)",
-                "age": "an age-group caseload file", "needs": "sen_needs_all_plans.csv (primary need, 2025 onwards)",
-                "newplans": "newplans.csv"}.get(role, role)
-        raise HnbInputError(f"this {LAYOUTS[release.layout]} release holds no {what}", source=release.source)
+        what = {"caseload": "caseload file (caseload.csv, or the 2023/24 or 2022 caseload by establishment type)",
+                "estab": "caseload by establishment type (sen2_estab_caseload.csv, or the 2023/24 'Caseload - "
+                         "establishment type')",
+                "age": "caseload by age (sen2_age_caseload.csv, or the 2023/24 'Caseload - age groups')",
+                "needs": "sen_needs_all_plans.csv (primary need, 2025 onwards)"}[role]
+        raise HnbInputError(f"this {LAYOUTS[release.layout]} release holds no {what}: give the whole release "
+                            "(its zip or folder)", source=release.source)
     return m
 
 
