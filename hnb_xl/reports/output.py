@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
 from tabulate import tabulate
 
+from ..tables.cells import to_cell
+
 FORMATS = ("table", "csv", "json")
 
 
-def _fmt_cell(value, kind: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+def format_value(value, kind: str) -> str:
+    """A value as the console and the pack show it: money in whole pounds (£1,234; -£1,234), money_m
+    in £m to one decimal, pct/pct2 as percentages, counts with thousands commas; a blank (None,
+    NaN, NA: :func:`hnb_xl.tables.cells.to_cell` gives None) shows as "" (money_tbc: "TBC")."""
+    value = to_cell(value)
+    if value is None:
         return "TBC" if kind == "money_tbc" else ""
     if kind in ("money", "money_tbc"):
         return f"£{value:,.0f}" if value >= 0 else f"-£{-value:,.0f}"
@@ -39,7 +44,7 @@ def render(frame: pd.DataFrame, fmt: str = "table", kinds: dict[str, str] | None
         return json.dumps(records(frame), indent=2)
     kinds = kinds or {}
     titles = titles or {}
-    body = [[_fmt_cell(v, kinds.get(c, "")) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
+    body = [[format_value(v, kinds.get(c, "")) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
     headers = [titles.get(c, c) for c in frame.columns]
     align = ["left" if kinds.get(c, "") == "" else "right" for c in frame.columns]
     text = tabulate(body, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)
@@ -47,19 +52,8 @@ def render(frame: pd.DataFrame, fmt: str = "table", kinds: dict[str, str] | None
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe records: NaN -> null, numpy scalars -> Python numbers."""
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean = {}
-        for k, v in row.items():
-            if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-                clean[k] = None
-            elif hasattr(v, "item"):
-                clean[k] = v.item()
-            else:
-                clean[k] = v
-        out.append(clean)
-    return out
+    """JSON-safe records: NaN -> null, numpy scalars -> Python numbers (:func:`~hnb_xl.tables.cells.to_cell`)."""
+    return [{k: to_cell(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def render_mapping(mapping: dict, fmt: str = "table", kinds: dict[str, str] | None = None,
@@ -70,6 +64,6 @@ def render_mapping(mapping: dict, fmt: str = "table", kinds: dict[str, str] | No
     if fmt == "csv":
         return pd.DataFrame([mapping]).to_csv(index=False, lineterminator="\n")
     kinds = kinds or {}
-    body = [[k, _fmt_cell(v, kinds.get(k, ""))] for k, v in mapping.items()]
+    body = [[k, format_value(v, kinds.get(k, ""))] for k, v in mapping.items()]
     text = tabulate(body, tablefmt="simple", disable_numparse=True)
     return f"{title}\n{'=' * len(title)}\n{text}\n" if title else text + "\n"

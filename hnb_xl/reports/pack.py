@@ -28,6 +28,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ..engine.history import history_table  # noqa: E402
+from .output import format_value  # noqa: E402
 from ..engine.montecarlo import Uncertainty, fan, probability_of_balance, simulate  # noqa: E402
 from ..engine.safety_valve import Agreement, Workstream, plan, summary  # noqa: E402
 from ..years import fy, parse_year  # noqa: E402
@@ -224,9 +225,7 @@ def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, pat
 
 
 def _money(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return f"£{v:,.0f}" if v >= 0 else f"-£{-v:,.0f}"
+    return format_value(v, "money")
 
 
 def _table(frame: pd.DataFrame, money: set[str], titles: dict | None = None) -> str:
