@@ -264,3 +264,16 @@ def test_down_syndrome_goes_to_other_difficulty(tmp_path):
     assert f.iloc[0]["oth"] == 10 + 5 and f.iloc[0]["financial_year"] == "2025-26"
     f = sen2.history(_needs_file(tmp_path), "873", "need").frame
     assert f.iloc[0]["oth"] == 10
+
+
+@pytest.mark.parametrize("code", [pytest.param(c, id=f"code-{c or 'blank'}") for c in ("x", "z", "c", "low", "u", "")]
+                         + [pytest.param("X", id="code-upper-case-X")])
+def test_every_dfe_code_is_not_known_never_zero(tmp_path, code):
+    p = tmp_path / "caseload.csv"
+    p.write_text("time_period,time_identifier,geographic_level,country_name,region_name,la_name,old_la_code,new_la_code,"
+                 "breakdown_topic,breakdown,ehcplans,mainstream_total\n"
+                 "202324,Academic year,Local authority,England,East,Cambridgeshire,873,E10000003,All EHC plans,"
+                 f"All EHC plans,{code},1\n", encoding="utf-8")
+    t = sen2.history(p, "873")
+    assert pd.isna(t.frame.iloc[0]["ehcp_count"])
+    assert [(n.source, n.row, n.column, n.code) for n in t.not_known] == [("caseload.csv", 2, "ehcplans", code.lower())]

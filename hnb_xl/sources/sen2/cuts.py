@@ -40,11 +40,7 @@ class NotKnown:
     source: str
     row: int
     column: str
-    code: str
-
-    def describe(self) -> str:
-        code = self.code or "blank"
-        return f"{self.source}, row {self.row}, column '{self.column}': {code} ({CODES.get(self.code, 'not known')})"
+    code: str   # as written, lower case: x, z, c, low, u, or "" (blank)
 
 
 @dataclass
