@@ -304,3 +304,11 @@ def test_one_authority_under_2_s_and_every_authority_under_5_s(release):
     sen2.every_authority(release, "placement")
     every = time.perf_counter() - t0
     assert one < 2 and every < 5, f"one authority {one:.2f} s, every authority {every:.2f} s"
+
+
+def test_provenance_for_the_workbook_logs(release):
+    """The file's SHA-256 and the release's dates as DfE's own README lists them (files dated 1 July 2025)."""
+    assert sen2.provenance(release) == {
+        "file": "education-health-and-care-plans_2025.zip",
+        "sha256": "489583bbf9119cf489fc94102db2a7eb6e10b8fae501e315d8d2e373ae310b4f",
+        "reporting_year": 2025, "files_dated": "2025-07-01"}

@@ -8,7 +8,7 @@ See docs/sen2.md.
 """
 
 from .cuts import CUTS, NotKnown, Sen2Table, census_label, census_year, every_authority, history
-from .release import open_release
+from .release import open_release, provenance
 
 __all__ = ["CUTS", "NotKnown", "Sen2Table", "census_label", "census_year", "every_authority", "history",
-           "open_release"]
+           "open_release", "provenance"]

@@ -28,7 +28,10 @@ chunks, keeping only the chosen authority's rows before any number is converted.
 from __future__ import annotations
 
 import csv
+import difflib
+import hashlib
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -173,7 +176,6 @@ def nearest_role(headers: list[str]) -> tuple[Role, list[str]]:
 
 def _wrong_headers(source: str, headers: list[str]) -> HnbInputError:
     role, missing = nearest_role(headers)
-    import difflib
     hints = []
     for m in missing:
         close = difflib.get_close_matches(m, [h.lower() for h in headers], n=1, cutoff=0.75)
@@ -246,3 +248,34 @@ def open_release(path) -> Release:
         raise HnbInputError(f"mixes files of different releases ({', '.join(LAYOUTS[x] for x in sorted(layouts))}); "
                             "give one release at a time", source=p.name)
     return Release(p.name, members)
+
+
+def provenance(path) -> dict:
+    """What a workbook's Logs should record of a release: ``file`` (its name), ``sha256`` (of the file's
+    bytes: a zip or one CSV; a folder has none), ``reporting_year`` (from the data guidance's second
+    line, "Reporting year 2025", when the release holds it) and ``files_dated`` (the newest date of
+    the zip's members, ISO format, e.g. 2025-07-01 for the 2025 release)."""
+    p = Path(path)
+    out = {"file": p.name, "sha256": None, "reporting_year": None, "files_dated": None}
+    if p.is_file():
+        out["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    guidance = None
+    if p.is_file() and zipfile.is_zipfile(p):
+        try:
+            with zipfile.ZipFile(p) as zf:
+                infos = zf.infolist()
+                if infos:
+                    y, m, d = max(i.date_time for i in infos)[:3]
+                    out["files_dated"] = f"{y:04d}-{m:02d}-{d:02d}"
+                name = next((i.filename for i in infos if i.filename.lower().endswith("data-guidance.txt")), None)
+                if name:
+                    guidance = zf.read(name)[:4096]
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise _damaged(p.name, exc) from None
+    elif p.is_dir():
+        found = sorted(p.rglob("data-guidance.txt"))
+        guidance = found[0].read_bytes()[:4096] if found else None
+    if guidance:
+        m = re.search(r"Reporting year (\d{4})", _decode(guidance, partial=True)[1])
+        out["reporting_year"] = int(m.group(1)) if m else None
+    return out
