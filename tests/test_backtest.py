@@ -113,3 +113,33 @@ def test_no_common_year_is_a_model_error():
     with pytest.raises(ModelError) as info:
         backtest(frame({"2030-31": 1}), frame({"2022-23": 1}))
     assert info.value.field == "financial_year"
+
+
+# ------------------------------------------------------------------------------ spend and deficit, where outturn is given
+
+def test_spend_and_deficit_against_an_outturn_file(capsys, tmp_path, release):
+    """The bundled scenario's 2022-23 by the seed's arithmetic (tests/seed.py, hnb_xl/data/README.md):
+    accumulated deficit £39,264,000 (2021-22) + in-year deficit - £2.4m other DSG movements, calibrated
+    to £49.131m; spend = budget (£85,327,000 x 1.10 + the £2,102,000 transfer) + the in-year deficit."""
+    outturn = tmp_path / "outturn.csv"
+    outturn.write_text("financial_year,ehcp_count,hnb_budget,hnb_expenditure,accumulated_deficit\n"
+                       "2022-23,6972,95961700,110000000,50000000\n2023-24,7318,100000000,115000000,\n")
+    code, out, _ = run(capsys, "backtest", "--sen2", release, "--outturn", outturn, "--format", "json")
+    assert code == 0
+    rows = {r["financial_year"]: r for r in json.loads(out, parse_constant=lambda t: pytest.fail(t))}
+    deficit = 49_131_000
+    in_year = deficit - HISTORY_TABLE["2021-22"][7] * 1000 + 2_400_000
+    spend = HISTORY_TABLE["2021-22"][2] * 1000 * 1.10 + 2_102_000 + in_year
+    r = rows["2022-23"]
+    assert r["accumulated_deficit_error"] == pytest.approx(deficit - 50_000_000, abs=1000)
+    assert r["hnb_expenditure_error"] == pytest.approx(spend - 110_000_000, abs=1000)
+    assert r["hnb_expenditure_error_pct"] == pytest.approx((spend - 110_000_000) / 110_000_000, abs=1e-5)
+    assert rows["2023-24"]["accumulated_deficit_actual"] is None and rows["2023-24"]["accumulated_deficit_error"] is None
+    assert rows["2024-25"]["hnb_expenditure_actual"] is None          # no outturn for the year: not known
+
+
+def test_a_bad_outturn_file_is_one_line_naming_it(capsys, tmp_path, release):
+    outturn = tmp_path / "outturn.csv"
+    outturn.write_text("financial_year,hnb_expenditure\n2022-23,5%\n")
+    code, out, err = run(capsys, "backtest", "--sen2", release, "--outturn", outturn)
+    assert code == 2 and out == "" and "outturn.csv" in err and "Traceback" not in err

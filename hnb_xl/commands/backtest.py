@@ -4,7 +4,8 @@ The projection is :func:`hnb_xl.api.projection` of the bundled history and the s
 assumptions; the actuals are the authority's January census counts from the release
 (:func:`hnb_xl.sources.sen2.history`), the census of January Y standing for financial year
 (Y-1)-Y. Error = projected - actual, in plans and as a fraction of the actual
-(:func:`hnb_xl.engine.backtest.backtest`).
+(:func:`hnb_xl.engine.backtest.backtest`). With ``--outturn`` (a file in the history layout), HNB
+expenditure and the accumulated deficit are set against it the same way.
 """
 
 from __future__ import annotations
@@ -37,29 +38,56 @@ def register(sub) -> None:
                         "the bundled data's")
     p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
                    help=f"bundled projection scenario (default: {bundled.DEFAULT_SCENARIO})")
+    p.add_argument("--outturn", metavar="FILE",
+                   help="outturn years in the layout of a history file (CSV/XLSX, the columns of "
+                        "`hnb-xl history --history`): HNB expenditure and the accumulated deficit are "
+                        "back-tested too, for the years it holds")
     add_format(p)
     p.set_defaults(func=run)
 
 
-def table(release, la: str = DEFAULT_LA, scenario: str = bundled.DEFAULT_SCENARIO):
-    """The back-test table (one row per financial year in both the projection and the release)."""
+OUTTURN = ("hnb_expenditure", "accumulated_deficit")
+
+
+def table(release, la: str = DEFAULT_LA, scenario: str = bundled.DEFAULT_SCENARIO, outturn=None):
+    """The back-test table (one row per financial year in both the projection and the release); with
+    ``outturn`` (a history-layout file) spend and the accumulated deficit too, where it has the year."""
     projected = api.projection(scenario=scenario, labels={"scenario": "--scenario"})
     actual = sen2.history(release, la, "total")
+    actuals = actual.frame[["financial_year", "ehcp_count"]]
+    measures = ("ehcp_count",)
+    if outturn is not None:
+        spend = api.table(outturn, "history", labels={"history": "--outturn"}).frame[["financial_year", *OUTTURN]]
+        actuals = actuals.merge(spend, on="financial_year", how="left")
+        measures += OUTTURN
     try:
-        out = backtest(projected, actual.frame, measures=("ehcp_count",))
+        out = backtest(projected, actuals, measures=measures)
     except ModelError as exc:
         raise HnbInputError(f"{exc.message} (scenario '{scenario}')", source=actual.source) from None
     census = dict(zip(actual.frame["financial_year"], actual.frame["census"]))
     out.insert(1, "census", out["financial_year"].map(census))
-    return out[COLUMNS], actual
+    columns = COLUMNS + [f"{m}_{k}" for m in measures[1:] for k in ("projected", "actual", "error", "error_pct")]
+    return out[columns], actual
 
 
 def run(args) -> str:
-    out, actual = table(args.sen2, args.la, args.scenario)
+    out, actual = table(args.sen2, args.la, args.scenario, args.outturn)
     if args.format != "table":
         return render(out, args.format)
     a = actual.authority
     title = f"Back-test: scenario '{args.scenario}' against DfE SEN2, {a.get('name')}"
-    text = render(out, "table", KINDS, TITLES, title=title)
+    kinds = {**KINDS, **{c: ("pct" if c.endswith("_pct") else "money") for c in out.columns if c not in KINDS
+                         and c not in ("financial_year", "census")}}
+    titles = {**TITLES, **{c: _title(c) for c in out.columns if c not in TITLES}}
+    text = render(out, "table", kinds, titles, title=title)
     return (text + f"\nActuals: {actual.source}, EHC plans at the January census (January Y = financial year "
             "(Y-1)-Y). Error = projected - actual.\n")
+
+
+def _title(column: str) -> str:
+    """"hnb_expenditure_error_pct" -> "HNB expenditure error %" (the outturn columns' titles)."""
+    for m, label in (("hnb_expenditure", "HNB expenditure"), ("accumulated_deficit", "Accumulated deficit")):
+        if column.startswith(m):
+            rest = column[len(m) + 1:].replace("_pct", " %").replace("_", " ")
+            return f"{label} {rest}"
+    return column
