@@ -277,3 +277,15 @@ def test_every_dfe_code_is_not_known_never_zero(tmp_path, code):
     t = sen2.history(p, "873")
     assert pd.isna(t.frame.iloc[0]["ehcp_count"])
     assert [(n.source, n.row, n.column, n.code) for n in t.not_known] == [("caseload.csv", 2, "ehcplans", code.lower())]
+
+
+def test_a_2025_caseload_without_a_placement_column_names_it(capsys, tmp_path):
+    p = tmp_path / "caseload.csv"
+    p.write_text("time_period,time_identifier,geographic_level,country_name,region_name,la_name,old_la_code,new_la_code,"
+                 "breakdown_topic,breakdown,ehcplans,mainstream_total\n"
+                 "202324,Academic year,Local authority,England,East,Cambridgeshire,873,E10000003,All EHC plans,"
+                 "All EHC plans,7318,1\n", encoding="utf-8")
+    code = main(["sen2", str(p), "--la", "873", "--by", "placement"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "caseload.csv: has no column(s) mainstream_la_maintained" in err

@@ -153,6 +153,12 @@ def _finish(parts: dict[str, pd.Series]) -> pd.DataFrame:
 def _caseload_2025(release, chooser, by, notes):
     m = _need(release, "caseload")
     place = cat.placement_columns()
+    if by == "placement":
+        have = {h.lower() for h in m.headers}
+        missing = [c for c in place if c not in have]
+        if missing:
+            raise HnbInputError(f"has no column(s) {', '.join(missing)}: expected the 2025 caseload.csv placement "
+                                "columns (hnb_xl/data/sen2_placement_categories.csv)", source=m.source)
     cols = ["breakdown_topic", "breakdown", "ehcplans", *(place if by == "placement" else [])]
     rows = _read(m, cols, chooser)
     total_rows = rows[_topic(rows, "All EHC plans")]
