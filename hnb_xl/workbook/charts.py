@@ -17,9 +17,9 @@ Excel's ``Chart.SeriesCollection`` and of the series of openpyxl's chart and its
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from ..tables.cells import is_blank
 from . import layout as L
 
 CHART2_AXIS_TITLE = "Financial year (outturn to {last}, then forecast)"
@@ -49,9 +49,9 @@ def _ref(col: int, first: int, last: int) -> str:
 
 def first_published(accumulated) -> int:
     """Index of the first history year with a published accumulated deficit (the charts start there:
-    the derived base year has none)."""
+    the derived base year has none); blank is the table layer's one rule (``tables.cells.is_blank``)."""
     for i, v in enumerate(accumulated):
-        if v is not None and v != "" and not (isinstance(v, float) and math.isnan(v)):
+        if not is_blank(v):
             return i
     return 0
 
