@@ -41,7 +41,7 @@ from ...errors import HnbInputError, raise_all
 from ...sources.collect import Collected, collect
 from ...tables.cells import is_blank, to_cell
 from ...tables import validate
-from ...tables.schema import SCHEMAS, normalise_header, to_frame
+from ...tables.schema import SCHEMAS, to_frame
 from .. import layout
 from ..charts import ChartLayout, layout_for as chart_layout_for
 from .cells import TableWrite
@@ -49,31 +49,17 @@ from .cells import TableWrite
 
 # ---------------------------------------------------------------------------------------------- layout
 
-@dataclass(frozen=True)
-class Target:
-    """Where one input table lives, as layout.py says."""
-    name: str                 # schema name: schools, history, assumptions, block_transfer, parameters
-    sheet: str
-    header_row: int
-    first_col: int
-    first_row: int            # first data row
-    headers: tuple[str, ...]  # the workbook's headers, left to right
-    capacity: int | None      # most data rows the table can hold; None: it may grow
+Target = layout.InputTable    # where one input table lives (``key``: its schema's name), as layout.py says
 
 
 def targets() -> dict[str, Target]:
     """The input tables refresh may write, from layout.py (the one place that knows addresses)."""
-    return {t.name: t for t in layout_targets(layout)}
+    return {t.key: t for t in layout_targets(layout)}
 
 
 def layout_targets(layout) -> list[Target]:
-    """layout.INPUT_TABLES -> Targets (every input table with a schema)."""
-    out = []
-    for key, t in layout.INPUT_TABLES.items():
-        if key not in SCHEMAS:
-            continue
-        out.append(Target(key, t.sheet, t.header_row, t.first_col, t.first_row, tuple(t.headers), t.max_rows))
-    return out
+    """layout.INPUT_TABLES with a schema (every input table the refresh may write)."""
+    return [t for key, t in layout.INPUT_TABLES.items() if key in SCHEMAS]
 
 
 REFRESH_LOG_TITLE = "Refresh log"
@@ -140,21 +126,16 @@ def _cell_value(kind: str, v):
 
 
 def _column_map(target: Target) -> dict[int, object]:
-    """workbook column offset -> schema Column (headers matched like every reader does: ``Column.spellings``)."""
-    schema = SCHEMAS[target.name]
-    out = {}
-    for j, h in enumerate(target.headers):
-        n = normalise_header(h)
-        c = next((c for c in schema.columns if n in c.spellings), None)
-        if c is not None:
-            out[j] = c
-    return out
+    """workbook column offset -> schema Column (the layout's ``column_keys``: the engine name of each
+    column the build wrote from the schema)."""
+    columns = {c.name: c for c in SCHEMAS[target.key].columns}
+    return {j: columns[k] for j, k in enumerate(target.column_keys) if k in columns}
 
 
 def read_table(cells, target: Target) -> list[list]:
     """Current data rows (values as stored) down to the first row whose cells are all blank.
     ``cells``: :class:`~hnb_xl.workbook.refresh.cells.OpenpyxlCells` or ``XlwingsCells``."""
-    block = cells.read(target.sheet, target.first_row, target.first_col, target.capacity or 100_000,
+    block = cells.read(target.sheet, target.first_row, target.first_col, target.max_rows,
                        len(target.headers))
     rows = []
     for vals in block:
@@ -167,7 +148,7 @@ def read_table(cells, target: Target) -> list[list]:
 def new_rows(target: Target, frame: pd.DataFrame, old: list[list]) -> list[list]:
     """Rows to write: schema columns from ``frame``; columns the schema does not know kept by key."""
     cmap = _column_map(target)
-    schema = SCHEMAS[target.name]
+    schema = SCHEMAS[target.key]
     key_col = next((j for j, c in cmap.items() if c.name == schema.key), None)
     old_by_key = {}
     if key_col is not None:
@@ -225,9 +206,9 @@ def _same(a, b) -> bool:
 
 def diff(target: Target, old: list[list], new: list[list]) -> TableChange:
     cmap = _column_map(target)
-    schema = SCHEMAS[target.name]
+    schema = SCHEMAS[target.key]
     key_col = next((j for j, c in cmap.items() if c.name == schema.key), None)
-    ch = TableChange(target.name, rows_before=len(old), rows_after=len(new))
+    ch = TableChange(target.key, rows_before=len(old), rows_after=len(new))
     if key_col is None:
         keyed_old = {i: r for i, r in enumerate(old)}
         keyed_new = {i: r for i, r in enumerate(new)}
@@ -254,7 +235,7 @@ def table_write(target: Target, old: list[list], rows: list[list]) -> TableWrite
     width = len(target.headers)
     blank = [[None] * width for _ in range(max(0, len(old) - len(rows)))]
     w = TableWrite(target.sheet, target.first_row, target.first_col, [list(r) for r in rows] + blank,
-                   label=target.name)
+                   label=target.key)
     formats = _number_formats(target)
     if formats:
         for i, (before, after) in enumerate(zip(old, rows)):
@@ -267,7 +248,7 @@ def table_write(target: Target, old: list[list], rows: list[list]) -> TableWrite
 def _number_formats(target: Target) -> list[str] | None:
     """Each workbook column's number format (``Column.number_format``, as the build gave it); None
     for the parameters table, whose value format is each row's."""
-    if target.name == "parameters":
+    if target.key == "parameters":
         return None
     cmap = _column_map(target)
     return [cmap[j].number_format if j in cmap else "General" for j in range(len(target.headers))]
@@ -277,7 +258,7 @@ def current_frame(cells, target: Target) -> pd.DataFrame:
     """The workbook's table with engine column names (for the notional SEN kept on a DfE refresh)."""
     cmap = _column_map(target)
     recs = [{c.name: row[j] for j, c in cmap.items()} for row in read_table(cells, target)]
-    return pd.DataFrame(recs, columns=[c.name for c in SCHEMAS[target.name].columns])
+    return pd.DataFrame(recs, columns=[c.name for c in SCHEMAS[target.key].columns])
 
 
 # ---------------------------------------------------------------------------------------------- plan
@@ -328,9 +309,9 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
             problems.append(HnbInputError(f"the workbook has no {name} input table to refresh",
                                           source=got.origin.get(name)))
             continue
-        if t.capacity is not None and len(frame) > t.capacity:
+        if len(frame) > t.max_rows:
             problems.append(HnbInputError(f"{len(frame)} {name} rows, but the workbook's {name} table holds at most "
-                                          f"{t.capacity} (its formulas reach that far): rebuild the workbook with "
+                                          f"{t.max_rows} (its formulas reach that far): rebuild the workbook with "
                                           "a larger table (hnb-xl build) or give fewer rows",
                                           source=got.origin.get(name)))
             continue
