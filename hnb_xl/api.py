@@ -20,7 +20,6 @@ Every input goes through the cross-table validator :mod:`hnb_xl.tables.validate`
 
 from __future__ import annotations
 
-import math
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from .engine.history import history_table
 from .engine.projection import extend_assumptions, project
 from .errors import HnbInputError, ModelError, raise_all
 from .tables import validate
-from .tables.cells import parse_number
+from .tables.cells import is_blank, parse_number
 from .tables.schema import AGREEMENT_TERMS, SCHEMAS, read_terms, to_frame
 from .tables.validate import Place
 from .years import fy, parse_year
@@ -256,7 +255,7 @@ def invest_to_transform(activities=None, transfer_amount: float | None = None,
 
 
 def _text(v) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+    return "" if is_blank(v) else str(v).strip()
 
 
 def workstreams(value=None, labels: Labels | None = None) -> list[_sv.Workstream]:
@@ -281,7 +280,7 @@ def _workstreams(t: Located, labels: Labels | None) -> list[_sv.Workstream]:
 
 
 def _number_or(v, default: float) -> float:
-    return default if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+    return default if is_blank(v) else float(v)
 
 
 def _plan_table(value, name: str, labels: Labels | None) -> Located:

@@ -1,4 +1,4 @@
-"""The Excel functions (HNB_ UDFs): thin xlwings adapters over the engine, nothing else.
+"""The Excel functions (HNB_ UDFs): thin xlwings adapters over the use-case layer, nothing else.
 
 Each function here is named exactly like its entry in :mod:`hnb_xl.excel.spec` and decorated with
 :func:`udf`, which looks the spec up and
@@ -10,10 +10,12 @@ Each function here is named exactly like its entry in :mod:`hnb_xl.excel.spec` a
   argument; the traceback goes to the log file :data:`LOG_PATH`;
 * caches results keyed on the argument values (lists -> tuples), :data:`CACHE_SIZE` entries.
 
-An adapter converts arguments (:mod:`hnb_xl.excel.args`), calls the engine and lays the result
-out as cells. It does no arithmetic of its own.
+An adapter converts arguments (:mod:`hnb_xl.excel.args`), calls :mod:`hnb_xl.api` (or the engine
+inside :func:`hnb_xl.api.located`, the same translation of engine errors) with :data:`LABELS`, so
+that a bad value names the function's argument or the input range's row and column, and lays the
+result out as cells. It does no arithmetic of its own.
 
-To add a function: one ``FunctionSpec`` in udf_spec.py plus one ``@udf`` adapter here.
+To add a function: one ``FunctionSpec`` in hnb_xl/excel/spec.py plus one ``@udf`` adapter here.
 """
 
 from __future__ import annotations
