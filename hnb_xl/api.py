@@ -56,9 +56,9 @@ class Located:
     def view(self) -> pd.DataFrame:
         """The frame with ``attrs`` for the validator (a shallow copy: the engine gets the original)."""
         v = self.frame.copy(deep=False)
-        v.attrs = {"source": self.source,
-                   "row_numbers": list(self.row_numbers) if self.row_numbers is not None
-                   else list(range(2, 2 + len(self.frame)))}
+        v.attrs = {"source": self.source,     # a range or tuple: pandas deep-copies attrs on every slice
+                   "row_numbers": tuple(self.row_numbers) if self.row_numbers is not None
+                   else range(2, 2 + len(self.frame))}
         return v
 
 
