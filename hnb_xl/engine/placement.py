@@ -1,0 +1,415 @@
+"""The High Needs Block by placement: caseload x unit cost per category, plus the spend that is not per plan.
+
+The DSG management plan's seven placement categories k (mainstream; resourced provision or SEN
+units; maintained special; non-maintained or independent; hospital or AP; post-16 and FE; other or
+direct payments). Financial year t runs April to March; its census is the January inside it (the
+census of January Y+1 stands for financial year Y-(Y+1), as SEN2 and ``engine.projection`` do).
+Formulas (base year b, the last outturn year; every input is a table column)::
+
+    new plans       new_t     = requests_t * assessed_share_t * issued_share_t     (when requests are given)
+                              = N_{t-1} * new_plan_growth_t + ceased_t               (otherwise: net growth)
+    census          n[k,t]    = n[k,t-1] + new_t * new_plan_share[k] - ceased_rate[k] * n[k,t-1]
+                                + moves into k - moves out of k
+    capacity        if n[k,t] > places[k,t]: the excess goes to overflow_to[k] (e.g. special ->
+                    independent); spare places take pupils from the backlog awaiting a place in k
+                    (held in their waiting category until placed)
+    FY caseload     nbar[k,t] = w_before * n[k,t-1] + w_after * n[k,t]   (w = 5/12, 7/12: April-August
+                                is in the census year before, September-March in the one after)
+    unit cost       u[k,t]    = u[k,t-1] * (1 + inflation_t) * (1 + complexity_drift[k])
+    other spend     o[j,t]    = o[j,t-1] * (1 + growth[j])
+    calibration     c_b       = outturn_b - sum_k nbar[k,b] u[k,b] - sum_j o[j,b];  c_t = c_{t-1}(1 + g_c)
+    HNB spend       S_t       = sum_k nbar[k,t] u[k,t] + sum_j o[j,t] + c_t
+    HNB income      A_t       = allocation_t, or A_{t-1} * (1 + allocation_growth_t);  I_t = A_t + transfer_t
+                                (a transfer is one year's: A_b = the base budget less its transfer)
+    DSG             in_year_t = S_t - I_t;  accumulated_t = accumulated_{t-1} + in_year_t + other_dsg_t
+
+The structure is the one a council finance reviewer expects (``docs/placement.md``; the DSG
+management plan template, DfE, *Dedicated schools grant (DSG): deficit management plan*,
+https://www.gov.uk/government/publications/dedicated-schools-grant-dsg-deficit-management-plan).
+The base year is reconciled exactly: the calibration line is the part of the outturn the categories
+and lines do not explain, shown, never hidden. The core (:func:`run_paths`) runs many paths at once
+(the Monte Carlo, :mod:`hnb_xl.engine.sensitivity`); :func:`project_placements` is one path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError
+from ..years import fy, parse_year
+
+CALIBRATION = "Calibration to the base year outturn"
+SUMMARY_COLUMNS = ["financial_year", "census", "ehcp_count", "fy_caseload", "placement_spend", "other_spend",
+                   "calibration", "hnb_expenditure", "hnb_allocation", "block_transfer", "hnb_income",
+                   "in_year_deficit", "other_dsg_movements", "accumulated_deficit", "backlog"]
+
+
+@dataclass(frozen=True)
+class PlacementInputs:
+    """Every input of the placement engine, as tables (engine column names, one row per record):
+
+    ``categories``: category, census_before, census_base (January census before and at the base year),
+    unit_cost (£ per plan per year, base year), new_plan_share, ceased_rate, complexity_drift, overflow_to;
+    ``drivers``: financial_year (the projection years), requests, assessed_share, issued_share,
+    new_plan_growth, inflation; ``income``: financial_year (the base year first), allocation,
+    allocation_growth, transfer; ``other_spend``: line, amount (base year), growth; ``capacity``:
+    financial_year, category, places; ``moves``: from_category, to_category, plans (a year);
+    ``backlog``: category, waiting_in, pupils. ``other_dsg``: £ a year (default 0)."""
+    categories: pd.DataFrame
+    drivers: pd.DataFrame
+    income: pd.DataFrame
+    other_spend: pd.DataFrame
+    base_year: str
+    base_outturn: float
+    base_accumulated: float
+    capacity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["financial_year", "category",
+                                                                                  "places"]))
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["from_category", "to_category",
+                                                                               "plans"]))
+    backlog: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["category", "waiting_in",
+                                                                                 "pupils"]))
+    weight_before: float = 5 / 12
+    weight_after: float = 7 / 12
+    calibration_growth: float = 0.0
+    other_dsg: tuple = ()
+
+    def with_(self, **changes) -> "PlacementInputs":
+        return replace(self, **changes)
+
+
+@dataclass
+class Arrays:
+    """The inputs as arrays (K categories, T projection years) for :func:`run_paths`."""
+    names: list
+    years: list
+    before: np.ndarray          # (K,)
+    base: np.ndarray            # (K,)
+    unit: np.ndarray            # (K,)
+    share: np.ndarray           # (K,)
+    ceased: np.ndarray          # (K,)
+    drift: np.ndarray           # (K,)
+    overflow: np.ndarray        # (K,) index or -1
+    moves: np.ndarray           # (K,) net plans a year
+    requested_new: np.ndarray   # (T,) NaN where growth gives new plans
+    growth: np.ndarray          # (T,)
+    inflation: np.ndarray       # (T,)
+    places: np.ndarray          # (T, K) inf = no limit
+    backlog: np.ndarray         # (K,) pupils awaiting a place in k
+    waiting_in: np.ndarray      # (K,) index of the category they wait in, or -1
+    other_base: np.ndarray      # (J,)
+    other_growth: np.ndarray    # (J,)
+    other_names: list
+    allocation: np.ndarray      # (T,)
+    transfer: np.ndarray        # (T,)
+    base_allocation: float
+    base_transfer: float
+    other_dsg: np.ndarray       # (T,)
+
+
+def _finite(values, what: str, table: str, rows=None) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ModelError(f"{what} must be a number", field=what, table=table,
+                         index=i if rows is None else rows[i])
+    return a
+
+
+def _index(names: list, value, field_: str, table: str, i: int) -> int:
+    if value not in names:
+        raise ModelError(f"'{value}' is not a placement category (categories: {', '.join(names)})",
+                         field=field_, table=table, index=i, value=value)
+    return names.index(value)
+
+
+def arrays(inputs: PlacementInputs) -> Arrays:
+    """Check the inputs and lay them out as arrays; a problem is a ModelError naming the table,
+    column and row."""
+    c = inputs.categories.reset_index(drop=True)
+    names = [str(x) for x in c["category"]]
+    if not names:
+        raise ModelError("no placement categories", field="category", table="categories")
+    share = _finite(c["new_plan_share"], "new_plan_share", "categories")
+    if abs(share.sum() - 1.0) > 1e-9:
+        raise ModelError(f"the new plans' shares add up to {share.sum():.4g}, not 1", field="new_plan_share",
+                         table="categories", index=len(names) - 1)
+    overflow = np.full(len(names), -1)
+    for i, v in enumerate(c["overflow_to"] if "overflow_to" in c else []):
+        if isinstance(v, str) and v.strip():
+            overflow[i] = _index(names, v.strip(), "overflow_to", "categories", i)
+
+    base_year = parse_year(inputs.base_year)
+    d = inputs.drivers.reset_index(drop=True)
+    years = [parse_year(y) for y in d["financial_year"]]
+    if not years:
+        raise ModelError("no projection years: the drivers table is empty", field="financial_year", table="drivers")
+    for i, y in enumerate(years):
+        if y != base_year + 1 + i:
+            raise ModelError(f"drivers' years must run from {fy(base_year + 1)} one after another: row has {fy(y)}",
+                             field="financial_year", table="drivers", index=i, value=fy(y))
+    requests = d["requests"].to_numpy(float) if "requests" in d else np.full(len(d), np.nan)
+    requested = np.full(len(d), np.nan)
+    growth = np.zeros(len(d))
+    for i in range(len(d)):
+        if np.isfinite(requests[i]):
+            for col in ("assessed_share", "issued_share"):
+                if not np.isfinite(float(d[col].iloc[i])):
+                    raise ModelError(f"requests are given for {fy(years[i])} but not the {col.replace('_', ' ')}",
+                                     field=col, table="drivers", index=i)
+            requested[i] = requests[i] * float(d["assessed_share"].iloc[i]) * float(d["issued_share"].iloc[i])
+        else:
+            g = float(d["new_plan_growth"].iloc[i])
+            if not np.isfinite(g):
+                raise ModelError(f"{fy(years[i])} has neither requests nor a new plan growth",
+                                 field="new_plan_growth", table="drivers", index=i)
+            growth[i] = g
+    inflation = _finite(d["inflation"], "inflation", "drivers")
+
+    K, T = len(names), len(years)
+    places = np.full((T, K), np.inf)
+    cap = inputs.capacity.reset_index(drop=True)
+    for i, r in cap.iterrows():
+        k = _index(names, str(r["category"]), "category", "capacity", i)
+        y = parse_year(r["financial_year"])
+        p = float(r["places"])
+        if not np.isfinite(p):
+            continue
+        if base_year + 1 <= y <= base_year + T:
+            places[y - base_year - 1:, k] = p
+        elif y <= base_year:
+            places[:, k] = np.where(np.isinf(places[:, k]), p, places[:, k])
+    moves = np.zeros(K)
+    for i, r in inputs.moves.reset_index(drop=True).iterrows():
+        a = _index(names, str(r["from_category"]), "from_category", "moves", i)
+        b = _index(names, str(r["to_category"]), "to_category", "moves", i)
+        n = float(r["plans"])
+        moves[a] -= n
+        moves[b] += n
+    backlog = np.zeros(K)
+    waiting = np.full(K, -1)
+    for i, r in inputs.backlog.reset_index(drop=True).iterrows():
+        k = _index(names, str(r["category"]), "category", "backlog", i)
+        backlog[k] += float(r["pupils"])
+        waiting[k] = _index(names, str(r["waiting_in"]), "waiting_in", "backlog", i)
+
+    inc = inputs.income.reset_index(drop=True)
+    inc_years = {parse_year(y): i for i, y in enumerate(inc["financial_year"])}
+    if base_year not in inc_years:
+        raise ModelError(f"the income table has no {fy(base_year)} (base year) row", field="financial_year",
+                         table="income")
+    b = inc_years[base_year]
+    base_allocation = float(inc["allocation"].iloc[b])
+    if not np.isfinite(base_allocation):
+        raise ModelError(f"the {fy(base_year)} allocation (base year) must be given", field="allocation",
+                         table="income", index=b)
+    base_transfer = float(np.nan_to_num(inc["transfer"].iloc[b]))
+    allocation, transfer = np.zeros(T), np.zeros(T)
+    prev = base_allocation
+    for t, y in enumerate(years):
+        if y not in inc_years:
+            raise ModelError(f"the income table has no {fy(y)} row", field="financial_year", table="income")
+        i = inc_years[y]
+        a = float(inc["allocation"].iloc[i])
+        if not np.isfinite(a):
+            g = float(inc["allocation_growth"].iloc[i])
+            if not np.isfinite(g):
+                raise ModelError(f"{fy(y)} has neither an allocation nor an allocation growth",
+                                 field="allocation_growth", table="income", index=i)
+            a = prev * (1.0 + g)
+        allocation[t] = prev = a
+        transfer[t] = float(np.nan_to_num(inc["transfer"].iloc[i]))
+
+    o = inputs.other_spend.reset_index(drop=True)
+    other_dsg = np.zeros(T) if len(inputs.other_dsg) == 0 else _finite(inputs.other_dsg, "other_dsg_movements",
+                                                                           "other_dsg")
+    if other_dsg.shape != (T,):
+        raise ModelError(f"other DSG movements need one value per projection year ({T})",
+                         field="other_dsg_movements", table="other_dsg")
+    weights = np.array([inputs.weight_before, inputs.weight_after], float)
+    if not np.all(np.isfinite(weights)) or abs(weights.sum() - 1.0) > 1e-9 or (weights < 0).any():
+        raise ModelError("the financial year's census weights must be 0 to 1 and add up to 1",
+                         field="months_before_census", table="settings")
+    return Arrays(names, years, _finite(c["census_before"], "census_before", "categories"),
+                  _finite(c["census_base"], "census_base", "categories"),
+                  _finite(c["unit_cost"], "unit_cost", "categories"), share,
+                  _finite(c["ceased_rate"], "ceased_rate", "categories"),
+                  _finite(c["complexity_drift"], "complexity_drift", "categories"), overflow, moves,
+                  requested, growth, inflation, places, backlog, waiting,
+                  _finite(o["amount"], "amount", "other_spend"), _finite(o["growth"], "growth", "other_spend"),
+                  [str(x) for x in o["line"]], allocation, transfer, base_allocation, base_transfer, other_dsg)
+
+
+def run_paths(a: Arrays, weights=(5 / 12, 7 / 12), *, calibration_growth: float = 0.0, base_outturn: float,
+              growth=None, inflation=None, allocation_growth=None, unit_scale=None, new_scale=None,
+              check: bool = True) -> dict:
+    """The engine over P paths at once: ``growth`` (P, T) net new plan growth where requests are
+    not given, ``inflation`` (P, T) or (P, T, K), ``allocation_growth`` (P, T) replacing the income
+    path from the base allocation, ``unit_scale`` (P, K) multiplying base unit costs. Left out:
+    ``new_scale`` (P, T) multiplies the new plans. Left out: the inputs' own values (P = 1). Returns arrays: census (P, T+1, K) from the base census,
+    fy_caseload and spend (P, T+1, K), other (T+1, J), calibration (P, T+1), expenditure,
+    income, in_year (P, T+1), backlog (P, T+1): pupils still awaiting a place."""
+    K, T = len(a.names), len(a.years)
+    g = (a.growth[None, :] if growth is None else np.asarray(growth, float))
+    P = max(np.shape(x)[0] for x in (g, inflation, allocation_growth, unit_scale, new_scale) if x is not None)
+    g = np.broadcast_to(g, (P, T))
+    infl = a.inflation[None, :, None] if inflation is None else np.asarray(inflation, float)
+    if infl.ndim == 2:
+        infl = infl[:, :, None]
+    wb, wa = weights
+    n = np.broadcast_to(a.base, (P, K)).astype(float).copy()
+    backlog = np.broadcast_to(a.backlog, (P, K)).astype(float).copy()
+    census = np.empty((P, T + 1, K))
+    census[:, 0] = n
+    waiting = np.empty((P, T + 1))
+    waiting[:, 0] = backlog.sum(axis=1)
+    for t in range(T):
+        prev = census[:, t]
+        ceased = prev * a.ceased
+        if np.isfinite(a.requested_new[t]):
+            new = np.full(P, a.requested_new[t])
+        else:
+            new = prev.sum(axis=1) * g[:, t] + ceased.sum(axis=1)
+        if new_scale is not None:
+            new = new * np.asarray(new_scale, float)[:, t]
+        n = prev + new[:, None] * a.share - ceased + a.moves
+        for k in np.flatnonzero(np.isfinite(a.places[t])):
+            cap = a.places[t, k]
+            w = a.waiting_in[k]
+            if w >= 0:
+                placed = np.minimum(np.maximum(cap - n[:, k], 0.0), np.minimum(backlog[:, k], n[:, w]))
+                n[:, k] += placed
+                n[:, w] -= placed
+                backlog[:, k] -= placed
+            excess = np.maximum(n[:, k] - cap, 0.0)
+            if a.overflow[k] >= 0:
+                n[:, k] -= excess
+                n[:, a.overflow[k]] += excess
+        census[:, t + 1] = n
+        waiting[:, t + 1] = backlog.sum(axis=1)
+    if check and (census < -1e-9).any():
+        p, t, k = np.argwhere(census < -1e-9)[0]
+        raise ModelError(f"the flows leave {census[p, t, k]:.0f} plans in '{a.names[k]}' at the census of "
+                         f"{fy(a.years[t - 1])}: fewer than none (ceased plans or moves out are too many)",
+                         field="plans", table="moves")
+    fy_caseload = np.empty((P, T + 1, K))
+    fy_caseload[:, 0] = wb * a.before + wa * a.base
+    fy_caseload[:, 1:] = wb * census[:, :-1] + wa * census[:, 1:]
+    unit0 = a.unit if unit_scale is None else a.unit * np.asarray(unit_scale, float)
+    step = (1.0 + infl) * (1.0 + a.drift)
+    unit = np.concatenate([np.broadcast_to(unit0, (P, 1, K)),
+                           np.broadcast_to(unit0, (P, 1, K)) * np.cumprod(np.broadcast_to(step, (P, T, K)),
+                                                                           axis=1)], axis=1)
+    spend = fy_caseload * unit
+    other = a.other_base[None, :] * np.concatenate([np.ones((1, len(a.other_base))),
+                                                    np.cumprod(np.broadcast_to(1.0 + a.other_growth,
+                                                                               (T, len(a.other_base))), axis=0)])
+    base_spend = spend[:, 0].sum(axis=1) + other[0].sum()
+    calibration = (base_outturn - base_spend)[:, None] * (1.0 + calibration_growth) ** np.arange(T + 1)
+    expenditure = spend.sum(axis=2) + other.sum(axis=1)[None, :] + calibration
+    if allocation_growth is None:
+        allocation = np.broadcast_to(np.concatenate([[a.base_allocation], a.allocation]), (P, T + 1))
+    else:
+        ag = np.asarray(allocation_growth, float)
+        allocation = a.base_allocation * np.concatenate([np.ones((ag.shape[0], 1)), np.cumprod(1.0 + ag, axis=1)],
+                                                        axis=1)
+    income = allocation + np.concatenate([[a.base_transfer], a.transfer])
+    return {"census": census, "fy_caseload": fy_caseload, "unit_cost": unit, "spend": spend, "other": other,
+            "calibration": calibration, "expenditure": expenditure, "allocation": allocation,
+            "income": income, "in_year": expenditure - income, "backlog": waiting}
+
+
+@dataclass
+class PlacementResult:
+    """One path: ``summary`` (one row per financial year, the base year first), ``by_category``
+    (year x category: census count, FY caseload, unit cost, spend) and ``lines`` (spend by line:
+    the seven categories, the other lines and the calibration line)."""
+    summary: pd.DataFrame
+    by_category: pd.DataFrame
+    lines: pd.DataFrame
+
+
+def project_placements(inputs: PlacementInputs) -> PlacementResult:
+    """The placement projection of ``inputs`` (module docstring), the base year reconciled to its
+    outturn with the calibration line shown."""
+    a = arrays(inputs)
+    r = run_paths(a, (inputs.weight_before, inputs.weight_after), calibration_growth=inputs.calibration_growth,
+                  base_outturn=float(inputs.base_outturn))
+    base_year = parse_year(inputs.base_year)
+    years = [base_year, *a.years]
+    labels = [fy(y) for y in years]
+    in_year = r["in_year"][0]
+    other_dsg = np.concatenate([[0.0], a.other_dsg])
+    accumulated = float(inputs.base_accumulated) + np.cumsum(np.concatenate([[0.0], in_year[1:] + a.other_dsg]))
+    census = r["census"][0]
+    summary = pd.DataFrame({
+        "financial_year": labels,
+        "census": [f"January {y + 1}" for y in years],
+        "ehcp_count": census.sum(axis=1),
+        "fy_caseload": r["fy_caseload"][0].sum(axis=1),
+        "placement_spend": r["spend"][0].sum(axis=1),
+        "other_spend": r["other"].sum(axis=1),
+        "calibration": r["calibration"][0],
+        "hnb_expenditure": r["expenditure"][0],
+        "hnb_allocation": r["allocation"][0],
+        "block_transfer": np.concatenate([[a.base_transfer], a.transfer]),
+        "hnb_income": r["income"][0],
+        "in_year_deficit": in_year,
+        "other_dsg_movements": other_dsg,
+        "accumulated_deficit": accumulated,
+        "backlog": r["backlog"][0],
+    }, columns=SUMMARY_COLUMNS)
+    K = len(a.names)
+    by_category = pd.DataFrame({
+        "financial_year": np.repeat(labels, K),
+        "category": a.names * len(years),
+        "census_count": census.ravel(),
+        "fy_caseload": r["fy_caseload"][0].ravel(),
+        "unit_cost": r["unit_cost"][0].ravel(),
+        "spend": r["spend"][0].ravel(),
+    })
+    rows = []
+    for t, label in enumerate(labels):
+        rows += [(label, "placement", k, float(r["spend"][0, t, i])) for i, k in enumerate(a.names)]
+        rows += [(label, "other", j, float(r["other"][t, i])) for i, j in enumerate(a.other_names)]
+        rows.append((label, "calibration", CALIBRATION, float(r["calibration"][0, t])))
+    lines = pd.DataFrame(rows, columns=["financial_year", "kind", "line", "amount"])
+    for frame in (summary, by_category, lines):
+        numeric = frame.select_dtypes("number")
+        if not np.isfinite(numeric.to_numpy(float)).all():
+            raise ModelError("the projection is not finite: check the growth rates and unit costs",
+                             field="inflation", table="drivers")
+    return PlacementResult(summary, by_category, lines)
+
+
+
+def from_aggregate(history: pd.DataFrame, assumptions: pd.DataFrame) -> PlacementInputs:
+    """The aggregate engine's inputs (:func:`hnb_xl.engine.projection.project`) as placement inputs:
+    one category holding every plan at the base census, unit cost = outturn / EHCPs, new plans
+    from the EHCP growth (net), unit-cost inflation = the cost-per-EHCP growth, no drift, no flows,
+    no capacity, no other lines, the FY caseload = the census after (weights 0 and 1), the base
+    budget as the allocation (its transfer in the base, as the aggregate engine has it), the
+    assumptions' funding growth, transfers and other DSG movements. Projects the same figures."""
+    base = history.iloc[-1]
+    ehcp = float(base["ehcp_count"])
+    years = list(assumptions["financial_year"])
+    categories = pd.DataFrame({"category": ["all"], "census_before": [ehcp], "census_base": [ehcp],
+                               "unit_cost": [float(base["hnb_expenditure"]) / ehcp], "new_plan_share": [1.0],
+                               "ceased_rate": [0.0], "complexity_drift": [0.0], "overflow_to": [""]})
+    drivers = pd.DataFrame({"financial_year": years, "requests": np.nan, "assessed_share": np.nan,
+                            "issued_share": np.nan,
+                            "new_plan_growth": assumptions["ehcp_growth"].to_numpy(float),
+                            "inflation": assumptions["cost_per_ehcp_growth"].to_numpy(float)})
+    income = pd.DataFrame({"financial_year": [str(base["financial_year"]), *years],
+                           "allocation": [float(base["hnb_budget"]), *[np.nan] * len(years)],
+                           "allocation_growth": [np.nan, *assumptions["funding_growth"].to_numpy(float)],
+                           "transfer": [0.0, *assumptions["block_transfer"].to_numpy(float)]})
+    other_spend = pd.DataFrame({"line": pd.Series([], dtype=str), "amount": pd.Series([], dtype=float),
+                                "growth": pd.Series([], dtype=float)})
+    return PlacementInputs(categories, drivers, income, other_spend, base_year=str(base["financial_year"]),
+                           base_outturn=float(base["hnb_expenditure"]),
+                           base_accumulated=float(base["accumulated_deficit"]), weight_before=0.0, weight_after=1.0,
+                           other_dsg=tuple(assumptions["other_dsg_movements"].to_numpy(float)))

@@ -1,0 +1,210 @@
+"""The placement engine's input tables: their schemas, the bundled set and where an engine error is.
+
+Nine tables (``hnb_xl/data/placement_*.csv``, provenance in ``hnb_xl/data/README.md``): the base
+census by category (SEN2), the categories' unit costs and flows, the yearly drivers, capacity, the
+backlog, moves, the spend not per plan, HNB income and two settings. Each is read by the one reader
+(:func:`hnb_xl.tables.files.load`: validated, every problem with its file, row and column), and a
+:class:`~hnb_xl.errors.ModelError` from :mod:`hnb_xl.engine.placement` is turned into the same kind
+of one-line message by :func:`located`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .. import bundled
+from ..engine.placement import PlacementInputs
+from ..errors import HnbInputError, ModelError
+from . import validate
+from .files import load
+from .schema import PCT2, Column, Schema
+
+_YEAR = Column("financial_year", "Financial year", "year", "", "Financial year, e.g. 2022-23", aliases=("year", "fy"))
+_CATEGORY = Column("category", "Category", "text", "", "Placement category (the DSG plan's seven)",
+                   aliases=("placement", "placementcategory"))
+_BASIS = Column("basis", "Basis", "text", "", "Where the figure comes from", required=False,
+                aliases=("source", "note"))
+
+CENSUS = Schema("census", "EHC plans by placement at the base census (SEN2)", (
+    _CATEGORY,
+    Column("label", "Label", "text", "", "The template's name of the category", required=False),
+    Column("census_before", "January census before", "count", "plans",
+           "EHC plans at the January census before the base year's (January 2021)"),
+    Column("census_base", "January census", "count", "plans", "EHC plans at the base year's January census"),
+    _BASIS,
+), key="category")
+
+CATEGORIES = Schema("categories", "Placement categories: unit cost and flows", (
+    _CATEGORY,
+    Column("unit_cost", "Unit cost", "money", "£ per plan per year", "Cost per plan in the base year"),
+    Column("new_plan_share", "Share of new plans", "share", "fraction", "Share of new plans placed here",
+           number_format=PCT2),
+    Column("ceased_rate", "Ceased rate", "share", "fraction", "Plans ceasing in a year, of the census before",
+           number_format=PCT2),
+    Column("complexity_drift", "Complexity drift", "rate", "fraction",
+           "Yearly growth in cost per plan beyond inflation (banding, complexity)", number_format=PCT2),
+    Column("overflow_to", "Overflow to", "text", "", "Category taking the pupils over this category's places",
+           required=False),
+    _BASIS,
+), key="category")
+
+DRIVERS = Schema("drivers", "Placement drivers by year", (
+    _YEAR,
+    Column("requests", "Requests for assessment", "count", "requests", "EHC needs assessment requests",
+           required=False),
+    Column("assessed_share", "Share assessed", "share", "fraction", "Share of requests assessed", required=False),
+    Column("issued_share", "Share issued", "share", "fraction", "Share of assessments issuing a plan",
+           required=False),
+    Column("new_plan_growth", "New plan growth", "rate", "fraction",
+           "Net growth of all plans (when requests are not given)", required=False, number_format=PCT2),
+    Column("inflation", "Unit cost inflation", "rate", "fraction", "Pay and fee inflation of unit costs",
+           number_format=PCT2),
+    _BASIS,
+), key="financial_year", contiguous_years=True)
+
+CAPACITY = Schema("capacity", "Places by category", (
+    _YEAR, _CATEGORY,
+    Column("places", "Places", "count", "places", "Places from this year on (until the next row)"),
+    _BASIS,
+))
+
+BACKLOG = Schema("backlog", "Pupils awaiting a place", (
+    _CATEGORY,
+    Column("waiting_in", "Waiting in", "text", "", "Category they are counted in until placed"),
+    Column("pupils", "Pupils", "count", "pupils", "Pupils awaiting a place at the base census"),
+    _BASIS,
+), key="category")
+
+MOVES = Schema("moves", "Plans moving between categories", (
+    Column("from_category", "From", "text", "", "Category the plans leave", aliases=("from",)),
+    Column("to_category", "To", "text", "", "Category the plans join", aliases=("to",)),
+    Column("plans", "Plans a year", "count", "plans", "Plans moving each year"),
+    _BASIS,
+))
+
+OTHER_SPEND = Schema("other_spend", "HNB spend not per plan", (
+    Column("line", "Line", "text", "", "Spend line (s251 high needs lines)"),
+    Column("amount", "Base year amount", "money", "£", "Spend in the base year"),
+    Column("growth", "Growth", "rate", "fraction", "Yearly growth", number_format=PCT2),
+    _BASIS,
+), key="line")
+
+INCOME = Schema("income", "HNB income", (
+    _YEAR,
+    Column("allocation", "HNB allocation", "money", "£", "High needs allocation (blank: grown)", required=False),
+    Column("allocation_growth", "Allocation growth", "rate", "fraction", "Growth on last year's allocation",
+           required=False, number_format=PCT2),
+    Column("transfer", "Block transfer", "signed_money", "£", "One-year transfer into the HNB (never in the base)",
+           required=False),
+    _BASIS,
+), key="financial_year", contiguous_years=True)
+
+SETTINGS = Schema("settings", "Placement settings", (
+    Column("name", "Setting", "text", "", "months_before_census or calibration_growth"),
+    Column("value", "Value", "signed_money", "", "The setting's value"),
+    _BASIS,
+), key="name")
+
+PLACEMENT_SCHEMAS = {s.name: s for s in (CENSUS, CATEGORIES, DRIVERS, CAPACITY, BACKLOG, MOVES, OTHER_SPEND,
+                                         INCOME, SETTINGS)}
+FILES = {name: f"placement_{name}.csv" for name in PLACEMENT_SCHEMAS}
+
+
+def load_tables(folder=None) -> dict[str, pd.DataFrame]:
+    """The nine tables from ``folder`` (files named ``placement_<table>.csv``; one missing there is
+    the bundled one), or all bundled. Row numbers stay in each frame's ``attrs`` for messages."""
+    out = {}
+    for name, schema in PLACEMENT_SCHEMAS.items():
+        path = Path(folder) / FILES[name] if folder is not None else None
+        if path is not None and path.exists():
+            out[name] = load(schema, path, keep_unknown=True)
+        else:
+            with resources.as_file(bundled.data_path(FILES[name])) as p:
+                frame = load(schema, p, keep_unknown=True)
+            frame.attrs["source"] = FILES[name]
+            out[name] = frame
+    return out
+
+
+def inputs(tables: dict[str, pd.DataFrame], history: pd.DataFrame | None = None, *,
+           other_dsg: float = 0.0) -> PlacementInputs:
+    """The engine's inputs from the tables and the history (base year = its last row: outturn and
+    accumulated deficit; bundled by default). ``other_dsg``: £ a year in every projection year."""
+    h = bundled.history() if history is None else history
+    base = h.iloc[-1]
+    census, cats = tables["census"], tables["categories"]
+    cat_names = list(cats["category"])
+    for i, k in enumerate(census["category"]):
+        if k not in cat_names:
+            raise HnbInputError(f"'{k}' has no row in the categories table ({', '.join(cat_names)})",
+                                source=census.attrs.get("source"), row=validate.row_number(census, i),
+                                column="Category")
+    names = list(census["category"])
+    for i, k in enumerate(cat_names):
+        if k not in names:
+            raise HnbInputError(f"'{k}' has no row in the census table ({', '.join(names)})",
+                                source=cats.attrs.get("source"), row=validate.row_number(cats, i), column="Category")
+    # in the categories table's order, so an engine error's row is that table's
+    merged = cats.merge(census[["category", "label", "census_before", "census_base"]], on="category", how="left")
+    settings = dict(zip(tables["settings"]["name"], tables["settings"]["value"]))
+    months = float(settings.get("months_before_census", 5))
+    if not 0 <= months <= 12:
+        s = tables["settings"]
+        i = list(s["name"]).index("months_before_census")
+        raise HnbInputError(f"months before the census must be 0 to 12, got {months:g}", source=s.attrs.get("source"),
+                            row=validate.row_number(s, i), column="Value")
+    years = len(tables["drivers"])
+    return PlacementInputs(
+        categories=merged, drivers=tables["drivers"], income=tables["income"], other_spend=tables["other_spend"],
+        base_year=str(base["financial_year"]), base_outturn=float(base["hnb_expenditure"]),
+        base_accumulated=float(base["accumulated_deficit"]), capacity=tables["capacity"], moves=tables["moves"],
+        backlog=tables["backlog"], weight_before=months / 12, weight_after=1 - months / 12,
+        calibration_growth=float(settings.get("calibration_growth", 0.0)), other_dsg=(float(other_dsg),) * years)
+
+
+def extend(tables: dict[str, pd.DataFrame], to_year: int) -> dict[str, pd.DataFrame]:
+    """The drivers and income to ``to_year`` (start year): later years repeat the last row's
+    drivers and allocation growth, with no transfer (transfers are agreed a year at a time); rows
+    after it are dropped."""
+    from ..years import fy, parse_year
+    out = dict(tables)
+    for name in ("drivers", "income"):
+        f = tables[name]
+        attrs = dict(f.attrs)
+        years = [parse_year(y) for y in f["financial_year"]]
+        rows = [f]
+        for y in range(years[-1] + 1, to_year + 1):
+            row = f.iloc[[-1]].copy()
+            row["financial_year"] = fy(y)
+            if name == "income":
+                row["allocation"] = float("nan")
+                row["transfer"] = 0.0
+                if pd.isna(row["allocation_growth"].iloc[0]):
+                    row["allocation_growth"] = 0.0
+            row["basis"] = f"extended: {fy(years[-1])} held"
+            rows.append(row)
+        g = pd.concat(rows, ignore_index=True)
+        g = g[[parse_year(y) <= to_year for y in g["financial_year"]]].reset_index(drop=True)
+        g.attrs = attrs
+        out[name] = g
+    return out
+
+
+@contextmanager
+def located(tables: dict[str, pd.DataFrame]):
+    """Run the engine; a ModelError leaves as an HnbInputError naming the table's file, row and column."""
+    try:
+        yield
+    except ModelError as exc:
+        frame = tables.get(exc.table)
+        schema = PLACEMENT_SCHEMAS.get(exc.table)
+        if frame is None:
+            raise HnbInputError(exc.message, source=exc.table, column=exc.field) from None
+        row = validate.row_number(frame, exc.index) if exc.index is not None else None
+        column = next((c.header for c in schema.columns if c.name == exc.field), exc.field) if schema else exc.field
+        raise HnbInputError(exc.message, source=frame.attrs.get("source", FILES.get(exc.table)), row=row,
+                            column=column, value=exc.value) from None
