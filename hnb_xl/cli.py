@@ -15,7 +15,7 @@ from . import __version__
 from .errors import HnbInputError
 
 COMMAND_MODULES = ["report", "history", "project", "contingency", "transfer", "plan", "pack", "build", "check",
-                   "refresh", "template", "sen2", "backtest"]
+                   "refresh", "template", "sen2", "backtest", "forecast", "export"]
 
 
 class _Parser(argparse.ArgumentParser):

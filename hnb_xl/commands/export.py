@@ -1,0 +1,218 @@
+"""`hnb-xl export dsg-plan OUT.xlsx`: the DSG management plan's children-and-young-people tables and an HNB
+financial summary, in the template's shape and labels (a new workbook; ``workbook/HNB_Model.xlsm`` untouched).
+
+Seven placement sheets, one per category of the DfE's *DSG deficit management plan* template
+(https://www.gov.uk/government/publications/dedicated-schools-grant-dsg-deficit-management-plan; the
+labels as MastodonC's ``witan.send.adroddiad`` ``dsg_plan.clj`` reads them from the template, version 5).
+A sheet's name is the category's code (Excel allows 31 characters); its title, in A1, is the template's.
+On each: "Number of EHCPs by age group" (the five groups, the post-16 sheet only 16-19 and 20-25,
+and "Total number by Age Group") and "Number of EHCPs by primary need" (the thirteen needs and
+"Total number of EHCPs by primary need"); columns are January census years, history then projection.
+
+History: with ``--sen2`` the authority's placement history from the release (every census year with all
+seven known); without, the bundled January 2021 and 2022 counts (``placement_census.csv``). Projection:
+the placement engine's census counts for the later years. **The split:** SEN2 publishes no age x placement
+or need x placement cut, so each sheet's count is split by the authority's age (or need) distribution of
+that census year, or the nearest census year that has one (without ``--sen2``: the bundled
+``placement_profile.csv``); the post-16 sheet is split between 16-19 and 20-25 only, in their ratio. Whole
+plans by the largest remainder, so every table adds up to its sheet's total.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .. import bundled
+from ..engine.placement import project_placements
+from ..errors import HnbInputError
+from ..sources import sen2
+from ..sources.sen2.categories import AGE_GROUPS, NEEDS, PLACEMENT_CATEGORIES
+from ..tables import placement as tables
+from ._common import year
+
+SHEETS = {   # category -> (sheet name: the template's code, the template's sheet title)
+    "mainstream": ("MmSoA", "Mainstream schools or academies placements"),
+    "resourced_provision": ("RPSEN", "Resourced provision or SEN Units placements"),
+    "special": ("MdSSA", "Maintained special schools or special academies placements"),
+    "independent": ("NMISS", "Non-maintained special schools or independent (NMSS or independent) placements"),
+    "hospital_ap": ("HspAP", "Hospital schools or alternative provision (AP) placements"),
+    "post_16": ("P16FE", "Post 16 and further education (FE) placements"),
+    "other": ("OTHER", "Other placements or direct payments"),
+}
+AGE_TITLE, AGE_TOTAL = "Number of EHCPs by age group", "Total number by Age Group"
+NEED_TITLE, NEED_TOTAL = "Number of EHCPs by primary need", "Total number of EHCPs by primary need"
+POST_16_AGES = ("age_16_to_19", "age_20_to_25")
+SUMMARY = "HNB financial summary"
+SPLIT_NOTE = ("SEN2 has no age x placement or need x placement cut: this sheet's count is split by the authority's "
+              "age (need) distribution of the census year, or the nearest census year with one; the post-16 sheet "
+              "between 16-19 and 20-25 only. Whole plans by the largest remainder.")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="write the DSG management plan's tables (dsg-plan OUT.xlsx)",
+                       description="Write the DSG management plan template's children-and-young-people tables "
+                                   "(seven placement sheets: EHCPs by age group and by primary need, census years "
+                                   "history then projection) and an HNB financial summary to a new workbook.")
+    p.add_argument("what", choices=["dsg-plan"], help="dsg-plan: the DSG management plan's tables")
+    p.add_argument("out", metavar="OUT.xlsx", help="the workbook to write (.xlsx)")
+    p.add_argument("--sen2", metavar="FILE", help="DfE's SEN2 release (zip, folder or CSV) for the history")
+    p.add_argument("--la", default="Cambridgeshire", metavar="LA", help="local authority in the release "
+                   "(default Cambridgeshire, the bundled data's)")
+    p.add_argument("--inputs", metavar="FOLDER", help="placement_<table>.csv files replacing the bundled ones")
+    p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR", help="last financial year projected")
+    p.set_defaults(func=run)
+
+
+def largest_remainder(total: float, weights) -> np.ndarray:
+    """Whole numbers in proportion to ``weights`` adding up to round(total) (largest remainder)."""
+    w = np.asarray(weights, float)
+    n = int(round(float(total)))
+    if w.sum() <= 0 or n <= 0:
+        out = np.zeros(len(w), int)
+        if n > 0:
+            out[-1] = n
+        return out
+    exact = n * w / w.sum()
+    out = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - out), kind="stable")[: n - out.sum()]:
+        out[i] += 1
+    return out
+
+
+def _nearest(profiles: dict[int, np.ndarray], census: int) -> np.ndarray:
+    return profiles[min(profiles, key=lambda y: (abs(y - census), -y))]
+
+
+def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
+    """(census years x category counts, the last history census, age profiles, need profiles, source)."""
+    from .forecast import scenarios
+    _, driver, t = scenarios(folder, to_year)
+    with tables.located(t):
+        result = project_placements(driver)
+    by = result.by_category
+    projected = by.pivot(index="financial_year", columns="category", values="census_count")
+    projected.index = [int(y[:4]) + 1 for y in projected.index]
+    categories = list(SHEETS)
+    if release is not None:
+        h = sen2.history(release, la, "placement").frame
+        h = h.dropna(subset=categories + ["ehcp_count"])
+        history = pd.DataFrame({k: h[k].astype(float).to_numpy() for k in categories + ["ehcp_count"]},
+                               index=[int(c.split()[-1]) for c in h["census"]])
+        profiles = {}
+        for cut, groups in (("age", AGE_GROUPS), ("need", NEEDS)):
+            f = sen2.history(release, la, cut).frame.dropna(subset=list(groups))
+            profiles[cut] = {int(c.split()[-1]): f.loc[i, list(groups)].astype(float).to_numpy()
+                             for i, c in zip(f.index, f["census"])}
+            if not profiles[cut]:
+                raise HnbInputError(f"the release has no {cut} cut for {la}: the split needs one", source=str(release))
+        source = f"DfE SEN2 ({Path(str(release)).name}), {la}"
+    else:
+        c = t["census"].set_index("category")
+        base = int(str(driver.base_year)[:4]) + 1
+        history = pd.DataFrame({k: [float(c.loc[k, "census_before"]), float(c.loc[k, "census_base"])]
+                                for k in categories}, index=[base - 1, base])
+        history["ehcp_count"] = history[categories].sum(axis=1)
+        prof = bundled._read("placement_profile.csv")
+        profiles = {}
+        for cut, groups in (("age", AGE_GROUPS), ("need", NEEDS)):
+            rows = prof[prof["cut"] == cut].set_index("group")
+            census = int(str(rows["census"].iloc[0]).split()[-1])
+            profiles[cut] = {census: rows.loc[list(groups), "count"].astype(float).to_numpy()}
+        source = "bundled placement_census.csv (SEN2 January 2021 and 2022), Cambridgeshire"
+    last = int(history.index.max())
+    later = projected.loc[projected.index > last, categories]
+    frame = pd.concat([history[categories], later])
+    return frame, last, profiles, source, result
+
+
+def split(count: float, profile: np.ndarray, groups: list, keep=None) -> dict:
+    """``count`` split by ``profile`` over ``groups`` (only ``keep`` of them, when given)."""
+    w = np.array([p if keep is None or g in keep else 0.0 for g, p in zip(groups, profile)])
+    return dict(zip(groups, largest_remainder(count, w)))
+
+
+def write(path, frame: pd.DataFrame, last: int, profiles: dict, source: str, result) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    years = list(frame.index)
+    bold = Font(bold=True)
+    for k, (name, title) in SHEETS.items():
+        ws = wb.create_sheet(name)
+        ws["A1"] = title
+        ws["A1"].font = bold
+        ws["A2"] = f"History: {source} (January censuses to {last}); projection: the placement engine, " \
+                   "Unmitigated (placement drivers), ILLUSTRATIVE inputs (docs/placement.md)."
+        ws["A3"] = SPLIT_NOTE
+        row = 5
+        for table, groups, labels, total, cut in (
+                (AGE_TITLE, list(AGE_GROUPS), AGE_GROUPS, AGE_TOTAL, "age"),
+                (NEED_TITLE, list(NEEDS), NEEDS, NEED_TOTAL, "need")):
+            keep = POST_16_AGES if (k == "post_16" and cut == "age") else None
+            shown = [g for g in groups if keep is None or g in keep]
+            ws.cell(row, 1, table).font = bold
+            ws.cell(row + 1, 1, "")
+            for j, y in enumerate(years):
+                ws.cell(row + 1, 2 + j, "History" if y <= last else "Projection")
+                ws.cell(row + 2, 2 + j, y).font = bold
+            ws.cell(row + 2, 1, "Census year (January)").font = bold
+            cells = {y: split(frame.loc[y, k], _nearest(profiles[cut], y), groups, keep) for y in years}
+            for i, g in enumerate(shown):
+                ws.cell(row + 3 + i, 1, labels[g])
+                for j, y in enumerate(years):
+                    ws.cell(row + 3 + i, 2 + j, int(cells[y][g]))
+            trow = row + 3 + len(shown)
+            ws.cell(trow, 1, total).font = bold
+            for j, y in enumerate(years):
+                ws.cell(trow, 2 + j, int(sum(cells[y][g] for g in shown))).font = bold
+            row = trow + 2
+        ws.column_dimensions["A"].width = 58
+    _summary(wb.create_sheet(SUMMARY), result, bold)
+    wb.save(path)
+
+
+def _summary(ws, result, bold) -> None:
+    """Funding, spend by line, block movements, in-year and cumulative, unmitigated (one column a year)."""
+    s = result.summary
+    lines = result.lines
+    years = list(s["financial_year"])
+    ws["A1"] = SUMMARY
+    ws["A1"].font = bold
+    ws["A2"] = ("Unmitigated (placement drivers), £. Mitigated: not yet (mitigations acting on a category or line "
+                "are issue 15 part 3). Other DSG movements are 0 in driver scenarios.")
+    ws.cell(4, 1, "£").font = bold
+    for j, y in enumerate(years):
+        ws.cell(4, 2 + j, y).font = bold
+    rows = [("Funding", None), ("HNB allocation", s["hnb_allocation"]), ("Block transfer (one year)", s["block_transfer"]),
+            ("Total HNB funding", s["hnb_income"]), ("Spend by line", None)]
+    for line in dict.fromkeys(lines["line"]):
+        amounts = lines.loc[lines["line"] == line, "amount"].to_numpy(float)
+        rows.append((PLACEMENT_CATEGORIES.get(line, line), amounts))
+    rows += [("Total HNB spend", s["hnb_expenditure"]), ("In-year deficit (spend - funding)", s["in_year_deficit"]),
+             ("Block movements and other DSG movements", s["other_dsg_movements"]),
+             ("Cumulative DSG deficit at 31 March", s["accumulated_deficit"])]
+    for i, (label, values) in enumerate(rows):
+        cell = ws.cell(5 + i, 1, label)
+        if values is None or label.startswith("Total") or label.startswith("Cumulative"):
+            cell.font = bold
+        if values is not None:
+            for j, v in enumerate(np.asarray(values, float)):
+                c = ws.cell(5 + i, 2 + j, round(float(v), 2))
+                c.number_format = '£#,##0;-£#,##0;£0'
+    ws.column_dimensions["A"].width = 52
+
+
+def run(args) -> str:
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise HnbInputError(f"'{out.name}' must be an .xlsx file", source="OUT.xlsx")
+    if not out.parent.exists():
+        raise HnbInputError(f"folder '{out.parent}' not found", source="OUT.xlsx")
+    frame, last, profiles, source, result = counts(args.sen2, args.la, args.inputs, args.to)
+    write(out, frame, last, profiles, source, result)
+    return f"wrote {out}: seven placement sheets (census years {frame.index[0]} to {frame.index[-1]}, history to " \
+           f"{last}) and '{SUMMARY}'"
