@@ -20,8 +20,8 @@ from .. import bundled
 from ..engine.placement import PlacementInputs
 from ..errors import HnbInputError, ModelError
 from . import validate
-from .files import load
-from .schema import PCT2, Column, Schema
+from .files import load, read_tables
+from .schema import PCT2, Column, Schema, normalise_header
 
 _YEAR = Column("financial_year", "Financial year", "year", "", "Financial year, e.g. 2022-23", aliases=("year", "fy"))
 _CATEGORY = Column("category", "Category", "text", "", "Placement category (the DSG plan's seven)",
@@ -205,6 +205,19 @@ def located(tables: dict[str, pd.DataFrame]):
         if frame is None:
             raise HnbInputError(exc.message, source=exc.table, column=exc.field) from None
         row = validate.row_number(frame, exc.index) if exc.index is not None else None
-        column = next((c.header for c in schema.columns if c.name == exc.field), exc.field) if schema else exc.field
-        raise HnbInputError(exc.message, source=frame.attrs.get("source", FILES.get(exc.table)), row=row,
-                            column=column, value=exc.value) from None
+        source = frame.attrs.get("source", FILES.get(exc.table))
+        raise HnbInputError(exc.message, source=source, row=row, column=_header(schema, exc.field, source),
+                            value=exc.value) from None
+
+
+def _header(schema: Schema | None, name: str, source: str) -> str:
+    """The column's header as the file writes it (the bundled files write engine names), else the schema's."""
+    col = next((c for c in schema.columns if c.name == name), None) if schema else None
+    if col is None:
+        return name
+    path = Path(bundled.data_path(source)) if not Path(source).exists() else Path(source)
+    try:
+        headers = read_tables(path)[0].headers
+    except HnbInputError:
+        return col.header
+    return next((str(h) for h in headers if normalise_header(h) in col.spellings), col.header)
