@@ -256,10 +256,10 @@ def tornado(inputs: PlacementInputs, year: str, drivers: list[Driver] | None = N
     return out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def break_even(inputs: PlacementInputs, year: str, names=None, tolerance: float = 1e-7) -> pd.DataFrame:
+def break_even(inputs: PlacementInputs, year: str, names=None, tolerance: float = 0.005) -> pd.DataFrame:
     """The value of each driver in ``names`` (keys of :data:`BREAK_EVEN`) at which the HNB in-year
-    deficit of ``year`` is 0, by bisection within the driver's range; NaN with a note when the
-    in-year position does not change sign there."""
+    deficit of ``year`` is 0 (to ``tolerance`` £), by bisection within the driver's range; NaN with a
+    note when the in-year position does not change sign there."""
     rows = []
     for key in names or BREAK_EVEN:
         d = BREAK_EVEN[key]
@@ -271,16 +271,17 @@ def break_even(inputs: PlacementInputs, year: str, names=None, tolerance: float 
         if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or np.sign(f_lo) == np.sign(f_hi):
             rows.append((key, d.name, np.nan, f"no balance between {lo:g} and {hi:g}"))
             continue
+        mid = (lo + hi) / 2
         for _ in range(200):
             mid = (lo + hi) / 2
             f_mid = f(mid)
+            if abs(f_mid) < tolerance:
+                break
             if np.sign(f_mid) == np.sign(f_lo):
                 lo, f_lo = mid, f_mid
             else:
                 hi = mid
-            if hi - lo < tolerance:
-                break
-        rows.append((key, d.name, (lo + hi) / 2, ""))
+        rows.append((key, d.name, mid, ""))
     return pd.DataFrame(rows, columns=["driver", "description", "value", "note"])
 
 

@@ -1,0 +1,102 @@
+"""Bridge, tornado, break-even and Monte Carlo over the placement engine (issue 15 parts 2, 4 and 7).
+
+Expected figures: the seed's published forecast (tests/seed.py), the model review's independent
+recomputation of the 2021-22 transfer held out of the base (+£0.70m, £1.44m, £2.21m, £3.03m; its
+finding F4, made with the reviewer's own scripts), and arithmetic by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hnb_xl import bundled
+from hnb_xl.engine import sensitivity
+from hnb_xl.engine.placement import from_aggregate, project_placements
+from hnb_xl.tables import placement as tables
+
+from .seed import DEFICIT_GROWTH_PROJECTED
+
+
+@pytest.fixture(scope="module")
+def driver():
+    return tables.inputs(tables.load_tables())
+
+
+@pytest.fixture(scope="module")
+def replica():
+    return from_aggregate(bundled.history(), bundled.assumptions())
+
+
+@pytest.fixture(scope="module")
+def bridge(replica, driver):
+    return sensitivity.bridge(replica, driver).set_index("step")
+
+
+def test_bridge_starts_at_the_replica_which_rounds_to_the_seed(bridge):
+    first = bridge.loc[sensitivity.REPLICA]
+    for year in ("2022-23", "2023-24", "2024-25", "2025-26"):
+        assert round(first[year] / 1e6, 1) == DEFICIT_GROWTH_PROJECTED[year][0]
+
+
+def test_bridge_rows_add_up_to_the_driver_forecast(bridge, driver):
+    steps = bridge.drop(index=[sensitivity.REPLICA, sensitivity.UNMITIGATED])
+    assert len(steps) == len(sensitivity.BRIDGE_STEPS)
+    total = bridge.loc[sensitivity.REPLICA] + steps.sum()
+    final = project_placements(driver).summary.set_index("financial_year")["accumulated_deficit"].iloc[1:]
+    assert np.allclose(total.to_numpy(float), final.to_numpy(), atol=0.01)
+    assert np.allclose(bridge.loc[sensitivity.UNMITIGATED].to_numpy(float), final.to_numpy(), atol=0.01)
+
+
+def test_bridge_other_dsg_movements_row_is_2_4m_a_year(bridge):
+    row = bridge.loc[sensitivity.BRIDGE_STEPS[0][0]]
+    assert [round(row[y]) for y in ("2022-23", "2023-24", "2024-25", "2025-26")] == [2_400_000, 4_800_000,
+                                                                                       7_200_000, 9_600_000]
+
+
+def test_bridge_transfer_held_out_of_the_base_matches_the_review(bridge):
+    row = bridge.loc[sensitivity.BRIDGE_STEPS[1][0]]
+    assert [round(row[y] / 1e6, 2) for y in ("2022-23", "2023-24", "2024-25", "2025-26")] == [0.70, 1.44, 2.21, 3.03]
+
+
+def test_tornado_other_dsg_sensitivity_is_9_6m_in_2025_26_and_sorted(driver):
+    t = sensitivity.tornado(driver, "2025-26")
+    row = t.set_index("driver").loc["Other DSG movements -£2.4m a year (the replica's) / 0"]
+    assert row["low_change"] == pytest.approx(-4 * 2_400_000, abs=0.01)
+    assert row["high_change"] == pytest.approx(0.0, abs=0.01)
+    assert list(t["swing"]) == sorted(t["swing"], reverse=True)
+    assert (t["low"] != t["high"]).all()
+
+
+@pytest.mark.parametrize("key", [pytest.param("requests", id="requests-scale"),
+                                 pytest.param("inflation", id="unit-cost-inflation"),
+                                 pytest.param("allocation_growth", id="allocation-growth")])
+def test_break_even_balances_the_chosen_year(driver, key):
+    out = sensitivity.break_even(driver, "2025-26", [key]).iloc[0]
+    assert np.isfinite(out["value"])
+    balanced = sensitivity.BREAK_EVEN[key].apply(driver, out["value"])
+    s = project_placements(balanced).summary.set_index("financial_year")
+    assert abs(s.loc["2025-26", "in_year_deficit"]) < 1.0
+
+
+def test_break_even_allocation_growth_by_hand():
+    # with the allocation growing at g from the base allocation A, spend S in 2025-26 balances when
+    # A (1+g)^4 + transfer = S (2025-26 has no transfer): g = (S / A)^(1/4) - 1
+    driver = tables.inputs(tables.load_tables())
+    s = project_placements(driver).summary.set_index("financial_year")
+    expected = (s.loc["2025-26", "hnb_expenditure"] / s.loc["2021-22", "hnb_allocation"]) ** 0.25 - 1
+    out = sensitivity.break_even(driver, "2025-26", ["allocation_growth"]).iloc[0]
+    assert out["value"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_monte_carlo_without_spread_is_the_central_path(driver):
+    out = sensitivity.monte_carlo(driver, paths=50, sd_new_plans=0, sd_inflation=0, sd_allocation_growth=0)
+    central = project_placements(driver).summary["accumulated_deficit"].to_numpy()[1:]
+    for c in ("p5", "p50", "p95", "mean"):
+        assert np.allclose(out[c].to_numpy(), central, rtol=1e-12, atol=1e-3)
+
+
+def test_monte_carlo_spread_is_ordered_and_finite(driver):
+    out = sensitivity.monte_carlo(driver, paths=2000)
+    assert (out["p5"] < out["p50"]).all() and (out["p50"] < out["p95"]).all()
+    assert np.isfinite(out.drop(columns="financial_year").to_numpy(float)).all()
