@@ -201,12 +201,12 @@ def _folder(tmp_path, name, replace):
 
 
 @pytest.mark.parametrize("name, replace, expected", [
-    pytest.param("categories", ("mainstream,7000,0.60", "mainstream,7000,0.70"),
+    pytest.param("categories", ("mainstream,7000,0.66", "mainstream,7000,0.76"),
                  "placement_categories.csv, row 8, column 'new_plan_share': the new plans' shares add up to 1.1",
                  id="shares-add-to-1.1"),
-    pytest.param("categories", ("mainstream,7000,0.60", "mainstream,7000,60%x"),
+    pytest.param("categories", ("mainstream,7000,0.66", "mainstream,7000,66%x"),
                  "placement_categories.csv, row 2, column 'new_plan_share': expected a number", id="share-not-a-number"),
-    pytest.param("moves", ("mainstream,special,40", "mainstream,specail,40"),
+    pytest.param("moves", ("mainstream,special,20", "mainstream,specail,20"),
                  "placement_moves.csv, row 2, column 'to_category': 'specail' is not a placement category", id="move-to-a-typo"),
     pytest.param("income", ("2023-24,,0.06,0", "2023-24,,,0"),
                  "placement_income.csv, row 4, column 'allocation_growth': 2023-24 has neither", id="income-year-blank"),
