@@ -217,3 +217,21 @@ def test_bad_input_is_one_located_line_exit_2(tmp_path, capsys, name, replace, e
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert expected in err
+
+
+@pytest.mark.parametrize("make, expected", [
+    pytest.param(lambda p: p / "missing", "missing: is not a folder", id="inputs-folder-missing"),
+    pytest.param(lambda p: p, "has none of the placement files", id="inputs-folder-without-placement-files"),
+])
+def test_inputs_folder_problems_are_one_line(tmp_path, capsys, make, expected):
+    assert main(["forecast", "--inputs", str(make(tmp_path))]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and expected in err
+
+
+def test_months_before_census_setting_sets_the_weights(tmp_path):
+    folder = _folder(tmp_path, "settings", ("months_before_census,5,", "months_before_census,0,"))
+    r = project_placements(tables.inputs(tables.load_tables(folder)))
+    s = r.summary
+    assert s["fy_caseload"].iloc[0] == pytest.approx(6100)                  # the census after only
+    assert s["fy_caseload"].iloc[2] == pytest.approx(s["ehcp_count"].iloc[2])

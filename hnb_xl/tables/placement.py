@@ -117,6 +117,12 @@ FILES = {name: f"placement_{name}.csv" for name in PLACEMENT_SCHEMAS}
 def load_tables(folder=None) -> dict[str, pd.DataFrame]:
     """The nine tables from ``folder`` (files named ``placement_<table>.csv``; one missing there is
     the bundled one), or all bundled. Row numbers stay in each frame's ``attrs`` for messages."""
+    if folder is not None:
+        if not Path(folder).is_dir():
+            raise HnbInputError("is not a folder: expected a folder of placement_<table>.csv files",
+                                source=str(folder))
+        if not any((Path(folder) / f).exists() for f in FILES.values()):
+            raise HnbInputError(f"has none of the placement files ({', '.join(FILES.values())})", source=str(folder))
     out = {}
     for name, schema in PLACEMENT_SCHEMAS.items():
         path = Path(folder) / FILES[name] if folder is not None else None
