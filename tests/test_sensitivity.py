@@ -100,3 +100,13 @@ def test_monte_carlo_spread_is_ordered_and_finite(driver):
     out = sensitivity.monte_carlo(driver, paths=2000)
     assert (out["p5"] < out["p50"]).all() and (out["p50"] < out["p95"]).all()
     assert np.isfinite(out.drop(columns="financial_year").to_numpy(float)).all()
+
+
+def test_tornado_swing_covers_a_driver_that_raises_the_deficit_both_ways(driver):
+    # more special places place the 200 waiting pupils (mainstream -> special costs more); fewer send
+    # more to independent: both raise the deficit, so the swing is the range over low, central, high
+    t = sensitivity.tornado(driver, "2025-26").set_index("driver")
+    row = t.loc["Special places +100 / -100"]
+    values = [row["low"], row["central"], row["high"]]
+    assert row["swing"] == pytest.approx(max(values) - min(values))
+    assert row["swing"] >= max(abs(row["low_change"]), abs(row["high_change"]))

@@ -8,7 +8,9 @@ Monte Carlo over the placement drivers (all on :mod:`hnb_xl.engine.placement`; p
   so the rows add up to driver - replica exactly (a sequential attribution: another order gives
   other rows, the same total).
 * **Tornado** (:func:`tornado`): each driver set low then high with the others at their
-  central values (one at a time); the swing is high - low of the chosen year's accumulated deficit.
+  central values (one at a time); the swing is the range of the chosen year's accumulated deficit
+  over low, central and high (|high - low| when the driver acts one way; more places, for one, can
+  raise spend both ways: the backlog is placed at a special school's cost).
 * **Break-even** (:func:`break_even`): the value of one driver, the same in every projection year,
   at which the HNB in-year deficit of the chosen year is 0 (bisection: the deficit is monotone in
   each driver).
@@ -251,7 +253,7 @@ def tornado(inputs: PlacementInputs, year: str, drivers: list[Driver] | None = N
     for d in drivers or TORNADO:
         lo = _measure(d.apply(inputs, d.low), year, measure)
         hi = _measure(d.apply(inputs, d.high), year, measure)
-        rows.append((d.name, central, lo, hi, lo - central, hi - central, abs(hi - lo)))
+        rows.append((d.name, central, lo, hi, lo - central, hi - central, max(lo, hi, central) - min(lo, hi, central)))
     out = pd.DataFrame(rows, columns=["driver", "central", "low", "high", "low_change", "high_change", "swing"])
     return out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
