@@ -99,8 +99,11 @@ def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
     projected.index = [int(y[:4]) + 1 for y in projected.index]
     categories = list(SHEETS)
     if release is not None:
-        h = sen2.history(release, la, "placement").frame
-        h = h.dropna(subset=categories + ["ehcp_count"])
+        placement = sen2.history(release, la, "placement")
+        h = placement.frame
+        known = h[categories + ["ehcp_count"]].notna().all(axis=1)
+        gaps = [str(c) for c in h.loc[~known, "census"]]
+        h = h[known]
         history = pd.DataFrame({k: h[k].astype(float).to_numpy() for k in categories + ["ehcp_count"]},
                                index=[int(c.split()[-1]) for c in h["census"]])
         profiles = {}
@@ -111,6 +114,8 @@ def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
             if not profiles[cut]:
                 raise HnbInputError(f"the release has no {cut} cut for {la}: the split needs one", source=str(release))
         source = f"DfE SEN2 ({Path(str(release)).name}), {la}"
+        if gaps:   # a census whose placement cells are DfE codes (x, c, ...): not history, projected
+            source += f"; {', '.join(gaps)}: placement not known in the release (DfE code), so projected"
     else:
         c = t["census"].set_index("category")
         base = int(str(driver.base_year)[:4]) + 1
@@ -145,7 +150,7 @@ def write(path, frame: pd.DataFrame, last: int, profiles: dict, source: str, res
         ws = wb.create_sheet(name)
         ws["A1"] = title
         ws["A1"].font = bold
-        ws["A2"] = f"History: {source} (January censuses to {last}); projection: the placement engine, " \
+        ws["A2"] = f"History (January censuses to {last}): {source}. Projection: the placement engine, " \
                    "Unmitigated (placement drivers), ILLUSTRATIVE inputs (docs/placement.md)."
         ws["A3"] = SPLIT_NOTE
         row = 5
