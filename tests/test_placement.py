@@ -235,3 +235,15 @@ def test_months_before_census_setting_sets_the_weights(tmp_path):
     s = r.summary
     assert s["fy_caseload"].iloc[0] == pytest.approx(6100)                  # the census after only
     assert s["fy_caseload"].iloc[2] == pytest.approx(s["ehcp_count"].iloc[2])
+
+
+@pytest.mark.parametrize("args, expected", [
+    pytest.param(["--to", "2021-22"], "--to: 2021-22 is not after the base year 2021-22", id="to-the-base-year"),
+    pytest.param(["--tornado", "2031-32"], "--tornado: 2031-32 is not a projection year", id="tornado-past-the-horizon"),
+    pytest.param(["--to", "2025-26", "--break-even", "2026-27"], "--break-even: 2026-27 is after --to 2025-26",
+                 id="break-even-after-to"),
+])
+def test_bad_forecast_options_are_one_line_exit_2(capsys, args, expected):
+    assert main(["forecast", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and expected in err

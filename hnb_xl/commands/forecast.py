@@ -57,6 +57,10 @@ def scenarios(folder=None, to_year: int | None = None):
     history = bundled.history()
     a = bundled.assumptions()
     last = parse_year(a["financial_year"].iloc[-1]) if to_year is None else to_year
+    first = parse_year(history["financial_year"].iloc[-1]) + 1
+    if last < first:
+        raise HnbInputError(f"{fy(last)} is not after the base year {fy(first - 1)}: give {fy(first)} or later",
+                            source="--to")
     a = extend_assumptions(a, last)
     t = tables.extend(t, last)
     with tables.located(t):
