@@ -183,7 +183,9 @@ def test_no_nan_or_infinity_in_any_output(result):
 @pytest.mark.parametrize("args", [pytest.param([], id="side-by-side"), pytest.param(["--by", "category"], id="by-category"),
                                   pytest.param(["--by", "line"], id="by-line"), pytest.param(["--bridge"], id="bridge"),
                                   pytest.param(["--tornado", "2025-26"], id="tornado"),
-                                  pytest.param(["--to", "2031-32"], id="to-2031-32")])
+                                  pytest.param(["--to", "2031-32"], id="to-2031-32"),
+                                  pytest.param(["--monte-carlo", "500"], id="monte-carlo"),
+                                  pytest.param(["--break-even", "2025-26"], id="break-even")])
 def test_forecast_json_has_no_nan(args, capsys):
     assert main(["forecast", *args, "--format", "json"]) == 0
     text = capsys.readouterr().out
@@ -239,6 +241,7 @@ def test_months_before_census_setting_sets_the_weights(tmp_path):
 
 @pytest.mark.parametrize("args, expected", [
     pytest.param(["--to", "2021-22"], "--to: 2021-22 is not after the base year 2021-22", id="to-the-base-year"),
+    pytest.param(["--monte-carlo", "0"], "--monte-carlo: 0 paths: give 1 to 1,000,000", id="monte-carlo-no-paths"),
     pytest.param(["--tornado", "2031-32"], "--tornado: 2031-32 is not a projection year", id="tornado-past-the-horizon"),
     pytest.param(["--to", "2025-26", "--break-even", "2026-27"], "--break-even: 2026-27 is after --to 2025-26",
                  id="break-even-after-to"),

@@ -68,7 +68,8 @@ def test_tornado_other_dsg_sensitivity_is_9_6m_in_2025_26_and_sorted(driver):
     assert (t["low"] != t["high"]).all()
 
 
-@pytest.mark.parametrize("key", [pytest.param("requests", id="requests-scale"),
+@pytest.mark.parametrize("key", [pytest.param("ehcp_growth", id="ehcp-growth"),
+                                 pytest.param("requests", id="requests-scale"),
                                  pytest.param("inflation", id="unit-cost-inflation"),
                                  pytest.param("allocation_growth", id="allocation-growth")])
 def test_break_even_balances_the_chosen_year(driver, key):

@@ -47,6 +47,9 @@ def register(sub) -> None:
                    help="one-at-a-time sensitivities of YEAR's accumulated DSG deficit")
     p.add_argument("--break-even", type=year("--break-even"), metavar="YEAR", dest="break_even",
                    help="the driver values at which YEAR's HNB in-year deficit is 0")
+    p.add_argument("--monte-carlo", type=int, metavar="PATHS", dest="monte_carlo",
+                   help="percentiles of the driver forecast's accumulated DSG deficit over PATHS paths (new plans, "
+                        "unit-cost inflation and allocation growth drawn; docs/placement.md)")
     add_format(p)
     p.set_defaults(func=run)
 
@@ -151,6 +154,14 @@ def run(args) -> str:
                 out.assign(value=[_value(k, v) for k, v in zip(out["driver"], out["value"])]), "table",
                 title=title, titles={"driver": "Driver", "description": "", "value": "Break-even", "note": "Note"})
             return text
+        if args.monte_carlo is not None:
+            if not 1 <= args.monte_carlo <= 1_000_000:
+                raise HnbInputError(f"{args.monte_carlo} paths: give 1 to 1,000,000", source="--monte-carlo")
+            out = sensitivity.monte_carlo(driver, paths=args.monte_carlo)
+            return _show(out, args.format, f"Monte Carlo: {sensitivity.UNMITIGATED}, accumulated DSG deficit over "
+                                           f"{args.monte_carlo:,} paths", {"financial_year": "Year", "p5": "P5",
+                                                                           "p50": "P50", "p95": "P95",
+                                                                           "mean": "Mean"})
         if args.bridge:
             out = sensitivity.bridge(replica, driver)
             return _show(out, args.format, f"Bridge: {sensitivity.REPLICA} -> {sensitivity.UNMITIGATED}, "
@@ -175,7 +186,7 @@ def run(args) -> str:
 def _value(key: str, v: float) -> str:
     if v != v:
         return ""
-    return f"x{v:.3f}" if key == "requests" else f"{v:.2%}"
+    return f"x{v:.3f}" if key == "requests" else f"{v:.2%}"  # a scale, or a rate
 
 
 def _show(out: pd.DataFrame, fmt: str, title: str, titles: dict, note: str = "") -> str:

@@ -205,6 +205,14 @@ def _other_dsg(inputs: PlacementInputs, x: float) -> PlacementInputs:
     return inputs.with_(other_dsg=(float(x),) * len(inputs.drivers))
 
 
+def _set_growth(inputs: PlacementInputs, x: float) -> PlacementInputs:
+    """New plans by net growth of all plans at ``x`` a year (the requests set aside)."""
+    d = inputs.drivers.copy()
+    d["requests"] = np.nan
+    d["new_plan_growth"] = x
+    return inputs.with_(drivers=d)
+
+
 def _set_col(col: str):
     def apply(inputs: PlacementInputs, x: float) -> PlacementInputs:
         d = inputs.drivers.copy()
@@ -228,6 +236,8 @@ TORNADO: list[Driver] = [
 ]
 
 BREAK_EVEN: dict[str, Driver] = {
+    "ehcp_growth": Driver("EHCP growth, net (every year, in place of requests)", 0, 0, _set_growth, "rate",
+                          (-0.1, 0.5)),
     "requests": Driver("Requests for assessment (scale on every year's)", 0, 0, _drivers_col("requests", "scale"),
                        "scale", (0.0, 5.0)),
     "inflation": Driver("Unit-cost inflation (every year)", 0, 0, _set_col("inflation"), "rate", (-0.5, 0.5)),

@@ -19,6 +19,7 @@ import pandas as pd
 from .. import bundled
 from ..engine.placement import PlacementInputs
 from ..errors import HnbInputError, ModelError
+from ..years import fy, parse_year
 from . import validate
 from .files import load, read_tables
 from .schema import PCT2, Column, Schema, normalise_header
@@ -176,7 +177,6 @@ def extend(tables: dict[str, pd.DataFrame], to_year: int) -> dict[str, pd.DataFr
     """The drivers and income to ``to_year`` (start year): later years repeat the last row's
     drivers and allocation growth, with no transfer (transfers are agreed a year at a time); rows
     after it are dropped."""
-    from ..years import fy, parse_year
     out = dict(tables)
     for name in ("drivers", "income"):
         f = tables[name]
