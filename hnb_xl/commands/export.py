@@ -3,7 +3,8 @@ financial summary, in the template's shape and labels (a new workbook; ``workboo
 
 Seven placement sheets, one per category of the DfE's *DSG deficit management plan* template
 (https://www.gov.uk/government/publications/dedicated-schools-grant-dsg-deficit-management-plan; the
-labels as MastodonC's ``witan.send.adroddiad`` ``dsg_plan.clj`` reads them from the template, version 5).
+labels as MastodonC's ``witan.send.adroddiad`` reads them from the template, version 5:
+``src/witan/send/adroddiad/dsg_plan.clj`` in https://github.com/MastodonC/witan.send.adroddiad).
 A sheet's name is the category's code (Excel allows 31 characters); its title, in A1, is the template's.
 On each: "Number of EHCPs by age group" (the five groups, the post-16 sheet only 16-19 and 20-25,
 and "Total number by Age Group") and "Number of EHCPs by primary need" (the thirteen needs and

@@ -17,9 +17,8 @@ Monte Carlo over the placement drivers (all on :mod:`hnb_xl.engine.placement`; p
 * **Monte Carlo** (:func:`monte_carlo`): new plans, unit-cost inflation and allocation growth drawn
   per path and year (normal around the inputs); percentiles of the accumulated deficit.
 
-The tornado-and-break-even reading of a forecast is the DfE's own ask of a DSG management plan's
-assumptions ("sensitivity analysis", *DSG deficit management plan template: guidance for local
-authorities*, gov.uk, https://www.gov.uk/government/publications/dedicated-schools-grant-dsg-deficit-management-plan).
+The tornado and the break-even values answer what a reviewer of a DSG management plan asks of its
+unmitigated forecast: which assumption moves it most, and what it would take to balance (docs/placement.md).
 """
 
 from __future__ import annotations
