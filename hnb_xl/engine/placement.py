@@ -11,8 +11,8 @@ Formulas (base year b, the last outturn year; every input is a table column)::
     census          n[k,t]    = n[k,t-1] + new_t * new_plan_share[k] - ceased_rate[k] * n[k,t-1]
                                 + moves into k - moves out of k
     capacity        if n[k,t] > places[k,t]: the excess goes to overflow_to[k] (e.g. special ->
-                    independent); spare places take pupils from the backlog awaiting a place in k
-                    (held in their waiting category until placed)
+                    independent; a category with places but no overflow keeps its excess); spare places
+                    take pupils from the backlog awaiting a place in k (held in their waiting category)
     FY caseload     nbar[k,t] = w_before * n[k,t-1] + w_after * n[k,t]   (w = 5/12, 7/12: April-August
                                 is in the census year before, September-March in the one after)
     unit cost       u[k,t]    = u[k,t-1] * (1 + inflation_t) * (1 + complexity_drift[k])
@@ -380,8 +380,8 @@ def project_placements(inputs: PlacementInputs) -> PlacementResult:
     for frame in (summary, by_category, lines):
         numeric = frame.select_dtypes("number")
         if not np.isfinite(numeric.to_numpy(float)).all():
-            raise ModelError("the projection is not finite: check the growth rates and unit costs",
-                             field="inflation", table="drivers")
+            raise ModelError("the projection is not finite: a growth rate or unit cost is too large",
+                             field="inputs")
     return PlacementResult(summary, by_category, lines)
 
 
