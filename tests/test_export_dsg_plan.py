@@ -129,3 +129,15 @@ def test_bad_input_is_one_line_exit_2(tmp_path, monkeypatch, capsys, args, expec
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and expected in err
+
+
+# DfE SEN2, Cambridgeshire, maintained special schools or special academies, January 2019 to 2024
+SEN2_SPECIAL = [1181, 1299, 1415, 1485, 1575, 1686]
+
+
+def test_special_sheet_history_is_sen2s_special_count_and_the_split_is_stated(exported):
+    ws = exported["MdSSA"]
+    years, kinds, body, _, totals = tables_of(ws)["Number of EHCPs by age group"]
+    assert totals[:6] == SEN2_SPECIAL
+    assert "no age x placement or need x placement cut" in ws["A3"].value
+    assert "January 2025: placement not known in the release" in ws["A2"].value
