@@ -56,6 +56,16 @@ CASES = [
     pytest.param("-3", "count", "of 0 or more", id="negative-count"),
     pytest.param("900001", "id", 900001, id="urn"),
     pytest.param("9.00E+05", "id", "write the identifier in full", id="urn-in-scientific-notation"),
+    # plausibility ceilings (tables.cells.MONEY_CEILING = 10**12 pounds, COUNT_CEILING = 10**7)
+    pytest.param("1e308", "money", "of at most \u00a31,000,000,000,000", id="money-1e308-above-the-ceiling"),
+    pytest.param("1,000,000,000,000", "money", 1e12, id="money-at-the-ceiling"),
+    pytest.param("1,000,000,000,001", "money", "of at most", id="money-a-pound-above-the-ceiling"),
+    pytest.param("1.5bn", "money", 1_500_000_000.0, id="money-bn-far-below-the-ceiling"),
+    pytest.param("-2e12", "signed_money", "in size", id="signed-money-below-minus-the-ceiling"),
+    pytest.param("10,000,000", "count", 10_000_000, id="count-at-the-ceiling"),
+    pytest.param("10000001", "count", "of at most 10,000,000", id="count-above-the-ceiling"),
+    pytest.param("1e308", "count", "of at most 10,000,000", id="count-1e308-above-the-ceiling"),
+    pytest.param("1" * 140_000, "money", "(140,000 characters)", id="field-of-140k-digits-is-cut-in-the-message"),
 ]
 
 HEADERS = {"money": "Amount", "signed_money": "Movement", "count": "Pupils", "id": "URN", "rate": "Growth",

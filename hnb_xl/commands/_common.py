@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 
 from .. import bundled
-from ..tables.cells import narrowed, parse_number
-from ..years import parse_year
+from ..tables.cells import narrowed, parse_financial_year, parse_number
 
 
 def add_format(p: argparse.ArgumentParser) -> None:
@@ -39,10 +38,11 @@ def fraction(option: str, low: float | None = None, high: float | None = None, *
 
 
 def year(option: str):
-    """argparse type for a financial year: 2022-23, 2022/23 or 2022."""
+    """argparse type for a financial year: 2022-23, 2022/23 or 2022, within the plausible years
+    (:func:`hnb_xl.tables.cells.parse_financial_year`)."""
     def parse(text: str) -> int:
         try:
-            return parse_year(text)
+            return parse_financial_year(text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(f"{option}: {exc}")
     return parse

@@ -29,10 +29,10 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import HnbInputError, HnbInputErrors
-from ..tables.cells import EXCEL_ERRORS, is_blank, narrowed, parse_number, scalar, to_cell  # noqa: F401
+from ..tables.cells import (EXCEL_ERRORS, is_blank, narrowed, parse_financial_year, parse_number,  # noqa: F401
+                           scalar, to_cell)
 from ..tables.fast import Columns, blank_row, consecutive, fast_frame
 from ..tables.schema import Schema, check_contiguous_years, to_frame
-from ..years import parse_year
 # re-exported for udfs (xa.Frozen, xa.frozen_arguments) and tests (xa.freeze, xa.EXCEL_ERRORS)
 from .cache import LRU, Frozen, freeze, frozen, frozen_arguments  # noqa: F401
 
@@ -115,12 +115,13 @@ def number(value, arg: str, *, default=None, low: float | None = None, high: flo
 
 
 def year(value, arg: str = "year") -> int:
-    """A financial year's start year from "2022-23", "2022/23", 2022 or 2022.0."""
+    """A financial year's start year from "2022-23", "2022/23", 2022 or 2022.0, within the
+    plausible years (:func:`hnb_xl.tables.cells.parse_financial_year`)."""
     v = _one_cell(value, arg)
     if is_blank(v):
         raise HnbInputError("is blank: expected a financial year such as 2022-23", source=arg)
     try:
-        return parse_year(v)
+        return parse_financial_year(v)
     except ValueError as exc:
         raise HnbInputError(str(exc), source=arg, value=v) from None
 

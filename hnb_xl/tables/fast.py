@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.api.internals import create_dataframe_from_blocks
 
 from ..years import fy
-from .cells import EXCEL_ERRORS, is_blank, scalar
+from .cells import EXCEL_ERRORS, FIRST_YEAR, LAST_YEAR, is_blank, scalar
 from .schema import Schema, convert_cell, normalise_header
 
 
@@ -100,9 +100,12 @@ _WHOLE_MAX = 2.0 ** 53 - 1     # larger whole numbers are not exact in a float (
 def _column_bounds(col) -> tuple[float, float, bool]:
     """(lowest, highest, whole numbers only) of a number column: its own range
     (``Column.low/high/whole``, from :data:`~hnb_xl.tables.cells.KIND_RULES` unless the column
-    narrows it), open ends as infinities, whole columns below 2**53 (exact in a float)."""
+    narrows it) within its plausibility ceiling (``Column.ceiling``), open ends as infinities,
+    whole columns below 2**53 (exact in a float)."""
     low = -math.inf if col.low is None else float(col.low)
     high = math.inf if col.high is None else float(col.high)
+    if col.ceiling is not None:
+        low, high = max(low, -col.ceiling), min(high, col.ceiling)
     if col.whole:
         high = min(high, _WHOLE_MAX)
     return low, high, bool(col.whole)
@@ -177,7 +180,7 @@ def fast_frame(schema: Schema, headers: list, body: list, first_row_number: int)
         else:                                               # year
             raw = columns[j] if every else [columns[j][i] for i in kept]
             try:
-                data[col.name] = [v if _canonical_year(v) else convert_cell(col, v) for v in raw]
+                data[col.name] = [v if _canonical_year(v, col) else convert_cell(col, v) for v in raw]
             except (ValueError, TypeError, OverflowError):
                 return None
     if schema.key:
@@ -285,15 +288,18 @@ def _numbers_by_matrix(n: int, columns: list, numeric: list, present: list):
     return (None if every else kept.tolist()), values
 
 
-def _canonical_year(v) -> bool:
-    """``v`` is already what convert_cell makes of it ("2022-23"): cheaper than parsing it."""
+def _canonical_year(v, col) -> bool:
+    """``v`` is already what convert_cell makes of it ("2022-23", within the column's years):
+    cheaper than parsing it."""
     if type(v) is not str or len(v) != 7 or v[4] != "-":
         return False
     try:
         start = int(v[:4])
     except ValueError:
         return False
-    return start >= 1000 and fy(start) == v
+    low = FIRST_YEAR if col.low is None else col.low
+    high = LAST_YEAR if col.high is None else col.high
+    return low <= start <= high and fy(start) == v
 
 
 def _frame(schema: Schema, data: dict, rows: int) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import HnbInputError, raise_all
 from ..years import fy, parse_year
-from .cells import KIND_RULES, is_blank, parse_number
+from .cells import KIND_RULES, is_blank, parse_financial_year, parse_number
 
 # kinds (KIND_RULES in .cells gives each one's range, whole-number rule, words and number format):
 # "count" (whole number >= 0), "money" (£ >= 0), "signed_money" (£, may be negative), "rate" (fraction
@@ -36,8 +36,9 @@ DFE_NOT_KNOWN = ("x", "z", "c", "low", "u")
 class Column:
     """One column of an input table: names, kind and unit, and its rules as data.
 
-    ``low``/``high``: the valid range, inclusive (None = open); ``whole``: whole numbers only;
-    ``number_format``: the Excel number format of its input cells on the Inputs sheet. Each left
+    ``low``/``high``: the valid range, inclusive (None = open; for a year column, start years);
+    ``whole``: whole numbers only; ``number_format``: the Excel number format of its input cells on
+    the Inputs sheet; ``ceiling``: the plausibility ceiling on a value's size. Each left
     out takes its kind's default (:data:`~hnb_xl.tables.cells.KIND_RULES`). ``not_known``: codes
     that mean "not known yet" (TBC; DfE's x, z, c, low, u), read as blank; the first is written back.
     """
@@ -53,10 +54,11 @@ class Column:
     high: float | None = KIND
     whole: bool = KIND
     number_format: str = KIND
+    ceiling: float | None = KIND
 
     def __post_init__(self):
         rule = KIND_RULES[self.kind]
-        for name in ("low", "high", "whole", "number_format"):
+        for name in ("low", "high", "whole", "number_format", "ceiling"):
             if getattr(self, name) is KIND:
                 object.__setattr__(self, name, getattr(rule, name))
         if isinstance(self.not_known, str):
@@ -293,7 +295,7 @@ def convert_cell(col: Column, v):
     if col.kind == "text":
         return "" if is_blank(v) else str(v).strip()
     if col.kind == "year":
-        return fy(parse_year(v))
+        return fy(parse_financial_year(v, col.low, col.high))
     x = parse_number(v, col)
     return int(x) if col.whole else x
 
