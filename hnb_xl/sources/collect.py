@@ -58,11 +58,25 @@ def expand(paths) -> list[Path]:
     """Files as given, and the CSV/XLSX files inside any folder (sorted; Excel's ~$ lock files skipped)."""
     out = []
     for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in SOURCE_SUFFIXES
-                              and not f.name.startswith("~$") and f.is_file()))
-        else:
-            out.append(p)
+        out.extend(folder_files(p) if p.is_dir() else [p])
+    return out
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The CSV/XLSX files in ``folder`` (sorted; Excel's ~$ lock files skipped)."""
+    return sorted(f for f in folder.iterdir() if f.suffix.lower() in SOURCE_SUFFIXES
+                  and not f.name.startswith("~$") and f.is_file())
+
+
+def empty_folder_problems(paths) -> list[HnbInputError]:
+    """A folder given that holds no CSV or XLSX file: one problem naming it (and what it holds)."""
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir() and not folder_files(p):
+            others = sorted(f.name for f in p.iterdir())
+            held = f" (it holds: {', '.join(others[:5])}{', ...' if len(others) > 5 else ''})" if others else \
+                " (it is empty)"
+            out.append(HnbInputError(f"is a folder with no CSV or XLSX source files{held}", source=str(p)))
     return out
 
 
@@ -95,7 +109,8 @@ def collect(paths, *, la: str | None = None, suppressed_policy: str = "zero", pr
             current_schools: pd.DataFrame | None = None) -> Collected:
     out = Collected()
     files = expand(paths)
-    if not files:
+    out.problems.extend(empty_folder_problems(paths))
+    if not files and not out.problems:
         out.problems.append(HnbInputError("no source files given (expected CSV or XLSX files or folders)",
                                           source="SOURCE"))
     # Hash each file on a second thread while it is parsed: hashlib and pandas' tokenizer both release
