@@ -16,7 +16,6 @@ No calculation here: the frames come from the engine (safety_valve, montecarlo, 
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ..engine.history import history_table  # noqa: E402
 from .output import format_value  # noqa: E402
+from ..tables.cells import is_blank  # noqa: E402
 from ..engine.montecarlo import Uncertainty, fan, probability_of_balance, simulate  # noqa: E402
 from ..engine.safety_valve import Agreement, Workstream, plan, summary  # noqa: E402
 from ..years import fy, parse_year  # noqa: E402
@@ -117,7 +117,7 @@ def chart_deficit(history: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, f
             b.set_hatch("//")
     for i, r in rows.iterrows():
         label = f"£{r['accumulated_deficit'] / M:,.1f}m"
-        if not math.isnan(r["growth"]) and i > 0:
+        if not is_blank(r["growth"]) and i > 0:
             label += f"\n(+£{r['growth'] / M:,.1f}m)"
         ax.annotate(label, (i, r["accumulated_deficit"] / M), textcoords="offset points", xytext=(0, 4),
                     ha="center", fontsize=8)
@@ -238,7 +238,7 @@ def _table(frame: pd.DataFrame, money: set[str], titles: dict | None = None) -> 
             if c in money:
                 cells.append(f'<td class="num">{_money(v)}</td>')
             elif isinstance(v, float):
-                cells.append(f'<td class="num">{"" if math.isnan(v) else f"{v:,.1f}"}</td>')
+                cells.append(f'<td class="num">{"" if is_blank(v) else f"{v:,.1f}"}</td>')
             else:
                 cells.append(f"<td>{html.escape(str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -12,7 +12,6 @@ value of each cell that calls an ``HNB_`` function, written into the LibreOffice
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from openpyxl.formula.tokenizer import Token
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ...errors import HnbInputError
+from ...tables.cells import to_cell
 from .check import split_sheet
 
 
@@ -58,8 +58,7 @@ def _clean(v):
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
     if isinstance(v, (int, float, np.integer, np.floating)):
-        f = float(v)
-        return None if math.isnan(f) else f
+        return to_cell(float(v))          # NaN -> None: the one blank rule (tables.cells)
     if type(v).__name__ == "XlError":
         return str(v)
     s = str(v)
