@@ -8,7 +8,7 @@ command (``hnb_xl.cli.main``). Expected outcomes:
 * ``error`` — exit 2 and ONE line on stderr containing every fragment given (the file's name, the
   row as the file shows it (the header is row 1), the column (as the file spells it, or the
   schema's header for it), the option);
-* ``clean`` — either of the two (a file that may be read or refused, e.g. Excel's "Unicode Text"),
+* ``clean`` — either of the two (a file that may be read or refused, e.g. a semicolon-separated CSV),
   but never a traceback and, when refused, one line naming the file.
 
 Run ``python -m tests.adversarial OUTDIR`` to write the files and print the list.
@@ -139,18 +139,26 @@ def cases(folder: Path) -> list[Case]:
     hist("nbsp-in-number", edited(H, 3, "hnb_budget", "63001000\u00a0"), "ok")
     hist("blank-rows-above-header", "\n\n" + csv_text(H), "ok")
     hist("trailing-blank-rows", csv_text(H) + ",,,,\n,,,,\n\n", "ok")
-    hist("utf16-tab-unicode-text", "\ufeff" + csv_text(H, delimiter="\t"), "clean", encoding="utf-16-le")
+    hist("utf16-tab-unicode-text", "\ufeff" + csv_text(H, delimiter="\t"), "ok", encoding="utf-16-le")
+    hist("utf16-be-tab", "\ufeff" + csv_text(H, delimiter="\t"), "ok", encoding="utf-16-be")
     hist("semicolon-delimited", csv_text(H, delimiter=";"), "clean")
+    # a comma-decimal locale's CSV: read by its semicolons, but 63001000,5 is not a number here
+    hist("semicolon-decimal-comma", csv_text(edited(H, 3, "hnb_budget", "63001000,5"), delimiter=";"), "error",
+         "row 3", "hnb_budget")
     hist("field-over-128k", edited(H, 3, "hnb_budget", "1" * 140_000), "error", "row 3", "hnb_budget")
     write_xlsx(folder / "tmp_hist.xlsx", H)
-    hist("xlsx-renamed-csv", (folder / "tmp_hist.xlsx").read_bytes(), "clean", name="history_xlsx-renamed.csv")
+    hist("xlsx-renamed-csv", (folder / "tmp_hist.xlsx").read_bytes(), "ok", name="history_xlsx-renamed.csv")
+    # an Excel 97-2003 workbook (OLE2 signature, MS-CFB 2.2) named .csv: refused, saying what to save it as
+    hist("xls-97-2003-renamed-csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "error", ".xlsx")
     hist("blank-last-accumulated", edited(H, last_hist, "accumulated_deficit", ""), "error",
          f"row {last_hist}", "accumulated_deficit")
     hist("year-1899", edited(H, 2, "financial_year", "1899-00"), "error", "row 2", "financial_year")
+    hist("year-2202", edited(H, 2, "financial_year", "2202-03"), "error", "row 2", "financial_year")
     hist("duplicate-year", edited(H, 3, "financial_year", "2015-16"), "error", "row 3", "financial_year")
     hist("gap-in-years", [r for i, r in enumerate(H) if i != 4], "error", "row 5", "financial_year")   # 2019-20
     hist("negative-ehcps", edited(H, 4, "ehcp_count", "-5"), "error", "row 4", "ehcp_count")
     hist("ehcps-1e308", edited(H, 4, "ehcp_count", "1e308"), "error", "row 4", "ehcp_count")
+    hist("budget-two-trillion", edited(H, 4, "hnb_budget", "£2,000,000,000,000"), "error", "row 4", "hnb_budget")
     hist("ehcps-fraction", edited(H, 4, "ehcp_count", "3822.5"), "error", "row 4", "ehcp_count")
     hist("percent-in-money", edited(H, 5, "hnb_budget", "5%"), "error", "row 5", "hnb_budget")
     hist("text-in-number", edited(H, 5, "hnb_expenditure", "about 70m"), "error", "row 5", "hnb_expenditure")
@@ -191,6 +199,7 @@ def cases(folder: Path) -> list[Case]:
     schools("plain", S, "ok")
     schools("urn-scientific", edited(S, 3, "URN", "9.00E+05"), "error", "row 3", "URN", "full")
     schools("ehcps-1e308", edited(S, 4, "EHCPs", "1e308"), "error", "row 4", "EHCPs")
+    schools("ehcps-above-ten-million", edited(S, 4, "EHCPs", "10000001"), "error", "row 4", "EHCPs")
     schools("notional-1e308", edited(S, 4, "Notional SEN budget", "1e308"), "error", "row 4", "Notional SEN budget")
     schools("ehcps-fraction", edited(S, 4, "EHCPs", "2.5"), "error", "row 4", "EHCPs")
     schools("ehcps-negative", edited(S, 4, "EHCPs", "-1"), "error", "row 4", "EHCPs")
@@ -246,6 +255,11 @@ def cases(folder: Path) -> list[Case]:
     empty = folder / "empty_sources"
     empty.mkdir(exist_ok=True)
     add("refresh-empty-folder", ["refresh", "{workbook}", str(empty)], "error", "empty_sources", needs_workbook=True)
+    others = folder / "folder_of_pdfs"
+    others.mkdir(exist_ok=True)
+    (others / "HNB history.pdf").write_bytes(b"%PDF-1.4\n")
+    add("refresh-folder-without-sources", ["refresh", "{workbook}", str(others)], "error", "folder_of_pdfs",
+        "HNB history.pdf", needs_workbook=True)
     params = folder / "params_negative_pot"
     params.mkdir(exist_ok=True)
     prow = _rows(bundled.parameter_table()[["name", "value", "unit", "description", "source"]])
