@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Hashable, Sequence
 
 import pandas as pd
 
@@ -35,6 +35,7 @@ from .engine import transfer as _transfer
 from .engine.history import history_table
 from .engine.projection import extend_assumptions, project
 from .errors import HnbInputError, ModelError, raise_all
+from .excel.cache import LRU
 from .tables import validate
 from .tables.cells import is_blank, parse_number
 from .tables.schema import AGREEMENT_TERMS, SCHEMAS, read_terms, to_frame
@@ -45,10 +46,13 @@ from .years import fy, parse_year
 @dataclass(frozen=True)
 class Located:
     """A validated frame with where it came from: ``source`` (a file, or a function argument's name)
-    and the row of each record (None: the header is row 1 and no row is blank)."""
+    and the row of each record (None: the header is row 1 and no row is blank). ``key``: a hashable
+    stand-in for the table's VALUE and source (equal keys: equal tables), under which the
+    validator's verdict is remembered (:func:`_check`); None: validated on every run."""
     frame: pd.DataFrame
     source: str
     row_numbers: Sequence[int] | None = None
+    key: Hashable | None = None
 
     def row(self, index: int) -> int:
         return int(self.row_numbers[index]) if self.row_numbers is not None else index + 2
@@ -57,9 +61,22 @@ class Located:
         """The frame with ``attrs`` for the validator (a shallow copy: the engine gets the original)."""
         v = self.frame.copy(deep=False)
         v.attrs = {"source": self.source,     # a range or tuple: pandas deep-copies attrs on every slice
-                   "row_numbers": tuple(self.row_numbers) if self.row_numbers is not None
-                   else range(2, 2 + len(self.frame))}
+                   "row_numbers": _compact(self.row_numbers, len(self.frame))}
         return v
+
+
+def _compact(numbers: Sequence[int] | None, n: int) -> Sequence[int]:
+    """Row numbers as a range when they run one after another (deep-copied for free, as pandas
+    does with ``attrs`` on every column it hands out), else as a tuple."""
+    if numbers is None:
+        return range(2, 2 + n)
+    if type(numbers) is range:
+        return numbers
+    numbers = tuple(numbers)
+    if numbers and numbers[-1] - numbers[0] == len(numbers) - 1 and list(numbers) == list(
+            range(numbers[0], numbers[0] + len(numbers))):
+        return range(numbers[0], numbers[0] + len(numbers))
+    return numbers
 
 
 Labels = dict  # {field or table: label (str) or validate.Place}
@@ -105,8 +122,8 @@ def _bundled(name: str, scenario: str | None = None) -> Located:
         except KeyError as exc:
             raise HnbInputError(str(exc.args[0]), source="scenario") from None
         file = bundled.SCENARIOS[key.strip().lower().replace(" ", "-").replace(",", "")][0]
-        return Located(frame, f"bundled {file}")
-    return Located(loaders[name](), f"bundled {BUNDLED_FILES[name]}")
+        return Located(frame, f"bundled {file}", key=("bundled", name, file))
+    return Located(loaders[name](), f"bundled {BUNDLED_FILES[name]}", key=("bundled", name, BUNDLED_FILES[name]))
 
 
 def assumptions_table(value, scenario: str | None = None, labels: Labels | None = None) -> Located:
@@ -158,9 +175,59 @@ def located(tables: dict[str, Located], labels: Labels | None = None):
         raise translate(exc, tables, labels) from None
 
 
+VERDICT_CACHE_SIZE = 64
+_verdicts = LRU(VERDICT_CACHE_SIZE)     # {(table name, key) or (rule's tables, keys): problems}
+_bundled_verdicts: dict = {}            # the same for bundled tables only: once per process
+
+
+def clear_verdicts() -> None:
+    """Forget the remembered verdicts of input tables (those of the bundled tables stay, like the
+    bundled data themselves)."""
+    _verdicts.clear()
+
+
+def _verdict(key, bundled_only: bool, work) -> tuple:
+    """The problems ``work()`` finds, remembered under ``key`` (None: not remembered)."""
+    if key is None:
+        return tuple(work())
+    store = _bundled_verdicts if bundled_only else _verdicts
+    hit = store.get(key)
+    if hit is None:
+        hit = tuple(work())
+        if bundled_only:
+            store[key] = hit
+        else:
+            store.put(key, hit)
+    return hit
+
+
 def _check(tables: dict[str, Located]) -> None:
-    """The cross-table validator over the tables of one run: every problem at once."""
-    raise_all(validate.problems({k: t.view() for k, t in tables.items()}))
+    """The cross-table validator over the tables of one run: every problem at once.
+
+    Each table is validated once per distinct value (:func:`hnb_xl.tables.validate.table_problems`,
+    remembered under its :attr:`Located.key`; the bundled tables' once per process) and each rule
+    between two tables once per distinct pair (:data:`hnb_xl.tables.validate.PAIR_RULES`), so that
+    many Excel calls over the same ranges (one per year, say) validate them once."""
+    found: list = []
+    views: dict = {}
+
+    def view(name):                       # each table's view made once, only when a rule runs
+        if name not in views:
+            views[name] = tables[name].view()
+        return views[name]
+    for name, t in tables.items():
+        key = None if t.key is None else (name, t.key)
+        found.extend(_verdict(key, _is_bundled(t), lambda: validate.table_problems(name, view(name))))
+    for (a, b), rule in validate.PAIR_RULES.items():
+        if a in tables and b in tables:
+            ta, tb = tables[a], tables[b]
+            key = None if ta.key is None or tb.key is None else ((a, b), ta.key, tb.key)
+            found.extend(_verdict(key, _is_bundled(ta) and _is_bundled(tb), lambda: rule(view(a), view(b))))
+    raise_all([p.with_traceback(None) for p in found])
+
+
+def _is_bundled(t: Located) -> bool:
+    return type(t.key) is tuple and bool(t.key) and t.key[0] == "bundled"
 
 
 def _parameter(value, name: str):

@@ -89,6 +89,7 @@ def cache_clear() -> None:
     bundled data stays loaded)."""
     _cache.clear()
     xa.clear_table_cache()
+    api.clear_verdicts()
     _agreement.cache_clear()
 
 
@@ -194,10 +195,19 @@ def _bundled_parameters():
     return bundled.parameters()
 
 
+def _range_key(schema, value, arg: str):
+    """The key of an input range's validation verdict in api: the same frozen cell values that
+    key its converted table (:func:`hnb_xl.excel.args.converted`), made once per call."""
+    try:
+        return ("range", schema.name, arg, xa.frozen(value))
+    except Exception:  # noqa: BLE001 - unhashable cells: validated on every call
+        return None
+
+
 def _located(schema, value, arg: str) -> api.Located:
     """An input range as a validated frame with the range's row numbers (the header is row 1)."""
     t = xa.converted(schema, value, arg)     # shared: the engine only reads it
-    return api.Located(t.frame, arg, t.row_numbers)
+    return api.Located(t.frame, arg, t.row_numbers, _range_key(schema, value, arg))
 
 
 def _history(value) -> api.Located:
@@ -207,7 +217,7 @@ def _history(value) -> api.Located:
     if xa.cell(t.columns["accumulated_deficit"][-1]) == "":
         raise HnbInputError(f"the last year ({t.columns['financial_year'][-1]}) needs an Accumulated DSG "
                             "deficit to project from", source="history")
-    return api.Located(t.frame, "history", t.row_numbers)
+    return api.Located(t.frame, "history", t.row_numbers, _range_key(HISTORY, value, "history"))
 
 
 def _assumptions(value, scenario=None) -> api.Located:

@@ -26,9 +26,11 @@ The rules:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..errors import HnbInputError, raise_all
@@ -98,30 +100,69 @@ def duplicate_year_problems(frame: pd.DataFrame, table: str) -> list[HnbInputErr
     return out
 
 
+def _cell(frame: pd.DataFrame, index: int, column: str):
+    """One value (``DataFrame.iat``: no column Series, whose ``attrs`` pandas would deep-copy)."""
+    return frame.iat[index, frame.columns.get_loc(column)]
+
+
 def start_year_problems(history: pd.DataFrame, assumptions: pd.DataFrame) -> list[HnbInputError]:
     """The assumptions' first year is the year after the last history year."""
     if history.empty or assumptions.empty:
         return []
-    last, first = parse_year(history["financial_year"].iloc[-1]), parse_year(assumptions["financial_year"].iloc[0])
+    last, first = parse_year(_cell(history, -1, "financial_year")), parse_year(_cell(assumptions, 0, "financial_year"))
     if first == last + 1:
         return []
     return [cell_place(assumptions, "assumptions", 0, "financial_year").error(
         f"assumptions start in {fy(first)} but history ends in {fy(last)}: expected {fy(last + 1)}", fy(first))]
 
 
+def base_year_problems(history: pd.DataFrame, assumptions: pd.DataFrame) -> list[HnbInputError]:
+    """The projection rolls forward from the last history year's accumulated deficit
+    (:func:`hnb_xl.engine.projection.project`): that cell may not be blank (an earlier year's
+    may: a base year for growth only). Then :func:`start_year_problems`."""
+    out = []
+    if not history.empty and "accumulated_deficit" in history.columns \
+            and pd.isna(_cell(history, -1, "accumulated_deficit")):
+        last = fy(parse_year(_cell(history, -1, "financial_year")))
+        out.append(cell_place(history, "history", len(history) - 1, "accumulated_deficit").error(
+            f"is blank: the projection starts from the accumulated deficit of the last history year ({last})"))
+    return out + start_year_problems(history, assumptions)
+
+
 # -------------------------------------------------------------------------------------- numbers
 
 
-def finite_problems(frame: pd.DataFrame, table: str) -> list[HnbInputError]:
-    """No NaN or infinity in a required number column (NaN stands for a blank optional cell)."""
+def column_values(frame: pd.DataFrame) -> dict[str, list]:
+    """{column: its values as Python objects}, taken from the frame in one pass (pandas copies a
+    frame's ``attrs`` into every column it hands out, which costs more than the rules here)."""
+    values = frame.to_numpy(dtype=object)
+    return {name: values[:, j].tolist() for j, name in enumerate(frame.columns.tolist())}
+
+
+_NUMBER_TYPES = frozenset({float, int, bool})
+
+
+def finite_problems(frame: pd.DataFrame, table: str, columns: dict[str, list] | None = None) -> list[HnbInputError]:
+    """No NaN or infinity in a required number column (NaN stands for a blank optional cell).
+
+    A column of plain numbers is checked in one numpy pass (``np.isfinite``); only a column that
+    fails it, or one holding anything else, is walked value by value for the messages.
+    ``columns``: :func:`column_values` of the frame, when the caller has them."""
     schema = SCHEMAS.get(table)
     if schema is None:
         return []
+    cols = [c for c in schema.columns if c.kind in NUMBER_KINDS and c.name in frame.columns]
+    if not cols:
+        return []
+    columns = column_values(frame) if columns is None else columns
     out = []
-    for col in schema.columns:
-        if col.kind not in NUMBER_KINDS or col.name not in frame.columns:
-            continue
-        for i, v in enumerate(frame[col.name].tolist()):
+    for col in cols:
+        vals = columns[col.name]
+        if set(map(type, vals)) <= _NUMBER_TYPES:
+            xs = np.array(vals, dtype=float)
+            if (np.isfinite(xs) if col.required else ~np.isinf(xs)).all():
+                continue
+        for i, v in enumerate(vals):
             x = _float(v)
             bad = x is None or math.isinf(x) or (math.isnan(x) and col.required)
             if bad:
@@ -139,10 +180,12 @@ def _float(v) -> float | None:
 # ----------------------------------------------------------------------------------- parameters
 
 
+@functools.lru_cache(maxsize=None)
 def parameter_columns() -> dict[str, Column]:
     """{parameter: a Column of its kind and range} from ``hnb_xl/data/parameters.csv`` (columns
     ``kind``, ``low``, ``high``: inclusive, blank = open), so that a parameter's value is read and
-    checked by the one number grammar (:func:`hnb_xl.tables.cells.parse_number`)."""
+    checked by the one number grammar (:func:`hnb_xl.tables.cells.parse_number`). Built once per
+    process, like the bundled data it reads (shared: read only)."""
     from .. import bundled   # the bundled data sit above the table floor: read them when asked
 
     def bound(v):
@@ -224,22 +267,36 @@ def agreement_problems(first_paid: int, last_paid: int, target_year: int | None,
 # ---------------------------------------------------------------------------------------- check
 
 
+def table_problems(name: str, frame: pd.DataFrame) -> list[HnbInputError]:
+    """The problems of one table on its own (``name``: its schema name): finite numbers, and by
+    table, years once and one after another, parameters within their ranges."""
+    columns = column_values(frame)
+    out = finite_problems(frame, name, columns)
+    if name in ("history", "assumptions"):
+        years = [parse_year(y) for y in columns["financial_year"]]
+        if years != list(range(years[0], years[0] + len(years))) if years else False:   # else both rules hold
+            out.extend(duplicate_year_problems(frame, name) or contiguous_year_problems(frame, name))
+    elif name == "block_transfer":
+        out.extend(duplicate_year_problems(frame, name))
+    elif name == "parameters":
+        out.extend(parameter_table_problems(frame))
+    return out
+
+
+# the rules between two tables: {(first table, second table): rule}
+PAIR_RULES = {("history", "assumptions"): base_year_problems}
+
+
 def problems(tables: dict[str, pd.DataFrame]) -> list[HnbInputError]:
-    """Every cross-table problem of ``tables`` ({schema name: frame}); a table left out is not checked."""
+    """Every problem of ``tables`` ({schema name: frame}): :func:`table_problems` of each, then the
+    rules of :data:`PAIR_RULES` between them; a table left out is not checked."""
     out: list[HnbInputError] = []
     for name, frame in tables.items():
-        if frame is None:
-            continue
-        out.extend(finite_problems(frame, name))
-        if name in ("history", "assumptions"):
-            out.extend(duplicate_year_problems(frame, name) or contiguous_year_problems(frame, name))
-        elif name == "block_transfer":
-            out.extend(duplicate_year_problems(frame, name))
-        elif name == "parameters":
-            out.extend(parameter_table_problems(frame))
-    history, assumptions = tables.get("history"), tables.get("assumptions")
-    if history is not None and assumptions is not None:
-        out.extend(start_year_problems(history, assumptions))
+        if frame is not None:
+            out.extend(table_problems(name, frame))
+    for (a, b), rule in PAIR_RULES.items():
+        if tables.get(a) is not None and tables.get(b) is not None:
+            out.extend(rule(tables[a], tables[b]))
     return out
 
 
@@ -248,6 +305,6 @@ def check(tables: dict[str, pd.DataFrame]) -> None:
     raise_all(problems(tables))
 
 
-__all__ = ["Place", "check", "problems", "contiguous_year_problems", "duplicate_year_problems",
+__all__ = ["Place", "check", "problems", "table_problems", "PAIR_RULES", "contiguous_year_problems", "duplicate_year_problems",
            "start_year_problems", "finite_problems", "parameter_problems", "parameter_table_problems",
            "parameter_columns", "value_problem", "agreement_problems", "cell_place", "row_number"]
