@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import api, bundled
-from ..reports.output import render
+from ..reports.output import input_figures, render
+from ..tables.schema import SCHOOLS
 from ._common import add_format, fraction, pounds
 
 COLUMNS = ["urn", "school_name", "phase", "pupils_on_roll", "ehcp_count", "notional_sen", "shortfall", "allocation"]
@@ -12,6 +13,7 @@ KINDS = {"pupils_on_roll": "count", "ehcp_count": "count", "notional_sen": "mone
          "total_paid_after": "money"}
 TITLES = {"urn": "URN", "school_name": "School", "phase": "Phase", "pupils_on_roll": "Pupils",
           "ehcp_count": "EHCPs", "notional_sen": "Notional SEN", "shortfall": "Shortfall", "allocation": "Allocation"}
+WHOLE = input_figures(SCHOOLS)     # the file's figures, printed as the file gives them (csv, json)
 
 
 def register(sub) -> None:
@@ -67,5 +69,5 @@ def run(args) -> str:
     if args.format != "table":
         out = t.copy()
         out["shortfall"] = out["shortfall"].round(2)
-        return render(out, args.format)
+        return render(out, args.format, whole=WHOLE)
     return text(t, args.pot, bool(args.rerun), args.claw_back)

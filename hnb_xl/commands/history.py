@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import api
-from ..reports.output import render
+from ..reports.output import input_figures, render
+from ..tables.schema import HISTORY
 from ._common import add_format
 
 COLUMNS = ["financial_year", "ehcp_count", "ehcp_growth", "hnb_budget", "budget_growth", "hnb_expenditure",
@@ -15,6 +16,7 @@ TITLES = {"financial_year": "Year", "ehcp_count": "EHCPs", "ehcp_growth": "growt
           "budget_growth": "growth", "hnb_expenditure": "HNB expenditure", "expenditure_growth": "growth",
           "in_year_deficit": "In-year deficit", "other_dsg_movements": "Other DSG movements",
           "accumulated_deficit": "Accumulated deficit"}
+WHOLE = input_figures(HISTORY)     # the file's figures, printed as the file gives them (csv, json)
 
 
 def register(sub) -> None:
@@ -32,5 +34,5 @@ def table(history=None):
 
 
 def run(args) -> str:
-    return render(table(args.history), args.format, KINDS, TITLES,
+    return render(table(args.history), args.format, KINDS, TITLES, whole=WHOLE,
                   title="HNB history (£; EHCPs at January census)" if args.format == "table" else None)

@@ -45,14 +45,18 @@ def sections(args) -> dict[str, pd.DataFrame]:
     return t
 
 
+# the sections that carry an input file's figures (printed as the file gives them in csv and json)
+WHOLE = {"history": history_cmd.WHOLE, "contingency": contingency_cmd.WHOLE}
+
+
 def run(args) -> str:
     if args.format != "table":
         from ..reports.output import records
         tables = sections(args)
         if args.format == "json":
             import json
-            return json.dumps({k: records(v) for k, v in tables.items()}, indent=2)
-        return "\n".join(f"# {k}\n" + render(v, "csv") for k, v in tables.items())
+            return json.dumps({k: records(v, WHOLE.get(k, ())) for k, v in tables.items()}, indent=2)
+        return "\n".join(f"# {k}\n" + render(v, "csv", whole=WHOLE.get(k, ())) for k, v in tables.items())
     parts = []
     parts.append(render(history_cmd.table(), "table", history_cmd.KINDS, history_cmd.TITLES,
                         title="1. HNB history (£; EHCPs at January census; 2015-16 is a derived base)"))

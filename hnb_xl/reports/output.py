@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
@@ -34,14 +35,38 @@ def format_value(value, kind: str) -> str:
     return str(value)
 
 
+WHOLE_KINDS = frozenset({"money", "signed_money", "count", "id"})
+
+
+def input_figures(schema) -> tuple[str, ...]:
+    """The engine names of an input schema's columns of pounds, counts and identifiers (kinds
+    :data:`WHOLE_KINDS`): the figures an output carries over from its input file."""
+    return tuple(c.name for c in schema.columns if c.kind in WHOLE_KINDS)
+
+
+def whole_figures(frame: pd.DataFrame, columns=()) -> pd.DataFrame:
+    """``frame`` with each of ``columns`` (an output's :func:`input_figures`) whose values are all
+    whole numbers, none blank, as integers, so that csv and json print an input figure as its file
+    gives it (131100, not 131100.0), as they did before the files were read through their schemas
+    (which read every amount as a float). Computed columns are not named and stay as they are."""
+    cast = {}
+    for c in columns:
+        if c in frame.columns and frame[c].dtype.kind == "f":
+            xs = frame[c].to_numpy()
+            if len(xs) and np.isfinite(xs).all() and (xs == np.floor(xs)).all() and (np.abs(xs) < 2 ** 53).all():
+                cast[c] = "int64"
+    return frame.astype(cast) if cast else frame
+
+
 def render(frame: pd.DataFrame, fmt: str = "table", kinds: dict[str, str] | None = None,
-           titles: dict[str, str] | None = None, title: str | None = None) -> str:
+           titles: dict[str, str] | None = None, title: str | None = None, whole=()) -> str:
     """Render ``frame``. ``kinds`` formats columns in table mode only (csv/json keep raw values:
-    pounds, fractions). ``titles`` renames columns in table mode."""
+    pounds, fractions; ``whole``: the input figures printed as integers when whole, :func:`whole_figures`).
+    ``titles`` renames columns in table mode."""
     if fmt == "csv":
-        return frame.to_csv(index=False, lineterminator="\n")
+        return whole_figures(frame, whole).to_csv(index=False, lineterminator="\n")
     if fmt == "json":
-        return json.dumps(records(frame), indent=2)
+        return json.dumps(records(frame, whole), indent=2)
     kinds = kinds or {}
     titles = titles or {}
     body = [[format_value(v, kinds.get(c, "")) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
@@ -51,9 +76,10 @@ def render(frame: pd.DataFrame, fmt: str = "table", kinds: dict[str, str] | None
     return f"{title}\n{'=' * len(title)}\n{text}\n" if title else text + "\n"
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe records: NaN -> null, numpy scalars -> Python numbers (:func:`~hnb_xl.tables.cells.to_cell`)."""
-    return [{k: to_cell(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+def records(frame: pd.DataFrame, whole=()) -> list[dict]:
+    """JSON-safe records: NaN -> null, numpy scalars -> Python numbers (:func:`~hnb_xl.tables.cells.to_cell`);
+    the input figures ``whole`` as integers when whole (:func:`whole_figures`)."""
+    return [{k: to_cell(v) for k, v in row.items()} for row in whole_figures(frame, whole).to_dict(orient="records")]
 
 
 def render_mapping(mapping: dict, fmt: str = "table", kinds: dict[str, str] | None = None,
