@@ -20,6 +20,7 @@ Every input goes through the cross-table validator :mod:`hnb_xl.tables.validate`
 
 from __future__ import annotations
 
+import functools
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -361,11 +362,23 @@ def agreement_terms(value=None, labels: Labels | None = None) -> tuple[dict, dic
     """({term: value}, {term: where it came from}) of an agreement table (parameter, value rows;
     each value read by its term's kind and range, :data:`hnb_xl.tables.schema.AGREEMENT_TERMS`),
     or of the bundled Cambridgeshire agreement."""
-    t = _plan_table(value, "agreement", labels)
+    if value is None:
+        terms, places = _bundled_terms()
+        return dict(terms), dict(places)            # the caller's own dicts
+    return _read_terms(_plan_table(value, "agreement", labels))
+
+
+def _read_terms(t: Located) -> tuple[dict, dict[str, Place]]:
     view = t.view()
     terms = read_terms(view, AGREEMENT_TERMS)
     places = {_text(name): Place(t.source, t.row(i), "Value") for i, name in enumerate(view["parameter"])}
     return terms, places
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_terms() -> tuple[dict, dict[str, Place]]:
+    """The bundled agreement's terms, read once per process (like the bundled data)."""
+    return _read_terms(_bundled("agreement"))
 
 
 def _term(key: str, value):
