@@ -14,7 +14,7 @@ import sys
 from . import __version__
 from .errors import HnbInputError
 
-COMMAND_MODULES = ["report", "history", "project", "contingency", "transfer", "plan", "pack", "build", "check",
+COMMAND_MODULES = ["report", "history", "project", "contingency", "transfer", "plan", "pack", "build", "check", "verify",
                    "refresh", "template", "sen2", "backtest", "forecast", "export"]
 
 
