@@ -32,6 +32,7 @@ from . import bundled
 from .engine import contingency as _contingency
 from .engine import montecarlo as _montecarlo
 from .engine import safety_valve as _sv
+from .engine import settlement as _settlement
 from .engine import transfer as _transfer
 from .engine.history import history_table
 from .engine.projection import extend_assumptions, project
@@ -39,7 +40,7 @@ from .errors import HnbInputError, ModelError, raise_all
 from .excel.cache import LRU
 from .tables import validate
 from .tables.cells import is_blank, parse_number
-from .tables.schema import AGREEMENT_TERMS, SCHEMAS, read_terms, to_frame
+from .tables.schema import AGREEMENT_TERMS, SCHEMAS, SETTLEMENT_TERMS, read_terms, to_frame
 from .tables.validate import Place
 from .years import fy, parse_year
 
@@ -443,7 +444,101 @@ def actuals(value=None, labels: Labels | None = None) -> dict | None:
     return {fy(parse_year(y)): float(v) for y, v in zip(t.frame["financial_year"], t.frame["dsg_in_year_deficit"])}
 
 
+# ------------------------------------------------------------- payments and the 2026 settlement
+
+BUNDLED_PAYMENTS = {"cambridgeshire-2024": "plan_payments_cambridgeshire_2024.csv"}
+SETTLEMENT_FILE = "settlement_2026.csv"
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_file(name: str, file: str) -> Located:
+    """A bundled table read once per process by its schema (shared: read only)."""
+    from .tables import files
+    from importlib import resources
+    with resources.as_file(bundled.data_path(file)) as path:
+        frame = files.load(SCHEMAS[name], path, keep_unknown=True)
+    return Located(frame, f"bundled {file}", frame.attrs.get("row_numbers"), key=("bundled", name, file))
+
+
+def payments(value=None, labels: Labels | None = None) -> list[_sv.Payment] | None:
+    """The instalments as paid (financial_year, due, status, received; :data:`hnb_xl.tables.schema.PAYMENTS`)
+    from a table, or a bundled scenario by name (:data:`BUNDLED_PAYMENTS`: "cambridgeshire-2024",
+    the suspension of March 2024 as known in November 2024); None: none (the assumed profile)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in BUNDLED_PAYMENTS:
+        t = _bundled_file("payments", BUNDLED_PAYMENTS[value.strip().lower()])
+    else:
+        t = table(value, "payments", labels)
+    out = []
+    with located({"payments": t}, labels):
+        for i, r in enumerate(t.frame.to_dict("records")):
+            out.append(_sv.Payment(fy(parse_year(r["financial_year"])), float(r["due"]),
+                                   _text(r["status"]).lower(), None if is_blank(r.get("received")) else
+                                   float(r["received"])))
+        _sv.with_payments(_sv.Agreement(), out)        # the statuses checked, naming the row
+    return out
+
+
+_YES, _NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0")
+
+
+def _yes_no(value, place: Place) -> bool:
+    v = _text(value).lower() if not isinstance(value, bool) else ("yes" if value else "no")
+    if v in _YES or v in _NO:
+        return v in _YES
+    raise place.error(f"expected yes or no, got {value!r}", value)
+
+
+def settlement_inputs(value=None, labels: Labels | None = None) -> list[dict]:
+    """The settlement table's rows as given (parameter, value, unit, source, date, status): what
+    ``--format json`` prints beside the figures. ``value``: a table, or None (the bundled one)."""
+    t = _bundled_file("settlement", SETTLEMENT_FILE) if value is None else table(value, "settlement", labels)
+    cols = ["parameter", "value", "unit", "source", "date", "status"]
+    return [{c: (None if is_blank(r.get(c)) else r.get(c)) for c in cols} for r in t.frame.to_dict("records")]
+
+
+def settlement(value=None, labels: Labels | None = None, **overrides) -> _settlement.Settlement:
+    """The 2026 settlement's terms (:class:`~hnb_xl.engine.settlement.Settlement`) from a table of
+    terms (:data:`hnb_xl.tables.schema.SETTLEMENT_TERMS`) or the bundled ``settlement_2026.csv``,
+    each term in ``overrides`` (write_off_share, write_off_approved, override_end_year,
+    excluded_deficit, interest_rate, write_off_year, write_off_paid_year) replacing the table's."""
+    t = _bundled_file("settlement", SETTLEMENT_FILE) if value is None else table(value, "settlement", labels)
+    view = t.view()
+    terms = read_terms(view, SETTLEMENT_TERMS)
+    places = {_text(n): Place(t.source, t.row(i), "Value") for i, n in enumerate(view["parameter"])}
+    problems = []
+    for key, v in overrides.items():
+        if key not in SETTLEMENT_TERMS:
+            raise TypeError(f"unknown settlement term {key!r}")
+        if v is None:
+            continue
+        places[key] = _place(labels, key)
+        col = SETTLEMENT_TERMS[key]
+        try:
+            terms[key] = v if col.kind == "text" else (fy(v) if col.kind == "year" and isinstance(v, int)
+                                                       else _term_value(col, v))
+        except ValueError as exc:
+            problems.append(places[key].error(str(exc), v))
+    raise_all(problems)
+    approved = _yes_no(terms.get("write_off_approved", "no"), places.get("write_off_approved", Place("write_off_approved")))
+    s = _settlement.Settlement(share=float(terms["write_off_share"]), write_off_year=parse_year(terms["write_off_year"]),
+                               paid_year=parse_year(terms["write_off_paid_year"]), approved=approved,
+                               excluded=float(terms.get("excluded_deficit") or 0.0),
+                               override_end_year=parse_year(terms["override_end_year"]),
+                               interest_rate=float(terms.get("interest_rate") or 0.0))
+    with located({}, {k: places[k] for k in places}):
+        s.validate()
+    return s
+
+
+def _term_value(col, value):
+    from .tables.schema import convert_cell
+    return convert_cell(col, value)
+
+
 _read_agreement, _read_actuals = agreement, actuals   # plan()'s arguments of the same names hide these
+_read_payments, _read_settlement = payments, settlement
 
 
 @dataclass
@@ -459,6 +554,8 @@ class Plan:
     assumptions: pd.DataFrame
     to_year: int | None
     sources: dict = field(default_factory=dict)
+    settlement: pd.DataFrame | None = None        # by year: engine.settlement.SETTLEMENT_COLUMNS
+    settlement_terms: _settlement.Settlement | None = None
 
 
 NO_AGREEMENT = False
@@ -466,14 +563,19 @@ NO_AGREEMENT = False
 
 def plan(history=None, assumptions=None, scenario: str | None = None, to_year: int | None = None,
          workstreams=None, agreement=None, terms: dict | None = None, actuals=None,
-         tolerance: float | None = None, labels: Labels | None = None) -> Plan:
+         tolerance: float | None = None, payments=None, settlement=None, settlement_terms: dict | None = None,
+         labels: Labels | None = None) -> Plan:
     """The safety valve plan (:func:`hnb_xl.engine.safety_valve.plan`) and its summary.
 
     ``workstreams``: a table, a list of Workstream ([] = no mitigations) or None (the ILLUSTRATIVE
     bundled ones). ``agreement``: a table of terms, an Agreement, :data:`NO_AGREEMENT` (False: no
     contributions) or None (the bundled Cambridgeshire terms); ``terms`` replace single terms
     (e.g. ``{"instalments": 4}``). ``actuals``: a table of actual/forecast DSG in-year deficits.
-    ``tolerance`` (£) is the suspension-risk tolerance.
+    ``tolerance`` (£) is the suspension-risk tolerance. ``payments``: the instalments as paid (a
+    table or a bundled scenario's name, :func:`payments`), replacing the assumed profile where known.
+    ``settlement``: the 2026 settlement's terms (a table, or None: the bundled ones), with
+    ``settlement_terms`` replacing single terms (:func:`settlement`); laid on the plan by
+    :func:`hnb_xl.engine.settlement.settle` (``Plan.settlement``, the summary's settlement keys).
     """
     tables = {"history": table(history, "history", labels),
               "assumptions": assumptions_table(assumptions, scenario, labels)}
@@ -496,11 +598,17 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
         ag = _read_agreement(agreement, labels=labels, plan_years=years, **extra,
                              name="Cambridgeshire agreement (£49m; instalment profile assumed)" if agreement is None
                              else "")
+    paid = _read_payments(payments, labels)
+    if paid is not None:
+        ag = _sv.with_payments(ag, paid)
+        _check_agreement_years(ag, years, {"first_year": _place(labels, "payments")})
     forecast = _read_actuals(actuals, labels)
+    terms_2026 = _read_settlement(settlement, labels, **(settlement_terms or {}))
     with located(tables, labels):
         frame, parts = _sv.plan(h, a, ws, ag, to_year=to_year, forecast_dsg_in_year=forecast)
-    return Plan(frame, parts, _sv.summary(frame, ag), ag, ws, h, a, to_year,
-                {k: t.source for k, t in tables.items()})
+        settled, settled_summary = _settlement.settle(frame, terms_2026, float(h["accumulated_deficit"].iloc[-1]))
+    return Plan(frame, parts, {**_sv.summary(frame, ag), **settled_summary}, ag, ws, h, a, to_year,
+                {k: t.source for k, t in tables.items()}, settled, terms_2026)
 
 
 def uncertainty(distributions=None, settings: dict | None = None, labels: Labels | None = None):
@@ -561,4 +669,4 @@ def report_sections(to_year: int | None = None) -> dict[str, pd.DataFrame]:
 
 __all__ = ["Located", "Plan", "NO_AGREEMENT", "table", "translate", "located", "history", "projection",
            "contingency", "contingency_rules", "transfer", "invest_to_transform", "workstreams", "agreement",
-           "agreement_terms", "actuals", "plan", "uncertainty", "pack", "report_sections"]
+           "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections"]

@@ -27,7 +27,8 @@ def test_table_shows_unmitigated_mitigated_agreement_and_summary(capsys):
 def test_json_has_plan_attribution_and_summary(capsys):
     code, out, _ = run(capsys, "plan", "--format", "json")
     doc = json.loads(out)
-    assert code == 0 and set(doc) == {"plan", "attribution", "summary"}
+    assert code == 0 and set(doc) == {"plan", "attribution", "summary", "payments", "settlement_inputs",
+                                      "settlement_terms"}     # issue 16: the new inputs as data
     rows = {r["financial_year"]: r for r in doc["plan"]}
     for y in ["2022-23", "2023-24", "2024-25", "2025-26"]:
         assert round(rows[y]["unmitigated_accumulated_deficit"] / 1e6, 1) == DEFICIT_GROWTH_PROJECTED[y][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from .. import api
@@ -49,6 +50,24 @@ def register(sub) -> None:
     p.add_argument("--tolerance", type=pounds("--tolerance"), default=None, metavar="POUNDS",
                    help="suspension-risk tolerance: flag a year whose actual/forecast in-year deficit exceeds "
                         "the plan's by more than this (default: 0)")
+    p.add_argument("--payments", metavar="FILE|cambridgeshire-2024", default=None,
+                   help="the instalments as paid (CSV: financial_year, due, status = paid/withheld/back-dated/due, "
+                        "received), replacing the assumed profile where known; cambridgeshire-2024: the payments "
+                        "suspended in March 2024, £21.5m received and £27.5m outstanding by November 2024")
+    g = p   # the 2026 settlement (defaults: hnb_xl/data/settlement_2026.csv, each with its source)
+    g.add_argument("--settlement", metavar="FILE", default=None, help="settlement terms file (parameter, value rows)")
+    g.add_argument("--write-off-share", type=fraction("--write-off-share", 0.0, 1.0), default=None, metavar="FRACTION",
+                   help="share of the eligible DSG deficit at 31 March 2026 written off (default: 0.9, unverified)")
+    g.add_argument("--write-off-approved", choices=("yes", "no"), default=None,
+                   help="has DfE approved the council's local SEND reform plan? (default: no: nothing is written off)")
+    g.add_argument("--excluded-deficit", type=pounds("--excluded-deficit"), default=None, metavar="POUNDS",
+                   help="part of the DSG deficit that is not high needs, not eligible (default: 0)")
+    g.add_argument("--override-end", type=year("--override-end"), default=None, metavar="YEAR",
+                   help="last year of the statutory override (default: 2027-28, i.e. 31 March 2028; unverified); "
+                        "the General Fund carries the deficit from the year after")
+    g.add_argument("--interest-rate", type=fraction("--interest-rate", 0.0, 1.0), default=None, metavar="FRACTION",
+                   help="rate for the cost of carrying the deficit (default: 0.022, from the council's £0.5-0.7m "
+                        "a year on about £27m)")
     add_format(p)
     p.set_defaults(func=run)
 
@@ -56,7 +75,13 @@ def register(sub) -> None:
 LABELS = {**PROJECTION_LABELS, "dfe_total": "--dfe-total", "first_share": "--first-share",
           "instalments": "--instalments", "first_year": "--first-year", "target_balance_year": "--target",
           "council_contribution": "--council", "tolerance": "--tolerance", "workstreams": "--workstreams",
-          "actuals": "--actuals", "paths": "--paths", "seed": "--seed"}
+          "actuals": "--actuals", "paths": "--paths", "seed": "--seed", "payments": "--payments",
+          "settlement": "--settlement", "write_off_share": "--write-off-share",
+          "write_off_approved": "--write-off-approved", "excluded_deficit": "--excluded-deficit",
+          "override_end_year": "--override-end", "interest_rate": "--interest-rate"}
+SETTLEMENT_OPTIONS = {"write_off_share": "write_off_share", "write_off_approved": "write_off_approved",
+                      "excluded_deficit": "excluded_deficit", "override_end_year": "override_end",
+                      "interest_rate": "interest_rate"}
 TERMS = {"dfe_total": "dfe_total", "first_share": "first_share", "instalments": "instalments",
          "first_year": "first_year", "target_balance_year": "target", "council_contribution": "council"}
 
@@ -67,7 +92,9 @@ def compute(args) -> api.Plan:
     return api.plan(args.history, args.assumptions, args.scenario, to_year=args.to,
                     workstreams=[] if args.no_mitigations else args.workstreams,
                     agreement=api.NO_AGREEMENT if args.no_agreement else None, terms=terms,
-                    actuals=args.actuals, tolerance=args.tolerance, labels=LABELS)
+                    actuals=args.actuals, tolerance=args.tolerance, payments=args.payments,
+                    settlement=args.settlement,
+                    settlement_terms={t: vars(args)[o] for t, o in SETTLEMENT_OPTIONS.items()}, labels=LABELS)
 
 
 def summary_lines(s: dict) -> str:
@@ -77,8 +104,22 @@ def summary_lines(s: dict) -> str:
              f"First year of in-year balance (unmitigated):   {show(s['unmitigated_balance_year'])}",
              f"Accumulated deficit cleared (after contributions): {show(s['deficit_cleared_year'])}"]
     if s["target_balance_year"]:
-        lines.append(f"Target in-year balance by {s['target_balance_year']}: "
+        end = s.get("agreement_end_year")
+        span = f" and in every year to {end}" if end and end != s["target_balance_year"] else ""
+        lines.append(f"Target in-year balance by {s['target_balance_year']}{span}: "
                      f"{'met' if s['target_met'] else 'NOT met'}")
+    if s.get("deficit_gap_at_end") is not None:
+        gap = s["deficit_gap_at_end"]
+        lines.append(f"Deficit at the end of the agreement ({s['agreement_end_year']}): "
+                     + ("cleared" if gap <= 0 else f"NOT cleared: gap £{gap:,.0f}"))
+    if "dfe_received" in s:
+        lines.append(f"DfE instalments received £{s['dfe_received']:,.0f}; outstanding £{s['dfe_outstanding']:,.0f}")
+    if "write_off_total" in s:
+        lines.append(f"High Needs Stability Grant write-off: £{s['write_off_total']:,.0f} "
+                     + ("(approved)" if s["write_off_approved"] else "(not approved: nothing written off)")
+                     + f"; General Fund exposure after the override ({s['override_end']}) at the end: "
+                     f"£{s['general_fund_exposure_at_end']:,.0f}; cost of carrying the deficit over the plan "
+                     f"£{s['carrying_cost_total']:,.0f}")
     if s["suspension_risk_years"]:
         lines.append("SUSPENSION RISK (actual/forecast misses the plan by more than the tolerance): "
                      + ", ".join(s["suspension_risk_years"]))
@@ -87,12 +128,33 @@ def summary_lines(s: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def by_year(result: api.Plan) -> list[dict]:
+    """The plan's records by year with the settlement's columns (write_off, general_fund_exposure, ...)
+    and each year's instalment status where payment records are given."""
+    frame = result.frame
+    if result.settlement is not None:
+        frame = frame.merge(result.settlement, on="financial_year", how="left")
+    status = {p.financial_year: p.status for p in result.agreement.payments}
+    rows = records(frame)
+    for r in rows:
+        r["instalment_status"] = status.get(r["financial_year"])
+    return rows
+
+
+def payment_rows(result: api.Plan) -> list[dict]:
+    return [{"financial_year": p.financial_year, "due": p.due, "status": p.status, "received": p.received,
+             "counted": p.counted} for p in result.agreement.payments]
+
+
 def run(args) -> str:
     result = compute(args)
     frame, parts, s = result.frame, result.parts, result.summary
     if args.format == "json":
         attr = parts.reset_index()
-        return json.dumps({"plan": records(frame), "attribution": records(attr), "summary": s}, indent=2)
+        return json.dumps({"plan": by_year(result), "attribution": records(attr), "summary": s,
+                           "payments": payment_rows(result),
+                           "settlement_inputs": api.settlement_inputs(args.settlement, LABELS),
+                           "settlement_terms": dataclasses.asdict(result.settlement_terms)}, indent=2)
     if args.format == "csv":
         wide = frame.copy()
         for name in parts.columns:

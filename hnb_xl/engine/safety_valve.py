@@ -151,6 +151,19 @@ class Agreement:
     target_balance_year: int | None = None
     tolerance: float = 0.0
     name: str = ""
+    end_year: int | None = None             # the agreement's last year (None: see last_year)
+    payments: tuple = ()                    # Payment records: what was due, its status, what was received
+
+    @property
+    def last_year(self) -> int | None:
+        """The agreement's last year: ``end_year`` if stated, else the later of the last year with a
+        contribution and the target balance year (None: no contributions and no target)."""
+        if self.end_year is not None:
+            return self.end_year
+        paid = [parse_year(y) for d in (self.dfe_contributions, self.council_contributions) for y, v in d.items()
+                if v != 0]
+        known = paid + ([self.target_balance_year] if self.target_balance_year is not None else [])
+        return max(known) if known else None
 
     @classmethod
     def from_total(cls, total: float, first_year: int, instalments: int = 5, first_share: float = 0.4,
@@ -165,6 +178,41 @@ class Agreement:
 
 
 NO_AGREEMENT = Agreement()
+
+PAYMENT_STATUSES = ("paid", "withheld", "back-dated", "due")
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One DfE instalment as it happened: the financial year it was due, the amount due (£), its
+    status (:data:`PAYMENT_STATUSES`: paid, withheld, back-dated = paid later after a withholding,
+    due = not yet known) and the amount received (£; None: as due for paid/back-dated/due, 0 for
+    withheld)."""
+    financial_year: str
+    due: float
+    status: str
+    received: float | None = None
+
+    @property
+    def counted(self) -> float:
+        """What the plan counts as the DfE contribution of the year: the amount received where known,
+        else the amount due unless withheld."""
+        if self.received is not None:
+            return float(self.received)
+        return 0.0 if self.status == "withheld" else float(self.due)
+
+
+def with_payments(agreement: Agreement, payments: list[Payment]) -> Agreement:
+    """The agreement with its instalment profile replaced by what was paid, year by year (a year
+    without a payment record keeps the profile's instalment)."""
+    for i, p in enumerate(payments):
+        if p.status not in PAYMENT_STATUSES:
+            raise ModelError(f"unknown payment status '{p.status}' (expected one of {', '.join(PAYMENT_STATUSES)})",
+                             field="status", table="payments", index=i, value=p.status)
+    dfe = dict(agreement.dfe_contributions)
+    dfe.update({fy(parse_year(p.financial_year)): p.counted for p in payments})
+    return Agreement(dfe, dict(agreement.council_contributions), agreement.target_balance_year,
+                     agreement.tolerance, agreement.name, agreement.end_year, tuple(payments))
 
 
 def by_year(amounts: dict, years: list[str], what: str) -> np.ndarray:
@@ -357,17 +405,38 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
         first_balance_year       first year with dsg_in_year_deficit <= 0 (mitigated)
         unmitigated_balance_year the same without mitigations
         deficit_cleared_year     first year with accumulated_deficit_after_contributions <= 0
-        target_balance_year      from the agreement; target_met = first_balance_year <= target
+        target_balance_year      from the agreement
+        agreement_end_year       the agreement's last year (Agreement.last_year)
+        target_met               dsg_in_year_deficit <= 0 in the target year AND every later year of
+                                 the agreement (agreements require balance "by ... and in each
+                                 subsequent year"); False when any of those years is not planned
+        deficit_gap_at_end       accumulated_deficit_after_contributions at the end of the agreement's
+                                 last year if above 0, else 0 (£): what the agreement leaves uncleared
         dfe_total, council_total, total_saving (sums over the plan years, £)
+        dfe_received, dfe_outstanding  with payment records: received so far, and due less received
     """
     labels = list(plan_frame["financial_year"])
-    first = first_year_at_or_below_zero(labels, plan_frame["dsg_in_year_deficit"])
+    in_year = plan_frame["dsg_in_year_deficit"].to_numpy(float)
+    first = first_year_at_or_below_zero(labels, in_year)
     target = fy(agreement.target_balance_year) if agreement.target_balance_year is not None else None
+    end = agreement.last_year
     met = None
     if target is not None:
-        met = first is not None and parse_year(first) <= parse_year(target)
+        required = [fy(y) for y in range(agreement.target_balance_year, max(end, agreement.target_balance_year) + 1)]
+        met = set(required) <= set(labels) and all(in_year[labels.index(y)] <= 0 for y in required)
+    gap = None
+    if end is not None and fy(end) in labels:
+        gap = max(0.0, float(plan_frame["accumulated_deficit_after_contributions"].iloc[labels.index(fy(end))]))
     risk = plan_frame["suspension_risk"]
+    payments = {}
+    if agreement.payments:
+        received = math.fsum(p.counted for p in agreement.payments if p.status != "due")
+        payments = {"dfe_received": received,
+                    "dfe_outstanding": math.fsum(p.due for p in agreement.payments) - received}
     return {
+        "agreement_end_year": fy(end) if end is not None else None,
+        "deficit_gap_at_end": gap,
+        **payments,
         "first_balance_year": first,
         "unmitigated_balance_year": first_year_at_or_below_zero(labels, plan_frame["unmitigated_dsg_in_year_deficit"]),
         "deficit_cleared_year": first_year_at_or_below_zero(labels, plan_frame["accumulated_deficit_after_contributions"]),

@@ -405,3 +405,46 @@ def read_terms(frame: pd.DataFrame, terms: dict[str, Column], *, name_column: st
                                           column="Parameter"))
     raise_all(problems)
     return out
+
+
+# ------------------------------------------------------------------------------------------------------
+# Engineer B's block (issue 16): the safety valve's payment records and the 2026 settlement's terms.
+# Added here so that SCHEMAS knows them; the reader, templates and refresh need nothing else.
+
+PAYMENTS = Schema("payments", "Safety valve instalments as paid (one instalment a row)", (
+    Column("financial_year", "Financial year", "year", "", "Year the instalment was due, e.g. 2023-24",
+           aliases=("year", "fy")),
+    Column("due", "Due", "money", "£", "The instalment due under the agreement", aliases=("amountdue", "instalment")),
+    Column("status", "Status", "text", "", "paid, withheld, back-dated (paid later) or due (not yet known)"),
+    Column("received", "Received", "money", "£", "Amount received for this instalment (blank: as due, 0 if withheld)",
+           required=False, aliases=("paid", "amountreceived")),
+    Column("as_at", "As at", "text", "", "Date the status is known at, e.g. 2024-11", required=False,
+           aliases=("date", "asat")),
+    Column("basis", "Basis", "text", "", "Published, derived, or a stated assumption", required=False),
+), key="financial_year")
+
+SETTLEMENT = Schema("settlement", "The 2026 DSG settlement (one term a row)", (
+    Column("parameter", "Parameter", "text", "", "Term of the settlement (SETTLEMENT_TERMS)", aliases=("term", "name")),
+    Column("value", "Value", "text", "as stated in Unit", "The term's value"),
+    Column("unit", "Unit", "text", "", "fraction, financial year, £, yes/no", required=False),
+    Column("source", "Source", "text", "", "Where the value comes from", required=False, aliases=("basis",)),
+    Column("date", "Date", "text", "", "Date of the source", required=False),
+    Column("status", "Status", "text", "", "published, or unverified", required=False),
+), key="parameter")
+
+SETTLEMENT_TERMS: dict[str, Column] = {c.name: c for c in (
+    Column("write_off_share", "Write-off share", "share", "fraction", "Share of the eligible deficit written off"),
+    Column("write_off_year", "Write-off year", "year", "financial year",
+           "Year at whose end (31 March) the eligible deficit is taken"),
+    Column("write_off_paid_year", "Write-off paid year", "year", "financial year", "Year the write-off is paid"),
+    Column("write_off_approved", "Write-off approved", "text", "yes/no",
+           "yes once DfE has approved the council's local SEND reform plan"),
+    Column("excluded_deficit", "Excluded deficit", "money", "£",
+           "Part of the DSG deficit that is not high needs (not eligible)", required=False),
+    Column("override_end_year", "Override end year", "year", "financial year",
+           "Last year the statutory override keeps the DSG deficit off the General Fund"),
+    Column("interest_rate", "Interest rate", "share", "fraction", "Borrowing or investment rate for the cost of "
+           "carrying the deficit", required=False),
+)}
+
+SCHEMAS.update({s.name: s for s in (PAYMENTS, SETTLEMENT)})
