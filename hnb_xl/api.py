@@ -503,6 +503,12 @@ def settlement(value=None, labels: Labels | None = None, **overrides) -> _settle
     terms (:data:`hnb_xl.tables.schema.SETTLEMENT_TERMS`) or the bundled ``settlement_2026.csv``,
     each term in ``overrides`` (write_off_share, write_off_approved, override_end_year,
     excluded_deficit, interest_rate, write_off_year, write_off_paid_year) replacing the table's."""
+    if value is None and not any(v is not None for v in overrides.values()):
+        return _bundled_settlement()
+    return _settlement_from(value, labels, overrides)
+
+
+def _settlement_from(value, labels: Labels | None, overrides: dict) -> _settlement.Settlement:
     t = _bundled_file("settlement", SETTLEMENT_FILE) if value is None else table(value, "settlement", labels)
     view = t.view()
     terms = read_terms(view, SETTLEMENT_TERMS)
@@ -532,6 +538,12 @@ def settlement(value=None, labels: Labels | None = None, **overrides) -> _settle
     return s
 
 
+@functools.lru_cache(maxsize=1)
+def _bundled_settlement() -> _settlement.Settlement:
+    """The bundled settlement's terms, read once per process (a frozen dataclass: shared)."""
+    return _settlement_from(None, None, {})
+
+
 def _term_value(col, value):
     from .tables.schema import convert_cell
     return convert_cell(col, value)
@@ -559,6 +571,7 @@ class Plan:
 
 
 NO_AGREEMENT = False
+NO_SETTLEMENT = False      # plan(settlement=NO_SETTLEMENT): the plan without the 2026 settlement laid on it
 
 
 def plan(history=None, assumptions=None, scenario: str | None = None, to_year: int | None = None,
@@ -574,7 +587,7 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
     ``tolerance`` (£) is the suspension-risk tolerance. ``payments``: the instalments as paid (a
     table or a bundled scenario's name, :func:`payments`), replacing the assumed profile where known.
     ``settlement``: the 2026 settlement's terms (a table, or None: the bundled ones), with
-    ``settlement_terms`` replacing single terms (:func:`settlement`); laid on the plan by
+    ``settlement_terms`` replacing single terms (:func:`settlement`), or :data:`NO_SETTLEMENT`; laid on the plan by
     :func:`hnb_xl.engine.settlement.settle` (``Plan.settlement``, the summary's settlement keys).
     """
     tables = {"history": table(history, "history", labels),
@@ -603,10 +616,12 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
         ag = _sv.with_payments(ag, paid)
         _check_agreement_years(ag, years, {"first_year": _place(labels, "payments")})
     forecast = _read_actuals(actuals, labels)
-    terms_2026 = _read_settlement(settlement, labels, **(settlement_terms or {}))
+    terms_2026 = None if settlement is NO_SETTLEMENT else _read_settlement(settlement, labels, **(settlement_terms or {}))
+    settled, settled_summary = None, {}
     with located(tables, labels):
         frame, parts = _sv.plan(h, a, ws, ag, to_year=to_year, forecast_dsg_in_year=forecast)
-        settled, settled_summary = _settlement.settle(frame, terms_2026, float(h["accumulated_deficit"].iloc[-1]))
+        if terms_2026 is not None:
+            settled, settled_summary = _settlement.settle(frame, terms_2026, float(h["accumulated_deficit"].iloc[-1]))
     return Plan(frame, parts, {**_sv.summary(frame, ag), **settled_summary}, ag, ws, h, a, to_year,
                 {k: t.source for k, t in tables.items()}, settled, terms_2026)
 
@@ -667,6 +682,6 @@ def report_sections(to_year: int | None = None) -> dict[str, pd.DataFrame]:
             "invest_to_transform": tracker[["activity", "allocation", "committed_spend", "remaining"]]}
 
 
-__all__ = ["Located", "Plan", "NO_AGREEMENT", "table", "translate", "located", "history", "projection",
+__all__ = ["Located", "Plan", "NO_AGREEMENT", "NO_SETTLEMENT", "table", "translate", "located", "history", "projection",
            "contingency", "contingency_rules", "transfer", "invest_to_transform", "workstreams", "agreement",
            "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections"]

@@ -389,7 +389,7 @@ def _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, 
         terms["first_year"] = fy(xa.year(first_year, "first_year"))
     agreement = _agreement(tuple(sorted(terms.items())))
     result = api.plan(_history(history), _assumptions(assumptions), workstreams=_workstreams(workstreams),
-                      agreement=agreement, labels=LABELS)
+                      agreement=agreement, settlement=api.NO_SETTLEMENT, labels=LABELS)
     return result.frame, agreement
 
 
