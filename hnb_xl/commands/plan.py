@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 from .. import api
+from ..errors import HnbInputError
 from ..reports.output import records, render
 from ._common import PROJECTION_LABELS, add_format, add_projection_inputs, fraction, pounds, year
 
@@ -68,6 +69,15 @@ def register(sub) -> None:
     g.add_argument("--interest-rate", type=fraction("--interest-rate", 0.0, 1.0), default=None, metavar="FRACTION",
                    help="rate for the cost of carrying the deficit (default: 0.022, from the council's £0.5-0.7m "
                         "a year on about £27m)")
+    p.add_argument("--freeze", metavar="NAME", default=None,
+                   help="store this plan as the agreed vintage NAME (its inputs, their SHA-256, the date and "
+                        "the figures by year) in --vintages DIR/NAME.json; never overwrites")
+    p.add_argument("--vintages", metavar="DIR", default=None, help="folder of frozen vintages (with --freeze)")
+    p.add_argument("--as-at", metavar="DATE", default=None, help="the vintage's as-at date (default: today)")
+    p.add_argument("--against", metavar="FILE", default=None,
+                   help="a frozen vintage: report this forecast's variance against it, by year (in-year, cumulative)")
+    p.add_argument("--rerun-vintage", metavar="FILE", default=None,
+                   help="re-run a frozen vintage from its stored inputs and check it gives its stored figures")
     add_format(p)
     p.set_defaults(func=run)
 
@@ -146,15 +156,39 @@ def payment_rows(result: api.Plan) -> list[dict]:
              "counted": p.counted} for p in result.agreement.payments]
 
 
+def _vintages(args):
+    """--freeze / --against / --rerun-vintage: (the plan, its variance or None, notes)."""
+    from ..reports import vintage
+    notes = []
+    if args.rerun_vintage:
+        doc = vintage.load(args.rerun_vintage)
+        result = vintage.rerun(doc)
+        same = vintage.reproduces(result.frame, doc)
+        notes.append(f"Vintage {doc['name']} (as at {doc['as_at']}) re-run from its stored inputs: "
+                     + ("gives its stored figures" if same else "DOES NOT give its stored figures"))
+    else:
+        result = compute(args)
+    if args.freeze:
+        if not args.vintages:
+            raise HnbInputError("needs --vintages DIR: the folder to store the vintage in", source="--freeze")
+        path = vintage.freeze(result, args.freeze, args.vintages, args.as_at)
+        notes.append(f"Frozen as vintage {args.freeze}: {path}")
+    var = vintage.variance(result.frame, vintage.load(args.against)) if args.against else None
+    return result, var, notes
+
+
 def run(args) -> str:
-    result = compute(args)
+    result, var, notes = _vintages(args)
     frame, parts, s = result.frame, result.parts, result.summary
     if args.format == "json":
         attr = parts.reset_index()
         return json.dumps({"plan": by_year(result), "attribution": records(attr), "summary": s,
                            "payments": payment_rows(result),
                            "settlement_inputs": api.settlement_inputs(args.settlement, LABELS),
-                           "settlement_terms": dataclasses.asdict(result.settlement_terms)}, indent=2)
+                           "settlement_terms": dataclasses.asdict(result.settlement_terms)
+                           if result.settlement_terms else None,
+                           **({"variance": records(var)} if var is not None else {}),
+                           **({"notes": notes} if notes else {})}, indent=2)
     if args.format == "csv":
         wide = frame.copy()
         for name in parts.columns:
@@ -170,4 +204,7 @@ def run(args) -> str:
     attr = parts.reset_index()
     out += "\n" + render(attr, "table", {c: "money" for c in parts.columns}, {"financial_year": "Year"},
                          title="Saving by workstream (£, sequential attribution in list order)")
-    return out + "\n" + summary_lines(s)
+    if var is not None:
+        out += "\n" + render(var, "table", {c: "money" for c in var.columns if c != "financial_year"},
+                             {"financial_year": "Year"}, title="Variance against the frozen vintage (£; forecast - agreed)")
+    return out + "\n" + summary_lines(s) + "".join(n + "\n" for n in notes)
