@@ -203,3 +203,15 @@ def test_a_bad_approval_in_a_settlement_file_names_its_row(tmp_path, capsys):
     assert main(["plan", "--settlement", str(f)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "settlement.csv" in err[0] and "row 5" in err[0] and "perhaps" in err[0]
+
+
+@pytest.mark.parametrize("miss, flagged", [
+    pytest.param(400_000, 0.0, id="a-miss-of-0.4m-is-within-the-stated-0.5m-tolerance"),
+    pytest.param(600_000, 1.0, id="a-miss-of-0.6m-is-a-suspension-risk"),
+])
+def test_the_default_suspension_tolerance_is_stated_not_zero(miss, flagged, tmp_path, capsys):
+    plan = {r["financial_year"]: r["dsg_in_year_deficit"] for r in _json(["plan", "--format", "json"], capsys)["plan"]}
+    f = tmp_path / "actuals.csv"
+    f.write_text(f"financial_year,dsg_in_year_deficit\n2023-24,{plan['2023-24'] + miss:.2f}\n", encoding="utf-8")
+    out = _json(["plan", "--format", "json", "--actuals", str(f)], capsys)
+    assert {r["financial_year"]: r["suspension_risk"] for r in out["plan"]}["2023-24"] == flagged
