@@ -3,7 +3,7 @@
 ``soffice``: the LibreOffice binary. A missing LibreOffice FAILS the test that needs it (under CI,
 env CI=true, and locally alike: never a skip that hides it); scripts/test.sh installs it.
 ``libreoffice``: one private LibreOffice profile for the whole session (warm conversions, and
-never another engineer's running soffice).
+never another engineer's running soffice), with one soffice kept running through UNO when possible.
 """
 
 from __future__ import annotations
@@ -26,5 +26,10 @@ def soffice() -> str:
 
 @pytest.fixture(scope="session")
 def libreoffice(soffice, tmp_path_factory):
-    from hnb_xl.workbook.verify.recalc import LibreOffice
-    return LibreOffice(soffice, profile=tmp_path_factory.mktemp("libreoffice_profile"))
+    """One soffice kept running for the session where the system Python has ``uno`` (about 2 s a
+    recalculation saved), else a ``--convert-to`` per call; the profile is the session's own (per
+    pytest-xdist worker too: tmp_path_factory is per worker)."""
+    from hnb_xl.workbook.verify.soffice import best_office
+    office = best_office(soffice, profile=tmp_path_factory.mktemp("libreoffice_profile"))
+    yield office
+    office.close()

@@ -108,10 +108,16 @@ _DEFAULT: LibreOffice | None = None
 
 
 def default_office() -> LibreOffice:
-    """One LibreOffice (one private profile) per process, so repeated recalculations are warm."""
+    """One LibreOffice (one private profile) per process, so repeated recalculations are warm: one
+    soffice kept running through UNO where the system Python has ``uno`` (:mod:`.soffice`), else a
+    ``--convert-to`` per call. Stopped when the process exits."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = LibreOffice()
+        import atexit
+
+        from .soffice import best_office
+        _DEFAULT = best_office()
+        atexit.register(_DEFAULT.close)
     return _DEFAULT
 
 
