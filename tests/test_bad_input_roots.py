@@ -223,3 +223,20 @@ def test_a_source_folder_without_sources_is_named(tmp_path, holds, words):
         (folder / name).write_text("x")
     found = collect([folder], progress=False).problems
     assert len(found) == 1 and found[0].source == str(folder) and words in found[0].message
+
+
+# ------------------------------------------------------------------------ an Excel function's series
+
+@pytest.mark.parametrize("values, expected", [
+    pytest.param([1.0, float("inf")], "HNB_GROWTH: values: value 2 is inf", id="infinity-in-the-series"),
+    pytest.param([1.0, 1e308], "HNB_GROWTH: values: value 2 is 1e+308", id="1e308-in-the-series"),
+    pytest.param([5e-324, 1e12], [["", ""]], id="a-ratio-beyond-a-float-is-not-defined"),
+    pytest.param([3429.0, 3822.0], [["", 3822 / 3429 - 1]], id="seed-ehcps-2016-17-to-2017-18"),
+])
+def test_hnb_growth_never_returns_infinity(values, expected):
+    from hnb_xl import udfs
+    got = udfs.HNB_GROWTH(values)
+    if isinstance(expected, str):
+        assert isinstance(got, str) and got.startswith(expected) and "1,000,000,000,000" in got
+    else:
+        assert got == expected

@@ -16,15 +16,15 @@ def annual_growth(values) -> np.ndarray:
     """Annual growth of a series, as a fraction.
 
     Defined as:: growth_t = value_t / value_{t-1} - 1  (NaN for the first value, or where
-    the previous value is zero or missing).
+    the previous value is zero or missing, or the ratio is beyond a float: not defined).
     """
     v = np.asarray(values, dtype=float)
     out = np.full(v.shape, np.nan)
     if v.size > 1:
         prev = v[:-1]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             g = v[1:] / prev - 1.0
-        g[(prev == 0) | ~np.isfinite(prev)] = np.nan
+        g[(prev == 0) | ~np.isfinite(prev) | ~np.isfinite(g)] = np.nan
         out[1:] = g
     return out
 

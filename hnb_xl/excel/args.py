@@ -29,7 +29,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import HnbInputError, HnbInputErrors
-from ..tables.cells import (EXCEL_ERRORS, is_blank, narrowed, parse_financial_year, parse_number,  # noqa: F401
+from ..tables.cells import (EXCEL_ERRORS, MONEY_CEILING, is_blank, narrowed, parse_financial_year, parse_number,  # noqa: F401
                            scalar, to_cell)
 from ..tables.fast import Columns, blank_row, consecutive, fast_frame
 from ..tables.schema import Schema, check_contiguous_years, to_frame
@@ -233,7 +233,9 @@ def _rows(value) -> list:
 
 def series(value, arg: str) -> tuple[list[float], tuple[int, int]]:
     """A row or a column of numbers -> (values, (rows, columns)). Blanks are NaN; a trailing run
-    of blanks or zeros (Office.js blanks) is NaN too."""
+    of blanks or zeros (Office.js blanks) is NaN too. Each number is finite and no larger in size
+    than the largest plausibility ceiling (:data:`~hnb_xl.tables.cells.MONEY_CEILING`: the series
+    may be pounds or counts)."""
     rows = cells(value)
     if not rows or not rows[0]:
         raise HnbInputError("is empty: expected a row or a column of numbers", source=arg)
@@ -247,7 +249,14 @@ def series(value, arg: str) -> tuple[list[float], tuple[int, int]]:
         if is_blank(v):
             out.append(math.nan)
         elif isinstance(v, Number) and not isinstance(v, bool):
-            out.append(float(v))
+            try:
+                x = float(v)
+            except (OverflowError, TypeError, ValueError):
+                x = math.inf
+            if not abs(x) <= MONEY_CEILING:          # infinity, NaN-like, 1e308
+                raise HnbInputError(f"value {i} is {v!r}: expected a finite number of at most "
+                                    f"{MONEY_CEILING:,.0f} in size", source=arg, value=v)
+            out.append(x)
         else:
             raise HnbInputError(f"value {i} is {v!r}: expected a number (select the numbers without "
                                 "their heading)", source=arg, value=v)
