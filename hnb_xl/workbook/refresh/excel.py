@@ -39,16 +39,15 @@ class RefreshStopped(HnbInputError):
 
 
 def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str = "zero",
-                 user: str | None = None, now: _dt.datetime | None = None, replace=()) -> RefreshResult:
+                 user: str | None = None, now: _dt.datetime | None = None) -> RefreshResult:
     """Refresh the open ``book`` (an ``xlwings.Book``) from ``sources``; raises HnbInputError(s)
     before writing anything."""
     cells = XlwingsCells(book)
     wb_path = Path(book.fullname)
     plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=False,
-                        workbook_label=book.name, replace=replace)
+                        workbook_label=book.name)
     writes = plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
-                                      now=now or _dt.datetime.now(_dt.timezone.utc), changes=plan.changes,
-                                      after=plan.after)
+                                      now=now or _dt.datetime.now(_dt.timezone.utc), changes=plan.changes)
     result = RefreshResult(wb_path, wb_path, plan.changes, plan.collected, dry_run=False, in_excel=True)
     if wb_path.parent != Path(".") and wb_path.parent.is_dir():
         backup = backup_path(wb_path)

@@ -84,24 +84,6 @@ class TableChange:
         return (f"{self.name}: {self.rows_before} -> {self.rows_after} rows; {len(self.added)} added, "
                 f"{len(self.removed)} removed, {len(self.changed)} changed ({self.cells} cell(s))")
 
-    def keys(self, limit: int | None = None) -> list[str]:
-        """One line per kind of change naming the rows by their key (the schema's key column: the
-        financial year, URN, parameter or activity), e.g. ``added: 2022-23``; at most ``limit`` keys
-        a line (then "and N more")."""
-        out = []
-        for kind, keys in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
-            if keys:
-                out.append(f"{kind}: {key_list(keys, limit)}")
-        return out
-
-
-def key_list(keys, limit: int | None = None) -> str:
-    """``2016-17, 2017-18`` (the first ``limit`` keys, then "and N more")."""
-    keys = [str(k) for k in keys]
-    if limit is not None and len(keys) > limit:
-        return ", ".join(keys[:limit]) + f" and {len(keys) - limit} more"
-    return ", ".join(keys)
-
 
 @dataclass
 class RefreshResult:
@@ -125,7 +107,6 @@ class RefreshResult:
             lines.append(f"  DfE file: local authority {self.collected.dfe.la}, {len(self.collected.dfe.frame)} schools")
         for c in self.changes:
             lines.append("  " + c.line())
-            lines.extend("    " + k for k in c.keys(None if self.dry_run else 20))
         if self.backup:
             lines.append(f"  backup: {self.backup}")
         lines.extend("  note: " + w for w in [*self.collected.notes, *self.warnings])
@@ -290,16 +271,11 @@ class RefreshPlan:
     changes: list
     writes: list
     charts: ChartLayout | None = None   # the Outputs charts' ranges for the refreshed years
-    after: dict = field(default_factory=dict)   # table name -> its rows as written (the refreshed tables)
 
 
 def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: str = "zero",
-                 progress: bool = True, workbook_label: str = "workbook", replace=()) -> RefreshPlan:
+                 progress: bool = True, workbook_label: str = "workbook") -> RefreshPlan:
     """Read and validate every source, compare with the workbook's tables (read through ``cells``).
-
-    A refresh never drops rows silently: a source that leaves out rows the workbook's table holds
-    is a problem naming them by key (:func:`dropped_rows`), unless its table is in ``replace``
-    (``--replace TABLE``).
 
     Raises HnbInputError / HnbInputErrors with every problem before anything is written."""
     tmap = targets()
@@ -345,37 +321,11 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
         else:
             rows = new_rows(t, frame, old)
         tables.append((t, old, rows))
-    changes = [diff(t, old, rows) for t, old, rows in tables]
-    if not problems:
-        problems += dropped_rows(cells, tmap, got, changes, replace)
     if problems:
         raise_all(problems)
-    return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables],
-                       _chart_layout(cells, tmap, got), after={t.key: rows for t, _old, rows in tables})
-
-
-def dropped_rows(cells, tmap: dict, got: Collected, changes, replace=()) -> list[HnbInputError]:
-    """One problem per table whose source leaves out rows the workbook holds (named by key), unless
-    the table is in ``replace``. Assumption years that the refreshed history now covers are not
-    dropped but rolled forward (the year became outturn), so a term's roll-forward needs no option."""
-    outturn = set()
-    history = got.tables.get("history")
-    if history is not None:
-        outturn = {str(y) for y in history["financial_year"]}
-    elif "history" in tmap:
-        outturn = {str(v) for v in current_frame(cells, tmap["history"])["financial_year"] if not is_blank(v)}
-    problems = []
-    for ch in changes:
-        if ch.name in replace:
-            continue
-        dropped = [k for k in ch.removed if not (ch.name == "assumptions" and str(k) in outturn)]
-        if dropped:
-            problems.append(HnbInputError(
-                f"the {ch.name} source has {ch.rows_after} rows where the workbook's table has {ch.rows_before}: "
-                f"the refresh would drop {len(dropped)} row(s) not in the source ({key_list(dropped, 20)}); give "
-                f"every row (hnb-xl template --from WORKBOOK DIR writes the current tables to add to), or "
-                f"--replace {ch.name} to replace the table", source=got.origin.get(ch.name)))
-    return problems
+    return RefreshPlan(got, [diff(t, old, rows) for t, old, rows in tables],
+                       [table_write(t, old, rows) for t, old, rows in tables],
+                       _chart_layout(cells, tmap, got))
 
 
 def _chart_layout(cells, tmap: dict, got: Collected) -> ChartLayout | None:
@@ -395,15 +345,25 @@ def _chart_layout(cells, tmap: dict, got: Collected) -> ChartLayout | None:
     return chart_layout_for(frames["history"], frames["assumptions"])
 
 
-def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, after: dict | None = None
-               ) -> list[TableWrite]:
-    """The Logs sheet and the Cover's refresh time after this refresh (:mod:`.audit`): the
-    assumptions with their sources as the workbook will hold them (``after``: the refreshed tables'
-    rows, :attr:`RefreshPlan.after`), the data sources actually loaded (path, SHA-256, size, time,
-    table), and the refresh log: the earlier refreshes' rows, then one row per source file (time,
-    user, file, SHA-256, rows read, suppressed cells, tables, changes); the print area covers it all."""
-    from .audit import logs_write
-
+def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes) -> list[TableWrite]:
+    """One row per source file in the Logs sheet's refresh log: time, user, file, SHA-256, rows read,
+    suppressed cells, tables, changes; and the Cover's refresh time. The log is appended below
+    whatever the sheet already holds (its title and header row are written by the first refresh),
+    so it needs no address of its own."""
+    sheet = layout.LOGS
+    width = len(REFRESH_LOG_HEADERS)
+    out = []
+    last = cells.last_row(sheet) if sheet in cells.sheetnames else 0
+    block = cells.read(sheet, 1, 1, last, width) if last else []
+    header_row = next((i + 2 for i, r in enumerate(block) if r[0] == REFRESH_LOG_TITLE), None)
+    if header_row is None:
+        title = last + 2 if last else 1
+        out.append(TableWrite(sheet, title, 1, [[REFRESH_LOG_TITLE]], label="Logs title"))
+        out.append(TableWrite(sheet, title + 1, 1, [list(REFRESH_LOG_HEADERS)], label="Logs headers"))
+        header_row = title + 1
+    r = header_row + 1
+    while r - 1 < len(block) and any(v not in (None, "") for v in block[r - 1]):
+        r += 1
     stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
     summary = "; ".join(c.line() for c in changes)
     rows = []
@@ -412,8 +372,8 @@ def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, 
         values = {"time": stamp, "user": user, "file": rec.name, "sha256": rec.sha256, "rows_read": rec.rows_read,
                   "suppressed": sup, "tables": ", ".join(rec.formats), "changes": summary}
         rows.append([values[k] for k in _LOG_KEYS])
-    out = [logs_write(cells, got, after=after or {}, log_rows=rows, loaded_at=stamp,
-                      width=len(REFRESH_LOG_HEADERS))]
+    if rows:
+        out.append(TableWrite(sheet, r, 1, rows, label="Logs"))
     cell = layout.REFRESH_TIME_CELL
     if cell and cell[0] in cells.sheetnames:
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
