@@ -33,3 +33,13 @@ def libreoffice(soffice, tmp_path_factory):
     office = best_office(soffice, profile=tmp_path_factory.mktemp("libreoffice_profile"))
     yield office
     office.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (scripts/test.sh -n 2), run the tests marked ``slow`` first, so the
+    longest ones (the formulas evaluation of the whole workbook) start at once instead of ending
+    the run on one worker while the other idles. Every test still runs; only the order changes,
+    and only with workers (a plain pytest run keeps the file order)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

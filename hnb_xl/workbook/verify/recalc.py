@@ -108,16 +108,12 @@ _DEFAULT: LibreOffice | None = None
 
 
 def default_office() -> LibreOffice:
-    """One LibreOffice (one private profile) per process, so repeated recalculations are warm: one
-    soffice kept running through UNO where the system Python has ``uno`` (:mod:`.soffice`), else a
-    ``--convert-to`` per call. Stopped when the process exits."""
+    """One LibreOffice (one private profile) per process, so repeated recalculations are warm.
+    (``hnb-xl verify`` and the tests' session fixture keep one soffice running instead:
+    :func:`hnb_xl.workbook.verify.soffice.best_office`.)"""
     global _DEFAULT
     if _DEFAULT is None:
-        import atexit
-
-        from .soffice import best_office
-        _DEFAULT = best_office()
-        atexit.register(_DEFAULT.close)
+        _DEFAULT = LibreOffice()
     return _DEFAULT
 
 

@@ -33,7 +33,8 @@ from .. import layout as L
 from ..refresh.cells import OpenpyxlCells
 from .check import Finding, check_workbook, load
 from .compare import compare, engine_twins, input_frames
-from .recalc import LibreOffice, LibreOfficeError, _read_values, default_office, find_soffice
+from .recalc import LibreOffice, LibreOfficeError, _read_values, find_soffice
+from .soffice import best_office
 
 INSTALL = "apt-get install libreoffice-calc-nogui (Debian/Ubuntu) or https://www.libreoffice.org/download/"
 
@@ -56,6 +57,19 @@ class Report:
                 "cells_compared": self.compared, "master_check": self.master_check,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
                 "findings": [f.as_dict() | {"where": f.where} for f in self.findings]}
+
+
+_OFFICE: LibreOffice | None = None
+
+
+def default_office() -> LibreOffice:
+    """One LibreOffice per process for verify: kept running through UNO when possible."""
+    global _OFFICE
+    if _OFFICE is None:
+        import atexit
+        _OFFICE = best_office()
+        atexit.register(_OFFICE.close)
+    return _OFFICE
 
 
 class _Conversion(threading.Thread):

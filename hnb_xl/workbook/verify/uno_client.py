@@ -20,17 +20,16 @@ import subprocess
 import sys
 import time
 
-import uno
-from com.sun.star.beans import PropertyValue
-
 
 def prop(name, value):
+    from com.sun.star.beans import PropertyValue   # LibreOffice's Python only (see above)
     p = PropertyValue()
     p.Name, p.Value = name, value
     return p
 
 
 def main(soffice, profile_url, pipe):
+    import uno   # LibreOffice's Python only: importing this module elsewhere stays harmless
     office = subprocess.Popen([soffice, "-env:UserInstallation=" + profile_url, "--headless", "--invisible",
                                "--norestore", "--nolockcheck", "--nodefault",
                                "--accept=pipe,name=%s;urp;StarOffice.ComponentContext" % pipe],
