@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import os
 import shutil
 import tempfile
@@ -26,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 from ...errors import HnbInputError
+from ...sources.collect import sha256
 from ..charts import apply_openpyxl as apply_charts_openpyxl
 from .cells import OpenpyxlCells, write_openpyxl
 from .inventory import cached_values, control_mirrors, inventory, lock_file, losses, precheck_losses
@@ -63,7 +63,7 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
              now) -> RefreshResult:
     from openpyxl import load_workbook
 
-    digest = file_sha256(wb_path)
+    digest = sha256(wb_path)
     lost = precheck_losses(wb_path)
     if lost:
         raise HnbInputError("refresh refused: saving with openpyxl would lose " + "; ".join(lost) +
@@ -117,14 +117,6 @@ def readable(path: Path) -> None:
     if bad is not None:
         raise HnbInputError(f"is damaged (part {bad} fails its checksum); restore it from a backup",
                             source=str(path))
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def refresh_lock_path(path: Path) -> Path:
@@ -197,7 +189,7 @@ def save_atomically(wb, wb_path: Path, out_path: Path, *, original_sha256: str |
         if lost:
             raise HnbInputError("refresh refused: the saved workbook would lose " + "; ".join(lost) +
                                 "; the workbook was not changed", source=str(wb_path))
-        if original_sha256 is not None and file_sha256(wb_path) != original_sha256:
+        if original_sha256 is not None and sha256(wb_path) != original_sha256:
             raise HnbInputError("changed on disk while the refresh was working (saved by Excel or another "
                                 "program?): nothing was written; run the refresh again", source=str(wb_path))
         if out_path.exists():
