@@ -150,26 +150,25 @@ _CONT_COLS = {"shortfall": ("shortfall", "money"), "exact": ("exact_share", "mon
               "allocation": ("allocation", "money")}
 
 
-def _history_twins(hist: pd.DataFrame) -> list[Twin]:
-    H, out = L.HIST, []
-    for i, rec in enumerate(hist.to_dict("records")):
-        c = L.col(H["first_col"] + i)
-        out.append(Twin(L.CALC_HISTORY, f"{c}{H['year']}", f"{rec['financial_year']} financial year", "text",
+def _year_twins(sheet: str, block: dict, rows: dict, frame: pd.DataFrame) -> list[Twin]:
+    """One column per financial year of ``frame`` from ``block["first_col"]``: the year label in
+    ``block["year"]``, then each of ``rows`` ({engine column: (row name in block, kind)})."""
+    out = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        c = L.col(block["first_col"] + i)
+        out.append(Twin(sheet, f"{c}{block['year']}", f"{rec['financial_year']} financial year", "text",
                         rec["financial_year"]))
-        for name, (row, kind) in _HISTORY_ROWS.items():
-            out.append(Twin(L.CALC_HISTORY, f"{c}{H[row]}", f"{rec['financial_year']} {name}", kind, rec[name]))
+        for name, (row, kind) in rows.items():
+            out.append(Twin(sheet, f"{c}{block[row]}", f"{rec['financial_year']} {name}", kind, rec[name]))
     return out
+
+
+def _history_twins(hist: pd.DataFrame) -> list[Twin]:
+    return _year_twins(L.CALC_HISTORY, L.HIST, _HISTORY_ROWS, hist)
 
 
 def _projection_twins(proj: pd.DataFrame) -> list[Twin]:
-    P, out = L.PROJ, []
-    for i, rec in enumerate(proj.to_dict("records")):
-        c = L.col(P["first_col"] + i)
-        out.append(Twin(L.CALC_PROJECTION, f"{c}{P['year']}", f"{rec['financial_year']} financial year", "text",
-                        rec["financial_year"]))
-        for name, (row, kind) in _PROJECTION_ROWS.items():
-            out.append(Twin(L.CALC_PROJECTION, f"{c}{P[row]}", f"{rec['financial_year']} {name}", kind, rec[name]))
-    return out
+    return _year_twins(L.CALC_PROJECTION, L.PROJ, _PROJECTION_ROWS, proj)
 
 
 def _output_twins(hist: pd.DataFrame, proj: pd.DataFrame) -> list[Twin]:
