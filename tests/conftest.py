@@ -43,3 +43,18 @@ def pytest_collection_modifyitems(config, items):
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         return
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture()
+def book(tmp_path):
+    """A workbook to refresh: tests.support.make_workbook (xlwings' template with the input tables,
+    a chart, an image, a validation and a user sheet). A test module may define its own."""
+    from tests.support import make_workbook
+    return make_workbook(tmp_path / "HNB_Model.xlsm")
+
+
+@pytest.fixture()
+def sources(tmp_path):
+    """The bundled data as template CSVs, one file per table."""
+    from tests.support import template_sources
+    return template_sources(tmp_path / "src")

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -28,6 +29,18 @@ from hnb_xl.tables.schema import SCHEMAS
 from hnb_xl.workbook import layout as L
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+
+
+def sha256_of(path: Path) -> str:
+    """A file's SHA-256, computed here (not with the code under test)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def template_sources(folder: Path) -> Path:
+    """The bundled data as template CSVs in ``folder``, one file per table (the XLSX copy removed)."""
+    templates.write_templates(folder, bundled_frames())
+    (folder / "hnb_sources.xlsx").unlink()
+    return folder
 
 
 def bundled_frames():

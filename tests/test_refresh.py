@@ -7,7 +7,6 @@ conditional format and a user-added sheet. tests/test_refresh_roundtrip.py does 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import subprocess
@@ -20,28 +19,12 @@ import pytest
 from openpyxl import load_workbook
 
 from hnb_xl.cli import main
-from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook import refresh as R
 from hnb_xl.workbook.refresh import file as refresh_file
 
-from tests.support import INJECTIONS, bundled_frames, make_workbook, table_cells
+from tests.support import INJECTIONS, sha256_of as sha, table_cells
 
-@pytest.fixture()
-def book(tmp_path):
-    return make_workbook(tmp_path / "HNB_Model.xlsm")
-
-
-@pytest.fixture()
-def sources(tmp_path):
-    folder = tmp_path / "src"
-    templates.write_templates(folder, bundled_frames())
-    (folder / "hnb_sources.xlsx").unlink()   # one copy of each table
-    return folder
-
-
-def sha(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------ round trip

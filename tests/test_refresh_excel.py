@@ -23,9 +23,8 @@ from hnb_xl.workbook import layout as L
 from hnb_xl.workbook import refresh as R
 from hnb_xl.workbook.refresh import excel as RX
 
-from hnb_xl.sources import templates
 
-from tests.support import INJECTIONS, bundled_frames, make_workbook
+from tests.support import INJECTIONS, make_workbook
 
 NOW = _dt.datetime(2026, 11, 27, 12, 0, tzinfo=_dt.timezone.utc)
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,18 +220,6 @@ def _num(v):
 
 # ------------------------------------------------------------------------------------ fixtures
 
-@pytest.fixture()
-def book(tmp_path):
-    return make_workbook(tmp_path / "HNB_Model.xlsm")
-
-
-@pytest.fixture()
-def sources(tmp_path):
-    """The bundled data as template CSVs (one file per table), as in tests/test_refresh.py."""
-    folder = tmp_path / "src"
-    templates.write_templates(folder, bundled_frames())
-    (folder / "hnb_sources.xlsx").unlink()
-    return folder
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -7,7 +7,6 @@ image, a validation and a user sheet).
 
 from __future__ import annotations
 
-import hashlib
 import random
 import subprocess
 import sys
@@ -23,24 +22,9 @@ from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.refresh import file as refresh_file
 
-from tests.support import bundled_frames, make_workbook
+from tests.support import bundled_frames, sha256_of as sha
 
 
-@pytest.fixture()
-def book(tmp_path):
-    return make_workbook(tmp_path / "HNB_Model.xlsm")
-
-
-@pytest.fixture()
-def sources(tmp_path):
-    folder = tmp_path / "src"
-    templates.write_templates(folder, bundled_frames())
-    (folder / "hnb_sources.xlsx").unlink()   # one copy of each table
-    return folder
-
-
-def sha(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
 def one_error_line(err: str, path: Path) -> str:

@@ -8,7 +8,6 @@ Expected counts are independent arithmetic on the seed's tables (7 history years
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -24,7 +23,7 @@ from hnb_xl.workbook.verify.compare import agrees
 from hnb_xl.workbook.verify.run import verify
 
 from tests import seed
-from tests.support import bundled_frames
+from tests.support import bundled_frames, sha256_of as sha
 
 pytestmark = pytest.mark.libreoffice
 
@@ -33,8 +32,6 @@ COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
 HISTORY_YEARS, PROJECTED_YEARS, SCHOOLS = len(seed.HISTORY_TABLE) + 1, 9, 250
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
