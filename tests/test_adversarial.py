@@ -5,6 +5,7 @@ Never a traceback; a refused refresh leaves the workbook byte for byte as it was
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,8 @@ from hnb_xl.tables.schema import SCHEMAS
 
 from tests.adversarial import cases
 
-_FOLDER = Path(__file__).resolve().parent / ".adversarial_cases"    # only for collecting ids
-CASES = cases(_FOLDER)
-shutil.rmtree(_FOLDER, ignore_errors=True)
+with tempfile.TemporaryDirectory(prefix="hnb_adversarial_ids_") as _folder:
+    CASES = cases(Path(_folder))      # only for collecting ids: a private folder per process (xdist workers)
 
 
 def test_the_suite_has_at_least_sixty_cases_of_every_kind():
