@@ -391,12 +391,13 @@ def _term(key: str, value):
 
 
 def agreement(value=None, *, labels: Labels | None = None, plan_years: list[int] | None = None,
-              name: str = "", **overrides) -> _sv.Agreement:
+              name: str = "", outturn_years: list[int] = (), **overrides) -> _sv.Agreement:
     """An :class:`~hnb_xl.engine.safety_valve.Agreement` from the agreement terms (a table, or the
     bundled one), each term in ``overrides`` (dfe_total £, first_year, target_balance_year,
     instalments, first_share, council_contribution £ a year over the instalment years, tolerance £)
     replacing the table's. With ``plan_years`` the years are checked against them
-    (:func:`hnb_xl.tables.validate.agreement_problems`)."""
+    (:func:`hnb_xl.tables.validate.agreement_problems`); contributions in ``outturn_years`` (history
+    years: after a roll-forward) are kept as received, not checked."""
     terms, places = agreement_terms(value, labels)
     problems = []
     for key, v in overrides.items():
@@ -423,13 +424,18 @@ def agreement(value=None, *, labels: Labels | None = None, plan_years: list[int]
     ag = _sv.Agreement(dict(sched.items()), councils, target, float(terms.get("tolerance") or 0.0),
                        name=name or str(terms.get("name") or ""))
     if plan_years:
-        _check_agreement_years(ag, plan_years, places)
+        _check_agreement_years(ag, plan_years, places, outturn_years)
     return ag
 
 
-def _check_agreement_years(ag: _sv.Agreement, plan_years: list[int], places: dict[str, Place]) -> None:
-    """The agreement's contribution years and target year against the plan years."""
-    paid = [parse_year(y) for d in (ag.dfe_contributions, ag.council_contributions) for y, v in d.items() if v != 0]
+def _check_agreement_years(ag: _sv.Agreement, plan_years: list[int], places: dict[str, Place],
+                           outturn_years: list[int] = ()) -> None:
+    """The agreement's contribution years and target year against the plan years; a contribution
+    in an outturn year (``outturn_years``: the history's, after a roll-forward) is kept as
+    received (:func:`hnb_xl.engine.safety_valve.outturn_contributions`), not an error."""
+    outturn = set(outturn_years)
+    paid = [parse_year(y) for d in (ag.dfe_contributions, ag.council_contributions) for y, v in d.items()
+            if v != 0 and parse_year(y) not in outturn]
     if paid or ag.target_balance_year is not None:
         first = min(paid, default=plan_years[0])
         raise_all(validate.agreement_problems(first, max(paid, default=first), ag.target_balance_year, plan_years,
@@ -596,6 +602,7 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
     h, a = tables["history"].frame, tables["assumptions"].frame
     with located(tables, labels):
         years = [parse_year(y) for y in (extend_assumptions(a, to_year) if to_year is not None else a)["financial_year"]]
+    outturn = [parse_year(y) for y in h["financial_year"]]
     if isinstance(workstreams, list):
         ws = workstreams
     else:
@@ -605,16 +612,17 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
         ag = _sv.Agreement(tolerance=tolerance or 0.0)
     elif isinstance(agreement, _sv.Agreement):
         ag = agreement
-        _check_agreement_years(ag, years, {k: _place(labels, k) for k in ("first_year", "target_balance_year")})
+        _check_agreement_years(ag, years, {k: _place(labels, k) for k in ("first_year", "target_balance_year")},
+                               outturn)
     else:
         extra = {**(terms or {}), **({"tolerance": tolerance} if tolerance is not None else {})}
-        ag = _read_agreement(agreement, labels=labels, plan_years=years, **extra,
+        ag = _read_agreement(agreement, labels=labels, plan_years=years, outturn_years=outturn, **extra,
                              name="Cambridgeshire agreement (£49m; instalment profile assumed)" if agreement is None
                              else "")
     paid = _read_payments(payments, labels)
     if paid is not None:
         ag = _sv.with_payments(ag, paid)
-        _check_agreement_years(ag, years, {"first_year": _place(labels, "payments")})
+        _check_agreement_years(ag, years, {"first_year": _place(labels, "payments")}, outturn)
     forecast = _read_actuals(actuals, labels)
     terms_2026 = None if settlement is NO_SETTLEMENT else _read_settlement(settlement, labels, **(settlement_terms or {}))
     settled, settled_summary = None, {}

@@ -139,3 +139,33 @@ def test_windows_1252_actuals_file_is_read_and_rows_count_from_the_header(capsys
 def test_agreement_options_are_named_not_a_table(capsys, argv, option):
     code, _, err = run(capsys, "plan", *argv)
     assert code == 2 and err.startswith(f"hnb-xl: error: {option}: ") and "agreement," not in err
+
+
+def _rolled_forward(tmp_path):
+    """The next term's files: history with an ILLUSTRATIVE 2022-23 outturn, assumptions from 2023-24."""
+    from hnb_xl import bundled
+    h = bundled.history()
+    h.loc[len(h)] = {"financial_year": "2022-23", "ehcp_count": 6710.0, "hnb_budget": 93_860_000.0,
+                     "hnb_expenditure": 111_500_000.0, "accumulated_deficit": 50_000_000.0}
+    a = bundled.assumptions()
+    h.drop(columns=["basis"], errors="ignore").to_csv(tmp_path / "history.csv", index=False)
+    a[a["financial_year"] != "2022-23"].drop(columns=["basis"], errors="ignore").to_csv(
+        tmp_path / "assumptions.csv", index=False)
+    return ["--history", str(tmp_path / "history.csv"), "--assumptions", str(tmp_path / "assumptions.csv")]
+
+
+def test_plan_after_a_roll_forward_keeps_the_outturn_instalment(capsys, tmp_path):
+    code, out, err = run(capsys, "plan", *_rolled_forward(tmp_path), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["plan"][0]["financial_year"] == "2023-24"
+    assert doc["summary"]["dfe_total"] == 49_000_000            # the agreement's total, unchanged
+    assert doc["summary"]["dfe_in_outturn"] == 19_600_000       # 40% of £49m, in 2022-23: now outturn
+    code, out, _ = run(capsys, "plan", *_rolled_forward(tmp_path))
+    assert code == 0 and "£19,600,000" in out and "kept as received" in out and "horizon" not in out
+
+
+def test_pack_after_a_roll_forward_is_written(capsys, tmp_path):
+    code, out, err = run(capsys, "pack", *_rolled_forward(tmp_path), "--paths", "50", "--output", str(tmp_path / "p"))
+    assert code == 0, err
+    assert (tmp_path / "p" / "index.html").exists()

@@ -8,8 +8,8 @@ import pytest
 
 from hnb_xl import api, bundled
 from hnb_xl.engine.projection import project
-from hnb_xl.engine.safety_valve import (CASH, COST_PER_EHCP, EHCP_GROWTH, NO_AGREEMENT, Agreement, Workstream,
-                                        attribution, instalment_schedule, plan, summary)
+from hnb_xl.engine.safety_valve import (CASH, COST_PER_EHCP, EHCP_GROWTH, NO_AGREEMENT, Agreement, Payment, Workstream,
+                                        attribution, instalment_schedule, plan, summary, with_payments)
 from hnb_xl.errors import HnbInputError, ModelError
 from tests.seed import DEFICIT_GROWTH_PROJECTED, HISTORY_TABLE
 
@@ -231,3 +231,63 @@ def test_bundled_workstreams_are_labelled_illustrative():
 
 def test_base_year_is_seed_2021_22():
     assert bundled.history().iloc[-1]["accumulated_deficit"] == HISTORY_TABLE["2021-22"][7] * 1000
+
+
+# --- after a roll-forward: instalments in years that are now outturn (issue 13 part 4) ------------------
+
+# an ILLUSTRATIVE 2022-23 outturn (not published in the seed), as tests/test_refresh_roundtrip.py uses
+OUTTURN_2022_23 = {"financial_year": "2022-23", "ehcp_count": 6710.0, "hnb_budget": 93_860_000.0,
+                   "hnb_expenditure": 111_500_000.0, "accumulated_deficit": 50_000_000.0}
+
+
+def rolled_forward():
+    """History with the 2022-23 outturn, assumptions from 2023-24: the next term's inputs."""
+    h = bundled.history()
+    h.loc[len(h)] = OUTTURN_2022_23
+    a = bundled.assumptions()
+    return h, a[a["financial_year"] != "2022-23"].reset_index(drop=True)
+
+
+CAMBS = Agreement.from_total(49e6, 2022, 5, 0.4, 2026)    # the bundled terms: 19.6m then 4 x 7.35m
+
+
+@pytest.mark.parametrize("payments,in_outturn,total", [
+    pytest.param([], 19.6e6, 49e6, id="outturn-instalment-kept-as-received"),
+    pytest.param([Payment("2022-23", 19.6e6, "withheld")], 0.0, 29.4e6, id="outturn-instalment-withheld"),
+    pytest.param([Payment("2022-23", 19.6e6, "paid", 15e6)], 15e6, 44.4e6, id="outturn-instalment-part-paid"),
+])
+def test_roll_forward_keeps_the_outturn_instalment_and_the_total(payments, in_outturn, total):
+    h, a = rolled_forward()
+    ag = with_payments(CAMBS, payments) if payments else CAMBS
+    frame, _ = plan(h, a, [], ag)
+    assert frame["financial_year"].iloc[0] == "2023-24"
+    # the plan years carry instalments 2 to 5 only; the 2022-23 one is in the outturn deficit already
+    assert frame["dfe_contribution"].tolist()[:5] == pytest.approx([7.35e6] * 4 + [0])
+    first_after = 50_000_000 + frame["dsg_in_year_deficit"].iloc[0] - 7.35e6
+    assert frame["accumulated_deficit_after_contributions"].iloc[0] == pytest.approx(first_after, abs=0.01)
+    s = summary(frame, ag)
+    assert s["dfe_in_outturn"] == pytest.approx(in_outturn)
+    assert s["dfe_total"] == pytest.approx(total)
+
+
+def test_bundled_plan_has_no_outturn_instalments():
+    frame, _ = _plan(DEFAULT_WS, api.agreement())
+    s = summary(frame, api.agreement())
+    assert "dfe_in_outturn" not in s and s["dfe_total"] == pytest.approx(49e6)
+
+
+def test_instalment_before_any_year_of_the_model_is_rejected():
+    h, a = rolled_forward()
+    with pytest.raises(ModelError, match="before any year of the model .* check the agreement's first year"):
+        plan(h, a, [], Agreement({"2010-11": 1e6}))
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param(lambda h, a: api.plan(h, a), id="api-plan-bundled-agreement"),
+    pytest.param(lambda h, a: api.plan(h, a, payments="cambridgeshire-2024"), id="api-plan-with-payments"),
+])
+def test_api_plan_after_a_roll_forward_is_not_an_error(call):
+    h, a = rolled_forward()
+    r = call(h, a)
+    assert r.summary["dfe_total"] == pytest.approx(49e6 if r.agreement.payments == () else 21.5e6)
+    assert r.summary["dfe_in_outturn"] == pytest.approx(19.6e6)

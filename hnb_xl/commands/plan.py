@@ -135,6 +135,9 @@ def summary_lines(s: dict) -> str:
                      + ", ".join(s["suspension_risk_years"]))
     lines.append(f"DfE contributions £{s['dfe_total']:,.0f}; council £{s['council_total']:,.0f}; "
                  f"savings over the plan £{s['total_saving']:,.0f}")
+    if "dfe_in_outturn" in s:
+        lines.append(f"Of the contributions, DfE £{s['dfe_in_outturn']:,.0f} and council £{s['council_in_outturn']:,.0f} "
+                     "fall in years now outturn: kept as received, already in the outturn accumulated deficit")
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,8 @@ shock and the next (0 = independent years)::
 
 so every year's driver keeps its stated mean and sd. Block transfers, other DSG movements,
 mitigations (:mod:`hnb_xl.engine.safety_valve`, applied with their delivery confidence) and the
-agreement's contributions are held as in the deterministic plan. Each path then runs the same
+agreement's contributions are held as in the deterministic plan (instalments in outturn years kept
+as received, not deducted again). Each path then runs the same
 arithmetic as the deterministic plan::
 
     hnb_expenditure = safety_valve.expenditure_paths(...)      (EHCP and cost levers, cash)
@@ -107,8 +108,9 @@ def simulate(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list
         + a["block_transfer"].to_numpy(float)
     other = a["other_dsg_movements"].to_numpy(float)
     dsg_in_year = (exp - budget) + other
-    dfe = by_year(agreement.dfe_contributions, labels, "DfE contributions")
-    council = by_year(agreement.council_contributions, labels, "council contributions")
+    outturn = [fy(parse_year(y)) for y in history["financial_year"]]   # instalments there: as received
+    dfe = by_year(agreement.dfe_contributions, labels, "DfE contributions", outturn)
+    council = by_year(agreement.council_contributions, labels, "council contributions", outturn)
     after = float(base["accumulated_deficit"]) + np.cumsum(dsg_in_year - dfe - council, axis=-1)
     return {"years": labels, "dsg_in_year_deficit": dsg_in_year,
             "accumulated_deficit_after_contributions": after}

@@ -9,7 +9,10 @@ Sign convention (deficits positive, as in the projection)::
 
 i.e. cumulative c/f = b/f + in-year + other - contributions: a DfE instalment or a council
 contribution paid in year t *reduces* the accumulated deficit carried forward at 31 March of
-year t. Contributions do not change the in-year position: the DfE's test is
+year t. After a roll-forward (history gains the outturn of a year with an instalment) that
+instalment is kept as received: it is already in the outturn accumulated deficit, the base of the
+plan, so it is reported and counted in the agreement's total but not deducted again
+(:func:`outturn_contributions`). Contributions do not change the in-year position: the DfE's test is
 "reaching an in-year balance on the DSG" (seed, "Safety Valve Context"), so
 ``first_balance_year`` is the first year with ``dsg_in_year_deficit <= 0``.
 
@@ -215,15 +218,34 @@ def with_payments(agreement: Agreement, payments: list[Payment]) -> Agreement:
                      agreement.tolerance, agreement.name, agreement.end_year, tuple(payments))
 
 
-def by_year(amounts: dict, years: list[str], what: str) -> np.ndarray:
-    """Contributions (£) laid on the plan years (0 where none); a non-zero one outside them is an
-    error on the agreement's ``first_year`` (the instalments run from it)."""
+def by_year(amounts: dict, years: list[str], what: str, outturn: list[str] = ()) -> np.ndarray:
+    """Contributions (£) laid on the plan years (0 where none). A contribution in an ``outturn``
+    year (a history year before the plan: after a roll-forward, the agreement's first instalments)
+    is kept as received and NOT laid on the plan: it is already in that year's outturn
+    accumulated deficit (:func:`outturn_contributions`). A non-zero one before the first outturn
+    year or after the last plan year is an error on the agreement's ``first_year`` (the
+    instalments run from it)."""
     labels = {fy(parse_year(k)): float(v) for k, v in amounts.items()}
-    outside = sorted(set(labels) - set(years))
-    if outside and any(labels[y] != 0 for y in outside):
-        raise ModelError(f"{what} in {', '.join(outside)} fall outside the plan years "
-                         f"{years[0]} to {years[-1]}: extend the horizon", field="first_year")
+    early = sorted(y for y in set(labels) - set(years) - set(outturn) if y < years[0] and labels[y] != 0)
+    if early:
+        since = f"the outturn years start in {sorted(outturn)[0]}" if outturn else f"the plan starts in {years[0]}"
+        raise ModelError(f"{what} in {', '.join(early)} are before any year of the model ({since}): "
+                         f"check the agreement's first year", field="first_year")
+    late = sorted(y for y in set(labels) - set(years) - set(outturn) if y > years[-1] and labels[y] != 0)
+    if late:
+        raise ModelError(f"{what} in {', '.join(late)} fall outside the plan years {years[0]} to {years[-1]}: the "
+                         f"plan must run to {late[-1]} at least (more assumption years, or a later end year)",
+                         field="first_year")
     return np.array([labels.get(y, 0.0) for y in years])
+
+
+def outturn_contributions(amounts: dict, first_plan_year: str) -> dict[str, float]:
+    """{year: £} of the contributions in years before the first plan year: instalments received
+    (or withheld, as the payment records say) in years that are now outturn. The outturn
+    accumulated deficit is the DSG reserve as it stood at 31 March, after what was received, so
+    these are reported, and counted in the agreement's total, but not deducted again."""
+    first = parse_year(first_plan_year)
+    return {fy(parse_year(k)): float(v) for k, v in amounts.items() if parse_year(k) < first}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,8 +382,9 @@ def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Wor
     dsg_in_year = in_year + other
     opening = float(base["accumulated_deficit"])
     accumulated = opening + np.cumsum(in_year + other)
-    dfe = by_year(agreement.dfe_contributions, labels, "DfE contributions")
-    council = by_year(agreement.council_contributions, labels, "council contributions")
+    outturn = [fy(parse_year(y)) for y in history["financial_year"]]
+    dfe = by_year(agreement.dfe_contributions, labels, "DfE contributions", outturn)
+    council = by_year(agreement.council_contributions, labels, "council contributions", outturn)
     after = opening + np.cumsum(in_year + other - dfe - council)
     if forecast_dsg_in_year is None:
         risk = np.full(len(labels), np.nan)
@@ -412,7 +435,12 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
                                  subsequent year"); False when any of those years is not planned
         deficit_gap_at_end       accumulated_deficit_after_contributions at the end of the agreement's
                                  last year if above 0, else 0 (£): what the agreement leaves uncleared
-        dfe_total, council_total, total_saving (sums over the plan years, £)
+        dfe_total, council_total the agreement's contributions (£): over the plan years and, after a
+                                 roll-forward, the years now outturn (so the DfE total stays the
+                                 agreement's total)
+        dfe_in_outturn, council_in_outturn  only when some fall in outturn years: their sum (£), kept
+                                 as received (:func:`outturn_contributions`), not deducted again
+        total_saving             the sum over the plan years (£)
         dfe_received, dfe_outstanding  with payment records: received so far, and due less received
     """
     labels = list(plan_frame["financial_year"])
@@ -428,11 +456,16 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
     if end is not None and fy(end) in labels:
         gap = max(0.0, float(plan_frame["accumulated_deficit_after_contributions"].iloc[labels.index(fy(end))]))
     risk = plan_frame["suspension_risk"]
+    before_dfe = outturn_contributions(agreement.dfe_contributions, labels[0])
+    before_council = outturn_contributions(agreement.council_contributions, labels[0])
     payments = {}
+    if before_dfe or before_council:
+        payments["dfe_in_outturn"] = math.fsum(before_dfe.values())
+        payments["council_in_outturn"] = math.fsum(before_council.values())
     if agreement.payments:
         received = math.fsum(p.counted for p in agreement.payments if p.status != "due")
-        payments = {"dfe_received": received,
-                    "dfe_outstanding": math.fsum(p.due for p in agreement.payments) - received}
+        payments.update({"dfe_received": received,
+                         "dfe_outstanding": math.fsum(p.due for p in agreement.payments) - received})
     return {
         "agreement_end_year": fy(end) if end is not None else None,
         "deficit_gap_at_end": gap,
@@ -442,8 +475,8 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
         "deficit_cleared_year": first_year_at_or_below_zero(labels, plan_frame["accumulated_deficit_after_contributions"]),
         "target_balance_year": target,
         "target_met": met,
-        "dfe_total": math.fsum(plan_frame["dfe_contribution"]),
-        "council_total": math.fsum(plan_frame["council_contribution"]),
+        "dfe_total": math.fsum([*plan_frame["dfe_contribution"], *before_dfe.values()]),
+        "council_total": math.fsum([*plan_frame["council_contribution"], *before_council.values()]),
         "total_saving": math.fsum(plan_frame["total_saving"]),
         "suspension_risk_years": [y for y, r in zip(labels, risk) if r == 1.0],
     }
