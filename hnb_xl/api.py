@@ -279,36 +279,62 @@ def contingency_rules(pot=None, cost_per_ehcp=None, notional_share=None,
 
 
 def contingency(schools=None, pot=None, cost_per_ehcp=None, notional_share=None, rerun=None,
-                claw_back: bool = False, labels: Labels | None = None) -> pd.DataFrame:
+                claw_back: bool = False, labels: Labels | None = None, rule: str | None = None,
+                hold_back: float = 0.0) -> pd.DataFrame:
     """The SEND Contingency allocation (:func:`hnb_xl.engine.contingency.allocate`), or with
-    ``rerun`` (a later schools snapshot) the re-run per school (:func:`~hnb_xl.engine.contingency.rerun`)."""
+    ``rerun`` (a later schools snapshot) the re-run per school (:func:`~hnb_xl.engine.contingency.rerun`:
+    by default the second run shares only the balance of the pot; ``rule`` "claw_back" or "top_up"
+    instead). ``hold_back`` (a fraction, 0 to 1) of the pot is kept out of the first run, for the re-run."""
     rules = contingency_rules(pot, cost_per_ehcp, notional_share, labels)
+    if not 0.0 <= float(hold_back) <= 1.0:
+        raise _place(labels, "hold_back").error(f"the share held back must be between 0 and 1, got {hold_back!r}",
+                                                hold_back)
     tables = {"schools": table(schools, "schools", labels)}
     _check(tables)
     with located(tables, labels):
-        first = _contingency.allocate(tables["schools"].frame, *rules)
+        first = _contingency.allocate(tables["schools"].frame, rules[0] * (1.0 - float(hold_back)), *rules[1:])
     if rerun is None:
         return first
     later = table(rerun, "schools", {"schools": _label(labels, "rerun", "rerun")})
     _check({"schools": later})
     with located({"schools": later}, labels):
-        return _contingency.rerun(first, later.frame, *rules, claw_back=claw_back)
+        return _contingency.rerun(first, later.frame, *rules, claw_back=claw_back, rule=rule)
 
 
 def transfer(schools_block=None, rate=None, amount=None, pupils=None, limit_rate=None,
-             labels: Labels | None = None) -> _transfer.Transfer:
-    """A Schools Block to HNB transfer (:func:`hnb_xl.engine.transfer.transfer`). Defaults: the
-    latest known schools block and, with neither a rate nor an amount, the 2022-23 transfer."""
-    if schools_block is None:
-        schools_block = bundled.default_schools_block()[1]
-    if rate is None and amount is None:
-        amount = bundled.transfer_2022_23()
+             labels: Labels | None = None, year=None, block_transfer=None) -> _transfer.Transfer:
+    """A Schools Block to HNB transfer (:func:`hnb_xl.engine.transfer.transfer`) against the schools
+    block of the SAME financial year. ``year`` (2022-23, or a start year; default: the last year of
+    the block-transfer table with a transfer) picks the year; a schools block or amount left None is
+    that year's in the block-transfer table (``block_transfer``: a table, None the bundled one).
+    When the year's schools block is not known the error says so, naming the year and where to give
+    it (the ``schools_block`` label, the table's column), instead of taking another year's block."""
+    if schools_block is None or (rate is None and amount is None):
+        t = table(block_transfer, "block_transfer", labels)
+        y = _transfer.latest_transfer_year(t.frame) if year is None else fy(year if isinstance(year, int)
+                                                                             else parse_year(year))
+        known_amount, known_block = _transfer.year_figures(t.frame, y) if y is not None else (None, None)
+        if rate is None and amount is None:
+            if known_amount is None:
+                raise HnbInputError(f"no {y} transfer in {t.source}: give "
+                                    f"{_label(labels, 'rate', 'rate')} or {_label(labels, 'amount', 'amount')}",
+                                    source=_label(labels, "year", "year"))
+            amount = known_amount
+        if schools_block is None:
+            if known_block is None:
+                raise HnbInputError(f"the {y} schools block is not known (blank or no {y} row in {t.source}): give "
+                                    f"it as {_label(labels, 'schools_block', 'schools_block')} in pounds, or in "
+                                    f"the table's '{validate.header(SCHEMAS['block_transfer'], 'schools_block')}' "
+                                    f"column for {y}", source=_label(labels, "schools_block", "schools_block"))
+            schools_block = known_block
+    else:
+        y = None if year is None else fy(year if isinstance(year, int) else parse_year(year))
     if limit_rate is not None:
         raise_all(validate.parameter_problems({"transfer_limit_rate": limit_rate},
                                               {"transfer_limit_rate": _place(labels, "limit_rate")}))
     with located({}, labels):
         return _transfer.transfer(schools_block, rate=rate, amount=amount, pupils=pupils,
-                                  limit_rate=_parameter(limit_rate, "transfer_limit_rate"))
+                                  limit_rate=_parameter(limit_rate, "transfer_limit_rate"), financial_year=y)
 
 
 def invest_to_transform(activities=None, transfer_amount: float | None = None,
@@ -676,20 +702,40 @@ def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None
 # ----------------------------------------------------------------------------------- the report
 
 
-def report_sections(to_year: int | None = None) -> dict[str, pd.DataFrame]:
-    """Every table of the report on the bundled data, raw (pounds, fractions), keyed by a short
-    name: history, projection, contingency, transfer (the 2022-23 transfer, 0.5% and 1.8% of the
-    schools block) and the Invest to Transform tracker."""
+def transfers_by_year(block_transfer=None, limit_rate=None, labels: Labels | None = None) -> pd.DataFrame:
+    """Each year's transfer against the schools block of the same year (:func:`hnb_xl.engine.transfer.by_year`)
+    from a block-transfer table (None: the bundled one)."""
+    t = table(block_transfer, "block_transfer", labels)
+    _check({"block_transfer": t})
+    with located({"block_transfer": t}, labels):
+        return _transfer.by_year(t.frame, _parameter(limit_rate, "transfer_limit_rate"))
+
+
+def report_sections(to_year: int | None = None, tables: dict | None = None,
+                    parameters: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the report, raw (pounds, fractions), keyed by a short name: history,
+    projection, contingency, transfer (each year's transfer against that year's schools block,
+    :func:`transfers_by_year`) and the Invest to Transform tracker. ``tables`` ({schema name: frame},
+    a workbook's Inputs: hnb_xl.reports.inputs) and ``parameters`` ({name: value}) replace the
+    bundled ones they name; the tracker's transfer is the block transfer of the
+    ``invest_to_transform_year`` parameter's year when both are given, else the bundled 2022-23 one."""
+    t, p = tables or {}, parameters or {}
     amount = bundled.transfer_2022_23()
-    _, block = bundled.default_schools_block()
-    transfers = pd.DataFrame([transfer(block, amount=amount).as_dict(), transfer(block, rate=0.005).as_dict(),
-                              transfer(block, rate=0.018).as_dict()])
-    tracker = invest_to_transform(None, amount)
-    return {"history": history(), "projection": projection(to_year=to_year), "contingency": contingency(),
+    bt = t.get("block_transfer")
+    if bt is not None and p.get("invest_to_transform_year"):
+        row = bt[bt["financial_year"] == p["invest_to_transform_year"]]
+        amount = float(row["transfer_amount"].iloc[0]) if len(row) and not is_blank(row["transfer_amount"].iloc[0]) \
+            else amount
+    transfers = transfers_by_year(bt, p.get("transfer_limit_rate"))
+    tracker = invest_to_transform(t.get("invest_to_transform"), amount)
+    return {"history": history(t.get("history")),
+            "projection": projection(t.get("history"), t.get("assumptions"), to_year=to_year),
+            "contingency": contingency(t.get("schools"), p.get("send_contingency_pot"), p.get("cost_per_ehcp"),
+                                       p.get("notional_share")),
             "transfer": transfers,
             "invest_to_transform": tracker[["activity", "allocation", "committed_spend", "remaining"]]}
 
 
 __all__ = ["Located", "Plan", "NO_AGREEMENT", "NO_SETTLEMENT", "table", "translate", "located", "history", "projection",
-           "contingency", "contingency_rules", "transfer", "invest_to_transform", "workstreams", "agreement",
+           "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
            "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections"]

@@ -108,10 +108,9 @@ def test_contingency_shares_the_450k_pot():
     assert a["allocation"].sum() == 450_000 and (a["allocation"] <= a["shortfall"]).all()
 
 
-def test_transfer_default_is_the_2022_23_transfer_against_the_2020_21_block():
-    t = api.transfer()
-    assert t.amount == 2_102_000 and t.schools_block == 368_200_000
-    assert t.rate == pytest.approx(2_102_000 / 368_200_000) and t.needs_disapplication
+def test_transfer_default_is_the_2022_23_transfer_whose_block_is_not_known():
+    with pytest.raises(HnbInputError, match="2022-23 schools block is not known"):
+        api.transfer()
 
 
 def test_plan_with_terms_is_the_cli_plan(capsys):

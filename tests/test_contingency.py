@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hnb_xl import bundled
-from hnb_xl.engine.contingency import allocate, largest_remainder, rerun, shortfall
+from hnb_xl.engine.contingency import allocate, largest_remainder, rerun, rerun_totals, shortfall
 from tests.seed import SEND_CONTINGENCY_POT
 
 
@@ -105,12 +105,71 @@ def _autumn():
     return paid, autumn
 
 
-def test_rerun_without_claw_back():
+def test_rerun_topped_up_in_full():
     paid, autumn = _autumn()
-    r = rerun(paid, autumn, 450_000).set_index("urn")
+    r = rerun(paid, autumn, 450_000, rule="top_up").set_index("urn")
     assert list(r["entitlement"]) == [4_000, 24_000, 20_000, 18_000]
     assert list(r["paid"]) == [10_000, 12_000, 0, 0]
     assert list(r["adjustment"]) == [0, 12_000, 20_000, 18_000]   # school 1 keeps its £6,000 over-payment
+
+
+def test_rerun_settles_within_a_pot_that_does_not_bind():
+    """Pot £450,000, paid £22,000: the balance £428,000 covers every increase (£50,000)."""
+    paid, autumn = _autumn()
+    r = rerun(paid, autumn, 450_000).set_index("urn")
+    assert list(r["adjustment"]) == [0, 12_000, 20_000, 18_000]
+
+
+def test_rerun_settles_the_balance_of_a_binding_pot():
+    """Pot £60,000. May pays 10,000 + 12,000 = 22,000. Autumn entitlements (shortfalls 4,000;
+    24,000; 20,000; 18,000 = 66,000, scaled 60/66, largest remainder): 3,636; 21,818; 18,182;
+    16,364. Owed: 0; 9,818; 18,182; 16,364 = 44,364, shared out of the balance 60,000 - 22,000 =
+    38,000 (exact 8,409.61; 15,573.80; 14,016.59; the two pounds left go to the two largest
+    remainders): 8,410; 15,574; 14,016."""
+    paid, autumn = _autumn()
+    paid = allocate(schools([[1, 10, 50_000], [2, 12, 60_000], [3, 1, 100_000]]), 60_000)
+    r = rerun(paid, autumn, 60_000).set_index("urn")
+    assert list(r["entitlement"]) == [3_636, 21_818, 18_182, 16_364]
+    assert list(r["adjustment"]) == [0, 8_410, 15_574, 14_016]
+    assert r["total_paid_after"].sum() == 60_000
+    topped = rerun(paid, autumn, 60_000, rule="top_up")
+    assert topped["total_paid_after"].sum() == 22_000 + 44_364     # the old default: £6,364 over the pot
+    assert rerun_totals(topped, 60_000)["over_pot"] == 6_364
+    assert rerun_totals(r.reset_index(), 60_000)["over_pot"] == 0
+
+
+def _demo_autumn(up: int = 12, down: int = 10) -> pd.DataFrame:
+    """The demo schools with the model review's re-run: three schools gain ``up`` EHCPs, one loses ``down``."""
+    s = bundled.demo_schools()
+    order = s.sort_values("urn")["urn"].tolist()
+    s = s.set_index("urn")
+    for urn in order[:3]:
+        s.loc[urn, "ehcp_count"] += up
+    s.loc[order[3], "ehcp_count"] = max(0, s.loc[order[3], "ehcp_count"] - down)
+    return s.reset_index()
+
+
+@pytest.mark.parametrize("rule,hold_back", [
+    pytest.param("settle", 0.0, id="settle-default-pays-no-more-than-the-pot"),
+    pytest.param("settle", 0.5, id="settle-after-half-held-back"),
+    pytest.param("settle", 0.2, id="settle-after-a-fifth-held-back"),
+    pytest.param("claw_back", 0.0, id="claw-back-ends-on-entitlement"),
+])
+def test_spring_plus_autumn_never_exceeds_the_pot_on_the_demo_schools(rule, hold_back):
+    from hnb_xl import api
+    r = api.contingency(rerun=_demo_autumn(), rule=rule, hold_back=hold_back)
+    assert r["total_paid_after"].sum() <= SEND_CONTINGENCY_POT
+    assert (r["adjustment"] >= 0).all() or rule == "claw_back"
+    if hold_back:    # the share held back is what the autumn run can pay, and autumn needs rose: all of it
+        assert r["paid"].sum() == SEND_CONTINGENCY_POT * (1 - hold_back)
+        assert r["total_paid_after"].sum() == SEND_CONTINGENCY_POT
+
+
+def test_topping_up_in_full_on_the_demo_schools_goes_over_the_pot():
+    """The option that may exceed the pot does, on a re-run where needs rise (the audit's item 9)."""
+    from hnb_xl import api
+    r = api.contingency(rerun=_demo_autumn(), rule="top_up")
+    assert r["total_paid_after"].sum() > SEND_CONTINGENCY_POT
 
 
 def test_rerun_with_claw_back():

@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 
 from hnb_xl import bundled
@@ -94,3 +95,67 @@ def test_allocations_not_adding_up_name_the_allocation_column():
     with pytest.raises(ModelError) as e:
         invest_to_transform(bundled.invest_to_transform(), 1_000_000)
     assert (e.value.table, e.value.field) == ("invest_to_transform", "allocation")
+
+
+# --- a transfer against the schools block of the SAME year (issue 13 part 7) ---------------------------
+
+def _cli(capsys, *argv):
+    from hnb_xl.cli import main
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_bare_transfer_says_the_years_block_is_not_known_instead_of_mixing_years(capsys):
+    """The 2022-23 £2,102,000 is not compared with the 2020-21 £368.2m block (0.57%, "disapplication")."""
+    code, out, err = _cli(capsys, "transfer")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "2022-23 schools block is not known" in err and "--schools-block" in err and "Schools block" in err
+    assert "0.57%" not in err and "368" not in err
+
+
+@pytest.mark.parametrize("argv,year,block,amount,needs", [
+    pytest.param(["--schools-block", "420.4m"], "2022-23", 420_400_000, 2_102_000, False,
+                 id="2022-23-transfer-on-a-given-2022-23-block"),
+    pytest.param(["--year", "2020-21", "--rate", "1.8%"], "2020-21", 368_200_000, 6_627_600, True,
+                 id="2020-21-request-on-the-2020-21-block"),
+    pytest.param(["--year", "2020/21", "--rate", "0.5%"], "2020-21", 368_200_000, 1_841_000, False,
+                 id="2020-21-limit"),
+])
+def test_transfer_takes_the_block_of_its_own_year(capsys, argv, year, block, amount, needs):
+    import json
+    code, out, _ = _cli(capsys, "transfer", *argv, "--format", "json")
+    t = json.loads(out)
+    assert code == 0 and t["financial_year"] == year and t["schools_block"] == block
+    assert t["amount"] == pytest.approx(amount) and t["needs_disapplication"] is needs
+
+
+def test_a_year_without_a_transfer_asks_for_a_rate_or_amount(capsys):
+    code, _, err = _cli(capsys, "transfer", "--year", "2020-21")
+    assert code == 2 and "no 2020-21 transfer" in err and "--rate" in err and "--amount" in err
+
+
+def test_a_block_transfer_file_with_the_years_block_gives_its_rate(tmp_path, capsys):
+    import json
+    path = tmp_path / "bt.csv"
+    path.write_text("Financial year,Transfer amount,Schools block\n2022-23,2102000,419000000\n", encoding="utf-8")
+    code, out, _ = _cli(capsys, "transfer", "--block-transfer", str(path), "--format", "json")
+    t = json.loads(out)
+    assert code == 0 and t["rate"] == pytest.approx(2_102_000 / 419_000_000) and t["needs_disapplication"]
+
+
+def test_by_year_compares_each_transfer_with_its_own_years_block():
+    from hnb_xl.engine.transfer import by_year
+    t = by_year(bundled.block_transfers()).set_index("financial_year")
+    assert t.loc["2022-23", "transfer_amount"] == BLOCK_TRANSFER_TOTAL
+    assert pd.isna(t.loc["2022-23", "rate"]) and t.loc["2022-23", "needs_disapplication"] is None
+    assert t.loc["2022-23", "schools_block_at_limit"] == pytest.approx(420_400_000)     # 2,102,000 / 0.005
+    assert pd.isna(t.loc["2020-21", "transfer_amount"]) and pd.isna(t.loc["2020-21", "rate"])
+
+
+def test_report_shows_the_actual_2022_23_transfer_not_two_tautologies(capsys):
+    code, out, _ = _cli(capsys, "report")
+    section = out[out.index("5. Schools Block"):out.index("6. Invest")]
+    assert code == 0 and "£2,102,000" in section and "£420,400,000" in section
+    assert "0.5% of the" not in section and "1.8% of the" not in section    # the two tautologies are gone

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 from .. import api, bundled
+from ..engine.contingency import rerun_totals
 from ..reports.output import input_figures, render
 from ..tables.schema import SCHOOLS
 from ._common import add_format, fraction, pounds
@@ -31,43 +34,77 @@ def register(sub) -> None:
     p.add_argument("--notional-share", metavar="FRACTION", type=fraction("--notional-share", 0, 1), default=params["notional_share"],
                    help="share of the notional SEN budget available for EHCP pupils (default: 1)")
     p.add_argument("--rerun", metavar="FILE", help="later census snapshot (e.g. autumn): show entitlement, paid, "
-                                                  "adjustment per school")
-    p.add_argument("--claw-back", action="store_true", help="with --rerun: negative adjustments (repayments)")
+                                                  "adjustment per school. By default the re-run shares only the "
+                                                  "balance of the pot (pot - paid), so both runs together never "
+                                                  "pay more than the pot")
+    p.add_argument("--hold-back", metavar="FRACTION", type=fraction("--hold-back", 0, 1), default=0.0,
+                   help="share of the pot kept out of the first run for the re-run (default: 0; e.g. 0.5 or 50%%)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--claw-back", action="store_true",
+                   help="with --rerun: each school ends on its new entitlement (negative adjustments: repayments)")
+    g.add_argument("--top-up-in-full", action="store_true", dest="top_up",
+                   help="with --rerun: pay every school its full increase, no repayments; the total CAN exceed "
+                        "the pot (the output says so)")
     add_format(p)
     p.set_defaults(func=run)
 
 
 LABELS = {"pot": "--pot", "cost_per_ehcp": "--cost-per-ehcp", "notional_share": "--notional-share",
-          "schools": "--schools", "rerun": "--rerun"}
+          "schools": "--schools", "rerun": "--rerun", "hold_back": "--hold-back"}
+RULE_WORDS = {"settle": "the re-run shares the balance of the pot", "claw_back": "with claw-back",
+              "top_up": "increases topped up in full"}
 
 
-def table(schools=None, pot=None, cost_per_ehcp=None, notional_share=None, rerun=None, claw_back=False):
+def rule_of(claw_back: bool = False, top_up: bool = False) -> str:
+    """The re-run rule of the options (:func:`hnb_xl.engine.contingency.rerun`)."""
+    return "claw_back" if claw_back else "top_up" if top_up else "settle"
+
+
+def table(schools=None, pot=None, cost_per_ehcp=None, notional_share=None, rerun=None, claw_back=False,
+          top_up=False, hold_back=0.0):
     """The allocation's columns as shown, or the re-run per school (None: the bundled value)."""
-    t = api.contingency(schools, pot, cost_per_ehcp, notional_share, rerun=rerun, claw_back=claw_back,
-                        labels=LABELS)
+    t = api.contingency(schools, pot, cost_per_ehcp, notional_share, rerun=rerun, labels=LABELS,
+                        rule=rule_of(claw_back, top_up), hold_back=hold_back)
     return t if rerun else t[[c for c in COLUMNS if c in t.columns]]
 
 
-def heading(t, pot: float, rerun: bool, claw_back: bool) -> str:
+def over_pot_warning(t, pot: float) -> str | None:
+    """The line saying a re-run pays more than the pot over both runs (None when it does not)."""
+    totals = rerun_totals(t, pot)
+    if totals["over_pot"] <= 0:
+        return None
+    return (f"hnb-xl: warning: the two runs pay £{totals['total_paid']:,.0f} from a £{pot:,.0f} pot "
+            f"(£{totals['over_pot']:,.0f} over) because --top-up-in-full pays every increase in full")
+
+
+def heading(t, pot: float, rerun: bool, claw_back: bool, rule: str | None = None) -> str:
     if rerun:
-        return (f"SEND Contingency re-run: pot £{pot:,.0f}; paid £{t['paid'].sum():,.0f}; new entitlement "
-                f"£{t['entitlement'].sum():,.0f}; adjustments £{t['adjustment'].sum():,.0f}"
-                f" ({'with' if claw_back else 'no'} claw-back)")
+        totals = rerun_totals(t, pot)
+        rule = rule or rule_of(claw_back)
+        return (f"SEND Contingency re-run: pot £{pot:,.0f}; paid £{totals['paid']:,.0f}; balance "
+                f"£{totals['balance']:,.0f}; new entitlement £{totals['entitlement']:,.0f}; adjustments "
+                f"£{totals['adjustments']:,.0f}; total paid £{totals['total_paid']:,.0f} ({RULE_WORDS[rule]})")
     shown = t[t["shortfall"] > 0]
     return (f"SEND Contingency: pot £{pot:,.0f}; {len(shown)} of {len(t)} schools have a shortfall "
             f"totalling £{t['shortfall'].sum():,.0f}; allocated £{t['allocation'].sum():,.0f}")
 
 
-def text(t, pot: float, rerun: bool = False, claw_back: bool = False, title: str | None = None) -> str:
+def text(t, pot: float, rerun: bool = False, claw_back: bool = False, title: str | None = None,
+         rule: str | None = None) -> str:
     """The readable table: schools with a shortfall (or, re-run, with an entitlement or a payment)."""
     shown = t[(t["entitlement"] > 0) | (t["paid"] > 0)] if rerun else t[t["shortfall"] > 0]
-    return render(shown, "table", KINDS, TITLES, title=title or heading(t, pot, rerun, claw_back))
+    return render(shown, "table", KINDS, TITLES, title=title or heading(t, pot, rerun, claw_back, rule))
 
 
 def run(args) -> str:
-    t = table(args.schools, args.pot, args.cost_per_ehcp, args.notional_share, args.rerun, args.claw_back)
+    t = table(args.schools, args.pot, args.cost_per_ehcp, args.notional_share, args.rerun, args.claw_back,
+              args.top_up, args.hold_back)
+    if args.rerun:
+        warning = over_pot_warning(t, args.pot)
+        if warning:
+            print(warning, file=sys.stderr)
     if args.format != "table":
         out = t.copy()
         out["shortfall"] = out["shortfall"].round(2)
         return render(out, args.format, whole=WHOLE)
-    return text(t, args.pot, bool(args.rerun), args.claw_back)
+    return text(t, args.pot, bool(args.rerun), args.claw_back, rule=rule_of(args.claw_back, args.top_up))

@@ -96,30 +96,72 @@ def allocate(schools: pd.DataFrame, pot: float, cost_per_ehcp: float = 6000.0,
     return out
 
 
+RERUN_RULES = ("settle", "claw_back", "top_up")
+
+
 def rerun(paid: pd.DataFrame, later: pd.DataFrame, pot: float, cost_per_ehcp: float = 6000.0,
-          notional_share: float = 1.0, claw_back: bool = False) -> pd.DataFrame:
+          notional_share: float = 1.0, claw_back: bool = False, rule: str | None = None) -> pd.DataFrame:
     """Re-run the allocation on a later census snapshot (the seed's autumn re-run).
 
     ``paid`` has ``urn`` and ``allocation`` (what the first run paid, £); ``later`` is the
     new schools snapshot. Per school (union of both URN sets)::
 
         entitlement = allocation on the later snapshot (same pot and rules)
-        adjustment  = entitlement - paid             if claw_back
-                    = max(0, entitlement - paid)     otherwise (no school repays)
+        owed        = max(0, entitlement - paid)
 
-    Without claw-back the adjustments can add up to more than the pot less what was paid; the
-    caller sees that in ``total_paid_after``.
+    and by ``rule`` (``claw_back=True`` is ``rule="claw_back"``):
+
+    * ``"settle"`` (the default): the second run shares only the balance of the pot,
+      ``balance = pot - sum(paid)`` (whole pounds, at least 0), among the schools owed money::
+
+          adjustment = owed scaled to min(balance, sum(owed)), whole pounds by largest remainder
+
+      so sum(paid) + sum(adjustment) <= pot, to the pound, and no school repays. This is the
+      "settle the balance" reading of a fixed one-off pot (the model review's §4: July as a payment
+      on account, the autumn run settling the balance of the pot, as Telford's SEND fair share fund
+      pays in two rounds, https://www.telfordsend.org.uk/info/1/home/111/send_fair_share_fund_for_mainstream_schools).
+      Chosen over holding back a share in the first run because it leaves the first run (the seed's
+      May 2022 figures) as published; a council that wants money left for the autumn holds some
+      back in the first run (a smaller first-run pot), and the second run then shares what is left.
+    * ``"claw_back"``: adjustment = entitlement - paid (a school paid more than its new
+      entitlement repays), so each school ends on its entitlement and the total is sum(entitlement)
+      <= pot.
+    * ``"top_up"``: adjustment = owed, in full (no school repays): the total CAN exceed the pot
+      (``total_paid_after`` shows it; the caller says so).
     """
+    rule = "claw_back" if claw_back and rule is None else (rule or "settle")
+    if rule not in RERUN_RULES:
+        raise ModelError(f"unknown re-run rule {rule!r} (expected one of {', '.join(RERUN_RULES)})", field="rule",
+                         value=rule)
     new = allocate(later, pot, cost_per_ehcp, notional_share)
     merged = new[["urn", "school_name", "shortfall", "allocation"]] if "school_name" in new else \
         new[["urn", "shortfall", "allocation"]]
     merged = merged.rename(columns={"allocation": "entitlement"})
     p = paid[["urn", "allocation"]].rename(columns={"allocation": "paid"})
-    m = merged.merge(p, on="urn", how="outer")
+    m = merged.merge(p, on="urn", how="outer").sort_values("urn", kind="stable").reset_index(drop=True)
     m["entitlement"] = m["entitlement"].fillna(0).astype(np.int64)
     m["paid"] = m["paid"].fillna(0).astype(np.int64)
     m["shortfall"] = m["shortfall"].fillna(0.0)
     diff = m["entitlement"] - m["paid"]
-    m["adjustment"] = diff if claw_back else diff.clip(lower=0)
+    owed = diff.clip(lower=0)
+    if rule == "claw_back":
+        m["adjustment"] = diff
+    elif rule == "top_up":
+        m["adjustment"] = owed
+    else:
+        balance = max(0, int(math.floor(float(pot) + 1e-9)) - int(m["paid"].sum()))
+        m["adjustment"] = largest_remainder(owed.to_numpy(), min(balance, int(owed.sum())),
+                                            keys=m["urn"].to_numpy())
     m["total_paid_after"] = m["paid"] + m["adjustment"]
-    return m.sort_values("urn", kind="stable").reset_index(drop=True)
+    return m
+
+
+def rerun_totals(result: pd.DataFrame, pot: float) -> dict:
+    """The re-run's totals (£): pot, paid in the first run, the balance left (pot - paid, at least
+    0), the adjustments, the total paid over both runs and by how much it exceeds the pot (0 when
+    it does not: never under the default rule, see :func:`rerun`)."""
+    paid = float(result["paid"].sum())
+    total = float(result["total_paid_after"].sum())
+    return {"pot": float(pot), "paid": paid, "balance": max(0.0, math.floor(float(pot) + 1e-9) - paid),
+            "entitlement": float(result["entitlement"].sum()), "adjustments": float(result["adjustment"].sum()),
+            "total_paid": total, "over_pot": max(0.0, total - math.floor(float(pot) + 1e-9))}

@@ -12,6 +12,11 @@ Formulas::
     rate            = transfer_amount / schools_block
     implied schools block at the limit = transfer_amount / limit_rate   (£2,102,000 / 0.005 = £420.4m)
     per-pupil effect = transfer_amount / pupils   (pupils: schools block funded pupils, October census)
+
+A transfer is a share of the schools block of the SAME financial year (the limit is 0.5% of that
+year's block): :func:`year_figures` takes both from the block-transfer table's row for the year, and
+:func:`by_year` gives each year's rate and verdict only where that year's block is known; it never
+divides one year's transfer by another year's block.
 """
 
 from __future__ import annotations
@@ -54,14 +59,17 @@ class Transfer:
     verdict: str
     pupils: float | None = None
     per_pupil: float | None = None  # £ per pupil
+    financial_year: str | None = None   # the year of the transfer and of its schools block, when known
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
 
 def transfer(schools_block: float, *, rate: float | None = None, amount: float | None = None,
-             pupils: float | None = None, limit_rate: float = TRANSFER_LIMIT_RATE) -> Transfer:
-    """A block transfer given the schools block (£) and either a rate (fraction) or an amount (£)."""
+             pupils: float | None = None, limit_rate: float = TRANSFER_LIMIT_RATE,
+             financial_year: str | None = None) -> Transfer:
+    """A block transfer given the schools block (£) and either a rate (fraction) or an amount (£),
+    both of ``financial_year`` (a label: the caller matches the block to the transfer's year)."""
     if (rate is None) == (amount is None):
         raise ModelError("give either a rate or an amount, not both", field="rate")
     if not schools_block or not math.isfinite(schools_block) or schools_block <= 0:
@@ -83,7 +91,60 @@ def transfer(schools_block: float, *, rate: float | None = None, amount: float |
     needs = needs_disapplication(rate, limit_rate)
     return Transfer(schools_block=float(schools_block), amount=float(amount), rate=float(rate),
                     limit_rate=limit_rate, limit_amount=limit_rate * schools_block, needs_disapplication=needs,
-                    verdict=verdict(rate, limit_rate), pupils=pupils, per_pupil=per_pupil)
+                    verdict=verdict(rate, limit_rate), pupils=pupils, per_pupil=per_pupil,
+                    financial_year=financial_year)
+
+
+def _known(v) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def latest_transfer_year(block_transfers: pd.DataFrame) -> str | None:
+    """The last financial year of the block-transfer table with a transfer amount (None: none)."""
+    rows = block_transfers[block_transfers["transfer_amount"].notna()]
+    return None if rows.empty else str(rows["financial_year"].iloc[-1])
+
+
+def year_figures(block_transfers: pd.DataFrame, year: str) -> tuple[float | None, float | None]:
+    """(transfer amount £, schools block £) of ``year`` in the block-transfer table (financial_year,
+    transfer_amount, schools_block); None where the table has no such row or leaves the cell blank."""
+    rows = block_transfers[block_transfers["financial_year"].astype(str) == year]
+    if rows.empty:
+        return None, None
+    r = rows.iloc[0]
+    return _known(r["transfer_amount"]), _known(r["schools_block"])
+
+
+BY_YEAR_COLUMNS = ["financial_year", "transfer_amount", "schools_block", "rate", "limit_amount",
+                   "schools_block_at_limit", "needs_disapplication", "verdict"]
+
+
+def by_year(block_transfers: pd.DataFrame, limit_rate: float = TRANSFER_LIMIT_RATE) -> pd.DataFrame:
+    """Each year of the block-transfer table, the transfer against the schools block of the same year::
+
+        rate                    = transfer_amount / schools_block        (both of the year, else blank)
+        limit_amount            = limit_rate * schools_block
+        schools_block_at_limit  = transfer_amount / limit_rate           (the block at which it is the limit)
+
+    The verdict is :func:`verdict` where both are known; "no transfer" without an amount; and without
+    the year's block, that the transfer is within the limit only if the block is at least the block
+    at the limit. ``needs_disapplication`` is None where it cannot be known."""
+    rows = []
+    for r in block_transfers.to_dict("records"):
+        amount, block = _known(r.get("transfer_amount")), _known(r.get("schools_block"))
+        rate = amount / block if amount is not None and block else None
+        at_limit = amount / limit_rate if amount is not None else None
+        if amount is None:
+            text, needs = "no transfer in the table for this year", None
+        elif rate is None:
+            text, needs = (f"schools block of {r['financial_year']} not known: within the limit only if it is at "
+                           f"least £{at_limit:,.0f}"), None
+        else:
+            text, needs = verdict(rate, limit_rate), needs_disapplication(rate, limit_rate)
+        rows.append({"financial_year": str(r["financial_year"]), "transfer_amount": amount, "schools_block": block,
+                     "rate": rate, "limit_amount": None if block is None else limit_rate * block,
+                     "schools_block_at_limit": at_limit, "needs_disapplication": needs, "verdict": text})
+    return pd.DataFrame(rows, columns=BY_YEAR_COLUMNS)
 
 
 def implied_schools_block(amount: float, rate: float = TRANSFER_LIMIT_RATE) -> float:
