@@ -11,11 +11,11 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
-  if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
-    echo "Installing LibreOffice (libreoffice-calc-nogui) and poppler-utils with apt-get ..." >&2
+  if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+    echo "Installing LibreOffice (libreoffice-calc-nogui), poppler-utils and python3-uno (one LibreOffice kept running for verify) with apt-get ..." >&2
     SUDO=""; [ "$(id -u)" = "0" ] || SUDO="sudo"
     $SUDO apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q libreoffice-calc-nogui poppler-utils >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q libreoffice-calc-nogui poppler-utils python3-uno >/dev/null
   fi
 else
   .venv/bin/python -m pip install -q -e .

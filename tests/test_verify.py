@@ -19,6 +19,7 @@ from hnb_xl.cli import main
 from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.verify import run as verify_run
+from hnb_xl.workbook.verify import soffice as offices
 from hnb_xl.workbook.verify.compare import agrees
 from hnb_xl.workbook.verify.run import verify
 
@@ -217,3 +218,57 @@ def test_without_libreoffice_it_says_so_and_how_to_install(monkeypatch, capsys):
     assert main(["verify", str(COMMITTED)]) == 1
     out = capsys.readouterr().out
     assert "LibreOffice is not installed" in out and "apt-get install libreoffice-calc-nogui" in out
+
+
+# ------------------------------------------------------------------------------ the LibreOffice route
+
+@pytest.mark.parametrize("route,says", [
+    pytest.param("uno", "driven through UNO", id="route-uno-one-libreoffice-kept-running"),
+    pytest.param("convert-to", "soffice --convert-to", id="route-convert-to-forced-by-env"),
+])
+def test_verify_says_which_route_it_took(monkeypatch, capsys, route, says):
+    """Both routes recalculate the committed workbook to the same verdict, and the output names the
+    route (this machine has python3-uno, so the UNO route is real here, as on CI: scripts/setup.sh)."""
+    monkeypatch.setenv(offices.ROUTE_ENV, route)
+    assert main(["verify", str(COMMITTED)]) == 0
+    out = capsys.readouterr().out
+    line, = [x for x in out.splitlines() if x.startswith("recalculated by ")]
+    assert says in line and "1060 cells compared" in out and "master check passes" in out
+
+
+def test_without_python3_uno_the_route_is_convert_to_and_says_how_to_get_uno(monkeypatch):
+    monkeypatch.delenv(offices.ROUTE_ENV, raising=False)
+    monkeypatch.setattr(offices, "uno_python", lambda: None)
+    office = offices.best_office()
+    try:
+        assert office.route == "convert-to" and not isinstance(office, offices.UnoOffice)
+        assert "apt-get install python3-uno" in offices.route_text(office)
+    finally:
+        office.close()
+
+
+@pytest.mark.parametrize("route,says", [
+    pytest.param("uno", "python3-uno", id="uno-forced-where-no-python-has-uno"),
+    pytest.param("fast", "expected one of uno, convert-to", id="unknown-route"),
+])
+def test_a_route_this_machine_cannot_take_is_one_finding(monkeypatch, route, says):
+    monkeypatch.setenv(offices.ROUTE_ENV, route)
+    monkeypatch.setattr(offices, "uno_python", lambda: None)
+    monkeypatch.setattr(verify_run, "_OFFICES", {})
+    report = verify(COMMITTED)
+    failed = [f for f in report.findings if f.code == "recalculation-failed"]
+    assert len(failed) == 1 and says in failed[0].message and not report.recalculated
+
+
+class _BrokenUno(offices.UnoOffice):
+    """A UNO LibreOffice whose conversion fails (as when soffice dies under it)."""
+
+    def convert(self, src, outdir, to="xlsx"):
+        raise offices.LibreOfficeError("LibreOffice (UNO) gave no answer within 1 s")
+
+
+def test_a_failed_uno_recalculation_is_retried_by_convert_to(soffice, tmp_path):
+    office = _BrokenUno(soffice, profile=tmp_path / "profile", python="/usr/bin/python3")
+    report = verify(COMMITTED, office=office)
+    assert report.findings == [] and report.recalculated and report.compared == 1060
+    assert "soffice --convert-to" in report.route and "the UNO route failed" in report.route

@@ -4,7 +4,8 @@ The static check, a LibreOffice recalculation of a copy, the engine on the workb
 and a comparison of every calculation and output cell with its engine twin (money within £1,
 counts exactly), the master check and the time of each step. One line per finding
 (``sheet!cell: code: message [formula]``). Exit 0 when everything agrees, 1 on any finding,
-2 when the file cannot be read. The workbook is never saved.
+2 when the file cannot be read. The workbook is never saved. The way LibreOffice ran is printed
+(kept running through UNO, or ``soffice --convert-to``; ``HNB_LIBREOFFICE_ROUTE`` forces one).
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ def register(sub) -> None:
                                    "the workbook's own inputs and compares every calculation and output cell with "
                                    "the engine (money within £1, counts exactly). Reports each disagreement at its "
                                    "cell with both values and the formula, the master check and the time of each "
-                                   "step. Exit 0 all agree, 1 findings, 2 unreadable file. The file is never saved.")
+                                   "step. Exit 0 all agree, 1 findings, 2 unreadable file. The file is never saved. "
+                                   "LibreOffice is kept running through UNO where python3-uno is installed, else "
+                                   "started by soffice --convert-to; the output says which "
+                                   "(HNB_LIBREOFFICE_ROUTE=uno or convert-to forces one).")
     p.add_argument("workbook", metavar="WORKBOOK", help="the .xlsm/.xlsx file (read only, never saved)")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="output format: table (readable) or json")
@@ -36,6 +40,8 @@ def run(args) -> int:
     else:
         lines = [f.line() + (f"  [{f.formula}]" if f.formula else "") for f in report.findings]
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
+        if report.route:
+            lines.append(f"recalculated by {report.route}")
         if report.recalculated:
             lines.append(f"{report.compared} cells compared with the engine; master check "
                          f"{'passes' if report.master_check == 1 else 'FAILS'}")

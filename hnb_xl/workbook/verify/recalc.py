@@ -63,7 +63,10 @@ class LibreOffice:
 
     The first conversion with a new profile is "cold" (LibreOffice builds the profile: about 2 s
     more); later ones reuse it ("warm"). Conversions through one instance are serialised.
+    ``route`` names the way it runs LibreOffice (:mod:`.soffice` has the other, "uno").
     """
+
+    route = "convert-to"
 
     def __init__(self, soffice: str | None = None, profile: str | Path | None = None, timeout: float = 240):
         self.soffice = soffice or find_soffice()

@@ -13,6 +13,11 @@ Steps (each timed; the file itself is only ever copied and read, never saved):
    master check (every check on the Checks sheet is 1; the ``HNB_`` cross-checks read
    "UDFs not loaded" here, as the engine comparison stands in for them).
 
+The recalculation takes one of two routes (:mod:`.soffice`): one LibreOffice kept running and
+driven through UNO (where Debian's ``python3-uno`` is installed), else ``soffice --convert-to``
+started for the file; ``HNB_LIBREOFFICE_ROUTE`` forces one, and a UNO LibreOffice that fails is
+retried once by ``--convert-to``. The report says which route was taken (``Report.route``).
+
 LibreOffice is the second spreadsheet engine that makes this a proof: the workbook's formulas are
 computed by a program that is not this project's arithmetic, then compared with the engine. When
 LibreOffice is not installed, the recalculation is one finding that says how to install it, and
@@ -34,7 +39,7 @@ from ..refresh.cells import OpenpyxlCells
 from .check import Finding, check_workbook, load
 from .compare import compare, engine_twins, input_frames
 from .recalc import LibreOffice, LibreOfficeError, _read_values, find_soffice
-from .soffice import best_office
+from .soffice import best_office, route_text
 
 INSTALL = "apt-get install libreoffice-calc-nogui (Debian/Ubuntu) or https://www.libreoffice.org/download/"
 
@@ -47,6 +52,7 @@ class Report:
     compared: int = 0                  # twins compared
     master_check: object = None        # the recalculated Master_Check (1 = pass), None without LibreOffice
     recalculated: bool = False
+    route: str = ""                    # how LibreOffice ran (soffice.route_text)
 
     @property
     def ok(self) -> bool:
@@ -54,22 +60,24 @@ class Report:
 
     def as_dict(self) -> dict:
         return {"workbook": self.workbook, "ok": self.ok, "recalculated": self.recalculated,
+                "recalculation_route": self.route,
                 "cells_compared": self.compared, "master_check": self.master_check,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
                 "findings": [f.as_dict() | {"where": f.where} for f in self.findings]}
 
 
-_OFFICE: LibreOffice | None = None
+_OFFICES: dict[str, LibreOffice] = {}
 
 
 def default_office() -> LibreOffice:
-    """One LibreOffice per process for verify: kept running through UNO when possible."""
-    global _OFFICE
-    if _OFFICE is None:
+    """One LibreOffice per process and route for verify: kept running through UNO when possible."""
+    from .soffice import chosen_route
+    route = chosen_route()
+    if route not in _OFFICES:
         import atexit
-        _OFFICE = best_office()
-        atexit.register(_OFFICE.close)
-    return _OFFICE
+        _OFFICES[route] = best_office(route=route)
+        atexit.register(_OFFICES[route].close)
+    return _OFFICES[route]
 
 
 class _Conversion(threading.Thread):
@@ -81,14 +89,31 @@ class _Conversion(threading.Thread):
         self.result: Path | None = None
         self.error: Exception | None = None
         self.seconds = 0.0
+        self.route = ""
 
     def run(self) -> None:
         start = time.perf_counter()
         try:
             self.result = self.office.convert(self.src, self.outdir)
+            self.route = route_text(self.office)
+        except LibreOfficeError as exc:
+            if self.office.route == "uno":          # a UNO LibreOffice that failed: once by --convert-to
+                self._convert_to(exc)
+            else:
+                self.error = exc
         except Exception as exc:   # reported as a finding by verify()
             self.error = exc
         self.seconds = time.perf_counter() - start
+
+    def _convert_to(self, uno_error: Exception) -> None:
+        office = LibreOffice(self.office.soffice)
+        try:
+            self.result = office.convert(self.src, self.outdir)
+            self.route = f"{route_text(office)} (the UNO route failed: {uno_error})"
+        except Exception as exc:
+            self.error = exc
+        finally:
+            office.close()
 
 
 def _formula_of(wb):
@@ -141,8 +166,13 @@ def verify(path, *, office: LibreOffice | None = None, soffice: bool = True) -> 
         lap("copy")
         conversion = None
         if soffice and (office is not None or find_soffice()):
-            conversion = _Conversion(office or default_office(), copy, Path(tmp) / "out")
-            conversion.start()
+            try:
+                office = office or default_office()
+            except LibreOfficeError as exc:   # a route forced that this machine lacks
+                report.findings.append(Finding("", "", "recalculation-failed", str(exc)))
+            else:
+                conversion = _Conversion(office, copy, Path(tmp) / "out")
+                conversion.start()
         else:
             report.findings.append(Finding("", "", "no-libreoffice",
                                            f"LibreOffice is not installed, so the formulas were not recalculated "
@@ -172,6 +202,7 @@ def verify(path, *, office: LibreOffice | None = None, soffice: bool = True) -> 
         if conversion:
             conversion.join()
             report.seconds["recalculate (LibreOffice, alongside)"] = conversion.seconds
+            report.route = conversion.route
             clock = time.perf_counter()
             if conversion.error is not None:
                 report.findings.append(Finding("", "", "recalculation-failed", str(conversion.error)))

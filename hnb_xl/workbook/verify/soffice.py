@@ -9,7 +9,10 @@ up). The document is recalculated with ``calculateAll()``, so stale cached value
 as with the profile's ``OOXMLRecalcMode`` = 0. The profile is private, as for ``LibreOffice``.
 
 :func:`best_office` gives a UnoOffice where that Python is usable, else the per-call
-``LibreOffice``; both are the same independent engine (LibreOffice Calc).
+``LibreOffice`` (``soffice --convert-to``, one start per file); both are the same independent
+engine (LibreOffice Calc). ``HNB_LIBREOFFICE_ROUTE`` (``uno``, ``convert-to``; unset: the best one
+present) forces a route, so either can be tried on a machine that has both. Each office names its
+route (:attr:`LibreOffice.route`, :func:`route_text`), and ``hnb-xl verify`` prints it.
 """
 
 from __future__ import annotations
@@ -41,8 +44,15 @@ def uno_python() -> str | None:
     return None
 
 
+ROUTE_ENV = "HNB_LIBREOFFICE_ROUTE"
+ROUTES = ("uno", "convert-to")
+UNO_INSTALL = "apt-get install python3-uno"
+
+
 class UnoOffice(LibreOffice):
     """A LibreOffice kept running: started at the first conversion, stopped by :meth:`close`."""
+
+    route = "uno"
 
     def __init__(self, soffice: str | None = None, profile: str | Path | None = None, timeout: float = 240,
                  python: str | None = None):
@@ -104,11 +114,32 @@ class UnoOffice(LibreOffice):
         super().close()
 
 
-def best_office(soffice: str | None = None, profile: str | Path | None = None) -> LibreOffice:
-    """A :class:`UnoOffice` when a Python with ``uno`` exists, else a per-call :class:`LibreOffice`."""
-    if uno_python():
+def chosen_route(route: str | None = None) -> str:
+    """``route``, else ``HNB_LIBREOFFICE_ROUTE``, else "auto"; anything else is a LibreOfficeError."""
+    route = (route or os.environ.get(ROUTE_ENV) or "auto").strip().lower()
+    if route not in ("auto", *ROUTES):
+        raise LibreOfficeError(f"{ROUTE_ENV}={route!r}: expected one of {', '.join(ROUTES)} (or unset)")
+    return route
+
+
+def best_office(soffice: str | None = None, profile: str | Path | None = None, route: str | None = None) -> LibreOffice:
+    """The office for ``route`` (:func:`chosen_route`): "uno" a :class:`UnoOffice` (a LibreOfficeError
+    when no Python has ``uno``), "convert-to" a per-call :class:`LibreOffice`, "auto" a UnoOffice
+    when a Python with ``uno`` exists, else the per-call one."""
+    route = chosen_route(route)
+    if route == "uno" or (route == "auto" and uno_python()):
         return UnoOffice(soffice, profile)
     return LibreOffice(soffice, profile)
 
 
-__all__ = ["UnoOffice", "best_office", "uno_python"]
+def route_text(office: LibreOffice) -> str:
+    """One line for the user: which way LibreOffice recalculated, and how to get the faster one."""
+    if office.route == "uno":
+        return "LibreOffice kept running, driven through UNO (python3-uno)"
+    text = "LibreOffice started for this file (soffice --convert-to)"
+    if chosen_route() == "auto":
+        text += f": {UNO_INSTALL} to keep one LibreOffice running (faster for repeated runs)"
+    return text
+
+
+__all__ = ["ROUTE_ENV", "UnoOffice", "best_office", "chosen_route", "route_text", "uno_python"]
