@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import HnbInputError
+from ..tables.schema import SOURCE_TABLES as INPUT_TABLES
 
 
 def register(sub) -> None:
@@ -22,13 +23,18 @@ def register(sub) -> None:
     p.add_argument("sources", metavar="SOURCE", nargs="+", help="source files or folders")
     p.add_argument("--output", metavar="PATH", help="write the refreshed workbook here instead (no backup needed)")
     p.add_argument("--dry-run", action="store_true",
-                   help="validate and report rows added/removed/changed per table; write nothing")
+                   help="validate and list the rows added, changed and removed per table, by their key "
+                        "(financial year, URN, parameter); write nothing")
     p.add_argument("--la", metavar="NAME_OR_CODE",
                    help="local authority to take from a DfE file: la_name, new_la_code (E10000003) or "
                         "old_la_code (873)")
-    p.add_argument("--suppressed", choices=["zero", "error"], default="zero",
-                   help="DfE codes x, c and low in a count: count them and use 0 (default) or report each "
-                        "as a problem; z (not applicable) is always 0")
+    p.add_argument("--suppressed", choices=["error", "zero"], default="error",
+                   help="DfE codes x, c and low in an EHCP count: an error naming the first cell (default) or, "
+                        "with zero, read as 0 and counted; elsewhere, and z (not applicable) always, 0")
+    p.add_argument("--replace", metavar="TABLE", action="append", default=[], choices=INPUT_TABLES,
+                   help="let the source replace TABLE whole (repeatable; one of " + ", ".join(INPUT_TABLES) +
+                        "): without it, a source that leaves out rows the workbook's table holds is an error "
+                        "naming them")
     p.add_argument("--no-progress", action="store_true", help="no progress bar for large files")
     p.set_defaults(func=run)
 
@@ -37,7 +43,8 @@ def run(args) -> str:
     from ..workbook.refresh import error_text, refresh
     try:
         result = refresh(args.workbook, args.sources, output=args.output, dry_run=args.dry_run, la=args.la,
-                         suppressed_policy=args.suppressed, progress=not args.no_progress)
+                         suppressed_policy=args.suppressed, progress=not args.no_progress,
+                         replace=tuple(args.replace))
     except HnbInputError as exc:
         print(error_text(exc), file=sys.stderr)
         return 2

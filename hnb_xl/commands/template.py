@@ -1,4 +1,6 @@
-"""`hnb-xl template DIR`: write empty source templates (CSV per table and one XLSX) to fill in."""
+"""`hnb-xl template DIR`: write source templates (CSV per table and one XLSX) to fill in; with
+``--from WORKBOOK``, pre-filled with the workbook's current inputs (every table, parameters included)
+so a modeller adds a year instead of retyping history (:func:`hnb_xl.sources.templates.workbook_frames`)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ from ..sources.templates import TEMPLATE_TABLES, write_templates
 
 
 def register(sub) -> None:
-    p = sub.add_parser("template", help="write empty source templates (CSV and XLSX) for refresh",
+    p = sub.add_parser("template", help="write source templates (CSV and XLSX) for refresh, empty or --from a workbook",
                        description="Writes <table>.csv for each input table (" + ", ".join(TEMPLATE_TABLES) +
                                    ") and hnb_sources.xlsx with one sheet per table: the exact headers, then a "
-                                   "row of units in square brackets that refresh skips. Fill in either and run "
+                                   "row of units in square brackets that refresh skips. With --from WORKBOOK the "
+                                   "templates hold the workbook's current inputs: add the new rows and run "
                                    "hnb-xl refresh WORKBOOK FILES.")
     p.add_argument("folder", metavar="DIR", help="folder to write into (created if missing)")
+    p.add_argument("--from", dest="workbook", metavar="WORKBOOK",
+                   help="fill the templates with this model workbook's current input tables")
     p.add_argument("--force", action="store_true", help="overwrite existing template files")
     p.set_defaults(func=run)
 
@@ -26,5 +31,12 @@ def run(args) -> str:
     existing = [n for n in names if (folder / n).exists()]
     if existing and not args.force:
         raise HnbInputError(f"already holds {', '.join(existing)}: use --force to overwrite", source=str(folder))
-    written = write_templates(folder)
+    frames = None
+    if args.workbook:
+        from ..sources.templates import workbook_frames
+        frames = workbook_frames(args.workbook)
+    try:
+        written = write_templates(folder, frames)
+    except OSError as exc:
+        raise HnbInputError(f"cannot be written ({exc.strerror or exc})", source=str(folder)) from None
     return "\n".join(f"wrote {p}" for p in written)

@@ -1,4 +1,4 @@
-"""Source templates (empty or filled) for the project's own tables, as CSV and XLSX.
+"""Source templates (empty, or filled from the bundled data or a workbook) for the project's own tables, as CSV and XLSX.
 
 Each template has the schema's exact headers, then one row of units in square brackets
 ("[£]", "[fraction, e.g. 0.05]") that the readers skip (``files.is_units_row``), then data. Values
@@ -88,4 +88,39 @@ def write_templates(folder, frames: dict[str, pd.DataFrame | None] | None = None
     return written
 
 
-__all__ = ["write_templates", "write_csv", "write_xlsx", "units_row", "TEMPLATE_TABLES"]
+def workbook_frames(workbook) -> dict[str, pd.DataFrame]:
+    """Every input table the model workbook holds (the refresh's own reading of its Inputs sheet,
+    :func:`hnb_xl.workbook.refresh.plan.current_frame`, at layout.py's addresses), by schema name,
+    parameters included: the templates ``hnb-xl template --from WORKBOOK`` writes, which ``hnb-xl
+    refresh`` reads back changing no cell. Raises HnbInputError for a missing or unreadable file."""
+    from openpyxl import load_workbook
+
+    from ..errors import HnbInputError
+    from ..workbook.refresh.cells import OpenpyxlCells
+    from ..workbook.refresh.file import readable
+    from ..workbook.refresh.plan import current_frame, targets
+
+    path = Path(workbook)
+    if not path.is_file():
+        raise HnbInputError("workbook not found", source=str(path))
+    readable(path)
+    try:
+        wb = load_workbook(path)
+    except Exception as exc:
+        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
+                            source=str(path)) from None
+    cells = OpenpyxlCells(wb)
+    tmap = {k: t for k, t in targets().items() if k in TEMPLATE_TABLES}
+    missing = sorted({t.sheet for t in tmap.values() if t.sheet not in cells.sheetnames})
+    if missing:
+        raise HnbInputError(f"has no sheet(s) {', '.join(missing)}: is it the HNB model workbook?", source=str(path))
+    frames = {name: current_frame(cells, t) for name, t in tmap.items()}
+    if "parameters" in frames:
+        # a model setting whose value is not a number (the Invest to Transform year) is set on the
+        # Inputs sheet, not by a parameters file (its Value column is a number)
+        p = frames["parameters"]
+        frames["parameters"] = p[[isinstance(v, (int, float)) and not isinstance(v, bool) for v in p["value"]]]
+    return frames
+
+
+__all__ = ["write_templates", "workbook_frames", "write_csv", "write_xlsx", "units_row", "TEMPLATE_TABLES"]

@@ -1,6 +1,7 @@
 """Refreshing the workbook's input tables from source files: one plan, two doors.
 
-* :mod:`.plan`       what a refresh will write, decided once (validated sources, changes, writes, log rows)
+* :mod:`.plan`       what a refresh will write, decided once (validated sources, changes, table writes)
+* :mod:`.audit`      the Logs sheet after it: assumptions, the data sources loaded, the refresh log
 * :mod:`.file`       the command line's door: openpyxl load, atomic save, loss check (``hnb-xl refresh``)
 * :mod:`.excel`      the Cover's button: the same plan applied to the open workbook through xlwings
 * :mod:`.cells`      reading and writing cells through one small interface (openpyxl or xlwings)
@@ -10,13 +11,14 @@ Every companion ``<workbook>.py`` shipped beside a workbook does
 ``from hnb_xl.workbook.refresh import refresh_from_excel``: that name stays here.
 """
 
+from .audit import REFRESH_LOG_HEADERS, REFRESH_LOG_TITLE, log_writes
 from .excel import refresh_book, refresh_from_excel
 from .file import refresh, save_atomically
 from .inventory import (cached_values, control_mirrors, drawing_shapes, inventory, lock_file, losses,
                         precheck_losses)
-from .plan import (REFRESH_LOG_HEADERS, REFRESH_LOG_TITLE, RefreshPlan, RefreshResult, TableChange, Target,
-                   backup_path, current_frame, diff, error_text, layout_targets, log_writes, new_rows,
-                   parameter_rows, plan_refresh, read_table, table_write, targets, user_name)
+from .plan import (RefreshPlan, RefreshResult, TableChange, Target, backup_path, current_frame, diff, error_text,
+                   layout_targets, new_rows, parameter_rows, plan_refresh, read_table, table_write, targets,
+                   user_name)
 
 __all__ = [
     "refresh", "refresh_from_excel", "refresh_book", "save_atomically", "error_text", "plan_refresh", "log_writes",

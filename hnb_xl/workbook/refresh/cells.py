@@ -37,6 +37,7 @@ class TableWrite:
     # (first row, last row, column, number format): cells whose text (e.g. TBC) becomes a number get
     # their column's format back (Excel: the Text format set for the text would otherwise stay)
     number_formats: list = field(default_factory=list)
+    print_area: str | None = None     # the sheet's print area after the write (e.g. "A1:H40"), if it moves
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -73,6 +74,8 @@ def write_openpyxl(wb, writes: list[TableWrite]) -> None:
         for i, row in enumerate(w.rows):
             for j, v in enumerate(row):
                 write_text(ws.cell(w.row + i, w.col + j), v)
+        if w.print_area:
+            ws.print_area = w.print_area
 
 
 # ---------------------------------------------------------------------------------------------- xlwings
@@ -143,5 +146,7 @@ def write_xlwings(book, writes: list[TableWrite]) -> int:
         nrows, ncols = w.shape
         rows = [list(r) + [None] * (ncols - len(r)) for r in w.rows]
         sheet.range((w.row, w.col), (w.row + nrows - 1, w.col + ncols - 1)).value = rows
+        if w.print_area:
+            sheet.page_setup.print_area = w.print_area     # xlwings' PageSetup (Windows and macOS alike)
         n += 1
     return n

@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 
 from ...errors import HnbInputError
-from .plan import RefreshResult, backup_path, error_text, log_writes, plan_refresh, user_name
+from .audit import log_writes
+from .plan import RefreshResult, backup_path, error_text, plan_refresh, user_name
 from ..charts import apply_xlwings as apply_charts_xlwings
 from .cells import XlwingsCells, write_xlwings
 
@@ -38,16 +39,17 @@ class RefreshStopped(HnbInputError):
     """Excel refused a write after the refresh had started (e.g. a protected sheet, a cell being edited)."""
 
 
-def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str = "zero",
-                 user: str | None = None, now: _dt.datetime | None = None) -> RefreshResult:
+def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str = "error",
+                 user: str | None = None, now: _dt.datetime | None = None, replace=()) -> RefreshResult:
     """Refresh the open ``book`` (an ``xlwings.Book``) from ``sources``; raises HnbInputError(s)
     before writing anything."""
     cells = XlwingsCells(book)
     wb_path = Path(book.fullname)
     plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=False,
-                        workbook_label=book.name)
+                        workbook_label=book.name, replace=replace)
     writes = plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
-                                      now=now or _dt.datetime.now(_dt.timezone.utc), changes=plan.changes)
+                                      now=now or _dt.datetime.now(_dt.timezone.utc), changes=plan.changes,
+                                      after=plan.after)
     result = RefreshResult(wb_path, wb_path, plan.changes, plan.collected, dry_run=False, in_excel=True)
     if wb_path.parent != Path(".") and wb_path.parent.is_dir():
         backup = backup_path(wb_path)
@@ -67,11 +69,12 @@ def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str
     return result
 
 
-def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None, now=None) -> str:
+def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None, now=None, replace=()) -> str:
     """Entry point of the Cover's button (``main()`` of the companion ``<workbook name>.py``).
 
     Asks for source files through Excel (unless ``paths``), refreshes the calling workbook in place
     and shows the report, or the problems in the CLI's words, in a message box. Returns that text.
+    ``replace``: the tables a source may replace whole (the CLI's ``--replace``; the button gives none).
     """
     if book is None:
         import xlwings as xw
@@ -84,7 +87,7 @@ def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None
         if not paths:
             return "cancelled"
     try:
-        result = refresh_book(book, paths, user=user, now=now)
+        result = refresh_book(book, paths, user=user, now=now, replace=replace)
     except HnbInputError as exc:
         text = error_text(exc)
         alert(for_message_box(text), TITLE_STOPPED if isinstance(exc, RefreshStopped) else TITLE_FAILED)

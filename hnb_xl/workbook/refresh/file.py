@@ -29,12 +29,13 @@ from ...sources.collect import sha256
 from ..charts import apply_openpyxl as apply_charts_openpyxl
 from .cells import OpenpyxlCells, write_openpyxl
 from .inventory import cached_values, control_mirrors, inventory, lock_file, losses, precheck_losses
-from .plan import RefreshResult, backup_path, log_writes, plan_refresh, user_name
+from .audit import log_writes
+from .plan import RefreshResult, backup_path, plan_refresh, user_name
 
 
 def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | None = None,
-            suppressed_policy: str = "zero", progress: bool = True, user: str | None = None,
-            now: _dt.datetime | None = None) -> RefreshResult:
+            suppressed_policy: str = "error", progress: bool = True, user: str | None = None,
+            now: _dt.datetime | None = None, replace=()) -> RefreshResult:
     """Refresh ``workbook``'s input tables from ``sources`` (files or folders). See the module docstring.
 
     Raises HnbInputError (one problem) or HnbInputErrors (all of them); the workbook is then unchanged.
@@ -56,11 +57,11 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
             held.enter_context(one_refresh_at_a_time(out_path))
             remove_stale_temporaries(out_path)
         return _refresh(wb_path, out_path, sources, dry_run=dry_run, la=la, suppressed_policy=suppressed_policy,
-                        progress=progress, user=user, now=now)
+                        progress=progress, user=user, now=now, replace=replace)
 
 
 def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_policy, progress, user,
-             now) -> RefreshResult:
+             now, replace=()) -> RefreshResult:
     from openpyxl import load_workbook
 
     digest = sha256(wb_path)
@@ -76,7 +77,7 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
                             source=str(wb_path)) from None
     cells = OpenpyxlCells(wb)
     plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
-                        workbook_label=str(wb_path))
+                        workbook_label=str(wb_path), replace=replace)
     result = RefreshResult(wb_path, out_path, plan.changes, plan.collected, dry_run)
     n_cached = cached_values(wb_path)
     if n_cached:
@@ -90,7 +91,7 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
         return result
     write_openpyxl(wb, plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
                                                 now=now or _dt.datetime.now(_dt.timezone.utc),
-                                                changes=plan.changes))
+                                                changes=plan.changes, after=plan.after))
     if plan.charts is not None:
         apply_charts_openpyxl(wb, plan.charts)
     result.backup = save_atomically(wb, wb_path, out_path, original_sha256=digest)

@@ -21,7 +21,7 @@ Order of work (nothing touches the workbook's path until the last step):
 Every cell address comes from :mod:`hnb_xl.workbook.layout` (via :func:`targets`).
 
 Steps 2-5 are shared with the Cover's button (:mod:`hnb_xl.workbook.refresh.excel`, the workbook
-open in Excel): :func:`plan_refresh` and :func:`log_writes` decide every write ONCE, as rectangles
+open in Excel): :func:`plan_refresh` and :func:`hnb_xl.workbook.refresh.audit.log_writes` decide every write ONCE, as rectangles
 (:class:`~hnb_xl.workbook.refresh.cells.TableWrite`), reading cells through a small interface;
 :mod:`hnb_xl.workbook.refresh.cells` applies them with openpyxl here or with xlwings in Excel.
 """
@@ -62,14 +62,6 @@ def layout_targets(layout) -> list[Target]:
     return [t for key, t in layout.INPUT_TABLES.items() if key in SCHEMAS]
 
 
-REFRESH_LOG_TITLE = "Refresh log"
-REFRESH_LOG_HEADERS = ("Time", "User", "Source file", "SHA-256", "Rows read", "Suppressed cells (DfE codes)",
-                       "Tables", "Changes")
-_LOG_KEYS = ("time", "user", "file", "sha256", "rows_read", "suppressed", "tables", "changes")
-
-
-
-
 @dataclass
 class TableChange:
     name: str
@@ -83,6 +75,24 @@ class TableChange:
     def line(self) -> str:
         return (f"{self.name}: {self.rows_before} -> {self.rows_after} rows; {len(self.added)} added, "
                 f"{len(self.removed)} removed, {len(self.changed)} changed ({self.cells} cell(s))")
+
+    def keys(self, limit: int | None = None) -> list[str]:
+        """One line per kind of change naming the rows by their key (the schema's key column: the
+        financial year, URN, parameter or activity), e.g. ``added: 2022-23``; at most ``limit`` keys
+        a line (then "and N more")."""
+        out = []
+        for kind, keys in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            if keys:
+                out.append(f"{kind}: {key_list(keys, limit)}")
+        return out
+
+
+def key_list(keys, limit: int | None = None) -> str:
+    """``2016-17, 2017-18`` (the first ``limit`` keys, then "and N more")."""
+    keys = [str(k) for k in keys]
+    if limit is not None and len(keys) > limit:
+        return ", ".join(keys[:limit]) + f" and {len(keys) - limit} more"
+    return ", ".join(keys)
 
 
 @dataclass
@@ -107,6 +117,7 @@ class RefreshResult:
             lines.append(f"  DfE file: local authority {self.collected.dfe.la}, {len(self.collected.dfe.frame)} schools")
         for c in self.changes:
             lines.append("  " + c.line())
+            lines.extend("    " + k for k in c.keys(None if self.dry_run else 20))
         if self.backup:
             lines.append(f"  backup: {self.backup}")
         lines.extend("  note: " + w for w in [*self.collected.notes, *self.warnings])
@@ -271,11 +282,16 @@ class RefreshPlan:
     changes: list
     writes: list
     charts: ChartLayout | None = None   # the Outputs charts' ranges for the refreshed years
+    after: dict = field(default_factory=dict)   # table name -> its rows as written (the refreshed tables)
 
 
-def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: str = "zero",
-                 progress: bool = True, workbook_label: str = "workbook") -> RefreshPlan:
+def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: str = "error",
+                 progress: bool = True, workbook_label: str = "workbook", replace=()) -> RefreshPlan:
     """Read and validate every source, compare with the workbook's tables (read through ``cells``).
+
+    A refresh never drops rows silently: a source that leaves out rows the workbook's table holds
+    is a problem naming them by key (:func:`dropped_rows`), unless its table is in ``replace``
+    (``--replace TABLE``).
 
     Raises HnbInputError / HnbInputErrors with every problem before anything is written."""
     tmap = targets()
@@ -321,11 +337,37 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
         else:
             rows = new_rows(t, frame, old)
         tables.append((t, old, rows))
+    changes = [diff(t, old, rows) for t, old, rows in tables]
+    if not problems:
+        problems += dropped_rows(cells, tmap, got, changes, replace)
     if problems:
         raise_all(problems)
-    return RefreshPlan(got, [diff(t, old, rows) for t, old, rows in tables],
-                       [table_write(t, old, rows) for t, old, rows in tables],
-                       _chart_layout(cells, tmap, got))
+    return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables],
+                       _chart_layout(cells, tmap, got), after={t.key: rows for t, _old, rows in tables})
+
+
+def dropped_rows(cells, tmap: dict, got: Collected, changes, replace=()) -> list[HnbInputError]:
+    """One problem per table whose source leaves out rows the workbook holds (named by key), unless
+    the table is in ``replace``. Assumption years that the refreshed history now covers are not
+    dropped but rolled forward (the year became outturn), so a term's roll-forward needs no option."""
+    outturn = set()
+    history = got.tables.get("history")
+    if history is not None:
+        outturn = {str(y) for y in history["financial_year"]}
+    elif "history" in tmap:
+        outturn = {str(v) for v in current_frame(cells, tmap["history"])["financial_year"] if not is_blank(v)}
+    problems = []
+    for ch in changes:
+        if ch.name in replace:
+            continue
+        dropped = [k for k in ch.removed if not (ch.name == "assumptions" and str(k) in outturn)]
+        if dropped:
+            problems.append(HnbInputError(
+                f"the {ch.name} source has {ch.rows_after} rows where the workbook's table has {ch.rows_before}: "
+                f"the refresh would drop {len(dropped)} row(s) not in the source ({key_list(dropped, 20)}); give "
+                f"every row (hnb-xl template --from WORKBOOK DIR writes the current tables to add to), or "
+                f"--replace {ch.name} to replace the table", source=got.origin.get(ch.name)))
+    return problems
 
 
 def _chart_layout(cells, tmap: dict, got: Collected) -> ChartLayout | None:
@@ -343,43 +385,6 @@ def _chart_layout(cells, tmap: dict, got: Collected) -> ChartLayout | None:
     if frames["history"].empty:
         return None
     return chart_layout_for(frames["history"], frames["assumptions"])
-
-
-def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes) -> list[TableWrite]:
-    """One row per source file in the Logs sheet's refresh log: time, user, file, SHA-256, rows read,
-    suppressed cells, tables, changes; and the Cover's refresh time. The log is appended below
-    whatever the sheet already holds (its title and header row are written by the first refresh),
-    so it needs no address of its own."""
-    sheet = layout.LOGS
-    width = len(REFRESH_LOG_HEADERS)
-    out = []
-    last = cells.last_row(sheet) if sheet in cells.sheetnames else 0
-    block = cells.read(sheet, 1, 1, last, width) if last else []
-    header_row = next((i + 2 for i, r in enumerate(block) if r[0] == REFRESH_LOG_TITLE), None)
-    if header_row is None:
-        title = last + 2 if last else 1
-        out.append(TableWrite(sheet, title, 1, [[REFRESH_LOG_TITLE]], label="Logs title"))
-        out.append(TableWrite(sheet, title + 1, 1, [list(REFRESH_LOG_HEADERS)], label="Logs headers"))
-        header_row = title + 1
-    r = header_row + 1
-    while r - 1 < len(block) and any(v not in (None, "") for v in block[r - 1]):
-        r += 1
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
-    summary = "; ".join(c.line() for c in changes)
-    rows = []
-    for rec in got.records:
-        sup = ", ".join(f"{k}={v}" for k, v in sorted(rec.suppressed.items())) or "none"
-        values = {"time": stamp, "user": user, "file": rec.name, "sha256": rec.sha256, "rows_read": rec.rows_read,
-                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": summary}
-        rows.append([values[k] for k in _LOG_KEYS])
-    if rows:
-        out.append(TableWrite(sheet, r, 1, rows, label="Logs"))
-    cell = layout.REFRESH_TIME_CELL
-    if cell and cell[0] in cells.sheetnames:
-        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-        letter, row = coordinate_from_string(cell[1])
-        out.append(TableWrite(cell[0], row, column_index_from_string(letter), [[stamp]], label="Cover refresh time"))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------- shared
