@@ -160,7 +160,7 @@ def test_dfe_merged_with_notional_sen_from_schools_file(tmp_path):
         encoding="utf-8")
     (tmp_path / "schools.csv").write_text(
         "URN,School name,EHCPs,Notional SEN budget\n110001,Alpha old,1,50000\n110002,Beta,0,20000\n", encoding="utf-8")
-    got = collect.collect([tmp_path])
+    got = collect.collect([tmp_path], suppressed_policy="zero")      # Beta's suppressed 'c' read as 0
     assert got.problems == []
     s = got.tables["schools"].set_index("urn")
     assert s.loc[110001, "ehcp_count"] == 5 and s.loc[110001, "notional_sen"] == 50000

@@ -39,7 +39,7 @@ def write(tmp_path, name, head, rows):
 @pytest.mark.parametrize("la", [pytest.param("Cambridgeshire", id="by-name"), pytest.param("cambridgeshire",
                          id="name-any-case"), pytest.param("E10000003", id="new-code"), pytest.param("873", id="old-code")])
 def test_wide_filters_one_authority(tmp_path, la):
-    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), la)
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), la, suppressed_policy="zero")
     assert r.problems == []
     assert list(r.frame["urn"]) == [110001, 110002, 110003]
     assert r.la == "Cambridgeshire" and r.rows_read == 4 and r.layout == "wide"
@@ -56,7 +56,7 @@ def test_wide_laestab_prefix_when_no_la_columns(tmp_path):
 
 
 def test_wide_codes_are_counted_and_treated_explicitly(tmp_path):
-    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), "873")
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), "873", suppressed_policy="zero")
     # Cambridgeshire rows only: Beta has x (SEN support), c (EHC plan), c (asd), z (spld);
     # Delta has low (SEN support), z (EHC plan), z, z
     assert r.suppressed == {"x": 1, "c": 2, "z": 4, "low": 1}
@@ -64,12 +64,49 @@ def test_wide_codes_are_counted_and_treated_explicitly(tmp_path):
     assert beta["ehcp_count"] == 0 and beta["sen_support"] == 0
 
 
-def test_wide_suppressed_as_error_names_each_cell(tmp_path):
-    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), "873", suppressed_policy="error")
-    text = "\n".join(p.describe() for p in r.problems)
-    assert "w.csv, row 3, column 'EHC plan': is suppressed ('c')" in text
-    assert "row 5, column 'SEN support': is suppressed ('low')" in text
-    assert "'z'" not in text  # not applicable is a genuine zero, never an error
+def test_wide_suppressed_ehcp_count_is_an_error_by_default_naming_the_option(tmp_path):
+    """The bug: x, c and low in an EHCP count were read as 0 by default (a school paid nothing)."""
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, WIDE_ROWS), "873")
+    assert [p.describe() for p in r.problems] == [
+        f"{tmp_path / 'w.csv'}, row 3, column 'EHC plan': is suppressed ('c'): expected an EHCP count: DfE "
+        "suppresses small numbers; give --suppressed zero to read them as 0 (counted in the refresh log)"]
+    assert dfe.ZERO_OPTION == "--suppressed zero"
+    # SEN support's low (row 5) and x (row 3) and the breakdown's c are not EHCP counts: 0, counted
+    assert r.suppressed == {"x": 1, "c": 2, "z": 4, "low": 1}
+
+
+def test_many_suppressed_ehcp_counts_are_one_line_with_their_number(tmp_path):
+    rows = [f"202324,11{i:04d},873{i:04d},Cambridgeshire,E10000003,873,S{i},P,C,300,40,{code},z,z"
+            for i, code in enumerate(["5", "x", "c", "low", "x"])]
+    r = dfe.read_wide(write(tmp_path, "w.csv", WIDE_HEAD, rows), "873")
+    assert len(r.problems) == 1
+    assert r.problems[0].row == 3 and "('x')" in r.problems[0].message
+    assert "3 more suppressed EHCP count(s)" in r.problems[0].message and "--suppressed zero" in r.problems[0].message
+
+
+def test_long_suppressed_ehcp_count_is_an_error_by_default(tmp_path):
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, long_rows()), "873")
+    assert [(p.row, p.column, p.value) for p in r.problems] == [(8, "pupil_count", "low")]   # Beta's EHC plan row
+    assert "--suppressed zero" in r.problems[0].message     # Beta's SEN support 'x' (row 9) is not an EHCP count
+
+
+def test_suppressed_as_zero_reads_them_as_0_and_counts_them(tmp_path):
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, long_rows()), "873", suppressed_policy="zero")
+    assert r.problems == [] and r.frame.set_index("urn").loc[110002, "ehcp_count"] == 0
+    assert r.suppressed == {"low": 1, "x": 1}
+
+
+def test_refresh_with_a_suppressed_ehcp_count_exits_2_naming_the_option(book, tmp_path, capsys):
+    from hnb_xl.cli import main
+    from tests.support import sha256_of
+    rows = [f"202324,{urn},873{i:04d},Cambridgeshire,E10000003,873,S{i},State-funded primary,C,300,40,{e},0,0"
+            for i, (urn, e) in enumerate([(110001, "5"), (110002, "c")])]
+    path = write(tmp_path, "sen.csv", WIDE_HEAD, rows)
+    before = sha256_of(book)
+    assert main(["refresh", str(book), str(path), "--la", "873"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}, row 3, column 'EHC plan': is suppressed ('c')" in err and "--suppressed zero" in err
+    assert "Traceback" not in err and sha256_of(book) == before
 
 
 @pytest.mark.parametrize("row,column,expected", [
@@ -93,7 +130,7 @@ def test_wide_bad_cells_are_located(tmp_path, row, column, expected):
 
 
 def test_long_pivots_to_one_row_per_school(tmp_path):
-    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, long_rows()), "Cambridgeshire")
+    r = dfe.read_long(write(tmp_path, "l.csv", LONG_HEAD, long_rows()), "Cambridgeshire", suppressed_policy="zero")
     assert r.problems == [] and r.layout == "long" and r.rows_read == 9
     f = r.frame.set_index("urn")
     assert list(f.index) == [110001, 110002]
@@ -189,7 +226,7 @@ def test_dfe_csv_is_not_read_into_memory_as_lists(tmp_path, monkeypatch):
     monkeypatch.setattr(C, "read_tables", refuse)
     schools = tmp_path / "schools.csv"
     schools.write_text("URN,School name,EHCPs,Notional SEN budget\n110001,A,0,1000\n110002,B,0,2000\n")
-    got = C.collect([big, schools], la="873", progress=False)
+    got = C.collect([big, schools], la="873", progress=False, suppressed_policy="zero")   # Beta's EHCPs: low
     assert got.problems == []
     assert got.records[0].rows_read == 9 and got.records[0].formats == ["dfe_sen_long"]
     assert list(got.tables["schools"]["ehcp_count"]) == [5, 0]

@@ -36,8 +36,12 @@ def _years_from(start: int, n: int) -> list[str]:
 
 
 def _assumptions_from(start: int) -> pd.DataFrame:
+    """The bundled assumptions moved to start in ``start``, the 2022-23 block transfer (the
+    block-transfer table's) kept on 2022-23, so that only the years are wrong."""
     a = bundled.assumptions()
+    transfer = a["block_transfer"].iloc[0]
     a["financial_year"] = _years_from(start, len(a))
+    a["block_transfer"] = [transfer if y == "2022-23" else 0.0 for y in a["financial_year"]]
     return a
 
 
@@ -206,6 +210,46 @@ def test_build_sources_lists_every_problem_at_once(tmp_path, capsys):
     assert main(["build", str(tmp_path / "out.xlsm"), "--sources", f"history={bad_h}", f"schools={bad_s}"]) == 2
     err = capsys.readouterr().err
     assert "h.csv, row 2, column 'EHCPs'" in err and "s.csv, row 2, column 'EHCPs'" in err
+
+
+# --------------------------------------------------------------- the block transfer held in two tables
+
+def _twins(transfer_2022_23: float, table_amount: float | None = 2_102_000):
+    a = load(ASSUMPTIONS, bundled.data_path(ASSUMPTIONS_FILE))
+    a.iloc[0, a.columns.get_loc("block_transfer")] = transfer_2022_23
+    b = load(BLOCK_TRANSFER, bundled.data_path("block_transfer.csv"))
+    b.iloc[1, b.columns.get_loc("transfer_amount")] = float("nan") if table_amount is None else table_amount
+    return a, b
+
+
+@pytest.mark.parametrize("ours,theirs,expected", [
+    pytest.param(2_102_000, 2_102_000, [], id="bundled-twins-agree"),
+    pytest.param(1_000_000, 2_102_000,
+                 ["row 2, column 'Block transfer': the 2022-23 block transfer is £1,000,000 here but £2,102,000 in ",
+                  "hnb_xl/data/block_transfer.csv, row 3, column 'Transfer amount'"], id="assumptions-differ"),
+    pytest.param(2_102_000, None,
+                 ["the 2022-23 block transfer is £2,102,000 here but £0 in ", "hnb_xl/data/block_transfer.csv, row 3"],
+                 id="blank-transfer-is-none"),
+    pytest.param(0, None, [], id="no-transfer-in-either"),
+])
+def test_the_block_transfer_twins_agree(ours, theirs, expected):
+    a, b = _twins(ours, theirs)
+    found = [p.describe() for p in validate.problems({"assumptions": a, "block_transfer": b})]
+    assert len(found) == (1 if expected else 0)
+    for e in expected:
+        assert e in found[0] and found[0].index("hnb_xl/data/" + ASSUMPTIONS_FILE) < found[0].index(e)
+
+
+def test_build_sources_refuses_a_transfer_file_that_differs_from_the_assumptions(tmp_path, capsys):
+    """exit 2, one line naming both files, rows and columns."""
+    _, b = _twins(2_102_000, 2_000_000)
+    path = _csv(tmp_path, "block_transfer.csv", b)
+    assert main(["build", str(tmp_path / "out.xlsm"), "--sources", f"block_transfer={path}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert (f"hnb_xl/data/{ASSUMPTIONS_FILE}, row 2, column 'Block transfer': the 2022-23 block transfer is "
+            f"£2,102,000 here but £2,000,000 in {path}, row 3, column 'Transfer amount'") in err
+    assert not (tmp_path / "out.xlsm").exists()
 
 
 # ------------------------------------------------------------------------------ the Checks sheet (Excel)

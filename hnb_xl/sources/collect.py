@@ -105,7 +105,7 @@ def _dfe_csv(path: Path) -> list[RawTable] | None:
     return [RawTable(str(path), headers, [], 0)] if fmt.is_dfe else None
 
 
-def collect(paths, *, la: str | None = None, suppressed_policy: str = "zero", progress: bool = True,
+def collect(paths, *, la: str | None = None, suppressed_policy: str = "error", progress: bool = True,
             current_schools: pd.DataFrame | None = None) -> Collected:
     out = Collected()
     files = expand(paths)

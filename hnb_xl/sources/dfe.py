@@ -17,8 +17,13 @@ notional SEN budget: refresh takes it from a schools file or the workbook's curr
 DfE's codes in number columns are handled explicitly and counted per code:
 
 * ``z`` (not applicable) -> 0;
-* ``x`` (not available), ``c`` (confidential) and ``low`` (a small number, suppressed) -> 0 by
-  default, or a listed problem with ``suppressed="error"``.
+* ``x`` (not available), ``c`` (confidential) and ``low`` (a small number, suppressed) in an EHCP
+  count (the wide layout's ``EHC plan``, the long layout's ``EHC plan`` rows) are an ERROR by default
+  (``suppressed_policy="error"``): the SEND Contingency pays per EHCP, and a suppressed count read
+  as 0 would silently pay a school nothing. One problem names the first such cell (file, row,
+  column), how many there are, and the option that reads them as 0 (:data:`ZERO_OPTION`);
+  ``suppressed_policy="zero"`` reads them as 0 and counts them. In the other count columns (total
+  pupils, SEN support, the primary-need breakdown) they are 0 and counted either way.
 
 Large files are read with pandas in chunks, every column categorical (a national file repeats a few
 hundred distinct values), keeping only the chosen authority's rows, with a tqdm progress bar on
@@ -38,6 +43,9 @@ from ..tables.schema import normalise_header
 from ..tables.files import csv_header
 
 SUPPRESSION_CODES = ("z", "x", "c", "low")
+SUPPRESSED_POLICIES = ("error", "zero")
+ZERO_OPTION = "--suppressed zero"      # the refresh option that reads suppressed EHCP counts as 0
+SUPPRESSED = "is suppressed"
 PROGRESS_MIN_ROWS = 5000
 CHUNK_ROWS = 250_000
 
@@ -156,8 +164,10 @@ def _authorities(frame: pd.DataFrame) -> set[str]:
 
 
 def _numbers(values: pd.Series, rows: pd.Series, *, source: str, column: str, suppressed: dict,
-             problems: list, policy: str) -> pd.Series:
-    """Vectorised conversion of a count column: DfE codes handled and counted, bad text listed."""
+             problems: list, policy: str, ehcp=None) -> pd.Series:
+    """Vectorised conversion of a count column: DfE codes handled and counted, bad text listed.
+    ``ehcp``: a mask of the cells that are EHCP counts (None: none), where a suppressed code is a
+    problem unless ``policy`` is "zero" (the others are 0 and counted)."""
     text = values.astype("string").str.strip()
     lower = text.str.lower()
     out = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype(float)
@@ -168,11 +178,10 @@ def _numbers(values: pd.Series, rows: pd.Series, *, source: str, column: str, su
             continue
         suppressed[code] = suppressed.get(code, 0) + n
         out[hit] = 0.0
-        if code != "z" and policy == "error":
-            for r in rows[hit].tolist():
-                problems.append(HnbInputError(f"is suppressed ('{code}'): expected a count (run with suppressed "
-                                              "codes as 0 to accept it)", source=source, row=int(r), column=column,
-                                              value=code))
+        if code != "z" and policy != "zero" and ehcp is not None:
+            for r in rows[hit & np.asarray(ehcp, dtype=bool)].tolist():
+                problems.append(HnbInputError(f"{SUPPRESSED} ('{code}'): expected an EHCP count", source=source,
+                                              row=int(r), column=column, value=code))
     blank = text.isna() | text.eq("")
     bad = out.isna() & ~blank
     for r, v in zip(rows[bad].tolist(), text[bad].tolist()):
@@ -297,7 +306,7 @@ def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     return frame[col].fillna("").astype(str).str.strip()
 
 
-def read_wide(path, la: str | None = None, *, suppressed_policy: str = "zero", progress: bool = True) -> DfeSchools:
+def read_wide(path, la: str | None = None, *, suppressed_policy: str = "error", progress: bool = True) -> DfeSchools:
     """One row per school (the layout up to 2024). EHC plan + SEN support must not exceed Total pupils,
     and the EHC_Primary_need_* columns (when present) must add up to EHC plan."""
     path = Path(path)
@@ -311,9 +320,11 @@ def read_wide(path, la: str | None = None, *, suppressed_policy: str = "zero", p
     head = {role: headers[i] for role, i in roles.items()}
     urn = _urns(frame["urn"], rows, source=source, column=head["urn"], problems=problems)
     out = pd.DataFrame({"urn": urn, "school_name": _text(frame, "school_name"), "phase": _text(frame, "phase")})
+    _check_policy(suppressed_policy)
     for role in ("pupils_on_roll", "sen_support", "ehcp_count"):
         out[role] = _numbers(frame[role], rows, source=source, column=head[role], suppressed=suppressed,
-                             problems=problems, policy=suppressed_policy)
+                             problems=problems, policy=suppressed_policy,
+                             ehcp=np.ones(len(frame), dtype=bool) if role == "ehcp_count" else None)
     # stated totals: EHC plan + SEN support <= Total pupils
     over = (out["ehcp_count"] + out["sen_support"] > out["pupils_on_roll"]).fillna(False)
     for r, e, s, t in zip(rows[over], out["ehcp_count"][over], out["sen_support"][over], out["pupils_on_roll"][over]):
@@ -321,7 +332,27 @@ def read_wide(path, la: str | None = None, *, suppressed_policy: str = "zero", p
                                       f"{t:.0f}", source=source, row=int(r), column=head["pupils_on_roll"]))
     _check_need_breakdown(headers, frame, out, head, source, suppressed, problems, suppressed_policy)
     _check_duplicates(out, rows, source, head["urn"], problems)
-    return DfeSchools(_finish(out), source, "wide", rows_read, la_name, suppressed, problems, rows.tolist())
+    return DfeSchools(_finish(out), source, "wide", rows_read, la_name, suppressed, _one_suppression(problems),
+                      rows.tolist())
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in SUPPRESSED_POLICIES:
+        raise ValueError(f"suppressed_policy must be one of {', '.join(SUPPRESSED_POLICIES)}, got {policy!r}")
+
+
+def _one_suppression(problems: list) -> list:
+    """The suppressed EHCP counts as ONE problem (a national file can hold hundreds): the first
+    cell's file, row and column, how many cells there are, and the option that reads them as 0."""
+    hits = [p for p in problems if p.message.startswith(SUPPRESSED)]
+    if not hits:
+        return problems
+    first = hits[0]
+    more = f"; {len(hits) - 1} more suppressed EHCP count(s) in this file" if len(hits) > 1 else ""
+    one = HnbInputError(f"{first.message}{more}: DfE suppresses small numbers; give {ZERO_OPTION} to read them "
+                        "as 0 (counted in the refresh log)", source=first.source, row=first.row, column=first.column,
+                        value=first.value)
+    return [one if p is first else p for p in problems if p is first or not p.message.startswith(SUPPRESSED)]
 
 
 def _need_columns(headers: list) -> list[str]:
@@ -375,7 +406,7 @@ def _missing(roles: dict, layout: str, headers: list, source: str) -> None:
                             source=source)
 
 
-def read_long(path, la: str | None = None, *, suppressed_policy: str = "zero", progress: bool = True) -> DfeSchools:
+def read_long(path, la: str | None = None, *, suppressed_policy: str = "error", progress: bool = True) -> DfeSchools:
     """One row per school and category (the layout from 2025), pivoted to one row per school.
 
     EHCPs = ``pupil_count`` where ``sen_provision`` is EHC plan and ``sen_primary_need`` is Total
@@ -393,9 +424,10 @@ def read_long(path, la: str | None = None, *, suppressed_policy: str = "zero", p
     head = {role: headers[i] for role, i in roles.items()}
     rows = frame["_row"]
     urn = _urns(frame["urn"], rows, source=source, column=head["urn"], problems=problems)
-    count = _numbers(frame["pupil_count"], rows, source=source, column=head["pupil_count"], suppressed=suppressed,
-                     problems=problems, policy=suppressed_policy)
+    _check_policy(suppressed_policy)
     prov = frame["sen_provision"].fillna("").map(normalise_header)
+    count = _numbers(frame["pupil_count"], rows, source=source, column=head["pupil_count"], suppressed=suppressed,
+                     problems=problems, policy=suppressed_policy, ehcp=prov.isin(EHCP_PROVISION).to_numpy())
     need = frame["sen_primary_need"].fillna("").map(normalise_header)
     category = np.select([prov.isin(EHCP_PROVISION), prov.isin(SUPPORT_PROVISION), prov.isin(TOTAL_PROVISION),
                           prov.isin(NO_SEN_PROVISION)], ["ehcp_count", "sen_support", "total", "no_sen"], "other")
@@ -452,7 +484,7 @@ def read_long(path, la: str | None = None, *, suppressed_policy: str = "zero", p
     })
     order = first_row.reindex(out.index).to_numpy()
     result = result.iloc[np.argsort(order, kind="stable")]
-    return DfeSchools(_finish(result), source, "long", rows_read, la_name, suppressed, problems,
+    return DfeSchools(_finish(result), source, "long", rows_read, la_name, suppressed, _one_suppression(problems),
                       sorted(order.tolist()))
 
 
@@ -460,4 +492,5 @@ def read(path, layout: str, la: str | None = None, **kw) -> DfeSchools:
     return (read_wide if layout == "wide" else read_long)(path, la, **kw)
 
 
-__all__ = ["DfeSchools", "read", "read_wide", "read_long", "SUPPRESSION_CODES", "column_roles"]
+__all__ = ["DfeSchools", "read", "read_wide", "read_long", "SUPPRESSION_CODES", "SUPPRESSED_POLICIES", "ZERO_OPTION",
+           "column_roles"]

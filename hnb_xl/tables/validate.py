@@ -19,6 +19,8 @@ The rules:
 * parameters: each value of its kind and within its valid range, both DATA in
   ``hnb_xl/data/parameters.csv`` (columns ``kind``, ``low`` and ``high``; blank = open), the idea of
   Tax-Calculator's ``validators`` (https://taxcalc.pslmodels.org/, "policy_current_law.json");
+* the block transfer held twice (assumptions and block-transfer table) agrees year by year
+  (:func:`block_transfer_twin_problems`);
 * agreement: the first instalment year is a plan year, the last instalment year is not after the
   last plan year, and the target balance year is not before the first instalment;
 * no NaN or infinity in a number column that the engine reads.
@@ -198,7 +200,7 @@ def parameter_columns() -> dict[str, Column]:
 def value_problem(name: str, value, place: Place, columns: dict | None = None) -> HnbInputError | None:
     """One parameter value against its kind and range; None when it is fine (or not a parameter)."""
     col = (columns if columns is not None else parameter_columns()).get(name)
-    if col is None:
+    if col is None or col.kind == "text":     # a text parameter (authority name): any text, read as text
         return None
     try:
         parse_number(value, col)
@@ -283,8 +285,38 @@ def table_problems(name: str, frame: pd.DataFrame) -> list[HnbInputError]:
     return out
 
 
+def block_transfer_twin_problems(assumptions: pd.DataFrame, block_transfer: pd.DataFrame) -> list[HnbInputError]:
+    """The block transfer is held twice: the assumptions' ``block_transfer`` (the projection's
+    income) and the block-transfer table's ``transfer_amount`` (the Invest to Transform and the 0.5%
+    check). For every year in both tables the two agree to the penny (a blank transfer amount: no
+    transfer, £0); a year in one table only is not compared. One problem per year that differs,
+    at the assumptions' cell, naming the block-transfer table's file, row and column."""
+    if assumptions.empty or block_transfer.empty or "block_transfer" not in assumptions.columns:
+        return []
+    rows = {parse_year(y): i for i, y in enumerate(block_transfer["financial_year"])}
+    out = []
+    for i, y in enumerate(_years(assumptions)):
+        j = rows.get(y)
+        if j is None:
+            continue
+        ours, theirs = _float(_cell(assumptions, i, "block_transfer")), _float(_cell(block_transfer, j, "transfer_amount"))
+        ours = 0.0 if ours is None or math.isnan(ours) else ours
+        theirs = 0.0 if theirs is None or math.isnan(theirs) else theirs
+        if abs(ours - theirs) >= 0.005:
+            there = cell_place(block_transfer, "block_transfer", j, "transfer_amount")
+            out.append(cell_place(assumptions, "assumptions", i, "block_transfer").error(
+                f"the {fy(y)} block transfer is {_pounds(ours)} here but {_pounds(theirs)} in {there.source}, row "
+                f"{there.row}, column '{there.column}': the two tables must give the same transfer", ours))
+    return out
+
+
+def _pounds(x: float) -> str:
+    return f"£{x:,.0f}" if float(x).is_integer() else f"£{x:,.2f}"
+
+
 # the rules between two tables: {(first table, second table): rule}
-PAIR_RULES = {("history", "assumptions"): base_year_problems}
+PAIR_RULES = {("history", "assumptions"): base_year_problems,
+              ("assumptions", "block_transfer"): block_transfer_twin_problems}
 
 
 def problems(tables: dict[str, pd.DataFrame]) -> list[HnbInputError]:
