@@ -31,6 +31,17 @@ pytestmark = pytest.mark.libreoffice
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
 # the seed's history table (2016-17..2021-22) and its base year 2015-16 (the base of the growth rates)
 HISTORY_YEARS, PROJECTED_YEARS, SCHOOLS = len(seed.HISTORY_TABLE) + 1, 9, 250
+# the Safety_Valve sheet's plan: the five ILLUSTRATIVE workstreams of hnb_xl/data/plan_workstreams.csv
+WORKSTREAMS = 5
+# Safety_Valve results compared: first balance year, cleared year, target met (and, where the sheet
+# has them, the agreement's end year and the gap left then)
+SV_RESULTS = 3 + sum(key in L.SV for key in ("end_year", "gap_at_end"))
+# Calc_History and Calc_Projection: 11 rows a year (year + 10 engine columns); Outputs: the history
+# table's 9 columns a year and the deficit table's 4 columns a year over history + projection;
+# Calc_Contingency: 3 columns a school + 3 totals; Calc_Transfer: 4 totals; Safety_Valve: 12 rows a
+# year (year + 11 plan columns), one saving row a workstream a year, and the results
+COMPARED = (11 * HISTORY_YEARS + 11 * PROJECTED_YEARS + 9 * HISTORY_YEARS + 4 * (HISTORY_YEARS + PROJECTED_YEARS)
+            + 3 * SCHOOLS + 3 + 4 + 12 * PROJECTED_YEARS + WORKSTREAMS * PROJECTED_YEARS + SV_RESULTS)
 
 
 
@@ -67,12 +78,10 @@ def test_the_committed_workbook_passes(committed_report):
 
 
 def test_every_twin_is_compared(committed_report):
-    """Calc_History: 11 rows a year (year + 10 engine columns); Calc_Projection: 11 rows a year;
-    Outputs: the history table's 9 columns a year and the deficit table's 4 columns a year over
-    history + projection; Calc_Contingency: 3 columns a school + 3 totals; Calc_Transfer: 4 totals."""
-    expected = (11 * HISTORY_YEARS + 11 * PROJECTED_YEARS + 9 * HISTORY_YEARS
-                + 4 * (HISTORY_YEARS + PROJECTED_YEARS) + 3 * SCHOOLS + 3 + 4)
-    assert committed_report.compared == expected == 1060
+    """COMPARED above: 1,060 cells on the calculation and output sheets, and on Safety_Valve
+    12 x 9 + 5 x 9 + 3 = 156 (with the agreement's end and gap rows, 2 more)."""
+    assert committed_report.compared == COMPARED
+    assert COMPARED - 156 - (SV_RESULTS - 3) == 1060
 
 
 def test_the_steps_are_timed(committed_report):
@@ -98,7 +107,7 @@ def test_a_freshly_refreshed_workbook_passes(libreoffice, tmp_path):
     assert main(["refresh", str(book), str(src)]) == 0
     report = verify(book, office=libreoffice)
     assert report.findings == []
-    assert report.compared == 1060 + 3          # one more school: 3 more cells
+    assert report.compared == COMPARED + 3          # one more school: 3 more cells
 
 
 # ------------------------------------------------------------------------------ what is found
@@ -127,7 +136,25 @@ def _text_pot(wb):
     wb[t.sheet][f"{L.col(t.col_of('Value'))}{L.parameter_row('send_contingency_pot')}"] = "450k"
 
 
+def _sv_cell(key: str, year_index: int) -> str:
+    return f"{L.col(L.PROJ['first_col'] + year_index)}{L.SV[key]}"
+
+
+def _sv_dfe_plus_one(wb):
+    ws = wb[L.SAFETY_VALVE]
+    cell = _sv_cell("dfe", 1)                              # 2023-24
+    ws[cell] = ws[cell].value + "+1"
+
+
+def _sv_target_met_typed_over(wb):
+    wb[L.SAFETY_VALVE][f"{L.col(L.SV['value_col'])}{L.SV['target_met']}"] = "=0"   # the bundled plan meets it
+
+
 @pytest.mark.parametrize("edit,cell,code,says", [
+    pytest.param(_sv_dfe_plus_one, f"{L.SAFETY_VALVE}!{_sv_cell('dfe', 1)}", "disagrees", "dfe_contribution",
+                 id="safety-valve-dfe-instalment-plus-one"),
+    pytest.param(_sv_target_met_typed_over, f"{L.SAFETY_VALVE}!{L.col(L.SV['value_col'])}{L.SV['target_met']}",
+                 "disagrees", "target met", id="safety-valve-target-met-typed-over"),
     pytest.param(_plus_one, f"{L.CALC_PROJECTION}!{_projection_cell('expenditure', 1)}", "disagrees", "+1",
                  id="expenditure-formula-made-plus-one"),
     pytest.param(_delete_cost_row, f"{L.CALC_PROJECTION}!{_projection_cell('cost', 0)}", "disagrees", "2022-23",
@@ -148,6 +175,21 @@ def test_a_hand_edit_is_found_at_its_cell(libreoffice, tmp_path, edit, cell, cod
     ours = [f for f in found if f.code == code]
     assert len(ours) == 1, report.findings[:5]
     assert says in ours[0].message + ours[0].formula
+
+
+def test_safety_valve_inputs_edited_on_the_sheet_still_agree(libreoffice, tmp_path):
+    """The plan's twins come from the sheet's own inputs: the first workstream's amount halved
+    (0.30 -> 0.15) and the DfE total cut to £40m change the sheet's plan and the engine's alike."""
+    def edit(wb):
+        ws = wb[L.SAFETY_VALVE]
+        amount = ws.cell(L.SV["ws_first"], L.SV["ws_cols"]["amount"])
+        assert amount.value == pytest.approx(0.30)
+        amount.value = 0.15
+        total = ws.cell(L.SV["agreement"]["dfe_total"][0], L.SV["value_col"])
+        assert total.value == 49_000_000
+        total.value = 40_000_000
+    report = verify(edited(tmp_path, edit), office=libreoffice)
+    assert report.findings == [] and report.compared == COMPARED
 
 
 def test_plus_one_reports_both_values_and_the_formula(libreoffice, tmp_path):
@@ -187,7 +229,7 @@ def test_cli_exit_0_and_the_file_unchanged(capsys):
     before = sha(COMMITTED)
     assert main(["verify", str(COMMITTED)]) == 0
     out = capsys.readouterr().out
-    assert "1060 cells compared" in out and "master check passes" in out and "time:" in out
+    assert f"{COMPARED} cells compared" in out and "master check passes" in out and "time:" in out
     assert sha(COMMITTED) == before
 
 
@@ -196,7 +238,7 @@ def test_cli_json_and_exit_1_on_a_finding(libreoffice, tmp_path, capsys, monkeyp
     path = edited(tmp_path, _plus_one)
     assert main(["verify", str(path), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["ok"] is False and data["cells_compared"] == 1060
+    assert data["ok"] is False and data["cells_compared"] == COMPARED
     assert f"{L.CALC_PROJECTION}!{_projection_cell('expenditure', 1)}" in [f["where"] for f in data["findings"]]
 
 
@@ -233,7 +275,7 @@ def test_verify_says_which_route_it_took(monkeypatch, capsys, route, says):
     assert main(["verify", str(COMMITTED)]) == 0
     out = capsys.readouterr().out
     line, = [x for x in out.splitlines() if x.startswith("recalculated by ")]
-    assert says in line and "1060 cells compared" in out and "master check passes" in out
+    assert says in line and f"{COMPARED} cells compared" in out and "master check passes" in out
 
 
 def test_without_python3_uno_the_route_is_convert_to_and_says_how_to_get_uno(monkeypatch):
@@ -270,5 +312,5 @@ class _BrokenUno(offices.UnoOffice):
 def test_a_failed_uno_recalculation_is_retried_by_convert_to(soffice, tmp_path):
     office = _BrokenUno(soffice, profile=tmp_path / "profile", python="/usr/bin/python3")
     report = verify(COMMITTED, office=office)
-    assert report.findings == [] and report.recalculated and report.compared == 1060
+    assert report.findings == [] and report.recalculated and report.compared == COMPARED
     assert "soffice --convert-to" in report.route and "the UNO route failed" in report.route

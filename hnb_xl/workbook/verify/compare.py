@@ -13,7 +13,12 @@ it, by :mod:`hnb_xl.workbook.layout` (the one place that knows addresses):
 * Calc_Contingency: one row per school, columns ``shortfall exact allocation`` (``CONT``), and the
   scalars total shortfall, payable, allocated and schools receiving;
 * Calc_Transfer: the Invest to Transform totals (``TRANS["rows"]``);
-* Outputs: the history table and the "deficit growth projected" table (``OUT``).
+* Outputs: the history table and the "deficit growth projected" table (``OUT``);
+* Safety_Valve (``SV``): the plan by year (:func:`hnb_xl.api.plan` on the sheet's own agreement
+  terms and workstreams, the 2026 settlement left off as the sheet's plan rows leave it), one
+  column per projected year as on Calc_Projection, each workstream's attributed saving, and the
+  results (first year of in-year balance, year the deficit is cleared, target met; the agreement's
+  end and the gap left then where the sheet has those rows).
 
 A twin agrees when (rule of the comparison, the workbook's own tolerance ``Cross_Check_Tolerance``
 = £1 on the Inputs sheet, ``layout.MODEL_SETTINGS``): money whose difference, to the penny, is under £1 (so
@@ -34,7 +39,7 @@ from ... import api
 from ...engine.history import history_table
 from ...errors import HnbInputError
 from ...tables.cells import is_blank
-from ...tables.schema import SCHEMAS, to_frame
+from ...tables.schema import PARAMETER_TERMS, SCHEMAS, to_frame
 from .. import layout as L
 from ..refresh.plan import read_table, targets
 from .check import Finding
@@ -73,6 +78,29 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
         except HnbInputError as exc:
             for p in exc.problems or [exc]:
                 findings.append(_input_finding(target, p))
+    if L.SAFETY_VALVE in cells.sheetnames:
+        sv, bad = safety_valve_frames(cells)
+        frames.update(sv)
+        findings += bad
+    return frames, findings
+
+
+def safety_valve_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
+    """The Safety_Valve sheet's own inputs as the plan's tables: ``agreement`` (one term a row, from
+    the agreement block's value column) and ``workstreams`` (the rows that are not blank), validated
+    by their schemas with the sheet's row numbers; a problem is a finding on the sheet."""
+    V, frames, findings = L.SV, {}, []
+    rows = sorted((row, key) for key, (row, _name, _fmt) in V["agreement"].items())
+    first = rows[0][0]
+    values = cells.read(L.SAFETY_VALVE, first, V["value_col"], rows[-1][0] - first + 1, 1)
+    terms = [[key, values[row - first][0]] for row, key in rows]
+    block = cells.read(L.SAFETY_VALVE, V["ws_first"], 1, V["ws_max"], len(V["ws_headers"]))
+    for key, headers, table, first_row in (("agreement", ["Parameter", "Value"], terms, first),
+                                           ("workstreams", list(V["ws_headers"]), block, V["ws_first"])):
+        try:
+            frames[key] = to_frame(SCHEMAS[key], headers, table, source=L.SAFETY_VALVE, first_row_number=first_row)
+        except HnbInputError as exc:
+            findings += [Finding(L.SAFETY_VALVE, "", "input", str(p)) for p in exc.problems or [exc]]
     return frames, findings
 
 
@@ -103,7 +131,8 @@ def _input_finding(target, p: HnbInputError) -> Finding:
     return Finding(target.sheet, cell, "input", f"{target.title}: column '{p.column}': {p.message}{value}")
 
 
-TEXT_PARAMETERS = ("invest_to_transform_year",)   # a financial year; every other parameter is a number
+# a financial year, the authority's name, the data's source: text; every other parameter is a number
+TEXT_PARAMETERS = tuple(n for n, c in PARAMETER_TERMS.items() if c.kind in ("text", "year"))
 
 
 def _parameter_frame(target, rows: list[list]) -> tuple[pd.DataFrame, list[Finding]]:
@@ -213,6 +242,38 @@ def _transfer_twins(itt: pd.DataFrame, transfer_amount: float) -> list[Twin]:
                  int((~known).sum()))]
 
 
+_SV_ROWS = {"unmitigated_hnb_expenditure": ("unmit_exp", "money"), "hnb_budget": ("budget", "money"),
+            "other_dsg_movements": ("other", "money"), "total_saving": ("total_saving", "money"),
+            "hnb_expenditure": ("mit_exp", "money"), "in_year_deficit": ("in_year", "money"),
+            "dsg_in_year_deficit": ("dsg_in_year", "money"), "accumulated_deficit": ("accumulated", "money"),
+            "dfe_contribution": ("dfe", "money"), "council_contribution": ("council", "money"),
+            "accumulated_deficit_after_contributions": ("after", "money")}
+
+
+def _safety_valve_twins(plan, workstream_rows: list[int]) -> list[Twin]:
+    """The plan by year (``_SV_ROWS``), each workstream's saving (its group's ``saving`` row: the
+    sheet's k-th workstream row feeds group k), and the results in the value column."""
+    V = L.SV
+    block = {**V, "first_col": L.PROJ["first_col"]}
+    out = _year_twins(L.SAFETY_VALVE, block, {k: v for k, v in _SV_ROWS.items() if v[0] in V}, plan.frame)
+    for name, sheet_row in zip(plan.parts.columns, workstream_rows):
+        row = V["group0"] + V["group_size"] * (sheet_row - V["ws_first"] + 1) + V["group_rows"]["saving"]
+        for i, v in enumerate(plan.parts[name]):
+            out.append(Twin(L.SAFETY_VALVE, f"{L.col(L.PROJ['first_col'] + i)}{row}",
+                            f"{plan.frame['financial_year'].iloc[i]} saving of workstream '{name}'", "money", v))
+    s, last = plan.summary, plan.frame["financial_year"].iloc[-1]
+    v = L.col(V["value_col"])
+    results = [("first_balance_year", "first year of DSG in-year balance", "text",
+                s["first_balance_year"] or f"not by {last}"),
+               ("cleared_year", "year the deficit is cleared", "text", s["deficit_cleared_year"] or f"not by {last}"),
+               ("target_met", "target met (1 = yes)", "count", int(bool(s["target_met"]))),
+               ("end_year", "the agreement's last year", "text", s.get("agreement_end_year")),
+               ("gap_at_end", "deficit left at the agreement's end", "money", s.get("deficit_gap_at_end"))]
+    out += [Twin(L.SAFETY_VALVE, f"{v}{V[key]}", what, kind, expected)
+            for key, what, kind, expected in results if key in V and expected is not None]
+    return out
+
+
 def engine_twins(frames: dict[str, pd.DataFrame]) -> tuple[list[Twin], list[Finding]]:
     """Every twin the engine gives for these input frames; an engine refusal is a finding."""
     twins: list[Twin] = []
@@ -238,6 +299,14 @@ def engine_twins(frames: dict[str, pd.DataFrame]) -> tuple[list[Twin], list[Find
                 twins += _projection_twins(proj)
     if hist is not None and proj is not None:
         twins += _output_twins(hist, proj)
+        if "workstreams" in frames and "agreement" in frames:
+            ws = frames["workstreams"]
+            paid = frames.get("payments")
+            plan = run("safety valve plan", lambda: api.plan(
+                frames["history"], frames["assumptions"], workstreams=ws, agreement=frames["agreement"],
+                payments=paid if paid is not None and len(paid) else None, settlement=api.NO_SETTLEMENT))
+            if plan is not None:
+                twins += _safety_valve_twins(plan, list(ws.attrs.get("row_numbers", [])))
     if "schools" in frames:
         alloc = run("SEND Contingency", lambda: api.contingency(
             frames["schools"], pot=params.get("send_contingency_pot"), cost_per_ehcp=params.get("cost_per_ehcp"),
