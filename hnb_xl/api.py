@@ -35,7 +35,7 @@ from .engine import safety_valve as _sv
 from .engine import settlement as _settlement
 from .engine import transfer as _transfer
 from .engine.history import history_table
-from .engine.projection import extend_assumptions, project
+from .engine.projection import STATUS_COLUMN, extend_assumptions, project, scenario_last_year, year_status
 from .errors import HnbInputError, ModelError, raise_all
 from .excel.cache import LRU
 from .tables import validate
@@ -251,12 +251,60 @@ def history(history=None, labels: Labels | None = None) -> pd.DataFrame:
 def projection(history=None, assumptions=None, scenario: str | None = None, to_year: int | None = None,
                labels: Labels | None = None) -> pd.DataFrame:
     """The year-by-year projection (:func:`hnb_xl.engine.projection.project`) from the last history
-    year; ``to_year`` (a start year, 2030 for 2030-31) extends or cuts the assumptions."""
+    year; ``to_year`` (a start year, 2030 for 2030-31) extends or cuts the assumptions. Its last
+    column, ``status``, is "forecast" up to the scenario's own last year and "extrapolated" after it
+    (:func:`hnb_xl.engine.projection.year_status`)."""
     tables = {"history": table(history, "history", labels),
               "assumptions": assumptions_table(assumptions, scenario, labels)}
     _check(tables)
     with located(tables, labels):
-        return project(tables["history"].frame, tables["assumptions"].frame, to_year=to_year)
+        out = project(tables["history"].frame, tables["assumptions"].frame, to_year=to_year)
+    out[STATUS_COLUMN] = year_status(out["financial_year"], scenario_last_year(tables["assumptions"].frame))
+    return out
+
+
+def placement_scenarios(folder=None, to_year: int | None = None):
+    """(replica inputs, driver inputs, the placement tables read) for the years up to ``to_year``
+    (default: the bundled assumptions' last year): the replica is the aggregate engine's bundled
+    inputs as placement inputs (:func:`hnb_xl.engine.placement.from_aggregate`), the driver inputs
+    the placement tables (``folder`` of ``placement_<table>.csv``, None the bundled ones) on the
+    bundled history (:func:`hnb_xl.tables.placement.inputs`); each table's rows past its last year
+    hold its last year's drivers (:func:`hnb_xl.tables.placement.extend`)."""
+    from .engine.placement import from_aggregate
+    from .tables import placement as tables
+    t = tables.load_tables(folder)
+    h = bundled.history()
+    a = bundled.assumptions()
+    last = parse_year(a["financial_year"].iloc[-1]) if to_year is None else to_year
+    first = parse_year(h["financial_year"].iloc[-1]) + 1
+    if last < first:
+        raise HnbInputError(f"{fy(last)} is not after the base year {fy(first - 1)}: give {fy(first)} or later",
+                            source="--to")
+    a = extend_assumptions(a, last)
+    t = tables.extend(t, last)
+    with tables.located(t):
+        driver = tables.inputs(t, h)
+        replica = from_aggregate(h, a)
+        if list(replica.drivers["financial_year"]) != list(driver.drivers["financial_year"]):
+            d = t["drivers"]
+            raise HnbInputError(f"the drivers run {d['financial_year'].iloc[0]} to {d['financial_year'].iloc[-1]}: "
+                                f"expected {fy(first)} to {fy(last)}", source=d.attrs.get("source"),
+                                column="Financial year")
+    return replica, driver, t
+
+
+def unmitigated_projection(folder=None, to_year: int | None = None) -> pd.DataFrame:
+    """The "Unmitigated (placement drivers)" scenario (:func:`hnb_xl.engine.placement.project_placements`
+    of :func:`placement_scenarios`' driver inputs) in the projection's columns
+    (:func:`hnb_xl.engine.placement.as_projection`) with the same ``status`` as :func:`projection`:
+    "forecast" up to the placement drivers table's own last year, "extrapolated" after it."""
+    from .engine.placement import as_projection, project_placements
+    from .tables import placement as tables
+    _, driver, t = placement_scenarios(folder, to_year)
+    with tables.located(t):
+        out = as_projection(project_placements(driver).summary)
+    out[STATUS_COLUMN] = year_status(out["financial_year"], scenario_last_year(t["drivers"]))
+    return out
 
 
 CONTINGENCY_PARAMETERS = {"pot": "send_contingency_pot", "cost_per_ehcp": "cost_per_ehcp",
@@ -689,14 +737,15 @@ def uncertainty(distributions=None, settings: dict | None = None, labels: Labels
     return u
 
 
-def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None):
+def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None, **page):
     """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan, with the
-    Monte Carlo ``spread`` (an Uncertainty; None: the bundled one)."""
+    Monte Carlo ``spread`` (an Uncertainty; None: the bundled one); ``page``: build_pack's
+    ``edition``, ``sections`` (:func:`report_sections`) and ``notes``."""
     from .reports.pack import build_pack   # matplotlib only when a pack is written
     u = spread if spread is not None else uncertainty(labels=labels)
     with located({}, labels):
         return build_pack(directory, plan_result.history, plan_result.assumptions, plan_result.workstreams,
-                          plan_result.agreement, u, to_year=plan_result.to_year)
+                          plan_result.agreement, u, to_year=plan_result.to_year, **page)
 
 
 # ----------------------------------------------------------------------------------- the report
@@ -737,5 +786,5 @@ def report_sections(to_year: int | None = None, tables: dict | None = None,
 
 
 __all__ = ["Located", "Plan", "NO_AGREEMENT", "NO_SETTLEMENT", "table", "translate", "located", "history", "projection",
-           "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
+           "placement_scenarios", "unmitigated_projection", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
            "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections"]

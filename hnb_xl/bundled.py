@@ -13,12 +13,13 @@ from importlib import resources
 
 import pandas as pd
 
+from .engine.sensitivity import REPLICA
 from .tables import files, schema
 
 DEFAULT_SCENARIO = "published-forecast-july-2022"
-SCENARIOS = {
-    DEFAULT_SCENARIO: ("assumptions_published_forecast_july_2022.csv",
-                       "Published forecast, July 2022 (calibrated to the seed's deficit forecast)"),
+REPLICA_SCENARIO = "replica"            # the bundled default's name; DEFAULT_SCENARIO is kept as an alias
+SCENARIOS = {      # name: (assumptions file, label): the replica's cost per EHCP is a plug, not a driver forecast
+    name: ("assumptions_published_forecast_july_2022.csv", REPLICA) for name in (REPLICA_SCENARIO, DEFAULT_SCENARIO)
 }
 
 
@@ -72,15 +73,17 @@ def block_transfers() -> pd.DataFrame:
     return _load("block_transfer", "block_transfer.csv").copy()
 
 
-def parameters() -> dict[str, float]:
-    """Named parameters (pot, cost per EHCP, notional share, 0.5% limit, opening deficit)."""
+def parameters() -> dict[str, float | str]:
+    """Named parameters (pot, cost per EHCP, notional share, 0.5% limit, opening deficit) as
+    numbers; the text ones (authority name, data source) as text."""
     p = _load("parameters", "parameters.csv")
-    return {r.name: float(r.value) for r in p.itertuples()}
+    return {r.name: r.value if isinstance(r.value, str) else float(r.value) for r in p.itertuples()}
 
 
 def parameter_table() -> pd.DataFrame:
-    """parameters.csv as it is, with its metadata columns beyond the Inputs table's (kind, range)."""
-    return _read("parameters.csv").copy()
+    """parameters.csv read by its schema (each value of its own kind: numbers, text), with its
+    metadata columns beyond the Inputs table's (kind, range) as text."""
+    return _load("parameters", "parameters.csv").copy()
 
 
 def demo_schools() -> pd.DataFrame:
@@ -92,13 +95,6 @@ def transfer_2022_23() -> float:
     """The 2022-23 Schools Block to HNB transfer (£2,102,000, seed)."""
     bt = block_transfers()
     return float(bt.loc[bt["financial_year"] == "2022-23", "transfer_amount"].iloc[0])
-
-
-def default_schools_block() -> tuple[str, float]:
-    """Latest year with a known schools block (2020-21: £368.2m, research notes)."""
-    bt = block_transfers().dropna(subset=["schools_block"])
-    row = bt.iloc[-1]
-    return str(row["financial_year"]), float(row["schools_block"])
 
 
 # --- Safety valve plan (issue 7): ILLUSTRATIVE workstreams, Cambridgeshire's agreement, uncertainty ---

@@ -165,7 +165,7 @@ def test_non_contiguous_years(tmp_path, capsys):
     pytest.param(["project", "--to", "2030-32"], "--to", id="bad-to-year"),
     pytest.param(["contingency", "--pot", "lots"], "--pot", id="bad-pot"),
     pytest.param(["transfer", "--rate", "0.5", "--amount", "10"], "not allowed", id="rate-and-amount"),
-    pytest.param(["project", "--scenario", "nope"], "unknown scenario", id="unknown-scenario"),
+    pytest.param(["project", "--scenario", "nope"], "--scenario: invalid choice: 'nope'", id="unknown-scenario"),
 ])
 def test_bad_options_exit_2(capsys, argv, fragment):
     with pytest.raises(SystemExit) as exc:

@@ -105,7 +105,7 @@ def test_deficit_beyond_the_scenario_extends_it_like_hnb_xl_project_to(capsys):
 def test_projection_equals_hnb_xl_project(capsys):
     expected = cli_json(capsys, "project")
     got = udfs.HNB_PROJECTION()
-    cols = list(expected[0])
+    cols = [c for c in expected[0] if c != "status"]     # the CLI's year status is not spilled
     assert len(got[0]) == len(cols) and got[0][0] == "Financial year"
     assert got[1:] == [[r[c] for c in cols] for r in expected]
     assert udfs.HNB_PROJECTION(None, None, "published-forecast-july-2022") == got

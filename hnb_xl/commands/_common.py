@@ -48,10 +48,16 @@ def year(option: str):
     return parse
 
 
-def add_projection_inputs(p: argparse.ArgumentParser, what: str = "projection") -> None:
-    """--scenario, --to, --history, --assumptions: the inputs of a projection (project, plan)."""
-    p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
-                   help=f"bundled projection scenario (default: {bundled.DEFAULT_SCENARIO})")
+def add_projection_inputs(p: argparse.ArgumentParser, what: str = "projection", scenarios: dict | None = None) -> None:
+    """--scenario, --to, --history, --assumptions: the inputs of a projection (project, plan);
+    ``scenarios`` ({name: help}, the first the default): the --scenario choices (None: any bundled name)."""
+    if scenarios:
+        first = next(iter(scenarios))
+        p.add_argument("--scenario", default=first, choices=list(scenarios), metavar="|".join(scenarios),
+                       help="; ".join(f"{k}: {v}" for k, v in scenarios.items()) + f" (default: {first})")
+    else:
+        p.add_argument("--scenario", default=bundled.DEFAULT_SCENARIO,
+                       help=f"bundled projection scenario (default: {bundled.DEFAULT_SCENARIO})")
     p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR",
                    help=f"last year of the {what}, e.g. 2030-31 (default: the scenario's last year)")
     p.add_argument("--history", metavar="FILE", help="history file (CSV/XLSX) instead of the bundled data")

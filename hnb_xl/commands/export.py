@@ -28,7 +28,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .. import bundled
+from .. import api, bundled
 from ..engine.placement import project_placements
 from ..errors import HnbInputError
 from ..sources import sen2
@@ -91,8 +91,7 @@ def _nearest(profiles: dict[int, np.ndarray], census: int) -> np.ndarray:
 
 def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
     """(census years x category counts, the last history census, age profiles, need profiles, source)."""
-    from .forecast import scenarios
-    _, driver, t = scenarios(folder, to_year)
+    _, driver, t = api.placement_scenarios(folder, to_year)
     with tables.located(t):
         result = project_placements(driver)
     by = result.by_category

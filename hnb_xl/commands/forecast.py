@@ -1,6 +1,6 @@
-"""`hnb-xl forecast`: the replica of the July 2022 published forecast beside the placement-driver forecast.
+"""`hnb-xl forecast`: the replica of the published July 2022 forecast beside the placement-driver forecast.
 
-"Replica of the July 2022 published forecast" is :func:`hnb_xl.engine.projection.project` of the
+"Replica of the published July 2022 forecast" is :func:`hnb_xl.engine.projection.project` of the
 bundled history and assumptions: its cost per EHCP is a plug solved to hit the published deficits,
 so its implied spend growth is shown beside it. "Unmitigated (placement drivers)" is
 :func:`hnb_xl.engine.placement.project_placements` of the bundled ``placement_*.csv`` inputs (or a
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import bundled
+from .. import api, bundled
 from ..engine import sensitivity
-from ..engine.placement import CALIBRATION, from_aggregate, project_placements
-from ..engine.projection import extend_assumptions, project
+from ..engine.placement import CALIBRATION, project_placements
+from ..engine.projection import OUTTURN, STATUS_COLUMN, project, scenario_last_year, year_status
 from ..errors import HnbInputError
 from ..reports.output import render
 from ..sources.sen2.categories import PLACEMENT_CATEGORIES
@@ -54,29 +54,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def scenarios(folder=None, to_year: int | None = None):
-    """(replica inputs, driver inputs, the tables read) for the years up to ``to_year``."""
-    t = tables.load_tables(folder)
-    history = bundled.history()
-    a = bundled.assumptions()
-    last = parse_year(a["financial_year"].iloc[-1]) if to_year is None else to_year
-    first = parse_year(history["financial_year"].iloc[-1]) + 1
-    if last < first:
-        raise HnbInputError(f"{fy(last)} is not after the base year {fy(first - 1)}: give {fy(first)} or later",
-                            source="--to")
-    a = extend_assumptions(a, last)
-    t = tables.extend(t, last)
-    with tables.located(t):
-        driver = tables.inputs(t, history)
-        replica = from_aggregate(history, a)
-        if list(replica.drivers["financial_year"]) != list(driver.drivers["financial_year"]):
-            d = t["drivers"]
-            raise HnbInputError(f"the drivers run {d['financial_year'].iloc[0]} to {d['financial_year'].iloc[-1]}: "
-                                f"expected {fy(parse_year(history['financial_year'].iloc[-1]) + 1)} to {fy(last)}",
-                                source=d.attrs.get("source"), column="Financial year")
-    return replica, driver, t
-
-
 def side_by_side(replica, driver, t, which: str = "both") -> pd.DataFrame:
     """One row per financial year (the base year first): each scenario's HNB spend, its growth, HNB
     income, in-year deficit and accumulated DSG deficit."""
@@ -107,6 +84,9 @@ def side_by_side(replica, driver, t, which: str = "both") -> pd.DataFrame:
         out["unmitigated_accumulated"] = drv["accumulated_deficit"].to_numpy()
     if which == "both":
         out["difference"] = out["unmitigated_accumulated"] - out["replica_accumulated"]
+    # the replica's own years (its assumptions' last year) are forecast; the placement drivers' run further
+    last = scenario_last_year(bundled.assumptions() if which != "unmitigated" else t["drivers"])
+    out[STATUS_COLUMN] = [OUTTURN, *year_status(out["financial_year"].iloc[1:], last)]
     before = float(history["hnb_expenditure"].iloc[-2])   # the base year's growth, on the year before it
     for c in ("replica_spend_growth", "unmitigated_spend_growth"):
         if c in out:
@@ -119,14 +99,14 @@ TITLES = {"financial_year": "Year", "replica_spend": "Replica: HNB spend", "repl
           "unmitigated_spend": "Unmitigated: HNB spend", "unmitigated_spend_growth": "growth",
           "unmitigated_calibration": "of which calibration", "unmitigated_income": "income",
           "unmitigated_in_year": "in-year", "unmitigated_accumulated": "accumulated",
-          "difference": "Difference (accumulated)"}
+          "difference": "Difference (accumulated)", STATUS_COLUMN: "Status"}
 
 
 def _kinds(frame: pd.DataFrame) -> dict:
     return {c: ("pct" if c.endswith("growth") or c.endswith("share") else "count"
                 if c in ("census_count", "fy_caseload", "backlog") else "money")
             for c in frame.columns if c not in ("financial_year", "step", "driver", "description", "note",
-                                                "category", "kind", "line", "value")}
+                                                "category", "kind", "line", "value", STATUS_COLUMN)}
 
 
 def run(args) -> str:
@@ -134,7 +114,7 @@ def run(args) -> str:
     for option, y in (("--tornado", args.tornado), ("--break-even", args.break_even)):
         if y is not None and to_year is not None and y > to_year:
             raise HnbInputError(f"{fy(y)} is after --to {fy(to_year)}", source=option)
-    replica, driver, t = scenarios(args.inputs, to_year)
+    replica, driver, t = api.placement_scenarios(args.inputs, to_year)
     years = list(driver.drivers["financial_year"])
     for option, y in (("--tornado", args.tornado), ("--break-even", args.break_even)):
         if y is not None and fy(y) not in years:

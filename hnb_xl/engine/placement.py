@@ -386,6 +386,30 @@ def project_placements(inputs: PlacementInputs) -> PlacementResult:
 
 
 
+def as_projection(summary: pd.DataFrame) -> pd.DataFrame:
+    """A placement summary (:func:`project_placements`) in the aggregate projection's columns
+    (:data:`hnb_xl.engine.projection.PROJECTION_COLUMNS`), the projection years only (the base year
+    dropped), so that both scenarios print alike::
+
+        ehcp_count    = the January census (sum over categories)
+        cost_per_ehcp = hnb_expenditure / ehcp_count   (all HNB spend per plan, as the aggregate engine)
+        hnb_funding   = hnb_allocation;  hnb_budget = hnb_income (allocation + that year's transfer)
+        deficit_growth_t = accumulated_t - accumulated_{t-1}
+    """
+    s = summary.reset_index(drop=True)
+    acc = s["accumulated_deficit"].to_numpy(float)
+    ehcp = s["ehcp_count"].to_numpy(float)
+    out = pd.DataFrame({
+        "financial_year": s["financial_year"], "ehcp_count": ehcp,
+        "cost_per_ehcp": np.divide(s["hnb_expenditure"].to_numpy(float), ehcp, out=np.full(len(s), np.nan),
+                                   where=ehcp > 0),
+        "hnb_expenditure": s["hnb_expenditure"], "hnb_funding": s["hnb_allocation"], "block_transfer": s["block_transfer"],
+        "hnb_budget": s["hnb_income"], "in_year_deficit": s["in_year_deficit"],
+        "other_dsg_movements": s["other_dsg_movements"], "accumulated_deficit": acc,
+        "deficit_growth": np.concatenate([[np.nan], np.diff(acc)])})
+    return out.iloc[1:].reset_index(drop=True)
+
+
 def from_aggregate(history: pd.DataFrame, assumptions: pd.DataFrame) -> PlacementInputs:
     """The aggregate engine's inputs (:func:`hnb_xl.engine.projection.project`) as placement inputs:
     one category holding every plan at the base census, unit cost = outturn / EHCPs, new plans

@@ -116,6 +116,52 @@ def project(history: pd.DataFrame, assumptions: pd.DataFrame, to_year: int | Non
     }, columns=PROJECTION_COLUMNS)
 
 
+OUTTURN, FORECAST, EXTRAPOLATED = "outturn", "forecast", "extrapolated"
+STATUS_COLUMN = "status"
+HELD = (EXTRAPOLATED, "extended")      # a basis starting so: the row holds an earlier year's drivers
+
+
+def scenario_last_year(assumptions: pd.DataFrame) -> int:
+    """The scenario's own last year: the last assumptions row that is not itself marked as an
+    extrapolation (a ``basis`` column starting "extrapolated", as the bundled scenario's rows after
+    2025-26 say: "extrapolated: 2025-26 drivers held", or "extended", as the placement tables' rows
+    added past their last year say); without such a column, the table's last row."""
+    years = [parse_year(y) for y in assumptions["financial_year"]]
+    if "basis" in assumptions.columns:
+        own = [y for y, b in zip(years, assumptions["basis"])
+               if not (isinstance(b, str) and b.strip().lower().startswith(HELD))]
+        if own:
+            return own[-1]
+    return years[-1]
+
+
+def year_status(years, last_year: int) -> list[str]:
+    """Each projected year's status: "forecast" up to the scenario's own last year
+    (:func:`scenario_last_year`), "extrapolated" after it (its drivers are the last year's, held:
+    :func:`extend_assumptions`). Outturn years (history) are "outturn" (:data:`OUTTURN`)."""
+    return [FORECAST if parse_year(y) <= last_year else EXTRAPOLATED for y in years]
+
+
+def falling_extrapolated_cost(projection: pd.DataFrame, last_year: int) -> dict | None:
+    """When cost per EHCP falls in the extrapolated years (after ``last_year``): {first, last
+    (years), from (£, the cost in the scenario's last year), to (£, in the last year)}; else None.
+    A falling cost per plan held for years is a calibration artefact, not a forecast (the bundled
+    replica's -4.3% a year gives £11,504 per plan in 2030-31)."""
+    years = [parse_year(y) for y in projection["financial_year"]]
+    cost = projection["cost_per_ehcp"].to_numpy(float)
+    later = [i for i, y in enumerate(years) if y > last_year]
+    if not later:
+        return None
+    start = later[0] - 1
+    before = cost[start] if start >= 0 else None
+    path = cost[later]
+    steps = np.diff(np.concatenate([[before], path])) if before is not None else np.diff(path)
+    if not len(steps) or not (steps < 0).any():
+        return None
+    return {"first": fy(years[later[0]]), "last": fy(years[later[-1]]), "scenario_last": fy(last_year),
+            "from": float(before if before is not None else path[0]), "to": float(path[-1])}
+
+
 def calibrate_cost_growth(history: pd.DataFrame, assumptions: pd.DataFrame,
                           target_accumulated_deficit) -> np.ndarray:
     """Solve, year by year, the cost-per-EHCP growth that makes the accumulated deficit equal

@@ -1,7 +1,7 @@
 """What the placement forecast depends on: a bridge from the replica, a tornado, break-even values and a
 Monte Carlo over the placement drivers (all on :mod:`hnb_xl.engine.placement`; pure pandas/numpy).
 
-* **Bridge** (:func:`bridge`): from "Replica of the July 2022 published forecast" (the aggregate
+* **Bridge** (:func:`bridge`): from "Replica of the published July 2022 forecast" (the aggregate
   engine's inputs as placement inputs, :func:`~hnb_xl.engine.placement.from_aggregate`) to the
   driver forecast, changing one assumption at a time in the order of :data:`BRIDGE_STEPS`; each
   row is the change in the accumulated DSG deficit that assumption makes, given the rows above it,
@@ -33,7 +33,7 @@ from ..errors import ModelError
 from ..years import parse_year
 from .placement import PlacementInputs, arrays, project_placements, run_paths
 
-REPLICA = "Replica of the July 2022 published forecast"
+REPLICA = "Replica of the published July 2022 forecast"
 UNMITIGATED = "Unmitigated (placement drivers)"
 
 
