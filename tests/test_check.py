@@ -241,3 +241,18 @@ def test_real_function_spec(tmp_path, formula, code):
     assert [(f.cell, f.code) for f in check(save(wb, tmp_path), policy)] == [("B1", code)]
     ws["B1"] = "=HNB_DEFICIT(A1)"
     assert check(save(wb, tmp_path, "ok.xlsx"), policy) == []
+
+
+def test_each_defined_name_is_resolved_once(tmp_path, monkeypatch):
+    """CostPerEhcp is read by four formulas; openpyxl tokenises a name's text on every
+    ``destinations``, so the check asks once per name for the references (and once per name when it
+    checks the names themselves): at most 2 calls a name, where a call per reference made 5 for it."""
+    calls: list[str] = []
+    real = DefinedName.destinations
+
+    def counted(self):
+        calls.append(self.name)
+        return real.fget(self)
+    monkeypatch.setattr(DefinedName, "destinations", property(counted))
+    assert check(save(clean_workbook(), tmp_path), POLICY) == []
+    assert calls.count("CostPerEhcp") <= 2 and calls.count("Pot") <= 2
