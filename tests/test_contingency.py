@@ -199,3 +199,24 @@ def test_bad_rules_raise_a_model_error_naming_the_field(rules, field):
     with pytest.raises(ModelError) as e:
         allocate(bundled.demo_schools(), *rules)
     assert e.value.field == field and e.value.table is None
+
+
+@pytest.mark.parametrize("options,over", [
+    pytest.param([], False, id="cli-default-settles-within-the-pot"),
+    pytest.param(["--hold-back", "25%"], False, id="cli-hold-back-a-quarter"),
+    pytest.param(["--claw-back"], False, id="cli-claw-back"),
+    pytest.param(["--top-up-in-full"], True, id="cli-top-up-in-full-warns"),
+])
+def test_the_rerun_command_says_when_the_two_runs_exceed_the_pot(tmp_path, capsys, options, over):
+    import json
+    from hnb_xl.cli import main
+    path = tmp_path / "autumn.csv"
+    a = _demo_autumn().rename(columns={"urn": "URN", "school_name": "School name", "phase": "Phase",
+                                       "pupils_on_roll": "Pupils on roll", "ehcp_count": "EHCPs",
+                                       "notional_sen": "Notional SEN budget"})
+    a.to_csv(path, index=False)
+    assert main(["contingency", "--rerun", str(path), *options, "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    total = sum(r["total_paid_after"] for r in json.loads(out))
+    assert (total > SEND_CONTINGENCY_POT) is over
+    assert ("warning" in err and f"from a £{SEND_CONTINGENCY_POT:,} pot" in err and "--top-up-in-full" in err) is over
