@@ -15,7 +15,8 @@ KINDS = {"pupils_on_roll": "count", "ehcp_count": "count", "notional_sen": "mone
          "allocation": "money", "entitlement": "money", "paid": "money", "adjustment": "money",
          "total_paid_after": "money"}
 TITLES = {"urn": "URN", "school_name": "School", "phase": "Phase", "pupils_on_roll": "Pupils",
-          "ehcp_count": "EHCPs", "notional_sen": "Notional SEN", "shortfall": "Shortfall", "allocation": "Allocation"}
+          "ehcp_count": "EHCPs", "notional_sen": "Notional SEN", "shortfall": "Shortfall", "allocation": "Allocation",
+          "entitlement": "Entitlement", "paid": "Paid", "adjustment": "Adjustment", "total_paid_after": "Total paid"}
 WHOLE = input_figures(SCHOOLS)     # the file's figures, printed as the file gives them (csv, json)
 
 
@@ -85,8 +86,10 @@ def heading(t, pot: float, rerun: bool, claw_back: bool, rule: str | None = None
                 f"£{totals['balance']:,.0f}; new entitlement £{totals['entitlement']:,.0f}; adjustments "
                 f"£{totals['adjustments']:,.0f}; total paid £{totals['total_paid']:,.0f} ({RULE_WORDS[rule]})")
     shown = t[t["shortfall"] > 0]
+    kept = pot - t["allocation"].sum() if t["shortfall"].sum() > pot else 0
     return (f"SEND Contingency: pot £{pot:,.0f}; {len(shown)} of {len(t)} schools have a shortfall "
-            f"totalling £{t['shortfall'].sum():,.0f}; allocated £{t['allocation'].sum():,.0f}")
+            f"totalling £{t['shortfall'].sum():,.0f}; allocated £{t['allocation'].sum():,.0f}"
+            + (f" (£{kept:,.0f} held back for the re-run)" if kept >= 1 else ""))
 
 
 def text(t, pot: float, rerun: bool = False, claw_back: bool = False, title: str | None = None,
