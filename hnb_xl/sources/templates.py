@@ -116,11 +116,26 @@ def workbook_frames(workbook) -> dict[str, pd.DataFrame]:
         raise HnbInputError(f"has no sheet(s) {', '.join(missing)}: is it the HNB model workbook?", source=str(path))
     frames = {name: current_frame(cells, t) for name, t in tmap.items()}
     if "parameters" in frames:
-        # a model setting whose value is not a number (the Invest to Transform year) is set on the
-        # Inputs sheet, not by a parameters file (its Value column is a number)
-        p = frames["parameters"]
-        frames["parameters"] = p[[isinstance(v, (int, float)) and not isinstance(v, bool) for v in p["value"]]]
+        frames["parameters"] = _file_parameters(frames["parameters"])
     return frames
+
+
+def _file_parameters(frame: pd.DataFrame) -> pd.DataFrame:
+    """The parameter rows a parameters file can carry: each row the parameters schema reads back
+    (:func:`hnb_xl.tables.schema.to_frame`). A model setting the schema does not take from a file
+    (a value of another kind, set on the Inputs sheet) is left out rather than written to fail."""
+    from ..errors import HnbInputError
+    from ..tables.schema import to_frame
+
+    schema = SCHEMAS["parameters"]
+    keep = []
+    for row in _rows(schema, frame):
+        try:
+            to_frame(schema, list(schema.headers), [row], source="workbook")
+            keep.append(True)
+        except HnbInputError:
+            keep.append(False)
+    return frame[keep]
 
 
 __all__ = ["write_templates", "workbook_frames", "write_csv", "write_xlsx", "units_row", "TEMPLATE_TABLES"]

@@ -10,8 +10,11 @@ Written on every refresh, from the CLI and the Cover's button alike (:func:`log_
 2. **Data sources**: one row per file actually loaded by this refresh: the path as given, its
    SHA-256, its size in bytes, the time it was loaded (UTC), the table(s) it gave and the rows
    read; a table this refresh did not load keeps its earlier row (the build's bundled file, or an
-   earlier refresh's), so the list always names where each input table came from;
-3. **Refresh log**: the earlier refreshes' rows as they were, then one row per file of this one.
+   earlier refresh's), its time saying "not refreshed", so the list always names where each input
+   table came from;
+3. **Refresh log**: the earlier refreshes' rows as they were, then one row per file of this one,
+   with the changes to its tables (each changed cell, old -> new, when a table has at most
+   :data:`REVISIONS_LOGGED` of them: a DfE revision of a count the workbook held is on record).
 
 Cells left over from the longer old layout are blanked, and the sheet's print area is set to
 cover all three parts (columns A to H). The SHA-256 is FIPS 180-4's (Python's ``hashlib``).
@@ -26,18 +29,20 @@ from pathlib import Path
 from ...sources.collect import Collected
 from .. import layout
 from .cells import TableWrite
-from .plan import read_table, targets
+from .plan import read_table, revision_text, targets
 
 REFRESH_LOG_TITLE = "Refresh log"
 REFRESH_LOG_HEADERS = ("Time", "User", "Source file", "SHA-256", "Rows read", "Suppressed cells (DfE codes)",
                        "Tables", "Changes")
 _LOG_KEYS = ("time", "user", "file", "sha256", "rows_read", "suppressed", "tables", "changes")
+REVISIONS_LOGGED = 20
 
 FIRST_ROW = 4
 ASSUMPTIONS_TITLE = "Assumptions"
 ASSUMPTIONS_HEADERS = ("Assumption", "Value", "Unit", "Source")
 DATA_SOURCES_TITLE = "Data sources"
 DATA_SOURCES_HEADERS = ("File (path as given)", "SHA-256", "Size (bytes)", "Loaded at", "Tables", "Rows read")
+NOT_REFRESHED = "not refreshed"   # a data-sources row kept for a table the latest refresh did not load
 # what the build's data-sources rows name (hnb_xl/data/<file>): the table each bundled file fills
 _BUNDLED = {"parameters.csv": "parameters", "published_forecast.csv": "published forecast (comparison)"}
 
@@ -109,6 +114,18 @@ def audit_rows(old: list[list], got, *, parameters: list[dict], assumptions: lis
     return [list(r) + [None] * (width - len(r)) for r in rows]
 
 
+def _changes_text(changes) -> str:
+    """Every table's change line, with its changed cells old -> new when there are at most
+    :data:`REVISIONS_LOGGED` (``history: 7 -> 7 rows; ...; 2020-21 ehcp_count 5,327 -> 5,292``)."""
+    parts = []
+    for c in changes:
+        text = c.line()
+        if c.revisions and len(c.revisions) <= REVISIONS_LOGGED:
+            text += "; " + ", ".join(revision_text(*r) for r in c.revisions)
+        parts.append(text)
+    return "; ".join(parts)
+
+
 def _kept_sources(body: list[list], loaded: set, built_at) -> list[list]:
     """The earlier data-sources rows of the tables this refresh did not load."""
     t = _find(body, DATA_SOURCES_TITLE)
@@ -119,13 +136,16 @@ def _kept_sources(body: list[list], loaded: set, built_at) -> list[list]:
     out = []
     for r in _rows_after(body[:end], t + 1):
         if tuple(header[:len(DATA_SOURCES_HEADERS)]) == DATA_SOURCES_HEADERS:     # an earlier refresh's row
-            tables = {x.strip() for x in str(r[4] or "").split(",") if x.strip()}
-            if tables and not tables & loaded:
-                out.append(r[:len(DATA_SOURCES_HEADERS)])
+            tables = [x.strip() for x in str(r[4] or "").split(",") if x.strip()]
+            kept = [x for x in tables if x not in loaded]
+            if kept:
+                when = str(r[3] or "")
+                when = when if when.startswith(NOT_REFRESHED) else f"{NOT_REFRESHED} since {when}"
+                out.append([r[0], r[1], r[2], when, ", ".join(kept), r[5]])
         elif header[:3] == ["File", "Data rows", "SHA-256"]:                       # the build's row
             table = _bundled_tables().get(Path(str(r[0])).name)
             if table not in loaded:
-                out.append([r[0], r[2], None, built_at, table, r[1]])
+                out.append([r[0], r[2], None, f"{NOT_REFRESHED}: {built_at}", table, r[1]])
     return out
 
 
@@ -168,12 +188,11 @@ def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, 
     source file (time, user, file, SHA-256, rows read, suppressed cells, tables, changes); the print
     area covers it all (:func:`logs_write`)."""
     stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
-    summary = "; ".join(c.line() for c in changes)
     rows = []
     for rec in got.records:
         sup = ", ".join(f"{k}={v}" for k, v in sorted(rec.suppressed.items())) or "none"
         values = {"time": stamp, "user": user, "file": rec.name, "sha256": rec.sha256, "rows_read": rec.rows_read,
-                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": summary}
+                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": _changes_text(changes)}
         rows.append([values[k] for k in _LOG_KEYS])
     out = [logs_write(cells, got, after=after or {}, log_rows=rows, loaded_at=stamp,
                       width=len(REFRESH_LOG_HEADERS))]

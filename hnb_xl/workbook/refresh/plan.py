@@ -71,6 +71,8 @@ class TableChange:
     cells: int = 0
     rows_before: int = 0
     rows_after: int = 0
+    # (key, column, old value, new value) for each changed cell of a row both tables hold
+    revisions: list = field(default_factory=list)
 
     def line(self) -> str:
         return (f"{self.name}: {self.rows_before} -> {self.rows_after} rows; {len(self.added)} added, "
@@ -79,12 +81,32 @@ class TableChange:
     def keys(self, limit: int | None = None) -> list[str]:
         """One line per kind of change naming the rows by their key (the schema's key column: the
         financial year, URN, parameter or activity), e.g. ``added: 2022-23``; at most ``limit`` keys
-        a line (then "and N more")."""
+        a line (then "and N more"). Without a limit (the dry run) each changed cell gets its own
+        line, old -> new: ``changed: 2020-21 ehcp_count 5,327 -> 5,292``."""
         out = []
         for kind, keys in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
-            if keys:
+            if not keys:
+                continue
+            if kind == "changed" and limit is None and self.revisions:
+                out.extend(f"changed: {revision_text(*r)}" for r in self.revisions)
+            else:
                 out.append(f"{kind}: {key_list(keys, limit)}")
         return out
+
+
+def shown(v) -> str:
+    """A cell value as a change line shows it: whole numbers with thousands separators (5,327),
+    other numbers to 10 significant figures, a blank as ``(blank)``, text as it is."""
+    if is_blank(v):
+        return "(blank)"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{int(v):,}" if float(v).is_integer() else format(v, ",.10g")
+    return str(v)
+
+
+def revision_text(key, column, old, new) -> str:
+    """``2020-21 ehcp_count 5,327 -> 5,292``: one changed cell, by row key and engine column name."""
+    return f"{key} {column} {shown(old)} -> {shown(new)}"
 
 
 def key_list(keys, limit: int | None = None) -> str:
@@ -230,10 +252,11 @@ def diff(target: Target, old: list[list], new: list[list]) -> TableChange:
     ch.removed = [k for k in keyed_old if k not in keyed_new]
     for k, r in keyed_new.items():
         if k in keyed_old:
-            n = sum(1 for a, b in zip(keyed_old[k], r) if not _same(a, b))
-            if n:
+            moved = [(j, a, b) for j, (a, b) in enumerate(zip(keyed_old[k], r)) if not _same(a, b)]
+            if moved:
                 ch.changed.append(k)
-                ch.cells += n
+                ch.cells += len(moved)
+                ch.revisions += [(k, cmap[j].name if j in cmap else target.headers[j], a, b) for j, a, b in moved]
     ch.cells += sum(sum(1 for v in keyed_new[k] if _clean(v) is not None) for k in ch.added)
     ch.cells += sum(sum(1 for v in keyed_old[k] if _clean(v) is not None) for k in ch.removed)
     return ch

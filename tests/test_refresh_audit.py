@@ -1,0 +1,242 @@
+"""A refresh never drops rows silently, its dry run lists rows by key, and the Logs sheet is a true
+audit trail (issue 13 parts 1 and 3), on the workbook ``hnb-xl build`` writes.
+
+Expected figures come from the seed (the bundled history: 6,100 EHCPs at the January 2022 census,
+2021-22), file hashes from :func:`tests.support.sha256_of`, sizes from the file system.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
+
+from hnb_xl.cli import main
+from hnb_xl.workbook import layout as L
+
+from tests.support import sha256_of, template_sources
+
+# the files the build loads from hnb_xl/data (the Logs name them until a refresh replaces their table)
+BUNDLED_FILES = ("history.csv", "assumptions_published_forecast_july_2022.csv", "block_transfer.csv",
+                 "demo_schools.csv", "invest_to_transform.csv", "parameters.csv")
+TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters", "invest_to_transform")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    book = tmp_path_factory.mktemp("built") / "HNB_Model.xlsm"
+    assert main(["build", str(book)]) == 0
+    return book
+
+
+@pytest.fixture()
+def wb_path(built, tmp_path) -> Path:
+    book = tmp_path / "HNB_Model.xlsm"
+    shutil.copyfile(built, book)
+    return book
+
+
+def _edit(path: Path, edit) -> None:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows = edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def _drop_first(n):
+    return lambda rows: rows[:2] + rows[2 + n:]
+
+
+def _history_rows(book: Path) -> list:
+    t = L.INPUT_TABLES["history"]
+    ws = load_workbook(book)[t.sheet]
+    out = []
+    for r in range(t.first_row, t.first_row + t.max_rows):
+        v = ws.cell(r, t.first_col).value
+        if v is None:
+            break
+        out.append([ws.cell(r, t.first_col + j).value for j in range(len(t.headers))])
+    return out
+
+
+# ------------------------------------------------------------------------- never drop rows silently
+
+@pytest.mark.parametrize("table, n, named", [
+    pytest.param("history", 2, "2015-16, 2016-17", id="refresh-shorter-history-is-refused"),
+    pytest.param("schools", 2, "900001, 900002", id="refresh-fewer-schools-is-refused"),
+    pytest.param("invest_to_transform", 1, "SEND Transformation", id="refresh-fewer-itt-lines-is-refused"),
+])
+def test_a_shorter_source_is_refused_naming_the_rows(wb_path, tmp_path, capsys, table, n, named):
+    src = template_sources(tmp_path / "src")
+    _edit(src / f"{table}.csv", _drop_first(n))
+    digest = sha256_of(wb_path)
+    assert main(["refresh", str(wb_path), str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{table}.csv" in err and f"({named})" in err and f"--replace {table}" in err
+    assert sha256_of(wb_path) == digest
+    assert not list(wb_path.parent.glob("HNB_Model.backup-*"))
+    # the dry run refuses it alike
+    assert main(["refresh", str(wb_path), str(src), "--dry-run"]) == 2
+    assert f"({named})" in capsys.readouterr().err
+
+
+def test_replace_lets_the_source_replace_the_table(wb_path, tmp_path):
+    src = template_sources(tmp_path / "src")
+    _edit(src / "history.csv", _drop_first(2))
+    assert main(["refresh", str(wb_path), str(src), "--replace", "history", "--replace", "schools"]) == 0
+    years = [r[0] for r in _history_rows(wb_path)]
+    assert years == ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22"]
+
+
+def test_replace_an_unknown_table_is_exit_2_naming_the_option(wb_path, tmp_path, capsys):
+    src = template_sources(tmp_path / "src")
+    digest = sha256_of(wb_path)
+    with pytest.raises(SystemExit) as exc:        # argparse refuses the option's value
+        raise SystemExit(main(["refresh", str(wb_path), str(src), "--replace", "histroy"]))
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--replace" in err and "histroy" in err and "history" in err
+    assert sha256_of(wb_path) == digest
+
+
+def test_a_roll_forward_needs_no_replace(wb_path, tmp_path):
+    """A year that became outturn moves from assumptions to history: not a dropped row."""
+    src = template_sources(tmp_path / "src")
+    _edit(src / "history.csv", lambda rows: rows + [["2022-23", "6972", "86500000", "95000000", "-60000000"]])
+    _edit(src / "assumptions.csv", lambda rows: [r for r in rows if r[0] != "2022-23"])
+    assert main(["refresh", str(wb_path), str(src)]) == 0
+    assert _history_rows(wb_path)[-1][:2] == ["2022-23", 6972]
+
+
+def test_dry_run_lists_added_changed_and_removed_rows_by_key(wb_path, tmp_path, capsys):
+    src = template_sources(tmp_path / "src")
+    _edit(src / "history.csv", lambda rows: [["2021-22", "6200", *r[2:]] if r[0] == "2021-22" else r for r in rows])
+    _edit(src / "schools.csv", lambda rows: [r for r in rows if r[0] != "900002"] +
+          [["919999", "New Academy (synthetic)", "Secondary", "200", "40", "80000"]])
+    digest = sha256_of(wb_path)
+    assert main(["refresh", str(wb_path), str(src), "--dry-run", "--replace", "schools"]) == 0
+    out = capsys.readouterr().out
+    assert "Dry run (nothing written)" in out
+    assert "history: 7 -> 7 rows; 0 added, 0 removed, 1 changed (1 cell(s))" in out
+    assert "changed: 2021-22 ehcp_count 6,100 -> 6,200" in out
+    assert "schools: 250 -> 250 rows; 1 added, 1 removed, 0 changed" in out
+    assert "added: 919999" in out and "removed: 900002" in out
+    assert sha256_of(wb_path) == digest
+
+
+# ------------------------------------------------------------------------------ the Logs audit trail
+
+def _logs(book: Path):
+    ws = load_workbook(book)[L.LOGS]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    return ws, rows
+
+
+def _section(rows, title: str) -> list[dict]:
+    """The rows of the Logs part titled ``title`` as dicts by its header row, down to a blank row."""
+    t = next(i for i, r in enumerate(rows) if r and r[0] == title)
+    header = [h for h in rows[t + 1] if h is not None]
+    out = []
+    for r in rows[t + 2:]:
+        if all(v is None for v in r):
+            break
+        out.append(dict(zip(header, r)))
+    return out
+
+
+def _renamed_sources(folder: Path, prefix: str = "northshire_") -> Path:
+    """The bundled data as templates under names no bundled file has."""
+    src = template_sources(folder)
+    for t in TABLES:
+        (src / f"{t}.csv").rename(src / f"{prefix}{t}.csv")
+    return src
+
+
+def test_logs_data_sources_are_the_files_loaded(wb_path, tmp_path):
+    src = _renamed_sources(tmp_path / "src")
+    assert main(["refresh", str(wb_path), str(src)]) == 0
+    sources = _section(_logs(wb_path)[1], "Data sources")
+    by_path = {r["File (path as given)"]: r for r in sources}
+    for t in TABLES:
+        f = src / f"northshire_{t}.csv"
+        row = by_path[str(f)]
+        assert row["SHA-256"] == sha256_of(f)
+        assert row["Size (bytes)"] == f.stat().st_size
+        assert row["Tables"] == t
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", row["Loaded at"])
+    assert by_path[str(src / "northshire_schools.csv")]["Rows read"] == 250
+
+
+def test_no_bundled_file_is_named_after_a_refresh_from_other_files(wb_path, tmp_path):
+    """Before: the build's Logs name every bundled file. After a refresh of every input table from
+    other files, a bundled file appears only on a row that says it was not refreshed."""
+    text_before = "\n".join(str(v) for r in _logs(wb_path)[1] for v in r if v is not None)
+    assert all(name in text_before for name in BUNDLED_FILES)
+    src = _renamed_sources(tmp_path / "src")
+    assert main(["refresh", str(wb_path), str(src)]) == 0
+    rows = _logs(wb_path)[1]
+    for r in rows:
+        text = " ".join(str(v) for v in r if v is not None)
+        if "hnb_xl/data" in text or any(name in text.split() for name in BUNDLED_FILES):
+            assert "not refreshed" in text, text
+    drivers = [r for r in rows if isinstance(r[0], str) and r[0].startswith("Projection drivers ")]
+    assert len(drivers) == 9 and all(str(src / "northshire_assumptions.csv") in r[3] for r in drivers)
+
+
+def test_a_table_not_refreshed_keeps_its_source_and_says_so(wb_path, tmp_path):
+    src = template_sources(tmp_path / "src")
+    assert main(["refresh", str(wb_path), str(src / "history.csv")]) == 0
+    sources = _section(_logs(wb_path)[1], "Data sources")
+    assert [r["File (path as given)"] for r in sources if r["Tables"] == "history"] == [str(src / "history.csv")]
+    kept = [r for r in sources if r["Tables"] in ("schools", "assumptions", "parameters")]
+    assert len(kept) == 3
+    assert all(r["File (path as given)"].startswith("hnb_xl/data/") and "not refreshed" in r["Loaded at"]
+               for r in kept)
+
+
+def test_a_second_refresh_keeps_the_first_listed(wb_path, tmp_path):
+    first = _renamed_sources(tmp_path / "one", prefix="first_")
+    assert main(["refresh", str(wb_path), str(first)]) == 0
+    second = tmp_path / "two" / "second_history.csv"
+    second.parent.mkdir()
+    shutil.copyfile(first / "first_history.csv", second)
+    _edit(second, lambda rows: [["2021-22", "6200", *r[2:]] if r[0] == "2021-22" else r for r in rows])
+    assert main(["refresh", str(wb_path), str(second)]) == 0
+    ws, rows = _logs(wb_path)
+    log = _section(rows, "Refresh log")
+    files = [r["Source file"] for r in log]
+    assert files == sorted(f"first_{t}.csv" for t in TABLES) + ["second_history.csv"]
+    assert [r["SHA-256"] for r in log if r["Source file"].endswith("history.csv")] == \
+        [sha256_of(first / "first_history.csv"), sha256_of(second)]
+    assert "2021-22 ehcp_count 6,100 -> 6,200" in log[-1]["Changes"]
+    sources = {r["Tables"]: r for r in _section(rows, "Data sources")}
+    assert sources["history"]["File (path as given)"] == str(second)
+    assert sources["schools"]["File (path as given)"] == str(first / "first_schools.csv")
+    assert sources["schools"]["Loaded at"].startswith("not refreshed since ")
+    # the print area covers every cell the Logs hold
+    min_col, min_row, max_col, max_row = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
+    used = [(i + 1, j + 1) for i, r in enumerate(rows) for j, v in enumerate(r) if v is not None]
+    assert (min_col, min_row) == (1, 1)
+    assert max(i for i, _ in used) <= max_row and max(j for _, j in used) <= max_col
+    assert max_row - max(i for i, _ in used) == 0                     # and no blank rows below them
+
+
+def test_assumptions_provenance_follows_the_new_parameters(wb_path, tmp_path):
+    src = template_sources(tmp_path / "src")
+
+    def pot(rows):
+        return [[r[0], "500000", r[2], r[3], "Northshire Schools Forum, March 2025"]
+                if r[0] == "send_contingency_pot" else r for r in rows]
+    _edit(src / "parameters.csv", pot)
+    assert main(["refresh", str(wb_path), str(src)]) == 0
+    assumptions = {r["Assumption"]: r for r in _section(_logs(wb_path)[1], "Assumptions")}
+    assert assumptions["send_contingency_pot"]["Value"] == 500000
+    assert assumptions["send_contingency_pot"]["Source"] == "Northshire Schools Forum, March 2025"
+    assert assumptions["cost_per_ehcp"]["Value"] == 6000          # the seed's figure, not in the change
