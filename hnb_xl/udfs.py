@@ -41,7 +41,7 @@ from .engine.projection import PROJECTION_COLUMNS
 from .engine.safety_valve import summary
 from .engine.transfer import transfer
 from .errors import HnbInputError
-from .tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS, WORKSTREAMS
+from .tables.schema import ASSUMPTIONS, HISTORY, PAYMENTS, SCHOOLS, WORKSTREAMS
 from .excel.spec import FUNCTIONS, FunctionSpec
 from .years import fy, parse_year
 
@@ -177,7 +177,8 @@ def _decorate(f, spec: FunctionSpec):
 LABELS = {"history": "history", "assumptions": "assumptions", "scenario": "scenario", "schools": "schools",
           "pot": "pot", "cost_per_ehcp": "cost_per_ehcp", "notional_share": "notional_share",
           "schools_block": "schools_block", "workstreams": "workstreams", "dfe_total": "dfe_total",
-          "first_share": "first_share", "instalments": "instalments", "first_year": "first_year"}
+          "first_share": "first_share", "instalments": "instalments", "first_year": "first_year",
+          "payments": "payments"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -377,7 +378,15 @@ def _agreement(items: tuple):
     return api.agreement(None, labels=LABELS, **dict(items))
 
 
-def _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year):
+def _payments(value):
+    """The payments range (header row + rows) as a located table; None (the assumed profile) when
+    omitted or when it has no rows."""
+    if xa.omitted(value) or all(xa.is_blank(v) for row in xa.cells(value)[1:] for v in row):
+        return None
+    return _located(PAYMENTS, value, "payments")
+
+
+def _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year, payments=None):
     terms = {}
     if not xa.omitted(dfe_total):
         terms["dfe_total"] = xa.number(dfe_total, "dfe_total", kind="money")
@@ -389,24 +398,25 @@ def _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, 
         terms["first_year"] = fy(xa.year(first_year, "first_year"))
     agreement = _agreement(tuple(sorted(terms.items())))
     result = api.plan(_history(history), _assumptions(assumptions), workstreams=_workstreams(workstreams),
-                      agreement=agreement, settlement=api.NO_SETTLEMENT, labels=LABELS)
-    return result.frame, agreement
+                      agreement=agreement, payments=_payments(payments), settlement=api.NO_SETTLEMENT, labels=LABELS)
+    return result.frame, result.agreement
 
 
 @udf
 def HNB_PLAN(workstreams=None, history=None, assumptions=None, dfe_total=None, first_share=None,
-             instalments=None, first_year=None):
-    frame, _ = _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year)
+             instalments=None, first_year=None, payments=None):
+    frame, _ = _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year, payments)
     return xa.grid(frame, list(PLAN_HEADERS), PLAN_HEADERS)
 
 
 @udf
 def HNB_BALANCE_YEAR(workstreams=None, history=None, assumptions=None, measure=None, dfe_total=None,
-                     first_share=None, instalments=None, first_year=None):
+                     first_share=None, instalments=None, first_year=None, payments=None):
     which = (xa.text(measure, "measure") or "in-year").lower().replace(" ", "-")
     if which not in ("in-year", "cleared"):
         raise HnbInputError(f"expected \"in-year\" or \"cleared\", got {measure!r}", source="measure")
-    frame, agreement = _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year)
+    frame, agreement = _sv(workstreams, history, assumptions, dfe_total, first_share, instalments, first_year,
+                           payments)
     s = summary(frame, agreement)
     year = s["first_balance_year"] if which == "in-year" else s["deficit_cleared_year"]
     return year or f"not by {frame['financial_year'].iloc[-1]}"

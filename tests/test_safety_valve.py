@@ -291,3 +291,25 @@ def test_api_plan_after_a_roll_forward_is_not_an_error(call):
     r = call(h, a)
     assert r.summary["dfe_total"] == pytest.approx(49e6 if r.agreement.payments == () else 21.5e6)
     assert r.summary["dfe_in_outturn"] == pytest.approx(19.6e6)
+
+
+# --- the Excel functions take the payments table (the Safety_Valve cross-check passes Payments_Table) ---
+
+PAYMENT_HEADER = ["Financial year", "Due", "Status", "Received"]
+
+
+@pytest.mark.parametrize("rows,cleared", [
+    pytest.param([], "2029-30", id="no-payment-rows-the-profile"),
+    # the suspension as known in November 2024 (hnb_xl/data/plan_payments_cambridgeshire_2024.csv):
+    # £27.5m less from the DfE, so the deficit is never cleared by 2030-31
+    pytest.param([["2022-23", 19_600_000, "paid", 19_600_000], ["2023-24", 7_350_000, "withheld", 1_900_000],
+                  ["2024-25", 7_350_000, "withheld", 0], ["2025-26", 7_350_000, "withheld", None],
+                  ["2026-27", 7_350_000, "withheld", None]], "not by 2030-31", id="payments-suspended-2024"),
+])
+def test_balance_year_udf_takes_the_payments_table(rows, cleared):
+    from hnb_xl import udfs
+    got = udfs.HNB_BALANCE_YEAR(None, None, None, "cleared", None, None, None, None, [PAYMENT_HEADER] + rows
+                                + [[None] * 4])
+    assert got == cleared
+    engine = api.plan(payments="cambridgeshire-2024" if rows else None).summary["deficit_cleared_year"]
+    assert got == (engine or "not by 2030-31")

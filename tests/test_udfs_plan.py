@@ -80,7 +80,7 @@ def test_balance_year_bad_input_is_a_message(args, text):
 
 
 def test_specs_exist_with_the_same_optional_arguments():
-    assert FUNCTIONS["HNB_PLAN"].min_args == 0 and FUNCTIONS["HNB_PLAN"].max_args == 7
+    assert FUNCTIONS["HNB_PLAN"].min_args == 0 and FUNCTIONS["HNB_PLAN"].max_args == 8     # + payments
     assert FUNCTIONS["HNB_BALANCE_YEAR"].arg_names[3] == "measure"
 
 

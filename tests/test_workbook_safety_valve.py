@@ -57,6 +57,150 @@ def test_default_inputs_recalculate_to_the_engine_plan(workbook, libreoffice):
     assert r[(SHEET, f"{VC}{V['target_met']}")] == 1
     assert r[(SHEET, f"{VC}{V['udf_balance']}")] == "2026-27"
     assert r[(SHEET, f"{VC}{V['udf_check']}")] == 1
+    # the agreement's end, the gap it leaves (the model review's £13.6m) and the 2026 settlement by default
+    full = api.plan()
+    assert _value(r, "end_year") == 2026 and full.summary["agreement_end_year"] == "2026-27"
+    assert _value(r, "gap_at_end") == pytest.approx(full.summary["deficit_gap_at_end"], abs=0.01)
+    assert round(_value(r, "gap_at_end") / 1e6, 1) == 13.6
+    assert _value(r, "dfe_all") == pytest.approx(49e6) and _value(r, "dfe_in_outturn") == 0
+    assert _value(r, "instalments_check") == 1
+    _compare_settlement(r, full)
+
+
+def _value(r, key):
+    return r[(SHEET, f"{VC}{V[key]}")]
+
+
+def _compare_settlement(r, full):
+    """The settlement rows and results on the sheet equal engine.settlement's (api.plan)."""
+    n = len(full.frame)
+    for key, column in [("write_off", "write_off"), ("after_write_off", "dsg_deficit_after_write_off"),
+                        ("exposure", "general_fund_exposure"), ("carrying", "carrying_cost")]:
+        assert _row(r, key, n) == pytest.approx(full.settlement[column].tolist(), abs=0.01), key
+    s = full.summary
+    assert _value(r, "eligible") == pytest.approx(s["eligible_deficit"], abs=0.01)
+    assert _value(r, "write_off_total") == pytest.approx(s["write_off_total"], abs=0.01)
+    assert _value(r, "exposure_end") == pytest.approx(s["general_fund_exposure_at_end"], abs=0.01)
+    assert _value(r, "carrying_total") == pytest.approx(s["carrying_cost_total"], abs=0.01)
+
+
+def _assumptions_cell(header, year):
+    t = L.INPUT_TABLES["assumptions"]
+    i = list(bundled.assumptions()["financial_year"]).index(year)
+    return (L.INPUTS, t.cell(header, i))
+
+
+@pytest.mark.parametrize("other_2027_28,met", [
+    pytest.param(None, 1, id="balanced-from-the-target-to-the-end-met"),
+    # +£30m of other DSG movements in 2027-28: balanced in the target year 2026-27 but not the next
+    pytest.param(30_000_000, 0, id="balanced-in-the-target-year-not-the-next-not-met"),
+])
+def test_target_met_needs_balance_in_every_year_to_the_agreements_end(workbook, libreoffice, other_2027_28, met):
+    """Instalments from 2023-24 run to 2027-28: the target (2026-27) and 2027-28 must both balance."""
+    edits = {"SV_First_Year": "2023-24"}
+    a = bundled.assumptions()
+    if other_2027_28 is not None:
+        edits[_assumptions_cell("Other DSG movements", "2027-28")] = other_2027_28
+        a.loc[a["financial_year"] == "2027-28", "other_dsg_movements"] = other_2027_28
+    r = recalculate(workbook, edits=edits, office=libreoffice)
+    ag = Agreement.from_total(49e6, 2023, 5, 0.4, 2026)
+    frame, _ = plan(bundled.history(), a, api.workstreams(), ag)
+    s = summary(frame, ag)
+    _compare(r, frame)
+    assert s["first_balance_year"] == _value(r, "first_balance_year") == "2026-27"   # the old rule's answer: met
+    assert s["agreement_end_year"] == "2027-28" and _value(r, "end_year") == 2027
+    assert _value(r, "target_met") == met and s["target_met"] is bool(met)
+    assert _value(r, "gap_at_end") == pytest.approx(s["deficit_gap_at_end"], abs=0.01)
+
+
+# the suspension as known in November 2024 (hnb_xl/data/plan_payments_cambridgeshire_2024.csv)
+SUSPENDED = [("2022-23", 19_600_000, "paid", 19_600_000), ("2023-24", 7_350_000, "withheld", 1_900_000),
+             ("2024-25", 7_350_000, "withheld", 0), ("2025-26", 7_350_000, "withheld", 0),
+             ("2026-27", 7_350_000, "withheld", 0)]
+
+
+def _payment_edits(rows):
+    t = L.INPUT_TABLES["payments"]
+    return {(L.INPUTS, t.cell(h, i)): v for i, row in enumerate(rows)
+            for h, v in zip(("Financial year", "Due", "Status", "Received"), row)}
+
+
+def _settlement_edit(term, value):
+    t = L.INPUT_TABLES["settlement"]
+    i = [r["parameter"] for r in api.settlement_inputs()].index(term)
+    return {(L.INPUTS, t.cell("Value", i)): value}
+
+
+def test_payments_and_an_approved_write_off_recalculate_to_the_engine(workbook, libreoffice):
+    """The Payments and Settlement tables on Inputs drive the sheet: instalments as paid (£21.5m of
+    £49m), the write-off approved: 90% of the deficit at 31 March 2026 written off in 2026-27."""
+    r = recalculate(workbook, edits={**_payment_edits(SUSPENDED), **_settlement_edit("write_off_approved", "yes")},
+                    office=libreoffice)
+    full = api.plan(payments="cambridgeshire-2024", settlement_terms={"write_off_approved": "yes"})
+    _compare(r, full.frame)
+    _compare_settlement(r, full)
+    status = [r[(SHEET, f"{L.col(V['inst_cols']['status'])}{V['inst_first'] + i}")] for i in range(5)]
+    assert status == ["paid", "withheld", "withheld", "withheld", "withheld"]
+    assert _value(r, "dfe_all") == pytest.approx(21.5e6)
+    # independent arithmetic: the write-off is 90% of the deficit after contributions at 31 March 2026
+    after_2025_26 = _row(r, "after", 4)[3]
+    assert _value(r, "write_off_total") == pytest.approx(0.9 * after_2025_26, abs=0.01)
+    assert _value(r, "gap_at_end") == pytest.approx(full.summary["deficit_gap_at_end"], abs=0.01)
+    assert _value(r, "udf_check") == 1          # HNB_BALANCE_YEAR is given the Payments table
+    assert r.names[L.NAMES["master_check"]] == 1
+
+
+@pytest.mark.parametrize("edits", [
+    pytest.param({"SV_First_Year": "2028-29"}, id="instalments-after-the-last-plan-year"),
+    pytest.param({"SV_Instalments": V["inst_max"] + 1}, id="more-instalments-than-the-table-holds"),
+    pytest.param(_payment_edits([("2019-20", 1_000_000, "paid", 1_000_000)]), id="payment-record-not-an-instalment"),
+])
+def test_dropped_instalments_fail_the_master_check(workbook, libreoffice, edits):
+    from hnb_xl.workbook.sheets.checks import CHECKS
+    r = recalculate(workbook, edits=edits, office=libreoffice, udfs=False)
+    K = L.CHECKS_LAYOUT
+    row = next(i for i, (text, _f) in enumerate(CHECKS) if text.startswith("Safety valve: the instalments add up"))
+    assert _value(r, "instalments_check") == 0
+    assert r[(L.CHECKS, f"{L.col(K['value_col'])}{K['first'] + row}")] == 0
+    assert r.names[L.NAMES["master_check"]] == 0
+
+
+@pytest.mark.slow
+def test_rolled_forward_workbook_keeps_the_outturn_instalment(workbook, sources, tmp_path, libreoffice):
+    """Next term (issue 13 part 4): history gains the 2022-23 outturn and the assumptions start in
+    2023-24. The 2022-23 instalment (£19.6m) is kept as received, in the outturn deficit; the plan
+    years carry the other four; the DfE total stays £49m; the master check and the UDF cross-check pass."""
+    import csv
+    from hnb_xl.workbook import refresh as R
+    outturn = ["2022-23", "6710", "93860000", "111500000", "50000000"]     # ILLUSTRATIVE, as test_refresh_roundtrip
+    with open(sources / "history.csv", "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(outturn)
+    with open(sources / "assumptions.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with open(sources / "assumptions.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([row for row in rows if row[0] != "2022-23"])
+    for f in sources.iterdir():                   # the two tables of the roll-forward only
+        if f.name not in ("history.csv", "assumptions.csv"):
+            f.unlink()
+    out = tmp_path / "next_term.xlsm"
+    R.refresh(workbook, [sources], output=out, progress=False)
+    r = recalculate(out, office=libreoffice)
+    h = bundled.history()
+    h.loc[len(h)] = {"financial_year": "2022-23", "ehcp_count": 6710.0, "hnb_budget": 93_860_000.0,
+                     "hnb_expenditure": 111_500_000.0, "accumulated_deficit": 50_000_000.0}
+    a = bundled.assumptions()
+    a = a[a["financial_year"] != "2022-23"].reset_index(drop=True)
+    full = api.plan(h, a)
+    assert full.frame["financial_year"].iloc[0] == "2023-24"
+    _compare(r, full.frame)
+    first = [r[(SHEET, f"{L.col(c)}{V['inst_first']}")] for c in range(1, 8)]
+    assert first == [1, "2022-23", 19_600_000, "assumed (profile)", 19_600_000, 0, "outturn"]
+    assert _row(r, "dfe", 5) == pytest.approx([7.35e6] * 4 + [0])
+    assert _value(r, "dfe_in_outturn") == pytest.approx(19.6e6) == full.summary["dfe_in_outturn"]
+    assert _value(r, "dfe_all") == pytest.approx(49e6) == full.summary["dfe_total"]
+    assert _value(r, "instalments_check") == 1
+    assert _value(r, "udf_check") == 1
+    assert r.names[L.NAMES["master_check"]] == 1
 
 
 def test_edited_inputs_recalculate_to_the_engine_plan(workbook, libreoffice):

@@ -20,7 +20,7 @@ Public Sub HNB_RegisterFunctions()
     ReDim argHelp(1 To 3)
     argHelp(1) = "Optional. History input table including its header row (Financial year, EHCPs (January census), HNB budget, HNB expenditure, Accumulated DSG deficit). Default: bundled data."
     argHelp(2) = "Optional. Assumptions input table including its header row (Financial year, EHCP growth, Cost per EHCP growth, HNB funding growth, Block transfer, Other DSG movements). Default: bundled scenario."
-    argHelp(3) = "Optional. Name of a bundled scenario (default published-forecast-july-2022). Leave out when you give assumptions."
+    argHelp(3) = "Optional. Name of a bundled scenario: replica (the default, also published-forecast-july-2022), 'Replica of the published July 2022 forecast', its cost per EHCP a plug. Leave out when you give assumptions."
     Application.MacroOptions Macro:=book & "HNB_PROJECTION", _
         Description:="Year-by-year projection with a header row: EHCPs, cost per EHCP, expenditure, funding, block transfer, budget, in-year and accumulated DSG deficit (pounds). Bundled data unless history/assumptions are given.", _
         Category:="HNB", _
@@ -46,7 +46,7 @@ Public Sub HNB_RegisterFunctions()
     argHelp(3) = "Optional. The pot in pounds (default 450000)."
     argHelp(4) = "Optional. Cost per EHCP pupil met from the notional SEN budget, in pounds (default 6000)."
     argHelp(5) = "Optional. Share of the notional SEN budget available for EHCP pupils, 0 to 1 (default 1)."
-    argHelp(6) = "Optional. TRUE: an adjustment may be negative (the school repays). FALSE (default): no school repays."
+    argHelp(6) = "Optional. TRUE: an adjustment may be negative (the school repays). FALSE (default): no school repays and the re-run shares only the balance of the pot (pot - paid), so both runs together never pay more than the pot."
     Application.MacroOptions Macro:=book & "HNB_CONTINGENCY_RERUN", _
         Description:="SEND Contingency re-run on a later census (e.g. autumn): per school (URN) the entitlement on the later snapshot, what the first run paid and the adjustment, in whole pounds. Spills a table with a header row.", _
         Category:="HNB", _
@@ -68,7 +68,7 @@ Public Sub HNB_RegisterFunctions()
     Application.MacroOptions Macro:=book & "HNB_VERSION", _
         Description:="Versions of hnb_xl, xlwings and Python, for support calls.", _
         Category:="HNB"
-    ReDim argHelp(1 To 7)
+    ReDim argHelp(1 To 8)
     argHelp(1) = "Optional. Workstreams table including its header row (Name, Lever, Amount, Start year, Ramp years, Delivery confidence). Default: the bundled ILLUSTRATIVE plan; a header row alone means none."
     argHelp(2) = "Optional. History input table including its header row (Financial year, EHCPs (January census), HNB budget, HNB expenditure, Accumulated DSG deficit). Default: bundled data."
     argHelp(3) = "Optional. Assumptions input table including its header row (Financial year, EHCP growth, Cost per EHCP growth, HNB funding growth, Block transfer, Other DSG movements). Default: bundled scenario."
@@ -76,11 +76,12 @@ Public Sub HNB_RegisterFunctions()
     argHelp(5) = "Optional. Share paid as the first instalment, 0 to 1 (default 0.4, an assumption)."
     argHelp(6) = "Optional. Number of instalments, the rest equal (default 5)."
     argHelp(7) = "Optional. Year of the first instalment, e.g. 2022-23 (default 2022-23)."
+    argHelp(8) = "Optional. Payments table including its header row (Financial year, Due, Status, Received): the instalments as paid. Default or no rows: the assumed profile."
     Application.MacroOptions Macro:=book & "HNB_PLAN", _
         Description:="Safety valve plan by year with a header row (pounds): unmitigated and mitigated DSG in-year deficit and accumulated deficit, total saving, DfE and council contributions, accumulated deficit after contributions.", _
         Category:="HNB", _
         ArgumentDescriptions:=argHelp
-    ReDim argHelp(1 To 8)
+    ReDim argHelp(1 To 9)
     argHelp(1) = "Optional. Workstreams table including its header row (Name, Lever, Amount, Start year, Ramp years, Delivery confidence). Default: the bundled ILLUSTRATIVE plan; a header row alone means none."
     argHelp(2) = "Optional. History input table including its header row (Financial year, EHCPs (January census), HNB budget, HNB expenditure, Accumulated DSG deficit). Default: bundled data."
     argHelp(3) = "Optional. Assumptions input table including its header row (Financial year, EHCP growth, Cost per EHCP growth, HNB funding growth, Block transfer, Other DSG movements). Default: bundled scenario."
@@ -89,6 +90,7 @@ Public Sub HNB_RegisterFunctions()
     argHelp(6) = "Optional. Share paid as the first instalment, 0 to 1 (default 0.4, an assumption)."
     argHelp(7) = "Optional. Number of instalments, the rest equal (default 5)."
     argHelp(8) = "Optional. Year of the first instalment, e.g. 2022-23 (default 2022-23)."
+    argHelp(9) = "Optional. Payments table including its header row (Financial year, Due, Status, Received): the instalments as paid. Default or no rows: the assumed profile."
     Application.MacroOptions Macro:=book & "HNB_BALANCE_YEAR", _
         Description:="First financial year of DSG in-year balance (in-year deficit <= 0) in the mitigated plan, e.g. 2026-27; with measure ""cleared"" the first year the deficit after DfE contributions is cleared.", _
         Category:="HNB", _

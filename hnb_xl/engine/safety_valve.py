@@ -160,11 +160,12 @@ class Agreement:
     @property
     def last_year(self) -> int | None:
         """The agreement's last year: ``end_year`` if stated, else the later of the last year with a
-        contribution and the target balance year (None: no contributions and no target)."""
+        contribution (an instalment due counts, even if withheld: withholding does not shorten the
+        agreement) and the target balance year (None: no contributions and no target)."""
         if self.end_year is not None:
             return self.end_year
         paid = [parse_year(y) for d in (self.dfe_contributions, self.council_contributions) for y, v in d.items()
-                if v != 0]
+                if v != 0] + [parse_year(p.financial_year) for p in self.payments if p.due != 0]
         known = paid + ([self.target_balance_year] if self.target_balance_year is not None else [])
         return max(known) if known else None
 

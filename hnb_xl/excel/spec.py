@@ -107,6 +107,8 @@ _PLAN_ARGS = (
             True),
     ArgSpec("instalments", "Optional. Number of instalments, the rest equal (default 5).", True),
     ArgSpec("first_year", "Optional. Year of the first instalment, e.g. 2022-23 (default 2022-23).", True),
+    ArgSpec("payments", "Optional. Payments table including its header row (Financial year, Due, Status, Received): "
+                        "the instalments as paid. Default or no rows: the assumed profile.", True, TABLE),
 )
 
 _SPECS: tuple[FunctionSpec, ...] = (

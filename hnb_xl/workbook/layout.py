@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
-from ..tables.schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, SCHOOLS
+from ..tables.schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, PAYMENTS, SCHOOLS, SETTLEMENT
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 from .styles import GBP
 
@@ -184,9 +184,9 @@ class InputTable:
 
 
 
-def _schema_table(key, schema, title, units, title_row, max_rows, prefix) -> InputTable:
+def _schema_table(key, schema, title, units, title_row, max_rows, prefix, first_col=2) -> InputTable:
     return InputTable(key, title, units, title_row, tuple(schema.headers), max_rows, prefix,
-                      tuple(c.name for c in schema.columns))
+                      tuple(c.name for c in schema.columns), first_col=first_col)
 
 
 PARAMETERS_ROW = 5                      # title row of the parameters table
@@ -226,6 +226,19 @@ INPUT_TABLES: dict[str, InputTable] = {
     "schools": _schema_table("schools", SCHOOLS, "Schools (census snapshot) for the SEND Contingency",
                              "EHCPs: pupils with an EHC plan; notional SEN budget: £", 78, 1000, "Schools"),
 }
+
+
+# the safety valve's instalments as paid and the 2026 settlement's terms (Safety_Valve reads them),
+# beside the history and the assumptions tables, after an empty column
+_BESIDE = max(t.last_col for t in INPUT_TABLES.values()) + 2
+INPUT_TABLES["payments"] = _schema_table(
+    "payments", PAYMENTS, "Safety valve instalments as paid (blank: the assumed profile)",
+    "£; status paid, withheld, back-dated or due; received blank = as due (0 if withheld)",
+    INPUT_TABLES["history"].title_row, 10, "Payments", first_col=_BESIDE)
+INPUT_TABLES["settlement"] = _schema_table(
+    "settlement", SETTLEMENT, "The 2026 DSG settlement (High Needs Stability Grant)",
+    "One term a row, in the unit stated; status: published or unverified",
+    INPUT_TABLES["assumptions"].title_row, 10, "Settlement", first_col=_BESIDE)
 
 
 def parameter_row(name: str) -> int:
@@ -370,7 +383,14 @@ SV = dict(
     ws_cols=numbered(1, "name lever amount start ramp confidence area"),
     group_size=8, group_rows=numbered(0, "effect cum_e cum_c cash factor exp saving"),   # + an empty row
     names=dict(first_balance_year="SV_First_Balance_Year", cleared_year="SV_Deficit_Cleared_Year",
-               target_met="SV_Target_Met", udf_check="SV_UDF_Check"),
+               target_met="SV_Target_Met", udf_check="SV_UDF_Check", end_year="SV_Agreement_End_Year",
+               gap_at_end="SV_Deficit_Gap_At_End", dfe_in_outturn="SV_DfE_In_Outturn", dfe_all="SV_DfE_All_Years",
+               instalments_check="SV_Instalments_Check", write_off_total="SV_Write_Off",
+               exposure_end="SV_General_Fund_Exposure_At_End"),
+    # the instalments, one row each (the agreement's profile, as paid where the Payments table says)
+    inst_max=10, inst_headers=("No.", "Financial year", "Due (profile)", "Status", "Counted", "Council",
+                               "Where", "Start year if it pays"),
+    inst_cols=numbered(1, "number year due status counted council where pays"),
 )
 # the workstreams table: a title row after an empty row, its header, then ws_max rows
 SV["ws_title"] = _SV_AGREEMENT_TITLE + len(_SV_AGREEMENT) + 2
@@ -378,22 +398,31 @@ SV.update(ws_header=SV["ws_title"] + 1, ws_first=SV["ws_title"] + 2)
 # the calculations: a title after an empty row, the driver rows, then (after an empty row) each
 # workstream's start period, the first plan period, then after an empty row one group of
 # group_size rows per number of workstreams applied (0 .. ws_max), then the totals and the summary
-SV["calc_title"] = SV["ws_first"] + SV["ws_max"] + 1
-SV.update(numbered(SV["calc_title"] + 1, "period flag year ehcp_growth unmit_cost unmit_exp budget other"))
+# the instalments table: a title after an empty row, its header, then inst_max rows
+SV["inst_title"] = SV["ws_first"] + SV["ws_max"] + 1
+SV.update(inst_header=SV["inst_title"] + 1, inst_first=SV["inst_title"] + 2)
+SV["calc_title"] = SV["inst_first"] + SV["inst_max"] + 1
+SV.update(numbered(SV["calc_title"] + 1, "period flag year start ehcp_growth unmit_cost unmit_exp budget other"))
 SV["start_period"] = SV["other"] + 2
 SV["first_period"] = SV["start_period"] + SV["ws_max"]
-SV["group0"] = SV["first_period"] + 2
+# the 2026 settlement's terms read from the Inputs table (one row each), after an empty row
+SV.update(numbered(SV["first_period"] + 2, "st_share st_write_off_year st_paid_year st_approved st_excluded "
+                                           "st_override_end st_rate"))
+SV["group0"] = SV["st_rate"] + 2
 SV.update(numbered(SV["group0"] + (SV["ws_max"] + 1) * SV["group_size"] + 1,
                    "total_saving mit_exp in_year dsg_in_year accumulated instalment dfe council after balance "
-                   "balance_count balance_first cleared cleared_count cleared_first"))
-SV["summary_title"] = SV["cleared_first"] + 2
-SV.update(numbered(SV["summary_title"] + 1, "first_balance_year cleared_year target_met udf_balance udf_cleared "
-                                            "udf_check"))
+                   "balance_count balance_first cleared cleared_count cleared_first in_target write_off "
+                   "after_write_off exposure carrying"))
+SV["summary_title"] = SV["carrying"] + 2
+SV.update(numbered(SV["summary_title"] + 1, "first_balance_year cleared_year end_year target_met gap_at_end "
+                                            "dfe_in_outturn dfe_all instalments_check eligible write_off_total "
+                                            "exposure_end carrying_total udf_balance udf_cleared udf_check"))
 # Rows past the data in the variable-length input tables are empty by design (the calculation
 # sheets read every row up to max_rows and treat empty as nothing), as are optional columns; so are
 # the unused rows of the Safety_Valve workstreams table and the refresh time of a never-refreshed book.
 OPTIONAL_INPUT_CELLS = (
-    _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools"))
+    _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools", "payments",
+                  "settlement"))
     + (REFRESH_TIME_CELL,)
     + tuple((SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
             for c in range(1, len(SV["ws_headers"]) + 1)))

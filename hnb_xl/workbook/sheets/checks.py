@@ -61,6 +61,8 @@ def _checks():
          f"=IF(SUMPRODUCT({irng('known')}*({irng('committed')}>{irng('allocation')}))=0,1,0)"),
         ("Safety valve: the first instalment share is between 0 and 1 and there is at least one instalment",
          f"=IF(AND({sv['first_share']}>=0,{sv['first_share']}<=1,{sv['instalments']}>=1),1,0)"),
+        ("Safety valve: the instalments add up to the DfE total and none is dropped (outturn years kept as "
+         "received; every payment record is an instalment year)", f"={L.SV['names']['instalments_check']}"),
         *_completeness_checks(),
         ("Cross-check: accumulated deficit by year = HNB_DEFICIT (Python engine)",
          f'=IF(ISERROR({udf_p}),"{NOT_LOADED}",IF(ISERROR(SUM({proj % (P["udf_difference"], P["udf_difference"])})),0,'

@@ -15,6 +15,7 @@ from .. import styles as S
 _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
     "schools": schema.SCHOOLS, "invest_to_transform": schema.INVEST_TO_TRANSFORM,
+    "payments": schema.PAYMENTS, "settlement": schema.SETTLEMENT,     # read by Safety_Valve
 }
 
 
@@ -27,6 +28,9 @@ def column_formats(key: str) -> list[str] | None:
 
 
 def _table_frame(key, ctx):
+    if key in ("payments", "settlement"):
+        from .safety_valve import input_frames
+        return input_frames()[key]
     return {"history": ctx.history, "assumptions": ctx.assumptions, "block_transfer": ctx.block_transfer,
             "schools": ctx.schools, "invest_to_transform": ctx.invest_to_transform}[key]
 

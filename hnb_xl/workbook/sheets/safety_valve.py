@@ -17,23 +17,67 @@ input style) and calculates below, one column per projected year aligned with Ca
     dfe_t       = total * share in instalment 1 (total if one instalment), then
                   total * (1 - share) / (instalments - 1) in instalments 2..n
 
-Summary cells give the first year of in-year balance and the year the deficit is cleared, and
-cross-check them against HNB_BALANCE_YEAR (the Python engine) on the same inputs. The UDF does
-not take the council contribution: the cross-check assumes it is 0 (the default).
+The instalments table lists instalment k = 1..n of the profile in year first_year + k - 1, with
+the Payments table's record for that year where there is one (Inputs; blank: the profile)::
+
+    due_k       = total * share (k = 1; total if one instalment), else total * (1 - share) / (n - 1)
+    counted_k   = due_k without a payment record; else the record's received amount, or 0 if
+                  withheld, or the record's due (engine.safety_valve.Payment.counted)
+    where_k     = outturn (year <= the base year: already in the outturn accumulated deficit, kept
+                  as received, not deducted again), plan, or after the plan (dropped: the check fails)
+    dfe_t       = sum of counted_k over the instalments of year t
+
+Summary cells give the first year of in-year balance, the year the deficit is cleared, the
+agreement's end year E (the last year with a contribution, or the target year if later) and::
+
+    target_met  = 1 if dsg_in_year_t <= 0 in the target year AND every later year to E (all planned)
+    gap_at_end  = MAX(0, after_E)                 (what the agreement leaves uncleared)
+
+and the 2026 settlement laid on the plan (engine.settlement; terms from the Settlement table)::
+
+    eligible    = MAX(0, after_{write-off year} - excluded)
+    write_off_t = share * eligible in the paid year if approved, else 0
+    after_write_off_t = after_t - (write-off if t >= paid year)
+    exposure_t  = MAX(0, after_write_off_t) after the override's last year, else 0
+    carrying_t  = rate * (after_write_off_{t-1} + after_write_off_t) / 2
+
+They are cross-checked against HNB_BALANCE_YEAR (the Python engine) on the same inputs. The UDF
+does not take the council contribution: the cross-check assumes it is 0 (the default).
 """
 
 from __future__ import annotations
 
-from ... import bundled
+import pandas as pd
+
+from ... import api, bundled
+from ...tables.schema import PAYMENTS
 from .. import layout as L
 from .. import styles as S
-from ._common import fill_row, label
-
-NOT_LOADED = "UDFs not loaded"
+from ._common import NOT_LOADED, blank_unused_columns, fill_row, hide_unused_columns, label, used_print_area
 AGREEMENT_LABELS = {"dfe_total": "DfE revenue contribution (total)", "first_share": "First instalment share",
                     "instalments": "Number of instalments", "first_year": "Year of the first instalment",
                     "council_contribution": "Council contribution (each instalment year)",
                     "target_balance_year": "Target year for DSG in-year balance"}
+
+
+def input_frames() -> dict[str, pd.DataFrame]:
+    """The Inputs tables this sheet reads, as the build fills them: no payment records (the
+    agreement's assumed profile) and the bundled settlement terms (hnb_xl/data/settlement_2026.csv)."""
+    return {"payments": pd.DataFrame(columns=[c.name for c in PAYMENTS.columns]),
+            "settlement": pd.DataFrame(api.settlement_inputs())}
+
+
+def _start(cell: str) -> str:
+    """The start year of a financial-year label as a number ("2022-23" -> 2022): the digits before
+    the dash (no number written into the formula: the static check allows only 0 and 1)."""
+    return f'VALUE(LEFT({cell},FIND("-",{cell}&"-")-1))'
+
+
+def _label_of(start: str) -> str:
+    """The financial-year label of a start year: 2022 -> "2022-23" (the end year's last two digits
+    taken as MID from its length - 1)."""
+    end = f"(({start})+1)"
+    return f'({start})&"-"&MID({end},LEN({end})-1,LEN({end}))'
 
 
 def build(wb, ctx) -> None:
@@ -71,7 +115,7 @@ def build(wb, ctx) -> None:
     ws.row_dimensions[V["ws_header"]].height = 30
     frame = bundled.plan_workstreams()
     keys = ["name", "lever", "amount", "start_year", "ramp_years", "delivery_confidence", "budget_area"]
-    fmts = ["General", "General", "#,##0.####", S.TEXT, "0", "0%", "General"]
+    fmts = ["General", "General", S.FRACTION_OR_GBP, S.TEXT, "0", "0%", "General"]
     for i in range(V["ws_max"]):
         r = V["ws_first"] + i
         rec = frame.iloc[i].to_dict() if i < len(frame) else {}
@@ -81,8 +125,44 @@ def build(wb, ctx) -> None:
                 v = v.item()
             c = ws.cell(r, 1 + j, v)
             S.input_cell(c, fmts[j])
+            if k == "start_year":
+                c.alignment = S.RIGHT                  # beside the amounts, not run into them
     ctx.define(V["ws_table_name"], L.absref(L.SAFETY_VALVE, 1, V["ws_header"], len(V["ws_headers"]),
                                             V["ws_first"] + V["ws_max"] - 1))
+
+    # ---------------------------------------------------------------- the instalments
+    A = {k: v[1] for k, v in V["agreement"].items()}
+    pay = L.INPUT_TABLES["payments"].column_names
+    p_year, p_due, p_status, p_received = (pay[h] for h in ("Financial year", "Due", "Status", "Received"))
+    S.heading(ws.cell(V["inst_title"], 1), "Instalments: the agreement's profile, as paid where the Payments table "
+                                            "(Inputs) says; those in outturn years are already in the outturn deficit")
+    for j, h in enumerate(V["inst_headers"]):
+        S.header_cell(ws.cell(V["inst_header"], 1 + j, h))
+    ic = {k: L.col(v) for k, v in V["inst_cols"].items()}
+    base_start = _start(f"{L.SAFETY_VALVE}!${L.col(P['base_col'])}${V['year']}")
+    first_start = _start(A["first_year"])
+    for i in range(V["inst_max"]):
+        r = V["inst_first"] + i
+        k = f"(ROW()-ROW(${ic['number']}${V['inst_header']}))"     # the instalment's number, 1 on the first row
+        on = f"{k}>{A['instalments']}"
+        yr, due, cnt = f"${ic['year']}{r}", f"${ic['due']}{r}", f"${ic['counted']}{r}"
+        m = f"MATCH({yr},{p_year},0)"
+        cells = {
+            "number": (f'=IF({on},"",{k})', "0"),
+            "year": (f'=IF({on},"",{_label_of(f"{first_start}+{k}-1")})', S.TEXT),
+            "due": (f'=IF({on},"",IF({A["instalments"]}=1,{A["dfe_total"]},IF({k}=1,{A["dfe_total"]}*{A["first_share"]},'
+                    f'{A["dfe_total"]}*(1-{A["first_share"]})/({A["instalments"]}-1))))', S.GBP),
+            "status": (f'=IF({on},"",IF(ISNUMBER({m}),INDEX({p_status},{m}),"assumed (profile)"))', "General"),
+            "counted": (f'=IF({on},"",IF(ISNA({m}),{due},IF(ISNUMBER(INDEX({p_received},{m})),INDEX({p_received},{m}),'
+                        f'IF(LOWER(TRIM(INDEX({p_status},{m})))="withheld",0,INDEX({p_due},{m})))))', S.GBP),
+            "council": (f'=IF({on},"",{A["council_contribution"]})', S.GBP),
+            "where": (f'=IF({on},"",IF({first_start}+{k}-1<={base_start},"outturn",IF({first_start}+{k}-1<='
+                      f'{base_start}+Assumptions_Count,"plan","after the plan")))', "General"),
+            "pays": (f'=IF({on},"",IF(OR({due}<>0,{cnt}<>0,${ic["council"]}{r}<>0),{first_start}+{k}-1,0))', "0"),
+        }
+        for key, (formula, fmt) in cells.items():
+            ws.cell(r, V["inst_cols"][key], formula).number_format = fmt
+    inst = lambda key: f"${ic[key]}${V['inst_first']}:${ic[key]}${V['inst_first'] + V['inst_max'] - 1}"  # noqa: E731
 
     # ---------------------------------------------------------------- calculations
     b, first = P["base_col"], P["first_col"]
@@ -106,6 +186,9 @@ def build(wb, ctx) -> None:
     link("period", "Period (0 = base year)", "number", "period", "0")
     link("flag", "Year has assumptions (1 = yes)", "flag", "flag", "0", base=False)
     link("year", "Financial year", "", "year", "@")
+    yr = V["year"]
+    row("start", "Start year (0 = no assumptions)", "year", f"={_start(B + str(yr))}",
+        lambda c, p: f"=IF({c}{V['flag']}=1,{_start(c + str(yr))},0)", "0")
     link("ehcp_growth", "EHCP growth (unmitigated)", "% a year", "ehcp_growth", S.PCT2, base=False)
     link("unmit_cost", "Cost per EHCP (unmitigated)", "£ per plan", "cost", S.GBP)
     link("unmit_exp", "HNB expenditure (unmitigated)", "£", "expenditure", S.GBP)
@@ -120,8 +203,37 @@ def build(wb, ctx) -> None:
         label(ws, r, f"Workstream {i + 1}: start period", "period")
         start = f"${L.col(V['ws_cols']['start'])}${w}"
         ws.cell(r, b, f'=IF({start}="",0,IFERROR(MATCH({start},{years},0),1)-1)').number_format = "0"
-    label(ws, V["first_period"], "First instalment: period", "period")
-    ws.cell(V["first_period"], b, f"=IFERROR(MATCH({V['agreement']['first_year'][1]},{years},0),1)-1")
+    label(ws, V["first_period"], "First instalment: period (0 or less: an outturn year)", "period")
+    ws.cell(V["first_period"], b, f"={first_start}-{base_start}").number_format = "0"
+
+    # the 2026 settlement's terms, read from the Settlement table (Inputs) by parameter name
+    st = L.INPUT_TABLES["settlement"].column_names
+    st_param, st_value = st["Parameter"], st["Value"]
+
+    def term(name):
+        return f'INDEX({st_value},MATCH("{name}",{st_param},0))'
+
+    def number(name):
+        return f"IF(ISNUMBER({term(name)}),{term(name)},VALUE({term(name)}))"
+    for key, text, unit, f, fmt in (
+            ("st_share", "Settlement: write-off share", "fraction", f"={number('write_off_share')}", S.PCT),
+            ("st_write_off_year", "Settlement: year whose closing deficit is written off", "start year",
+             f"={_start(term('write_off_year'))}", "0"),
+            ("st_paid_year", "Settlement: year the write-off is paid", "start year",
+             f"={_start(term('write_off_paid_year'))}", "0"),
+            ("st_approved", "Settlement: local SEND reform plan approved (1 = yes)", "flag",
+             f'=IF(OR(LOWER(TRIM({term("write_off_approved")}))="yes",LOWER(TRIM({term("write_off_approved")}))="y",'
+             f'LOWER(TRIM({term("write_off_approved")}))="true",TRIM({term("write_off_approved")}&"")="1"),1,0)', "0"),
+            ("st_excluded", "Settlement: deficit excluded (not high needs)", "£",
+             f'=IFERROR({number("excluded_deficit")},0)', S.GBP),
+            ("st_override_end", "Settlement: last year of the statutory override", "start year",
+             f"={_start(term('override_end_year'))}", "0"),
+            ("st_rate", "Settlement: interest rate for the cost of carrying", "fraction",
+             f'=IFERROR({number("interest_rate")},0)', S.PCT2)):
+        label(ws, V[key], text, unit)
+        ws.cell(V[key], b, f).number_format = fmt
+    stv = {k: f"${B}${V[k]}" for k in ("st_share", "st_write_off_year", "st_paid_year", "st_approved", "st_excluded",
+                                       "st_override_end", "st_rate")}
 
     wc = {k: L.col(v) for k, v in V["ws_cols"].items()}   # workstream input columns
     g0 = V["group0"]
@@ -154,7 +266,7 @@ def build(wb, ctx) -> None:
         ws.cell(e, b, f"=${wc['name']}${w}")
         fill_row(ws, e, cols, lambda c, p: (
             f"={c}${V['flag']}*N(${wc['amount']}${w})*MIN(1,MAX(0,({c}${V['period']}-{sp}+1)/"
-            f"MAX(1,N(${wc['ramp']}${w}))))*IF(${wc['confidence']}${w}=\"\",1,${wc['confidence']}${w})"), "#,##0.0000")
+            f"MAX(1,N(${wc['ramp']}${w}))))*IF(${wc['confidence']}${w}=\"\",1,${wc['confidence']}${w})"), S.FRACTION_OR_GBP)
         for key, text, unit, expr, fmt in (
                 ("cum_e", "Share of EHCP growth kept", "fraction",
                  f"={{c}}{grow(g - 1, 'cum_e')}*(1-{{c}}{e}*(${wc['lever']}${w}=\"ehcp_growth_reduction\"))", "0.0000"),
@@ -186,14 +298,10 @@ def build(wb, ctx) -> None:
     row("accumulated", "Accumulated deficit, mitigated, before contributions", "£",
         f"={proj}!{B}{P['accumulated']}",
         lambda c, p: f"={p}{V['accumulated']}+{c}{V['dsg_in_year']}*{c}{V['flag']}", S.GBP)
-    A = {k: v[1] for k, v in V["agreement"].items()}
     row("instalment", "Instalment number", "number", None,
         lambda c, p: f"={c}{V['period']}-${B}${V['first_period']}+1", "0")
-    row("dfe", "DfE contribution", "£", None,
-        lambda c, p: (f"={c}{V['flag']}*IF({c}{V['instalment']}=1,IF({A['instalments']}=1,{A['dfe_total']},"
-                      f"{A['dfe_total']}*{A['first_share']}),IF(AND({c}{V['instalment']}>1,"
-                      f"{c}{V['instalment']}<={A['instalments']}),{A['dfe_total']}*(1-{A['first_share']})/"
-                      f"({A['instalments']}-1),0))"), S.GBP)
+    row("dfe", "DfE contribution (the instalments of the year, as counted)", "£", None,
+        lambda c, p: f"={c}{V['flag']}*SUMPRODUCT(--({inst('year')}={c}{V['year']}),{inst('counted')})", S.GBP)
     row("council", "Council contribution", "£", None,
         lambda c, p: (f"={c}{V['flag']}*IF(AND({c}{V['instalment']}>=1,{c}{V['instalment']}<={A['instalments']}),"
                       f"{A['council_contribution']},0)"), S.GBP)
@@ -211,6 +319,22 @@ def build(wb, ctx) -> None:
         row(first_key, "First such year (1 = yes)", "flag", None,
             lambda c, p, fk=flag_key, k=count_key: f"=IF(AND({c}{V[fk]}=1,{c}{V[k]}=1),1,0)", "0")
 
+    # the agreement's years from the target to its end, and the 2026 settlement by year
+    end, target = f"${L.col(vc)}${V['end_year']}", _start(A["target_balance_year"])
+    row("in_target", "Year from the target year to the agreement's end (1 = yes)", "flag", None,
+        lambda c, p: f"=IF(AND({c}{V['flag']}=1,{c}{V['start']}>={target},{c}{V['start']}<={end}),1,0)", "0")
+    eligible, amount = f"${L.col(vc)}${V['eligible']}", f"${L.col(vc)}${V['write_off_total']}"
+    row("write_off", "High Needs Stability Grant write-off", "£", None,
+        lambda c, p: f"={c}{V['flag']}*IF({c}{V['start']}={stv['st_paid_year']},{amount},0)", S.GBP)
+    row("after_write_off", "DSG deficit after the write-off", "£", f"={proj}!{B}{P['accumulated']}",
+        lambda c, p: f"={c}{V['after']}-IF({c}{V['start']}>={stv['st_paid_year']},{amount},0)", S.GBP, True)
+    row("exposure", "General Fund exposure (after the statutory override ends)", "£", None,
+        lambda c, p: f"={c}{V['flag']}*IF({c}{V['start']}>{stv['st_override_end']},MAX(0,{c}{V['after_write_off']}),0)",
+        S.GBP)
+    row("carrying", "Cost of carrying the deficit (rate x average deficit)", "£", None,
+        lambda c, p: f"={c}{V['flag']}*{stv['st_rate']}*AVERAGE({p}{V['after_write_off']},{c}{V['after_write_off']})",
+        S.GBP)
+
     # ---------------------------------------------------------------- summary and cross-check
     S.heading(ws.cell(V["summary_title"], 1), "Results")
     last_year = f"INDEX({plan_years},Assumptions_Count)"
@@ -221,22 +345,56 @@ def build(wb, ctx) -> None:
         label(ws, V[key], text, "financial year", bold=True)
         ws.cell(V[key], vc, f'=IFERROR(INDEX({plan_years},MATCH(1,{rng(first_key)},0)),"not by "&{last_year})')
         ctx.define(V["names"][key], L.absref(L.SAFETY_VALVE, vc, V[key]))
-    label(ws, V["target_met"], "In-year balance by the target year (1 = yes)", "flag", bold=True)
-    ws.cell(V["target_met"], vc, f"=IF(ISERROR(MATCH(1,{rng('balance_first')},0)),0,"
-                                 f"IF(MATCH(1,{rng('balance_first')},0)<=MATCH({A['target_balance_year']},"
-                                 f"{plan_years},0),1,0))")
-    ctx.define(V["names"]["target_met"], L.absref(L.SAFETY_VALVE, vc, V["target_met"]))
+    years_required = f"(MAX({end},{target})-{target}+1)"
+    results = (
+        ("end_year", "The agreement's last year (last contribution, or the target year if later; 2026 = 2026-27)",
+         "start year",
+         f"=MAX({inst('pays')},{target})", "0"),
+        ("target_met", "Target met: in-year balance in the target year and every later year to the agreement's "
+                       "end (1 = yes)", "flag",
+         f"=IF(AND(SUM({rng('in_target')})={years_required},SUMPRODUCT({rng('in_target')},--({rng('dsg_in_year')}<=0))"
+         f"={years_required}),1,0)", "0"),
+        ("gap_at_end", "Deficit left at the end of the agreement (0 = cleared)", "£",
+         f'=IFERROR(MAX(0,INDEX({rng("after")},MATCH({end},{rng("start")},0))),"end year not planned")', S.GBP),
+        ("dfe_in_outturn", "DfE contributions in years now outturn (kept as received)", "£",
+         f'=SUMPRODUCT(--({inst("where")}="outturn"),{inst("counted")})', S.GBP),
+        ("dfe_all", "DfE contributions, all years (outturn and plan)", "£", f"=SUM({inst('counted')})", S.GBP),
+        ("instalments_check", "Instalments add up to the DfE total, none is dropped (1 = yes)", "flag",
+         f'=IF(AND({A["instalments"]}<=ROWS({inst("due")}),ABS(SUM({inst("due")})-{A["dfe_total"]})<Cross_Check_Tolerance,'
+         f'COUNTIF({inst("where")},"after the plan")=0,ABS(SUMPRODUCT({rng("dfe")},{rng("flag")})'
+         f'+{L.col(vc)}{V["dfe_in_outturn"]}-{L.col(vc)}{V["dfe_all"]})<Cross_Check_Tolerance,'
+         f'SUMPRODUCT(({p_year}<>"")*ISNA(MATCH({p_year},{inst("year")},0)))=0),1,0)', "0"),
+        ("eligible", "Settlement: eligible deficit at the end of the write-off year", "£",
+         f'=IFERROR(MAX(0,INDEX({rng("after")},MATCH({stv["st_write_off_year"]},{rng("start")},0))'
+         f'-{stv["st_excluded"]}),"write-off year not planned")', S.GBP),
+        ("write_off_total", "Settlement: write-off (0 unless approved)", "£",
+         f"=IF(AND({stv['st_approved']}=1,ISNUMBER({eligible})),{stv['st_share']}*{eligible},0)", S.GBP),
+        ("exposure_end", "General Fund exposure at the end of the plan", "£",
+         f"=INDEX({rng('exposure')},Assumptions_Count)", S.GBP),
+        ("carrying_total", "Cost of carrying the deficit over the plan", "£",
+         f"=SUMPRODUCT({rng('carrying')},{rng('flag')})", S.GBP),
+    )
+    for key, text, unit, f, fmt in results:
+        label(ws, V[key], text, unit, bold=key in ("target_met", "gap_at_end"))
+        ws.cell(V[key], vc, f).number_format = fmt
+        if key in V["names"]:
+            ctx.define(V["names"][key], L.absref(L.SAFETY_VALVE, vc, V[key]))
     args = (f"{V['ws_table_name']},History_Table,Assumptions_Table,\"%s\",{A['dfe_total']},{A['first_share']},"
-            f"{A['instalments']},{A['first_year']}")
+            f"{A['instalments']},{A['first_year']},{L.INPUT_TABLES['payments'].name}")
     label(ws, V["udf_balance"], "HNB_BALANCE_YEAR in-year (Python engine)", "financial year")
-    ws.cell(V["udf_balance"], vc, f"=HNB_BALANCE_YEAR({args % 'in-year'})")
+    ws.cell(V["udf_balance"], vc, f'=IFERROR(HNB_BALANCE_YEAR({args % "in-year"}),"{NOT_LOADED}")')
     label(ws, V["udf_cleared"], "HNB_BALANCE_YEAR cleared (Python engine)", "financial year")
-    ws.cell(V["udf_cleared"], vc, f"=HNB_BALANCE_YEAR({args % 'cleared'})")
+    ws.cell(V["udf_cleared"], vc, f'=IFERROR(HNB_BALANCE_YEAR({args % "cleared"}),"{NOT_LOADED}")')
     label(ws, V["udf_check"], "Cross-check: native = HNB_BALANCE_YEAR (1 = yes)", "flag", bold=True)
     ws.cell(V["udf_check"], vc, (f'=IF(ISERROR({L.col(vc)}{V["udf_balance"]}),"{NOT_LOADED}",'
+                                 f'IF({L.col(vc)}{V["udf_balance"]}="{NOT_LOADED}","{NOT_LOADED}",'
                                  f'IF(AND({L.col(vc)}{V["udf_balance"]}={L.col(vc)}{V["first_balance_year"]},'
-                                 f'{L.col(vc)}{V["udf_cleared"]}={L.col(vc)}{V["cleared_year"]}),1,0))'))
+                                 f'{L.col(vc)}{V["udf_cleared"]}={L.col(vc)}{V["cleared_year"]}),1,0)))'))
     ctx.define(V["names"]["udf_check"], L.absref(L.SAFETY_VALVE, vc, V["udf_check"]))
+    # years past the assumptions show blank (every calculation row after the period and flag rows)
+    blank_unused_columns(ws, range(V["flag"] + 1, V["carrying"] + 1), cols, V["flag"])
+    hide_unused_columns(ws, (V["period"], V["flag"]), cols, V["flag"])
     for c in range(b, last + 1):
         ws.column_dimensions[L.col(c)].width = 14
-    S.print_setup(ws, L.print_area(last, V["udf_check"]))
+        ws.cell(V["year"], c).alignment = S.RIGHT           # a year label sits over its numbers
+    S.print_setup(ws, used_print_area(ctx, L.SAFETY_VALVE))
