@@ -234,3 +234,34 @@ def test_bad_agreement_inputs_fail_the_master_check(workbook, libreoffice, edits
     row = next(i for i, (text, _f) in enumerate(CHECKS) if text.startswith("Safety valve: the first instalment"))
     assert r[(L.CHECKS, f"{L.col(K['value_col'])}{K['first'] + row}")] == 0
     assert r.names[L.NAMES["master_check"]] == 0
+
+
+@pytest.mark.slow
+def test_payments_and_settlement_files_refresh_into_the_inputs_tables(workbook, tmp_path, libreoffice):
+    """The Payments and Settlement tables are refreshable: `hnb-xl refresh` recognises the two files
+    by their headers, writes them to Inputs, and the recalculated sheet equals the engine run on the
+    same two files (write-off approved, override ending a year early)."""
+    import csv
+    from hnb_xl import bundled as B
+    from hnb_xl.cli import main
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "payments.csv").write_bytes(B.data_path("plan_payments_cambridgeshire_2024.csv").read_bytes())
+    with open(B.data_path("settlement_2026.csv"), newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows:
+        if row[0] == "write_off_approved":
+            row[1] = "yes"
+        if row[0] == "override_end_year":
+            row[1] = "2026-27"
+    with open(src / "settlement.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    out = tmp_path / "refreshed.xlsm"
+    assert main(["refresh", str(workbook), str(src), "--output", str(out)]) == 0
+    r = recalculate(out, office=libreoffice)
+    full = api.plan(payments=str(src / "payments.csv"), settlement=str(src / "settlement.csv"))
+    assert full.summary["write_off_approved"] is True and full.summary["write_off_total"] > 0
+    _compare(r, full.frame)
+    _compare_settlement(r, full)
+    assert _value(r, "udf_check") == 1
+    assert r.names[L.NAMES["master_check"]] == 1

@@ -448,3 +448,6 @@ SETTLEMENT_TERMS: dict[str, Column] = {c.name: c for c in (
 )}
 
 SCHEMAS.update({s.name: s for s in (PAYMENTS, SETTLEMENT)})
+# source files a refresh recognises and writes to the workbook's Payments and Settlement tables
+# (Inputs), besides SOURCE_TABLES; not in the default templates (a council adds them when it has them)
+PLAN_SOURCE_TABLES = ("payments", "settlement")
