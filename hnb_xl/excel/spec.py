@@ -24,7 +24,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from ..bundled import DEFAULT_SCENARIO, parameters
+from ..bundled import DEFAULT_SCENARIO, REPLICA_SCENARIO, SCENARIOS, parameters
 from ..tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
 
 CATEGORY = "HNB"
@@ -127,8 +127,9 @@ _SPECS: tuple[FunctionSpec, ...] = (
         "transfer, budget, in-year and accumulated DSG deficit (pounds). Bundled data unless "
         "history/assumptions are given.",
         (_HISTORY, _ASSUMPTIONS,
-         ArgSpec("scenario", f"Optional. Name of a bundled scenario (default {DEFAULT_SCENARIO}). "
-                             "Leave out when you give assumptions.", True)),
+         ArgSpec("scenario", f"Optional. Name of a bundled scenario: {REPLICA_SCENARIO} (the default, also "
+                             f"{DEFAULT_SCENARIO}), '{SCENARIOS[REPLICA_SCENARIO][1]}', its cost per "
+                             "EHCP a plug. Leave out when you give assumptions.", True)),
     ),
     FunctionSpec(
         "HNB_GROWTH",
@@ -164,7 +165,8 @@ _SPECS: tuple[FunctionSpec, ...] = (
          ArgSpec("notional_share", "Optional. Share of the notional SEN budget available for EHCP pupils, "
                                    f"0 to 1 (default {_P['notional_share']:g}).", True),
          ArgSpec("claw_back", "Optional. TRUE: an adjustment may be negative (the school repays). FALSE "
-                              "(default): no school repays.", True)),
+                              "(default): no school repays and the re-run shares only the balance of the pot "
+                              "(pot - paid), so both runs together never pay more than the pot.", True)),
     ),
     FunctionSpec(
         "HNB_TRANSFER",
