@@ -112,3 +112,8 @@ def test_the_report_projection_shows_the_status(capsys):
     code, out, _ = _run(capsys, "report")
     section = out[out.index("2. Projection"):out.index("4. ")]
     assert code == 0 and "extrapolated" in section and "forecast" in section
+
+
+def test_the_report_warns_about_the_falling_extrapolated_cost_too(capsys):
+    code, _, err = _run(capsys, "report", "--format", "json")
+    assert code == 0 and "£11,504 in 2030-31" in err
