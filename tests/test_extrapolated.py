@@ -117,3 +117,12 @@ def test_the_report_projection_shows_the_status(capsys):
 def test_the_report_warns_about_the_falling_extrapolated_cost_too(capsys):
     code, _, err = _run(capsys, "report", "--format", "json")
     assert code == 0 and "£11,504 in 2030-31" in err
+
+
+def test_a_longer_horizon_is_warned_about_to_its_last_year(capsys):
+    """The audit's `project --to 2040-41` ran silently to £7,397 per plan: the 2030-31 cost with the
+    last row's growth held ten more years."""
+    g = float(_bundled_rows()[-1]["cost_per_ehcp_growth"])
+    assert round(_cost_per_ehcp("2030-31") * (1 + g) ** 10) == 7_397
+    code, _, err = _run(capsys, "project", "--to", "2040-41", "--format", "csv")
+    assert code == 0 and "extrapolated years 2026-27 to 2040-41" in err and "£7,397 in 2040-41" in err
