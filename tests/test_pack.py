@@ -1,5 +1,7 @@
-"""Schools Forum pack: four titled PNGs with units on the axes and nothing outside the figure, and an
-HTML page with the plan's tables."""
+"""Schools Forum pack: four titled PNGs with units on the axes and nothing outside the figure, and ONE
+self-contained HTML page (pictures embedded) with the seed's tables beside the plan's, human labels,
+money rounded for reading and a limitations box. Expected figures: the seed (£49m agreement, 40% first
+instalment; £450k pot; £526,045 SEND Transformation allocation) and the bundled assumptions' basis."""
 
 import re
 
@@ -8,16 +10,17 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from hnb_xl import bundled
+from hnb_xl import __version__, bundled
 from hnb_xl.cli import main
 from hnb_xl.engine.montecarlo import Uncertainty
 from hnb_xl import api
-from hnb_xl.reports.pack import CHARTS, build_pack
+from hnb_xl.reports.pack import CHARTS, PackNotes, build_pack
 
 matplotlib.use("Agg")
 
 WS = api.workstreams()
 AG = api.agreement()
+MADE = "2026-12-01"
 U = Uncertainty(sd={"ehcp_growth": 0.02, "cost_per_ehcp_growth": 0.02, "funding_growth": 0.01},
                 year_correlation=0.5, paths=500, seed=1)
 
@@ -58,7 +61,9 @@ def pack(tmp_path_factory):
     mp.setattr(Figure, "savefig", spy)
     try:
         out = tmp_path_factory.mktemp("pack")
-        result = build_pack(out, bundled.history(), bundled.assumptions(), WS, AG, U)
+        result = build_pack(out, bundled.history(), bundled.assumptions(), WS, AG, U,
+                            sections=api.report_sections(), made=MADE,
+                            notes=PackNotes(scenario=bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1]))
     finally:
         mp.undo()
     return result, seen
@@ -93,16 +98,84 @@ def test_seed_charts_use_the_seed_titles():
     assert CHARTS["deficit"][1] == "Deficit growth projected"
 
 
-def test_html_has_the_tables_and_the_stated_assumptions(pack):
+def _page(pack) -> str:
     result, _ = pack
-    page = (result.directory / "index.html").read_text(encoding="utf-8")
+    return (result.directory / "index.html").read_text(encoding="utf-8")
+
+
+def _text_of(page: str) -> str:
+    """The page without its embedded pictures (base64 may spell anything)."""
+    return re.sub(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', 'src="data:"', page)
+
+
+def test_html_has_the_tables_and_the_stated_assumptions(pack):
+    page = _page(pack)
     for text in ["Plan by year", "Saving by workstream", "DfE instalments", "Uncertainty", "ILLUSTRATIVE",
-                 "£19,600,000", "£7,350,000",  # 40% of £49m; 60% of £49m / 4
+                 "£19.6m",  # 40% of £49m, rounded for reading
+                 "£49.0m",  # the DfE total
                  "Reviews of the current cohort", "Target in-year balance by 2026-27"]:
         assert text in page, text
-    for name in [c[0] for c in CHARTS.values()]:
-        assert f"src='{name}'" in page
-    assert page.count("<table>") == 6
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("Budget and spend have grown, but not as fast as EHCP numbers", id="seed-history-table"),
+    pytest.param("Deficit growth projected: outturn, then", id="seed-deficit-growth-table"),
+    pytest.param("Invest to Transform funding", id="seed-invest-to-transform-table"),
+    pytest.param("SEND Contingency summary", id="seed-contingency-summary"),
+    pytest.param("<td>Allocated (the pot, shared pro rata)</td><td>£450k</td>", id="contingency-pot-rounded"),
+    pytest.param("<td>SEND Transformation</td><td class=\"num\">£526k</td>", id="itt-allocation-rounded"),
+])
+def test_html_has_the_seeds_tables_beside_the_plan(pack, text):
+    assert text in _page(pack)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("Calibration plug", id="calibration-plug"),
+    pytest.param("<b>Replica of the published July 2022 forecast</b>: a replica of a published forecast, "
+                 "<b>not an unmitigated forecast</b>", id="replica-not-unmitigated"),
+    pytest.param("Other DSG movements</b> (-£2.4m a year", id="other-dsg-movements"),   # the assumptions' -2,400,000
+    pytest.param("Instalment profile", id="instalment-profile"),
+    pytest.param("Synthetic schools", id="synthetic-schools"),
+    pytest.param("Illustrative workstreams", id="illustrative-workstreams"),
+    pytest.param("Extrapolated years</b> 2026-27 to 2030-31", id="extrapolated-years"),   # basis: extrapolated
+])
+def test_html_limitations_box_states_what_is_assumed(pack, text):
+    page = _page(pack)
+    box = page[page.index("<div class='note'>"):page.index("</div>")]
+    assert text in box
+
+
+def test_html_title_names_the_authority_the_vintage_version_and_date(pack):
+    page = _page(pack)
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "Cambridgeshire" in title and "outturn 2016-17 to 2021-22" in title and "forecast 2022-23 to 2025-26" in title
+    assert f"hnb_xl {__version__} on {MADE}" in page
+
+
+def test_html_years_after_the_scenario_are_extrapolated_not_forecast(pack):
+    page = _page(pack)
+    assert "<td>2025-26</td><td>forecast</td>" in page
+    assert "<td>2026-27</td><td>extrapolated</td>" in page and "<td>2026-27</td><td>forecast</td>" not in page
+
+
+def test_html_is_one_file_with_its_pictures_embedded(pack):
+    page = _page(pack)
+    sources = re.findall(r"src\s*=\s*[\"']([^\"']*)", page)
+    assert len(sources) == len(CHARTS)
+    assert all(v.startswith("data:image/png;base64,") for v in sources), [v[:40] for v in sources]
+    assert "href=" not in page
+
+
+# engine names that must never reach the page (labels come from the schema headers or the pack's one table)
+RAW_NAMES = ["ehcp_growth_reduction", "cost_per_ehcp_reduction", "cash_saving", "ehcp_growth", "cost_per_ehcp_growth",
+             "funding_growth", "financial_year", "accumulated_deficit", "unmitigated_", "dfe_contribution",
+             "council_contribution", "hnb_budget", "hnb_expenditure", "in_year_deficit", "committed_spend",
+             "total_saving", "deficit_growth", "school_name", "nan", "None", "inf"]
+
+
+@pytest.mark.parametrize("raw", RAW_NAMES)
+def test_html_has_no_raw_column_name(pack, raw):
+    assert not re.search(rf"\b{raw}", _text_of(_page(pack)))
 
 
 def test_pack_command_writes_the_folder(tmp_path, capsys):

@@ -1,11 +1,16 @@
-"""`hnb-xl report` (the main job): every table on the bundled data, as readable tables."""
+"""`hnb-xl report [WORKBOOK]` (the main job): every table on the bundled data, or on a model
+workbook's Inputs (:mod:`hnb_xl.reports.inputs`: the engine on them), as readable tables. The
+authority, its years and the source in the headings come from the data (:mod:`hnb_xl.reports.edition`)."""
 
 from __future__ import annotations
+
+import sys
 
 import pandas as pd
 
 from .. import api, bundled
-from ..engine.transfer import implied_schools_block, tracker_totals
+from ..reports.inputs import Inputs, bundled_inputs, workbook_inputs
+from ..engine.transfer import tracker_totals
 from ..reports.output import render, render_mapping
 from . import contingency as contingency_cmd
 from . import history as history_cmd
@@ -13,9 +18,12 @@ from . import project as project_cmd
 
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="the full report on the bundled data (the default command)",
-                       description="History, projection against the published forecast, SEND Contingency, block "
-                                   "transfer and the Invest to Transform tracker, on the bundled default data.")
+    p = sub.add_parser("report", help="the full report on the bundled data or a workbook (the default command)",
+                       description="History, projection (against the published forecast, for the bundled "
+                                   "authority), SEND Contingency, block transfer and the Invest to Transform "
+                                   "tracker, on the bundled default data or on WORKBOOK's Inputs.")
+    p.add_argument("workbook", nargs="?", default=None, metavar="WORKBOOK",
+                   help="a model workbook (.xlsm/.xlsx): run on its Inputs (default: the bundled data)")
     p.add_argument("--to", default="2030-31", help="projection horizon (default: 2030-31)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="table (readable, default); json: one object with every table; csv: the tables one "
@@ -37,53 +45,73 @@ def forecast_comparison(proj: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def sections(args) -> dict[str, pd.DataFrame]:
+def inputs_of(args) -> Inputs:
+    """WORKBOOK's Inputs, or the bundled data (an unreadable workbook: HnbInputError, exit 2)."""
+    return bundled_inputs() if getattr(args, "workbook", None) is None else workbook_inputs(args.workbook)
+
+
+def sections(args, inputs: Inputs | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report, raw (pounds, fractions), keyed by a short name."""
-    t = api.report_sections(to_year=_to(args.to))
+    inputs = inputs or inputs_of(args)
+    t = api.report_sections(to_year=_to(args.to), tables=inputs.tables, parameters=inputs.parameters)
     t["history"] = t["history"][history_cmd.COLUMNS]
     t["contingency"] = t["contingency"][[c for c in contingency_cmd.COLUMNS if c in t["contingency"].columns]]
     return t
 
 
+TRANSFER_KINDS = {"transfer_amount": "money", "schools_block": "money", "rate": "pct2", "schools_block_at_limit": "money"}
+TRANSFER_TITLES = {"financial_year": "Year", "transfer_amount": "Transfer", "schools_block": "Schools block",
+                   "rate": "Rate", "schools_block_at_limit": "Block at which it is the limit", "verdict": "Verdict"}
+
 # the sections that carry an input file's figures (printed as the file gives them in csv and json)
 WHOLE = {"history": history_cmd.WHOLE, "contingency": contingency_cmd.WHOLE}
 
 
+def _is_bundled_authority(inputs: Inputs) -> bool:
+    """The published forecast (hnb_xl/data/published_forecast.csv) is the bundled authority's: it is
+    compared only with that authority's data (its DfE code)."""
+    return float(inputs.parameter("authority_code")) == float(bundled.parameters()["authority_code"])
+
+
 def run(args) -> str:
+    inputs = inputs_of(args)
+    tables = sections(args, inputs)
+    warning = project_cmd.extrapolation_warning(tables["projection"])   # a falling extrapolated cost per EHCP
+    if warning:
+        print(warning, file=sys.stderr)
+    ed = inputs.edition()
     if args.format != "table":
         from ..reports.output import records
-        tables = sections(args)
         if args.format == "json":
             import json
-            return json.dumps({k: records(v, WHOLE.get(k, ())) for k, v in tables.items()}, indent=2)
-        return "\n".join(f"# {k}\n" + render(v, "csv", whole=WHOLE.get(k, ())) for k, v in tables.items())
-    parts = []
-    parts.append(render(history_cmd.table(), "table", history_cmd.KINDS, history_cmd.TITLES,
-                        title="1. HNB history (£; EHCPs at January census; 2015-16 is a derived base)"))
-    proj = api.projection(to_year=_to(args.to))
+            out = {"edition": ed.as_dict()} | {k: records(v, WHOLE.get(k, ())) for k, v in tables.items()}
+            return json.dumps(out, indent=2)
+        heading = pd.DataFrame([ed.as_dict() | {"outturn": ed.outturn, "forecast": ed.forecast}])
+        return "\n".join(f"# {k}\n" + render(v, "csv", whole=WHOLE.get(k, ()))
+                         for k, v in {"edition": heading, **tables}.items())
+    parts = [f"{ed.authority} (DfE LA {ed.code}): {ed.vintage}\n"]
+    h = tables["history"]
+    base = h["financial_year"].iloc[0] if h["accumulated_deficit"].isna().iloc[0] else None
+    parts.append(render(h, "table", history_cmd.KINDS, history_cmd.TITLES,
+                        title=f"1. {ed.authority} HNB history, {ed.outturn} (£; EHCPs at January census"
+                              + (f"; {base} is a derived base)" if base else ")")))
+    proj = tables["projection"]
+    scenario = (bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1] if inputs.get("assumptions") is None
+                else f"the workbook's assumptions, forecast {ed.forecast}")
     parts.append(render(proj, "table", project_cmd.KINDS, project_cmd.TITLES,
-                        title=f"2. Projection: {bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1]} (£)"))
-    parts.append(render(forecast_comparison(proj), "table",
-                        title="3. Deficit growth projected: seed vs model (£m)"))
-    params = bundled.parameters()
-    alloc = contingency_cmd.table()
-    parts.append("4. " + contingency_cmd.text(alloc, params["send_contingency_pot"]).replace(
-        "SEND Contingency:", "SEND Contingency (SYNTHETIC demo schools):", 1))
-    amount = bundled.transfer_2022_23()
-    year, block = bundled.default_schools_block()
-    t = {
-        "2022-23 transfer (seed)": amount,
-        "schools block at which it is exactly 0.5%": implied_schools_block(amount, params["transfer_limit_rate"]),
-        f"0.5% of the {year} schools block (£{block / 1e6:.1f}m)": api.transfer(block, rate=0.005).amount,
-        "  verdict": api.transfer(block, rate=0.005).verdict,
-        f"1.8% of the {year} schools block (requested)": api.transfer(block, rate=0.018).amount,
-        "  verdict ": api.transfer(block, rate=0.018).verdict,
-    }
-    parts.append(render_mapping(t, "table", {k: "money" for k in t if not k.strip().startswith("verdict")},
-                                title="5. Schools Block to HNB transfer"))
-    tracker = api.invest_to_transform(None, amount)
-    show = tracker[["activity", "allocation", "committed_spend", "remaining"]]
-    totals = tracker_totals(tracker)
+                        title=f"2. Projection: {scenario} (£)"))
+    if _is_bundled_authority(inputs):
+        parts.append(render(forecast_comparison(proj), "table",
+                            title="3. Deficit growth projected: published forecast vs model (£m)"))
+    alloc = tables["contingency"]
+    synthetic = alloc["school_name"].astype(str).str.contains("synthetic", case=False).any()
+    parts.append("4. " + contingency_cmd.text(alloc, float(inputs.parameter("send_contingency_pot"))).replace(
+        "SEND Contingency:", "SEND Contingency (SYNTHETIC demo schools):" if synthetic else "SEND Contingency:", 1))
+    by_year = tables["transfer"]
+    parts.append(render(by_year[[c for c in by_year.columns if c in TRANSFER_TITLES]], "table", TRANSFER_KINDS, TRANSFER_TITLES,
+                        title="5. Schools Block to HNB transfer (each year against the same year's schools block)"))
+    show = tables["invest_to_transform"]
+    totals = tracker_totals(show.assign(committed_known=show["committed_spend"].notna()))   # TBC: not known
     parts.append(render(show, "table", {"allocation": "money", "committed_spend": "money_tbc", "remaining": "money_tbc"},
                         {"activity": "Activity", "allocation": "Allocation", "committed_spend": "Committed to date",
                          "remaining": "Remaining"},

@@ -15,7 +15,7 @@ FORMATS = ("table", "csv", "json")
 
 def format_value(value, kind: str) -> str:
     """A value as the console and the pack show it: money in whole pounds (£1,234; -£1,234), money_m
-    in £m to one decimal, pct/pct2 as percentages, counts with thousands commas; a blank (None,
+    in £m to one decimal, money_short rounded for reading (£49.1m from £1m, £450k from £1,000), pct/pct2 as percentages, counts with thousands commas; a blank (None,
     NaN, NA: :func:`hnb_xl.tables.cells.to_cell` gives None) shows as "" (money_tbc: "TBC")."""
     value = to_cell(value)
     if value is None:
@@ -24,6 +24,11 @@ def format_value(value, kind: str) -> str:
         return f"£{value:,.0f}" if value >= 0 else f"-£{-value:,.0f}"
     if kind == "money_m":
         return f"{value / 1e6:,.1f}"
+    if kind == "money_short":      # for reading, as a Schools Forum paper writes it: £49.1m, £450k, £812
+        size = abs(value)
+        text = (f"£{size / 1e6:,.1f}m" if size >= 999_500 else f"£{size / 1e3:,.0f}k" if size >= 999.5
+                else f"£{size:,.0f}")
+        return text if value >= 0 or text in ("£0", "£0k", "£0.0m") else "-" + text
     if kind == "pct":
         return f"{value * 100:.1f}%"
     if kind == "pct2":

@@ -1,20 +1,32 @@
-"""The Schools Forum pack: four PNG charts (matplotlib) and an HTML page with the plan's tables.
+"""The Schools Forum pack: four PNG charts (matplotlib) and ONE self-contained HTML page (the charts
+embedded as data: URIs) with the seed's tables beside the plan's.
 
-Charts (money shown in £m, counts as plans; the engine's figures stay in pounds):
+Charts (money shown in £m, counts as plans; the engine's figures stay in pounds; the authority, its
+years and the source come from the data, :mod:`hnb_xl.reports.edition`, never a literal):
   1. ``1_budget_spend_ehcps.png``   "Growing budget, growing overspend and numbers of EHCPs"
-     (the seed's chart: HNB budget and expenditure, in-year overspend, EHCPs, 2016-17 to 2021-22)
+     (the seed's chart: HNB budget and expenditure, in-year overspend, EHCPs, over the outturn years)
   2. ``2_deficit_growth_projected.png``  "Deficit growth projected" (the seed's chart: accumulated
-     DSG deficit 2018-19 to 2021-22 outturn, then the unmitigated projection)
+     DSG deficit for the last four outturn years, then the unmitigated projection to the scenario's
+     own last year)
   3. ``3_mitigation_waterfall.png``  unmitigated DSG in-year deficit in the target year, each
      workstream's saving, and the mitigated in-year position
   4. ``4_uncertainty_fan.png``  P10-P90 and P50 of the accumulated deficit after contributions
      (Monte Carlo), beside the deterministic plan and the unmitigated projection
+
+The page (``index.html``): a title naming the authority and the data vintage, the hnb_xl version
+and the date it was made, a limitations box (calibration plug, other DSG movements, extrapolated
+years, the instalment profile, synthetic schools, illustrative workstreams: each stated from the
+inputs), headlines, the charts, the seed's tables (history, deficit growth, Invest to Transform,
+SEND Contingency summary) and the plan's tables, every column under a human label (the schema's
+headers, or this module's one table of labels) and money rounded for reading (£49.1m).
 
 No calculation here: the frames come from the engine (safety_valve, montecarlo, history).
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as _dt
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +38,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from .. import __version__  # noqa: E402
 from ..engine.history import history_table  # noqa: E402
+from .edition import Edition, edition  # noqa: E402
 from .output import format_value  # noqa: E402
 from ..tables.cells import is_blank  # noqa: E402
+from ..tables.schema import ASSUMPTIONS, HISTORY, INVEST_TO_TRANSFORM  # noqa: E402
 from ..engine.montecarlo import Uncertainty, fan, probability_of_balance, simulate  # noqa: E402
-from ..engine.safety_valve import Agreement, Workstream, plan, summary  # noqa: E402
+from ..engine.safety_valve import CASH, LEVERS, Agreement, Workstream, plan, summary  # noqa: E402
 from ..years import fy, parse_year  # noqa: E402
 
 CHARTS = {
@@ -58,18 +73,27 @@ class PackResult:
     probability_of_balance: float | None
 
 
-def _finish(fig, ax, path: Path) -> Path:
+def _source_note(fig, ed: Edition | None) -> None:
+    """The data's source as a footnote under the chart (the authority row's Source, from the data)."""
+    if ed is not None and ed.source:
+        fig.text(0.01, 0.005, f"Source: {ed.source}", fontsize=7, color=GREY, ha="left", va="bottom")
+
+
+def _finish_noted(fig, ax, path: Path, ed: Edition | None) -> Path:
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03 if ed is not None and ed.source else 0, 1, 1))
+    _source_note(fig, ed)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
-def chart_history(history: pd.DataFrame, path: Path) -> Path:
+def chart_history(history: pd.DataFrame, path: Path, ed: Edition | None = None) -> Path:
     """Seed chart 1: EHCPs at the January census (top panel, plans), HNB budget and expenditure and
-    the in-year overspend (bottom panel, £m bars), 2016-17 to 2021-22."""
+    the in-year overspend (bottom panel, £m bars), over the outturn years (a derived base year
+    without an accumulated deficit is left out); the authority and years in the title come from the
+    data (:mod:`hnb_xl.reports.edition`)."""
     h = history_table(history)
     h = h[h["accumulated_deficit"].notna()].reset_index(drop=True)
     x = list(range(len(h)))
@@ -82,8 +106,9 @@ def chart_history(history: pd.DataFrame, path: Path) -> Path:
     top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     top.legend(loc="upper left", fontsize=8, frameon=False)
     top.grid(axis="y", alpha=0.3)
-    top.set_title(CHARTS["history"][1] + "\nCambridgeshire High Needs Block, 2016-17 to 2021-22 "
-                  "(source: Schools Forum, 15 July 2022)", fontsize=11)
+    years = f"{h['financial_year'].iloc[0]} to {h['financial_year'].iloc[-1]}"
+    who = ed.authority if ed is not None else "Outturn"
+    top.set_title(CHARTS["history"][1] + f"\n{who} High Needs Block, {years} (outturn)", fontsize=11)
     w = 0.27
     ax.bar([i - w for i in x], h["hnb_budget"] / M, w, label="HNB budget", color=BLUE)
     ax.bar(x, h["hnb_expenditure"] / M, w, label="HNB expenditure", color=ORANGE)
@@ -94,19 +119,24 @@ def chart_history(history: pd.DataFrame, path: Path) -> Path:
     ax.yaxis.set_major_formatter(_GBP_M)
     ax.set_ylim(0, h["hnb_expenditure"].max() / M * 1.2)
     ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
-    return _finish(fig, ax, path)
+    return _finish_noted(fig, ax, path, ed)
 
 
-def chart_deficit(history: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, first_year: int = 2018,
-                  last_year: int = 2025) -> Path:
-    """Seed chart 2: accumulated DSG deficit (£m), outturn then the unmitigated projection, with
-    the year's deficit growth (£m) labelled."""
+OUTTURN_YEARS_SHOWN = 4   # the seed's chart: four outturn years (2018-19 to 2021-22) before the forecast
+
+
+def chart_deficit(history: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, ed: Edition | None = None) -> Path:
+    """Seed chart 2: accumulated DSG deficit (£m), the last :data:`OUTTURN_YEARS_SHOWN` outturn years
+    then the unmitigated projection up to the scenario's own last year (``ed.last_forecast``; the
+    plan's last year without an edition), with the year's deficit growth (£m) labelled."""
     h = history[["financial_year", "accumulated_deficit"]].dropna()
     p = plan_frame[["financial_year", "unmitigated_accumulated_deficit"]].rename(
         columns={"unmitigated_accumulated_deficit": "accumulated_deficit"})
     rows = pd.concat([h.assign(kind="outturn"), p.assign(kind="projected")], ignore_index=True)
     rows["y"] = [parse_year(v) for v in rows["financial_year"]]
     rows["growth"] = rows["accumulated_deficit"].diff()
+    first_year = parse_year(h["financial_year"].iloc[-1]) - OUTTURN_YEARS_SHOWN + 1 if len(h) else rows["y"].min()
+    last_year = parse_year(ed.last_forecast) if ed is not None and ed.last_forecast else rows["y"].max()
     rows = rows[(rows["y"] >= first_year) & (rows["y"] <= last_year)].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=SIZE)
     colours = [BLUE if k == "outturn" else RED for k in rows["kind"]]
@@ -128,12 +158,16 @@ def chart_deficit(history: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, f
     ax.set_ylim(0, rows["accumulated_deficit"].max() / M * 1.2)
     from matplotlib.patches import Patch
     ax.legend([Patch(color=BLUE), Patch(facecolor=RED, hatch="//", edgecolor="white")],
-              ["Outturn", "Projected if left unchecked (unmitigated)"], loc="upper left", fontsize=9, frameon=False)
-    ax.set_title(CHARTS["deficit"][1] + " (£m DSG; labels: accumulated deficit and in-year growth)", fontsize=11)
-    return _finish(fig, ax, path)
+              ["Outturn", "Projected before the plan's mitigations (the scenario as it stands)"], loc="upper left", fontsize=9, frameon=False)
+    span = f"{rows['financial_year'].iloc[0]} to {rows['financial_year'].iloc[-1]}" if len(rows) else ""
+    who = f"{ed.authority}, " if ed is not None else ""
+    ax.set_title(CHARTS["deficit"][1] + f" (£m DSG), {who}{span}\nlabels: accumulated deficit and in-year growth",
+                 fontsize=11)
+    return _finish_noted(fig, ax, path, ed)
 
 
-def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: str, path: Path) -> Path:
+def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: str, path: Path,
+                    ed: Edition | None = None) -> Path:
     """Waterfall for ``year``: unmitigated DSG in-year deficit, minus each workstream's saving
     (sequential attribution), equals the mitigated DSG in-year position (£m)."""
     row = plan_frame.set_index("financial_year").loc[year]
@@ -171,9 +205,10 @@ def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: s
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m" if v >= 0 else f"-£{-v:,.0f}m"))
     lo = min(0.0, end, *bottoms)
     ax.set_ylim(lo * 1.3 - 0.5 if lo < 0 else 0, start * 1.15)
-    ax.set_title(f"{CHARTS['waterfall'][1]}, {year}\nfrom the unmitigated to the mitigated DSG in-year position "
+    who = f"{ed.authority}, " if ed is not None else ""
+    ax.set_title(f"{CHARTS['waterfall'][1]}, {who}{year}\nfrom the unmitigated to the mitigated DSG in-year position "
                  "(savings attributed in list order)", fontsize=11)
-    return _finish(fig, ax, path)
+    return _finish_noted(fig, ax, path, ed)
 
 
 def _wrap(text: str, width: int = 16) -> str:
@@ -189,7 +224,7 @@ def _wrap(text: str, width: int = 16) -> str:
 
 
 def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, paths: int,
-              target: str | None = None, probability: float | None = None) -> Path:
+              target: str | None = None, probability: float | None = None, ed: Edition | None = None) -> Path:
     """Fan: P10-P90 band and P50 of the accumulated deficit after contributions (£m), with the
     deterministic plan and the unmitigated projection."""
     x = range(len(fan_frame))
@@ -215,77 +250,203 @@ def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, pat
         ax.annotate(text, (i, ax.get_ylim()[1]), textcoords="offset points", xytext=(4, -28), fontsize=8,
                     color=GREEN)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.set_title(CHARTS["fan"][1] + "\n(Monte Carlo over EHCP, cost per EHCP and funding growth; "
+    who = f", {ed.authority}" if ed is not None else ""
+    ax.set_title(CHARTS["fan"][1] + who + "\n(Monte Carlo over EHCP, cost per EHCP and funding growth; "
                  "ILLUSTRATIVE distributions)", fontsize=11)
-    return _finish(fig, ax, path)
+    return _finish_noted(fig, ax, path, ed)
 
 
 # ---------------------------------------------------------------------------------------------
-# HTML
+# HTML: one self-contained page (the charts embedded as data: URIs), the seed's tables beside the plan's
+
+
+@dataclass(frozen=True)
+class PackNotes:
+    """What the page must say about the inputs that the frames do not carry: the projection's
+    scenario as the user knows it, whether it is the bundled replica of a published forecast (its
+    cost-per-EHCP growth calibrated), whether the workstreams are the ILLUSTRATIVE bundled ones."""
+    scenario: str = ""
+    replica: bool | None = None                # None: from the assumptions' basis ("calibrated")
+    illustrative_workstreams: bool = True
 
 
 def _money(v) -> str:
-    return format_value(v, "money")
+    return format_value(v, "money_short")
 
 
-def _table(frame: pd.DataFrame, money: set[str], titles: dict | None = None) -> str:
-    titles = titles or {}
-    head = "".join(f"<th>{html.escape(titles.get(c, str(c)))}</th>" for c in frame.columns)
-    body = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for c, v in zip(frame.columns, row):
-            if c in money:
-                cells.append(f'<td class="num">{_money(v)}</td>')
-            elif isinstance(v, float):
-                cells.append(f'<td class="num">{"" if is_blank(v) else f"{v:,.1f}"}</td>')
-            else:
-                cells.append(f"<td>{html.escape(str(v))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _cell(v, kind: str | None) -> str:
+    if kind is None:
+        return f"<td>{html.escape('' if is_blank(v) else str(v))}</td>"
+    return f'<td class="num">{html.escape(format_value(v, kind))}</td>'
 
 
-_PLAN_TITLES = {"financial_year": "Year", "unmitigated_dsg_in_year_deficit": "Unmitigated DSG in-year deficit",
+def _table(frame: pd.DataFrame, kinds: dict[str, str], titles: dict[str, str], caption: str = "") -> str:
+    """An HTML table of ``frame``'s columns in order: headers from ``titles`` (every column needs
+    one: no engine name reaches the page), cells formatted by ``kinds`` (output.format_value;
+    a column without a kind is text)."""
+    missing = [c for c in frame.columns if c not in titles]
+    if missing:
+        raise KeyError(f"pack table without a human label for {missing}")
+    head = "".join(f"<th>{html.escape(titles[c])}</th>" for c in frame.columns)
+    body = ["<tr>" + "".join(_cell(v, kinds.get(c)) for c, v in zip(frame.columns, row)) + "</tr>"
+            for row in frame.itertuples(index=False)]
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _header(schema, name: str) -> str:
+    return next(c.header for c in schema.columns if c.name == name)
+
+
+# the one place for the labels of the computed columns the page shows (input columns take their
+# schema header: hnb_xl/tables/schema.py)
+_PLAN_TITLES = {"financial_year": "Year", "status": "Outturn, forecast or extrapolated",
+                "unmitigated_dsg_in_year_deficit": "Unmitigated DSG in-year deficit",
                 "unmitigated_accumulated_deficit": "Unmitigated accumulated deficit", "total_saving": "Total saving",
                 "dsg_in_year_deficit": "Mitigated DSG in-year deficit",
                 "accumulated_deficit": "Mitigated accumulated deficit (before contributions)",
                 "dfe_contribution": "DfE contribution", "council_contribution": "Council contribution",
                 "accumulated_deficit_after_contributions": "Accumulated deficit after contributions"}
+_HISTORY_TITLES = {"financial_year": _header(HISTORY, "financial_year"), "ehcp_count": _header(HISTORY, "ehcp_count"),
+                   "ehcp_growth": "EHCP growth", "hnb_budget": _header(HISTORY, "hnb_budget"),
+                   "budget_growth": "Budget growth", "hnb_expenditure": _header(HISTORY, "hnb_expenditure"),
+                   "expenditure_growth": "Expenditure growth", "in_year_deficit": "In-year deficit",
+                   "accumulated_deficit": _header(HISTORY, "accumulated_deficit")}
+_HISTORY_KINDS = {"ehcp_count": "count", "ehcp_growth": "pct", "hnb_budget": "money_short", "budget_growth": "pct",
+                  "hnb_expenditure": "money_short", "expenditure_growth": "pct", "in_year_deficit": "money_short",
+                  "accumulated_deficit": "money_short"}
+_DEFICIT_TITLES = {"financial_year": "Year", "accumulated_deficit": _header(HISTORY, "accumulated_deficit"),
+                   "deficit_growth": "Deficit growth in the year", "status": "Outturn, forecast or extrapolated"}
+_ITT_TITLES = {c.name: c.header for c in INVEST_TO_TRANSFORM.columns} | {"remaining": "Remaining"}
+_DRIVER_TITLES = {c.name: c.header for c in ASSUMPTIONS.columns}
+
+
+def status_of(year: str, ed: Edition) -> str:
+    """outturn (a history year), forecast (up to the scenario's own last year) or extrapolated
+    (after it: an earlier year's drivers carried on; hnb_xl/data/README.md)."""
+    y = parse_year(year)
+    if y <= parse_year(ed.last_outturn):
+        return "outturn"
+    return "forecast" if ed.last_forecast and y <= parse_year(ed.last_forecast) else "extrapolated"
+
+
+def _statuses(frame: pd.DataFrame, ed: Edition) -> list[str]:
+    if "status" in frame.columns:          # the api's own per-year flag, where it gives one
+        return list(frame["status"])
+    return [status_of(y, ed) for y in frame["financial_year"]]
+
+
+def _image(path: Path, caption: str) -> str:
+    """A chart embedded in the page (data: URI), so the page is one file that can be emailed."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f"<figure><img src=\"data:image/png;base64,{data}\" alt=\"{html.escape(caption)}\">"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def limitations(ed: Edition, history: pd.DataFrame, assumptions: pd.DataFrame, agreement: Agreement,
+                notes: PackNotes, contingency: pd.DataFrame | None) -> list[str]:
+    """What the figures assume or only illustrate, in words made from the inputs."""
+    basis = " ".join(str(b) for b in assumptions.get("basis", pd.Series([], dtype=object)) if not is_blank(b))
+    replica = notes.replica if notes.replica is not None else "calibrated" in basis.lower()
+    out = []
+    if replica:
+        out.append(f"<b>Calibration plug.</b> The projection is the scenario "
+                   f"<b>{html.escape(notes.scenario or 'the bundled default')}</b>: a replica of a published forecast, "
+                   "<b>not an unmitigated forecast</b> of demand. Its cost-per-EHCP growth is solved year by year so "
+                   "that the accumulated deficit reproduces the published figures.")
+    else:
+        out.append(f"<b>Projection assumptions</b> ({html.escape(notes.scenario or 'as given')}, forecast "
+                   f"{html.escape(ed.forecast)}) are the inputs' own; the model projects them, it does not test them.")
+    if "other_dsg_movements" in assumptions.columns and len(assumptions):
+        others = assumptions["other_dsg_movements"].astype(float)
+        out.append(f"<b>Other DSG movements</b> ({_money(others.mean())} a year on average in the assumptions) "
+                   "reconcile the HNB in-year deficit with the accumulated DSG deficit (other blocks, adjustments); "
+                   "they are assumed, not forecast.")
+    ext = [y for y in assumptions["financial_year"] if status_of(y, ed) == "extrapolated"]
+    if ext:
+        out.append(f"<b>Extrapolated years</b> {html.escape(ext[0])} to {html.escape(ext[-1])} hold the scenario's last "
+                   f"year's drivers ({html.escape(str(ed.last_forecast))}): they are extrapolated, not forecast.")
+    total = sum(agreement.dfe_contributions.values())
+    if total:
+        if agreement.payments:
+            out.append(f"<b>DfE instalments</b> ({_money(total)} in all) follow the payment records given.")
+        else:
+            out.append(f"<b>Instalment profile.</b> The DfE total ({_money(total)}) is split into "
+                       f"{len(agreement.dfe_contributions)} instalments by an <b>assumed</b> profile (the agreement's "
+                       "own profile is not public); what is actually paid may differ.")
+    if contingency is not None and contingency["school_name"].astype(str).str.contains("synthetic", case=False).any():
+        out.append("<b>Synthetic schools.</b> The SEND Contingency schools are SYNTHETIC demo data, not a census: "
+                   "replace them with the authority's own snapshot before sharing any allocation.")
+    if notes.illustrative_workstreams:
+        out.append("<b>Illustrative workstreams.</b> The workstream sizes, ramp-up and delivery confidence are the "
+                   "bundled <b>ILLUSTRATIVE</b> defaults (the seed names the levers, not their sizes); so are the "
+                   "Monte Carlo distributions.")
+    else:
+        out.append("<b>Monte Carlo distributions</b> are the bundled <b>ILLUSTRATIVE</b> ones unless given.")
+    return out
+
 
 _CSS = """body{font-family:Arial,Helvetica,sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}th,td{border:1px solid #bbb;padding:3px 6px}
 th{background:#eef2f7;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
-img{max-width:100%;border:1px solid #ddd;margin:0.5em 0 1.5em}.note{background:#fff8e1;padding:0.6em;border-left:4px solid #e0a800}"""
+caption{text-align:left;font-weight:bold;padding:0.3em 0}
+img{max-width:100%;border:1px solid #ddd}figure{margin:0.5em 0 1.5em}figcaption{font-size:0.85em;color:#555}
+.note{background:#fff8e1;padding:0.6em 1em;border-left:4px solid #e0a800}.note li{margin:0.3em 0}
+.stamp{color:#555;font-size:0.9em}"""
 
 
 def write_html(path: Path, result: PackResult, workstreams: list[Workstream], agreement: Agreement,
-               uncertainty: Uncertainty, images: list[Path]) -> Path:
+               uncertainty: Uncertainty, images: list[Path], ed: Edition, history: pd.DataFrame,
+               assumptions: pd.DataFrame, sections: dict | None = None, notes: PackNotes = PackNotes(),
+               made: str = "") -> Path:
+    """The pack's page: title (authority and data vintage), version and date stamp, limitations,
+    headlines, the charts, the seed's tables (history, deficit growth, Invest to Transform, SEND
+    Contingency summary) and the plan's tables; money rounded for reading (£49.1m)."""
+    sections = sections or {}
     s = result.summary
-    plan_cols = ["financial_year", *_PLAN_TITLES][:1] + [c for c in _PLAN_TITLES if c != "financial_year"]
-    money_cols = set(plan_cols) - {"financial_year"}
+    plan = result.plan.copy()
+    plan.insert(1, "status", _statuses(plan, ed))
+    plan_cols = list(_PLAN_TITLES)
+    money_kinds = {c: "money_short" for c in plan_cols if c not in ("financial_year", "status")}
     attr = result.attribution.reset_index()
-    ws_frame = pd.DataFrame([{"Workstream": w.name, "Lever": w.lever, "Budget area": w.budget_area,
-                              "Amount": (f"£{w.amount:,.0f}" if w.lever == "cash_saving" else f"{w.amount:.1%}"),
-                              "Start": fy(w.start_year), "Ramp-up (years)": w.ramp_years,
-                              "Delivery confidence": f"{w.delivery_confidence:.0%}"} for w in workstreams])
-    inst = pd.DataFrame({"Year": list(agreement.dfe_contributions),
-                         "DfE instalment": list(agreement.dfe_contributions.values())})
-    fan_t = result.fan.rename(columns={"financial_year": "Year", "p10": "P10", "p50": "P50", "p90": "P90",
-                                       "mean": "Mean"})
-    unc = pd.DataFrame({"Driver": list(uncertainty.sd), "Distribution": "normal around the year's assumption",
-                        "Standard deviation": [f"{v * 100:.1f} percentage points" for v in uncertainty.sd.values()]})
+    attr_titles = {"financial_year": "Year"} | {c: str(c) for c in attr.columns if c != "financial_year"}
+    ws_frame = pd.DataFrame([{"name": w.name, "lever": LEVERS.get(w.lever, w.lever).capitalize(),
+                              "budget_area": w.budget_area,
+                              "amount": _money(w.amount) if w.lever == CASH else f"{w.amount:.1%}",
+                              "start": fy(w.start_year), "ramp": w.ramp_years,
+                              "confidence": f"{w.delivery_confidence:.0%}"} for w in workstreams])
+    ws_titles = {"name": "Workstream", "lever": "Lever", "budget_area": "Budget area", "amount": "Full effect",
+                 "start": "Start", "ramp": "Ramp-up (years)", "confidence": "Delivery confidence"}
+    inst = pd.DataFrame({"financial_year": list(agreement.dfe_contributions),
+                         "dfe_contribution": list(agreement.dfe_contributions.values())})
+    fan_t = result.fan[["financial_year", "p10", "p50", "p90", "mean"]]
+    unc = pd.DataFrame({"driver": [_DRIVER_TITLES.get(d, d) for d in uncertainty.sd],
+                        "distribution": "normal around the year's assumption",
+                        "sd": [f"{v * 100:.1f} percentage points" for v in uncertainty.sd.values()]})
+
+    h = history_table(history)
+    deficit = pd.concat([h[["financial_year", "accumulated_deficit", "deficit_growth"]].dropna(subset=["accumulated_deficit"]),
+                         plan[["financial_year", "unmitigated_accumulated_deficit"]].rename(
+                             columns={"unmitigated_accumulated_deficit": "accumulated_deficit"})], ignore_index=True)
+    deficit["deficit_growth"] = deficit["accumulated_deficit"].diff()
+    deficit["status"] = [status_of(y, ed) for y in deficit["financial_year"]]
+
     def show(v):
         return html.escape(v) if v else "not within the plan years"
+    who = html.escape(ed.authority)
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>High Needs Block safety valve plan: Schools Forum pack</title>",
+        f"<title>{who} High Needs Block and safety valve plan: Schools Forum pack ({html.escape(ed.vintage)})</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>High Needs Block and safety valve plan</h1>",
-        "<p class='note'>Money in pounds (£). Workstream sizes and Monte Carlo distributions in the bundled "
-        "defaults are <b>ILLUSTRATIVE</b>: the seed names the levers, not their sizes. The DfE instalment profile "
-        "of Cambridgeshire's £49m agreement is not public: the default is an assumption (40% first, then equal, "
-        "five instalments). Sign convention: accumulated deficit c/f = b/f + in-year + other DSG movements "
-        "&minus; DfE and council contributions.</p>",
+        f"<h1>{who} High Needs Block and safety valve plan</h1>",
+        f"<p class='stamp'>Data: {html.escape(ed.vintage)}. DfE LA code {html.escape(ed.code)}. "
+        f"Made with hnb_xl {html.escape(__version__)} on {html.escape(made)}. Money in pounds, rounded for reading "
+        "(£49.1m = £49,100,000 to the nearest £0.1m); the CSV/JSON outputs of hnb-xl carry the exact figures.</p>",
+        "<div class='note'><b>Limitations: what is assumed or illustrative</b><ul>",
+        *[f"<li>{line}</li>" for line in limitations(ed, history, assumptions, agreement, notes,
+                                                   sections.get("contingency"))],
+        "<li>Sign convention: accumulated deficit carried forward = brought forward + in-year deficit + other DSG "
+        "movements &minus; DfE and council contributions; a positive deficit is an overspend.</li></ul></div>",
         "<h2>Headlines</h2><ul>",
         f"<li>First year of DSG in-year balance (mitigated): <b>{show(s['first_balance_year'])}</b></li>",
         f"<li>First year of in-year balance without mitigations: {show(s['unmitigated_balance_year'])}</li>",
@@ -299,19 +460,46 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
         parts.append("</li>")
     parts.append(f"<li>DfE contributions {_money(s['dfe_total'])}; council contributions {_money(s['council_total'])}; "
                  f"savings over the plan years {_money(s['total_saving'])}</li></ul>")
-    for img in images:
-        parts.append(f"<img src='{html.escape(img.name)}' alt='{html.escape(img.stem)}'>")
+    captions = {CHARTS["history"][0]: f"{CHARTS['history'][1]}: {ed.authority}, outturn {ed.outturn}",
+                CHARTS["deficit"][0]: f"{CHARTS['deficit'][1]}: {ed.authority}, outturn then the unmitigated projection",
+                CHARTS["waterfall"][0]: CHARTS["waterfall"][1], CHARTS["fan"][0]: CHARTS["fan"][1]}
+    parts.append("<h2>Charts</h2>")
+    parts += [_image(img, captions.get(img.name, img.stem)) for img in images]
+    parts += [f"<h2>{who}: the Schools Forum tables</h2>",
+              _table(h[list(_HISTORY_TITLES)], _HISTORY_KINDS, _HISTORY_TITLES,
+                     f"Budget and spend have grown, but not as fast as EHCP numbers: outturn {ed.outturn}"),
+              _table(deficit, {"accumulated_deficit": "money_short", "deficit_growth": "money_short"}, _DEFICIT_TITLES,
+                     "Deficit growth projected: outturn, then the unmitigated projection")]
+    itt = sections.get("invest_to_transform")
+    if itt is not None:
+        parts.append(_table(itt, {"allocation": "money_short", "committed_spend": "money_tbc", "remaining": "money_tbc"},
+                            _ITT_TITLES, "Invest to Transform funding (committed spend TBC where not yet known)"))
+    cont = sections.get("contingency")
+    if cont is not None:
+        allocated = cont["allocation"].sum()
+        short = cont["shortfall"].sum()
+        summ = pd.DataFrame([
+            {"what": "Schools with a shortfall", "value": f"{int((cont['shortfall'] > 0).sum()):,} of {len(cont):,}"},
+            {"what": "Total shortfall", "value": _money(short)},
+            {"what": "Allocated (the pot, shared pro rata)", "value": _money(allocated)},
+            {"what": "Share of each shortfall paid", "value": f"{min(1.0, allocated / short):.1%}" if short else "n/a"},
+            {"what": "Schools receiving an allocation", "value": f"{int((cont['allocation'] > 0).sum()):,}"}])
+        parts.append(_table(summ, {}, {"what": "SEND Contingency", "value": "Amount"}, "SEND Contingency summary"))
     parts += ["<h2>Plan by year: unmitigated, mitigated, agreement</h2>",
-              _table(result.plan[plan_cols], money_cols, _PLAN_TITLES),
-              "<h2>Saving by workstream (£)</h2><p>Sequential attribution in the order listed: each workstream's "
+              _table(plan[plan_cols], money_kinds, _PLAN_TITLES),
+              "<h2>Saving by workstream</h2><p>Sequential attribution in the order listed: each workstream's "
               "saving is the further reduction in expenditure it brings on top of those above it, so the parts add "
               "up to the total saving in every year.</p>",
-              _table(attr.rename(columns={"financial_year": "Year"}), set(attr.columns) - {"financial_year"}),
-              "<h2>Workstreams</h2>", _table(ws_frame, set()) if len(ws_frame) else "<p>None.</p>",
-              "<h2>DfE instalments</h2>", _table(inst, {"DfE instalment"}) if len(inst) else "<p>None.</p>",
-              f"<h2>Uncertainty: accumulated deficit after contributions (£), {uncertainty.paths:,} paths, "
+              _table(attr, {c: "money_short" for c in attr.columns if c != "financial_year"}, attr_titles),
+              "<h2>Workstreams</h2>", _table(ws_frame, {}, ws_titles) if len(ws_frame) else "<p>None.</p>",
+              "<h2>DfE instalments</h2>",
+              _table(inst, {"dfe_contribution": "money_short"}, {"financial_year": "Year", "dfe_contribution": "DfE instalment"})
+              if len(inst) else "<p>None.</p>",
+              f"<h2>Uncertainty: accumulated deficit after contributions, {uncertainty.paths:,} paths, "
               f"seed {uncertainty.seed}</h2>",
-              _table(fan_t, {"P10", "P50", "P90", "Mean"}), _table(unc, set()),
+              _table(fan_t, {k: "money_short" for k in ("p10", "p50", "p90", "mean")},
+                     {"financial_year": "Year", "p10": "P10", "p50": "P50 (median)", "p90": "P90", "mean": "Mean"}),
+              _table(unc, {}, {"driver": "Driver", "distribution": "Distribution", "sd": "Standard deviation"}),
               f"<p>Year-to-year correlation of shocks: {uncertainty.year_correlation:.2f}.</p>",
               "</body></html>"]
     path.write_text("\n".join(parts), encoding="utf-8")
@@ -319,10 +507,16 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
 
 
 def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream],
-               agreement: Agreement, uncertainty: Uncertainty, to_year: int | None = None) -> PackResult:
-    """Compute the plan and Monte Carlo and write the four PNGs and ``index.html`` to ``out_dir``."""
+               agreement: Agreement, uncertainty: Uncertainty, to_year: int | None = None, *,
+               edition: Edition | None = None, sections: dict | None = None, notes: PackNotes = PackNotes(),
+               made: str | None = None) -> PackResult:
+    """Compute the plan and Monte Carlo and write the four PNGs and ``index.html`` (the PNGs
+    embedded) to ``out_dir``. ``edition``: the authority, years and source (default: from the
+    inputs and the bundled parameters); ``sections``: the report's tables (api.report_sections) for
+    the seed's Invest to Transform and SEND Contingency tables; ``made``: the date stamp (default today)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    ed = edition or _bundled_edition(history, assumptions)
     frame, parts = plan(history, assumptions, workstreams, agreement, to_year=to_year)
     last = parse_year(frame["financial_year"].iloc[-1])
     sim = simulate(history, assumptions, workstreams, agreement, uncertainty, to_year=last)
@@ -332,12 +526,20 @@ def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workst
     prob = probability_of_balance(sim, target) if target and parse_year(target) <= last else None
     wf_year = target if target in list(frame["financial_year"]) else frame["financial_year"].iloc[-1]
     images = [
-        chart_history(history, out / CHARTS["history"][0]),
-        chart_deficit(history, frame, out / CHARTS["deficit"][0]),
-        chart_waterfall(frame, parts, wf_year, out / CHARTS["waterfall"][0]),
-        chart_fan(f, frame, out / CHARTS["fan"][0], uncertainty.paths, target, prob),
+        chart_history(history, out / CHARTS["history"][0], ed),
+        chart_deficit(history, frame, out / CHARTS["deficit"][0], ed),
+        chart_waterfall(frame, parts, wf_year, out / CHARTS["waterfall"][0], ed),
+        chart_fan(f, frame, out / CHARTS["fan"][0], uncertainty.paths, target, prob, ed),
     ]
     result = PackResult(out, [], frame, parts, s, f, prob)
-    page = write_html(out / "index.html", result, list(workstreams), agreement, uncertainty, images)
+    page = write_html(out / "index.html", result, list(workstreams), agreement, uncertainty, images, ed, history,
+                      assumptions, sections, notes, made or _dt.date.today().isoformat())
     result.files = [*images, page]
     return result
+
+
+def _bundled_edition(history: pd.DataFrame, assumptions: pd.DataFrame) -> Edition:
+    from .. import bundled
+    p = bundled.parameters()
+    source = dict(zip(bundled.parameter_table()["name"], bundled.parameter_table()["source"]))
+    return edition(history, assumptions, p, source.get("authority_name", ""))

@@ -195,7 +195,15 @@ PARAMETER_TERMS: dict[str, Column] = {c.name: c for c in (
            "Year of the block transfer that funds the Invest to Transform table"),
     Column("cross_check_tolerance", "Cross-check tolerance", "money", "£",
            "Largest difference allowed between a native result and the HNB_ function's result"),
+    Column("authority_name", "Authority name", "text", "name", "Local authority the data describe"),
+    Column("authority_code", "Authority code", "count", "DfE LA code", "DfE three-digit local authority code",
+           low=201.0, high=999.0, number_format="0"),
 )}
+# A one-term-a-row table whose value column holds text on some rows: (name column, value column,
+# {term: Column}); to_frame reads a text or year term's value as text (the authority's name), every
+# other row's value as the column's own kind (a number; its range is the validator's:
+# hnb_xl/tables/validate.py parameter_table_problems, from hnb_xl/data/parameters.csv).
+ROW_TERMS = {"parameters": ("name", "value", PARAMETER_TERMS)}
 
 # ---------------------------------------------------------------------------------------------- safety valve
 # The safety valve plan's inputs (docs/safety_valve.md): workstreams, the agreement's terms, actuals.
@@ -316,6 +324,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
              if keep_unknown and i not in mapped and not is_blank(h)] if keep_unknown else []
     problems: list[HnbInputError] = []
     records, numbers = [], []
+    terms = ROW_TERMS.get(schema.name)
     for offset, row in enumerate(rows):
         row = list(row)
         if all(is_blank(v) for v in row):
@@ -326,16 +335,19 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
             if col.name not in where:
                 rec[col.name] = float("nan") if col.kind not in ("text",) else ""
                 continue
-            i = where[col.name]
+            name, i = col.name, where[col.name]
+            if terms and name == terms[1]:     # a text or year term is read as such; numbers by the column
+                term = terms[2].get(str(rec.get(terms[0], "")).strip())
+                col = term if term is not None and term.kind in ("text", "year") else col
             v = row[i] if i < len(row) else None
             if is_blank(v) or col.is_not_known(v):
-                if col.required and col.kind != "text":
+                if col.required and (col.kind != "text" or (terms and name == terms[1])):
                     problems.append(HnbInputError("is blank: expected " + col.expected, source=source,
                                                   row=rownum, column=str(headers[i])))
-                rec[col.name] = "" if col.kind == "text" else float("nan")
+                rec[name] = "" if col.kind == "text" else float("nan")
                 continue
             try:
-                rec[col.name] = convert_cell(col, v)
+                rec[name] = convert_cell(col, v)
             except ValueError as e:
                 problems.append(HnbInputError(str(e), source=source, row=rownum, column=str(headers[i]), value=v))
         for i, h in extra:
@@ -451,3 +463,45 @@ SCHEMAS.update({s.name: s for s in (PAYMENTS, SETTLEMENT)})
 # source files a refresh recognises and writes to the workbook's Payments and Settlement tables
 # (Inputs), besides SOURCE_TABLES; not in the default templates (a council adds them when it has them)
 PLAN_SOURCE_TABLES = ("payments", "settlement")
+
+# The assurance record (issue 16 part 4; HM Treasury Aqua Book): hnb_xl/data/assurance_*.csv, read
+# by hnb_xl.api.assurance. Owners, dates, ratings and sources are data.
+ASSURANCE_ASSUMPTIONS = Schema("assurance_assumptions", "Assumptions log (one assumption a row)", (
+    Column("id", "Id", "text", "", "A1, A2, ..."),
+    Column("assumption", "Assumption", "text", "", "What is assumed"),
+    Column("value", "Value", "text", "", "The value assumed, in words"),
+    Column("owner", "Owner", "text", "", "Who answers for it (a post)"),
+    Column("date", "Date", "text", "", "When it was set or last reviewed"),
+    Column("rating", "Rating", "text", "", "Quality: red, amber or green"),
+    Column("source", "Source", "text", "", "Where it comes from"),
+    Column("sensitivity", "Sensitivity", "text", "", "Which sensitivity gives its effect (aggregate:<driver>, "
+           "placement:<tornado row>, plan:..., settlement:...)", required=False),
+), key="id")
+ASSURANCE_DECISIONS = Schema("assurance_decisions", "Decisions log (one decision a row)", (
+    Column("id", "Id", "text", "", "D1, D2, ..."),
+    Column("decision", "Decision", "text", "", "What was decided"),
+    Column("alternatives", "Alternatives", "text", "", "What else was considered", required=False),
+    Column("reason", "Reason", "text", "", "Why"),
+    Column("owner", "Owner", "text", "", "Who decided (a post)"),
+    Column("date", "Date", "text", "", "When"),
+    Column("source", "Source", "text", "", "Where it is implemented or documented"),
+), key="id")
+ASSURANCE_VALIDATION = Schema("assurance_validation", "Validation log (one check a row)", (
+    Column("id", "Id", "text", "", "V1, V2, ..."),
+    Column("check", "Check", "text", "", "What is compared"),
+    Column("published", "Published", "signed_money", "as stated in Unit", "The published or actual figure"),
+    Column("unit", "Unit", "text", "", "£ or plans"),
+    Column("source", "Source", "text", "", "Where the published figure comes from"),
+    Column("measure", "Measure", "text", "", "The model figure compared (hnb_xl.api.VALIDATION_MEASURES)"),
+), key="id")
+ASSURANCE_ROLES = Schema("assurance_roles", "Roles (Aqua Book)", (
+    Column("role", "Role", "text", "", "Commissioner, analyst, assurer, approver"),
+    Column("holder", "Holder", "text", "", "Who holds it (a post)"),
+    Column("responsibility", "Responsibility", "text", "", "What the role answers for"),
+), key="role")
+ASSURANCE_STATEMENT = Schema("assurance_statement", "Assurance statement and limitations", (
+    Column("kind", "Kind", "text", "", "statement or limitation"),
+    Column("text", "Text", "text", "", "The sentence"),
+))
+SCHEMAS.update({s.name: s for s in (ASSURANCE_ASSUMPTIONS, ASSURANCE_DECISIONS, ASSURANCE_VALIDATION, ASSURANCE_ROLES,
+                                    ASSURANCE_STATEMENT)})

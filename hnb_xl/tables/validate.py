@@ -38,7 +38,7 @@ import pandas as pd
 from ..errors import HnbInputError, raise_all
 from ..years import fy, parse_year
 from .cells import parse_number
-from .schema import SCHEMAS, Column, Schema, check_contiguous_years
+from .schema import ROW_TERMS, SCHEMAS, Column, Schema, check_contiguous_years
 
 NUMBER_KINDS = ("count", "money", "signed_money", "rate", "share")
 
@@ -164,7 +164,10 @@ def finite_problems(frame: pd.DataFrame, table: str, columns: dict[str, list] | 
             xs = np.array(vals, dtype=float)
             if (np.isfinite(xs) if col.required else ~np.isinf(xs)).all():
                 continue
+        terms = ROW_TERMS.get(table)
         for i, v in enumerate(vals):
+            if isinstance(v, str) and terms and col.name == terms[1]:
+                continue      # a text parameter (authority name): the reader read it by its own kind
             x = _float(v)
             bad = x is None or math.isinf(x) or (math.isnan(x) and col.required)
             if bad:

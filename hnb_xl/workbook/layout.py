@@ -198,6 +198,8 @@ PARAMETERS = (                          # (name in parameters.csv or a model set
     ("opening_accumulated_deficit", "Opening_Deficit"),
     ("invest_to_transform_year", "ITT_Year"),
     ("cross_check_tolerance", "Cross_Check_Tolerance"),
+    ("authority_name", "Authority_Name"),
+    ("authority_code", "Authority_Code"),
 )
 # Model settings that are not in parameters.csv: (value, unit, description, source)
 MODEL_SETTINGS = {
@@ -214,17 +216,17 @@ INPUT_TABLES: dict[str, InputTable] = {
                              tuple(c.name for c in PARAMETERS_SCHEMA.columns)),
     "history": _schema_table("history", HISTORY, "HNB history (outturn)",
                              "EHCPs: plans at the January census; money: £; accumulated deficit at 31 March",
-                             16, 15, "History"),
+                             18, 15, "History"),
     "assumptions": _schema_table("assumptions", ASSUMPTIONS, "Projection assumptions (per financial year)",
                                  "Growth rates: fractions shown as %; block transfer and other DSG movements: £",
-                                 35, 15, "Assumptions"),
+                                 37, 15, "Assumptions"),
     "block_transfer": _schema_table("block_transfer", BLOCK_TRANSFER, "Schools Block to HNB transfers",
-                                    "£ (blank where not agreed or not known)", 54, 6, "BlockTransfer"),
+                                    "£ (blank where not agreed or not known)", 56, 6, "BlockTransfer"),
     "invest_to_transform": _schema_table("invest_to_transform", INVEST_TO_TRANSFORM,
                                          "Invest to Transform (the block transfer allocated)",
-                                         "£; committed spend TBC where not yet known", 64, 10, "ITT"),
+                                         "£; committed spend TBC where not yet known", 66, 10, "ITT"),
     "schools": _schema_table("schools", SCHOOLS, "Schools (census snapshot) for the SEND Contingency",
-                             "EHCPs: pupils with an EHC plan; notional SEN budget: £", 78, 1000, "Schools"),
+                             "EHCPs: pupils with an EHC plan; notional SEN budget: £", 80, 1000, "Schools"),
 }
 
 
@@ -329,6 +331,9 @@ NAMES = {
     "itt_committed_total": "ITT_Committed_Total",
 }
 
+# Logs: the assurance record (roles, assumptions, decisions and validation logs, statement) from this
+# column and row, right of the audit trail a refresh rewrites (columns A to H), so a refresh keeps it
+LOGS_ASSURANCE = dict(first_col=10, first_row=4)
 BUILD_TIME_CELL = (COVER, "C6")
 REFRESH_TIME_CELL = (COVER, "C7")
 VERSION_CELL = (COVER, "C5")
@@ -426,3 +431,24 @@ OPTIONAL_INPUT_CELLS = (
     + (REFRESH_TIME_CELL,)
     + tuple((SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
             for c in range(1, len(SV["ws_headers"]) + 1)))
+
+
+# ------------------------------------------------------------------------------ printing
+def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, str]:
+    """The print area of each sheet whose used part depends on the input tables' sizes, for a
+    workbook holding ``history`` history years, ``assumptions`` assumption years and ``schools``
+    schools: the rows and year columns actually filled, never the empty capacity (the build gives
+    each table room for ``max_rows``). The build sets these and a refresh sets them again for the
+    tables it leaves, so a refresh that adds a year widens them."""
+    h, a, s = max(1, history), max(1, assumptions), max(1, schools)
+    sv_last_row = max(v for v in SV.values() if isinstance(v, int))      # the sheet's last row, however many
+    filled = {"history": h, "assumptions": a, "schools": s}              # other tables print their room
+    inputs = [t for t in INPUT_TABLES.values() if t.sheet == INPUTS]
+    return {
+        INPUTS: print_area(max(t.last_col for t in inputs),
+                           max(t.first_row + filled[t.key] - 1 if t.key in filled else t.last_row for t in inputs)),
+        CALC_HISTORY: print_area(HIST["first_col"] + h - 1, HIST["in_year_published"]),
+        CALC_PROJECTION: print_area(PROJ["first_col"] + a - 1, PROJ["udf_difference"]),
+        CALC_CONTINGENCY: print_area(CONT["cols"]["difference"], CONT["first"] + s - 1),
+        SAFETY_VALVE: print_area(max(len(SV["ws_headers"]), PROJ["first_col"] + a - 1), sv_last_row),
+    }

@@ -12,18 +12,19 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from ... import __version__
 from .. import layout as L
 from .. import styles as S
+from . import edition
 
 HOW_TO = (
     "1. Inputs: change only the blue cells on the Inputs sheet (or refresh them from source files with hnb-xl).",
     "2. Calculations: the Calc_ sheets use ordinary Excel formulas; they work without Python.",
     "3. Outputs: tables and charts for Schools Forum and the DfE. Checks: every check should be 1.",
     "4. The HNB_ functions (the cross-checks, and for your own sheets) need Python with hnb_xl installed,",
-    "   its path in Interpreter_Win on the xlwings.conf sheet, and a one-time import in each copy of this workbook:",
+    "   its path in Interpreter_Win on the xlwings.conf sheet (hidden: Unhide), and a one-time import in each copy of this workbook:",
     "   - press Alt+F8 and run ImportPythonUDFs (or xlwings tab > Import Functions, if the xlwings add-in is installed);",
     "   - this needs File > Options > Trust Center > Macro Settings > 'Trust access to the VBA project object model'.",
     "   - If IT policy blocks that: Alt+F11, File > Import File..., choose xlwings_udfs.bas (shipped beside this",
     "     workbook), save, then Ctrl+Alt+F9.",
-    "   - Until then the cross-checks show 'UDFs not loaded' and HNB_ cells show #NAME?; the model is unaffected.",
+    "   - Until then the cross-checks and the HNB_ cells show 'UDFs not loaded'; the model is unaffected.",
     "5. Refresh from sources (the button above): pick new source files; all are checked first, then the Inputs",
     "   of this open workbook are updated and logged on Logs. Needs step 4's Python and <workbook name>.py beside it.",
     "6. Step-by-step set-up and troubleshooting: docs/excel.md in hnb_xl.",
@@ -41,7 +42,7 @@ SHEET_NOTES = {
     L.CALC_PROJECTION: "projection year by year", L.CALC_CONTINGENCY: "SEND Contingency per school",
     L.CALC_TRANSFER: "block transfer and Invest to Transform", L.SAFETY_VALVE: "safety valve plan: savings, "
     "DfE instalments, year of in-year balance", L.OUTPUTS: "tables and charts", L.CHECKS: "checks and the master check",
-    L.LOGS: "assumptions and data sources", L.XLWINGS_CONF: "Python settings for xlwings",
+    L.LOGS: "assumptions and data sources; the assurance record (logs, roles, statement)", L.XLWINGS_CONF: "Python settings for xlwings",
 }
 
 
@@ -49,8 +50,8 @@ def build(wb, ctx) -> None:
     ws = wb[L.TEMPLATE_SHEET_COVER]
     ws.title = L.COVER
     S.title(ws, L.COVER_TITLE_CELL, "HNB Model: High Needs Block, DSG deficit, SEND Contingency and block transfer")
-    S.note(ws[L.COVER_NOTE_CELL], "Dedicated Schools Grant High Needs Block model for English local authorities. Bundled data: "
-                     "Cambridgeshire Schools Forum update, 15 July 2022; schools are SYNTHETIC demo data.")
+    # the authority, its years and the source come from the Inputs (a formula: a refresh changes them)
+    S.note(ws[L.COVER_NOTE_CELL], edition.cover_note())
     rows = [(L.VERSION_CELL, "Model version (hnb_xl)", __version__),
             (L.BUILD_TIME_CELL, "Built", ctx.build_time),
             (L.REFRESH_TIME_CELL, "Inputs last refreshed", ""),
@@ -88,6 +89,13 @@ def build(wb, ctx) -> None:
         r += 1
         ws.cell(r, 2, name).font = S.BOLD
         ws.cell(r, 3, SHEET_NOTES.get(name, ""))
+    r += 2
+    S.heading(ws.cell(r, 2), "Roles (the assurance record is on Logs)")
+    from ... import assurance                       # the roles are data: hnb_xl/data/assurance_roles.csv
+    for role in assurance.rows()["roles"]:
+        r += 1
+        ws.cell(r, 2, role["role"]).font = S.BOLD
+        ws.cell(r, 3, f"{role['holder']}: {role['responsibility']}")
     ws.column_dimensions["A"].width = 2
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 95

@@ -16,6 +16,8 @@ from openpyxl.chart.series import SeriesLabel
 from .. import charts
 from .. import layout as L
 from .. import styles as S
+from ._common import hide_unused_rows
+from . import edition
 
 
 def _table(ws, header_row, first_row, nrows, columns, places=None, number_col=L.OUT_NUMBER_COL):
@@ -60,7 +62,7 @@ def _column_chart(ws, header_row: int, title: str, y_title: str, y_format: str, 
 def build(wb, ctx) -> None:
     O, H, P = L.OUT, L.HIST, L.PROJ
     ws = wb.create_sheet(L.OUTPUTS)
-    S.title(ws, L.TITLE_CELL, "Outputs for Schools Forum and the DfE",
+    S.title(ws, L.TITLE_CELL, f'="Outputs for Schools Forum and the DfE: "&{edition.AUTHORITY}',  # from Inputs
             "Figures in pounds shown as £000 or £m by number format; positive deficit = overspend.")
     ws[O["master_label"]] = "Master check (Checks sheet):"
     ws[O["master_label"]].font = S.BOLD
@@ -77,7 +79,8 @@ def build(wb, ctx) -> None:
         return lambda r, n: f'=IF(INDEX({prow(P["flag"])},{n})=1,INDEX({prow(row)},{n}),"")'
 
     # 1. history table (the seed's "Budget and spend has grown, but not as fast as EHCP numbers")
-    S.heading(ws.cell(O["history_title"], 1), "Budget and spend have grown, but not as fast as EHCP numbers (£000)")
+    S.heading(ws.cell(O["history_title"], 1), edition.titled("budget and spend have grown, but not as fast as EHCP "
+                                                             "numbers", unit=" (£000)"))
     hist_cols = {
         "year": ("Financial year", hcol(H["year"]), "@"),
         "ehcp": ("EHCPs", hcol(H["ehcp"]), S.COUNT),
@@ -92,7 +95,9 @@ def build(wb, ctx) -> None:
     _table(ws, O["history_header"], O["history_first"], H["periods"], hist_cols, L.OUT_HISTORY_COLS)
 
     # 2. deficit growth projected: history years, then projected years, in one run of rows
-    S.heading(ws.cell(O["projection_title"], 1), "Deficit growth projected (£m)")
+    S.heading(ws.cell(O["projection_title"], 1),
+              edition.titled("deficit growth projected", f'{edition.FIRST_OUTTURN}&" to "&{edition.LAST_FORECAST}',
+                             " (£m)"))
     n_rows = H["periods"] + P["periods"]
 
     def both(hr, pr, fmt_blank='""'):
@@ -105,7 +110,7 @@ def build(wb, ctx) -> None:
                  "in_year": ("In-year HNB deficit £m", both(H["in_year"], P["in_year"]), S.GBP_M),
                  "status": ("Outturn or forecast",
                             lambda r, n: (f'=IF({n}<=History_Count,IF(ISNUMBER(INDEX({hrow(H["accumulated"])},{n})),'
-                                          f'"outturn","base year (derived)"),'
+                                          f'"outturn","derived (not published)"),'
                                           f'IF({n}-History_Count<=Assumptions_Count,"forecast",""))'),
                             "@")}
     _table(ws, O["projection_header"], O["projection_first"], n_rows, proj_cols, L.OUT_PROJECTION_COLS)
@@ -183,4 +188,13 @@ def build(wb, ctx) -> None:
     for k, w in widths.items():
         ws.column_dimensions[k].width = w
     ws.column_dimensions["J"].width = 16
+    # the No. column (the INDEX row number of every formula) shows nothing on rows without a year
+    for first, n in ((O["history_first"], H["periods"]), (O["projection_first"], n_rows), (O["itt_first"], itt_n)):
+        hide_unused_rows(ws, L.OUT_NUMBER_COL, range(first, first + n), L.OUT_NUMBER_COL + 1)
+    # the derived base year (a history row without a published accumulated deficit) said under the table
+    note = ws.cell(O["history_first"] + H["periods"], L.OUT_HISTORY_COLS["year"],
+                   f'=IF(History_Count=0,"",IF(ISNUMBER(INDEX({hrow(H["accumulated"])},1)),"",'
+                   f'INDEX({hrow(H["year"])},1)&" has no published accumulated deficit: a derived base year, used '
+                   f'only for the next year\'s growth rates"))')
+    note.font = S.NOTE_FONT
     S.print_setup(ws, L.print_area(10, tot), landscape=False)

@@ -1,0 +1,85 @@
+"""The inputs a report or a pack runs on: the bundled data, or a model workbook's Inputs sheet.
+
+A workbook is read the way ``hnb-xl verify`` reads it (:func:`hnb_xl.workbook.verify.check.load`
+opens it, never saving; :func:`hnb_xl.workbook.verify.compare.input_frames` reads each Inputs table
+at layout.py's addresses through the refresh's :func:`~hnb_xl.workbook.refresh.plan.read_table` and
+validates it by its schema). The first problem found is an :class:`~hnb_xl.errors.HnbInputError`
+naming the workbook, the sheet and the cell: the command prints it on one line and exits 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import bundled
+from ..errors import HnbInputError
+from ..tables.cells import is_blank
+from .edition import Edition, edition
+
+
+@dataclass
+class Inputs:
+    """Input tables by schema name (None: the bundled table) and the parameters ({name: value})."""
+    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    parameters: dict = field(default_factory=bundled.parameters)
+    source: str = "bundled data"
+    sources: dict = field(default_factory=lambda: _sources(bundled.parameter_table()))   # parameter -> Source
+
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    def parameter(self, name: str):
+        """A parameter's value: the workbook's, else the bundled one."""
+        v = self.parameters.get(name)
+        return bundled.parameters()[name] if is_blank(v) else v
+
+    def edition(self) -> Edition:
+        h = self.get("history")
+        a = self.get("assumptions")
+        return edition(bundled.history() if h is None else h, bundled.assumptions() if a is None else a,
+                       {k: self.parameter(k) for k in ("authority_name", "authority_code")},
+                       self.sources.get("authority_name", ""))
+
+
+def _sources(frame: pd.DataFrame) -> dict:
+    return {str(n).strip(): "" if is_blank(s) else str(s).strip() for n, s in zip(frame["name"], frame["source"])}
+
+
+USED = ("parameters", "history", "assumptions", "block_transfer", "invest_to_transform", "schools")
+
+
+def bundled_inputs() -> Inputs:
+    return Inputs()
+
+
+def workbook_inputs(path) -> Inputs:
+    """The Inputs of the model workbook at ``path``, validated (HnbInputError at the first bad cell)."""
+    from ..workbook.refresh.cells import OpenpyxlCells
+    from ..workbook.verify.check import load
+    from ..workbook.refresh.plan import current_frame, targets
+    from ..workbook.verify.compare import input_frames
+
+    wb = load(path)
+    try:
+        from ..workbook import layout as L
+        if L.INPUTS not in wb.sheetnames:
+            raise HnbInputError(f"has no sheet {L.INPUTS}: is it the HNB model workbook?", source=str(path))
+        cells = OpenpyxlCells(wb)
+        frames, findings = input_frames(cells)
+        # a problem in a table the report does not use (a safety valve table left empty) is verify's
+        titles = tuple(f"{targets()[k].title}:" for k in USED)
+        findings = [f for f in findings if f.message.startswith(titles)]
+        frames = {k: v for k, v in frames.items() if k in USED}
+        sources = _sources(current_frame(cells, targets()["parameters"]))
+    finally:
+        wb.close()
+    if findings:
+        f = findings[0]
+        more = f" (and {len(findings) - 1} more: hnb-xl verify lists them)" if len(findings) > 1 else ""
+        raise HnbInputError(f"{f.where}: {f.message}{more}", source=str(path))
+    p = frames.pop("parameters")
+    parameters = {str(n).strip(): v for n, v in zip(p["name"], p["value"])}
+    return Inputs(frames, parameters, str(path), sources)

@@ -1,0 +1,214 @@
+"""``report WORKBOOK`` and ``pack WORKBOOK`` run the engine on a workbook's Inputs, and every output
+names the workbook's authority and years from its data (issue 13 parts 2 and 5).
+
+The workbook is built for the made-up Northshire (tests/northshire.py: its own seven years of
+history, 2017-18 to 2023-24, assumptions 2024-25 to 2027-28, LA code 899): the bundled build
+refreshed with every table of Northshire's (``--replace`` each, as a council adopting the model does);
+LibreOffice recalculates a copy for the Cover, Outputs and Logs texts (they are formulas over the
+Inputs). None of them may say "Cambridgeshire", "2016-17 to 2021-22" or "15 July 2022"; the bundled
+report still names Cambridgeshire. Expected figures come from tests/northshire.py and arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from openpyxl import Workbook, load_workbook
+
+from hnb_xl.cli import main
+from hnb_xl.sources import templates
+from hnb_xl.workbook import layout as L
+from hnb_xl.workbook.refresh.audit import REFRESH_LOG_TITLE
+
+from tests import northshire
+
+pytestmark = pytest.mark.libreoffice
+
+TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters", "invest_to_transform")
+OUTTURN = f"{northshire.FIRST_YEAR} to {northshire.LAST_YEAR}"         # 2017-18 to 2023-24
+FORECAST = f"{northshire.ASSUMPTIONS[0][0]} to {northshire.ASSUMPTIONS[-1][0]}"   # 2024-25 to 2027-28
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("northshire_book")
+    src = folder / "src"
+    frames = northshire.frames()
+    p = frames["parameters"]
+    p.loc[p["name"] == "authority_name", "source"] = "Northshire County Council, outturn reports (test data)"
+    templates.write_templates(src, frames)
+    (src / templates.XLSX_NAME).unlink()
+    out = folder / "Northshire_HNB.xlsm"
+    assert main(["build", str(out)]) == 0
+    assert main(["refresh", str(out), str(src), *[a for t in TABLES for a in ("--replace", t)]]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def values(book, libreoffice, tmp_path_factory):
+    """The recalculated workbook's cell values (LibreOffice), by sheet."""
+    converted = libreoffice.convert(book, tmp_path_factory.mktemp("recalculated"))
+    wb = load_workbook(converted, data_only=True, read_only=True)
+    out = {}
+    for name in (L.COVER, L.OUTPUTS, L.LOGS):
+        rows = []
+        for row in wb[name].iter_rows(values_only=True):
+            if row and row[0] == REFRESH_LOG_TITLE:
+                break    # the refresh log records each change as old -> new: the adoption's old values by design
+            rows += [str(v) for v in row if v is not None]
+        out[name] = "\n".join(rows)
+    wb.close()
+    return out
+
+
+@pytest.mark.parametrize("sheet, says", [
+    pytest.param(L.COVER, f"Data: Northshire (DfE LA 899): outturn {OUTTURN}, forecast {FORECAST}; "
+                          "source: Northshire County Council, outturn reports (test data)", id="cover"),
+    pytest.param(L.OUTPUTS, "Outputs for Schools Forum and the DfE: Northshire", id="outputs-title"),
+    pytest.param(L.OUTPUTS, f"Northshire: budget and spend have grown, but not as fast as EHCP numbers, {OUTTURN}",
+                 id="outputs-history-title"),
+    pytest.param(L.OUTPUTS, f"Northshire: deficit growth projected, {northshire.FIRST_YEAR} to "
+                            f"{northshire.ASSUMPTIONS[-1][0]}", id="outputs-projection-title"),
+    pytest.param(L.LOGS, f"Northshire: logs of the inputs, {OUTTURN}", id="logs-header"),
+])
+def test_the_workbook_says_its_own_authority_and_years(values, sheet, says):
+    assert says in values[sheet]
+
+
+@pytest.mark.parametrize("sheet", [L.COVER, L.OUTPUTS, L.LOGS])
+@pytest.mark.parametrize("word", northshire.FORBIDDEN)
+def test_the_workbook_never_says_the_bundled_authority(values, sheet, word):
+    assert word not in values[sheet]
+
+
+def test_the_cover_calls_synthetic_schools_synthetic(values):
+    # the Northshire schools are the demo schools renamed "(Northshire synthetic NNN)": still synthetic
+    assert "schools are SYNTHETIC demo data" in values[L.COVER]
+
+
+@pytest.fixture(scope="module")
+def reports(book):
+    import io
+    from contextlib import redirect_stdout
+    out = {}
+    for fmt in ("table", "json", "csv"):
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            assert main(["report", str(book), "--format", fmt]) == 0
+        out[fmt] = buf.getvalue()
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_report_workbook_names_northshire_and_its_years(reports, fmt):
+    text = reports[fmt]
+    assert "Northshire" in text and northshire.FIRST_YEAR in text and northshire.LAST_YEAR in text
+    for word in northshire.FORBIDDEN:
+        assert word not in text, word
+
+
+def test_report_workbook_json_runs_the_engine_on_the_workbooks_inputs(reports):
+    d = json.loads(reports["json"])
+    assert d["edition"] == {"authority": "Northshire", "authority_code": "899",
+                            "source": "Northshire County Council, outturn reports (test data)",
+                            "outturn": [northshire.FIRST_YEAR, northshire.LAST_YEAR],
+                            "forecast": [northshire.ASSUMPTIONS[0][0], northshire.ASSUMPTIONS[-1][0]]}
+    hist = {r["financial_year"]: r for r in d["history"]}
+    y, e, b, x, a = northshire.HISTORY[-1]
+    assert (hist[y]["ehcp_count"], hist[y]["hnb_budget"], hist[y]["accumulated_deficit"]) == (e, b, a)
+    assert hist[y]["in_year_deficit"] == x - b
+    # first projected year: EHCPs grow by the assumption, funding by its growth (independent arithmetic)
+    proj = {r["financial_year"]: r for r in d["projection"]}
+    fy0, g, _c, f, t, _o = northshire.ASSUMPTIONS[0]
+    assert proj[fy0]["ehcp_count"] == pytest.approx(e * (1 + g))
+    assert proj[fy0]["hnb_funding"] == pytest.approx(b * (1 + f))
+    assert sum(r["allocation"] for r in d["contingency"]) == 450_000
+
+
+def test_report_workbook_leaves_out_the_bundled_published_forecast(reports):
+    assert "published forecast vs model" not in reports["table"]
+
+
+def test_the_bundled_report_still_names_cambridgeshire(capsys):
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Cambridgeshire (DfE LA 873): outturn 2016-17 to 2021-22")
+    assert "1. Cambridgeshire HNB history, 2016-17 to 2021-22" in out and "15 July 2022" in out
+
+
+@pytest.fixture(scope="module")
+def pack(book, tmp_path_factory):
+    """``pack WORKBOOK``, recording every chart's texts (titles, footnote)."""
+    texts = []
+    original = Figure.savefig
+
+    def spy(fig, fname, *a, **k):
+        texts.extend(ax.get_title() for ax in fig.axes)
+        texts.extend(t.get_text() for t in fig.texts)
+        return original(fig, fname, *a, **k)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(Figure, "savefig", spy)
+    out = tmp_path_factory.mktemp("pack")
+    try:
+        assert main(["pack", str(book), "--output", str(out), "--paths", "200"]) == 0
+    finally:
+        mp.undo()
+    return (out / "index.html").read_text(encoding="utf-8"), texts
+
+
+def test_pack_workbook_page_names_northshire(pack):
+    page, _ = pack
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "Northshire" in title and f"outturn {OUTTURN}" in title
+    text = re.sub(r"base64,[A-Za-z0-9+/=]+", "", page)
+    for word in northshire.FORBIDDEN:
+        assert word not in text, word
+    assert "Calibration plug" not in text and "the workbook&#x27;s assumptions" in text   # its own assumptions
+
+
+def test_pack_workbook_charts_name_northshire_and_its_years(pack):
+    _, texts = pack
+    joined = "\n".join(texts)
+    assert f"Northshire High Needs Block, {OUTTURN}" in joined
+    assert "Source: Northshire County Council" in joined
+    for word in northshire.FORBIDDEN:
+        assert word not in joined, word
+
+
+def _not_a_model(tmp_path: Path) -> Path:
+    p = tmp_path / "other.xlsx"
+    wb = Workbook()
+    wb.active["A1"] = "hello"
+    wb.save(p)
+    return p
+
+
+def _text_in_a_number(tmp_path: Path, book: Path) -> Path:
+    p = tmp_path / "typed.xlsm"
+    wb = load_workbook(book, keep_vba=True)
+    t = L.INPUT_TABLES["history"]
+    wb[t.sheet].cell(t.first_row + 1, t.col_of("HNB budget"), "lots")
+    wb.save(p)
+    return p
+
+
+@pytest.mark.parametrize("command", ["report", "pack"])
+@pytest.mark.parametrize("make, says", [
+    pytest.param(lambda tmp, book: tmp / "missing.xlsm", "no such file", id="missing"),
+    pytest.param(lambda tmp, book: (tmp / "x.xlsm").write_text("not a zip") and tmp / "x.xlsm",
+                 "cannot be read as an Excel workbook", id="not-a-workbook"),
+    pytest.param(lambda tmp, book: _not_a_model(tmp), "Inputs", id="no-inputs-sheet"),
+    pytest.param(lambda tmp, book: _text_in_a_number(tmp, book), "HNB budget", id="text-in-a-number-cell"),
+])
+def test_an_unreadable_workbook_is_one_line_exit_2(book, tmp_path, capsys, command, make, says):
+    path = make(tmp_path, book)
+    args = [command, str(path)] + (["--output", str(tmp_path / "pack")] if command == "pack" else [])
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0] and str(path) in err[0] and "Traceback" not in err[0], err
