@@ -25,7 +25,10 @@ def register(sub) -> None:
                        description="shortfall = max(0, EHCPs x cost per EHCP - notional share x notional SEN "
                                    "budget); allocation = shortfall x min(1, pot / total shortfall), whole pounds "
                                    "by largest remainder. Schools file columns: URN, School name, Phase, Pupils on "
-                                   "roll, EHCPs, Notional SEN budget.")
+                                   "roll, EHCPs, Notional SEN budget. An autumn --rerun settles the balance: it "
+                                   "shares only what the first run left of the pot among the schools now owed "
+                                   "more, so the pot is never overspent and the first run stays as paid (no "
+                                   "school repays); to leave money for it, --hold-back a share in the first run.")
     params = bundled.parameters()
     p.add_argument("--schools", metavar="FILE", help="schools file (CSV/XLSX); default: the SYNTHETIC demo schools")
     p.add_argument("--pot", metavar="POUNDS", type=pounds("--pot"), default=params["send_contingency_pot"],
