@@ -7,6 +7,7 @@ and column, and the workbook is left byte for byte as it was.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..errors import HnbInputError
 from ..tables.schema import SOURCE_TABLES as INPUT_TABLES
@@ -41,6 +42,10 @@ def register(sub) -> None:
 
 def run(args) -> str:
     from ..workbook.refresh import error_text, refresh
+    if args.output and Path(args.output).suffix.lower() != ".xlsm":
+        raise HnbInputError("the output must be an .xlsm file: the refreshed workbook keeps its macros (xlwings "
+                            "VBA, the Refresh button), which Excel opens only from a macro workbook",
+                            source="--output")
     try:
         result = refresh(args.workbook, args.sources, output=args.output, dry_run=args.dry_run, la=args.la,
                          suppressed_policy=args.suppressed, progress=not args.no_progress,

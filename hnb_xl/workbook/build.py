@@ -52,7 +52,19 @@ SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_contingency,
                   outputs, checks, logs, cover)
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "workbook" / "HNB_Model.xlsm"
+SOURCE_TREE = Path(__file__).resolve().parents[2]      # the checkout, when the package runs from one
+DEFAULT_OUTPUT = SOURCE_TREE / "workbook" / "HNB_Model.xlsm"    # the committed workbook of a checkout
+WORKBOOK_NAME = DEFAULT_OUTPUT.name
+
+
+def default_output() -> Path:
+    """Where ``hnb-xl build`` writes without a path: in a source checkout (or an editable install
+    of one: ``pyproject.toml`` beside the package) the committed ``workbook/HNB_Model.xlsm``;
+    otherwise ``HNB_Model.xlsm`` in the current folder. An installed package never writes into
+    its own folder (site-packages)."""
+    if (SOURCE_TREE / "pyproject.toml").is_file() and (SOURCE_TREE / "hnb_xl").is_dir():
+        return DEFAULT_OUTPUT
+    return Path.cwd() / WORKBOOK_NAME
 DATA_FILES = ("history.csv", "assumptions_published_forecast_july_2022.csv", "parameters.csv",
               "block_transfer.csv", "invest_to_transform.csv", "demo_schools.csv", "published_forecast.csv")
 
@@ -222,40 +234,67 @@ def module_name_problem(stem: str) -> str | None:
     return None
 
 
-def build(output: str | Path = DEFAULT_OUTPUT, build_time: str | None = None,
+def build(output: str | Path | None = None, build_time: str | None = None,
           sources: dict[str, str] | None = None) -> Path:
     """Build the workbook from the bundled data (or ``sources``, see :func:`with_sources`) into
-    ``output``, plus its companion ``<name>.py`` (:data:`COMPANION_TEXT`) and the text dump of its
-    cells ``<name>.cells.txt`` (:mod:`.cells_dump`), all written atomically: on any error nothing
-    is written."""
+    ``output`` (default :func:`default_output`), plus its companion ``<name>.py``
+    (:data:`COMPANION_TEXT`), the text dump of its cells ``<name>.cells.txt`` (:mod:`.cells_dump`)
+    and the two VBA modules the Cover tells a user to import by hand (``xlwings_udfs.bas``,
+    ``hnb_register.bas``, generated from the function spec by :mod:`hnb_xl.excel.vba`), all
+    written atomically: on any error nothing is written. A folder that cannot be written is one
+    line naming the path (HnbInputError)."""
     from ..errors import HnbInputError
-    out = Path(output)
+    out = Path(output) if output is not None else default_output()
     if out.suffix.lower() != ".xlsm":
         raise HnbInputError("the output must be an .xlsm file (it carries the xlwings VBA)", source=str(output))
     problem = module_name_problem(out.stem)
     if problem:
         raise HnbInputError(problem, source=str(output))
-    out.parent.mkdir(parents=True, exist_ok=True)
     ctx = bundled_context(build_time)
     if sources:
         ctx = with_sources(ctx, sources)
     wb = build_workbook(ctx)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsm", dir=out.parent)
-    os.close(fd)
-    fd, tmp_py = tempfile.mkstemp(suffix=".py.tmp", dir=out.parent)
-    os.close(fd)
-    fd, tmp_cells = tempfile.mkstemp(suffix=".cells.tmp", dir=out.parent)
-    os.close(fd)
+    from ..excel import vba
+    modules = {vba.UDFS_BAS: vba.xlwings_udfs_bas(), vba.REGISTER_BAS: vba.macro_options_vba()}
+    temps: list[str] = []
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+
+        def temp(suffix: str) -> str:
+            fd, path = tempfile.mkstemp(suffix=suffix, dir=out.parent)
+            os.close(fd)
+            temps.append(path)
+            return path
+
+        tmp, tmp_py, tmp_cells = temp(".xlsm"), temp(".py.tmp"), temp(".cells.tmp")
+        tmp_bas = {name: temp(".bas.tmp") for name in modules}
         wb.save(tmp)
         with open(tmp_py, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(COMPANION_TEXT)
         cells_dump.write(wb, tmp_cells)
+        for name, text in modules.items():
+            Path(tmp_bas[name]).write_bytes(text.encode("ascii"))
+        for t in temps:                               # mkstemp's 0600 would survive the replace
+            os.chmod(t, _FILE_MODE)
         os.replace(tmp, out)
         os.replace(tmp_py, companion_path(out))
         os.replace(tmp_cells, cells_dump.dump_path(out))
+        for name in modules:
+            os.replace(tmp_bas[name], out.with_name(name))
+    except OSError as exc:
+        raise HnbInputError(f"cannot write there: {exc.strerror or exc}", source=str(output or out)) from None
     finally:
-        for t in (tmp, tmp_py, tmp_cells):
+        for t in temps:
             if os.path.exists(t):
                 os.unlink(t)
     return out
+
+
+def _file_mode() -> int:
+    """The mode a new file gets here (0666 less the process umask), as a plain ``open`` gives it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()

@@ -22,6 +22,9 @@ LABEL_FONT = Font(name="Calibri", size=11)
 THIN = Side(style="thin", color="BFBFBF")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+TOP_RIGHT = Alignment(horizontal="right", vertical="top")
+RIGHT = Alignment(horizontal="right")      # text (a year label) aligned with the numbers under or beside it
 
 # number formats
 GBP = '£#,##0;-£#,##0;£0'
@@ -32,9 +35,23 @@ PCT = '0.0%'
 PCT2 = '0.00%'
 RATE = '0.000000'
 TEXT = '@'
+FRACTION_OR_GBP = '[<=1]0.0%;£#,##0'     # a workstream amount: a fraction off a driver (30.0%) or pounds a year
+HIDDEN = ';;;'                         # shows nothing (conditional formats hide unused capacity)
+HIDDEN_ID = 400                       # its number-format id in a conditional format (custom ids start at 164; the cells' stay far below)
 
 # the input cells' format per column kind is data on the column: hnb_xl.tables.cells.KIND_RULES /
 # Column.number_format (the Inputs sheet reads it there)
+
+
+LINE_HEIGHT = 15                       # points per line of 11-point Calibri
+
+
+def lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide (a word-wrap
+    estimate: openpyxl cannot measure text, and neither Excel nor LibreOffice resizes a row that
+    openpyxl wrote). Used to give wrapped cells their row height, so rows never overlap."""
+    import textwrap
+    return max(1, sum(len(textwrap.wrap(part, max(1, int(width * 1.25)))) or 1 for part in str(text).split("\n")))
 
 
 def input_cell(c, number_format: str | None = None) -> None:

@@ -145,7 +145,8 @@ def write_xlwings(book, writes: list[TableWrite]) -> int:
             sheet.range((r1, c), (r2, c)).number_format = fmt
         nrows, ncols = w.shape
         rows = [list(r) + [None] * (ncols - len(r)) for r in w.rows]
-        sheet.range((w.row, w.col), (w.row + nrows - 1, w.col + ncols - 1)).value = rows
+        if nrows:                                       # a print-area-only write has no values
+            sheet.range((w.row, w.col), (w.row + nrows - 1, w.col + ncols - 1)).value = rows
         if w.print_area:
             sheet.page_setup.print_area = w.print_area     # xlwings' PageSetup (Windows and macOS alike)
         n += 1

@@ -365,8 +365,24 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
         problems += dropped_rows(cells, tmap, got, changes, replace)
     if problems:
         raise_all(problems)
-    return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables],
-                       _chart_layout(cells, tmap, got), after={t.key: rows for t, _old, rows in tables})
+    after = {t.key: rows for t, _old, rows in tables}
+    return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables]
+                       + print_area_writes(cells, tmap, after), _chart_layout(cells, tmap, got), after=after)
+
+
+def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
+    """The print areas of the sheets whose used part follows the input tables
+    (:func:`hnb_xl.workbook.layout.used_print_areas`), for the tables the workbook holds after the
+    refresh (``after``, else its current ones): a refresh that adds a year widens them. Only in a
+    built model workbook (it has the calculation sheets); values are not touched."""
+    if layout.CALC_HISTORY not in cells.sheetnames:
+        return []
+    sizes = {key: len(after[key]) if key in after else len(read_table(cells, tmap[key]))
+             for key in ("history", "assumptions", "schools")}
+    areas = layout.used_print_areas(sizes["history"], sizes["assumptions"], sizes["schools"])
+    return [TableWrite(sheet, 1, 1, [], label="print area", print_area=area)
+            for sheet, area in areas.items() if sheet in cells.sheetnames]
+
 
 
 def dropped_rows(cells, tmap: dict, got: Collected, changes, replace=()) -> list[HnbInputError]:

@@ -7,6 +7,10 @@ from typing import Callable
 from .. import layout as L
 from .. import styles as S
 
+# what a cross-check cell shows when Excel does not know the HNB_ functions (Python not set up):
+# IFERROR(HNB_X(...), NOT_LOADED) on the calculation sheets, and the Checks sheet's cross-checks
+NOT_LOADED = "UDFs not loaded"
+
 
 def label(ws, row: int, text: str, unit: str = "", bold: bool = False) -> None:
     ws.cell(row, 1, text).font = S.BOLD if bold else S.LABEL_FONT
@@ -36,7 +40,51 @@ def scalar_rows(ws, ctx, sheet: str, rows: dict, value_col: int, items) -> None:
 def calc_sheet(wb, name: str, title: str, subtitle: str):
     ws = wb.create_sheet(name)
     S.title(ws, L.TITLE_CELL, title, subtitle)
-    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["A"].width = 62             # the longest label in full
     ws.column_dimensions["B"].width = 16
     ws.freeze_panes = L.CALC_FREEZE_CELL
     return ws
+
+
+def used_print_area(ctx, sheet: str) -> str:
+    """``sheet``'s print area over the rows and year columns the build's tables fill
+    (:func:`hnb_xl.workbook.layout.used_print_areas`)."""
+    return L.used_print_areas(len(ctx.history), len(ctx.assumptions), len(ctx.schools))[sheet]
+
+
+def blank_unused_columns(ws, rows, cols: range, flag_row: int) -> None:
+    """Every formula in ``rows`` x ``cols`` shows blank in a column whose flag (row ``flag_row``
+    of the same column) is not 1: ``=X`` becomes ``=IF(<flag>=1,X,"")``. The capacity columns past
+    the last year then print nothing (never £0, a growing total or an error), and the used columns
+    compute exactly what they did."""
+    for r in rows:
+        for c in cols:
+            cell = ws.cell(r, c)
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.value = f'=IF({L.col(c)}${flag_row}=1,{cell.value[1:]},"")'
+
+
+def hide_unused_columns(ws, rows, cols: range, flag_row: int) -> None:
+    """Show nothing in ``rows`` x ``cols`` where the column's flag (row ``flag_row``) is not 1, by a
+    conditional number format ``;;;`` (the value stays; only its display goes). For cells that must
+    keep their formula as it is, such as a bare ``IFERROR(HNB_X(...), ...)`` that the verification's
+    recalculation computes in Python, and for the period and flag rows the others read."""
+    first = L.col(cols.start)
+    for r in rows:
+        ws.conditional_formatting.add(f"{first}{r}:{L.col(cols.stop - 1)}{r}", _hiding_rule(f"{first}${flag_row}<>1"))
+
+
+def hide_unused_rows(ws, column: int, rows: range, key_column: int) -> None:
+    """Show nothing in ``column`` on the rows of ``rows`` whose key cell (same row, ``key_column``)
+    is blank, by the conditional number format of :func:`hide_unused_columns`."""
+    c, key = L.col(column), L.col(key_column)
+    ws.conditional_formatting.add(f"{c}{rows.start}:{c}{rows.stop - 1}", _hiding_rule(f'${key}{rows.start}=""'))
+
+
+def _hiding_rule(condition: str):
+    """A conditional format that shows nothing (number format ``;;;``) where ``condition`` holds."""
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles.differential import DifferentialStyle
+    from openpyxl.styles.numbers import NumberFormat
+    return Rule(type="expression", formula=[condition],
+                dxf=DifferentialStyle(numFmt=NumberFormat(numFmtId=S.HIDDEN_ID, formatCode=S.HIDDEN)))

@@ -13,13 +13,18 @@ The rank is a SUMPRODUCT of numeric comparisons (no COUNTIFS on text criteria, w
 round the remainders to 15 digits). The engine compares remainders rounded to 9 decimals; the
 formulas compare them as computed: the two can only differ for remainders within 1e-9 of each
 other, and the HNB_CONTINGENCY cross-check in column L would show it.
+
+A row whose Inputs row holds no school shows blank in every column (``IF(urn="", "", ...)``), so
+the empty capacity never prints £0; the sums skip the blanks and the rank counts only rows with a
+number (``ISNUMBER(shortfall)``: Excel ranks text above every number). Without Python the
+HNB_CONTINGENCY column says "UDFs not loaded" (``IFERROR``), shown only on rows with a school.
 """
 
 from __future__ import annotations
 
 from .. import layout as L
 from .. import styles as S
-from ._common import calc_sheet, scalar_rows
+from ._common import NOT_LOADED, calc_sheet, hide_unused_rows, scalar_rows, used_print_area
 
 
 def build(wb, ctx) -> None:
@@ -81,30 +86,36 @@ def build(wb, ctx) -> None:
             "exact": (f"={col['shortfall']}{r}*Contingency_Ratio", "#,##0.00"),
             "floor": (f"=ROUNDDOWN({col['exact']}{r},0)", S.GBP),
             "remainder": (f"={col['exact']}{r}-{col['floor']}{r}", S.RATE),
-            "rank": (f"=IF({col['shortfall']}{r}>0,1+SUMPRODUCT(({SF}>0)*(({R}>{col['remainder']}{r})"
+            "rank": (f"=IF({col['shortfall']}{r}>0,1+SUMPRODUCT(ISNUMBER({SF})*({SF}>0)*(({R}>{col['remainder']}{r})"
                      f"+({R}={col['remainder']}{r})*({X}>{col['exact']}{r})"
                      f"+({R}={col['remainder']}{r})*({X}={col['exact']}{r})*({U}<{col['urn']}{r}))),0)", "0"),
             "allocation": (f"={col['floor']}{r}+IF(AND({col['shortfall']}{r}>0,{col['rank']}{r}<=Contingency_Left),1,0)",
                            S.GBP),
-            "difference": (f'=IF({col["urn"]}{r}="",0,ABS({col["allocation"]}{r}-{col["udf"]}{r}))', S.GBP),
+            "difference": (f'=IF(ISNUMBER({col["udf"]}{r}),ABS({col["allocation"]}{r}-{col["udf"]}{r}),{col["udf"]}{r})',
+                           S.GBP),
         }
         for key, (formula, fmt) in cells.items():
+            if key not in ("urn", "name"):             # a row without a school shows nothing
+                formula = f'=IF({col["urn"]}{r}="","",{formula[1:]})'
             ws.cell(r, k[key], formula).number_format = fmt
     # one call of the Python engine for the whole table: a legacy array formula (Excel 2016 and
     # later) over the header row and every data row, the shape HNB_CONTINGENCY returns
     from openpyxl.worksheet.formula import ArrayFormula
     area = f"{col['udf']}{C['header']}:{col['udf']}{l0}"
     ws.cell(C["header"], k["udf"]).value = ArrayFormula(
-        area, "=HNB_CONTINGENCY(Schools_Table,Pot,Cost_Per_EHCP,Notional_Share)")
+        area, f'=IFERROR(HNB_CONTINGENCY(Schools_Table,Pot,Cost_Per_EHCP,Notional_Share),"{NOT_LOADED}")')
     S.header_cell(ws.cell(C["header"], k["udf"]))
     ws.cell(C["header"] - 1, k["udf"], "Cross-check (needs Python):").font = S.BOLD
     for r in range(C["header"] + 1, l0 + 1):
         ws.cell(r, k["udf"]).number_format = S.GBP
+        for key in ("udf", "difference"):              # "UDFs not loaded" sits with the numbers
+            ws.cell(r, k[key]).alignment = S.RIGHT
+    hide_unused_rows(ws, k["udf"], range(f0, l0 + 1), k["urn"])
     ctx.define(L.NAMES["contingency_allocations"], L.absref(L.CALC_CONTINGENCY, k["allocation"], f0,
                                                             k["allocation"], l0))
-    widths = {"urn": 10, "name": 40, "ehcp": 9, "notional": 14, "shortfall": 13, "exact": 14, "floor": 13,
+    widths = {"urn": 10, "name": 36, "ehcp": 9, "notional": 14, "shortfall": 13, "exact": 14, "floor": 13,
               "remainder": 11, "rank": 10, "allocation": 13, "udf": 16, "difference": 12}
     for key, w in widths.items():
         ws.column_dimensions[col[key]].width = w
     ws.column_dimensions["A"].width = 60
-    S.print_setup(ws, L.print_area(k["difference"], l0))
+    S.print_setup(ws, used_print_area(ctx, L.CALC_CONTINGENCY))

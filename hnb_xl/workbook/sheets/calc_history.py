@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import layout as L
 from .. import styles as S
-from ._common import calc_sheet, fill_row, label
+from ._common import calc_sheet, fill_row, hide_unused_columns, label, used_print_area
 
 
 def build(wb, ctx) -> None:
@@ -33,10 +33,11 @@ def build(wb, ctx) -> None:
         ("year", "Financial year", "", None,
          lambda c, p: f"=IF({c}{H['flag']}=1,INDEX({n['Financial year']},{c}{H['period']}),\"\")", "@"),
         ("ehcp", "EHCPs (January census)", "plans", None,
-         lambda c, p: f"=INDEX({n['EHCPs (January census)']},{c}{H['period']})", S.COUNT),
-        ("budget", "HNB budget", "£", None, lambda c, p: f"=INDEX({n['HNB budget']},{c}{H['period']})", S.GBP),
+         lambda c, p: f"=IF({c}{H['flag']}=1,INDEX({n['EHCPs (January census)']},{c}{H['period']}),\"\")", S.COUNT),
+        ("budget", "HNB budget", "£", None,
+         lambda c, p: f"=IF({c}{H['flag']}=1,INDEX({n['HNB budget']},{c}{H['period']}),\"\")", S.GBP),
         ("expenditure", "HNB expenditure", "£", None,
-         lambda c, p: f"=INDEX({n['HNB expenditure']},{c}{H['period']})", S.GBP),
+         lambda c, p: f"=IF({c}{H['flag']}=1,INDEX({n['HNB expenditure']},{c}{H['period']}),\"\")", S.GBP),
         ("accumulated", "Accumulated DSG deficit (published)", "£", None,
          lambda c, p: (f"=IF(ISNUMBER(INDEX({n['Accumulated DSG deficit']},{c}{H['period']})),"
                        f"INDEX({n['Accumulated DSG deficit']},{c}{H['period']}),\"\")"), S.GBP),
@@ -78,6 +79,9 @@ def build(wb, ctx) -> None:
     label(ws, H["in_year_published"], "In-year HNB deficit in years with a published accumulated deficit", "£")
     fill_row(ws, H["in_year_published"], range(first, last + 1),
              lambda c, p: f"=IF(ISNUMBER({c}{H['previous']}),{c}{H['in_year']},\"\")", S.GBP)
+    # the helper rows (period number, flag) show nothing in the years past the table's last
+    hide_unused_columns(ws, (H["period"], H["flag"]), range(first, last + 1), H["flag"])
     for c in range(first, last + 1):
         ws.column_dimensions[L.col(c)].width = 14
-    S.print_setup(ws, L.print_area(last, H["in_year_published"]))
+        ws.cell(H["year"], c).alignment = S.RIGHT          # a year label sits over its numbers
+    S.print_setup(ws, used_print_area(ctx, L.CALC_HISTORY))

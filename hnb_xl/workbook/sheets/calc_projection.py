@@ -13,16 +13,19 @@ sums from the base, so the floating-point results are the engine's)::
     accumulated_deficit_t = accumulated_deficit_b + cumulative_t
     deficit_growth_t = accumulated_deficit_t - accumulated_deficit_{t-1}
 
-Columns past the last assumption row keep calculating on empty (zero) drivers and are flagged 0;
-outputs and checks use only flagged columns. Row 27 calls HNB_DEFICIT for the same year on the
-same input tables (the UDF cross-check); inactive columns ask for the last projected year.
+Columns past the last assumption row are flagged 0 and every formula in them shows blank
+(``IF(flag=1, ..., "")``): nothing prints there, and outputs and checks use only flagged columns.
+The cross-check rows call HNB_DEFICIT for the same year on the same input tables
+(``IFERROR(..., "UDFs not loaded")`` without Python); inactive columns ask for the last projected
+year and are hidden by a conditional number format (``;;;``), as a UDF cell must stay a bare
+``IFERROR(HNB_...)`` for the verification's recalculation to compute it.
 """
 
 from __future__ import annotations
 
 from .. import layout as L
 from .. import styles as S
-from ._common import calc_sheet, fill_row, label
+from ._common import NOT_LOADED, blank_unused_columns, calc_sheet, fill_row, hide_unused_columns, label, used_print_area
 
 
 def build(wb, ctx) -> None:
@@ -87,9 +90,17 @@ def build(wb, ctx) -> None:
     row("udf_year", "Year asked of HNB_DEFICIT", "", None,
         lambda c, p: f"=INDEX({a['Financial year']},MIN({c}{P['period']},Assumptions_Count))", "@")
     row("udf_accumulated", "HNB_DEFICIT (Python engine)", "£", None,
-        lambda c, p: f"=HNB_DEFICIT({c}{P['udf_year']},History_Table,Assumptions_Table)", S.GBP)
+        lambda c, p: (f"=IFERROR(HNB_DEFICIT({c}{P['udf_year']},History_Table,Assumptions_Table),"
+                      f"\"{NOT_LOADED}\")"), S.GBP)
+    # the function's own message (bad input) or "UDFs not loaded" shows here as text, never an error
     row("udf_difference", "Difference from native (years with assumptions)", "£", None,
-        lambda c, p: f"=ABS({c}{P['udf_accumulated']}-{c}{P['accumulated']})*{c}{P['flag']}", S.GBP)
+        lambda c, p: (f"=IF(ISNUMBER({c}{P['udf_accumulated']}),ABS({c}{P['udf_accumulated']}-{c}{P['accumulated']}),"
+                      f"{c}{P['udf_accumulated']})"), S.GBP)
+    blank_unused_columns(ws, [P[k] for k in ("ehcp_growth", "cost_growth", "funding_growth", "transfer", "other",
+                                             "ehcp_factor", "cost_factor", "funding_factor", "ehcp", "cost",
+                                             "expenditure", "funding", "budget", "in_year", "cumulative",
+                                             "accumulated", "deficit_growth", "udf_difference")], cols, P["flag"])
+    hide_unused_columns(ws, (P["period"], P["flag"], P["udf_year"], P["udf_accumulated"]), cols, P["flag"])
 
     Lc = L.col(last)
     ctx.define(L.NAMES["projection_accumulated"], L.absref(L.CALC_PROJECTION, first, P["accumulated"], last,
@@ -99,4 +110,6 @@ def build(wb, ctx) -> None:
     ctx.define(L.NAMES["projection_years"], L.absref(L.CALC_PROJECTION, first, P["year"], last, P["year"]))
     for c in range(b, last + 1):
         ws.column_dimensions[L.col(c)].width = 14
-    S.print_setup(ws, L.print_area(last, P["udf_difference"]))
+        for r in (P["year"], P["udf_year"], P["udf_accumulated"], P["udf_difference"]):
+            ws.cell(r, c).alignment = S.RIGHT               # a year or "UDFs not loaded" sits with the numbers
+    S.print_setup(ws, used_print_area(ctx, L.CALC_PROJECTION))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import layout as L
 from .. import styles as S
-from ._common import calc_sheet, scalar_rows
+from ._common import NOT_LOADED, calc_sheet, scalar_rows
 
 
 def build(wb, ctx) -> None:
@@ -69,10 +69,10 @@ def build(wb, ctx) -> None:
         r, ir = T["itt_first"] + i, itt.first_row + i
         cells = {
             "activity": (f'=IF({I}!{isrc["activity"]}{ir}="","",{I}!{isrc["activity"]}{ir})', "General"),
-            "allocation": (f"=N({I}!{isrc['allocation']}{ir})", S.GBP),
+            "allocation": (f'=IF({ic["activity"]}{r}="","",N({I}!{isrc["allocation"]}{ir}))', S.GBP),
             "committed": (f'=IF(ISNUMBER({I}!{isrc["committed"]}{ir}),{I}!{isrc["committed"]}{ir},'
                           f'IF({I}!{isrc["committed"]}{ir}="","","TBC"))', S.GBP),
-            "known": (f'=IF(ISNUMBER({ic["committed"]}{r}),1,0)', "0"),
+            "known": (f'=IF({ic["activity"]}{r}="","",IF(ISNUMBER({ic["committed"]}{r}),1,0))', "0"),
             "remaining": (f'=IF({ic["known"]}{r}=1,{ic["allocation"]}{r}-{ic["committed"]}{r},"")', S.GBP),
         }
         for key, (formula, fmt) in cells.items():
@@ -93,19 +93,23 @@ def build(wb, ctx) -> None:
          L.NAMES["itt_committed_total"]),
         ("itt_remaining", "Remaining on lines with known commitments", "£", f"=SUM({rng('remaining')})", S.GBP, None),
         ("itt_tbc_lines", "Activities with committed spend still TBC", "lines",
-         f'=SUMPRODUCT(({I}!${act}${itt.first_row}:${act}${itt.last_row}<>"")*(1-{rng("known")}))', "0", None),
+         f'=SUMPRODUCT(({I}!${act}${itt.first_row}:${act}${itt.last_row}<>"")*({rng("known")}=0))', "0", None),
         ("itt_tbc_allocation", "Allocation on lines still TBC", "£",
-         f"=SUMPRODUCT({rng('allocation')}*(1-{rng('known')}))", S.GBP, None),
+         f"=SUMIF({rng('known')},0,{rng('allocation')})", S.GBP, None),
         ("itt_committed_share", "Share of the allocation committed", "%",
          "=IF(ITT_Allocation_Total>0,ITT_Committed_Total/ITT_Allocation_Total,0)", S.PCT, None),
         ("itt_implied_block", "Schools block at which the transfer is exactly the limit", "£",
          "=IF(Transfer_Limit_Rate>0,ITT_Transfer/Transfer_Limit_Rate,0)", S.GBP, None),
         ("udf_amount", "HNB_TRANSFER at the limit rate on that schools block (Python engine)", "£",
-         f"=HNB_TRANSFER({L.col(v)}{R['itt_implied_block']},Transfer_Limit_Rate)", S.GBP, None),
-        ("udf_difference", "Difference from the transfer", "£", f"=ABS({L.col(v)}{R['udf_amount']}-ITT_Transfer)", S.GBP, None),
+         f'=IFERROR(HNB_TRANSFER({L.col(v)}{R["itt_implied_block"]},Transfer_Limit_Rate),"{NOT_LOADED}")', S.GBP, None),
+        ("udf_difference", "Difference from the transfer", "£",
+         f"=IF(ISNUMBER({L.col(v)}{R['udf_amount']}),ABS({L.col(v)}{R['udf_amount']}-ITT_Transfer),{L.col(v)}{R['udf_amount']})",
+         S.GBP, None),
     ]
     S.heading(ws.cell(R["itt_transfer"] - 1, 1), "Totals")
     scalar_rows(ws, ctx, L.CALC_TRANSFER, R, v, summary)
+    for key in ("udf_amount", "udf_difference"):       # "UDFs not loaded" sits with the numbers
+        ws.cell(R[key], v).alignment = S.RIGHT
     ws.column_dimensions["A"].width = 62
     for key, w in {"year": 30, "amount": 16, "schools_block": 18, "rate": 14, "limit_amount": 16,
                    "implied_block": 22, "needs_disapplication": 16}.items():

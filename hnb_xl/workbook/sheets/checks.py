@@ -2,10 +2,11 @@
 check is itself an error, e.g. #VALUE! from text typed into a number input).
 
 UDF cross-checks compare a native result with the ``HNB_`` function on the same inputs. When
-Python is not connected (the function is unknown to Excel, #NAME?) they show the text
-"UDFs not loaded" instead of 0/1; text is ignored by MIN, so the master check does not fail
-merely because the functions are not imported. A UDF that answers with a message (bad input)
-makes its check 0.
+Python is not connected (the function is unknown to Excel, #NAME?) the calculation sheets' UDF
+cells show "UDFs not loaded" (``IFERROR``) and so do these checks instead of 0/1; text is ignored
+by MIN, so the master check does not fail merely because the functions are not imported. A UDF
+that answers with a message (bad input) leaves its difference cells without a number, which
+makes its check 0: the check counts the differences that are numbers.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from __future__ import annotations
 from ...tables.schema import SCHEMAS
 from .. import layout as L
 from .. import styles as S
-
-NOT_LOADED = "UDFs not loaded"
+from ._common import NOT_LOADED
 
 
 def _checks():
@@ -58,24 +58,28 @@ def _checks():
         ("Invest to Transform: allocations add up to the block transfer",
          "=IF(ABS(ITT_Allocation_Total-ITT_Transfer)<Cross_Check_Tolerance,1,0)"),
         ("Invest to Transform: no activity has committed more than its allocation",
-         f"=IF(SUMPRODUCT({irng('known')}*({irng('committed')}>{irng('allocation')}))=0,1,0)"),
+         f"=IF(SUMPRODUCT(({irng('known')}=1)*({irng('committed')}>{irng('allocation')}))=0,1,0)"),
         ("Safety valve: the first instalment share is between 0 and 1 and there is at least one instalment",
          f"=IF(AND({sv['first_share']}>=0,{sv['first_share']}<=1,{sv['instalments']}>=1),1,0)"),
         ("Safety valve: the instalments add up to the DfE total and none is dropped (outturn years kept as "
          "received; every payment record is an instalment year)", f"={L.SV['names']['instalments_check']}"),
         *_completeness_checks(),
         ("Cross-check: accumulated deficit by year = HNB_DEFICIT (Python engine)",
-         f'=IF(ISERROR({udf_p}),"{NOT_LOADED}",IF(ISERROR(SUM({proj % (P["udf_difference"], P["udf_difference"])})),0,'
-         f'IF(SUM({proj % (P["udf_difference"], P["udf_difference"])})<Cross_Check_Tolerance,1,0)))'),
+         _cross_check(udf_p, proj % (P["udf_difference"], P["udf_difference"]), "Assumptions_Count")),
         ("Cross-check: SEND Contingency allocations = HNB_CONTINGENCY (Python engine)",
-         f'=IF(ISERROR({udf_c}),"{NOT_LOADED}",IF(ISERROR(SUM({crng("difference")})),0,'
-         f'IF(SUM({crng("difference")})<Cross_Check_Tolerance,1,0)))'),
-        ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)",
-         f'=IF(ISERROR({udf_t}),"{NOT_LOADED}",IF(ISERROR({udf_td}),0,'
-         f'IF({udf_td}<Cross_Check_Tolerance,1,0)))'),
+         _cross_check(udf_c, crng("difference"), f'SUMPRODUCT(({s["URN"]}<>"")*1)')),
+        ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)", _cross_check(udf_t, udf_td, "1")),
         ("Cross-check: safety valve balance and cleared years = HNB_BALANCE_YEAR (Python engine)",
          f"={L.SV['names']['udf_check']}"),
     ]
+
+
+def _cross_check(udf: str, differences: str, expected: str) -> str:
+    """1 when the ``expected`` number of ``differences`` are numbers below the tolerance, 0 when one
+    is not a number (the function answered with a message) or too large; "UDFs not loaded" when
+    the ``udf`` cell says so (or is itself an error: Excel without the functions' import)."""
+    return (f'=IF(ISERROR({udf}),"{NOT_LOADED}",IF({udf}="{NOT_LOADED}","{NOT_LOADED}",'
+            f'IF(COUNT({differences})<>{expected},0,IF(SUM({differences})<Cross_Check_Tolerance,1,0))))')
 
 
 def _start(year: str) -> str:
@@ -129,6 +133,7 @@ def _completeness_checks():
 
 
 CHECKS = _checks()
+CHECK_WIDTH = 100                     # characters: column B, where each check's text wraps
 
 
 def build(wb, ctx) -> None:
@@ -146,17 +151,21 @@ def build(wb, ctx) -> None:
         S.header_cell(ws.cell(K["header"], 1 + j, h))
     for i, (text, formula) in enumerate(CHECKS):
         r = first + i
-        ws.cell(r, 1, i + 1)
+        ws.cell(r, 1, i + 1).alignment = S.TOP
         ws.cell(r, 2, text).alignment = S.WRAP
-        ws.cell(r, K["value_col"], formula)
+        ws.cell(r, K["value_col"], formula).alignment = S.TOP_RIGHT
+        # openpyxl cannot measure text and LibreOffice keeps the default height: give a wrapped
+        # check its lines, or the next row is drawn over it
+        ws.row_dimensions[r].height = S.LINE_HEIGHT * S.lines(text, CHECK_WIDTH)
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import PatternFill
-    rng = f"{v}{K['master_row']}:{v}{last}"
+    # the master check and the checks, not the empty row between them (a blank equals 0: pink)
+    rng = f"{v}{K['master_row']} {v}{first}:{v}{last}"
     ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=["1"],
                                                   fill=PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")))
     ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=["0"],
                                                   fill=PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")))
     ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 90
+    ws.column_dimensions["B"].width = CHECK_WIDTH
     ws.column_dimensions["C"].width = 18
     S.print_setup(ws, L.print_area(K["value_col"], last))

@@ -11,6 +11,9 @@ from ...tables import schema
 from ...tables.cells import to_cell
 from .. import layout as L
 from .. import styles as S
+from ._common import used_print_area
+
+WIDTHS = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 40, "F": 40, "G": 22}   # characters
 
 _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
@@ -49,6 +52,22 @@ def _frame_table(ws, t: L.InputTable, rows: list[list], columns, formats: list[s
             S.input_cell(c, formats[j])
 
 
+def _wrap_text(ws, t: L.InputTable, headers, nrows: int) -> None:
+    """Wrap the cells of columns ``headers`` in the first ``nrows`` data rows of ``t`` and give each
+    row the height of its longest text (:func:`hnb_xl.workbook.styles.lines`); the row's other
+    cells align to the top beside them. Text would otherwise run past the print area or be cut."""
+    for i in range(nrows):
+        r = t.first_row + i
+        height = 1
+        for header in headers:
+            c = ws.cell(r, t.col_of(header))
+            height = max(height, S.lines(c.value or "", WIDTHS[L.col(t.col_of(header))]))
+        if height > 1:
+            for j in range(len(t.headers)):
+                ws.cell(r, t.first_col + j).alignment = S.WRAP
+            ws.row_dimensions[r].height = S.LINE_HEIGHT * height
+
+
 def build(wb, ctx) -> None:
     ws = wb.create_sheet(L.INPUTS)
     S.title(ws, L.INPUTS_TITLE_CELL, "Inputs", "Every number the model uses. Input cells are blue on pale yellow; change "
@@ -70,6 +89,8 @@ def build(wb, ctx) -> None:
     value_col = t.col_of("Value")
     for i, (name, _dn) in enumerate(L.PARAMETERS):
         ws.cell(t.first_row + i, value_col).number_format = schema.PARAMETER_TERMS[name].number_format
+        # the description and source wrap in their columns (they would run past the print area)
+    _wrap_text(ws, t, ("Description", "Source"), len(L.PARAMETERS))
     for dn, ref in L.parameter_names().items():
         ctx.define(dn, ref)
 
@@ -80,6 +101,9 @@ def build(wb, ctx) -> None:
         rows = [[c.not_known[0] if c.not_known and to_cell(r.get(c.name)) is None else r.get(c.name)
                  for c in sch.columns] for r in frame.to_dict("records")]
         _frame_table(ws, t, rows, sch.columns, column_formats(key))
+        # free text (a transfer's note, an activity's purpose) wraps in its column
+        _wrap_text(ws, t, [c.header for c in sch.columns if c.kind == "text" and c.name in ("note", "purpose")],
+                   len(rows))
         for n, ref in t.defined_names().items():
             ctx.define(n, ref)
 
@@ -94,12 +118,10 @@ def build(wb, ctx) -> None:
     dv.add(f"{L.col(a.first_col + 1)}{a.first_row}:{L.col(a.first_col + 3)}{a.last_row}")
     ws.add_data_validation(dv)
 
-    widths = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 22, "F": 22, "G": 26}
-    for k, w in widths.items():
+    for k, w in WIDTHS.items():
         ws.column_dimensions[k].width = w
     for t in L.INPUT_TABLES.values():
         ws.row_dimensions[t.header_row].height = 30
     ws.freeze_panes = L.INPUTS_FREEZE_CELL
-    last = max(t.last_row for t in L.INPUT_TABLES.values())
-    S.print_setup(ws, L.print_area(7, last), landscape=False)
+    S.print_setup(ws, used_print_area(ctx, L.INPUTS))
     ws.print_title_rows = "1:2"
