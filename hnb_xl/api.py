@@ -359,6 +359,7 @@ def transfer(schools_block=None, rate=None, amount=None, pupils=None, limit_rate
     it (the ``schools_block`` label, the table's column), instead of taking another year's block."""
     if schools_block is None or (rate is None and amount is None):
         t = table(block_transfer, "block_transfer", labels)
+        _check({"block_transfer": t})
         y = _transfer.latest_transfer_year(t.frame) if year is None else fy(year if isinstance(year, int)
                                                                              else parse_year(year))
         known_amount, known_block = _transfer.year_figures(t.frame, y) if y is not None else (None, None)

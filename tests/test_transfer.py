@@ -159,3 +159,11 @@ def test_report_shows_the_actual_2022_23_transfer_not_two_tautologies(capsys):
     section = out[out.index("5. Schools Block"):out.index("6. Invest")]
     assert code == 0 and "£2,102,000" in section and "£420,400,000" in section
     assert "0.5% of the" not in section and "1.8% of the" not in section    # the two tautologies are gone
+
+
+def test_a_block_transfer_file_with_a_year_twice_is_refused(tmp_path, capsys):
+    path = tmp_path / "bt.csv"
+    path.write_text("Financial year,Transfer amount,Schools block\n2022-23,2102000,419000000\n2022-23,1,1\n",
+                    encoding="utf-8")
+    code, _, err = _cli(capsys, "transfer", "--block-transfer", str(path))
+    assert code == 2 and f"{path}, row 3, column 'Financial year': duplicate Financial year 2022-23" in err
