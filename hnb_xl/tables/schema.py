@@ -492,6 +492,48 @@ ASSURANCE_VALIDATION = Schema("assurance_validation", "Validation log (one check
     Column("published", "Published", "signed_money", "as stated in Unit", "The published or actual figure"),
     Column("unit", "Unit", "text", "", "£ or plans"),
     Column("source", "Source", "text", "", "Where the published figure comes from"),
+    Column("measure", "Measure", "text", "", "The model figure compared (hnb_xl.assurance.measure)"),
+), key="id")
+ASSURANCE_ROLES = Schema("assurance_roles", "Roles (Aqua Book)", (
+    Column("role", "Role", "text", "", "Commissioner, analyst, assurer, approver"),
+    Column("holder", "Holder", "text", "", "Who holds it (a post)"),
+    Column("responsibility", "Responsibility", "text", "", "What the role answers for"),
+), key="role")
+ASSURANCE_STATEMENT = Schema("assurance_statement", "Assurance statement and limitations", (
+    Column("kind", "Kind", "text", "", "statement or limitation"),
+    Column("text", "Text", "text", "", "The sentence"),
+))
+SCHEMAS.update({s.name: s for s in (ASSURANCE_ASSUMPTIONS, ASSURANCE_DECISIONS, ASSURANCE_VALIDATION, ASSURANCE_ROLES,
+                                    ASSURANCE_STATEMENT)})
+
+# The assurance record (issue 16 part 4; HM Treasury Aqua Book): hnb_xl/data/assurance_*.csv, read
+# by hnb_xl.api.assurance. Owners, dates, ratings and sources are data.
+ASSURANCE_ASSUMPTIONS = Schema("assurance_assumptions", "Assumptions log (one assumption a row)", (
+    Column("id", "Id", "text", "", "A1, A2, ..."),
+    Column("assumption", "Assumption", "text", "", "What is assumed"),
+    Column("value", "Value", "text", "", "The value assumed, in words"),
+    Column("owner", "Owner", "text", "", "Who answers for it (a post)"),
+    Column("date", "Date", "text", "", "When it was set or last reviewed"),
+    Column("rating", "Rating", "text", "", "Quality: red, amber or green"),
+    Column("source", "Source", "text", "", "Where it comes from"),
+    Column("sensitivity", "Sensitivity", "text", "", "Which sensitivity gives its effect (aggregate:<driver>, "
+           "placement:<tornado row>, plan:..., settlement:...)", required=False),
+), key="id")
+ASSURANCE_DECISIONS = Schema("assurance_decisions", "Decisions log (one decision a row)", (
+    Column("id", "Id", "text", "", "D1, D2, ..."),
+    Column("decision", "Decision", "text", "", "What was decided"),
+    Column("alternatives", "Alternatives", "text", "", "What else was considered", required=False),
+    Column("reason", "Reason", "text", "", "Why"),
+    Column("owner", "Owner", "text", "", "Who decided (a post)"),
+    Column("date", "Date", "text", "", "When"),
+    Column("source", "Source", "text", "", "Where it is implemented or documented"),
+), key="id")
+ASSURANCE_VALIDATION = Schema("assurance_validation", "Validation log (one check a row)", (
+    Column("id", "Id", "text", "", "V1, V2, ..."),
+    Column("check", "Check", "text", "", "What is compared"),
+    Column("published", "Published", "signed_money", "as stated in Unit", "The published or actual figure"),
+    Column("unit", "Unit", "text", "", "£ or plans"),
+    Column("source", "Source", "text", "", "Where the published figure comes from"),
     Column("measure", "Measure", "text", "", "The model figure compared (hnb_xl.api.VALIDATION_MEASURES)"),
 ), key="id")
 ASSURANCE_ROLES = Schema("assurance_roles", "Roles (Aqua Book)", (
