@@ -334,9 +334,6 @@ NAMES = {
 # Logs: the assurance record (roles, assumptions, decisions and validation logs, statement) from this
 # column and row, right of the audit trail a refresh rewrites (columns A to H), so a refresh keeps it
 LOGS_ASSURANCE = dict(first_col=10, first_row=4)
-# Logs: the assurance record (roles, assumptions, decisions and validation logs, statement) from this
-# column and row, right of the audit trail a refresh rewrites (columns A to H), so a refresh keeps it
-LOGS_ASSURANCE = dict(first_col=10, first_row=4)
 BUILD_TIME_CELL = (COVER, "C6")
 REFRESH_TIME_CELL = (COVER, "C7")
 VERSION_CELL = (COVER, "C5")
