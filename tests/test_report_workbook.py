@@ -212,3 +212,28 @@ def test_an_unreadable_workbook_is_one_line_exit_2(book, tmp_path, capsys, comma
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says in err[0] and str(path) in err[0] and "Traceback" not in err[0], err
+
+
+def test_the_bundled_workbooks_report_is_the_bundled_report(capsys):
+    """The committed workbook holds the bundled inputs, so the engine on its Inputs gives the bundled
+    report line for line (the assumptions recognised as the bundled replica, basis and all)."""
+    from hnb_xl.workbook.build import DEFAULT_OUTPUT
+    assert main(["report"]) == 0
+    bundled_out = capsys.readouterr().out
+    assert main(["report", str(DEFAULT_OUTPUT)]) == 0
+    assert capsys.readouterr().out == bundled_out
+
+
+def test_pack_workbook_takes_the_agreement_from_the_safety_valve_sheet(book, tmp_path):
+    """A DfE total of £30m typed on the workbook's Safety_Valve sheet is the pack's (40% first:
+    £12.0m, then 4 x £4.5m: independent arithmetic)."""
+    edited = tmp_path / "edited.xlsm"
+    wb = load_workbook(book, keep_vba=True)
+    row, _name, _fmt = L.SV["agreement"]["dfe_total"]
+    wb[L.SAFETY_VALVE].cell(row, L.SV["value_col"], 30_000_000)
+    wb.save(edited)
+    out = tmp_path / "pack"
+    assert main(["pack", str(edited), "--output", str(out), "--paths", "100"]) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "DfE contributions £30.0m" in page and "The DfE total (£30.0m)" in page
+    assert '<td class="num">£12.0m</td>' in page and '<td class="num">£4.5m</td>' in page

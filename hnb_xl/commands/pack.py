@@ -58,17 +58,35 @@ class _Collector:
 
 def run(args) -> str:
     inputs = inputs_of(args)
-    for name in ("history", "assumptions"):     # the workbook's tables, unless a file is given
-        if getattr(args, name) is None and inputs.get(name) is not None:
-            setattr(args, name, inputs.get(name))
+    bundled_workstreams = args.workstreams is None
+    # the workbook's tables, unless an option gives another: history, assumptions, the Safety_Valve
+    # sheet's workstreams and agreement terms, the instalments as paid (an empty table: the profile)
+    for name in ("history", "assumptions", "workstreams", "payments"):
+        frame = inputs.get(name)
+        if getattr(args, name) is None and frame is not None and len(frame):
+            setattr(args, name, frame)
+    if inputs.get("agreement") is not None:
+        args.agreement = inputs.get("agreement")
+    if inputs.get("workstreams") is not None:
+        bundled_workstreams = _same_workstreams(inputs.get("workstreams"), bundled.plan_workstreams())
     result = plan_cmd.compute(args)
     u = api.uncertainty(settings={"paths": args.paths, "seed": args.seed}, labels=plan_cmd.LABELS)
     sections = api.report_sections(tables=inputs.tables, parameters=inputs.parameters)
-    default = args.assumptions is None and args.scenario == bundled.DEFAULT_SCENARIO
+    own = inputs.get("assumptions")
+    # the bundled replica: by name, or a workbook holding exactly its assumptions (their basis attached)
+    default = (args.assumptions is None and args.scenario == bundled.DEFAULT_SCENARIO) or (
+        own is not None and args.assumptions is own and "basis" in own.columns)
     notes = PackNotes(scenario=bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1] if default else
-                      ("the workbook's assumptions" if inputs.get("assumptions") is not None else "the assumptions given"),
-                      replica=default, illustrative_workstreams=args.workstreams is None and not args.no_mitigations)
+                      ("the workbook's assumptions" if args.assumptions is own else "the assumptions given"),
+                      replica=default, illustrative_workstreams=bundled_workstreams and not args.no_mitigations)
     ed = inputs.edition() if args.history is None or inputs.get("history") is not None else None
     written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, edition=ed, sections=sections, notes=notes)
     lines = [f"Schools Forum pack written to {written.directory}:"] + [f"  {p.name}" for p in written.files]
     return "\n".join(lines)
+
+
+def _same_workstreams(given, bundled_frame) -> bool:
+    """The workbook's workstreams are the bundled ILLUSTRATIVE ones (name, lever, amount, start)."""
+    cols = ["name", "lever", "amount", "start_year"]
+    a, b = given[cols].reset_index(drop=True), bundled_frame[cols].reset_index(drop=True)
+    return a.astype(str).equals(b.astype(str))

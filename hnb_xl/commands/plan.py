@@ -101,7 +101,7 @@ def compute(args) -> api.Plan:
     terms = {term: getattr(args, option) for term, option in TERMS.items() if getattr(args, option) is not None}
     return api.plan(args.history, args.assumptions, args.scenario, to_year=args.to,
                     workstreams=[] if args.no_mitigations else args.workstreams,
-                    agreement=api.NO_AGREEMENT if args.no_agreement else None, terms=terms,
+                    agreement=api.NO_AGREEMENT if args.no_agreement else getattr(args, "agreement", None), terms=terms,
                     actuals=args.actuals, tolerance=args.tolerance, payments=args.payments,
                     settlement=args.settlement,
                     settlement_terms={t: vars(args)[o] for t, o in SETTLEMENT_OPTIONS.items()}, labels=LABELS)

@@ -96,7 +96,8 @@ def run(args) -> str:
                         title=f"1. {ed.authority} HNB history, {ed.outturn} (£; EHCPs at January census"
                               + (f"; {base} is a derived base)" if base else ")")))
     proj = tables["projection"]
-    scenario = (bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1] if inputs.get("assumptions") is None
+    own = inputs.get("assumptions")      # a workbook's, with the bundled basis when they are the bundled scenario
+    scenario = (bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1] if own is None or "basis" in own.columns
                 else f"the workbook's assumptions, forecast {ed.forecast}")
     parts.append(render(proj, "table", project_cmd.KINDS, project_cmd.TITLES,
                         title=f"2. Projection: {scenario} (£)"))

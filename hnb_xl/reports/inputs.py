@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .. import bundled
 from ..errors import HnbInputError
 from ..tables.cells import is_blank
+from ..tables.schema import ASSUMPTIONS
 from .edition import Edition, edition
 
 
@@ -48,7 +50,10 @@ def _sources(frame: pd.DataFrame) -> dict:
     return {str(n).strip(): "" if is_blank(s) else str(s).strip() for n, s in zip(frame["name"], frame["source"])}
 
 
-USED = ("parameters", "history", "assumptions", "block_transfer", "invest_to_transform", "schools")
+# the Inputs tables the report uses, then the plan's: the Safety_Valve sheet's agreement terms and
+# workstreams (verify.compare.safety_valve_frames) and the instalments as paid
+USED = ("parameters", "history", "assumptions", "block_transfer", "invest_to_transform", "schools",
+        "agreement", "workstreams", "payments")
 
 
 def bundled_inputs() -> Inputs:
@@ -69,9 +74,12 @@ def workbook_inputs(path) -> Inputs:
             raise HnbInputError(f"has no sheet {L.INPUTS}: is it the HNB model workbook?", source=str(path))
         cells = OpenpyxlCells(wb)
         frames, findings = input_frames(cells)
-        # a problem in a table the report does not use (a safety valve table left empty) is verify's
-        titles = tuple(f"{targets()[k].title}:" for k in USED)
-        findings = [f for f in findings if f.message.startswith(titles)]
+        # a problem in a table the report and pack do not use is verify's; the payments table left
+        # empty means the assumed instalment profile (layout.INPUT_TABLES["payments"])
+        titles = tuple(f"{targets()[k].title}:" for k in USED if k in targets())
+        empty = f"{targets()['payments'].title}:" if "payments" in targets() else None
+        findings = [f for f in findings if (f.message.startswith(titles) or f.sheet == L.SAFETY_VALVE)
+                    and not (empty and f.message.startswith(empty) and f.message.endswith("has no data rows"))]
         frames = {k: v for k, v in frames.items() if k in USED}
         sources = _sources(current_frame(cells, targets()["parameters"]))
     finally:
@@ -80,6 +88,26 @@ def workbook_inputs(path) -> Inputs:
         f = findings[0]
         more = f" (and {len(findings) - 1} more: hnb-xl verify lists them)" if len(findings) > 1 else ""
         raise HnbInputError(f"{f.where}: {f.message}{more}", source=str(path))
+    if "assumptions" in frames:
+        frames["assumptions"] = with_bundled_basis(frames["assumptions"])
     p = frames.pop("parameters")
     parameters = {str(n).strip(): v for n, v in zip(p["name"], p["value"])}
     return Inputs(frames, parameters, str(path), sources)
+
+
+def with_bundled_basis(frame: pd.DataFrame) -> pd.DataFrame:
+    """A workbook's assumptions (the Inputs hold no basis column) with the bundled default
+    scenario's basis ("calibrated", "extrapolated: 2025-26") when they ARE that scenario, year for
+    year and driver for driver (to 1e-9): so its extrapolated years and its calibration are said as
+    for the bundled data. Any other assumptions are returned as they are."""
+    ref = bundled.assumptions()
+    cols = [c.name for c in ASSUMPTIONS.columns]
+    if len(frame) != len(ref) or list(frame["financial_year"]) != list(ref["financial_year"]):
+        return frame
+    numbers = [c for c in cols if c != "financial_year"]
+    a, b = frame[numbers].astype(float).to_numpy(), ref[numbers].astype(float).to_numpy()
+    if not np.allclose(a, b, rtol=0, atol=1e-9):
+        return frame
+    out = frame.copy()
+    out["basis"] = list(ref["basis"])
+    return out
