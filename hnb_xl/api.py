@@ -712,7 +712,8 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
 def uncertainty(distributions=None, settings: dict | None = None, labels: Labels | None = None):
     """The Monte Carlo :class:`~hnb_xl.engine.montecarlo.Uncertainty` from a table (driver,
     distribution, sd; only the normal distribution) and settings (paths, seed, year_correlation),
-    each left out taken from the bundled ``plan_uncertainty.csv`` / ``plan_montecarlo.csv``."""
+    each left out taken from the bundled ``plan_uncertainty.csv`` / ``plan_montecarlo.csv`` (also
+    ehcp_cost_correlation and delivery_concentration: :mod:`hnb_xl.engine.montecarlo`)."""
     t = _bundled("uncertainty") if distributions is None else \
         Located(distributions, _label(labels, "uncertainty", "uncertainty"))
     s = {**bundled.plan_montecarlo(), **{k: v for k, v in (settings or {}).items() if v is not None}}
@@ -730,9 +731,12 @@ def uncertainty(distributions=None, settings: dict | None = None, labels: Labels
                                           column="sd", value=r["sd"]))
     raise_all(problems)
     paths = s.get("paths", 10_000)
+    k = s.get("delivery_concentration")
     u = _montecarlo.Uncertainty(sd=sd, year_correlation=float(s.get("year_correlation", 0.0)),
                                 paths=int(paths) if float(paths).is_integer() else paths,
-                                seed=int(s.get("seed", 20220715)))
+                                seed=int(s.get("seed", 20220715)),
+                                ehcp_cost_correlation=float(s.get("ehcp_cost_correlation", 0.0)),
+                                delivery_concentration=None if k is None or k != k else float(k))
     with located({"uncertainty": t}, labels):
         u.validate()
     return u

@@ -9,11 +9,26 @@ shock and the next (0 = independent years)::
     z_d,t = rho * z_d,t-1 + sqrt(1 - rho^2) * e_d,t,      e ~ N(0, 1) i.i.d., fixed seed
     driver_d,t(path) = assumption_d,t + sd_d * z_d,t
 
-so every year's driver keeps its stated mean and sd. Block transfers, other DSG movements,
-mitigations (:mod:`hnb_xl.engine.safety_valve`, applied with their delivery confidence) and the
-agreement's contributions are held as in the deterministic plan (instalments in outturn years kept
-as received, not deducted again). Each path then runs the same
-arithmetic as the deterministic plan::
+so every year's driver keeps its stated mean and sd. The same holds for the other DSG movements
+and the block transfer (sd in pounds; a drawn transfer is never below 0). EHCP growth and cost per
+EHCP growth are correlated by ``ehcp_cost_correlation`` (r; default 0, the bundled -0.4)::
+
+    z_cost,t <- r * z_ehcp,t + sqrt(1 - r^2) * z_cost,t     (still AR(1), unit variance, corr r)
+
+The bundled -0.4 is the correlation of the two annual growth rates over the five years 2017-18 to
+2021-22 of hnb_xl/data/history.csv (-0.3985: EHCPs +11.5%, +9.8%, +11.7%, +13.6%, +14.5%; cost per
+EHCP -4.9%, +0.9%, -4.2%, -5.0%, -1.9%); five points, so a weak basis, stated as such.
+
+Each workstream's **delivery** is drawn once per path for the whole plan (``delivery_concentration``
+k; None: not drawn, every path applies the delivery confidence c as the deterministic plan does)::
+
+    k = 0:   delivered ~ Bernoulli(c)            (in full, or not at all)
+    k > 0:   delivered ~ Beta(k c, k (1 - c))    (a share delivered; mean c, more spread for small k)
+    effect_t(path) = amount * ramp_t * delivered(path)
+
+so the mean effect is the deterministic plan's. The agreement's contributions are held as in the
+deterministic plan (instalments in outturn years kept as received, not deducted again). Each path
+then runs the same arithmetic as the deterministic plan::
 
     hnb_expenditure = safety_valve.expenditure_paths(...)      (EHCP and cost levers, cash)
     hnb_budget_t    = hnb_budget_b * prod (1 + funding_growth) + block_transfer_t
@@ -28,6 +43,7 @@ DSG in-year deficit by year, and the probability that the first year of in-year 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -37,19 +53,24 @@ import pandas as pd
 from ..errors import ModelError
 from ..years import fy, parse_year
 from .projection import extend_assumptions
-from .safety_valve import NO_AGREEMENT, Agreement, Workstream, by_year, combined_cuts, expenditure_paths, lever_arrays
+from .safety_valve import (COST_PER_EHCP, EHCP_GROWTH, NO_AGREEMENT, Agreement, Workstream, by_year, combined_cuts,
+                           expenditure_paths, lever_arrays)
 
-MC_DRIVERS = ("ehcp_growth", "cost_per_ehcp_growth", "funding_growth")
+MC_DRIVERS = ("ehcp_growth", "cost_per_ehcp_growth", "funding_growth", "other_dsg_movements", "block_transfer")
 PERCENTILES = (10, 50, 90)
 
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """Standard deviations (fractions) by driver, the year-to-year correlation, paths and seed."""
+    """Standard deviations by driver (fractions for the growth rates, pounds for other DSG
+    movements and the block transfer), the year-to-year correlation, the correlation of EHCP growth
+    and cost per EHCP growth, how workstream delivery is drawn (module docstring), paths and seed."""
     sd: dict = field(default_factory=lambda: {d: 0.0 for d in MC_DRIVERS})
     year_correlation: float = 0.0
     paths: int = 10_000
     seed: int = 20220715
+    ehcp_cost_correlation: float = 0.0
+    delivery_concentration: float | None = None
 
     def validate(self) -> None:
         """sd by driver: a known driver, finite and >= 0 (``index``: the driver's position in ``sd``);
@@ -67,6 +88,13 @@ class Uncertainty:
         if not math.isfinite(self.paths) or int(self.paths) != self.paths or self.paths < 1:
             raise ModelError(f"paths must be a whole number of 1 or more, got {self.paths!r}", field="paths",
                              value=self.paths)
+        if not -1 <= self.ehcp_cost_correlation <= 1:
+            raise ModelError(f"ehcp_cost_correlation must be between -1 and 1, got {self.ehcp_cost_correlation!r}",
+                             field="ehcp_cost_correlation", value=self.ehcp_cost_correlation)
+        k = self.delivery_concentration
+        if k is not None and not (math.isfinite(k) and k >= 0):
+            raise ModelError(f"delivery_concentration must be 0 (all or nothing) or more, got {k!r}",
+                             field="delivery_concentration", value=k)
 
 
 def shocks(rng: np.random.Generator, paths: int, years: int, rho: float) -> np.ndarray:
@@ -86,34 +114,85 @@ def simulate(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list
              agreement: Agreement = NO_AGREEMENT, uncertainty: Uncertainty = Uncertainty(),
              to_year: int | None = None) -> dict:
     """Simulate ``uncertainty.paths`` paths. Returns a dict of arrays (paths x years, £):
-    ``years`` (labels), ``dsg_in_year_deficit``, ``accumulated_deficit_after_contributions``."""
+    ``years`` (labels), ``dsg_in_year_deficit``, ``accumulated_deficit_after_contributions``, and
+    ``drivers`` ({driver: its drawn values, paths x years})."""
     uncertainty.validate()
     a = extend_assumptions(assumptions, to_year) if to_year is not None else assumptions.reset_index(drop=True)
     years = [parse_year(y) for y in a["financial_year"]]
     labels = [fy(y) for y in years]
     n_y, n_p = len(years), int(uncertainty.paths)
     rng = np.random.default_rng(uncertainty.seed)
-    drivers = {}
-    for d in MC_DRIVERS:  # fixed order, so the stream of random numbers is reproducible
-        z = shocks(rng, n_p, n_y, float(uncertainty.year_correlation))
-        drivers[d] = a[d].to_numpy(float)[None, :] + float(uncertainty.sd.get(d, 0.0)) * z
+    z = {d: shocks(rng, n_p, n_y, float(uncertainty.year_correlation)) for d in MC_DRIVERS}  # fixed order:
+    r = float(uncertainty.ehcp_cost_correlation)                                      # reproducible
+    if r:
+        z["cost_per_ehcp_growth"] = r * z["ehcp_growth"] + math.sqrt(1.0 - r * r) * z["cost_per_ehcp_growth"]
+    drivers = {d: a[d].to_numpy(float)[None, :] + float(uncertainty.sd.get(d, 0.0)) * z[d] for d in MC_DRIVERS}
+    if float(uncertainty.sd.get("block_transfer", 0.0)) > 0:
+        drivers["block_transfer"] = np.maximum(drivers["block_transfer"], 0.0)      # never a negative transfer
 
     base = history.iloc[-1]
     base_ehcp = float(base["ehcp_count"])
     base_cost = float(base["hnb_expenditure"]) / base_ehcp
-    eff, levers = lever_arrays(list(workstreams), years)
     exp = expenditure_paths(base_ehcp, base_cost, drivers["ehcp_growth"], drivers["cost_per_ehcp_growth"],
-                            *combined_cuts(eff, levers, len(levers)))
+                            *delivered_cuts(list(workstreams), years, rng, n_p, uncertainty.delivery_concentration))
     budget = float(base["hnb_budget"]) * np.cumprod(1.0 + drivers["funding_growth"], axis=-1) \
-        + a["block_transfer"].to_numpy(float)
-    other = a["other_dsg_movements"].to_numpy(float)
-    dsg_in_year = (exp - budget) + other
+        + drivers["block_transfer"]
+    dsg_in_year = (exp - budget) + drivers["other_dsg_movements"]
     outturn = [fy(parse_year(y)) for y in history["financial_year"]]   # instalments there: as received
     dfe = by_year(agreement.dfe_contributions, labels, "DfE contributions", outturn)
     council = by_year(agreement.council_contributions, labels, "council contributions", outturn)
     after = float(base["accumulated_deficit"]) + np.cumsum(dsg_in_year - dfe - council, axis=-1)
     return {"years": labels, "dsg_in_year_deficit": dsg_in_year,
-            "accumulated_deficit_after_contributions": after}
+            "accumulated_deficit_after_contributions": after, "drivers": drivers}
+
+
+def delivery_draws(workstreams: list[Workstream], rng: np.random.Generator, paths: int,
+                   concentration: float | None) -> np.ndarray:
+    """The share of each workstream delivered on each path, shape (paths, workstreams): Bernoulli
+    (k = 0) or Beta(k c, k (1 - c)) around its delivery confidence c; c of 0 or 1 is not drawn;
+    ``concentration`` None: c itself on every path (no draw)."""
+    c = np.array([float(w.delivery_confidence) for w in workstreams])
+    if concentration is None or not len(workstreams):
+        return np.broadcast_to(c, (paths, len(workstreams))).copy()
+    if concentration == 0:
+        drawn = (rng.random((paths, len(c))) < c).astype(float)
+    else:
+        inner = (c > 0) & (c < 1)
+        drawn = np.broadcast_to(c, (paths, len(c))).copy()
+        k = float(concentration)
+        drawn[:, inner] = rng.beta(k * c[inner], k * (1 - c[inner]), size=(paths, int(inner.sum())))
+    return drawn
+
+
+def delivered_cuts(workstreams: list[Workstream], years: list[int], rng, paths: int, concentration):
+    """(ehcp_cut, cost_cut, cash) by path and year, as :func:`hnb_xl.engine.safety_valve.combined_cuts`
+    with each workstream's effect amount * ramp * its delivery draw (:func:`delivery_draws`)."""
+    levers = [w.lever for w in workstreams]
+    full, _ = lever_arrays([dataclasses.replace(w, delivery_confidence=1.0) for w in workstreams], years)
+    if concentration is None:                      # the deterministic plan's effects, on every path
+        eff, _ = lever_arrays(workstreams, years)
+        return combined_cuts(eff, levers, len(levers))
+    share = delivery_draws(workstreams, rng, paths, concentration)        # (paths, workstreams)
+    keep_e = np.ones((paths, len(years)))
+    keep_c = np.ones((paths, len(years)))
+    cash = np.zeros((paths, len(years)))
+    for k, lever in enumerate(levers):
+        e = share[:, k:k + 1] * full[k][None, :]
+        if lever == EHCP_GROWTH:
+            keep_e = keep_e * (1.0 - e)
+        elif lever == COST_PER_EHCP:
+            keep_c = keep_c * (1.0 - e)
+        else:
+            cash = cash + e
+    return 1.0 - keep_e, 1.0 - keep_c, cash
+
+
+def balance_caveat(target_year) -> str:
+    """What the probability of balance is, and is not, in words beside the figure."""
+    t = fy(parse_year(target_year) if not isinstance(target_year, int) else target_year)
+    return (f"the share of simulated paths whose DSG in-year deficit is 0 or less in some year up to {t}: a first "
+            "year of balance, not the sustained balance an agreement requires, and not the accumulated deficit; "
+            "the spreads are ILLUSTRATIVE (hnb_xl/data/plan_uncertainty.csv), so it is not a forecast probability")
 
 
 def fan(sim: dict, key: str = "accumulated_deficit_after_contributions") -> pd.DataFrame:
