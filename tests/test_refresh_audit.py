@@ -240,3 +240,70 @@ def test_assumptions_provenance_follows_the_new_parameters(wb_path, tmp_path):
     assert assumptions["send_contingency_pot"]["Value"] == 500000
     assert assumptions["send_contingency_pot"]["Source"] == "Northshire Schools Forum, March 2025"
     assert assumptions["cost_per_ehcp"]["Value"] == 6000          # the seed's figure, not in the change
+
+
+# ------------------------------------------------------------------ DfE's SEN2 release as a source
+
+RELEASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "dfe" / "education-health-and-care-plans_2025.zip"
+RELEASE_SHA256 = "489583bbf9119cf489fc94102db2a7eb6e10b8fae501e315d8d2e373ae310b4f"   # its README's
+# the seed's history (hnb_xl/data/history.csv) to 2017-18, then the release's January 2019 to
+# January 2022 census (its README: 4,198; 4,690; 5,292; 6,100), each the financial year ending then
+SEN2_HISTORY = [3205, 3429, 3822, 4198, 4690, 5292, 6100]
+
+
+def test_sen2_dry_run_shows_the_revision_of_a_count_the_workbook_holds(wb_path, capsys):
+    assert sha256_of(RELEASE) == RELEASE_SHA256
+    digest = sha256_of(wb_path)
+    assert main(["refresh", str(wb_path), str(RELEASE), "--la", "873", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "history: 7 -> 7 rows; 0 added, 0 removed, 1 changed (1 cell(s))" in out
+    assert "changed: 2020-21 ehcp_count 5,327 -> 5,292" in out
+    assert "reporting year 2025" in out and "2022-23 (January 2023)" in out   # not in history: said, not added
+    assert sha256_of(wb_path) == digest
+
+
+def test_sen2_refresh_fills_the_ehcp_column_and_logs_the_release(wb_path):
+    before = _history_rows(wb_path)
+    assert main(["refresh", str(wb_path), str(RELEASE), "--la", "Cambridgeshire"]) == 0
+    after = _history_rows(wb_path)
+    assert [r[1] for r in after] == SEN2_HISTORY
+    assert [r[:1] + r[2:] for r in after] == [r[:1] + r[2:] for r in before]       # the money as it was
+    rows = _logs(wb_path)[1]
+    sources = _section(rows, "Data sources")
+    release = next(r for r in sources if r["File (path as given)"] == str(RELEASE))
+    assert release["SHA-256"] == RELEASE_SHA256 and release["Size (bytes)"] == RELEASE.stat().st_size
+    for text in ("reporting year 2025", "files dated 2025-07-01", "Cambridgeshire (873, E10000003)",
+                 "January 2019 to January 2022"):
+        assert text in release["Publication"]
+    # the history's money still comes from the build's file, which says it was not refreshed
+    kept = [r for r in sources if r["Tables"] == "history"]
+    assert len(kept) == 1 and "not refreshed" in kept[0]["Loaded at"]
+    log = _section(rows, "Refresh log")
+    assert log[-1]["Source file"] == RELEASE.name and log[-1]["SHA-256"] == RELEASE_SHA256
+    assert "2020-21 ehcp_count 5,327 -> 5,292" in log[-1]["Changes"]
+
+
+def test_sen2_fills_a_new_outturn_year_given_with_it(wb_path, tmp_path):
+    """A history source adding 2022-23 and the release together: the January 2023 census (6,972,
+    the release's README) is 2022-23's count, whatever the history file typed."""
+    src = tmp_path / "src"
+    src.mkdir()
+    template = template_sources(tmp_path / "all")
+    shutil.copyfile(template / "history.csv", src / "history.csv")
+    shutil.copyfile(template / "assumptions.csv", src / "assumptions.csv")
+    _edit(src / "history.csv", lambda rows: rows + [["2022-23", "7000", "86500000", "95000000", "-60000000"]])
+    _edit(src / "assumptions.csv", lambda rows: [r for r in rows if r[0] != "2022-23"])
+    assert main(["refresh", str(wb_path), str(src), str(RELEASE), "--la", "E10000003"]) == 0
+    assert [r[1] for r in _history_rows(wb_path)] == SEN2_HISTORY + [6972]
+
+
+@pytest.mark.parametrize("argv, named", [
+    pytest.param([], "--la", id="sen2-refresh-without-la-is-refused"),
+    pytest.param(["--la", "Cambridgeshyre"], "Cambridgeshire", id="sen2-refresh-misspelt-la-names-the-nearest"),
+])
+def test_sen2_refresh_without_a_known_authority_is_exit_2(wb_path, capsys, argv, named):
+    digest = sha256_of(wb_path)
+    assert main(["refresh", str(wb_path), str(RELEASE), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and RELEASE.name in err and named in err and "Traceback" not in err, err
+    assert sha256_of(wb_path) == digest

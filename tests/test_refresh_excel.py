@@ -253,6 +253,27 @@ def test_a_bad_file_shows_the_clis_message_and_writes_nothing(book, sources, cap
     assert not list(book.parent.glob("*.backup-*"))
 
 
+@pytest.mark.parametrize("answer", [pytest.param(True, id="excel-drop-rows-yes-replaces-the-table"),
+                                    pytest.param(False, id="excel-drop-rows-no-changes-nothing")])
+def test_rows_a_source_would_drop_are_asked_about_in_excel(book, sources, answer):
+    """The button has no --replace: a source leaving out rows asks Yes/No, naming the table and rows."""
+    lines = (sources / "history.csv").read_text(encoding="utf-8").splitlines()
+    (sources / "history.csv").write_text("\n".join(lines[:2] + lines[4:]) + "\n", encoding="utf-8")
+    asked = []
+    fake = FakeBook(book)
+    text = R.refresh_from_excel([str(sources)], book=fake, user="u", now=NOW,
+                                confirm=lambda q: asked.append(q) or answer)
+    assert len(asked) == 1 and "history: the source leaves out 2 row(s) the workbook holds (2015-16, 2016-17)" in asked[0]
+    h = L.INPUT_TABLES["history"]
+    first_year = fake.values(h.sheet, h.first_row, h.first_col, h.first_row, h.first_col)[0][0]
+    if answer:
+        assert fake.app.alerts[0][0] == RX.TITLE_OK and "history: 7 -> 5 rows; 0 added, 2 removed" in text
+        assert first_year == "2017-18"
+    else:
+        assert fake.app.alerts[0][0] == RX.TITLE_FAILED and "--replace history" in text
+        assert fake.writes() == [] and first_year == "2015-16"
+
+
 def test_a_workbook_without_the_input_sheet_is_refused_before_writing(tmp_path, sources):
     wb = load_workbook(make_workbook(tmp_path / "Other.xlsm"), keep_vba=True)
     del wb[L.INPUTS]

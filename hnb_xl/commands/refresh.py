@@ -14,21 +14,24 @@ from ..tables.schema import SOURCE_TABLES as INPUT_TABLES
 
 
 def register(sub) -> None:
-    p = sub.add_parser("refresh", help="update the workbook's input tables from source files (CSV/XLSX, DfE SEN)",
+    p = sub.add_parser("refresh", help="update the workbook's input tables from source files (CSV/XLSX, DfE SEN, "
+                                       "DfE SEN2 release)",
                        description="Reads every SOURCE (files, or folders of .csv/.xlsx), recognises each table "
-                                   "from its headers (the templates of `hnb-xl template`, or DfE's school-level "
-                                   "SEN data, wide or long), validates all of them together, then writes the "
-                                   "workbook atomically after a timestamped backup. Any problem: exit 2, every "
-                                   "problem listed, workbook unchanged.")
+                                   "from its headers (the templates of `hnb-xl template`, DfE's school-level "
+                                   "SEN data, wide or long, or DfE's EHC plans release (SEN2: the zip as saved, "
+                                   "its folder or a CSV of it), whose January census of Y fills the EHCP count "
+                                   "of history for financial year (Y-1)-Y), validates all of them together, then "
+                                   "writes the workbook atomically after a timestamped backup. Any problem: exit "
+                                   "2, every problem listed, workbook unchanged.")
     p.add_argument("workbook", metavar="WORKBOOK", help="the model workbook (.xlsm)")
     p.add_argument("sources", metavar="SOURCE", nargs="+", help="source files or folders")
     p.add_argument("--output", metavar="PATH", help="write the refreshed workbook here instead (no backup needed)")
     p.add_argument("--dry-run", action="store_true",
-                   help="validate and list the rows added, changed and removed per table, by their key "
-                        "(financial year, URN, parameter); write nothing")
+                   help="validate and list the rows added, changed (each cell old -> new) and removed per "
+                        "table, by their key (financial year, URN, parameter); write nothing")
     p.add_argument("--la", metavar="NAME_OR_CODE",
-                   help="local authority to take from a DfE file: la_name, new_la_code (E10000003) or "
-                        "old_la_code (873)")
+                   help="local authority to take from a DfE file or SEN2 release: la_name, new_la_code "
+                        "(E10000003) or old_la_code (873)")
     p.add_argument("--suppressed", choices=["error", "zero"], default="error",
                    help="DfE codes x, c and low in an EHCP count: an error naming the first cell (default) or, "
                         "with zero, read as 0 and counted; elsewhere, and z (not applicable) always, 0")

@@ -9,7 +9,8 @@ Written on every refresh, from the CLI and the Cover's button alike (:func:`log_
    touch the assumptions;
 2. **Data sources**: one row per file actually loaded by this refresh: the path as given, its
    SHA-256, its size in bytes, the time it was loaded (UTC), the table(s) it gave and the rows
-   read; a table this refresh did not load keeps its earlier row (the build's bundled file, or an
+   read (a SEN2 release: the history's EHCP column, the census years used and its publication,
+   :mod:`.ehcp`); a table this refresh did not load keeps its earlier row (the build's bundled file, or an
    earlier refresh's), its time saying "not refreshed", so the list always names where each input
    table came from;
 3. **Refresh log**: the earlier refreshes' rows as they were, then one row per file of this one,
@@ -29,6 +30,7 @@ from pathlib import Path
 from ...sources.collect import Collected
 from .. import layout
 from .cells import TableWrite
+from .ehcp import FILLS, ReleaseRecord
 from .plan import read_table, revision_text, targets
 
 REFRESH_LOG_TITLE = "Refresh log"
@@ -41,7 +43,8 @@ FIRST_ROW = 4
 ASSUMPTIONS_TITLE = "Assumptions"
 ASSUMPTIONS_HEADERS = ("Assumption", "Value", "Unit", "Source")
 DATA_SOURCES_TITLE = "Data sources"
-DATA_SOURCES_HEADERS = ("File (path as given)", "SHA-256", "Size (bytes)", "Loaded at", "Tables", "Rows read")
+DATA_SOURCES_HEADERS = ("File (path as given)", "SHA-256", "Size (bytes)", "Loaded at", "Tables", "Rows read",
+                        "Publication")
 NOT_REFRESHED = "not refreshed"   # a data-sources row kept for a table the latest refresh did not load
 # what the build's data-sources rows name (hnb_xl/data/<file>): the table each bundled file fills
 _BUNDLED = {"parameters.csv": "parameters", "published_forecast.csv": "published forecast (comparison)"}
@@ -97,13 +100,18 @@ def audit_rows(old: list[list], got, *, parameters: list[dict], assumptions: lis
         rows.append([f"Projection drivers {year}", "see Inputs", None, text])
 
     rows += [[], [DATA_SOURCES_TITLE], list(DATA_SOURCES_HEADERS)]
-    loaded = set(got.tables) | ({"schools"} if getattr(got, "dfe", None) is not None else set())
+    # the tables a source file gave whole (a SEN2 release fills one column of history: not loaded)
+    loaded = ({f for rec in got.records for f in rec.formats} & set(got.tables)) | \
+        ({"schools"} if getattr(got, "dfe", None) is not None else set())
     for rec in got.records:
         try:
             size = os.path.getsize(rec.path)
         except OSError:
             size = None
-        rows.append([rec.path, rec.sha256, size, loaded_at, ", ".join(rec.formats), rec.rows_read])
+        if isinstance(rec, ReleaseRecord):
+            rows.append([rec.path, rec.sha256, size, loaded_at, FILLS, rec.rows_read, rec.publication])
+        else:
+            rows.append([rec.path, rec.sha256, size, loaded_at, ", ".join(rec.formats), rec.rows_read])
     rows += _kept_sources(body, loaded, built_at)
 
     rows += [[], [REFRESH_LOG_TITLE], list(REFRESH_LOG_HEADERS)]
@@ -135,13 +143,13 @@ def _kept_sources(body: list[list], loaded: set, built_at) -> list[list]:
     header = body[t + 1]
     out = []
     for r in _rows_after(body[:end], t + 1):
-        if tuple(header[:len(DATA_SOURCES_HEADERS)]) == DATA_SOURCES_HEADERS:     # an earlier refresh's row
+        if tuple(header[:6]) == DATA_SOURCES_HEADERS[:6]:                          # an earlier refresh's row
             tables = [x.strip() for x in str(r[4] or "").split(",") if x.strip()]
-            kept = [x for x in tables if x not in loaded]
+            kept = [x for x in tables if x.split(":")[0] not in loaded]     # "history: EHCPs ..." is history's
             if kept:
                 when = str(r[3] or "")
                 when = when if when.startswith(NOT_REFRESHED) else f"{NOT_REFRESHED} since {when}"
-                out.append([r[0], r[1], r[2], when, ", ".join(kept), r[5]])
+                out.append([r[0], r[1], r[2], when, ", ".join(kept), r[5], *r[6:len(DATA_SOURCES_HEADERS)]])
         elif header[:3] == ["File", "Data rows", "SHA-256"]:                       # the build's row
             table = _bundled_tables().get(Path(str(r[0])).name)
             if table not in loaded:

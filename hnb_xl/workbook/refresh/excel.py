@@ -7,7 +7,10 @@ rows, Cover time) reading the open workbook through :class:`~hnb_xl.workbook.ref
 then applies the planned rectangles with :func:`~hnb_xl.workbook.refresh.cells.write_xlwings` (one
 bulk write per table, text cells formatted as Text first).
 
-* Any problem: the CLI's wording (:func:`~hnb_xl.workbook.refresh.error_text`) in a message box,
+* A source that leaves out rows the workbook's table holds (:class:`~.plan.RowsDropped`, the
+  only problem): a Yes/No box names the table(s) and rows; Yes replaces them whole (the CLI's
+  ``--replace TABLE``), No changes nothing.
+* Any other problem: the CLI's wording (:func:`~hnb_xl.workbook.refresh.error_text`) in a message box,
   and nothing is written (every check happens before the first write). Should Excel refuse a
   write once writing has started (a protected sheet, a cell in edit mode), the message says so
   and asks to close without saving; the backup holds the state before the refresh.
@@ -26,13 +29,14 @@ from pathlib import Path
 
 from ...errors import HnbInputError
 from .audit import log_writes
-from .plan import RefreshResult, backup_path, error_text, plan_refresh, user_name
+from .plan import RefreshResult, RowsDropped, backup_path, error_text, plan_refresh, user_name
 from ..charts import apply_xlwings as apply_charts_xlwings
 from .cells import XlwingsCells, write_xlwings
 
 TITLE_OK = "Refresh from sources"
 TITLE_FAILED = "Refresh from sources: nothing changed"
 TITLE_STOPPED = "Refresh from sources: stopped part-way"
+TITLE_REPLACE = "Refresh from sources: replace a table?"
 
 
 class RefreshStopped(HnbInputError):
@@ -69,12 +73,15 @@ def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str
     return result
 
 
-def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None, now=None, replace=()) -> str:
+def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None, now=None, replace=(),
+                       confirm=None) -> str:
     """Entry point of the Cover's button (``main()`` of the companion ``<workbook name>.py``).
 
     Asks for source files through Excel (unless ``paths``), refreshes the calling workbook in place
     and shows the report, or the problems in the CLI's words, in a message box. Returns that text.
-    ``replace``: the tables a source may replace whole (the CLI's ``--replace``; the button gives none).
+    ``replace``: the tables a source may replace whole (the CLI's ``--replace``). When the only
+    problems are rows a source would drop, ``confirm(text)`` (default: a Yes/No box) is asked
+    whether to replace those tables; yes runs the refresh again with them replaced.
     """
     if book is None:
         import xlwings as xw
@@ -87,7 +94,7 @@ def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None
         if not paths:
             return "cancelled"
     try:
-        result = refresh_book(book, paths, user=user, now=now, replace=replace)
+        result = _refresh_or_ask(book, paths, user=user, now=now, replace=tuple(replace), confirm=confirm)
     except HnbInputError as exc:
         text = error_text(exc)
         alert(for_message_box(text), TITLE_STOPPED if isinstance(exc, RefreshStopped) else TITLE_FAILED)
@@ -95,6 +102,31 @@ def refresh_from_excel(paths=None, *, book=None, alert=None, ask=None, user=None
     text = result.report()
     alert(success_box(result, text), TITLE_OK)
     return text
+
+
+def _refresh_or_ask(book, paths, *, user, now, replace: tuple, confirm) -> RefreshResult:
+    """:func:`refresh_book`; when its only problems are rows a source would drop, ask (``confirm``,
+    default a Yes/No box) whether to replace those tables, and on yes refresh again replacing them."""
+    try:
+        return refresh_book(book, paths, user=user, now=now, replace=replace)
+    except HnbInputError as exc:
+        drops = exc.problems or [exc]
+        if not all(isinstance(p, RowsDropped) for p in drops):
+            raise
+        ask = confirm or (lambda text: book.app.alert(text, title=TITLE_REPLACE, buttons="yes_no",
+                                                      mode="critical") == "yes")
+        if not ask(replace_question(drops)):
+            raise
+    return refresh_book(book, paths, user=user, now=now, replace=replace + tuple(p.table for p in drops))
+
+
+def replace_question(drops: list) -> str:
+    """The Yes/No question for rows a refresh would drop, one line per table (at most 10 keys each)."""
+    from .plan import key_list
+    lines = [f"{p.table}: the source leaves out {len(p.keys)} row(s) the workbook holds ({key_list(p.keys, 10)})"
+             for p in drops]
+    return for_message_box("\n".join(lines + ["Replace these tables whole with the sources (those rows are "
+                                              "removed; the backup keeps them)? No changes nothing."]))
 
 
 BOX_LINES = 20          # a message box taller than this runs off the screen
@@ -142,7 +174,7 @@ def for_message_box(text: str) -> str:
 
 def _ask_files(book) -> list[str]:
     """File picker through Excel (Windows): Application.GetOpenFilename with MultiSelect."""
-    picked = book.app.api.GetOpenFilename("Source files (*.csv;*.xlsx),*.csv;*.xlsx", 1,
+    picked = book.app.api.GetOpenFilename("Source files (*.csv;*.xlsx;*.zip),*.csv;*.xlsx;*.zip", 1,
                                           "Choose the source files", None, True)
     if picked in (False, None):
         return []

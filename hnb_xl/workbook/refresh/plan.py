@@ -45,6 +45,7 @@ from ...tables.schema import SCHEMAS, to_frame
 from .. import layout
 from ..charts import ChartLayout, layout_for as chart_layout_for
 from .cells import TableWrite
+from .ehcp import ReleaseRecord, apply_releases, split_sources
 
 
 # ---------------------------------------------------------------------------------------------- layout
@@ -81,13 +82,13 @@ class TableChange:
     def keys(self, limit: int | None = None) -> list[str]:
         """One line per kind of change naming the rows by their key (the schema's key column: the
         financial year, URN, parameter or activity), e.g. ``added: 2022-23``; at most ``limit`` keys
-        a line (then "and N more"). Without a limit (the dry run) each changed cell gets its own
-        line, old -> new: ``changed: 2020-21 ehcp_count 5,327 -> 5,292``."""
+        a line (then "and N more"). Without a limit (the dry run), or with at most ``limit`` changed
+        cells, each changed cell gets its own line, old -> new: ``changed: 2020-21 ehcp_count 5,327 -> 5,292``."""
         out = []
         for kind, keys in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if not keys:
                 continue
-            if kind == "changed" and limit is None and self.revisions:
+            if kind == "changed" and self.revisions and (limit is None or len(self.revisions) <= limit):
                 out.extend(f"changed: {revision_text(*r)}" for r in self.revisions)
             else:
                 out.append(f"{kind}: {key_list(keys, limit)}")
@@ -135,6 +136,8 @@ class RefreshResult:
             sup = ", ".join(f"{k}={v}" for k, v in sorted(r.suppressed.items())) or "none"
             lines.append(f"  source {r.name}: {', '.join(r.formats) or '-'}; {r.rows_read} rows read; "
                          f"suppressed cells {sup}; sha256 {r.sha256[:12]}...")
+            if isinstance(r, ReleaseRecord):
+                lines.append(f"    {r.publication}")
         if self.collected.dfe is not None:
             lines.append(f"  DfE file: local authority {self.collected.dfe.la}, {len(self.collected.dfe.frame)} schools")
         for c in self.changes:
@@ -323,24 +326,30 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
         raise HnbInputError(f"has no sheet(s) {', '.join(missing_sheets)}: is it the HNB model workbook?",
                             source=workbook_label)
     current_schools = current_frame(cells, tmap["schools"]) if "schools" in tmap else None
-    got = collect(sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
-                  current_schools=current_schools)
+    releases, files = split_sources(sources)
+    got = collect(files, la=la, suppressed_policy=suppressed_policy, progress=progress,
+                  current_schools=current_schools) if files or not releases else Collected()
+    if releases:    # DfE's SEN2 release: the EHCP column of history (:mod:`.ehcp`)
+        apply_releases(got, releases, la=la,
+                       current_history=current_frame(cells, tmap["history"]) if "history" in tmap else None)
     problems = list(got.problems)
     # The cross-table rules over the tables the refresh leaves in the workbook: the sources with the
     # workbook's current tables they do not replace (collect checked the sources among themselves).
-    years = {k: got.tables[k] for k in ("history", "assumptions") if k in got.tables}
-    if len(years) == 1 and not problems:
-        kept = next(k for k in ("history", "assumptions") if k not in years)
-        if kept in tmap:
-            t = tmap[kept]
-            try:
-                years[kept] = to_frame(SCHEMAS[kept], list(t.headers), read_table(cells, t),
-                                       source=f"{workbook_label} [{t.sheet}] {kept} table",
-                                       first_row_number=t.first_row)
-            except HnbInputError:
-                pass   # the workbook's own table is judged by its Checks sheet, not by this refresh
-        if len(years) == 2:
-            problems += validate.start_year_problems(years["history"], years["assumptions"])
+    for pair, rule in ((("history", "assumptions"), validate.start_year_problems),
+                       (("assumptions", "block_transfer"), validate.block_transfer_twin_problems)):
+        both = {k: got.tables[k] for k in pair if k in got.tables}
+        if len(both) == 1 and not problems:
+            kept = next(k for k in pair if k not in both)
+            if kept in tmap:
+                t = tmap[kept]
+                try:
+                    both[kept] = to_frame(SCHEMAS[kept], list(t.headers), read_table(cells, t),
+                                          source=f"{workbook_label} [{t.sheet}] {kept} table",
+                                          first_row_number=t.first_row)
+                except HnbInputError:
+                    pass   # the workbook's own table is judged by its Checks sheet, not by this refresh
+            if len(both) == 2:
+                problems += rule(both[pair[0]], both[pair[1]])
     tables = []
     for name, frame in got.tables.items():
         t = tmap.get(name)
@@ -384,6 +393,14 @@ def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
             for sheet, area in areas.items() if sheet in cells.sheetnames]
 
 
+class RowsDropped(HnbInputError):
+    """A source leaves out rows the workbook's ``table`` holds (``keys``: those rows' keys): refused
+    unless the refresh is told to replace the table (``--replace TABLE``, or Yes in Excel's box)."""
+
+    def __init__(self, message: str, *, table: str, keys: list, source: str | None = None):
+        super().__init__(message, source=source)
+        self.table, self.keys = table, list(keys)
+
 
 def dropped_rows(cells, tmap: dict, got: Collected, changes, replace=()) -> list[HnbInputError]:
     """One problem per table whose source leaves out rows the workbook holds (named by key), unless
@@ -401,11 +418,12 @@ def dropped_rows(cells, tmap: dict, got: Collected, changes, replace=()) -> list
             continue
         dropped = [k for k in ch.removed if not (ch.name == "assumptions" and str(k) in outturn)]
         if dropped:
-            problems.append(HnbInputError(
+            problems.append(RowsDropped(
                 f"the {ch.name} source has {ch.rows_after} rows where the workbook's table has {ch.rows_before}: "
                 f"the refresh would drop {len(dropped)} row(s) not in the source ({key_list(dropped, 20)}); give "
                 f"every row (hnb-xl template --from WORKBOOK DIR writes the current tables to add to), or "
-                f"--replace {ch.name} to replace the table", source=got.origin.get(ch.name)))
+                f"--replace {ch.name} to replace the table", table=ch.name, keys=dropped,
+                source=got.origin.get(ch.name)))
     return problems
 
 

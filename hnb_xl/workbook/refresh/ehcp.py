@@ -1,0 +1,143 @@
+"""EHCP counts from DfE's SEN2 release as a refresh source (``hnb-xl refresh WORKBOOK RELEASE.zip --la LA``).
+
+DfE publishes every authority's EHC plans at the January census each June ("Education, health and
+care plans", https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans);
+:mod:`hnb_xl.sources.sen2` reads the release as saved. Here a release fills the EHCP column
+(``ehcp_count``) of the workbook's history table, nothing else:
+
+* the January census of year Y is the count of financial year (Y-1)-Y (January 2022 = 2021-22,
+  :func:`hnb_xl.sources.sen2.history`), so each census fills the history row of that financial
+  year; the money columns stay as the history table (or a history source given with it) has them;
+* a census year with no history row (no outturn for it yet) is not added (a history row needs
+  its money), and a count the release does not know (DfE's ``x``, ``c``, ...) leaves the
+  workbook's figure: both are said in the refresh's notes;
+* a count the release revises (the seed's 5,327 for 2020-21 is 5,292 in the 2025 release) is an
+  ordinary change of the history table: the dry run lists it old -> new and the Logs record it.
+
+A source is a release when it is a ``.zip`` file, or a CSV or folder whose headers are SEN2's
+(:func:`hnb_xl.sources.sen2.release.classify`). The Logs' data-sources row names the release's
+file, SHA-256 and publication (:func:`hnb_xl.sources.sen2.provenance`: reporting year and the
+date of its files) and the authority.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ...errors import HnbInputError
+from ...sources import sen2
+from ...sources.collect import SourceRecord
+from ...sources.sen2.release import _header, classify
+
+SEN2_FORMAT = "sen2"
+FILLS = "history: EHCPs (January census)"      # what a release gives, as the Logs' data-sources row says
+
+
+@dataclass
+class ReleaseRecord(SourceRecord):
+    """A SEN2 release's audit record: the file's as any source's, with its publication."""
+    publication: str = ""
+
+
+def is_release(path) -> bool:
+    """A ``.zip``, or a CSV (or a folder holding one) headed as a SEN2 file."""
+    p = Path(path)
+    if p.suffix.lower() == ".zip":
+        return True
+    files = sorted(p.rglob("*.csv")) if p.is_dir() else [p] if p.suffix.lower() == ".csv" and p.is_file() else []
+    for f in files:
+        with f.open("rb") as fh:
+            start = fh.read(1 << 16)
+        if classify(_header(start), start) is not None:
+            return True
+    return False
+
+
+def split_sources(sources) -> tuple[list[Path], list]:
+    """(SEN2 releases, every other source) in the order given."""
+    releases, others = [], []
+    for s in sources:
+        if is_release(s):
+            releases.append(Path(s))
+        else:
+            others.append(s)
+    return releases, others
+
+
+def publication(prov: dict, authority: dict) -> str:
+    """``SEN2 release, reporting year 2025 (files dated 2025-07-01); Cambridgeshire (873, E10000003)``."""
+    when = []
+    if prov.get("reporting_year"):
+        when.append(f"reporting year {prov['reporting_year']}")
+    if prov.get("files_dated"):
+        when.append(f"(files dated {prov['files_dated']})")
+    codes = ", ".join(str(authority[k]) for k in ("old_la_code", "new_la_code") if authority.get(k))
+    who = f"{authority.get('name', '')} ({codes})" if codes else str(authority.get("name", ""))
+    return "; ".join(x for x in ("SEN2 release" + (", " + " ".join(when) if when else ""), who) if x)
+
+
+def fill_history(history: pd.DataFrame, counts: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """``history`` with ``ehcp_count`` from ``counts`` (the release: ``financial_year``, ``census``,
+    ``ehcp_count``) for each financial year both hold and the release knows. Returns the frame, the
+    census labels used, and notes (years not in history; counts not known)."""
+    out = history.copy()
+    years = [str(y) for y in out["financial_year"]]
+    used, unknown, missing = [], [], []
+    for rec in counts.to_dict("records"):
+        year, census, n = str(rec["financial_year"]), rec["census"], rec["ehcp_count"]
+        if year not in years:
+            missing.append(f"{year} ({census})")
+            continue
+        if n is None or pd.isna(n):
+            unknown.append(f"{year} ({census})")
+            continue
+        out.loc[years.index(year), "ehcp_count"] = int(n)
+        used.append(census)
+    notes = []
+    if missing:
+        notes.append(f"the release's counts for {', '.join(missing)} are not filled: the history table has no "
+                     "row for them (add each year's outturn row, then refresh again)")
+    if unknown:
+        notes.append(f"the release does not give a count for {', '.join(unknown)} (a DfE code such as x): the "
+                     "workbook's figure is kept")
+    return out, used, notes
+
+
+def apply_releases(got, releases: list[Path], *, la: str | None, current_history: pd.DataFrame | None) -> None:
+    """Fill ``got.tables["history"]`` (the history source given, else the workbook's ``current_history``)
+    from each release; its audit record and notes join ``got``; problems join ``got.problems``."""
+    for path in releases:
+        if not la:
+            got.problems.append(HnbInputError("a SEN2 release holds every local authority: give --la NAME_OR_CODE "
+                                              "(e.g. Cambridgeshire, 873 or E10000003)", source=str(path)))
+            continue
+        try:
+            table = sen2.history(path, la, "total")
+            prov = sen2.provenance(path)
+        except HnbInputError as exc:
+            got.problems.extend(exc.problems or [exc])
+            continue
+        base = got.tables.get("history", current_history)
+        if base is None:
+            got.problems.append(HnbInputError("the workbook has no history table for the release's EHCP counts",
+                                              source=str(path)))
+            continue
+        base = base[base["financial_year"].notna() & (base["financial_year"] != "")].reset_index(drop=True)
+        filled, used, notes = fill_history(base, table.frame)
+        got.tables["history"] = filled
+        origin = got.origin.get("history", "the workbook's history table")
+        got.origin["history"] = f"{origin} + EHCPs from {path.name}"
+        rec = ReleaseRecord(str(path), prov.get("sha256") or "", rows_read=len(table.frame), formats=[SEN2_FORMAT],
+                            suppressed=dict(Counter(n.code or "blank" for n in table.not_known)),
+                            publication=publication(prov, table.authority) +
+                            (f"; {FILLS} for {used[0]} to {used[-1]}" if used else ""))
+        got.records.append(rec)
+        got.notes.extend(f"{path.name}: {n}" for n in notes)
+
+
+__all__ = ["ReleaseRecord", "is_release", "split_sources", "publication", "fill_history", "apply_releases",
+           "SEN2_FORMAT", "FILLS"]
