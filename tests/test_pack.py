@@ -189,3 +189,21 @@ def test_pack_command_rejects_zero_paths(tmp_path, capsys):
     code = main(["pack", "--output", str(tmp_path / "x"), "--paths", "0"])
     _, err = capsys.readouterr()
     assert code == 2 and "--paths" in err
+
+
+@pytest.mark.parametrize("value, text", [
+    pytest.param(2.5, "£2.5m", id="a-half-tick-is-not-rounded-away"),
+    pytest.param(20.0, "£20m", id="whole"),
+    pytest.param(12.25, "£12.25m", id="quarter"),
+    pytest.param(-5.0, "-£5m", id="negative"),
+    pytest.param(0.0, "£0m", id="zero"),
+])
+def test_chart_axis_ticks_in_pounds_million(value, text):
+    from hnb_xl.reports.pack import _GBP_M
+    assert _GBP_M(value, 0) == text
+
+
+def test_workstream_levers_keep_their_capitals(pack):
+    page = _page(pack)
+    assert "Fewer EHC needs assessment requests: fraction off EHCP growth" in page
+    assert "Fewer ehc" not in page

@@ -57,7 +57,13 @@ CHARTS = {
 DPI = 110
 SIZE = (10, 5.6)
 M = 1e6
-_GBP_M = FuncFormatter(lambda v, _: f"£{v:,.0f}m" if v >= 0 else f"-£{-v:,.0f}m")
+def _gbp_m(v, _pos=None) -> str:
+    """An axis tick in £m: "£20m", "£2.5m" (never a 2.5 tick shown as "£2m"), "-£5m"."""
+    text = f"{abs(v):,.2f}".rstrip("0").rstrip(".")
+    return f"£{text}m" if v >= 0 or text == "0" else f"-£{text}m"
+
+
+_GBP_M = FuncFormatter(_gbp_m)
 
 BLUE, ORANGE, RED, GREEN, GREY = "#1f5fa8", "#e08a1e", "#c0392b", "#2e8b57", "#7f7f7f"
 
@@ -202,7 +208,7 @@ def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: s
     ax.set_xticks(list(x), labels, fontsize=8)
     ax.set_xlabel(f"Workstream (ILLUSTRATIVE sizes where the bundled defaults are used), {year}")
     ax.set_ylabel("DSG in-year deficit, £m")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m" if v >= 0 else f"-£{-v:,.0f}m"))
+    ax.yaxis.set_major_formatter(_GBP_M)
     lo = min(0.0, end, *bottoms)
     ax.set_ylim(lo * 1.3 - 0.5 if lo < 0 else 0, start * 1.15)
     who = f"{ed.authority}, " if ed is not None else ""
@@ -274,6 +280,11 @@ def _money(v) -> str:
     return format_value(v, "money_short")
 
 
+def _sentence(text: str) -> str:
+    """First letter up, the rest as written ("EHC" stays "EHC")."""
+    return text[:1].upper() + text[1:]
+
+
 def _cell(v, kind: str | None) -> str:
     if kind is None:
         return f"<td>{html.escape('' if is_blank(v) else str(v))}</td>"
@@ -319,6 +330,7 @@ _DEFICIT_TITLES = {"financial_year": "Year", "accumulated_deficit": _header(HIST
                    "deficit_growth": "Deficit growth in the year", "status": "Outturn, forecast or extrapolated"}
 _ITT_TITLES = {c.name: c.header for c in INVEST_TO_TRANSFORM.columns} | {"remaining": "Remaining"}
 _DRIVER_TITLES = {c.name: c.header for c in ASSUMPTIONS.columns}
+_DRIVER_KINDS = {c.name: c.kind for c in ASSUMPTIONS.columns}     # a rate's spread in points, money's in £
 
 
 def status_of(year: str, ed: Edition) -> str:
@@ -392,7 +404,8 @@ th{background:#eef2f7;text-align:left}td.num{text-align:right;font-variant-numer
 caption{text-align:left;font-weight:bold;padding:0.3em 0}
 img{max-width:100%;border:1px solid #ddd}figure{margin:0.5em 0 1.5em}figcaption{font-size:0.85em;color:#555}
 .note{background:#fff8e1;padding:0.6em 1em;border-left:4px solid #e0a800}.note li{margin:0.3em 0}
-.stamp{color:#555;font-size:0.9em}"""
+.stamp{color:#555;font-size:0.9em}
+@page{size:A4 landscape;margin:1.2cm}figure,table{break-inside:avoid}@media print{body{margin:0;max-width:none}table{font-size:0.75em}}"""
 
 
 def write_html(path: Path, result: PackResult, workstreams: list[Workstream], agreement: Agreement,
@@ -410,10 +423,10 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
     money_kinds = {c: "money_short" for c in plan_cols if c not in ("financial_year", "status")}
     attr = result.attribution.reset_index()
     attr_titles = {"financial_year": "Year"} | {c: str(c) for c in attr.columns if c != "financial_year"}
-    ws_frame = pd.DataFrame([{"name": w.name, "lever": LEVERS.get(w.lever, w.lever).capitalize(),
+    ws_frame = pd.DataFrame([{"name": w.name, "lever": _sentence(LEVERS.get(w.lever, w.lever)),
                               "budget_area": w.budget_area,
                               "amount": _money(w.amount) if w.lever == CASH else f"{w.amount:.1%}",
-                              "start": fy(w.start_year), "ramp": w.ramp_years,
+                              "start": fy(w.start_year), "ramp": f"{w.ramp_years:g}",
                               "confidence": f"{w.delivery_confidence:.0%}"} for w in workstreams])
     ws_titles = {"name": "Workstream", "lever": "Lever", "budget_area": "Budget area", "amount": "Full effect",
                  "start": "Start", "ramp": "Ramp-up (years)", "confidence": "Delivery confidence"}
@@ -422,7 +435,8 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
     fan_t = result.fan[["financial_year", "p10", "p50", "p90", "mean"]]
     unc = pd.DataFrame({"driver": [_DRIVER_TITLES.get(d, d) for d in uncertainty.sd],
                         "distribution": "normal around the year's assumption",
-                        "sd": [f"{v * 100:.1f} percentage points" for v in uncertainty.sd.values()]})
+                        "sd": [_money(v) if _DRIVER_KINDS.get(d) in ("money", "signed_money") else
+                               f"{v * 100:.1f} percentage points" for d, v in uncertainty.sd.items()]})
 
     h = history_table(history)
     deficit = pd.concat([h[["financial_year", "accumulated_deficit", "deficit_growth"]].dropna(subset=["accumulated_deficit"]),
@@ -453,11 +467,11 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
         f"<li>Accumulated deficit cleared (after contributions): <b>{show(s['deficit_cleared_year'])}</b></li>",
     ]
     if s["target_balance_year"]:
-        parts.append(f"<li>Target in-year balance by {s['target_balance_year']}: "
-                     f"<b>{'met' if s['target_met'] else 'NOT met'}</b> in the deterministic plan")
+        line = (f"<li>Target in-year balance by {s['target_balance_year']}: "
+                f"<b>{'met' if s['target_met'] else 'NOT met'}</b> in the deterministic plan")
         if result.probability_of_balance is not None:
-            parts.append(f"; probability in the Monte Carlo: <b>{result.probability_of_balance:.0%}</b>")
-        parts.append("</li>")
+            line += f"; probability in the Monte Carlo: <b>{result.probability_of_balance:.0%}</b>"
+        parts.append(line + "</li>")
     parts.append(f"<li>DfE contributions {_money(s['dfe_total'])}; council contributions {_money(s['council_total'])}; "
                  f"savings over the plan years {_money(s['total_saving'])}</li></ul>")
     captions = {CHARTS["history"][0]: f"{CHARTS['history'][1]}: {ed.authority}, outturn {ed.outturn}",
