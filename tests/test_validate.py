@@ -252,6 +252,21 @@ def test_build_sources_refuses_a_transfer_file_that_differs_from_the_assumptions
     assert not (tmp_path / "out.xlsm").exists()
 
 
+def test_refresh_refuses_assumptions_whose_transfer_differs_from_the_workbooks_table(book, tmp_path, capsys):
+    """The workbook's block-transfer table says £2,102,000 for 2022-23; new assumptions say £1m."""
+    src = tmp_path / "src"
+    a = bundled.assumptions()
+    a.loc[0, "block_transfer"] = 1_000_000.0
+    templates.write_templates(src, {"assumptions": a}, ("assumptions",))
+    (src / "hnb_sources.xlsx").unlink()
+    digest = _sha(book)
+    assert main(["refresh", str(book), str(src / "assumptions.csv")]) == 2
+    err = capsys.readouterr().err
+    assert (f"{src / 'assumptions.csv'}, row 3, column 'Block transfer': the 2022-23 block transfer is £1,000,000 "
+            "here but £2,102,000 in ") in err and "column 'Transfer amount'" in err
+    assert _sha(book) == digest
+
+
 # ------------------------------------------------------------------------------ the Checks sheet (Excel)
 
 @pytest.mark.libreoffice
