@@ -263,7 +263,7 @@ def projection(history=None, assumptions=None, scenario: str | None = None, to_y
     return out
 
 
-def placement_scenarios(folder=None, to_year: int | None = None):
+def placement_scenarios(folder=None, to_year: int | None = None, labels: Labels | None = None):
     """(replica inputs, driver inputs, the placement tables read) for the years up to ``to_year``
     (default: the bundled assumptions' last year): the replica is the aggregate engine's bundled
     inputs as placement inputs (:func:`hnb_xl.engine.placement.from_aggregate`), the driver inputs
@@ -279,7 +279,7 @@ def placement_scenarios(folder=None, to_year: int | None = None):
     first = parse_year(h["financial_year"].iloc[-1]) + 1
     if last < first:
         raise HnbInputError(f"{fy(last)} is not after the base year {fy(first - 1)}: give {fy(first)} or later",
-                            source="--to")
+                            source=_label(labels, "to_year", "to_year"))
     a = extend_assumptions(a, last)
     t = tables.extend(t, last)
     with tables.located(t):
@@ -293,14 +293,14 @@ def placement_scenarios(folder=None, to_year: int | None = None):
     return replica, driver, t
 
 
-def unmitigated_projection(folder=None, to_year: int | None = None) -> pd.DataFrame:
+def unmitigated_projection(folder=None, to_year: int | None = None, labels: Labels | None = None) -> pd.DataFrame:
     """The "Unmitigated (placement drivers)" scenario (:func:`hnb_xl.engine.placement.project_placements`
     of :func:`placement_scenarios`' driver inputs) in the projection's columns
     (:func:`hnb_xl.engine.placement.as_projection`) with the same ``status`` as :func:`projection`:
     "forecast" up to the placement drivers table's own last year, "extrapolated" after it."""
     from .engine.placement import as_projection, project_placements
     from .tables import placement as tables
-    _, driver, t = placement_scenarios(folder, to_year)
+    _, driver, t = placement_scenarios(folder, to_year, labels)
     with tables.located(t):
         out = as_projection(project_placements(driver).summary)
     out[STATUS_COLUMN] = year_status(out["financial_year"], scenario_last_year(t["drivers"]))

@@ -91,7 +91,7 @@ def _nearest(profiles: dict[int, np.ndarray], census: int) -> np.ndarray:
 
 def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
     """(census years x category counts, the last history census, age profiles, need profiles, source)."""
-    _, driver, t = api.placement_scenarios(folder, to_year)
+    _, driver, t = api.placement_scenarios(folder, to_year, {"to_year": "--to"})
     with tables.located(t):
         result = project_placements(driver)
     by = result.by_category

@@ -114,7 +114,7 @@ def run(args) -> str:
     for option, y in (("--tornado", args.tornado), ("--break-even", args.break_even)):
         if y is not None and to_year is not None and y > to_year:
             raise HnbInputError(f"{fy(y)} is after --to {fy(to_year)}", source=option)
-    replica, driver, t = api.placement_scenarios(args.inputs, to_year)
+    replica, driver, t = api.placement_scenarios(args.inputs, to_year, {"to_year": "--to"})
     years = list(driver.drivers["financial_year"])
     for option, y in (("--tornado", args.tornado), ("--break-even", args.break_even)):
         if y is not None and fy(y) not in years:

@@ -68,7 +68,7 @@ def table(args):
             if given:
                 raise HnbInputError(f"is for the replica: --scenario {UNMITIGATED_SCENARIO} runs on the placement "
                                     "tables (hnb-xl forecast --inputs FOLDER)", source=option)
-        return api.unmitigated_projection(to_year=args.to)
+        return api.unmitigated_projection(to_year=args.to, labels=PROJECTION_LABELS)
     return api.projection(args.history, args.assumptions, args.scenario, to_year=args.to, labels=PROJECTION_LABELS)
 
 
