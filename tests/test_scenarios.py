@@ -100,3 +100,12 @@ def test_an_unknown_scenario_is_one_line_naming_the_option_and_the_choices(capsy
 def test_unmitigated_refuses_the_replicas_input_files(capsys, option):
     code, _, err = _run(capsys, "project", "--scenario", "unmitigated", option, "x.csv")
     assert code == 2 and err.startswith(f"hnb-xl: error: {option}: is for the replica")
+
+
+@pytest.mark.parametrize("scenario,statuses", [
+    pytest.param("both", ["outturn"] + ["forecast"] * 4 + ["extrapolated"] * 5, id="side-by-side-replica-years"),
+    pytest.param("unmitigated", ["outturn"] + ["forecast"] * 9, id="placement-drivers-run-to-2030-31"),
+])
+def test_forecast_marks_the_base_year_outturn_and_the_extrapolated_years(capsys, scenario, statuses):
+    code, out, _ = _run(capsys, "forecast", "--scenario", scenario, "--format", "json")
+    assert code == 0 and [r["status"] for r in json.loads(out)] == statuses
