@@ -203,7 +203,7 @@ def build(wb, ctx) -> None:
         label(ws, r, f"Workstream {i + 1}: start period", "period")
         start = f"${L.col(V['ws_cols']['start'])}${w}"
         ws.cell(r, b, f'=IF({start}="",0,IFERROR(MATCH({start},{years},0),1)-1)').number_format = "0"
-    label(ws, V["first_period"], "First instalment: period (0 or less: an outturn year)", "period")
+    label(ws, V["first_period"], "First instalment: period (<= 0: outturn)", "period")
     ws.cell(V["first_period"], b, f"={first_start}-{base_start}").number_format = "0"
 
     # the 2026 settlement's terms, read from the Settlement table (Inputs) by parameter name
@@ -217,18 +217,18 @@ def build(wb, ctx) -> None:
         return f"IF(ISNUMBER({term(name)}),{term(name)},VALUE({term(name)}))"
     for key, text, unit, f, fmt in (
             ("st_share", "Settlement: write-off share", "fraction", f"={number('write_off_share')}", S.PCT),
-            ("st_write_off_year", "Settlement: year whose closing deficit is written off", "start year",
+            ("st_write_off_year", "Settlement: deficit written off at end of", "start year",
              f"={_start(term('write_off_year'))}", "0"),
-            ("st_paid_year", "Settlement: year the write-off is paid", "start year",
+            ("st_paid_year", "Settlement: write-off paid in", "start year",
              f"={_start(term('write_off_paid_year'))}", "0"),
-            ("st_approved", "Settlement: local SEND reform plan approved (1 = yes)", "flag",
+            ("st_approved", "Settlement: SEND plan approved (1 = yes)", "flag",
              f'=IF(OR(LOWER(TRIM({term("write_off_approved")}))="yes",LOWER(TRIM({term("write_off_approved")}))="y",'
              f'LOWER(TRIM({term("write_off_approved")}))="true",TRIM({term("write_off_approved")}&"")="1"),1,0)', "0"),
-            ("st_excluded", "Settlement: deficit excluded (not high needs)", "£",
+            ("st_excluded", "Settlement: excluded (not high needs)", "£",
              f'=IFERROR({number("excluded_deficit")},0)', S.GBP),
-            ("st_override_end", "Settlement: last year of the statutory override", "start year",
+            ("st_override_end", "Settlement: override's last year", "start year",
              f"={_start(term('override_end_year'))}", "0"),
-            ("st_rate", "Settlement: interest rate for the cost of carrying", "fraction",
+            ("st_rate", "Settlement: carrying-cost rate", "fraction",
              f'=IFERROR({number("interest_rate")},0)', S.PCT2)):
         label(ws, V[key], text, unit)
         ws.cell(V[key], b, f).number_format = fmt
@@ -300,7 +300,7 @@ def build(wb, ctx) -> None:
         lambda c, p: f"={p}{V['accumulated']}+{c}{V['dsg_in_year']}*{c}{V['flag']}", S.GBP)
     row("instalment", "Instalment number", "number", None,
         lambda c, p: f"={c}{V['period']}-${B}${V['first_period']}+1", "0")
-    row("dfe", "DfE contribution (the instalments of the year, as counted)", "£", None,
+    row("dfe", "DfE contribution (instalments as counted)", "£", None,
         lambda c, p: f"={c}{V['flag']}*SUMPRODUCT(--({inst('year')}={c}{V['year']}),{inst('counted')})", S.GBP)
     row("council", "Council contribution", "£", None,
         lambda c, p: (f"={c}{V['flag']}*IF(AND({c}{V['instalment']}>=1,{c}{V['instalment']}<={A['instalments']}),"
@@ -321,17 +321,17 @@ def build(wb, ctx) -> None:
 
     # the agreement's years from the target to its end, and the 2026 settlement by year
     end, target = f"${L.col(vc)}${V['end_year']}", _start(A["target_balance_year"])
-    row("in_target", "Year from the target year to the agreement's end (1 = yes)", "flag", None,
+    row("in_target", "Target year to agreement's end (1 = yes)", "flag", None,
         lambda c, p: f"=IF(AND({c}{V['flag']}=1,{c}{V['start']}>={target},{c}{V['start']}<={end}),1,0)", "0")
     eligible, amount = f"${L.col(vc)}${V['eligible']}", f"${L.col(vc)}${V['write_off_total']}"
     row("write_off", "High Needs Stability Grant write-off", "£", None,
         lambda c, p: f"={c}{V['flag']}*IF({c}{V['start']}={stv['st_paid_year']},{amount},0)", S.GBP)
     row("after_write_off", "DSG deficit after the write-off", "£", f"={proj}!{B}{P['accumulated']}",
         lambda c, p: f"={c}{V['after']}-IF({c}{V['start']}>={stv['st_paid_year']},{amount},0)", S.GBP, True)
-    row("exposure", "General Fund exposure (after the statutory override ends)", "£", None,
+    row("exposure", "General Fund exposure (after the override)", "£", None,
         lambda c, p: f"={c}{V['flag']}*IF({c}{V['start']}>{stv['st_override_end']},MAX(0,{c}{V['after_write_off']}),0)",
         S.GBP)
-    row("carrying", "Cost of carrying the deficit (rate x average deficit)", "£", None,
+    row("carrying", "Cost of carrying (rate x average deficit)", "£", None,
         lambda c, p: f"={c}{V['flag']}*{stv['st_rate']}*AVERAGE({p}{V['after_write_off']},{c}{V['after_write_off']})",
         S.GBP)
 
@@ -347,31 +347,29 @@ def build(wb, ctx) -> None:
         ctx.define(V["names"][key], L.absref(L.SAFETY_VALVE, vc, V[key]))
     years_required = f"(MAX({end},{target})-{target}+1)"
     results = (
-        ("end_year", "The agreement's last year (last contribution, or the target year if later; 2026 = 2026-27)",
-         "start year",
+        ("end_year", "Agreement's last year (2026 = 2026-27)", "start year",
          f"=MAX({inst('pays')},{target})", "0"),
-        ("target_met", "Target met: in-year balance in the target year and every later year to the agreement's "
-                       "end (1 = yes)", "flag",
+        ("target_met", "Target met in every year to the end (1 = yes)", "flag",
          f"=IF(AND(SUM({rng('in_target')})={years_required},SUMPRODUCT({rng('in_target')},--({rng('dsg_in_year')}<=0))"
          f"={years_required}),1,0)", "0"),
-        ("gap_at_end", "Deficit left at the end of the agreement (0 = cleared)", "£",
+        ("gap_at_end", "Deficit left at the agreement's end", "£",
          f'=IFERROR(MAX(0,INDEX({rng("after")},MATCH({end},{rng("start")},0))),"end year not planned")', S.GBP),
-        ("dfe_in_outturn", "DfE contributions in years now outturn (kept as received)", "£",
+        ("dfe_in_outturn", "DfE in outturn years (kept as received)", "£",
          f'=SUMPRODUCT(--({inst("where")}="outturn"),{inst("counted")})', S.GBP),
-        ("dfe_all", "DfE contributions, all years (outturn and plan)", "£", f"=SUM({inst('counted')})", S.GBP),
-        ("instalments_check", "Instalments add up to the DfE total, none is dropped (1 = yes)", "flag",
+        ("dfe_all", "DfE contributions, all years", "£", f"=SUM({inst('counted')})", S.GBP),
+        ("instalments_check", "Instalments add up, none dropped (1 = yes)", "flag",
          f'=IF(AND({A["instalments"]}<=ROWS({inst("due")}),ABS(SUM({inst("due")})-{A["dfe_total"]})<Cross_Check_Tolerance,'
          f'COUNTIF({inst("where")},"after the plan")=0,ABS(SUMPRODUCT({rng("dfe")},{rng("flag")})'
          f'+{L.col(vc)}{V["dfe_in_outturn"]}-{L.col(vc)}{V["dfe_all"]})<Cross_Check_Tolerance,'
          f'SUMPRODUCT(({p_year}<>"")*ISNA(MATCH({p_year},{inst("year")},0)))=0),1,0)', "0"),
-        ("eligible", "Settlement: eligible deficit at the end of the write-off year", "£",
+        ("eligible", "Settlement: eligible deficit", "£",
          f'=IFERROR(MAX(0,INDEX({rng("after")},MATCH({stv["st_write_off_year"]},{rng("start")},0))'
          f'-{stv["st_excluded"]}),"write-off year not planned")', S.GBP),
         ("write_off_total", "Settlement: write-off (0 unless approved)", "£",
          f"=IF(AND({stv['st_approved']}=1,ISNUMBER({eligible})),{stv['st_share']}*{eligible},0)", S.GBP),
-        ("exposure_end", "General Fund exposure at the end of the plan", "£",
+        ("exposure_end", "General Fund exposure at the plan's end", "£",
          f"=INDEX({rng('exposure')},Assumptions_Count)", S.GBP),
-        ("carrying_total", "Cost of carrying the deficit over the plan", "£",
+        ("carrying_total", "Cost of carrying over the plan", "£",
          f"=SUMPRODUCT({rng('carrying')},{rng('flag')})", S.GBP),
     )
     for key, text, unit, f, fmt in results:
