@@ -9,11 +9,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-# editable_mode=compat: a .pth file puts this folder on the path (setuptools' default for this layout,
-# a meta path finder, prints an "Editable installation" BuildBackendWarning on every install)
-EDITABLE="--config-settings editable_mode=compat"
+# setuptools announces every editable install of a flat layout with an informational warning
+# ("Editable installation. Please be careful with folders in your working directory ..."; its
+# InformationOnly class says a warning is the only way it has to tell): that one message is not shown.
+# (editable_mode=compat prints a deprecation instead, strict one about its build/ link tree.)
+export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore:Editable installation"
 if [ "${1:-}" = "--test" ]; then
-  .venv/bin/python -m pip install -q $EDITABLE -e '.[test]'
+  .venv/bin/python -m pip install -q -e '.[test]'
   if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
     echo "Installing LibreOffice (libreoffice-calc-nogui), poppler-utils and python3-uno (one LibreOffice kept running for verify) with apt-get ..." >&2
     SUDO=""; [ "$(id -u)" = "0" ] || SUDO="sudo"
@@ -21,5 +23,5 @@ if [ "${1:-}" = "--test" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q libreoffice-calc-nogui poppler-utils python3-uno >/dev/null
   fi
 else
-  .venv/bin/python -m pip install -q $EDITABLE -e .
+  .venv/bin/python -m pip install -q -e .
 fi

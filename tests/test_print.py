@@ -118,22 +118,38 @@ def last_shown(ws, rows) -> tuple[int, int]:
     return last_r, last_c
 
 
+def print_ranges(ws) -> list[tuple[int, int, int, int]]:
+    """(min_col, min_row, max_col, max_row) of each range of the sheet's print area."""
+    assert ws.print_area, f"{ws.title} has no print area"
+    return [range_boundaries(part.split("!")[-1].replace("$", "")) for part in ws.print_area.split(",")]
+
+
 @pytest.mark.parametrize("sheet", [pytest.param(s, id=f"print-area-ends-at-the-last-shown-cell-{s}") for s in PRINTED])
 def test_print_area_ends_at_the_last_used_row_and_column(book, shown, sheet):
-    area = book[sheet].print_area
-    assert area, f"{sheet} has no print area"
-    ref = area.split("!")[-1].replace("$", "")
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    assert (min_col, min_row) == (1, 1)
+    ranges = print_ranges(book[sheet])
+    assert ranges[0][:2] == (1, 1)
     r, c = last_shown(book[sheet], shown[sheet])
-    assert (max_row, max_col) == (r, c), f"{sheet}: print area {ref}, last cell shown {get_column_letter(c)}{r}"
+    ends = (max(x[3] for x in ranges), max(x[2] for x in ranges))
+    assert ends == (r, c), f"{sheet}: print area {book[sheet].print_area}, last cell shown {get_column_letter(c)}{r}"
+
+
+def test_every_shown_input_cell_is_printed(book, shown):
+    """Inputs prints in two ranges (the tables beside the main column on pages of their own):
+    together they hold every input cell that shows something."""
+    ws = book[L.INPUTS]
+    ranges = print_ranges(ws)
+    hidden = hidden_cells(ws, shown[L.INPUTS])
+    outside = [f"{get_column_letter(c)}{r}" for r, row in enumerate(shown[L.INPUTS], start=1)
+               for c, text in enumerate(row, start=1) if text.strip() and (r, c) not in hidden
+               and not any(a <= c <= b and top <= r <= bottom for a, top, b, bottom in ranges)]
+    assert not outside, outside[:10]
 
 
 def test_print_areas_cover_the_filled_data_only(book):
     """The bundled data fill 7 history years, 9 assumption years and 250 schools of room for 15, 15
     and 1,000 (the CSVs in hnb_xl/data): the printed capacity is what is filled."""
     def last(sheet):
-        return range_boundaries(book[sheet].print_area.split("!")[-1].replace("$", ""))[2:]
+        return print_ranges(book[sheet])[0][2:]
     t = L.INPUT_TABLES
     assert last(L.CALC_HISTORY)[0] == L.HIST["first_col"] + 7 - 1
     assert last(L.CALC_PROJECTION)[0] == L.PROJ["first_col"] + 9 - 1
@@ -268,8 +284,7 @@ def test_the_printout_is_short_and_shows_no_error_or_template_text(pdf_pages):
 # ------------------------------------------------------------------------ a refresh moves the print areas
 
 def _area_end(path: Path, sheet: str) -> tuple[int, int]:
-    ws = load_workbook(path, keep_vba=True)[sheet]
-    return range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))[2:]
+    return print_ranges(load_workbook(path, keep_vba=True)[sheet])[0][2:]
 
 
 @pytest.mark.parametrize("sheet,column_moves,row_moves", [

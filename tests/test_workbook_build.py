@@ -351,5 +351,8 @@ def test_cli_build_positional_output_writes_the_companion(tmp_path, capsys):
     assert main(["build", str(out), "--build-time", "t"]) in (0, None)
     assert "HNB_Model_2025.py" in capsys.readouterr().out
     assert (tmp_path / "HNB_Model_2025.py").read_text(encoding="utf-8") == COMPANION_TEXT
+    # and the two VBA modules the Cover tells a user to import by hand (issue 13 part 8: an installed
+    # package has no workbook/ folder to take them from), whatever the workbook is called
     assert sorted(p.name for p in tmp_path.iterdir()) == ["HNB_Model_2025.cells.txt", "HNB_Model_2025.py",
-                                                          "HNB_Model_2025.xlsm"]
+                                                          "HNB_Model_2025.xlsm", "hnb_register.bas",
+                                                          "xlwings_udfs.bas"]

@@ -439,14 +439,22 @@ def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, 
     workbook holding ``history`` history years, ``assumptions`` assumption years and ``schools``
     schools: the rows and year columns actually filled, never the empty capacity (the build gives
     each table room for ``max_rows``). The build sets these and a refresh sets them again for the
-    tables it leaves, so a refresh that adds a year widens them."""
+    tables it leaves, so a refresh that adds a year widens them. The Inputs tables right of the main
+    column (payments, settlement) are a second range: they print on pages of their own, so the main
+    tables keep a readable width."""
     h, a, s = max(1, history), max(1, assumptions), max(1, schools)
     sv_last_row = max(v for v in SV.values() if isinstance(v, int))      # the sheet's last row, however many
     filled = {"history": h, "assumptions": a, "schools": s}              # other tables print their room
     inputs = [t for t in INPUT_TABLES.values() if t.sheet == INPUTS]
+    main = [t for t in inputs if t.first_col == INPUT_TABLES["parameters"].first_col]
+    beside = [t for t in inputs if t not in main]          # tables right of the main column: their own pages
+    area = print_area(max(t.last_col for t in main),
+                      max(t.first_row + filled[t.key] - 1 if t.key in filled else t.last_row for t in main))
+    if beside:
+        area += (f",{col(min(t.first_col for t in beside))}{min(t.title_row for t in beside)}:"
+                 f"{col(max(t.last_col for t in beside))}{max(t.last_row for t in beside)}")
     return {
-        INPUTS: print_area(max(t.last_col for t in inputs),
-                           max(t.first_row + filled[t.key] - 1 if t.key in filled else t.last_row for t in inputs)),
+        INPUTS: area,
         CALC_HISTORY: print_area(HIST["first_col"] + h - 1, HIST["in_year_published"]),
         CALC_PROJECTION: print_area(PROJ["first_col"] + a - 1, PROJ["udf_difference"]),
         CALC_CONTINGENCY: print_area(CONT["cols"]["difference"], CONT["first"] + s - 1),

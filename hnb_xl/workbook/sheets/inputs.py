@@ -13,7 +13,12 @@ from .. import layout as L
 from .. import styles as S
 from ._common import used_print_area
 
-WIDTHS = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 40, "F": 40, "G": 22}   # characters
+# free-text columns that wrap in their cells (not the tables beside the main column: they share its
+# rows, and a tall settlement source would stretch the assumption rows printed beside it)
+WRAPPED = ("note", "purpose")
+# characters; H is the empty column before the payments and settlement tables (I to N)
+WIDTHS = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 40, "F": 40, "G": 22,
+          "H": 3, "I": 22, "J": 14, "K": 16, "L": 40, "M": 12, "N": 30}
 
 _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
@@ -102,8 +107,7 @@ def build(wb, ctx) -> None:
                  for c in sch.columns] for r in frame.to_dict("records")]
         _frame_table(ws, t, rows, sch.columns, column_formats(key))
         # free text (a transfer's note, an activity's purpose) wraps in its column
-        _wrap_text(ws, t, [c.header for c in sch.columns if c.kind == "text" and c.name in ("note", "purpose")],
-                   len(rows))
+        _wrap_text(ws, t, [c.header for c in sch.columns if c.kind == "text" and c.name in WRAPPED], len(rows))
         for n, ref in t.defined_names().items():
             ctx.define(n, ref)
 

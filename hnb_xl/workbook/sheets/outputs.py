@@ -110,7 +110,7 @@ def build(wb, ctx) -> None:
                  "in_year": ("In-year HNB deficit £m", both(H["in_year"], P["in_year"]), S.GBP_M),
                  "status": ("Outturn or forecast",
                             lambda r, n: (f'=IF({n}<=History_Count,IF(ISNUMBER(INDEX({hrow(H["accumulated"])},{n})),'
-                                          f'"outturn","derived (not published)"),'
+                                          f'"outturn","base (derived)"),'
                                           f'IF({n}-History_Count<=Assumptions_Count,"forecast",""))'),
                             "@")}
     _table(ws, O["projection_header"], O["projection_first"], n_rows, proj_cols, L.OUT_PROJECTION_COLS)
@@ -153,7 +153,7 @@ def build(wb, ctx) -> None:
     for c in (2, 3, 4):
         ws.cell(tot, c).font = S.BOLD
 
-    bars = _column_chart(ws, O["history_header"], "Growing budget, growing overspend and numbers of EHCPs",
+    bars = _column_chart(ws, O["history_header"], charts.CHART_TITLES[0],    # + the years: charts.apply_openpyxl
                          "HNB budget and expenditure (£000)", "#,##0,",
                          ("HNB budget (£000)", "HNB expenditure (£000)"))
     bars.x_axis.title = "Financial year"
@@ -175,7 +175,7 @@ def build(wb, ctx) -> None:
     line.y_axis.crossAx = 500
     bars += line
     ws.add_chart(bars, O["chart1_anchor"])
-    ws.add_chart(_column_chart(ws, O["projection_header"], "Deficit growth projected",
+    ws.add_chart(_column_chart(ws, O["projection_header"], charts.CHART_TITLES[1],
                                "Accumulated deficit and growth (£m)", "#,##0,,",
                                ("Accumulated DSG deficit (£m)", "Deficit growth in the year (£m)")),
                  O["chart2_anchor"])
