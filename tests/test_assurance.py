@@ -169,3 +169,15 @@ def test_cover_names_the_four_roles(built):
     text = _texts(load_workbook(built)[L.COVER])
     for role in _log("roles").itertuples():
         assert role.role in text and role.holder in text
+
+
+def test_report_json_carries_the_assurance_record(capsys):
+    import json
+    from hnb_xl.cli import main
+    assert main(["report", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    record = doc["assurance"]
+    assert [r["id"] for r in record["assumptions"]] == list(_log("assumptions")["id"])
+    assert all(r["owner"] and r["rating"] in RATINGS and r["source"] for r in record["assumptions"])
+    assert [r["role"] for r in record["roles"]] == ["Commissioner", "Analyst", "Assurer", "Approver"]
+    assert round(next(r for r in record["validation"] if r["id"] == "V2")["model"] / 1e6, 1) == 110.4

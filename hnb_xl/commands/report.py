@@ -85,6 +85,9 @@ def run(args) -> str:
         if args.format == "json":
             import json
             out = {"edition": ed.as_dict()} | {k: records(v, WHOLE.get(k, ())) for k, v in tables.items()}
+            if _is_bundled_authority(inputs):    # the record describes the bundled data (hnb_xl/assurance.py)
+                from .. import assurance
+                out["assurance"] = assurance.rows()
             return json.dumps(out, indent=2)
         heading = pd.DataFrame([ed.as_dict() | {"outturn": ed.outturn, "forecast": ed.forecast}])
         return "\n".join(f"# {k}\n" + render(v, "csv", whole=WHOLE.get(k, ()))
