@@ -237,3 +237,15 @@ def test_pack_workbook_takes_the_agreement_from_the_safety_valve_sheet(book, tmp
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "DfE contributions £30.0m" in page and "The DfE total (£30.0m)" in page
     assert '<td class="num">£12.0m</td>' in page and '<td class="num">£4.5m</td>' in page
+
+
+def test_the_outputs_charts_are_titled_with_the_workbooks_years(book):
+    """The Excel charts' titles (in the chart parts of the file; openpyxl does not load charts) name
+    the years the refresh brought: 2017-18 to 2023-24 outturn, to 2027-28 projected."""
+    import zipfile
+    with zipfile.ZipFile(book) as z:
+        xml = "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart"))
+    assert f"Growing budget, growing overspend and numbers of EHCPs, {OUTTURN}" in xml
+    assert f"Deficit growth projected, {northshire.FIRST_YEAR} to {northshire.ASSUMPTIONS[-1][0]}" in xml
+    for word in northshire.FORBIDDEN:
+        assert word not in xml, word

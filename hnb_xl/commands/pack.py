@@ -65,11 +65,9 @@ def run(args) -> str:
         frame = inputs.get(name)
         if getattr(args, name) is None and frame is not None and len(frame):
             setattr(args, name, frame)
-    if inputs.get("agreement") is not None:
-        args.agreement = inputs.get("agreement")
     if inputs.get("workstreams") is not None:
         bundled_workstreams = _same_workstreams(inputs.get("workstreams"), bundled.plan_workstreams())
-    result = plan_cmd.compute(args)
+    result = plan_cmd.compute(args, agreement=inputs.get("agreement"))
     u = api.uncertainty(settings={"paths": args.paths, "seed": args.seed}, labels=plan_cmd.LABELS)
     sections = api.report_sections(tables=inputs.tables, parameters=inputs.parameters)
     own = inputs.get("assumptions")

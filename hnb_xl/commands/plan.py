@@ -96,12 +96,13 @@ TERMS = {"dfe_total": "dfe_total", "first_share": "first_share", "instalments": 
          "first_year": "first_year", "target_balance_year": "target", "council_contribution": "council"}
 
 
-def compute(args) -> api.Plan:
-    """The plan for the options given (the bundled defaults for the others)."""
+def compute(args, agreement=None) -> api.Plan:
+    """The plan for the options given (the bundled defaults for the others; ``agreement``: a
+    table of the agreement's terms, e.g. a workbook's Safety_Valve sheet, instead of the bundled)."""
     terms = {term: getattr(args, option) for term, option in TERMS.items() if getattr(args, option) is not None}
     return api.plan(args.history, args.assumptions, args.scenario, to_year=args.to,
                     workstreams=[] if args.no_mitigations else args.workstreams,
-                    agreement=api.NO_AGREEMENT if args.no_agreement else getattr(args, "agreement", None), terms=terms,
+                    agreement=api.NO_AGREEMENT if args.no_agreement else agreement, terms=terms,
                     actuals=args.actuals, tolerance=args.tolerance, payments=args.payments,
                     settlement=args.settlement,
                     settlement_terms={t: vars(args)[o] for t, o in SETTLEMENT_OPTIONS.items()}, labels=LABELS)

@@ -47,7 +47,7 @@ def forecast_comparison(proj: pd.DataFrame) -> pd.DataFrame:
 
 def inputs_of(args) -> Inputs:
     """WORKBOOK's Inputs, or the bundled data (an unreadable workbook: HnbInputError, exit 2)."""
-    return bundled_inputs() if getattr(args, "workbook", None) is None else workbook_inputs(args.workbook)
+    return bundled_inputs() if args.workbook is None else workbook_inputs(args.workbook)
 
 
 def sections(args, inputs: Inputs | None = None) -> dict[str, pd.DataFrame]:

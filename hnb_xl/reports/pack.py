@@ -39,6 +39,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from .. import __version__  # noqa: E402
+from ..workbook.charts import CHART_TITLES  # noqa: E402
 from ..engine.history import history_table  # noqa: E402
 from .edition import Edition, edition  # noqa: E402
 from .output import format_value  # noqa: E402
@@ -48,9 +49,9 @@ from ..engine.montecarlo import Uncertainty, fan, probability_of_balance, simula
 from ..engine.safety_valve import CASH, LEVERS, Agreement, Workstream, plan, summary  # noqa: E402
 from ..years import fy, parse_year  # noqa: E402
 
-CHARTS = {
-    "history": ("1_budget_spend_ehcps.png", "Growing budget, growing overspend and numbers of EHCPs"),
-    "deficit": ("2_deficit_growth_projected.png", "Deficit growth projected"),
+CHARTS = {    # the seed's two chart titles are the workbook's (hnb_xl/workbook/charts.py: one place)
+    "history": ("1_budget_spend_ehcps.png", CHART_TITLES[0]),
+    "deficit": ("2_deficit_growth_projected.png", CHART_TITLES[1]),
     "waterfall": ("3_mitigation_waterfall.png", "Safety valve plan: savings by workstream"),
     "fan": ("4_uncertainty_fan.png", "Accumulated DSG deficit after contributions: uncertainty"),
 }

@@ -17,12 +17,15 @@ Excel's ``Chart.SeriesCollection`` and of the series of openpyxl's chart and its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..tables.cells import is_blank
 from . import layout as L
 
 CHART2_AXIS_TITLE = "Financial year (outturn to {last}, then forecast)"
+# the seed's chart titles; each chart's title adds the years it shows (from the tables, so a refresh
+# that adds a year retitles it): "Deficit growth projected, 2016-17 to 2030-31"
+CHART_TITLES = ("Growing budget, growing overspend and numbers of EHCPs", "Deficit growth projected")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class SeriesRange:
 class ChartLayout:
     series: tuple[SeriesRange, ...]
     axis_titles: dict           # chart index -> category-axis title
+    titles: dict = field(default_factory=dict)   # chart index -> chart title (CHART_TITLES and the years)
 
     def for_chart(self, chart: int) -> list[SeriesRange]:
         return [s for s in self.series if s.chart == chart]
@@ -57,9 +61,11 @@ def first_published(accumulated) -> int:
 
 
 def chart_layout(years_history: int, first_published_index: int, years_projected: int,
-                 last_history_year: str) -> ChartLayout:
+                 last_history_year: str, first_year: str | None = None,
+                 last_projected_year: str | None = None) -> ChartLayout:
     """The series ranges of both charts for a workbook with ``years_history`` history rows (the
-    first published at ``first_published_index``) and ``years_projected`` assumption rows."""
+    first published at ``first_published_index``) and ``years_projected`` assumption rows; with
+    ``first_year`` (the first published year) the chart titles name the years each shows."""
     O = L.OUT
     r1, r2 = O["history_first"] + first_published_index, O["history_first"] + years_history - 1
     q1 = O["projection_first"] + first_published_index
@@ -74,14 +80,19 @@ def chart_layout(years_history: int, first_published_index: int, years_projected
         SeriesRange(1, 0, _ref(p["accumulated"], q1, q2), proj_years),
         SeriesRange(1, 1, _ref(p["growth"], q1, q2), proj_years),
     )
-    return ChartLayout(series, {1: CHART2_AXIS_TITLE.format(last=last_history_year)})
+    titles = {} if not first_year else {
+        0: f"{CHART_TITLES[0]}, {first_year} to {last_history_year}",
+        1: f"{CHART_TITLES[1]}, {first_year} to {last_projected_year or last_history_year}"}
+    return ChartLayout(series, {1: CHART2_AXIS_TITLE.format(last=last_history_year)}, titles)
 
 
 def layout_for(history, assumptions) -> ChartLayout:
     """:func:`chart_layout` for a history and an assumptions table (engine column names)."""
     years = list(history["financial_year"])
-    return chart_layout(len(years), first_published(list(history["accumulated_deficit"])), len(assumptions),
-                        str(years[-1]) if years else "")
+    first = first_published(list(history["accumulated_deficit"]))
+    projected = list(assumptions["financial_year"])
+    return chart_layout(len(years), first, len(assumptions), str(years[-1]) if years else "",
+                        str(years[first]) if first < len(years) else None, str(projected[-1]) if projected else None)
 
 
 # ---------------------------------------------------------------------------------------------- writers
@@ -119,6 +130,8 @@ def apply_openpyxl(wb, layout: ChartLayout) -> int:
         title = layout.axis_titles.get(i)
         if title is not None:
             chart.x_axis.title = title
+        if i in layout.titles:
+            chart.title = layout.titles[i]
     return changed
 
 
@@ -138,7 +151,10 @@ def apply_xlwings(book, layout: ChartLayout) -> None:
         title = layout.axis_titles.get(i)
         if title is not None:
             com.Axes(1).AxisTitle.Text = title   # 1 = xlCategory
+        if i in layout.titles:
+            com.HasTitle = True
+            com.ChartTitle.Text = layout.titles[i]
 
 
-__all__ = ["SeriesRange", "ChartLayout", "chart_layout", "layout_for", "first_published", "apply_openpyxl",
+__all__ = ["CHART_TITLES", "SeriesRange", "ChartLayout", "chart_layout", "layout_for", "first_published", "apply_openpyxl",
            "apply_xlwings"]
