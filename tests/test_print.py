@@ -171,6 +171,11 @@ UNUSED = [
                  id="safety-valve-years-past-the-assumptions"),
     pytest.param(L.CALC_CONTINGENCY, lambda: (range(L.CONT["first"] + 250, L.CONT["last"] + 1), range(1, 20)),
                  id="contingency-rows-without-a-school"),
+    # hnb_xl/data/plan_workstreams.csv has 5 workstreams: groups 6 to 8 of the 8 are unused
+    pytest.param(L.SAFETY_VALVE, lambda: (range(L.SV["group0"] + 6 * L.SV["group_size"],
+                                                L.SV["group0"] + (L.SV["ws_max"] + 1) * L.SV["group_size"]),
+                                          range(L.PROJ["base_col"], L.PROJ["first_col"] + L.PROJ["periods"])),
+                 id="safety-valve-rows-of-unused-workstreams"),
 ]
 
 

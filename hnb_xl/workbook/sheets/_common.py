@@ -81,6 +81,15 @@ def hide_unused_rows(ws, column: int, rows: range, key_column: int) -> None:
     ws.conditional_formatting.add(f"{c}{rows.start}:{c}{rows.stop - 1}", _hiding_rule(f'${key}{rows.start}=""'))
 
 
+def hide_when_blank(ws, rows, cols: range, key_col: int, key_row: int) -> None:
+    """Show nothing in ``rows`` x ``cols`` while the one key cell (``key_col``, ``key_row``) is blank,
+    e.g. the calculation rows of a workstream row left empty (the Safety_Valve's unused capacity),
+    by the conditional number format of :func:`hide_unused_columns`."""
+    condition = f'${L.col(key_col)}${key_row}=""'
+    for r in rows:
+        ws.conditional_formatting.add(f"{L.col(cols.start)}{r}:{L.col(cols.stop - 1)}{r}", _hiding_rule(condition))
+
+
 def _hiding_rule(condition: str):
     """A conditional format that shows nothing (number format ``;;;``) where ``condition`` holds."""
     from openpyxl.formatting.rule import Rule

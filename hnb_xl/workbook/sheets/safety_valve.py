@@ -53,7 +53,8 @@ from ... import api, bundled
 from ...tables.schema import PAYMENTS
 from .. import layout as L
 from .. import styles as S
-from ._common import NOT_LOADED, blank_unused_columns, fill_row, hide_unused_columns, label, used_print_area
+from ._common import (NOT_LOADED, blank_unused_columns, fill_row, hide_unused_columns, hide_when_blank, label,
+                      used_print_area)
 AGREEMENT_LABELS = {"dfe_total": "DfE revenue contribution (total)", "first_share": "First instalment share",
                     "instalments": "Number of instalments", "first_year": "Year of the first instalment",
                     "council_contribution": "Council contribution (each instalment year)",
@@ -286,6 +287,8 @@ def build(wb, ctx) -> None:
                 ws.cell(grow(g, key), b, "=1")
             fill_row(ws, grow(g, key), cols, lambda c, p, expr=expr: expr.format(c=c, p=p), fmt)
         saving_rows.append(grow(g, "saving"))
+        # a workstream row left empty: its calculation rows show nothing (not 0.0% and £0)
+        hide_when_blank(ws, [grow(g, key) for key in V["group_rows"]], range(b, last + 1), V["ws_cols"]["name"], w)
 
     row("total_saving", "Total saving (sum of the workstreams)", "£", None,
         lambda c, p: "=" + "+".join(f"{c}{r}" for r in saving_rows), S.GBP, True)
