@@ -305,12 +305,13 @@ RERUN_HEADERS = {"urn": "URN", "school_name": "School name", "entitlement": "Ent
 
 @udf
 def HNB_CONTINGENCY_RERUN(first_schools, later_schools, pot=None, cost_per_ehcp=None, notional_share=None,
-                          claw_back=None):
+                          claw_back=None, hold_back=None):
     first = _located(SCHOOLS, first_schools, "first_schools")
     later = _located(SCHOOLS, later_schools, "later_schools")
     rules = _rules(pot, cost_per_ehcp, notional_share)
+    kept = xa.number(hold_back, "hold_back", default=0.0, low=0, high=1, what="a fraction")
     with api.located({"schools": first}, LABELS):
-        paid = allocate(first.frame, *rules)
+        paid = allocate(first.frame, rules[0] * (1.0 - kept), *rules[1:])
     with api.located({"schools": later}, LABELS):
         result = rerun(paid, later.frame, *rules, claw_back=xa.flag(claw_back, "claw_back"))
     return xa.grid(result, list(RERUN_HEADERS), RERUN_HEADERS)

@@ -220,3 +220,29 @@ def test_the_rerun_command_says_when_the_two_runs_exceed_the_pot(tmp_path, capsy
     total = sum(r["total_paid_after"] for r in json.loads(out))
     assert (total > SEND_CONTINGENCY_POT) is over
     assert ("warning" in err and f"from a £{SEND_CONTINGENCY_POT:,} pot" in err and "--top-up-in-full" in err) is over
+
+
+@pytest.mark.parametrize("hold_back", [pytest.param(0.25, id="excel-quarter-held-back"),
+                                       pytest.param("25%", id="excel-quarter-as-percent")])
+def test_excel_rerun_with_a_share_held_back_equals_the_cli(tmp_path, capsys, hold_back):
+    """HNB_CONTINGENCY_RERUN(first, later, , , , , 0.25) is `contingency --rerun FILE --hold-back 25%`:
+    the first run pays £337,500 and the re-run shares the £112,500 left, within the £450,000 pot."""
+    import json
+    from hnb_xl import udfs
+    from hnb_xl.cli import main
+    later = _demo_autumn().rename(columns={"urn": "URN", "school_name": "School name", "phase": "Phase",
+                                           "pupils_on_roll": "Pupils on roll", "ehcp_count": "EHCPs",
+                                           "notional_sen": "Notional SEN budget"})
+    path = tmp_path / "autumn.csv"
+    later.to_csv(path, index=False)
+    first = bundled.demo_schools().rename(columns={"urn": "URN", "school_name": "School name", "phase": "Phase",
+                                                   "pupils_on_roll": "Pupils on roll", "ehcp_count": "EHCPs",
+                                                   "notional_sen": "Notional SEN budget"})
+    cells = lambda f: [list(f.columns)] + f.astype(object).values.tolist()   # noqa: E731
+    got = udfs.HNB_CONTINGENCY_RERUN(cells(first), cells(later), None, None, None, None, hold_back)
+    assert main(["contingency", "--rerun", str(path), "--hold-back", "25%", "--format", "json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    assert [r[3] for r in got[1:]] == [r["paid"] for r in expected]
+    assert [r[4] for r in got[1:]] == [r["adjustment"] for r in expected]
+    assert sum(r[3] for r in got[1:]) == SEND_CONTINGENCY_POT * 3 // 4
+    assert sum(r[5] for r in got[1:]) == SEND_CONTINGENCY_POT

@@ -40,13 +40,14 @@ Public Sub HNB_RegisterFunctions()
         Description:="SEND Contingency allocation per school in whole pounds, adding up exactly to the pot (or to the total shortfall if less). Spills a header, then one value per row of the schools range, to put beside it.", _
         Category:="HNB", _
         ArgumentDescriptions:=argHelp
-    ReDim argHelp(1 To 6)
+    ReDim argHelp(1 To 7)
     argHelp(1) = "Schools table of the first run (e.g. May) including its header row (URN, School name, Phase, Pupils on roll, EHCPs, Notional SEN budget)."
     argHelp(2) = "Schools table of the later census (e.g. autumn) including its header row (URN, School name, Phase, Pupils on roll, EHCPs, Notional SEN budget)."
     argHelp(3) = "Optional. The pot in pounds (default 450000)."
     argHelp(4) = "Optional. Cost per EHCP pupil met from the notional SEN budget, in pounds (default 6000)."
     argHelp(5) = "Optional. Share of the notional SEN budget available for EHCP pupils, 0 to 1 (default 1)."
     argHelp(6) = "Optional. TRUE: an adjustment may be negative (the school repays). FALSE (default): no school repays and the re-run shares only the balance of the pot (pot - paid), so both runs together never pay more than the pot."
+    argHelp(7) = "Optional. Share of the pot kept out of the first run for the re-run, 0 to 1 (default 0: the first run may pay the whole pot, leaving the re-run nothing)."
     Application.MacroOptions Macro:=book & "HNB_CONTINGENCY_RERUN", _
         Description:="SEND Contingency re-run on a later census (e.g. autumn): per school (URN) the entitlement on the later snapshot, what the first run paid and the adjustment, in whole pounds. Spills a table with a header row.", _
         Category:="HNB", _

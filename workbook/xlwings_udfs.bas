@@ -27,13 +27,13 @@ failed:
     HNB_CONTINGENCY = Err.Description
 End Function
 
-Function HNB_CONTINGENCY_RERUN(first_schools, later_schools, Optional pot, Optional cost_per_ehcp, Optional notional_share, Optional claw_back)
+Function HNB_CONTINGENCY_RERUN(first_schools, later_schools, Optional pot, Optional cost_per_ehcp, Optional notional_share, Optional claw_back, Optional hold_back)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HNB_CONTINGENCY_RERUN = XLPy.CallUDF("hnb_xl.udfs", "HNB_CONTINGENCY_RERUN", Array(first_schools, later_schools, pot, cost_per_ehcp, notional_share, claw_back), ThisWorkbook, Application.Caller)
+        HNB_CONTINGENCY_RERUN = XLPy.CallUDF("hnb_xl.udfs", "HNB_CONTINGENCY_RERUN", Array(first_schools, later_schools, pot, cost_per_ehcp, notional_share, claw_back, hold_back), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        HNB_CONTINGENCY_RERUN = XLPy.CallUDF("hnb_xl.udfs", "HNB_CONTINGENCY_RERUN", Array(first_schools, later_schools, pot, cost_per_ehcp, notional_share, claw_back))
+        HNB_CONTINGENCY_RERUN = XLPy.CallUDF("hnb_xl.udfs", "HNB_CONTINGENCY_RERUN", Array(first_schools, later_schools, pot, cost_per_ehcp, notional_share, claw_back, hold_back))
         Exit Function
     #End If
 failed:

@@ -166,7 +166,9 @@ _SPECS: tuple[FunctionSpec, ...] = (
                                    f"0 to 1 (default {_P['notional_share']:g}).", True),
          ArgSpec("claw_back", "Optional. TRUE: an adjustment may be negative (the school repays). FALSE "
                               "(default): no school repays and the re-run shares only the balance of the pot "
-                              "(pot - paid), so both runs together never pay more than the pot.", True)),
+                              "(pot - paid), so both runs together never pay more than the pot.", True),
+         ArgSpec("hold_back", "Optional. Share of the pot kept out of the first run for the re-run, 0 to 1 "
+                              "(default 0: the first run may pay the whole pot, leaving the re-run nothing).", True)),
     ),
     FunctionSpec(
         "HNB_TRANSFER",
