@@ -133,9 +133,13 @@ def test_dry_run_lists_added_changed_and_removed_rows_by_key(wb_path, tmp_path, 
 
 # ------------------------------------------------------------------------------ the Logs audit trail
 
+AUDIT_COLUMNS = 8       # the audit trail's columns A to H (the build's assurance record sits beside it)
+
+
 def _logs(book: Path):
+    """The Logs sheet and its audit trail's rows (columns A to H)."""
     ws = load_workbook(book)[L.LOGS]
-    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    rows = [[c.value for c in r] for r in ws.iter_rows(max_col=AUDIT_COLUMNS)]
     return ws, rows
 
 
@@ -220,12 +224,14 @@ def test_a_second_refresh_keeps_the_first_listed(wb_path, tmp_path):
     assert sources["history"]["File (path as given)"] == str(second)
     assert sources["schools"]["File (path as given)"] == str(first / "first_schools.csv")
     assert sources["schools"]["Loaded at"].startswith("not refreshed since ")
-    # the print area covers every cell the Logs hold
+    # the print area covers every cell the Logs hold (the audit trail and anything beside it)
     min_col, min_row, max_col, max_row = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
-    used = [(i + 1, j + 1) for i, r in enumerate(rows) for j, v in enumerate(r) if v is not None]
+    every = [[c.value for c in r] for r in ws.iter_rows()]
+    used = [(i + 1, j + 1) for i, r in enumerate(every) for j, v in enumerate(r) if v is not None]
     assert (min_col, min_row) == (1, 1)
     assert max(i for i, _ in used) <= max_row and max(j for _, j in used) <= max_col
     assert max_row - max(i for i, _ in used) == 0                     # and no blank rows below them
+    assert max_col == max(j for _, j in used)
 
 
 def test_assumptions_provenance_follows_the_new_parameters(wb_path, tmp_path):
@@ -297,11 +303,33 @@ def test_sen2_fills_a_new_outturn_year_given_with_it(wb_path, tmp_path):
     assert [r[1] for r in _history_rows(wb_path)] == SEN2_HISTORY + [6972]
 
 
-@pytest.mark.parametrize("argv, named", [
-    pytest.param([], "--la", id="sen2-refresh-without-la-is-refused"),
-    pytest.param(["--la", "Cambridgeshyre"], "Cambridgeshire", id="sen2-refresh-misspelt-la-names-the-nearest"),
+def _without_authority_code(book: Path) -> None:
+    """The workbook's authority_code and authority_name parameter values blanked (an older workbook)."""
+    t = L.INPUT_TABLES["parameters"]
+    wb = load_workbook(book, keep_vba=True)
+    ws = wb[t.sheet]
+    for r in range(t.first_row, t.first_row + t.max_rows):
+        if ws.cell(r, t.first_col).value in ("authority_code", "authority_name"):
+            ws.cell(r, t.col_of("Value")).value = None
+    wb.save(book)
+
+
+def test_sen2_refresh_takes_the_workbooks_authority_code_without_la(wb_path):
+    assert main(["refresh", str(wb_path), str(RELEASE)]) == 0
+    assert [r[1] for r in _history_rows(wb_path)] == SEN2_HISTORY
+    release = next(r for r in _section(_logs(wb_path)[1], "Data sources") if r["File (path as given)"] == str(RELEASE))
+    assert "Cambridgeshire (873, E10000003)" in release["Publication"]
+
+
+@pytest.mark.parametrize("argv, named, blank", [
+    pytest.param([], "--la", True, id="sen2-refresh-without-la-or-authority-code-is-refused"),
+    pytest.param(["--la", "Cambridgeshyre"], "Cambridgeshire", False, id="sen2-refresh-misspelt-la-names-the-nearest"),
+    pytest.param(["--la", "Norfolk"], "authority_code parameter is 873", False,
+                 id="sen2-refresh-of-another-authority-is-refused"),
 ])
-def test_sen2_refresh_without_a_known_authority_is_exit_2(wb_path, capsys, argv, named):
+def test_sen2_refresh_without_a_known_authority_is_exit_2(wb_path, capsys, argv, named, blank):
+    if blank:
+        _without_authority_code(wb_path)
     digest = sha256_of(wb_path)
     assert main(["refresh", str(wb_path), str(RELEASE), *argv]) == 2
     err = capsys.readouterr().err

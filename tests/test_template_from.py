@@ -74,13 +74,29 @@ def test_template_from_holds_every_bundled_parameter(prefilled):
     assert got["send_contingency_pot"] == 450000 and got["transfer_limit_rate"] == 0.005   # the seed's figures
 
 
-def test_template_from_writes_the_xlsx_copy_too(prefilled):
+def test_template_from_writes_one_copy_so_refresh_reads_each_table_once(built, prefilled, tmp_path):
+    """The CSVs only by default; --xlsx: the one workbook only, holding the same rows."""
     from openpyxl import load_workbook
-    wb = load_workbook(prefilled / templates.XLSX_NAME, read_only=True)
+    assert not (prefilled / templates.XLSX_NAME).exists()
+    folder = tmp_path / "xlsx"
+    assert main(["template", "--from", str(built), str(folder), "--xlsx"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [templates.XLSX_NAME]
+    wb = load_workbook(folder / templates.XLSX_NAME, read_only=True)
     history = [r for r in wb["history"].iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)]
     assert [r[0] for r in history] == [r[0] for r in _data_rows(prefilled / "history.csv")]
     assert ("2021-22", 6100) == history[-1][:2]     # the seed's January 2022 census
     wb.close()
+    book = tmp_path / "HNB_Model.xlsm"
+    shutil.copyfile(built, book)
+    before = table_cells(book)
+    assert main(["refresh", str(book), str(folder)]) == 0
+    assert table_cells(book) == before
+
+
+def test_xlsx_without_from_is_exit_2_naming_the_option(tmp_path, capsys):
+    assert main(["template", str(tmp_path / "t"), "--xlsx"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--xlsx" in err and "--from" in err
 
 
 @pytest.mark.libreoffice
@@ -93,7 +109,6 @@ def test_round_trip_changes_no_input_cell_and_the_master_check_passes(built, pre
     shutil.copyfile(built, book)
     folder = tmp_path / "sources"
     shutil.copytree(prefilled, folder)
-    (folder / templates.XLSX_NAME).unlink()    # the CSVs and the XLSX say the same: one copy
     before = table_cells(book)
     assert main(["refresh", str(book), str(folder)]) == 0
     after = table_cells(book)

@@ -31,7 +31,8 @@ def register(sub) -> None:
                         "table, by their key (financial year, URN, parameter); write nothing")
     p.add_argument("--la", metavar="NAME_OR_CODE",
                    help="local authority to take from a DfE file or SEN2 release: la_name, new_la_code "
-                        "(E10000003) or old_la_code (873)")
+                        "(E10000003) or old_la_code (873); a release's default is the workbook's "
+                        "authority_code parameter, and another authority than it is refused")
     p.add_argument("--suppressed", choices=["error", "zero"], default="error",
                    help="DfE codes x, c and low in an EHCP count: an error naming the first cell (default) or, "
                         "with zero, read as 0 and counted; elsewhere, and z (not applicable) always, 0")

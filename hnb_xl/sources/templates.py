@@ -78,13 +78,16 @@ def write_xlsx(path, frames: dict[str, pd.DataFrame | None], tables=TEMPLATE_TAB
 
 
 def write_templates(folder, frames: dict[str, pd.DataFrame | None] | None = None,
-                    tables=TEMPLATE_TABLES) -> list[Path]:
-    """``<table>.csv`` for each table and one ``hnb_sources.xlsx`` with a sheet per table."""
+                    tables=TEMPLATE_TABLES, formats=("csv", "xlsx")) -> list[Path]:
+    """``<table>.csv`` for each table and/or one ``hnb_sources.xlsx`` with a sheet per table
+    (``formats``). Filled templates are written in ONE of the two, so that ``hnb-xl refresh WORKBOOK
+    DIR`` reads each table once (two filled copies of a table are refused as a second table)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     frames = frames or {}
-    written = [write_csv(SCHEMAS[n], folder / f"{n}.csv", frames.get(n)) for n in tables]
-    written.append(write_xlsx(folder / XLSX_NAME, frames, tables))
+    written = [write_csv(SCHEMAS[n], folder / f"{n}.csv", frames.get(n)) for n in tables] if "csv" in formats else []
+    if "xlsx" in formats:
+        written.append(write_xlsx(folder / XLSX_NAME, frames, tables))
     return written
 
 

@@ -18,7 +18,8 @@ Written on every refresh, from the CLI and the Cover's button alike (:func:`log_
    :data:`REVISIONS_LOGGED` of them: a DfE revision of a count the workbook held is on record).
 
 Cells left over from the longer old layout are blanked, and the sheet's print area is set to
-cover all three parts (columns A to H). The SHA-256 is FIPS 180-4's (Python's ``hashlib``).
+cover all three parts (columns A to H) and whatever the sheet holds beside them (the build's
+assurance record from column J, which the refresh leaves as it is). The SHA-256 is FIPS 180-4's (Python's ``hashlib``).
 """
 
 from __future__ import annotations
@@ -183,8 +184,23 @@ def logs_write(cells, got, *, after: dict, log_rows: list[list], loaded_at: str,
     blank = max(0, (last - FIRST_ROW + 1) - len(rows))
     rows += [[None] * width for _ in range(blank)]
     end = FIRST_ROW + len(rows) - 1 - blank
+    beside_col, beside_row = _beside(cells, sheet, width, last)
     return TableWrite(sheet, FIRST_ROW, 1, rows, label="Logs",
-                      print_area=layout.print_area(width, max(end, FIRST_ROW)))
+                      print_area=layout.print_area(max(width, beside_col), max(end, FIRST_ROW, beside_row)))
+
+
+def _beside(cells, sheet: str, width: int, last: int) -> tuple[int, int]:
+    """(last column, last row) of what the Logs hold to the right of the audit trail's ``width``
+    columns (the build's assurance record, layout.LOGS_ASSURANCE), which a refresh keeps in the
+    print area; (0, 0) when nothing is there."""
+    last_col = cells.last_col(sheet) if last else 0
+    if last_col <= width:
+        return 0, 0
+    block = cells.read(sheet, 1, width + 1, last, last_col - width)
+    used = [(i + 1, width + 1 + j) for i, r in enumerate(block) for j, v in enumerate(r) if not _blank(v)]
+    if not used:
+        return 0, 0
+    return max(c for _, c in used), max(r for r, _ in used)
 
 
 def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, after: dict | None = None

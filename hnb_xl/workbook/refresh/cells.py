@@ -67,6 +67,10 @@ class OpenpyxlCells:
         ws = self.wb[sheet]
         return ws.max_row if any(c.value is not None for row in ws.iter_rows() for c in row) else 0
 
+    def last_col(self, sheet: str) -> int:
+        """The last used column (as far as the sheet's cells reach; 1 for an empty sheet)."""
+        return self.wb[sheet].max_column
+
 
 def write_openpyxl(wb, writes: list[TableWrite]) -> None:
     for w in writes:
@@ -111,6 +115,10 @@ class XlwingsCells:
         if last == 1 and used.last_cell.column == 1 and used.value in (None, ""):
             return 0
         return last
+
+    def last_col(self, sheet: str) -> int:
+        """The used range's last column (1 for an empty sheet)."""
+        return self.book.sheets[sheet].used_range.last_cell.column
 
 
 def text_runs(w: TableWrite) -> list[tuple[int, int, int]]:

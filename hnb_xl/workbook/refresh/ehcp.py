@@ -12,7 +12,12 @@ care plans", https://explore-education-statistics.service.gov.uk/find-statistics
   its money), and a count the release does not know (DfE's ``x``, ``c``, ...) leaves the
   workbook's figure: both are said in the refresh's notes;
 * a count the release revises (the seed's 5,327 for 2020-21 is 5,292 in the 2025 release) is an
-  ordinary change of the history table: the dry run lists it old -> new and the Logs record it.
+  ordinary change of the history table: the dry run lists it old -> new and the Logs record it;
+* the authority is ``--la`` (name, old or new code), else the workbook's own ``authority_code``
+  parameter (``authority_name`` when it has no code; the parameters a source of the same refresh
+  gives, else the Inputs sheet's), so the Cover's button needs no option. A release authority
+  other than the workbook's ``authority_code`` is refused: another council's counts never land in
+  this council's history unnoticed.
 
 A source is a release when it is a ``.zip`` file, or a CSV or folder whose headers are SEN2's
 (:func:`hnb_xl.sources.sen2.release.classify`). The Logs' data-sources row names the release's
@@ -107,19 +112,50 @@ def fill_history(history: pd.DataFrame, counts: pd.DataFrame) -> tuple[pd.DataFr
     return out, used, notes
 
 
-def apply_releases(got, releases: list[Path], *, la: str | None, current_history: pd.DataFrame | None) -> None:
+def _text(v) -> str:
+    """A parameter value as text: 873.0 -> "873", blank -> ""."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def workbook_authority(parameters: pd.DataFrame | None) -> tuple[str, str]:
+    """(authority_code, authority_name) of a parameters table (``name``, ``value``), "" where absent."""
+    if parameters is None or "name" not in parameters:
+        return "", ""
+    values = {str(n).strip(): v for n, v in zip(parameters["name"], parameters["value"])}
+    return _text(values.get("authority_code")), _text(values.get("authority_name"))
+
+
+def apply_releases(got, releases: list[Path], *, la: str | None, current_history: pd.DataFrame | None,
+                   current_parameters: pd.DataFrame | None = None) -> None:
     """Fill ``got.tables["history"]`` (the history source given, else the workbook's ``current_history``)
-    from each release; its audit record and notes join ``got``; problems join ``got.problems``."""
+    from each release; its audit record and notes join ``got``; problems join ``got.problems``.
+    The authority: ``la``, else the workbook's (:func:`workbook_authority` of the parameters source
+    given, else of ``current_parameters``)."""
+    given, held = workbook_authority(got.tables.get("parameters")), workbook_authority(current_parameters)
+    code, name = given[0] or held[0], given[1] or held[1]
     for path in releases:
-        if not la:
+        chosen = la or code or name
+        if not chosen:
             got.problems.append(HnbInputError("a SEN2 release holds every local authority: give --la NAME_OR_CODE "
-                                              "(e.g. Cambridgeshire, 873 or E10000003)", source=str(path)))
+                                              "(e.g. Cambridgeshire, 873 or E10000003; the workbook has no "
+                                              "authority_code parameter to take)", source=str(path)))
             continue
         try:
-            table = sen2.history(path, la, "total")
+            table = sen2.history(path, chosen, "total")
             prov = sen2.provenance(path)
         except HnbInputError as exc:
             got.problems.extend(exc.problems or [exc])
+            continue
+        found = str(table.authority.get("old_la_code", ""))
+        if code and found and found != code:
+            got.problems.append(HnbInputError(
+                f"--la {la} is {table.authority.get('name')} ({found}), not the workbook's authority (its "
+                f"authority_code parameter is {code}{', ' + name if name else ''}): give --la {code}, or refresh "
+                "the parameters with this authority's name and code first", source=str(path)))
             continue
         base = got.tables.get("history", current_history)
         if base is None:
@@ -140,4 +176,5 @@ def apply_releases(got, releases: list[Path], *, la: str | None, current_history
 
 
 __all__ = ["ReleaseRecord", "is_release", "split_sources", "publication", "fill_history", "apply_releases",
+           "workbook_authority",
            "SEN2_FORMAT", "FILLS"]

@@ -331,7 +331,8 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
                   current_schools=current_schools) if files or not releases else Collected()
     if releases:    # DfE's SEN2 release: the EHCP column of history (:mod:`.ehcp`)
         apply_releases(got, releases, la=la,
-                       current_history=current_frame(cells, tmap["history"]) if "history" in tmap else None)
+                       current_history=current_frame(cells, tmap["history"]) if "history" in tmap else None,
+                       current_parameters=current_frame(cells, tmap["parameters"]) if "parameters" in tmap else None)
     problems = list(got.problems)
     # The cross-table rules over the tables the refresh leaves in the workbook: the sources with the
     # workbook's current tables they do not replace (collect checked the sources among themselves).
