@@ -7,6 +7,8 @@ image, a validation and a user sheet).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import subprocess
 import sys
@@ -146,6 +148,25 @@ def test_temporaries_left_by_a_killed_refresh_are_cleared_not_blocking(book, sou
 REFRESH = [sys.executable, "-m", "hnb_xl.cli", "refresh"]
 
 
+def _refresh_in_a_fork(args: list[str]):
+    """`hnb-xl refresh ARGS` in a child forked from this test process: a separate process, killed
+    by SIGKILL like any other, but with hnb_xl and its libraries already imported, so the moments a
+    kill can land in are the refresh's own rather than Python starting up, and each run is cheaper
+    (the fifty kills: 86 s against 342 s by subprocess, started side by side on the loaded 2-core
+    machine)."""
+    proc = multiprocessing.get_context("fork").Process(target=_child_refresh, args=(args,), daemon=True)
+    proc.start()
+    return proc
+
+
+def _child_refresh(args: list[str]) -> None:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+    os._exit(main(["refresh", *args]))
+
+
 @pytest.mark.slow
 def test_two_concurrent_refreshes_never_both_report_success_with_a_change_lost(book, tmp_path):
     """Two runs started together, each changing a different table: either one is refused, or both
@@ -205,18 +226,20 @@ def test_fifty_kills_at_random_moments_never_damage_the_workbook(book, sources):
     spare = book.with_name("spare.xlsm")
     spare.write_bytes(original)
     t0 = time.perf_counter()
-    subprocess.run([*REFRESH, str(spare), str(sources), "--no-progress"], check=True, capture_output=True)
+    measured = _refresh_in_a_fork([str(spare), str(sources), "--no-progress"])
+    measured.join()
     full = time.perf_counter() - t0
+    assert measured.exitcode == 0
     rng = random.Random(20220715)
     states = {"original": 0, "refreshed": 0}
     for _ in range(50):
         book.write_bytes(original)
         for backup in book.parent.glob("HNB_Model.backup-*"):
             backup.unlink()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = _refresh_in_a_fork(cmd[len(REFRESH):])
         time.sleep(rng.uniform(0.0, full * 1.1))
         proc.kill()
-        proc.wait()
+        proc.join()
         if book.read_bytes() == original:
             states["original"] += 1
             continue
