@@ -765,6 +765,14 @@ def transfers_by_year(block_transfer=None, limit_rate=None, labels: Labels | Non
         return _transfer.by_year(t.frame, _parameter(limit_rate, "transfer_limit_rate"))
 
 
+def itt_transfer(block_transfer: pd.DataFrame, year: str) -> float | None:
+    """The block transfer of ``year`` (the Invest to Transform year) in a block-transfer table, or
+    None when the table has none for that year."""
+    row = block_transfer[block_transfer["financial_year"] == year]
+    v = row["transfer_amount"].iloc[0] if len(row) else None
+    return None if is_blank(v) else float(v)
+
+
 def report_sections(to_year: int | None = None, tables: dict | None = None,
                     parameters: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report, raw (pounds, fractions), keyed by a short name: history,
@@ -777,9 +785,10 @@ def report_sections(to_year: int | None = None, tables: dict | None = None,
     amount = bundled.transfer_2022_23()
     bt = t.get("block_transfer")
     if bt is not None and p.get("invest_to_transform_year"):
-        row = bt[bt["financial_year"] == p["invest_to_transform_year"]]
-        amount = float(row["transfer_amount"].iloc[0]) if len(row) and not is_blank(row["transfer_amount"].iloc[0]) \
-            else amount
+        amount = itt_transfer(bt, p["invest_to_transform_year"])
+        if amount is None:     # no transfer that year: the tracker as allocated (the report says so)
+            activities = t.get("invest_to_transform")
+            amount = float((bundled.invest_to_transform() if activities is None else activities)["allocation"].sum())
     transfers = transfers_by_year(bt, p.get("transfer_limit_rate"))
     tracker = invest_to_transform(t.get("invest_to_transform"), amount)
     return {"history": history(t.get("history")),
@@ -792,4 +801,4 @@ def report_sections(to_year: int | None = None, tables: dict | None = None,
 
 __all__ = ["Located", "Plan", "NO_AGREEMENT", "NO_SETTLEMENT", "table", "translate", "located", "history", "projection",
            "placement_scenarios", "unmitigated_projection", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
-           "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections"]
+           "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections", "itt_transfer"]

@@ -249,3 +249,12 @@ def test_the_outputs_charts_are_titled_with_the_workbooks_years(book):
     assert f"Deficit growth projected, {northshire.FIRST_YEAR} to {northshire.ASSUMPTIONS[-1][0]}" in xml
     for word in northshire.FORBIDDEN:
         assert word not in xml, word
+
+
+def test_report_workbook_says_when_the_invest_to_transform_year_has_no_transfer(reports, capsys):
+    """Northshire's block-transfer table holds only 2023-24 (tests/northshire.py) while its Invest to
+    Transform year is the bundled 2022-23: the tracker is shown as allocated and the report says
+    why, instead of measuring it against the bundled authority's £2,102,000 transfer."""
+    assert "NOTE: the block-transfer table has no 2022-23 transfer" in reports["table"]
+    assert main(["report"]) == 0
+    assert "NOTE: the block-transfer table" not in capsys.readouterr().out

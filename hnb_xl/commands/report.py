@@ -116,13 +116,17 @@ def run(args) -> str:
                         title="5. Schools Block to HNB transfer (each year against the same year's schools block)"))
     show = tables["invest_to_transform"]
     totals = tracker_totals(show.assign(committed_known=show["committed_spend"].notna()))   # TBC: not known
+    year = inputs.parameter("invest_to_transform_year") if inputs.get("block_transfer") is not None else None
+    note = (f"NOTE: the block-transfer table has no {year} transfer (the Invest to Transform year): the tracker "
+            "is shown as allocated, and the workbook's Invest to Transform check fails.\n"
+            if year and api.itt_transfer(inputs.get("block_transfer"), year) is None else "")
     parts.append(render(show, "table", {"allocation": "money", "committed_spend": "money_tbc", "remaining": "money_tbc"},
                         {"activity": "Activity", "allocation": "Allocation", "committed_spend": "Committed to date",
                          "remaining": "Remaining"},
                         title="6. Invest to Transform tracker (£)")
                  + f"Total allocated £{totals['allocation']:,.0f}; committed £{totals['committed_spend']:,.0f} "
                    f"({totals['committed_share']:.1%}); {totals['tbc_lines']} lines TBC "
-                   f"(£{totals['tbc_allocation']:,.0f} allocated, spend not yet known)\n")
+                   f"(£{totals['tbc_allocation']:,.0f} allocated, spend not yet known)\n" + note)
     return "\n".join(parts)
 
 
