@@ -40,6 +40,7 @@ from ...engine.history import history_table
 from ...errors import HnbInputError
 from ...tables.cells import is_blank
 from ...tables.schema import PARAMETER_TERMS, SCHEMAS, to_frame
+from ...years import parse_year
 from .. import layout as L
 from ..refresh.plan import read_table, targets
 from .check import Finding
@@ -67,6 +68,8 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
     frames, findings = {}, []
     for key, target in targets().items():
         rows = read_table(cells, target)
+        if not rows and key in MAY_BE_EMPTY:
+            continue
         if key == "parameters":
             frames[key], bad = _parameter_frame(target, rows)
             findings += bad
@@ -83,6 +86,11 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
         frames.update(sv)
         findings += bad
     return frames, findings
+
+
+# Inputs tables that may be left empty: the instalments as paid (blank: the agreement's assumed
+# profile, as hnb_xl.api.plan reads payments=None)
+MAY_BE_EMPTY = ("payments",)
 
 
 def safety_valve_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
@@ -267,7 +275,8 @@ def _safety_valve_twins(plan, workstream_rows: list[int]) -> list[Twin]:
                 s["first_balance_year"] or f"not by {last}"),
                ("cleared_year", "year the deficit is cleared", "text", s["deficit_cleared_year"] or f"not by {last}"),
                ("target_met", "target met (1 = yes)", "count", int(bool(s["target_met"]))),
-               ("end_year", "the agreement's last year", "text", s.get("agreement_end_year")),
+               ("end_year", "the agreement's last year (its start year, as the sheet computes with it)", "count",
+                s["agreement_end_year"] and parse_year(s["agreement_end_year"])),
                ("gap_at_end", "deficit left at the agreement's end", "money", s.get("deficit_gap_at_end"))]
     out += [Twin(L.SAFETY_VALVE, f"{v}{V[key]}", what, kind, expected)
             for key, what, kind, expected in results if key in V and expected is not None]
