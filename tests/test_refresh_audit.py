@@ -234,6 +234,20 @@ def test_a_second_refresh_keeps_the_first_listed(wb_path, tmp_path):
     assert max_col == max(j for _, j in used)
 
 
+def test_a_dfe_schools_file_is_the_schools_source_until_schools_are_refreshed_again(wb_path, tmp_path):
+    dfe = tmp_path / "dfe.csv"
+    dfe.write_text("URN,la_name,school_name,Total pupils,SEN support,EHC plan\n"
+                   "900001,Cambridgeshire,Abbotsley,380,40,7\n900002,Cambridgeshire,Barton,104,3,1\n", encoding="utf-8")
+    assert main(["refresh", str(wb_path), str(dfe), "--replace", "schools"]) == 0
+    sources = _section(_logs(wb_path)[1], "Data sources")
+    assert [r["Tables"] for r in sources if r["File (path as given)"] == str(dfe)] == ["schools: DfE dfe_sen_wide"]
+    assert not [r for r in sources if r["Tables"] == "schools"]       # the bundled schools file: replaced
+    src = template_sources(tmp_path / "src")
+    assert main(["refresh", str(wb_path), str(src / "schools.csv")]) == 0
+    sources = _section(_logs(wb_path)[1], "Data sources")
+    assert [r["File (path as given)"] for r in sources if r["Tables"].startswith("schools")] == [str(src / "schools.csv")]
+
+
 def test_assumptions_provenance_follows_the_new_parameters(wb_path, tmp_path):
     src = template_sources(tmp_path / "src")
 

@@ -29,6 +29,7 @@ import os
 from pathlib import Path
 
 from ...sources.collect import Collected
+from ...sources.detect import DFE_LONG, DFE_WIDE
 from .. import layout
 from .cells import TableWrite
 from .ehcp import FILLS, ReleaseRecord
@@ -112,7 +113,7 @@ def audit_rows(old: list[list], got, *, parameters: list[dict], assumptions: lis
         if isinstance(rec, ReleaseRecord):
             rows.append([rec.path, rec.sha256, size, loaded_at, FILLS, rec.rows_read, rec.publication])
         else:
-            rows.append([rec.path, rec.sha256, size, loaded_at, ", ".join(rec.formats), rec.rows_read])
+            rows.append([rec.path, rec.sha256, size, loaded_at, ", ".join(_tables_of(rec.formats)), rec.rows_read])
     rows += _kept_sources(body, loaded, built_at)
 
     rows += [[], [REFRESH_LOG_TITLE], list(REFRESH_LOG_HEADERS)]
@@ -121,6 +122,13 @@ def audit_rows(old: list[list], got, *, parameters: list[dict], assumptions: lis
         rows += _rows_after(body, t + 1)
     rows += log_rows
     return [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def _tables_of(formats) -> list[str]:
+    """The input tables a source file's formats fill: a schema's name is its table; DfE's
+    school-level SEN file (``dfe_sen_wide``/``dfe_sen_long``, :mod:`hnb_xl.sources.detect`) fills
+    the schools table (``schools: DfE dfe_sen_wide``, so that a later refresh of schools replaces its row)."""
+    return [f"schools: DfE {f}" if f in (DFE_WIDE.name, DFE_LONG.name) else f for f in formats]
 
 
 def _changes_text(changes) -> str:
