@@ -88,7 +88,8 @@ def assurance_block(ws) -> tuple[int, int]:
         for rec in parts[part]:
             r += 1
             for j, (key, _h, _w) in enumerate(columns):
-                cell = ws.cell(r, c0 + j, rec.get(key))
+                v = rec.get(key)
+                cell = ws.cell(r, c0 + j, round(v, 2) if isinstance(v, float) else v)   # pence: the file keeps them
                 cell.alignment = S.WRAP
                 if key in ("published", "model", "difference") and rec.get("unit") == "£":
                     cell.number_format = S.GBP
