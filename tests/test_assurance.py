@@ -181,3 +181,20 @@ def test_report_json_carries_the_assurance_record(capsys):
     assert all(r["owner"] and r["rating"] in RATINGS and r["source"] for r in record["assumptions"])
     assert [r["role"] for r in record["roles"]] == ["Commissioner", "Analyst", "Assurer", "Approver"]
     assert round(next(r for r in record["validation"] if r["id"] == "V2")["model"] / 1e6, 1) == 110.4
+
+
+def test_a_refresh_keeps_the_assurance_record(built, sources, tmp_path):
+    """The refresh rewrites the audit trail (columns A to H of Logs); the record beside it stays."""
+    from hnb_xl.workbook import refresh as R
+
+    def panel(path):
+        ws = load_workbook(path)[L.LOGS]
+        c0 = L.LOGS_ASSURANCE["first_col"]
+        return [[ws.cell(r, c).value for c in range(c0, c0 + 8)] for r in range(1, ws.max_row + 1)]
+    for f in sources.iterdir():                      # a routine refresh of two tables
+        if f.name not in ("history.csv", "assumptions.csv"):
+            f.unlink()
+    out = tmp_path / "refreshed.xlsm"
+    R.refresh(built, [sources], output=out, progress=False)
+    before, after = panel(built), panel(out)
+    assert after[:len(before)] == before and any(row[0] == "A1" for row in after)
