@@ -26,9 +26,7 @@ class Inputs:
     """Input tables by schema name (None: the bundled table) and the parameters ({name: value})."""
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     parameters: dict = field(default_factory=bundled.parameters)
-    source: str = "bundled data"
     sources: dict = field(default_factory=lambda: _sources(bundled.parameter_table()))   # parameter -> Source
-
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -62,14 +60,14 @@ def bundled_inputs() -> Inputs:
 
 def workbook_inputs(path) -> Inputs:
     """The Inputs of the model workbook at ``path``, validated (HnbInputError at the first bad cell)."""
+    from ..workbook import layout as L
     from ..workbook.refresh.cells import OpenpyxlCells
-    from ..workbook.verify.check import load
     from ..workbook.refresh.plan import current_frame, targets
+    from ..workbook.verify.check import load
     from ..workbook.verify.compare import input_frames
 
     wb = load(path)
     try:
-        from ..workbook import layout as L
         if L.INPUTS not in wb.sheetnames:
             raise HnbInputError(f"has no sheet {L.INPUTS}: is it the HNB model workbook?", source=str(path))
         cells = OpenpyxlCells(wb)
@@ -92,7 +90,7 @@ def workbook_inputs(path) -> Inputs:
         frames["assumptions"] = with_bundled_basis(frames["assumptions"])
     p = frames.pop("parameters")
     parameters = {str(n).strip(): v for n, v in zip(p["name"], p["value"])}
-    return Inputs(frames, parameters, str(path), sources)
+    return Inputs(frames, parameters, sources)
 
 
 def with_bundled_basis(frame: pd.DataFrame) -> pd.DataFrame:
