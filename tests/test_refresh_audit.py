@@ -335,6 +335,15 @@ def test_sen2_refresh_takes_the_workbooks_authority_code_without_la(wb_path):
     assert "Cambridgeshire (873, E10000003)" in release["Publication"]
 
 
+def test_sen2_release_extracted_to_a_folder_reads_as_the_zip(wb_path, tmp_path):
+    import zipfile
+    folder = tmp_path / "release"
+    with zipfile.ZipFile(RELEASE) as z:
+        z.extractall(folder)
+    assert main(["refresh", str(wb_path), str(folder), "--la", "873"]) == 0
+    assert [r[1] for r in _history_rows(wb_path)] == SEN2_HISTORY
+
+
 @pytest.mark.parametrize("argv, named, blank", [
     pytest.param([], "--la", True, id="sen2-refresh-without-la-or-authority-code-is-refused"),
     pytest.param(["--la", "Cambridgeshyre"], "Cambridgeshire", False, id="sen2-refresh-misspelt-la-names-the-nearest"),

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ...errors import HnbInputError
 from ...sources import sen2
-from ...sources.collect import SourceRecord
+from ...sources.collect import SourceRecord, folder_files
 from ...sources.sen2.release import _header, classify
 
 SEN2_FORMAT = "sen2"
@@ -48,18 +48,26 @@ class ReleaseRecord(SourceRecord):
     publication: str = ""
 
 
+def _is_sen2_csv(path: Path) -> bool:
+    with path.open("rb") as fh:
+        start = fh.read(1 << 16)
+    return classify(_header(start), start) is not None
+
+
 def is_release(path) -> bool:
-    """A ``.zip``, or a CSV (or a folder holding one) headed as a SEN2 file."""
+    """A ``.zip``; a CSV headed as a SEN2 file; or a folder holding one (at any depth, as DfE's
+    zip extracts to ``data/``) whose own top-level source files are all SEN2's (a folder of the
+    project's templates stays the templates' even with a release saved inside it)."""
     p = Path(path)
     if p.suffix.lower() == ".zip":
         return True
-    files = sorted(p.rglob("*.csv")) if p.is_dir() else [p] if p.suffix.lower() == ".csv" and p.is_file() else []
-    for f in files:
-        with f.open("rb") as fh:
-            start = fh.read(1 << 16)
-        if classify(_header(start), start) is not None:
-            return True
-    return False
+    if p.is_file():
+        return p.suffix.lower() == ".csv" and _is_sen2_csv(p)
+    if not p.is_dir():
+        return False
+    if not all(f.suffix.lower() == ".csv" and _is_sen2_csv(f) for f in folder_files(p)):
+        return False
+    return any(_is_sen2_csv(f) for f in sorted(p.rglob("*.csv")))
 
 
 def split_sources(sources) -> tuple[list[Path], list]:
