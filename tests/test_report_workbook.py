@@ -251,10 +251,28 @@ def test_the_outputs_charts_are_titled_with_the_workbooks_years(book):
         assert word not in xml, word
 
 
-def test_report_workbook_says_when_the_invest_to_transform_year_has_no_transfer(reports, capsys):
-    """Northshire's block-transfer table holds only 2023-24 (tests/northshire.py) while its Invest to
-    Transform year is the bundled 2022-23: the tracker is shown as allocated and the report says
-    why, instead of measuring it against the bundled authority's £2,102,000 transfer."""
-    assert "NOTE: the block-transfer table has no 2022-23 transfer" in reports["table"]
+def _itt_year(book: Path, tmp_path: Path, year: str) -> Path:
+    """A copy of the workbook whose Invest to Transform year is ``year`` (a year the Northshire
+    block-transfer table has no transfer in)."""
+    edited = tmp_path / "itt_year.xlsm"
+    wb = load_workbook(book, keep_vba=True)
+    t = L.INPUT_TABLES["parameters"]
+    wb[t.sheet].cell(L.parameter_row("invest_to_transform_year"), t.col_of("Value"), year)
+    wb.save(edited)
+    return edited
+
+
+def test_report_and_pack_say_when_the_invest_to_transform_year_has_no_transfer(book, tmp_path, capsys):
+    """The tracker is then shown as allocated and both say why, instead of measuring it against the
+    bundled authority's £2,102,000 transfer (or failing)."""
+    edited = _itt_year(book, tmp_path, "2019-20")
+    capsys.readouterr()
+    assert main(["report", str(edited)]) == 0
+    assert "NOTE: the block-transfer table has no 2019-20 transfer" in capsys.readouterr().out
+    out = tmp_path / "pack"
+    assert main(["pack", str(edited), "--output", str(out), "--paths", "100"]) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    box = page[page.index("<div class='note'>"):page.index("</div>")]
+    assert "The block-transfer table has no 2019-20 transfer" in box
     assert main(["report"]) == 0
     assert "NOTE: the block-transfer table" not in capsys.readouterr().out

@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import api, bundled
 from ..reports.pack import PackNotes
 from . import plan as plan_cmd
-from .report import inputs_of
+from .report import inputs_of, itt_note
 
 
 def register(sub) -> None:
@@ -76,7 +76,8 @@ def run(args) -> str:
         own is not None and args.assumptions is own and "basis" in own.columns)
     notes = PackNotes(scenario=bundled.SCENARIOS[bundled.DEFAULT_SCENARIO][1] if default else
                       ("the workbook's assumptions" if args.assumptions is own else "the assumptions given"),
-                      replica=default, illustrative_workstreams=bundled_workstreams and not args.no_mitigations)
+                      replica=default, illustrative_workstreams=bundled_workstreams and not args.no_mitigations,
+                      more=tuple(n[:1].upper() + n[1:] for n in [itt_note(inputs)] if n))
     ed = inputs.edition() if args.history is None or inputs.get("history") is not None else None
     written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, edition=ed, sections=sections, notes=notes)
     lines = [f"Schools Forum pack written to {written.directory}:"] + [f"  {p.name}" for p in written.files]

@@ -73,6 +73,16 @@ def _is_bundled_authority(inputs: Inputs) -> bool:
     return float(inputs.parameter("authority_code")) == float(bundled.parameters()["authority_code"])
 
 
+def itt_note(inputs: Inputs) -> str | None:
+    """What to say when the workbook's block-transfer table has no transfer in the Invest to
+    Transform year (the tracker is then shown as allocated: api.report_sections)."""
+    year = inputs.parameter("invest_to_transform_year") if inputs.get("block_transfer") is not None else None
+    if year and api.itt_transfer(inputs.get("block_transfer"), year) is None:
+        return (f"the block-transfer table has no {year} transfer (the Invest to Transform year): the tracker "
+                "is shown as allocated, and the workbook's Invest to Transform check fails.")
+    return None
+
+
 def run(args) -> str:
     inputs = inputs_of(args)
     tables = sections(args, inputs)
@@ -116,10 +126,8 @@ def run(args) -> str:
                         title="5. Schools Block to HNB transfer (each year against the same year's schools block)"))
     show = tables["invest_to_transform"]
     totals = tracker_totals(show.assign(committed_known=show["committed_spend"].notna()))   # TBC: not known
-    year = inputs.parameter("invest_to_transform_year") if inputs.get("block_transfer") is not None else None
-    note = (f"NOTE: the block-transfer table has no {year} transfer (the Invest to Transform year): the tracker "
-            "is shown as allocated, and the workbook's Invest to Transform check fails.\n"
-            if year and api.itt_transfer(inputs.get("block_transfer"), year) is None else "")
+    note = itt_note(inputs)
+    note = f"NOTE: {note}\n" if note else ""
     parts.append(render(show, "table", {"allocation": "money", "committed_spend": "money_tbc", "remaining": "money_tbc"},
                         {"activity": "Activity", "allocation": "Allocation", "committed_spend": "Committed to date",
                          "remaining": "Remaining"},

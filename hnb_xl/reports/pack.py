@@ -275,6 +275,7 @@ class PackNotes:
     scenario: str = ""
     replica: bool | None = None                # None: from the assumptions' basis ("calibrated")
     illustrative_workstreams: bool = True
+    more: tuple[str, ...] = ()                 # further limitations, as text (escaped on the page)
 
 
 def _money(v) -> str:
@@ -396,7 +397,7 @@ def limitations(ed: Edition, history: pd.DataFrame, assumptions: pd.DataFrame, a
                    "Monte Carlo distributions.")
     else:
         out.append("<b>Monte Carlo distributions</b> are the bundled <b>ILLUSTRATIVE</b> ones unless given.")
-    return out
+    return out + [html.escape(m) for m in notes.more]
 
 
 _CSS = """body{font-family:Arial,Helvetica,sans-serif;margin:2em;max-width:1200px;color:#222}
