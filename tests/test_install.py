@@ -215,3 +215,11 @@ def test_bare_format_json_runs_the_report_as_json(capsys):
     bare = capsys.readouterr().out
     assert main(["report", "--format", "json"]) == 0
     assert json.loads(bare) == json.loads(capsys.readouterr().out)
+
+
+def test_in_a_checkout_build_without_a_path_still_rewrites_the_committed_workbook(tmp_path, monkeypatch):
+    """The maintainers' `hnb-xl build` (docs/excel.md) is kept: from a source checkout, wherever the
+    command runs, the default is the committed workbook/HNB_Model.xlsm, not the current folder."""
+    from hnb_xl.workbook.build import default_output
+    monkeypatch.chdir(tmp_path)
+    assert default_output() == ROOT / "workbook" / "HNB_Model.xlsm"
