@@ -104,6 +104,7 @@ def absref(sheet: str, c1: int, r1: int, c2: int | None = None, r2: int | None =
 TITLE_CELL = "A1"
 COVER_TITLE_CELL = "B1"
 COVER_NOTE_CELL = "B2"
+COVER_SOURCE_CELL = "B3"               # the data's source, under the note (one line each fits the page)
 INPUTS_TITLE_CELL = "B1"
 INPUTS_NOTE_CELL = "B3"                # "rows left empty at the end of a table are ignored"
 INPUTS_FREEZE_CELL = "A4"              # the Inputs' title rows stay in view

@@ -52,6 +52,7 @@ def build(wb, ctx) -> None:
     S.title(ws, L.COVER_TITLE_CELL, "HNB Model: High Needs Block, DSG deficit, SEND Contingency and block transfer")
     # the authority, its years and the source come from the Inputs (a formula: a refresh changes them)
     S.note(ws[L.COVER_NOTE_CELL], edition.cover_note())
+    S.note(ws[L.COVER_SOURCE_CELL], edition.cover_source())
     rows = [(L.VERSION_CELL, "Model version (hnb_xl)", __version__),
             (L.BUILD_TIME_CELL, "Built", ctx.build_time),
             (L.REFRESH_TIME_CELL, "Inputs last refreshed", ""),

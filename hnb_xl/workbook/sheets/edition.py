@@ -35,10 +35,13 @@ SYNTHETIC = f'IF(COUNTIF({_S["School name"]},"*synthetic*")>0,"; schools are SYN
 
 def cover_note() -> str:
     """The Cover's line under the title: "Data: Cambridgeshire (DfE LA 873): outturn 2016-17 to
-    2021-22, forecast 2022-23 to 2030-31; source: Cambridgeshire County Council, ..., Schools Forum, 15 July 2022 (the seed); schools are
-    SYNTHETIC demo data."."""
-    return (f'="Data: "&{AUTHORITY}&" (DfE LA "&{CODE}&"): outturn "&{OUTTURN}&", forecast "&{FORECAST}'
-            f'&"; source: "&{SOURCE}&{SYNTHETIC}&"."')
+    2021-22, forecast 2022-23 to 2030-31; schools are SYNTHETIC demo data."."""
+    return f'="Data: "&{AUTHORITY}&" (DfE LA "&{CODE}&"): outturn "&{OUTTURN}&", forecast "&{FORECAST}&{SYNTHETIC}&"."'
+
+
+def cover_source() -> str:
+    """The line under it: "Source: Cambridgeshire County Council, ..., Schools Forum, 15 July 2022 (the seed)"."""
+    return f'="Source: "&{SOURCE}'
 
 
 def titled(text: str, years: str = OUTTURN, unit: str = "") -> str:
