@@ -170,7 +170,8 @@ def test_html_is_one_file_with_its_pictures_embedded(pack):
 RAW_NAMES = ["ehcp_growth_reduction", "cost_per_ehcp_reduction", "cash_saving", "ehcp_growth", "cost_per_ehcp_growth",
              "funding_growth", "financial_year", "accumulated_deficit", "unmitigated_", "dfe_contribution",
              "council_contribution", "hnb_budget", "hnb_expenditure", "in_year_deficit", "committed_spend",
-             "total_saving", "deficit_growth", "school_name", "nan", "None", "inf"]
+             "total_saving", "deficit_growth", "school_name", "other_dsg_movements", "block_transfer", "nan", "None",
+             "inf"]
 
 
 @pytest.mark.parametrize("raw", RAW_NAMES)
