@@ -307,6 +307,52 @@ def unmitigated_projection(folder=None, to_year: int | None = None, labels: Labe
     return out
 
 
+PLACEMENT_VIEWS = ("year", "category", "line")
+
+
+def placement_projection(by: str = "year", folder=None, to_year: int | None = None,
+                         labels: Labels | None = None) -> pd.DataFrame:
+    """The "Unmitigated (placement drivers)" projection (:func:`placement_scenarios`' driver inputs
+    through :func:`hnb_xl.engine.placement.project_placements`), the base year first: ``by`` "year"
+    the summary (:data:`hnb_xl.engine.placement.SUMMARY_COLUMNS`) with ``status`` (outturn, then as
+    :func:`unmitigated_projection`), "category" caseload, unit cost and spend by category, "line"
+    spend by line with the calibration line ("Calibration to the base year outturn": the base year's
+    lines add up to its outturn). Categories by the DSG plan's names
+    (:data:`hnb_xl.sources.sen2.categories.PLACEMENT_CATEGORIES`)."""
+    from .engine.placement import project_placements
+    from .engine.projection import OUTTURN
+    from .sources.sen2.categories import PLACEMENT_CATEGORIES
+    from .tables import placement as tables
+    if by not in PLACEMENT_VIEWS:
+        raise HnbInputError(f"expected {', '.join(PLACEMENT_VIEWS)}, got {by!r}", source=_label(labels, "by", "by"))
+    _, driver, t = placement_scenarios(folder, to_year, labels)
+    with tables.located(t):
+        r = project_placements(driver)
+    if by == "year":
+        out = r.summary.copy()
+        out[STATUS_COLUMN] = [OUTTURN, *year_status(out["financial_year"].iloc[1:], scenario_last_year(t["drivers"]))]
+        return out
+    frame, col = (r.by_category, "category") if by == "category" else (r.lines, "line")
+    return frame.assign(**{col: frame[col].map(lambda k: PLACEMENT_CATEGORIES.get(k, k))})
+
+
+def placement_bridge(year: int, folder=None, to_year: int | None = None, labels: Labels | None = None) -> pd.DataFrame:
+    """The bridge from the replica to the driver forecast for ``year``'s accumulated DSG deficit
+    (:func:`hnb_xl.engine.sensitivity.bridge_year`: one change per assumption in a stated order, the
+    residual, the difference they add up to); ``year`` must be a projection year of
+    :func:`placement_scenarios` (``to_year`` default: the replica's last year)."""
+    from .engine import sensitivity
+    from .tables import placement as tables
+    replica, driver, t = placement_scenarios(folder, to_year if to_year is not None else max(
+        year, parse_year(bundled.assumptions()["financial_year"].iloc[-1])), labels)
+    years = list(driver.drivers["financial_year"])
+    if fy(year) not in years:
+        raise HnbInputError(f"{fy(year)} is not a projection year ({years[0]} to {years[-1]})",
+                            source=_label(labels, "year", "year"))
+    with tables.located(t):
+        return sensitivity.bridge_year(replica, driver, fy(year))
+
+
 CONTINGENCY_PARAMETERS = {"pot": "send_contingency_pot", "cost_per_ehcp": "cost_per_ehcp",
                           "notional_share": "notional_share"}
 
@@ -800,5 +846,5 @@ def report_sections(to_year: int | None = None, tables: dict | None = None,
 
 
 __all__ = ["Located", "Plan", "NO_AGREEMENT", "NO_SETTLEMENT", "table", "translate", "located", "history", "projection",
-           "placement_scenarios", "unmitigated_projection", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
+           "placement_scenarios", "unmitigated_projection", "placement_projection", "placement_bridge", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
            "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections", "itt_transfer"]

@@ -5,7 +5,8 @@ bundled history and assumptions: its cost per EHCP is a plug solved to hit the p
 so its implied spend growth is shown beside it. "Unmitigated (placement drivers)" is
 :func:`hnb_xl.engine.placement.project_placements` of the bundled ``placement_*.csv`` inputs (or a
 folder of them, ``--inputs``), other DSG movements 0. ``--bridge`` explains the difference one
-assumption at a time; ``--tornado YEAR`` and ``--break-even YEAR`` are the sensitivities
+assumption at a time (``--bridge YEAR``: one year's rows, the residual and the difference they add up to,
+:func:`hnb_xl.api.placement_bridge`); ``--tornado YEAR`` and ``--break-even YEAR`` are the sensitivities
 (:mod:`hnb_xl.engine.sensitivity`). See docs/placement.md.
 """
 
@@ -19,12 +20,12 @@ from ..engine.placement import CALIBRATION, project_placements
 from ..engine.projection import OUTTURN, STATUS_COLUMN, project, scenario_last_year, year_status
 from ..errors import HnbInputError
 from ..reports.output import render
-from ..sources.sen2.categories import PLACEMENT_CATEGORIES
 from ..tables import placement as tables
 from ..years import fy, parse_year
 from ._common import add_format, year
 
 SCENARIOS = {"replica": sensitivity.REPLICA, "unmitigated": sensitivity.UNMITIGATED}
+ALL_YEARS = 0   # --bridge without a year: every projection year
 
 
 def register(sub) -> None:
@@ -42,7 +43,9 @@ def register(sub) -> None:
                    help="last year, e.g. 2031-32 (default 2030-31; later years hold the last year's drivers)")
     p.add_argument("--inputs", metavar="FOLDER",
                    help="a folder of placement_<table>.csv files replacing the bundled ones (any left out: bundled)")
-    p.add_argument("--bridge", action="store_true", help="the replica to the driver forecast, one row per assumption")
+    p.add_argument("--bridge", nargs="?", const=ALL_YEARS, type=year("--bridge"), metavar="YEAR",
+                   help="the replica to the driver forecast, one row per assumption: every year, or YEAR's "
+                        "accumulated DSG deficit with the residual and the difference the rows add up to")
     p.add_argument("--tornado", type=year("--tornado"), metavar="YEAR",
                    help="one-at-a-time sensitivities of YEAR's accumulated DSG deficit")
     p.add_argument("--break-even", type=year("--break-even"), metavar="YEAR", dest="break_even",
@@ -114,6 +117,11 @@ def run(args) -> str:
     for option, y in (("--tornado", args.tornado), ("--break-even", args.break_even)):
         if y is not None and to_year is not None and y > to_year:
             raise HnbInputError(f"{fy(y)} is after --to {fy(to_year)}", source=option)
+    if args.bridge not in (None, ALL_YEARS):
+        out = api.placement_bridge(args.bridge, args.inputs, to_year, {"to_year": "--to", "year": "--bridge"})
+        return _show(out, args.format, f"Bridge: {sensitivity.REPLICA} -> {sensitivity.UNMITIGATED}, accumulated "
+                                       f"DSG deficit at 31 March {args.bridge + 1} (each change given the rows above "
+                                       "it)", {"step": "Assumption", "kind": "Row", "amount": fy(args.bridge)})
     replica, driver, t = api.placement_scenarios(args.inputs, to_year, {"to_year": "--to"})
     years = list(driver.drivers["financial_year"])
     for option, y in (("--tornado", args.tornado), ("--break-even", args.break_even)):
@@ -148,11 +156,7 @@ def run(args) -> str:
                                            "accumulated DSG deficit (each row given the rows above it)",
                          {"step": "Assumption"}, note="")
         if args.by != "year":
-            r = project_placements(driver)
-            if args.by == "category":
-                out = r.by_category.assign(category=r.by_category["category"].map(lambda k: PLACEMENT_CATEGORIES.get(k, k)))
-            else:
-                out = r.lines.assign(line=r.lines["line"].map(lambda k: PLACEMENT_CATEGORIES.get(k, k)))
+            out = api.placement_projection(args.by, args.inputs, to_year, {"to_year": "--to", "by": "--by"})
             return _show(out, args.format, f"{sensitivity.UNMITIGATED}: by {args.by}", {"financial_year": "Year"})
         out = side_by_side(replica, driver, t, args.scenario)
     note = (f"\n{sensitivity.REPLICA}: engine.projection with the bundled assumptions; its cost per EHCP is a plug "

@@ -6,7 +6,8 @@ Monte Carlo over the placement drivers (all on :mod:`hnb_xl.engine.placement`; p
   driver forecast, changing one assumption at a time in the order of :data:`BRIDGE_STEPS`; each
   row is the change in the accumulated DSG deficit that assumption makes, given the rows above it,
   so the rows add up to driver - replica exactly (a sequential attribution: another order gives
-  other rows, the same total).
+  other rows, the same total). :func:`bridge_year` gives one year's rows with the residual (what
+  no step changes) and the difference they add up to.
 * **Tornado** (:func:`tornado`): each driver set low then high with the others at their
   central values (one at a time); the swing is the range of the chosen year's accumulated deficit
   over low, central and high (|high - low| when the driver acts one way; more places, for one, can
@@ -109,28 +110,60 @@ BRIDGE_STEPS: list[tuple[str, Callable]] = [
 ]
 
 
-def bridge(replica: PlacementInputs, driver: PlacementInputs) -> pd.DataFrame:
-    """Replica -> driver forecast, one row per assumption (module docstring): columns ``step`` and
-    one per projection year (accumulated DSG deficit, £; the first and last rows are the two
-    forecasts, the rows between the changes)."""
+RESIDUAL = "Residual: what no row above changes (e.g. the base year's accumulated deficit)"
+
+
+def _bridge_levels(replica: PlacementInputs, driver: PlacementInputs) -> list[tuple[str, pd.Series]]:
+    """The accumulated deficit by projection year of the replica and after each of
+    :data:`BRIDGE_STEPS` in turn (the last: every step applied)."""
     if list(replica.drivers["financial_year"]) != list(driver.drivers["financial_year"]):
         raise ModelError("the replica and the driver forecast must cover the same years", field="financial_year",
                          table="drivers")
     cur = replica
-    prev = _accumulated(cur)
-    rows = [(REPLICA, prev)]
+    levels = [(REPLICA, _accumulated(cur))]
     for label, step in BRIDGE_STEPS:
         cur = step(cur, driver)
-        now = _accumulated(cur)
-        rows.append((label, now - prev))
-        prev = now
+        levels.append((label, _accumulated(cur)))
+    return levels
+
+
+def bridge(replica: PlacementInputs, driver: PlacementInputs) -> pd.DataFrame:
+    """Replica -> driver forecast, one row per assumption (module docstring): columns ``step`` and
+    one per projection year (accumulated DSG deficit, £; the first and last rows are the two
+    forecasts, the rows between the changes)."""
+    levels = _bridge_levels(replica, driver)
+    prev = levels[-1][1]
     final = _accumulated(driver)
     if not np.allclose(prev.to_numpy(), final.to_numpy(), rtol=0, atol=0.01):
         raise ModelError("the bridge does not reach the driver forecast", field="financial_year", table="drivers")
+    rows = [levels[0]] + [(label, now - before) for (_, before), (label, now) in zip(levels, levels[1:])]
     rows.append((UNMITIGATED, final))
     out = pd.DataFrame([r.to_numpy() for _, r in rows], columns=list(final.index))
     out.insert(0, "step", [label for label, _ in rows])
     return out
+
+
+def bridge_year(replica: PlacementInputs, driver: PlacementInputs, year: str) -> pd.DataFrame:
+    """The bridge for one year: ``step``, ``kind`` ("forecast", "change", "residual", "difference")
+    and ``amount`` (£), ``year``'s accumulated DSG deficit. Rows: the replica's deficit; one change
+    per assumption of :data:`BRIDGE_STEPS`, in that order, each the deficit after the step minus the
+    deficit before it (given the rows above); the residual, the driver forecast's deficit minus the
+    deficit after the last step (0 when the steps change every input: a driver forecast on another
+    base year or history leaves it non-zero); the driver forecast's deficit; and the difference
+    driver - replica, which the changes and the residual add up to (a telescoping sum:
+    tests/test_bridge.py checks it to the penny)."""
+    years = list(driver.drivers["financial_year"])
+    if year not in years:
+        raise ModelError(f"{year} is not a projection year ({years[0]} to {years[-1]})", field="year",
+                         table="drivers")
+    levels = [(label, float(s[year])) for label, s in _bridge_levels(replica, driver)]
+    final = float(_accumulated(driver)[year])
+    rows = [(REPLICA, "forecast", levels[0][1])]
+    rows += [(label, "change", now - before) for (_, before), (label, now) in zip(levels, levels[1:])]
+    rows.append((RESIDUAL, "residual", final - levels[-1][1]))
+    rows.append((UNMITIGATED, "forecast", final))
+    rows.append(("Difference: driver forecast - replica", "difference", final - levels[0][1]))
+    return pd.DataFrame(rows, columns=["step", "kind", "amount"])
 
 
 @dataclass(frozen=True)
