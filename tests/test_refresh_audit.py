@@ -234,6 +234,25 @@ def test_a_second_refresh_keeps_the_first_listed(wb_path, tmp_path):
     assert max_col == max(j for _, j in used)
 
 
+def test_each_refresh_log_row_carries_only_its_own_tables_changes(wb_path, tmp_path):
+    """Two tables changed in one refresh of six files: the history row names the 2021-22 EHCP change
+    (seed: 6,100), the assumptions row the 2023-24 other DSG movements (seed: -£2.4m), and no row
+    names another table's changes."""
+    src = template_sources(tmp_path / "src")
+    _edit(src / "history.csv", lambda rows: [["2021-22", "6200", *r[2:]] if r[0] == "2021-22" else r for r in rows])
+    _edit(src / "assumptions.csv", lambda rows: [[*r[:5], "-2500000"] if r[0] == "2023-24" else r for r in rows])
+    assert main(["refresh", str(wb_path), str(src)]) == 0
+    log = {r["Source file"]: r["Changes"] for r in _section(_logs(wb_path)[1], "Refresh log")}
+    assert sorted(log) == sorted(f"{t}.csv" for t in TABLES)
+    assert "2021-22 ehcp_count 6,100 -> 6,200" in log["history.csv"]
+    assert "2023-24 other_dsg_movements -2,400,000 -> -2,500,000" in log["assumptions.csv"]
+    for name, text in log.items():
+        table = name[:-len(".csv")]
+        named = {t for t in TABLES if re.search(rf"(^|; ){t}: ", text or "")}
+        assert named <= {table}, (name, text)
+        assert "ehcp_count" not in text if table != "history" else "other_dsg" not in text, (name, text)
+
+
 def test_a_dfe_schools_file_is_the_schools_source_until_schools_are_refreshed_again(wb_path, tmp_path):
     dfe = tmp_path / "dfe.csv"
     dfe.write_text("URN,la_name,school_name,Total pupils,SEN support,EHC plan\n"

@@ -14,7 +14,7 @@ Written on every refresh, from the CLI and the Cover's button alike (:func:`log_
    earlier refresh's), its time saying "not refreshed", so the list always names where each input
    table came from;
 3. **Refresh log**: the earlier refreshes' rows as they were, then one row per file of this one,
-   with the changes to its tables (each changed cell, old -> new, when a table has at most
+   with the changes to its own tables only (each changed cell, old -> new, when a table has at most
    :data:`REVISIONS_LOGGED` of them: a DfE revision of a count the workbook held is on record).
 
 Cells left over from the longer old layout are blanked, and the sheet's print area is set to
@@ -32,7 +32,7 @@ from ...sources.collect import Collected
 from ...sources.detect import DFE_LONG, DFE_WIDE
 from .. import layout
 from .cells import TableWrite
-from .ehcp import FILLS, ReleaseRecord
+from .ehcp import FILLS, SEN2_FORMAT, ReleaseRecord
 from .plan import read_table, revision_text, targets
 
 REFRESH_LOG_TITLE = "Refresh log"
@@ -131,11 +131,23 @@ def _tables_of(formats) -> list[str]:
     return [f"schools: DfE {f}" if f in (DFE_WIDE.name, DFE_LONG.name) else f for f in formats]
 
 
-def _changes_text(changes) -> str:
-    """Every table's change line, with its changed cells old -> new when there are at most
-    :data:`REVISIONS_LOGGED` (``history: 7 -> 7 rows; ...; 2020-21 ehcp_count 5,327 -> 5,292``)."""
+def _tables_filled(formats) -> set[str]:
+    """The input tables a source file's formats fill: a schema's name is its table, DfE's
+    school-level SEN file fills schools and a SEN2 release the history (:mod:`.ehcp`)."""
+    return {"schools" if f in (DFE_WIDE.name, DFE_LONG.name) else "history" if f == SEN2_FORMAT else f
+            for f in formats}
+
+
+def _changes_text(changes, formats) -> str:
+    """The change line of each table this source file filled (``formats``: its formats), with its
+    changed cells old -> new when there are at most :data:`REVISIONS_LOGGED`
+    (``history: 7 -> 7 rows; ...; 2020-21 ehcp_count 5,327 -> 5,292``); another file's tables are
+    on that file's row."""
+    mine = _tables_filled(formats)
     parts = []
     for c in changes:
+        if c.name not in mine:
+            continue
         text = c.line()
         if c.revisions and len(c.revisions) <= REVISIONS_LOGGED:
             text += "; " + ", ".join(revision_text(*r) for r in c.revisions)
@@ -217,14 +229,15 @@ def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, 
     sources as the workbook will hold them (``after``: the refreshed tables' rows,
     :attr:`~hnb_xl.workbook.refresh.plan.RefreshPlan.after`), the data sources actually loaded (path,
     SHA-256, size, time, table), and the refresh log: the earlier refreshes' rows, then one row per
-    source file (time, user, file, SHA-256, rows read, suppressed cells, tables, changes); the print
+    source file (time, user, file, SHA-256, rows read, suppressed cells, tables, the changes to its
+    own tables); the print
     area covers it all (:func:`logs_write`)."""
     stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
     rows = []
     for rec in got.records:
         sup = ", ".join(f"{k}={v}" for k, v in sorted(rec.suppressed.items())) or "none"
         values = {"time": stamp, "user": user, "file": rec.name, "sha256": rec.sha256, "rows_read": rec.rows_read,
-                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": _changes_text(changes)}
+                  "suppressed": sup, "tables": ", ".join(rec.formats), "changes": _changes_text(changes, rec.formats)}
         rows.append([values[k] for k in _LOG_KEYS])
     out = [logs_write(cells, got, after=after or {}, log_rows=rows, loaded_at=stamp,
                       width=len(REFRESH_LOG_HEADERS))]
