@@ -265,3 +265,28 @@ def test_payments_and_settlement_files_refresh_into_the_inputs_tables(workbook, 
     _compare_settlement(r, full)
     assert _value(r, "udf_check") == 1
     assert r.names[L.NAMES["master_check"]] == 1
+
+
+@pytest.mark.slow
+def test_another_councils_rolled_forward_workbook_agrees_with_the_engine(tmp_path, libreoffice):
+    """Northshire (tests/northshire.py) adopted, then one term on: 2024-25 becomes outturn while the
+    workstreams started in 2023-24, an outturn year now. Their ramp goes on from its start year
+    (engine.safety_valve.Workstream.effect: ramp_t = min(1, (t - start + 1) / ramp_years)), so in
+    2025-26 a three-year ramp from 2023-24 is at 3/3, not 2/3 as when the sheet took a start before
+    the base year as the base year. verify compares every Safety_Valve twin with the engine."""
+    from hnb_xl.cli import main
+    from hnb_xl.sources import templates
+    from hnb_xl.workbook.verify.run import verify
+    from tests import northshire
+    book = tmp_path / "Northshire.xlsm"
+    assert main(["build", str(book)]) == 0
+    adopt, term = northshire.frames(), tmp_path / "term"
+    templates.write_templates(tmp_path / "adopt", adopt, formats=("csv",))
+    assert main(["refresh", str(book), str(tmp_path / "adopt"),
+                 *[a for t in adopt for a in ("--replace", t)]]) == 0
+    templates.write_templates(term, northshire.next_term(adopt), formats=("csv",))
+    assert main(["refresh", str(book), str(term), "--replace", "assumptions"]) == 0
+    report = verify(book, office=libreoffice)
+    assert report.recalculated and report.master_check == 1
+    assert report.findings == []
+    assert report.compared > 1000

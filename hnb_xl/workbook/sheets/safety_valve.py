@@ -5,7 +5,9 @@ holds its own inputs at the top (the agreement and up to ``SV['ws_max']`` workst
 input style) and calculates below, one column per projected year aligned with Calc_Projection::
 
     effect_k,t  = amount_k * MIN(1, MAX(0, (period_t - start_period_k + 1) / MAX(1, ramp_k)))
-                  * confidence_k (blank = 1) * flag_t
+                  * confidence_k (blank = 1) * flag_t,
+                  start_period_k = start_year_k - base year (negative for a workstream that started
+                  in an outturn year: after a roll-forward its ramp goes on from where it was)
     cum_e_k,t   = cum_e_{k-1},t * (1 - effect_k,t * [lever_k = ehcp_growth_reduction]),  cum_e_0 = 1
     cum_c_k,t   = cum_c_{k-1},t * (1 - effect_k,t * [lever_k = cost_per_ehcp_reduction]), cum_c_0 = 1
     cash_k,t    = cash_{k-1},t + effect_k,t * [lever_k = cash_saving],                    cash_0 = 0
@@ -195,7 +197,6 @@ def build(wb, ctx) -> None:
     link("unmit_exp", "HNB expenditure (unmitigated)", "£", "expenditure", S.GBP)
     link("budget", "HNB budget", "£", "budget", S.GBP, base=False)
     link("other", "Other DSG movements", "£", "other", S.GBP, base=False)
-    years = f"${B}${V['year']}:${Lc}${V['year']}"
     plan_years = f"${F}${V['year']}:${Lc}${V['year']}"
     base_ehcp = f"{proj}!${B}${P['ehcp']}"
 
@@ -203,7 +204,7 @@ def build(wb, ctx) -> None:
         r, w = V["start_period"] + i, V["ws_first"] + i
         label(ws, r, f"Workstream {i + 1}: start period", "period")
         start = f"${L.col(V['ws_cols']['start'])}${w}"
-        ws.cell(r, b, f'=IF({start}="",0,IFERROR(MATCH({start},{years},0),1)-1)').number_format = "0"
+        ws.cell(r, b, f'=IF({start}="",0,{_start(start)}-{base_start})').number_format = "0"
     label(ws, V["first_period"], "First instalment: period (<= 0: outturn)", "period")
     ws.cell(V["first_period"], b, f"={first_start}-{base_start}").number_format = "0"
 
