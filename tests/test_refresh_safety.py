@@ -116,6 +116,58 @@ def test_a_dry_run_does_not_need_the_lock(book, sources):
         assert main(["refresh", str(book), str(sources), "--dry-run"]) == 0
 
 
+def _shorter_history(sources: Path) -> None:
+    p = sources / "history.csv"
+    lines = p.read_text(encoding="utf-8").splitlines()
+    p.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")      # the last year left out: refused
+
+
+def _another_refresh_runs(book: Path):
+    return refresh_file.one_refresh_at_a_time(book)
+
+
+@pytest.mark.parametrize("change,holder,code,backups", [
+    pytest.param(lambda s: with_history_ehcps(s, 6200), None, 0, 1, id="done-leaves-workbook-and-backup"),
+    pytest.param(_shorter_history, None, 2, 0, id="refused-shorter-history-leaves-only-the-workbook"),
+    pytest.param(lambda s: with_history_ehcps(s, 6200), _another_refresh_runs, 2, 0,
+                 id="refused-while-another-runs-leaves-only-the-workbook"),
+])
+def test_a_refresh_leaves_no_lock_file_in_the_folder(book, sources, change, holder, code, backups):
+    """The folder holds the workbook (and its backup, when one is made), never the refresh's
+    ``.<name>.hnb-refresh.lock``, whether the refresh is done or refused."""
+    change(sources)
+    if holder is None:
+        assert main(["refresh", str(book), str(sources)]) == code
+    else:
+        with holder(book):
+            assert main(["refresh", str(book), str(sources)]) == code
+    left = sorted(p.name for p in book.parent.iterdir() if p != sources)
+    made = [n for n in left if n != book.name]
+    assert book.name in left and len(made) == backups, left
+    assert all(n.startswith(f"{book.stem}.backup-") for n in made), left
+
+
+def test_a_lock_on_a_lock_file_unlinked_meanwhile_does_not_count(book, monkeypatch):
+    """A refresh that opened the lock file just before the refresh holding it finished (and unlinked
+    it) locks a file no longer at the path: it must not run beside one that locked the new file."""
+    import fcntl
+    lock_path = refresh_file.refresh_lock_path(book)
+    real, other = refresh_file._lock, []
+
+    def finished_meanwhile(fh):
+        if not other:                               # the holder unlinks its file; a third run locks a new one
+            os.unlink(lock_path)
+            other.append(open(lock_path, "a+b"))
+            fcntl.flock(other[0].fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        real(fh)
+    monkeypatch.setattr(refresh_file, "_lock", finished_meanwhile)
+    open(lock_path, "a+b").close()
+    with pytest.raises(refresh_file.HnbInputError, match="another refresh of this workbook is running"):
+        with refresh_file.one_refresh_at_a_time(book):
+            pass
+    other[0].close()
+
+
 def test_a_workbook_changed_on_disk_meanwhile_is_not_overwritten(book, sources, monkeypatch, capsys):
     """Excel (or anything else) saving the file while the refresh works: the refresh refuses."""
     with_history_ehcps(sources, 6200)

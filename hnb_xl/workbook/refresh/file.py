@@ -6,8 +6,9 @@ Safety, in the order it is checked:
 * Excel must not have it open (its ``~$`` owner file, :func:`.inventory.lock_file`);
 * one refresh of a workbook at a time: an exclusive lock on ``.<name>.hnb-refresh.lock`` beside it,
   held until the new file is in place (the operating system releases it if the process dies, so a
-  killed refresh never blocks the next one); a second refresh is refused, not queued, so two runs
-  never both report "Refreshed" with one of their changes missing;
+  killed refresh never blocks the next one) and removed when the refresh ends, done or refused
+  (:func:`one_refresh_at_a_time`); a second refresh is refused, not queued, so two runs never both
+  report "Refreshed" with one of their changes missing;
 * the original must not change while the refresh works (its SHA-256 is compared before the replace);
 * the save goes to a temporary file beside the target, is compared part by part with the original
   (:func:`.inventory.losses`), then replaces it with ``os.replace`` after a backup. Temporary files
@@ -126,25 +127,50 @@ def refresh_lock_path(path: Path) -> Path:
 
 @contextlib.contextmanager
 def one_refresh_at_a_time(path: Path):
-    """Hold an exclusive, non-blocking lock on ``.<name>.hnb-refresh.lock`` for the refresh of ``path``.
+    """Hold an exclusive, non-blocking lock on ``.<name>.hnb-refresh.lock`` for the refresh of ``path``,
+    and remove that file when done (refused or not), so the user's folder keeps no litter.
 
     ``fcntl.flock`` (POSIX) or ``msvcrt.locking`` (Windows): the lock belongs to the open file, so
-    the operating system drops it when the process ends, killed or not."""
+    the operating system drops it when the process ends, killed or not. The file is unlinked while
+    the lock is still held, and a lock just acquired counts only if the file locked is still the one
+    at the path (same inode, ``os.fstat`` against ``os.stat``; otherwise open the path again): a
+    process that opened the file just before it was unlinked can never run beside one that locks
+    the new file (a lock belongs to the open file, not its name: flock(2),
+    https://man7.org/linux/man-pages/man2/flock.2.html). On Windows an open file cannot be
+    unlinked, so the file goes after the lock is released, unless another process has it open."""
     lock_path = refresh_lock_path(path)
-    try:
-        fh = open(lock_path, "a+b")
-    except OSError as exc:
-        raise HnbInputError(f"cannot create the refresh lock file {lock_path.name} beside it "
-                            f"({exc.strerror or exc})", source=str(path)) from None
-    try:
+    while True:
+        try:
+            fh = open(lock_path, "a+b")
+        except OSError as exc:
+            raise HnbInputError(f"cannot create the refresh lock file {lock_path.name} beside it "
+                                f"({exc.strerror or exc})", source=str(path)) from None
         try:
             _lock(fh)
         except OSError:
+            fh.close()
             raise HnbInputError("another refresh of this workbook is running: wait for it to finish, then run "
                                 "this one again (nothing was changed)", source=str(path)) from None
+        if _same_file(fh, lock_path):
+            break
+        fh.close()                          # the file was unlinked (and maybe re-created) meanwhile
+    try:
         yield
     finally:
-        fh.close()      # releases the lock
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)            # still holding the lock (POSIX)
+        fh.close()                          # releases the lock
+        if os.name == "nt":
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path)        # fails while another process has it open: that one keeps it
+
+
+def _same_file(fh, lock_path: Path) -> bool:
+    """The open lock file ``fh`` is the file now at ``lock_path``."""
+    try:
+        return os.fstat(fh.fileno()).st_ino == os.stat(lock_path).st_ino
+    except OSError:                         # unlinked since it was opened
+        return False
 
 
 def _lock(fh) -> None:
