@@ -1,0 +1,102 @@
+"""Northshire: a made-up authority with its own seven years of history, for the tests that run the
+product as another council would (issue 13: "a workbook for a different authority").
+
+Every figure here is invented for the tests (no real council has LA code 899: the SEN2 2025
+release's 158 authorities use none of 897-899). Its years (2017-18 to 2023-24 outturn, 2024-25 to
+2027-28 assumptions) and its name differ from the bundled Cambridgeshire data on purpose, so a
+literal "Cambridgeshire", "2016-17 to 2021-22" or "15 July 2022" in an output is caught.
+
+:func:`frames` is the authority's inputs as the template writer takes them;
+:func:`next_term` is one term's changes as a modeller makes them: 2024-25 becomes outturn (and leaves
+the assumptions), one school's EHCP count changes and a new school opens.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tests.support import bundled_frames
+
+NAME, CODE = "Northshire", 899
+FIRST_YEAR, LAST_YEAR = "2017-18", "2023-24"
+FORBIDDEN = ("Cambridgeshire", "2016-17 to 2021-22", "15 July 2022")
+
+# financial year, EHCPs (January census), HNB budget £, HNB expenditure £, accumulated DSG deficit £
+HISTORY = [
+    ("2017-18", 2100, 38_000_000, 39_100_000, 1_100_000),
+    ("2018-19", 2290, 39_500_000, 42_300_000, 3_900_000),
+    ("2019-20", 2480, 41_800_000, 45_900_000, 8_000_000),
+    ("2020-21", 2700, 45_600_000, 49_800_000, 12_200_000),
+    ("2021-22", 2950, 50_100_000, 54_700_000, 16_800_000),
+    ("2022-23", 3210, 55_300_000, 60_200_000, 21_700_000),
+    ("2023-24", 3480, 59_900_000, 66_100_000, 27_900_000),
+]
+OUTTURN_2024_25 = ("2024-25", 3760, 63_400_000, 71_500_000, 36_000_000)
+# financial year, EHCP growth, cost per EHCP growth, funding growth, block transfer £, other DSG movements £
+ASSUMPTIONS = [
+    ("2024-25", 0.08, 0.02, 0.05, 0, -500_000),
+    ("2025-26", 0.07, 0.02, 0.04, 0, -500_000),
+    ("2026-27", 0.06, 0.02, 0.03, 0, -500_000),
+    ("2027-28", 0.05, 0.02, 0.03, 0, -500_000),
+]
+
+
+def _history(rows) -> pd.DataFrame:
+    return pd.DataFrame([{"financial_year": y, "ehcp_count": e, "hnb_budget": float(b), "hnb_expenditure": float(x),
+                          "accumulated_deficit": float(a), "basis": "Northshire outturn (test data)"}
+                         for y, e, b, x, a in rows])
+
+
+def _assumptions(rows) -> pd.DataFrame:
+    return pd.DataFrame([{"financial_year": y, "ehcp_growth": g, "cost_per_ehcp_growth": c, "funding_growth": f,
+                          "block_transfer": float(t), "other_dsg_movements": float(o),
+                          "basis": "Northshire medium-term plan (test data)"} for y, g, c, f, t, o in rows])
+
+
+def _parameters(name: str, code: int) -> pd.DataFrame:
+    p = bundled_frames()["parameters"].copy()
+    for key, value in (("authority_name", name), ("authority_code", code)):
+        if key in set(p["name"]):
+            p["value"] = p["value"].astype(object)
+            p.loc[p["name"] == key, "value"] = value
+            p.loc[p["name"] == key, "source"] = "Northshire (test data)"
+        else:
+            p = pd.concat([p, pd.DataFrame([{"name": key, "value": value, "source": "Northshire (test data)"}])],
+                          ignore_index=True)
+    return p
+
+
+def frames() -> dict[str, pd.DataFrame]:
+    """Northshire's inputs, by table key. Its schools are the bundled synthetic schools renamed
+    (URNs 910001...), its Invest to Transform the bundled one, funded by a 2022-23 block transfer of
+    the same total (the Checks sheet requires the two to agree) from a £310m schools block."""
+    f = bundled_frames()
+    itt = f["invest_to_transform"]
+    schools = f["schools"].copy()
+    schools["urn"] = schools["urn"] + 10_000
+    schools["school_name"] = schools["school_name"].str.replace("synthetic", "Northshire synthetic", regex=False)
+    return {
+        "schools": schools,
+        "history": _history(HISTORY),
+        "assumptions": _assumptions(ASSUMPTIONS),
+        "block_transfer": pd.DataFrame([{"financial_year": "2022-23", "transfer_amount": float(itt["allocation"].sum()),
+                                         "schools_block": 310_000_000.0, "published_committed_total": None,
+                                         "note": "Northshire Schools Forum, January 2023 (test data)"}]),
+        "parameters": _parameters(NAME, CODE),
+        "invest_to_transform": itt,
+    }
+
+
+def next_term(inputs: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """One term later: 2024-25 outturn added to history and taken out of the assumptions; the first
+    school's EHCPs +3; a new school (URN 919999, 40 EHCPs)."""
+    out = {k: v.copy() for k, v in inputs.items()}
+    out["history"] = pd.concat([out["history"], _history([OUTTURN_2024_25])], ignore_index=True)
+    out["assumptions"] = out["assumptions"][out["assumptions"]["financial_year"] != OUTTURN_2024_25[0]]
+    schools = out["schools"]
+    schools.loc[schools.index[0], "ehcp_count"] += 3
+    new = schools.iloc[[0]].copy()
+    new[["urn", "school_name", "ehcp_count", "pupils_on_roll", "notional_sen"]] = \
+        [919999, "Northshire New Academy (synthetic)", 40, 200, 80_000.0]
+    out["schools"] = pd.concat([schools, new], ignore_index=True)
+    return out
