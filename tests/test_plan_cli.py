@@ -18,7 +18,7 @@ def run(capsys, *argv):
 def test_table_shows_unmitigated_mitigated_agreement_and_summary(capsys):
     code, out, _ = run(capsys, "plan")
     assert code == 0
-    for text in ["Unmitigated accumulated", "Mitigated accumulated", "DfE", "After contributions",
+    for text in ["Before workstreams accumulated", "Mitigated accumulated", "DfE", "After contributions",
                  "Saving by workstream", "£19,600,000", "£7,350,000", "Target in-year balance by 2026-27",
                  "£93,164,790"]:  # 40% of £49m; 60% / 4; the seed's £93.2m 2025-26 unmitigated
         assert text in out, text
@@ -169,3 +169,39 @@ def test_pack_after_a_roll_forward_is_written(capsys, tmp_path):
     code, out, err = run(capsys, "pack", *_rolled_forward(tmp_path), "--paths", "50", "--output", str(tmp_path / "p"))
     assert code == 0, err
     assert (tmp_path / "p" / "index.html").exists()
+
+
+REPLICA_BEFORE = "before the plan's workstreams (the replica of the published July 2022 forecast)"   # model review F6
+
+
+@pytest.mark.parametrize("argv, label", [
+    pytest.param((), REPLICA_BEFORE, id="bundled-replica-is-not-called-unmitigated"),
+    pytest.param(("--scenario", "published-forecast-july-2022"), REPLICA_BEFORE, id="replica-by-its-old-name"),
+    pytest.param(("--assumptions", "OWN"), "before the plan's workstreams (the assumptions given)",
+                 id="own-assumptions-are-not-called-the-replica"),
+])
+def test_the_column_before_mitigation_says_what_it_is(capsys, tmp_path, argv, label):
+    from hnb_xl import bundled
+    if "OWN" in argv:
+        own = tmp_path / "assumptions.csv"
+        own.write_bytes(bundled.data_path("assumptions_published_forecast_july_2022.csv").read_bytes())
+        argv = tuple(str(own) if a == "OWN" else a for a in argv)
+    code, out, _ = run(capsys, "plan", *argv)
+    assert code == 0 and label in out
+    assert "unmitigated" not in out.lower()
+    code, out, _ = run(capsys, "plan", *argv, "--format", "json")
+    doc = json.loads(out)
+    assert doc["summary"]["before_workstreams_label"] == label
+    assert doc["summary"]["before_workstreams_balance_year"] == doc["summary"]["unmitigated_balance_year"]
+    for row in doc["plan"]:      # the old keys kept, the new ones added beside them
+        assert row["before_workstreams_accumulated_deficit"] == row["unmitigated_accumulated_deficit"]
+        assert row["before_workstreams_dsg_in_year_deficit"] == row["unmitigated_dsg_in_year_deficit"]
+
+
+def test_the_pack_calls_the_replica_before_the_plans_workstreams(tmp_path, capsys):
+    """The pack's plan table heading and labels (model review F6): 'unmitigated' is left only in the
+    limitations box's sentence that says the replica is NOT an unmitigated forecast."""
+    assert main(["pack", "--output", str(tmp_path)]) == 0
+    page = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.html"))
+    assert "<h2>Plan by year: " + REPLICA_BEFORE + ", mitigated, agreement</h2>" in page
+    assert page.lower().count("unmitigated") == page.count("not an unmitigated forecast") == 1

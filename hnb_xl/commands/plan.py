@@ -1,11 +1,19 @@
-"""`hnb-xl plan`: the safety valve plan, unmitigated vs mitigated vs the agreement, by year."""
+"""`hnb-xl plan`: the safety valve plan, before the plan's workstreams vs mitigated vs the agreement, by year.
+
+The column before mitigation is the projection without the workstreams. With the bundled
+assumptions that projection is the replica of the published July 2022 forecast
+(``engine.sensitivity.REPLICA``, ``bundled.SCENARIOS``), whose cost per EHCP is a calibration plug:
+it is not an unmitigated forecast of demand (model review F6), so it is labelled by
+:func:`before_label`, not "unmitigated". The json keeps its ``unmitigated_*`` keys and adds
+``before_workstreams_*`` twins and the label.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 
-from .. import api
+from .. import api, bundled
 from ..errors import HnbInputError
 from ..reports.output import records, render
 from ._common import PROJECTION_LABELS, add_format, add_projection_inputs, fraction, pounds, year
@@ -14,16 +22,19 @@ KINDS = {"unmitigated_dsg_in_year_deficit": "money", "unmitigated_accumulated_de
          "total_saving": "money", "dsg_in_year_deficit": "money", "accumulated_deficit": "money",
          "dfe_contribution": "money", "council_contribution": "money",
          "accumulated_deficit_after_contributions": "money"}
-TITLES = {"financial_year": "Year", "unmitigated_dsg_in_year_deficit": "Unmitigated in-year",
-          "unmitigated_accumulated_deficit": "Unmitigated accumulated", "total_saving": "Saving",
+TITLES = {"financial_year": "Year", "unmitigated_dsg_in_year_deficit": "Before workstreams in-year",
+          "unmitigated_accumulated_deficit": "Before workstreams accumulated", "total_saving": "Saving",
           "dsg_in_year_deficit": "Mitigated in-year", "accumulated_deficit": "Mitigated accumulated",
           "dfe_contribution": "DfE", "council_contribution": "Council",
           "accumulated_deficit_after_contributions": "After contributions", "suspension_risk": "Risk"}
 
 
 def register(sub) -> None:
-    p = sub.add_parser("plan", help="safety valve plan: unmitigated vs mitigated vs the agreement, by year",
-                       description="The safety valve plan by year: the unmitigated projection, the mitigated one "
+    p = sub.add_parser("plan", help="safety valve plan: before the plan's workstreams vs mitigated vs the agreement, "
+                                    "by year",
+                       description="The safety valve plan by year: the projection before the plan's workstreams "
+                                   "(with the bundled assumptions, the replica of the published forecast: not an "
+                                   "unmitigated forecast of demand), the mitigated one "
                                    "(workstreams applied), DfE/council contributions and the accumulated deficit "
                                    "after them (c/f = b/f + in-year + other - contributions). Defaults: the "
                                    "ILLUSTRATIVE bundled workstreams and Cambridgeshire's £49m agreement (instalment "
@@ -32,7 +43,7 @@ def register(sub) -> None:
     p.add_argument("--workstreams", metavar="FILE",
                    help="workstreams CSV (name, lever, amount, start_year, ramp_years, delivery_confidence, "
                         "budget_area) instead of the illustrative defaults")
-    p.add_argument("--no-mitigations", action="store_true", help="no workstreams (mitigated = unmitigated)")
+    p.add_argument("--no-mitigations", action="store_true", help="no workstreams (mitigated = before workstreams)")
     p.add_argument("--no-agreement", action="store_true", help="no DfE or council contributions")
     p.add_argument("--dfe-total", type=pounds("--dfe-total"), default=None, metavar="POUNDS",
                    help="DfE revenue contribution in total (default: £49m, Cambridgeshire)")
@@ -108,11 +119,21 @@ def compute(args, agreement=None) -> api.Plan:
                     settlement_terms={t: vars(args)[o] for t, o in SETTLEMENT_OPTIONS.items()}, labels=LABELS)
 
 
-def summary_lines(s: dict) -> str:
+def before_label(args) -> str:
+    """What the plan's column before mitigation is: "before the plan's workstreams (the replica of
+    the published July 2022 forecast)" for a bundled scenario (its label, ``bundled.SCENARIOS``),
+    else "before the plan's workstreams (the assumptions given)"."""
+    scenario = bundled.SCENARIOS.get(str(args.scenario or "").strip().lower())
+    what = ("the " + scenario[1][:1].lower() + scenario[1][1:]) if args.assumptions is None and scenario \
+        else "the assumptions given"
+    return f"before the plan's workstreams ({what})"
+
+
+def summary_lines(s: dict, before: str = "before the plan's workstreams") -> str:
     def show(v):
         return v if v else "not within the plan years"
     lines = [f"First year of DSG in-year balance (mitigated): {show(s['first_balance_year'])}",
-             f"First year of in-year balance (unmitigated):   {show(s['unmitigated_balance_year'])}",
+             f"First year of in-year balance, {before}: {show(s['unmitigated_balance_year'])}",
              f"Accumulated deficit cleared (after contributions): {show(s['deficit_cleared_year'])}"]
     if s["target_balance_year"]:
         end = s.get("agreement_end_year")
@@ -152,6 +173,9 @@ def by_year(result: api.Plan) -> list[dict]:
     rows = records(frame)
     for r in rows:
         r["instalment_status"] = status.get(r["financial_year"])
+        for key in ("dsg_in_year_deficit", "accumulated_deficit"):      # added twins of the old keys
+            if f"unmitigated_{key}" in r:
+                r[f"before_workstreams_{key}"] = r[f"unmitigated_{key}"]
     return rows
 
 
@@ -186,6 +210,8 @@ def run(args) -> str:
     frame, parts, s = result.frame, result.parts, result.summary
     if args.format == "json":
         attr = parts.reset_index()
+        s = {**s, "before_workstreams_balance_year": s.get("unmitigated_balance_year"),
+             "before_workstreams_label": before_label(args)}
         return json.dumps({"plan": by_year(result), "attribution": records(attr), "summary": s,
                            "payments": payment_rows(result),
                            "settlement_inputs": api.settlement_inputs(args.settlement, LABELS),
@@ -204,11 +230,12 @@ def run(args) -> str:
                                               for r in frame["suspension_risk"]])
         cols.append("suspension_risk")
     shown = frame[cols]
-    out = render(shown, "table", KINDS, TITLES, title="Safety valve plan (£; in-year = DSG in-year deficit)")
+    out = render(shown, "table", KINDS, TITLES, title=f"Safety valve plan (£; in-year = DSG in-year deficit; "
+                                                      f"'before workstreams' = {before_label(args)})")
     attr = parts.reset_index()
     out += "\n" + render(attr, "table", {c: "money" for c in parts.columns}, {"financial_year": "Year"},
                          title="Saving by workstream (£, sequential attribution in list order)")
     if var is not None:
         out += "\n" + render(var, "table", {c: "money" for c in var.columns if c != "financial_year"},
                              {"financial_year": "Year"}, title="Variance against the frozen vintage (£; forecast - agreed)")
-    return out + "\n" + summary_lines(s) + "".join(n + "\n" for n in notes)
+    return out + "\n" + summary_lines(s, before_label(args)) + "".join(n + "\n" for n in notes)

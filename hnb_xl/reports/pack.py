@@ -180,7 +180,7 @@ def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: s
     row = plan_frame.set_index("financial_year").loc[year]
     start = row["unmitigated_dsg_in_year_deficit"] / M
     savings = attribution.loc[year] / M
-    labels = ["Unmitigated\nin-year deficit"]
+    labels = ["Before the plan's\nworkstreams"]
     bottoms, heights, colours = [0.0], [start], [RED]
     level = start
     for name, s in savings.items():
@@ -213,7 +213,7 @@ def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: s
     lo = min(0.0, end, *bottoms)
     ax.set_ylim(lo * 1.3 - 0.5 if lo < 0 else 0, start * 1.15)
     who = f"{ed.authority}, " if ed is not None else ""
-    ax.set_title(f"{CHARTS['waterfall'][1]}, {who}{year}\nfrom the unmitigated to the mitigated DSG in-year position "
+    ax.set_title(f"{CHARTS['waterfall'][1]}, {who}{year}\nfrom before the plan's workstreams to the mitigated DSG in-year position "
                  "(savings attributed in list order)", fontsize=11)
     return _finish_noted(fig, ax, path, ed)
 
@@ -242,7 +242,7 @@ def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, pat
     ax.plot(x, plan_frame["accumulated_deficit_after_contributions"] / M, color="black", linestyle="--",
             label="Deterministic plan (mitigated, after DfE contributions)")
     ax.plot(x, plan_frame["unmitigated_accumulated_deficit"] / M, color=RED, linestyle=":",
-            label="Unmitigated, no contributions")
+            label="Before the plan's workstreams, no contributions")
     ax.axhline(0, color=GREY, linewidth=0.8)
     ax.set_xticks(list(x), list(fan_frame["financial_year"]), fontsize=9)
     ax.set_xlabel("Financial year (31 March)")
@@ -314,8 +314,8 @@ def _header(schema, name: str) -> str:
 # the one place for the labels of the computed columns the page shows (input columns take their
 # schema header: hnb_xl/tables/schema.py)
 _PLAN_TITLES = {"financial_year": "Year", "status": "Outturn, forecast or extrapolated",
-                "unmitigated_dsg_in_year_deficit": "Unmitigated DSG in-year deficit",
-                "unmitigated_accumulated_deficit": "Unmitigated accumulated deficit", "total_saving": "Total saving",
+                "unmitigated_dsg_in_year_deficit": "DSG in-year deficit before the plan's workstreams",
+                "unmitigated_accumulated_deficit": "Accumulated deficit before the plan's workstreams", "total_saving": "Total saving",
                 "dsg_in_year_deficit": "Mitigated DSG in-year deficit",
                 "accumulated_deficit": "Mitigated accumulated deficit (before contributions)",
                 "dfe_contribution": "DfE contribution", "council_contribution": "Council contribution",
@@ -465,7 +465,7 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
         "movements &minus; DfE and council contributions; a positive deficit is an overspend.</li></ul></div>",
         "<h2>Headlines</h2><ul>",
         f"<li>First year of DSG in-year balance (mitigated): <b>{show(s['first_balance_year'])}</b></li>",
-        f"<li>First year of in-year balance without mitigations: {show(s['unmitigated_balance_year'])}</li>",
+        f"<li>First year of in-year balance before the plan's workstreams: {show(s['unmitigated_balance_year'])}</li>",
         f"<li>Accumulated deficit cleared (after contributions): <b>{show(s['deficit_cleared_year'])}</b></li>",
     ]
     if s["target_balance_year"]:
@@ -477,7 +477,7 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
     parts.append(f"<li>DfE contributions {_money(s['dfe_total'])}; council contributions {_money(s['council_total'])}; "
                  f"savings over the plan years {_money(s['total_saving'])}</li></ul>")
     captions = {CHARTS["history"][0]: f"{CHARTS['history'][1]}: {ed.authority}, outturn {ed.outturn}",
-                CHARTS["deficit"][0]: f"{CHARTS['deficit'][1]}: {ed.authority}, outturn then the unmitigated projection",
+                CHARTS["deficit"][0]: f"{CHARTS['deficit'][1]}: {ed.authority}, outturn then the projection before the plan's workstreams",
                 CHARTS["waterfall"][0]: CHARTS["waterfall"][1], CHARTS["fan"][0]: CHARTS["fan"][1]}
     parts.append("<h2>Charts</h2>")
     parts += [_image(img, captions.get(img.name, img.stem)) for img in images]
@@ -485,7 +485,7 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
               _table(h[list(_HISTORY_TITLES)], _HISTORY_KINDS, _HISTORY_TITLES,
                      f"Budget and spend have grown, but not as fast as EHCP numbers: outturn {ed.outturn}"),
               _table(deficit, {"accumulated_deficit": "money_short", "deficit_growth": "money_short"}, _DEFICIT_TITLES,
-                     "Deficit growth projected: outturn, then the unmitigated projection")]
+                     "Deficit growth projected: outturn, then the projection before the plan's workstreams")]
     itt = sections.get("invest_to_transform")
     if itt is not None:
         parts.append(_table(itt, {"allocation": "money_short", "committed_spend": "money_tbc", "remaining": "money_tbc"},
@@ -501,7 +501,9 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
             {"what": "Share of each shortfall paid", "value": f"{min(1.0, allocated / short):.1%}" if short else "n/a"},
             {"what": "Schools receiving an allocation", "value": f"{int((cont['allocation'] > 0).sum()):,}"}])
         parts.append(_table(summ, {}, {"what": "SEND Contingency", "value": "Amount"}, "SEND Contingency summary"))
-    parts += ["<h2>Plan by year: unmitigated, mitigated, agreement</h2>",
+    parts += ["<h2>Plan by year: before the plan's workstreams ("
+              + html.escape(notes.scenario[:1].lower() + notes.scenario[1:] if notes.scenario else "the assumptions given")
+              + "), mitigated, agreement</h2>",
               _table(plan[plan_cols], money_kinds, _PLAN_TITLES),
               "<h2>Saving by workstream</h2><p>Sequential attribution in the order listed: each workstream's "
               "saving is the further reduction in expenditure it brings on top of those above it, so the parts add "
