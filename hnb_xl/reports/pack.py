@@ -502,7 +502,8 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
             {"what": "Schools receiving an allocation", "value": f"{int((cont['allocation'] > 0).sum()):,}"}])
         parts.append(_table(summ, {}, {"what": "SEND Contingency", "value": "Amount"}, "SEND Contingency summary"))
     parts += ["<h2>Plan by year: before the plan's workstreams ("
-              + html.escape(notes.scenario[:1].lower() + notes.scenario[1:] if notes.scenario else "the assumptions given")
+              + html.escape(("the " + notes.scenario[:1].lower() + notes.scenario[1:]) if notes.scenario and notes.replica
+                            else notes.scenario or "the assumptions given")
               + "), mitigated, agreement</h2>",
               _table(plan[plan_cols], money_kinds, _PLAN_TITLES),
               "<h2>Saving by workstream</h2><p>Sequential attribution in the order listed: each workstream's "
