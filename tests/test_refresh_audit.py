@@ -224,14 +224,50 @@ def test_a_second_refresh_keeps_the_first_listed(wb_path, tmp_path):
     assert sources["history"]["File (path as given)"] == str(second)
     assert sources["schools"]["File (path as given)"] == str(first / "first_schools.csv")
     assert sources["schools"]["Loaded at"].startswith("not refreshed since ")
-    # the print area covers every cell the Logs hold (the audit trail and anything beside it)
-    min_col, min_row, max_col, max_row = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
+    # the print area covers every cell the Logs hold (the audit trail, and beside it the build's
+    # assurance record as a range of its own), with no blank rows below them
+    _print_area_covers_every_used_cell(ws, trail_cols=AUDIT_COLUMNS)
+
+
+def _print_ranges(ws) -> list[tuple[int, int, int, int]]:
+    """The sheet's print ranges as (min_col, min_row, max_col, max_row)."""
+    return [range_boundaries(a.split("!")[-1].replace("$", "")) for a in ws.print_area.split(",")]
+
+
+def _print_area_covers_every_used_cell(ws, *, trail_cols: int) -> None:
+    """Two ranges: the audit trail A1:<trail_cols> and the assurance record from LOGS_ASSURANCE,
+    each ending at its last used cell; every used cell lies in one of them."""
     every = [[c.value for c in r] for r in ws.iter_rows()]
     used = [(i + 1, j + 1) for i, r in enumerate(every) for j, v in enumerate(r) if v is not None]
-    assert (min_col, min_row) == (1, 1)
-    assert max(i for i, _ in used) <= max_row and max(j for _, j in used) <= max_col
-    assert max_row - max(i for i, _ in used) == 0                     # and no blank rows below them
-    assert max_col == max(j for _, j in used)
+    trail = [(r, c) for r, c in used if c <= trail_cols]
+    record = [(r, c) for r, c in used if c > trail_cols]
+    c0, r0 = L.LOGS_ASSURANCE["first_col"], L.LOGS_ASSURANCE["first_row"]
+    assert _print_ranges(ws) == [(1, 1, trail_cols, max(r for r, _ in trail)),
+                                 (c0, r0, max(c for _, c in record), max(r for r, _ in record))]
+    assert min(c for _, c in record) == c0 and min(r for r, _ in record) == r0
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+@pytest.mark.parametrize("refreshed, trail_cols", [
+    pytest.param(False, 4, id="build-prints-trail-and-assurance-record-as-two-ranges"),
+    pytest.param(True, AUDIT_COLUMNS, id="refresh-prints-trail-and-assurance-record-as-two-ranges"),
+])
+def test_logs_print_the_audit_trail_and_the_assurance_record_on_pages_of_their_own(
+        wb_path, tmp_path, refreshed, trail_cols):
+    if refreshed:
+        assert main(["refresh", str(wb_path), str(template_sources(tmp_path / "src"))]) == 0
+    _print_area_covers_every_used_cell(_logs(wb_path)[0], trail_cols=trail_cols)
+
+
+def test_a_refreshed_trail_shows_each_sha256_whole(wb_path, tmp_path):
+    """A SHA-256 is 64 hex digits: the columns that hold one after a refresh (B in the data
+    sources, D in the refresh log) are at least 64 characters wide, and the changes column (H) is
+    not the default 8.43 the build leaves it."""
+    assert main(["refresh", str(wb_path), str(template_sources(tmp_path / "src"))]) == 0
+    ws, rows = _logs(wb_path)
+    assert len(_section(rows, "Data sources")[0]["SHA-256"]) == 64 == len(_section(rows, "Refresh log")[0]["SHA-256"])
+    assert ws.column_dimensions["B"].width >= 64 and ws.column_dimensions["D"].width >= 64
+    assert ws.column_dimensions["H"].width >= 60
 
 
 def test_each_refresh_log_row_carries_only_its_own_tables_changes(wb_path, tmp_path):

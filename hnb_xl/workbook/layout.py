@@ -41,7 +41,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
-from ..tables.schema import ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, PAYMENTS, SCHOOLS, SETTLEMENT
+from ..tables.schema import (AGREEMENT, ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, PAYMENTS, SCHOOLS,
+                             SETTLEMENT, WORKSTREAMS)
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 from .styles import GBP
 
@@ -88,6 +89,19 @@ def cell_row(address: str) -> int:
 def print_area(last_col: int, last_row: int) -> str:
     """A sheet's print area from A1 to (last_col, last_row), e.g. print_area(10, 125) = "A1:J125"."""
     return f"{col(1)}1:{col(last_col)}{last_row}"
+
+
+def logs_print_area(trail_cols: int, trail_last_row: int, beside: tuple[int, int, int, int] | None = None) -> str:
+    """The Logs' print area, in the build and after a refresh alike: the audit trail (A1 to
+    ``trail_cols`` x ``trail_last_row``), then what sits beside it (``beside``: first column, first
+    row, last column, last row; the assurance record from LOGS_ASSURANCE) as a second range, which
+    prints on pages of its own so each part is fitted to the page width on its own, e.g.
+    logs_print_area(8, 60, (10, 4, 17, 60)) = "A1:H60,J4:Q60"."""
+    area = print_area(trail_cols, trail_last_row)
+    if beside:
+        c0, r0, c1, r1 = beside
+        area += f",{col(c0)}{r0}:{col(c1)}{r1}"
+    return area
 
 
 def absref(sheet: str, c1: int, r1: int, c2: int | None = None, r2: int | None = None) -> str:
@@ -242,6 +256,11 @@ INPUT_TABLES["settlement"] = _schema_table(
     "settlement", SETTLEMENT, "The 2026 DSG settlement (High Needs Stability Grant)",
     "One term a row, in the unit stated; status: published or unverified",
     INPUT_TABLES["assumptions"].title_row, 10, "Settlement", first_col=_BESIDE)
+# the safety valve agreement's terms (Safety_Valve reads each by name), beside the block transfer
+INPUT_TABLES["agreement"] = _schema_table(
+    "agreement", AGREEMENT, "Safety valve agreement (DfE): one term a row (none: DfE total 0)",
+    "As the Unit says: £, financial year, count or fraction", INPUT_TABLES["block_transfer"].title_row, 10,
+    "Agreement", first_col=_BESIDE)
 
 
 def parameter_row(name: str) -> int:
@@ -385,7 +404,7 @@ SV = dict(
     value_col=3, agreement_title=_SV_AGREEMENT_TITLE,
     agreement={key: (_SV_AGREEMENT_TITLE + 1 + i, name, fmt) for i, (key, name, fmt) in enumerate(_SV_AGREEMENT)},
     ws_max=8, ws_table_name="SV_Workstreams_Table",
-    ws_headers=("Name", "Lever", "Amount", "Start year", "Ramp years", "Delivery confidence", "Budget area"),
+    ws_headers=tuple(WORKSTREAMS.headers),     # the workstreams source table's columns, in its order
     ws_cols=numbered(1, "name lever amount start ramp confidence area"),
     group_size=8, group_rows=numbered(0, "effect cum_e cum_c cash factor exp saving"),   # + an empty row
     names=dict(first_balance_year="SV_First_Balance_Year", cleared_year="SV_Deficit_Cleared_Year",
@@ -401,6 +420,12 @@ SV = dict(
 # the workstreams table: a title row after an empty row, its header, then ws_max rows
 SV["ws_title"] = _SV_AGREEMENT_TITLE + len(_SV_AGREEMENT) + 2
 SV.update(ws_header=SV["ws_title"] + 1, ws_first=SV["ws_title"] + 2)
+# ... an input table the refresh writes in place, on the Safety_Valve sheet (its header row is the
+# table's; the title and units rows of an Inputs table are the sheet's own heading above it)
+INPUT_TABLES["workstreams"] = InputTable(
+    "workstreams", "Safety valve workstreams", "fraction or £ as the lever says", SV["ws_header"] - 2,
+    tuple(WORKSTREAMS.headers), SV["ws_max"], "SV_Workstream", tuple(c.name for c in WORKSTREAMS.columns),
+    sheet=SAFETY_VALVE, first_col=1)
 # the calculations: a title after an empty row, the driver rows, then (after an empty row) each
 # workstream's start period, the first plan period, then after an empty row one group of
 # group_size rows per number of workstreams applied (0 .. ws_max), then the totals and the summary
@@ -428,7 +453,7 @@ SV.update(numbered(SV["summary_title"] + 1, "first_balance_year cleared_year end
 # the unused rows of the Safety_Valve workstreams table and the refresh time of a never-refreshed book.
 OPTIONAL_INPUT_CELLS = (
     _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools", "payments",
-                  "settlement"))
+                  "settlement", "agreement"))
     + (REFRESH_TIME_CELL,)
     + tuple((SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
             for c in range(1, len(SV["ws_headers"]) + 1)))

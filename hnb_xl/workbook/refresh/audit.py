@@ -18,8 +18,9 @@ Written on every refresh, from the CLI and the Cover's button alike (:func:`log_
    :data:`REVISIONS_LOGGED` of them: a DfE revision of a count the workbook held is on record).
 
 Cells left over from the longer old layout are blanked, and the sheet's print area is set to
-cover all three parts (columns A to H) and whatever the sheet holds beside them (the build's
-assurance record from column J, which the refresh leaves as it is). The SHA-256 is FIPS 180-4's (Python's ``hashlib``).
+cover all three parts (columns A to H) and, as a second range printed on pages of its own,
+whatever the sheet holds beside them (the build's assurance record from column J, which the
+refresh leaves as it is): :func:`hnb_xl.workbook.layout.logs_print_area`, as the build sets it. The SHA-256 is FIPS 180-4's (Python's ``hashlib``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ REFRESH_LOG_HEADERS = ("Time", "User", "Source file", "SHA-256", "Rows read", "S
                        "Tables", "Changes")
 _LOG_KEYS = ("time", "user", "file", "sha256", "rows_read", "suppressed", "tables", "changes")
 REVISIONS_LOGGED = 20
+# the audit trail's column widths (characters), A to H: each part puts other things in a column, so
+# each width fits the widest of them: a SHA-256 (64 hex digits) in B (data sources) and D (refresh log),
+# a change line in H; the build's A:D widths suit its own four columns only
+TRAIL_WIDTHS = {1: 44, 2: 66, 3: 24, 4: 66, 5: 16, 6: 10, 7: 22, 8: 60}
 
 FIRST_ROW = 4
 ASSUMPTIONS_TITLE = "Assumptions"
@@ -204,23 +209,23 @@ def logs_write(cells, got, *, after: dict, log_rows: list[list], loaded_at: str,
     blank = max(0, (last - FIRST_ROW + 1) - len(rows))
     rows += [[None] * width for _ in range(blank)]
     end = FIRST_ROW + len(rows) - 1 - blank
-    beside_col, beside_row = _beside(cells, sheet, width, last)
     return TableWrite(sheet, FIRST_ROW, 1, rows, label="Logs",
-                      print_area=layout.print_area(max(width, beside_col), max(end, FIRST_ROW, beside_row)))
+                      print_area=layout.logs_print_area(width, max(end, FIRST_ROW), _beside(cells, sheet, width, last)),
+                      column_widths={c: w for c, w in TRAIL_WIDTHS.items() if c <= width})
 
 
-def _beside(cells, sheet: str, width: int, last: int) -> tuple[int, int]:
-    """(last column, last row) of what the Logs hold to the right of the audit trail's ``width``
-    columns (the build's assurance record, layout.LOGS_ASSURANCE), which a refresh keeps in the
-    print area; (0, 0) when nothing is there."""
+def _beside(cells, sheet: str, width: int, last: int) -> tuple[int, int, int, int] | None:
+    """(first column, first row, last column, last row) of what the Logs hold to the right of the
+    audit trail's ``width`` columns (the build's assurance record, layout.LOGS_ASSURANCE), which a
+    refresh keeps as the print area's second range; None when nothing is there."""
     last_col = cells.last_col(sheet) if last else 0
     if last_col <= width:
-        return 0, 0
+        return None
     block = cells.read(sheet, 1, width + 1, last, last_col - width)
     used = [(i + 1, width + 1 + j) for i, r in enumerate(block) for j, v in enumerate(r) if not _blank(v)]
     if not used:
-        return 0, 0
-    return max(c for _, c in used), max(r for r, _ in used)
+        return None
+    return (min(c for _, c in used), min(r for r, _ in used), max(c for _, c in used), max(r for r, _ in used))
 
 
 def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, after: dict | None = None

@@ -38,6 +38,7 @@ class TableWrite:
     # their column's format back (Excel: the Text format set for the text would otherwise stay)
     number_formats: list = field(default_factory=list)
     print_area: str | None = None     # the sheet's print area after the write (e.g. "A1:H40"), if it moves
+    column_widths: dict = field(default_factory=dict)   # column number -> width (characters), if they move
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -73,6 +74,7 @@ class OpenpyxlCells:
 
 
 def write_openpyxl(wb, writes: list[TableWrite]) -> None:
+    from openpyxl.utils import get_column_letter
     for w in writes:
         ws = wb[w.sheet] if w.sheet in wb.sheetnames else wb.create_sheet(w.sheet)
         for i, row in enumerate(w.rows):
@@ -80,6 +82,8 @@ def write_openpyxl(wb, writes: list[TableWrite]) -> None:
                 write_text(ws.cell(w.row + i, w.col + j), v)
         if w.print_area:
             ws.print_area = w.print_area
+        for c, width in w.column_widths.items():
+            ws.column_dimensions[get_column_letter(c)].width = width
 
 
 # ---------------------------------------------------------------------------------------------- xlwings
@@ -157,5 +161,7 @@ def write_xlwings(book, writes: list[TableWrite]) -> int:
             sheet.range((w.row, w.col), (w.row + nrows - 1, w.col + ncols - 1)).value = rows
         if w.print_area:
             sheet.page_setup.print_area = w.print_area     # xlwings' PageSetup (Windows and macOS alike)
+        for col, width in w.column_widths.items():
+            sheet.range((1, col), (1, col)).column_width = width      # sets the whole column's width
         n += 1
     return n

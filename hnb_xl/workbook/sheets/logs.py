@@ -49,8 +49,10 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 60
-    last_col, last_row = assurance_block(ws)
-    S.print_setup(ws, L.print_area(max(4, last_col), max(r, last_row)))
+    params = {str(n).strip(): v for n, v in zip(ctx.parameters["name"], ctx.parameters["value"])}
+    last_col, last_row = assurance_block(ws, params)
+    beside = (L.LOGS_ASSURANCE["first_col"], L.LOGS_ASSURANCE["first_row"], last_col, last_row)
+    S.print_setup(ws, L.logs_print_area(4, r, beside))       # the trail and the record on pages of their own
 
 
 # the assurance record's parts on the Logs sheet: (part, title, [(column, header, width)])
@@ -69,14 +71,61 @@ ASSURANCE_PARTS = (
 )
 
 
-def assurance_block(ws) -> tuple[int, int]:
-    """The assurance record (hnb_xl/assurance.py: roles, the assumptions log with each effect, the
-    decisions and validation logs, the statement and limitations) from layout.LOGS_ASSURANCE;
-    returns its last column and row."""
+ASSURANCE_TITLE = "Assurance record (HM Treasury Aqua Book): roles, logs, statement"
+
+
+def _describes(parameters: dict) -> bool:
+    from ... import assurance
+    return assurance.describes(parameters.get("authority_name"), parameters.get("authority_code"))
+
+
+def _not_written_rows(parameters: dict) -> list[list]:
+    from ... import assurance
+    lines = assurance.not_written(parameters.get("authority_name"), parameters.get("authority_code"))
+    return [[ASSURANCE_TITLE], [None]] + [[line] for line in lines]
+
+
+def _record_extent() -> tuple[int, int]:
+    """(rows, columns) the record fills from layout.LOGS_ASSURANCE (title, then per part an empty
+    row, its title, its header and its records)."""
     from ... import assurance
     parts = assurance.rows()
+    rows = 1 + sum(3 + len(parts[part]) for part, _t, _c in ASSURANCE_PARTS)
+    return rows, max(len(c) for _p, _t, c in ASSURANCE_PARTS)
+
+
+def assurance_write(parameters: dict):
+    """The refresh's write of the assurance block for the inputs' ``parameters`` (name -> value):
+    the block as the build writes it when the record describes them (the record is left as it is:
+    None), else the short not-written block (:func:`hnb_xl.assurance.not_written`) with blanks over
+    the rest of the record's extent, so no line of another authority's record is left behind."""
+    from ..refresh.cells import TableWrite
+    if _describes(parameters):
+        return None
+    n_rows, n_cols = _record_extent()
+    rows = _not_written_rows(parameters)
+    rows = [r + [None] * (n_cols - len(r)) for r in rows] + [[None] * n_cols for _ in range(n_rows - len(rows))]
+    return TableWrite(L.LOGS, L.LOGS_ASSURANCE["first_row"], L.LOGS_ASSURANCE["first_col"], rows,
+                      label="assurance record")
+
+
+def assurance_block(ws, parameters: dict | None = None) -> tuple[int, int]:
+    """The assurance record (hnb_xl/assurance.py: roles, the assumptions log with each effect, the
+    decisions and validation logs, the statement and limitations) from layout.LOGS_ASSURANCE, when
+    it describes the inputs' ``parameters`` (authority_name and authority_code, as
+    :func:`hnb_xl.assurance.describes`; None: the bundled inputs); else the not-written block.
+    Returns its last column and row."""
+    from ... import assurance
     c0, r = L.LOGS_ASSURANCE["first_col"], L.LOGS_ASSURANCE["first_row"]
-    S.heading(ws.cell(r, c0), "Assurance record (HM Treasury Aqua Book): roles, logs, statement")
+    if parameters is not None and not _describes(parameters):
+        lines = _not_written_rows(parameters)
+        S.heading(ws.cell(r, c0), lines[0][0])
+        for i, (line,) in enumerate(lines[2:]):
+            ws.cell(r + 2 + i, c0, line).alignment = S.WRAP
+        ws.column_dimensions[L.col(c0)].width = 100
+        return c0, r + len(lines) - 1
+    parts = assurance.rows()
+    S.heading(ws.cell(r, c0), ASSURANCE_TITLE)
     widths = {}
     for part, title, columns in ASSURANCE_PARTS:
         r += 2
