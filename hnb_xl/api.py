@@ -791,7 +791,8 @@ def uncertainty(distributions=None, settings: dict | None = None, labels: Labels
 def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None, **page):
     """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan, with the
     Monte Carlo ``spread`` (an Uncertainty; None: the bundled one); ``page``: build_pack's
-    ``edition``, ``sections`` (:func:`report_sections`) and ``notes``."""
+    ``edition``, ``sections`` (:func:`report_sections`), ``notes`` and ``record`` (the back-test and
+    the assurance record, :mod:`hnb_xl.reports.record`)."""
     from .reports.pack import build_pack   # matplotlib only when a pack is written
     u = spread if spread is not None else uncertainty(labels=labels)
     with located({}, labels):

@@ -143,3 +143,46 @@ def test_a_bad_outturn_file_is_one_line_naming_it(capsys, tmp_path, release):
     outturn.write_text("financial_year,hnb_expenditure\n2022-23,5%\n")
     code, out, err = run(capsys, "backtest", "--sen2", release, "--outturn", outturn)
     assert code == 2 and out == "" and "outturn.csv" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------- the back-test in report (issue 14 part 5)
+
+REPORT_ROWS = [pytest.param(y, p, ACTUAL[y], id=f"report-backtest-{y}") for y, p in PROJECTED.items()]
+
+
+@pytest.fixture(scope="module")
+def report_outputs(release):
+    import io
+    from contextlib import redirect_stdout
+    out = {}
+    for fmt in ("table", "json"):
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            assert main(["report", "--sen2", str(release), "--format", fmt]) == 0
+        out[fmt] = buf.getvalue()
+    return out
+
+
+@pytest.mark.parametrize("year, projected, actual", REPORT_ROWS)
+def test_report_sen2_has_the_backtest_table(report_outputs, year, projected, actual):
+    err = round(projected) - actual
+    line = next(x for x in report_outputs["table"].splitlines() if x.startswith(year) and "January" in x)
+    assert line.split() == [year, "January", str(int(year[:4]) + 1), f"{round(projected):,}", f"{actual:,}",
+                            f"{err:,}", f"{err / actual:.1%}"]
+    rows = {r["financial_year"]: r for r in json.loads(report_outputs["json"])["backtest"]}
+    assert rows[year]["ehcp_count_projected"] == pytest.approx(projected)
+    assert rows[year]["ehcp_count_actual"] == actual
+    assert rows[year]["ehcp_count_error_pct"] == pytest.approx((projected - actual) / actual)
+
+
+def test_report_without_sen2_lists_the_validation_logs_back_tests(capsys):
+    code, out, _ = run(capsys, "report")
+    assert code == 0
+    section = out[out.index("Back-tests in the validation log"):out.index("Assurance record")]
+    assert "Back-test: EHCPs 2022-23 against the January 2023 census" in section and "6,972" in section
+    assert "Back-test: projected EHCPs against DfE SEN2 actuals" not in out
+
+
+def test_report_sen2_with_an_unknown_authority_is_one_line_exit_2(capsys, release):
+    code, out, err = run(capsys, "report", "--sen2", release, "--la", "Atlantis")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Atlantis" in err

@@ -208,3 +208,82 @@ def test_workstream_levers_keep_their_capitals(pack):
     page = _page(pack)
     assert "Fewer EHC needs assessment requests: fraction off EHCP growth" in page
     assert "Fewer ehc" not in page
+
+
+# ------------------------------------------------------------------ the assurance record and the back-test
+# (issue 16 part 4, issue 14 part 5). Expected: the record's own files (hnb_xl/data/assurance_*.csv, read
+# here with the csv module) and DfE's 2025 release (../shared/data/dfe/README.md): the bundled forecast's
+# 6,710 / 7,381 / 8,119 EHCPs for 2022-23 to 2024-25 (6,100 x 1.1, x 1.1, x 1.1; tests/seed.py) against
+# 6,972 / 7,318 / 8,007.
+
+import csv  # noqa: E402
+import html as _html  # noqa: E402
+
+from hnb_xl.engine.montecarlo import balance_caveat  # noqa: E402
+from tests.test_sen2 import RELEASE  # noqa: E402
+
+BACKTEST_ROWS = [("2022-23", "January 2023", "6,710", "6,972", "-262", "-3.8%"),
+                 ("2023-24", "January 2024", "7,381", "7,318", "63", "0.9%"),
+                 ("2024-25", "January 2025", "8,119", "8,007", "112", "1.4%")]
+
+
+def _assumption_rows() -> list[dict]:
+    with bundled.data_path("assurance_assumptions.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def cli_pages(tmp_path_factory):
+    """``pack`` on the bundled data without and with ``--sen2`` (the 2025 release)."""
+    if not RELEASE.exists():
+        pytest.fail(f"DfE's 2025 SEN2 release is missing: expected {RELEASE}")
+    pages = {}
+    for key, extra in (("plain", []), ("sen2", ["--sen2", str(RELEASE)])):
+        out = tmp_path_factory.mktemp(f"pack_{key}")
+        assert main(["pack", "--output", str(out), "--paths", "300", *extra]) == 0
+        pages[key] = _text_of((out / "index.html").read_text(encoding="utf-8"))
+    return pages
+
+
+def _rows_of(page: str) -> list[str]:
+    return re.findall(r"<tr>.*?</tr>", page)
+
+
+@pytest.mark.parametrize("row", _assumption_rows(), ids=lambda r: f"assumption-{r['id']}-in-the-pack")
+def test_every_assumption_of_the_record_is_in_the_pack_with_its_owner_and_rating(cli_pages, row):
+    cells = [f"<td>{_html.escape(row['id'])}</td>", f"<td>{_html.escape(row['assumption'])}</td>",
+             f"<td>{_html.escape(row['owner'])}</td>", f">{row['rating'].capitalize()}</td>"]
+    assert any(all(c in tr for c in cells) for tr in _rows_of(cli_pages["plain"])), row["id"]
+
+
+@pytest.mark.parametrize("part", ["Roles", "Assumptions log", "Decisions log", "Validation log",
+                                  "Assurance statement and limitations"])
+def test_the_pack_has_every_part_of_the_record(cli_pages, part):
+    assert f"<caption>{part}" in cli_pages["plain"]
+
+
+def _section(page: str, marker: str) -> str:
+    """The part of the page between the <h2> before ``marker`` and the next <h2>."""
+    i = page.index(marker)
+    start = page.rindex("<h2", 0, i)
+    end = page.find("<h2", i)
+    return page[start:end if end > 0 else len(page)]
+
+
+def test_the_probability_of_balance_has_its_caveat_beside_it(cli_pages):
+    section = _section(cli_pages["plain"], "probability in the Monte Carlo")
+    assert _html.escape(balance_caveat("2026-27")) in section
+    assert "not the sustained balance an agreement requires" in _html.unescape(section)
+
+
+@pytest.mark.parametrize("row", BACKTEST_ROWS, ids=[f"pack-backtest-{r[0]}" for r in BACKTEST_ROWS])
+def test_pack_sen2_has_the_backtest_against_the_2025_release(cli_pages, row):
+    section = _section(cli_pages["sen2"], "Back-test: projected EHCPs against DfE SEN2 actuals")
+    assert any(all(f">{c}</td>" in tr for c in row) for tr in _rows_of(section)), row
+
+
+def test_pack_without_sen2_shows_what_the_validation_log_back_tested(cli_pages):
+    section = _section(cli_pages["plain"], "Back-tests in the validation log")
+    assert "Back-test: EHCPs 2022-23 against the January 2023 census" in section
+    assert ">6,972</td>" in section and ">6,710</td>" in section and "--sen2 RELEASE" in section
+    assert "Back-test: projected EHCPs against DfE SEN2 actuals" not in cli_pages["plain"]

@@ -241,12 +241,13 @@ def test_pack_workbook_takes_the_agreement_from_the_safety_valve_sheet(book, tmp
 
 def test_the_outputs_charts_are_titled_with_the_workbooks_years(book):
     """The Excel charts' titles (in the chart parts of the file; openpyxl does not load charts) name
-    the years the refresh brought: 2017-18 to 2023-24 outturn, to 2027-28 projected."""
+    the authority and the years the refresh brought: Northshire, 2017-18 to 2023-24 outturn, to
+    2027-28 projected."""
     import zipfile
     with zipfile.ZipFile(book) as z:
         xml = "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart"))
-    assert f"Growing budget, growing overspend and numbers of EHCPs, {OUTTURN}" in xml
-    assert f"Deficit growth projected, {northshire.FIRST_YEAR} to {northshire.ASSUMPTIONS[-1][0]}" in xml
+    assert f"Growing budget, growing overspend and numbers of EHCPs: Northshire, {OUTTURN}" in xml
+    assert f"Deficit growth projected: Northshire, {northshire.FIRST_YEAR} to {northshire.ASSUMPTIONS[-1][0]}" in xml
     for word in northshire.FORBIDDEN:
         assert word not in xml, word
 
@@ -276,3 +277,53 @@ def test_report_and_pack_say_when_the_invest_to_transform_year_has_no_transfer(b
     assert "The block-transfer table has no 2019-20 transfer" in box
     assert main(["report"]) == 0
     assert "NOTE: the block-transfer table" not in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ the assurance record (issue 16 part 4)
+# The record (hnb_xl/data/assurance_*.csv) describes the bundled data: a Northshire workbook's report and
+# pack say that none is written for Northshire, and show none of the bundled record's rows.
+
+import csv  # noqa: E402
+import html  # noqa: E402
+
+from hnb_xl import bundled  # noqa: E402
+
+
+def _record_texts() -> list[str]:
+    """Texts only the bundled record holds: each assumption's owner and source, each decision, each
+    role's holder (an assumption's name, "HNB funding growth", is also a Monte Carlo driver's label)."""
+    out = []
+    for part, keys in (("assumptions", ("owner", "source")), ("decisions", ("decision",)), ("roles", ("holder",))):
+        with bundled.data_path(f"assurance_{part}.csv").open(encoding="utf-8", newline="") as f:
+            out += [r[k] for r in csv.DictReader(f) for k in keys]
+    return sorted(set(out))
+
+
+def test_pack_workbook_has_no_bundled_record(pack):
+    page, _ = pack
+    text = html.unescape(re.sub(r"base64,[A-Za-z0-9+/=]+", "", page))
+    assert "The assurance record has not been written for Northshire (DfE LA 899)" in text
+    for t in _record_texts():
+        assert t not in text, t
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_report_workbook_says_no_record_is_written(reports, fmt):
+    text = reports[fmt]
+    assert "The assurance record has not been written for Northshire (DfE LA 899)" in text
+    for t in _record_texts():
+        assert t not in text, t
+    if fmt == "json":
+        assert "assurance" not in json.loads(text)
+
+
+def test_the_bundled_report_shows_the_record(capsys):
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert "Assurance record (HM Treasury Aqua Book)" in out
+    with bundled.data_path("assurance_assumptions.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    lines = out.splitlines()
+    for r in rows:   # each assumption on one line of the table, with its owner and rating
+        assert any(line.startswith(r["id"] + " ") and r["owner"] in line and r["rating"].capitalize() in line
+                   for line in lines), r["id"]

@@ -14,16 +14,14 @@ from .. import api, bundled
 from ..engine.backtest import backtest
 from ..errors import HnbInputError, ModelError
 from ..reports.output import render
+from ..reports.record import BACKTEST_KINDS, BACKTEST_TITLES, CENSUS_NOTE
 from ..sources import sen2
 from ._common import add_format
 
 DEFAULT_LA = "Cambridgeshire"   # the bundled data's authority (hnb_xl/data/README.md: the seed)
 COLUMNS = ["financial_year", "census", "ehcp_count_projected", "ehcp_count_actual", "ehcp_count_error",
            "ehcp_count_error_pct"]
-KINDS = {"ehcp_count_projected": "count", "ehcp_count_actual": "count", "ehcp_count_error": "count",
-         "ehcp_count_error_pct": "pct"}
-TITLES = {"financial_year": "Year", "census": "Actual: census", "ehcp_count_projected": "Projected EHCPs",
-          "ehcp_count_actual": "Actual EHCPs", "ehcp_count_error": "Error (plans)", "ehcp_count_error_pct": "Error"}
+KINDS, TITLES = BACKTEST_KINDS, BACKTEST_TITLES   # one place: hnb_xl/reports/record.py
 
 
 def register(sub) -> None:
@@ -49,10 +47,13 @@ def register(sub) -> None:
 OUTTURN = ("hnb_expenditure", "accumulated_deficit")
 
 
-def table(release, la: str = DEFAULT_LA, scenario: str = bundled.DEFAULT_SCENARIO, outturn=None):
+def table(release, la: str = DEFAULT_LA, scenario: str = bundled.DEFAULT_SCENARIO, outturn=None,
+          history=None, assumptions=None):
     """The back-test table (one row per financial year in both the projection and the release); with
-    ``outturn`` (a history-layout file) spend and the accumulated deficit too, where it has the year."""
-    projected = api.projection(scenario=scenario, labels={"scenario": "--scenario"})
+    ``outturn`` (a history-layout file) spend and the accumulated deficit too, where it has the year.
+    ``history``/``assumptions`` (a workbook's, for ``report``/``pack``): projected from them instead
+    of the bundled history and the scenario."""
+    projected = api.projection(history, assumptions, scenario=scenario, labels={"scenario": "--scenario"})
     actual = sen2.history(release, la, "total")
     actuals = actual.frame[["financial_year", "ehcp_count"]]
     measures = ("ehcp_count",)
@@ -80,8 +81,7 @@ def run(args) -> str:
                          and c not in ("financial_year", "census")}}
     titles = {**TITLES, **{c: _title(c) for c in out.columns if c not in TITLES}}
     text = render(out, "table", kinds, titles, title=title)
-    return (text + f"\nActuals: {actual.source}, EHC plans at the January census (January Y = financial year "
-            "(Y-1)-Y). Error = projected - actual.\n")
+    return text + f"\nActuals: {actual.source}, {CENSUS_NOTE}\n"
 
 
 def _title(column: str) -> str:

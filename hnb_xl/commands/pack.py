@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import api, bundled
 from ..reports.pack import PackNotes
 from . import plan as plan_cmd
-from .report import inputs_of, itt_note
+from .report import add_backtest_options, assurance_of, inputs_of, itt_note
 
 
 def register(sub) -> None:
@@ -25,6 +25,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="Monte Carlo random seed (default: 20220715)")
     for action in plan_cmd_options():
         action(p)
+    add_backtest_options(p)
     p.set_defaults(func=run)
 
 
@@ -79,7 +80,9 @@ def run(args) -> str:
                       replica=default, illustrative_workstreams=bundled_workstreams and not args.no_mitigations,
                       more=tuple(n[:1].upper() + n[1:] for n in [itt_note(inputs)] if n))
     ed = inputs.edition() if args.history is None or inputs.get("history") is not None else None
-    written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, edition=ed, sections=sections, notes=notes)
+    record = assurance_of(args, inputs, history=args.history, assumptions=args.assumptions, scenario=args.scenario)
+    written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, edition=ed, sections=sections, notes=notes,
+                       record=record)
     lines = [f"Schools Forum pack written to {written.directory}:"] + [f"  {p.name}" for p in written.files]
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from .. import api, bundled
 from ..reports.inputs import Inputs, bundled_inputs, workbook_inputs
 from ..engine.transfer import tracker_totals
 from ..reports.output import render, render_mapping
+from ..reports.record import CENSUS_NOTE, Assurance, backtest_text, part_tables, stored_backtests
 from . import contingency as contingency_cmd
 from . import history as history_cmd
 from . import project as project_cmd
@@ -28,7 +29,18 @@ def register(sub) -> None:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="table (readable, default); json: one object with every table; csv: the tables one "
                         "after another, each after a '# name' line")
+    add_backtest_options(p)
     p.set_defaults(func=run)
+
+
+def add_backtest_options(p) -> None:
+    """--sen2 RELEASE and --la LA (report and pack): the back-test against DfE's SEN2 actuals."""
+    p.add_argument("--sen2", default=None, metavar="RELEASE",
+                   help="DfE's SEN2 release (zip, folder or caseload CSV): add the back-test, the projected EHCPs "
+                        "against the actual plans year by year (without it: the validation log's back-tests)")
+    p.add_argument("--la", default=None, metavar="LA",
+                   help="the authority in the release: name, old code (873) or new code (E10000003); default: "
+                        "the inputs' own DfE LA code")
 
 
 def forecast_comparison(proj: pd.DataFrame) -> pd.DataFrame:
@@ -73,6 +85,48 @@ def _is_bundled_authority(inputs: Inputs) -> bool:
     return float(inputs.parameter("authority_code")) == float(bundled.parameters()["authority_code"])
 
 
+def assurance_of(args, inputs: Inputs, history=None, assumptions=None, scenario=None) -> Assurance:
+    """The assurance record for the inputs (none written for another authority) and, with --sen2,
+    the back-test of the projection (the inputs' history and assumptions, or those given) against
+    the release's actuals for --la (default: the inputs' DfE LA code)."""
+    ed = inputs.edition()
+    frame, source = None, ""
+    if getattr(args, "sen2", None):
+        from . import backtest as backtest_cmd
+        h = inputs.get("history") if history is None else history
+        a = inputs.get("assumptions") if assumptions is None else assumptions
+        frame, actual = backtest_cmd.table(args.sen2, args.la or ed.code, scenario or bundled.DEFAULT_SCENARIO,
+                                           history=h, assumptions=a)
+        source = f"{actual.source}, {actual.authority.get('name')}"
+    from .. import assurance
+    from ..workbook.sheets.logs import ASSURANCE_PARTS      # the Logs sheet's headings: one place
+    code = inputs.parameter("authority_code")
+    if not assurance.describes(ed.authority, code):
+        return Assurance(ed.authority, None, None, tuple(assurance.not_written(ed.authority, code)), frame, source)
+    parts = assurance.rows()
+    return Assurance(ed.authority, part_tables(parts, ASSURANCE_PARTS), stored_backtests(parts), (), frame, source)
+
+
+def assurance_text(a: Assurance, number: int) -> list[str]:
+    """The report's back-test and assurance sections, as tables."""
+    out = []
+    if a.backtest is not None:
+        out.append(render(backtest_text(a.backtest), "table", title=f"{number}. Back-test: projected EHCPs against "
+                                                                    f"DfE SEN2 actuals, {a.authority}")
+                   + f"Actuals: {a.backtest_source}; {CENSUS_NOTE}\n")
+    else:
+        stored = a.stored_backtests
+        if stored is not None and len(stored):
+            out.append(render(stored, "table", title=f"{number}. Back-tests in the validation log "
+                                                    "(--sen2 RELEASE for the back-test against DfE SEN2)"))
+    if a.parts is None:
+        out.append(f"{number + 1}. Assurance record\n" + "\n".join(a.not_written) + "\n")
+        return out
+    out.append(f"{number + 1}. Assurance record (HM Treasury Aqua Book)\n")
+    out += [render(frame, "table", title=heading) for heading, frame in a.parts if len(frame)]
+    return out
+
+
 def itt_note(inputs: Inputs) -> str | None:
     """What to say when the workbook's block-transfer table has no transfer in the Invest to
     Transform year (the tracker is then shown as allocated: api.report_sections)."""
@@ -86,18 +140,23 @@ def itt_note(inputs: Inputs) -> str | None:
 def run(args) -> str:
     inputs = inputs_of(args)
     tables = sections(args, inputs)
+    record = assurance_of(args, inputs)    # a bad --sen2/--la fails here, before any warning is printed
     warning = project_cmd.extrapolation_warning(tables["projection"])   # a falling extrapolated cost per EHCP
     if warning:
         print(warning, file=sys.stderr)
     ed = inputs.edition()
+    if record.backtest is not None:
+        tables["backtest"] = record.backtest
     if args.format != "table":
         from ..reports.output import records
         if args.format == "json":
             import json
             out = {"edition": ed.as_dict()} | {k: records(v, WHOLE.get(k, ())) for k, v in tables.items()}
-            if _is_bundled_authority(inputs):    # the record describes the bundled data (hnb_xl/assurance.py)
+            if record.parts is not None:    # the record describes these inputs (hnb_xl/assurance.py)
                 from .. import assurance
                 out["assurance"] = assurance.rows()
+            else:
+                out["assurance_not_written"] = list(record.not_written)
             return json.dumps(out, indent=2)
         heading = pd.DataFrame([ed.as_dict() | {"outturn": ed.outturn, "forecast": ed.forecast}])
         return "\n".join(f"# {k}\n" + render(v, "csv", whole=WHOLE.get(k, ()))
@@ -135,6 +194,7 @@ def run(args) -> str:
                  + f"Total allocated £{totals['allocation']:,.0f}; committed £{totals['committed_spend']:,.0f} "
                    f"({totals['committed_share']:.1%}); {totals['tbc_lines']} lines TBC "
                    f"(£{totals['tbc_allocation']:,.0f} allocated, spend not yet known)\n" + note)
+    parts += assurance_text(record, 7)
     return "\n".join(parts)
 
 

@@ -69,6 +69,20 @@ def _text(v) -> str:
     return str(v).strip()
 
 
+def chart_title(text: str, authority: str | None, years: str) -> str:
+    """A chart's title: "Deficit growth projected: Cambridgeshire, 2016-17 to 2030-31" (the
+    workbook's Outputs charts and the pack's captions); without an authority, "<text>, <years>"."""
+    return f"{text}: {authority}, {years}" if authority else f"{text}, {years}"
+
+
+def authority_of(parameters: pd.DataFrame) -> str | None:
+    """The ``authority_name`` value of a parameters table (``name``, ``value`` columns), or None."""
+    if parameters is None or "name" not in parameters.columns:
+        return None
+    rows = parameters[parameters["name"].astype(str).str.strip() == "authority_name"]
+    return (_text(rows["value"].iloc[0]) or None) if len(rows) else None
+
+
 def edition(history: pd.DataFrame, assumptions: pd.DataFrame | None, parameters: dict, source: str = "") -> Edition:
     """The :class:`Edition` of validated ``history`` and ``assumptions`` frames (engine names), the
     ``parameters`` ({name: value}) they go with and the authority row's ``source``."""

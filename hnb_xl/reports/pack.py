@@ -41,11 +41,12 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..workbook.charts import CHART_TITLES  # noqa: E402
 from ..engine.history import history_table  # noqa: E402
-from .edition import Edition, edition  # noqa: E402
+from .edition import Edition, chart_title, edition  # noqa: E402
 from .output import format_value  # noqa: E402
+from .record import CENSUS_NOTE, Assurance, backtest_text  # noqa: E402
 from ..tables.cells import is_blank  # noqa: E402
 from ..tables.schema import ASSUMPTIONS, HISTORY, INVEST_TO_TRANSFORM  # noqa: E402
-from ..engine.montecarlo import Uncertainty, fan, probability_of_balance, simulate  # noqa: E402
+from ..engine.montecarlo import Uncertainty, balance_caveat, fan, probability_of_balance, simulate  # noqa: E402
 from ..engine.safety_valve import CASH, LEVERS, Agreement, Workstream, plan, summary  # noqa: E402
 from ..years import fy, parse_year  # noqa: E402
 
@@ -406,14 +407,49 @@ th{background:#eef2f7;text-align:left}td.num{text-align:right;font-variant-numer
 caption{text-align:left;font-weight:bold;padding:0.3em 0}
 img{max-width:100%;border:1px solid #ddd}figure{margin:0.5em 0 1.5em}figcaption{font-size:0.85em;color:#555}
 .note{background:#fff8e1;padding:0.6em 1em;border-left:4px solid #e0a800}.note li{margin:0.3em 0}
-.stamp{color:#555;font-size:0.9em}
+.stamp{color:#555;font-size:0.9em}.caveat{color:#555;font-size:0.9em}
+td.rag.red{background:#f4c7c3}td.rag.amber{background:#fce8b2}td.rag.green{background:#b7e1cd}
 @page{size:A4 landscape;margin:1.2cm}figure,table{break-inside:avoid}@media print{body{margin:0;max-width:none}table{font-size:0.75em}}"""
+
+
+def record_html(record: Assurance | None) -> list[str]:
+    """The back-test (with a SEN2 release; else the validation log's back-tests) and the assurance
+    record (:mod:`hnb_xl.reports.record`), or the sentence that none is written for the authority."""
+    if record is None:
+        return []
+    out = []
+    if record.backtest is not None:
+        out += [f"<h2>Back-test: projected EHCPs against DfE SEN2 actuals, {html.escape(record.authority)}</h2>",
+                _text_table(backtest_text(record.backtest)),
+                f"<p>Actuals: {html.escape(record.backtest_source)}; {html.escape(CENSUS_NOTE)}</p>"]
+    else:
+        stored = record.stored_backtests
+        if stored is not None and len(stored):
+            out += ["<h2>Back-tests in the validation log</h2>", _text_table(stored),
+                    "<p>hnb-xl pack --sen2 RELEASE adds the back-test against DfE's SEN2 actuals year by year.</p>"]
+    out.append("<h2 id='assurance'>Assurance record (HM Treasury Aqua Book)</h2>")
+    if record.parts is None:
+        return out + ["<div class='note'>" + "".join(f"<p>{html.escape(t)}</p>" for t in record.not_written) + "</div>"]
+    for heading, frame in record.parts:
+        if len(frame):
+            out.append(_text_table(frame, heading, rated="Rating" in frame.columns))
+    return out
+
+
+def _text_table(frame: pd.DataFrame, caption: str = "", rated: bool = False) -> str:
+    """A table of text cells under their own headers; ``rated``: the Rating cell coloured by its
+    red/amber/green value."""
+    html_ = _table(frame, {}, {c: c for c in frame.columns}, caption)
+    if rated:
+        for word in ("Red", "Amber", "Green"):
+            html_ = html_.replace(f"<td>{word}</td>", f"<td class='rag {word.lower()}'>{word}</td>")
+    return html_
 
 
 def write_html(path: Path, result: PackResult, workstreams: list[Workstream], agreement: Agreement,
                uncertainty: Uncertainty, images: list[Path], ed: Edition, history: pd.DataFrame,
                assumptions: pd.DataFrame, sections: dict | None = None, notes: PackNotes = PackNotes(),
-               made: str = "") -> Path:
+               made: str = "", record: Assurance | None = None) -> Path:
     """The pack's page: title (authority and data vintage), version and date stamp, limitations,
     headlines, the charts, the seed's tables (history, deficit growth, Invest to Transform, SEND
     Contingency summary) and the plan's tables; money rounded for reading (£49.1m)."""
@@ -472,12 +508,15 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
         line = (f"<li>Target in-year balance by {s['target_balance_year']}: "
                 f"<b>{'met' if s['target_met'] else 'NOT met'}</b> in the deterministic plan")
         if result.probability_of_balance is not None:
-            line += f"; probability in the Monte Carlo: <b>{result.probability_of_balance:.0%}</b>"
+            line += (f"; probability in the Monte Carlo: <b>{result.probability_of_balance:.0%}</b>"
+                     f"<br><span class='caveat'>What this probability is: "
+                     f"{html.escape(balance_caveat(s['target_balance_year']))}.</span>")
         parts.append(line + "</li>")
     parts.append(f"<li>DfE contributions {_money(s['dfe_total'])}; council contributions {_money(s['council_total'])}; "
                  f"savings over the plan years {_money(s['total_saving'])}</li></ul>")
-    captions = {CHARTS["history"][0]: f"{CHARTS['history'][1]}: {ed.authority}, outturn {ed.outturn}",
-                CHARTS["deficit"][0]: f"{CHARTS['deficit'][1]}: {ed.authority}, outturn then the projection before the plan's workstreams",
+    captions = {CHARTS["history"][0]: chart_title(CHARTS["history"][1], ed.authority, f"outturn {ed.outturn}"),
+                CHARTS["deficit"][0]: chart_title(CHARTS["deficit"][1], ed.authority,
+                                                  "outturn then the projection before the plan's workstreams"),
                 CHARTS["waterfall"][0]: CHARTS["waterfall"][1], CHARTS["fan"][0]: CHARTS["fan"][1]}
     parts.append("<h2>Charts</h2>")
     parts += [_image(img, captions.get(img.name, img.stem)) for img in images]
@@ -520,6 +559,7 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
                      {"financial_year": "Year", "p10": "P10", "p50": "P50 (median)", "p90": "P90", "mean": "Mean"}),
               _table(unc, {}, {"driver": "Driver", "distribution": "Distribution", "sd": "Standard deviation"}),
               f"<p>Year-to-year correlation of shocks: {uncertainty.year_correlation:.2f}.</p>",
+              *record_html(record),
               "</body></html>"]
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
@@ -528,11 +568,12 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
 def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream],
                agreement: Agreement, uncertainty: Uncertainty, to_year: int | None = None, *,
                edition: Edition | None = None, sections: dict | None = None, notes: PackNotes = PackNotes(),
-               made: str | None = None) -> PackResult:
+               made: str | None = None, record: Assurance | None = None) -> PackResult:
     """Compute the plan and Monte Carlo and write the four PNGs and ``index.html`` (the PNGs
     embedded) to ``out_dir``. ``edition``: the authority, years and source (default: from the
     inputs and the bundled parameters); ``sections``: the report's tables (api.report_sections) for
-    the seed's Invest to Transform and SEND Contingency tables; ``made``: the date stamp (default today)."""
+    the seed's Invest to Transform and SEND Contingency tables; ``made``: the date stamp (default today);
+    ``record``: the back-test and the assurance record (:mod:`hnb_xl.reports.record`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ed = edition or _bundled_edition(history, assumptions)
@@ -552,7 +593,7 @@ def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workst
     ]
     result = PackResult(out, [], frame, parts, s, f, prob)
     page = write_html(out / "index.html", result, list(workstreams), agreement, uncertainty, images, ed, history,
-                      assumptions, sections, notes, made or _dt.date.today().isoformat())
+                      assumptions, sections, notes, made or _dt.date.today().isoformat(), record)
     result.files = [*images, page]
     return result
 

@@ -62,10 +62,12 @@ def first_published(accumulated) -> int:
 
 def chart_layout(years_history: int, first_published_index: int, years_projected: int,
                  last_history_year: str, first_year: str | None = None,
-                 last_projected_year: str | None = None) -> ChartLayout:
+                 last_projected_year: str | None = None, authority: str | None = None) -> ChartLayout:
     """The series ranges of both charts for a workbook with ``years_history`` history rows (the
     first published at ``first_published_index``) and ``years_projected`` assumption rows; with
-    ``first_year`` (the first published year) the chart titles name the years each shows."""
+    ``first_year`` (the first published year) the chart titles name the years each shows, and the
+    ``authority`` (worded by :func:`hnb_xl.reports.edition.chart_title`)."""
+    from ..reports.edition import chart_title
     O = L.OUT
     r1, r2 = O["history_first"] + first_published_index, O["history_first"] + years_history - 1
     q1 = O["projection_first"] + first_published_index
@@ -81,18 +83,20 @@ def chart_layout(years_history: int, first_published_index: int, years_projected
         SeriesRange(1, 1, _ref(p["growth"], q1, q2), proj_years),
     )
     titles = {} if not first_year else {
-        0: f"{CHART_TITLES[0]}, {first_year} to {last_history_year}",
-        1: f"{CHART_TITLES[1]}, {first_year} to {last_projected_year or last_history_year}"}
+        0: chart_title(CHART_TITLES[0], authority, f"{first_year} to {last_history_year}"),
+        1: chart_title(CHART_TITLES[1], authority, f"{first_year} to {last_projected_year or last_history_year}")}
     return ChartLayout(series, {1: CHART2_AXIS_TITLE.format(last=last_history_year)}, titles)
 
 
-def layout_for(history, assumptions) -> ChartLayout:
-    """:func:`chart_layout` for a history and an assumptions table (engine column names)."""
+def layout_for(history, assumptions, authority: str | None = None) -> ChartLayout:
+    """:func:`chart_layout` for a history and an assumptions table (engine column names) and the
+    authority's name (the chart titles)."""
     years = list(history["financial_year"])
     first = first_published(list(history["accumulated_deficit"]))
     projected = list(assumptions["financial_year"])
     return chart_layout(len(years), first, len(assumptions), str(years[-1]) if years else "",
-                        str(years[first]) if first < len(years) else None, str(projected[-1]) if projected else None)
+                        str(years[first]) if first < len(years) else None, str(projected[-1]) if projected else None,
+                        authority)
 
 
 # ---------------------------------------------------------------------------------------------- writers

@@ -13,6 +13,7 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
 
+from ...reports.edition import authority_of
 from .. import charts
 from .. import layout as L
 from .. import styles as S
@@ -179,7 +180,7 @@ def build(wb, ctx) -> None:
                                "Accumulated deficit and growth (£m)", "#,##0,,",
                                ("Accumulated DSG deficit (£m)", "Deficit growth in the year (£m)")),
                  O["chart2_anchor"])
-    charts.apply_openpyxl(wb, charts.layout_for(ctx.history, ctx.assumptions))
+    charts.apply_openpyxl(wb, charts.layout_for(ctx.history, ctx.assumptions, authority_of(ctx.parameters)))
 
     from openpyxl.worksheet.pagebreak import Break
     for row in O["page_breaks"]:
