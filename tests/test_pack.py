@@ -287,3 +287,12 @@ def test_pack_without_sen2_shows_what_the_validation_log_back_tested(cli_pages):
     assert "Back-test: EHCPs 2022-23 against the January 2023 census" in section
     assert ">6,972</td>" in section and ">6,710</td>" in section and "--sen2 RELEASE" in section
     assert "Back-test: projected EHCPs against DfE SEN2 actuals" not in cli_pages["plain"]
+
+
+def test_printed_captions_stay_with_their_tables(cli_pages):
+    """Seen in the WeasyPrint PDF: a caption printed alone at a page's foot, its table on the next
+    page. Each table is in a block kept whole (a long log may run over pages, its rows whole)."""
+    page = cli_pages["plain"]
+    assert page.count("<table>") == page.count("<div class='tbl'><table>") + page.count("<div class='long'><table>")
+    assert page.count("<div class='long'><table>") == 1          # the assumptions log, 17 rows
+    assert "<div class='tbl'><h2>Charts</h2><figure>" in page     # the heading on the first chart's page

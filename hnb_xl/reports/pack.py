@@ -294,10 +294,12 @@ def _cell(v, kind: str | None) -> str:
     return f'<td class="num">{html.escape(format_value(v, kind))}</td>'
 
 
-def _table(frame: pd.DataFrame, kinds: dict[str, str], titles: dict[str, str], caption: str = "") -> str:
+def _table(frame: pd.DataFrame, kinds: dict[str, str], titles: dict[str, str], caption: str = "",
+           long: bool = False) -> str:
     """An HTML table of ``frame``'s columns in order: headers from ``titles`` (every column needs
     one: no engine name reaches the page), cells formatted by ``kinds`` (output.format_value;
-    a column without a kind is text)."""
+    a column without a kind is text), in a block that keeps the caption with its table on one
+    printed page; ``long``: a table that may run over pages (its header row repeated), rows whole."""
     missing = [c for c in frame.columns if c not in titles]
     if missing:
         raise KeyError(f"pack table without a human label for {missing}")
@@ -305,7 +307,8 @@ def _table(frame: pd.DataFrame, kinds: dict[str, str], titles: dict[str, str], c
     body = ["<tr>" + "".join(_cell(v, kinds.get(c)) for c, v in zip(frame.columns, row)) + "</tr>"
             for row in frame.itertuples(index=False)]
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f"<div class='{'long' if long else 'tbl'}'><table>{cap}<thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _header(schema, name: str) -> str:
@@ -409,7 +412,8 @@ img{max-width:100%;border:1px solid #ddd}figure{margin:0.5em 0 1.5em}figcaption{
 .note{background:#fff8e1;padding:0.6em 1em;border-left:4px solid #e0a800}.note li{margin:0.3em 0}
 .stamp{color:#555;font-size:0.9em}.caveat{color:#555;font-size:0.9em}
 td.rag.red{background:#f4c7c3}td.rag.amber{background:#fce8b2}td.rag.green{background:#b7e1cd}
-@page{size:A4 landscape;margin:1.2cm}figure,table{break-inside:avoid}@media print{body{margin:0;max-width:none}table{font-size:0.75em}}"""
+@page{size:A4 landscape;margin:1.2cm}figure,.tbl{break-inside:avoid}h2,h3{break-after:avoid}
+.long table{break-inside:auto}.long tr{break-inside:avoid}.long caption{break-after:avoid}@media print{body{margin:0;max-width:none}table{font-size:0.75em}img{max-height:15cm;width:auto}}"""
 
 
 def record_html(record: Assurance | None) -> list[str]:
@@ -438,8 +442,8 @@ def record_html(record: Assurance | None) -> list[str]:
 
 def _text_table(frame: pd.DataFrame, caption: str = "", rated: bool = False) -> str:
     """A table of text cells under their own headers; ``rated``: the Rating cell coloured by its
-    red/amber/green value."""
-    html_ = _table(frame, {}, {c: c for c in frame.columns}, caption)
+    red/amber/green value (such a log may run over pages)."""
+    html_ = _table(frame, {}, {c: c for c in frame.columns}, caption, long=rated)
     if rated:
         for word in ("Red", "Amber", "Green"):
             html_ = html_.replace(f"<td>{word}</td>", f"<td class='rag {word.lower()}'>{word}</td>")
@@ -518,8 +522,9 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
                 CHARTS["deficit"][0]: chart_title(CHARTS["deficit"][1], ed.authority,
                                                   "outturn then the projection before the plan's workstreams"),
                 CHARTS["waterfall"][0]: CHARTS["waterfall"][1], CHARTS["fan"][0]: CHARTS["fan"][1]}
-    parts.append("<h2>Charts</h2>")
-    parts += [_image(img, captions.get(img.name, img.stem)) for img in images]
+    figures = [_image(img, captions.get(img.name, img.stem)) for img in images]
+    # the heading printed on the page of the first chart (a heading alone at a page's foot reads badly)
+    parts += [f"<div class='tbl'><h2>Charts</h2>{figures[0]}</div>" if figures else "<h2>Charts</h2>", *figures[1:]]
     parts += [f"<h2>{who}: the Schools Forum tables</h2>",
               _table(h[list(_HISTORY_TITLES)], _HISTORY_KINDS, _HISTORY_TITLES,
                      f"Budget and spend have grown, but not as fast as EHCP numbers: outturn {ed.outturn}"),
