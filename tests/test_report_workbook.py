@@ -327,3 +327,35 @@ def test_the_bundled_report_shows_the_record(capsys):
     for r in rows:   # each assumption on one line of the table, with its owner and rating
         assert any(line.startswith(r["id"] + " ") and r["owner"] in line and r["rating"].capitalize() in line
                    for line in lines), r["id"]
+
+
+def _chart_xml(path: Path) -> str:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart"))
+
+
+def test_the_built_workbooks_charts_name_the_bundled_authority():
+    """hnb-xl build: the seed's titles, the authority (parameters.csv: Cambridgeshire) and the years
+    (outturn 2016-17 to 2021-22; the projection to the 2030-31 horizon)."""
+    from hnb_xl.workbook.build import DEFAULT_OUTPUT as committed
+    xml = _chart_xml(committed)
+    assert "Growing budget, growing overspend and numbers of EHCPs: Cambridgeshire, 2016-17 to 2021-22" in xml
+    assert "Deficit growth projected: Cambridgeshire, 2016-17 to 2030-31" in xml
+
+
+def test_a_refresh_without_parameters_keeps_the_workbooks_authority_in_the_chart_titles(book, tmp_path):
+    """A refresh of the history alone (no parameters file; one EHCP count revised): the titles take
+    the authority the workbook holds (Northshire)."""
+    import shutil
+    copy = tmp_path / "Northshire_copy.xlsm"
+    shutil.copy(book, copy)
+    src = tmp_path / "src"
+    frames = northshire.frames()
+    history = frames["history"].copy()
+    history.loc[history.index[-1], "ehcp_count"] += 10
+    templates.write_templates(src, {"history": history}, tables=("history",), formats=("csv",))
+    assert main(["refresh", str(copy), str(src)]) == 0
+    xml = _chart_xml(copy)
+    assert f"Growing budget, growing overspend and numbers of EHCPs: Northshire, {OUTTURN}" in xml
+    assert f"Deficit growth projected: Northshire, {northshire.FIRST_YEAR} to {northshire.ASSUMPTIONS[-1][0]}" in xml
