@@ -296,3 +296,9 @@ def test_printed_captions_stay_with_their_tables(cli_pages):
     assert page.count("<table>") == page.count("<div class='tbl'><table>") + page.count("<div class='long'><table>")
     assert page.count("<div class='long'><table>") == 1          # the assumptions log, 17 rows
     assert "<div class='tbl'><h2>Charts</h2><figure>" in page     # the heading on the first chart's page
+
+
+def test_the_fan_charts_probability_has_its_caveat_in_the_caption(cli_pages):
+    figures = re.findall(r"<figure>.*?</figure>", cli_pages["plain"], flags=re.S)
+    fan = next(f for f in figures if "uncertainty" in f)
+    assert "P(balance by 2026-27) = " in fan and _html.escape(balance_caveat("2026-27")) in fan

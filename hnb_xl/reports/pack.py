@@ -252,11 +252,11 @@ def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, pat
     if target is not None and target in list(fan_frame["financial_year"]):
         i = list(fan_frame["financial_year"]).index(target)
         ax.axvline(i, color=GREEN, linestyle="-.", linewidth=1)
-        text = f"in-year balance target {target}"
-        if probability is not None:
-            text += f"\nP(balance by then) = {probability:.0%}"
-        ax.annotate(text, (i, ax.get_ylim()[1]), textcoords="offset points", xytext=(4, -28), fontsize=8,
-                    color=GREEN)
+        ax.annotate(f"in-year balance target {target}", (i, ax.get_ylim()[1]), textcoords="offset points",
+                    xytext=(4, -14), fontsize=8, color=GREEN)
+        if probability is not None:   # in the legend, clear of the lines: the figure and a short caveat
+            ax.plot([], [], " ", label=f"P(in-year balance by {target}) = {probability:.0%}: a first year of balance, "
+                                      "not sustained;\nILLUSTRATIVE spreads, not a forecast (the caveat is in the caption)")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     who = f", {ed.authority}" if ed is not None else ""
     ax.set_title(CHARTS["fan"][1] + who + "\n(Monte Carlo over EHCP, cost per EHCP and funding growth; "
@@ -522,6 +522,9 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
                 CHARTS["deficit"][0]: chart_title(CHARTS["deficit"][1], ed.authority,
                                                   "outturn then the projection before the plan's workstreams"),
                 CHARTS["waterfall"][0]: CHARTS["waterfall"][1], CHARTS["fan"][0]: CHARTS["fan"][1]}
+    if result.probability_of_balance is not None:     # the figure the chart prints, with its caveat beside it
+        captions[CHARTS["fan"][0]] += (f". P(balance by {s['target_balance_year']}) = "
+                                       f"{result.probability_of_balance:.0%}: {balance_caveat(s['target_balance_year'])}")
     figures = [_image(img, captions.get(img.name, img.stem)) for img in images]
     # the heading printed on the page of the first chart (a heading alone at a page's foot reads badly)
     parts += [f"<div class='tbl'><h2>Charts</h2>{figures[0]}</div>" if figures else "<h2>Charts</h2>", *figures[1:]]
