@@ -37,6 +37,7 @@ from .excel import args as xa
 from .excel.cache import LRU
 from .engine.contingency import allocate, rerun
 from .engine.history import annual_growth
+from .engine.placement import CALIBRATION
 from .engine.projection import PROJECTION_COLUMNS
 from .engine.safety_valve import summary
 from .engine.transfer import transfer
@@ -344,6 +345,28 @@ def HNB_TRANSFER_CHECK(amount, schools_block):
 @udf
 def HNB_VERSION():
     return f"hnb_xl {__version__}; xlwings {xw.__version__}; Python {platform.python_version()}"
+
+
+# ---------------------------------------------------------------- placement projection
+
+# Header row of the spilled placement projection (api.placement_projection's columns, by view).
+PLACEMENT_HEADERS = {
+    **PROJECTION_HEADERS, "census": "Census", "ehcp_count": "EHCPs at the census", "fy_caseload": "FY caseload",
+    "placement_spend": "Spend on placements", "other_spend": "Spend not per plan", "calibration": CALIBRATION,
+    "hnb_allocation": "HNB allocation", "hnb_income": "HNB income", "backlog": "Awaiting a specialist place",
+    "status": "Status", "category": "Category", "census_count": "EHCPs at the census", "unit_cost": "Unit cost",
+    "spend": "Spend", "kind": "Kind", "line": "Line", "amount": "Amount",
+}
+
+
+@udf
+def HNB_PLACEMENTS(by=None, to_year=None):
+    view = (xa.text(by, "by") or "year").lower()
+    if view not in api.PLACEMENT_VIEWS:
+        raise HnbInputError(f"expected {', '.join(api.PLACEMENT_VIEWS)}, got {by!r}", source="by")
+    last = None if xa.omitted(to_year) else xa.year(to_year, "to_year")
+    table = api.placement_projection(view, to_year=last, labels={**LABELS, "to_year": "to_year", "by": "by"})
+    return xa.grid(table, list(table.columns), PLACEMENT_HEADERS)
 
 
 # ---------------------------------------------------------------- safety valve plan

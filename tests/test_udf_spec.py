@@ -17,6 +17,7 @@ ISSUE_SIGNATURES = {
     "HNB_TRANSFER": (("schools_block", "rate_or_amount"), 2),
     "HNB_TRANSFER_CHECK": (("amount", "schools_block"), 2),
     "HNB_VERSION": ((), 0),
+    "HNB_PLACEMENTS": (("by", "to_year"), 0),     # issue 15 part 5
 }
 
 

@@ -69,6 +69,13 @@ Public Sub HNB_RegisterFunctions()
     Application.MacroOptions Macro:=book & "HNB_VERSION", _
         Description:="Versions of hnb_xl, xlwings and Python, for support calls.", _
         Category:="HNB"
+    ReDim argHelp(1 To 2)
+    argHelp(1) = "Optional. year (default): one row a financial year, the base year first; category: caseload, unit cost and spend by category and year; line: spend by line, the calibration line included."
+    argHelp(2) = "Optional. Last financial year, e.g. 2030-31 (default: the bundled assumptions' last year); years after the drivers table's last hold its last year's drivers."
+    Application.MacroOptions Macro:=book & "HNB_PLACEMENTS", _
+        Description:="Unmitigated placement forecast with a header row (pounds): EHCPs by the DSG plan's seven categories x unit cost plus spend not per plan, against HNB income; the base year reconciled to its outturn by a calibration line. Bundled ILLUSTRATIVE inputs.", _
+        Category:="HNB", _
+        ArgumentDescriptions:=argHelp
     ReDim argHelp(1 To 8)
     argHelp(1) = "Optional. Workstreams table including its header row (Name, Lever, Amount, Start year, Ramp years, Delivery confidence). Default: the bundled ILLUSTRATIVE plan; a header row alone means none."
     argHelp(2) = "Optional. History input table including its header row (Financial year, EHCPs (January census), HNB budget, HNB expenditure, Accumulated DSG deficit). Default: bundled data."

@@ -66,6 +66,19 @@ failed:
     HNB_GROWTH = Err.Description
 End Function
 
+Function HNB_PLACEMENTS(Optional by, Optional to_year)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HNB_PLACEMENTS = XLPy.CallUDF("hnb_xl.udfs", "HNB_PLACEMENTS", Array(by, to_year), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HNB_PLACEMENTS = XLPy.CallUDF("hnb_xl.udfs", "HNB_PLACEMENTS", Array(by, to_year))
+        Exit Function
+    #End If
+failed:
+    HNB_PLACEMENTS = Err.Description
+End Function
+
 Function HNB_PLAN(Optional workstreams, Optional history, Optional assumptions, Optional dfe_total, Optional first_share, Optional instalments, Optional first_year, Optional payments)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed

@@ -193,6 +193,19 @@ _SPECS: tuple[FunctionSpec, ...] = (
         "Versions of hnb_xl, xlwings and Python, for support calls.",
         (),
     ),
+    # --- placement projection (issue 15 part 5): an adapter over hnb_xl.api.placement_projection
+    FunctionSpec(
+        "HNB_PLACEMENTS",
+        "Unmitigated placement forecast with a header row (pounds): EHCPs by the DSG plan's seven "
+        "categories x unit cost plus spend not per plan, against HNB income; the base year reconciled "
+        "to its outturn by a calibration line. Bundled ILLUSTRATIVE inputs.",
+        (ArgSpec("by", "Optional. year (default): one row a financial year, the base year first; category: "
+                       "caseload, unit cost and spend by category and year; line: spend by line, the "
+                       "calibration line included.", True),
+         ArgSpec("to_year", "Optional. Last financial year, e.g. 2030-31 (default: the bundled assumptions' "
+                            "last year); years after the drivers table's last hold its last year's drivers.",
+                 True)),
+    ),
     # --- safety valve plan (issue 7): adapters over hnb_xl.engine.safety_valve
     FunctionSpec(
         "HNB_PLAN",
