@@ -186,3 +186,10 @@ def test_report_without_sen2_lists_the_validation_logs_back_tests(capsys):
 def test_report_sen2_with_an_unknown_authority_is_one_line_exit_2(capsys, release):
     code, out, err = run(capsys, "report", "--sen2", release, "--la", "Atlantis")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Atlantis" in err
+
+
+def test_pack_sen2_missing_release_is_one_line_exit_2_and_writes_nothing(capsys, tmp_path):
+    out = tmp_path / "pack"
+    code, _out, err = run(capsys, "pack", "--output", out, "--paths", "100", "--sen2", tmp_path / "none.zip")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "none.zip" in err
+    assert not out.exists()
