@@ -175,4 +175,45 @@ def rows() -> dict[str, list[dict]]:
     return out
 
 
-__all__ = ["PARTS", "effect_year", "measure", "record", "rows"]
+def _code(value) -> str:
+    """A DfE LA code as text: 873, 873.0 and "873" alike; blank as ""."""
+    text = "" if value is None else str(value).strip()
+    try:
+        return str(int(float(text)))
+    except ValueError:
+        return text
+
+
+def authority() -> tuple[str, str]:
+    """(name, DfE LA code) of the authority the record is written for: the bundled data's
+    (hnb_xl/data/parameters.csv, authority_name and authority_code), on which every effect and
+    validation figure above is computed."""
+    p = bundled.parameters()
+    return str(p["authority_name"]).strip(), _code(p["authority_code"])
+
+
+def describes(name, code) -> bool:
+    """True when inputs naming authority ``name`` with LA code ``code`` are the ones the record
+    describes (:func:`authority`: same name, case and spaces aside, and same code)."""
+    n, c = authority()
+    return str(name or "").strip().lower() == n.lower() and _code(code) == c
+
+
+# what a council fills in for its own record: the record's files, as hnb_xl/data/assurance_*.csv
+FILES = tuple(f"assurance_{p}.csv" for p in PARTS)
+
+
+def not_written(name, code) -> list[str]:
+    """The lines shown instead of the record for another authority's inputs: that the record has
+    not been written for it, and which files to fill in (the record's columns: tables/schema.py)."""
+    who = str(name or "").strip() or "this authority"
+    la = f" (DfE LA {_code(code)})" if _code(code) else ""
+    return [f"The assurance record has not been written for {who}{la}: the logs, roles and statement the "
+            "model holds describe other inputs, so none of them is shown here.",
+            f"To write it, fill in {', '.join(FILES[:-1])} and {FILES[-1]} for these inputs (the columns of "
+            "hnb_xl/data/assurance_*.csv: every assumption with an owner, a date, a red/amber/green rating and "
+            "a source; the decisions; the validation checks against published figures; the roles; the "
+            "statement and limitations), and have the assurer sign the statement."]
+
+
+__all__ = ["PARTS", "FILES", "effect_year", "measure", "record", "rows", "authority", "describes", "not_written"]

@@ -107,13 +107,6 @@ def plan_workstreams() -> pd.DataFrame:
     return _load("workstreams", "plan_workstreams.csv").copy()
 
 
-def plan_agreement() -> dict:
-    """Cambridgeshire's safety valve agreement as a scenario: £49m DfE revenue contribution,
-    in-year balance by 2026-27; instalments (5) and first share (40%) are stated ASSUMPTIONS."""
-    p = _load("agreement", CAMBRIDGESHIRE_AGREEMENT)
-    return {r.parameter: r.value for r in p.itertuples()}
-
-
 def plan_agreement_terms() -> dict:
     """The agreement's terms converted by their kinds (``schema.AGREEMENT_TERMS``): dfe_total 49000000.0,
     first_year "2022-23", instalments 5, first_share 0.4, ..."""

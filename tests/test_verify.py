@@ -185,8 +185,10 @@ def test_safety_valve_inputs_edited_on_the_sheet_still_agree(libreoffice, tmp_pa
         amount = ws.cell(L.SV["ws_first"], L.SV["ws_cols"]["amount"])
         assert amount.value == pytest.approx(0.30)
         amount.value = 0.15
-        total = ws.cell(L.SV["agreement"]["dfe_total"][0], L.SV["value_col"])
-        assert total.value == 49_000_000
+        t = L.INPUT_TABLES["agreement"]        # the agreement's terms: a table on Inputs the sheet reads
+        row = next(r for r in range(t.first_row, t.last_row + 1) if wb[t.sheet].cell(r, t.first_col).value == "dfe_total")
+        total = wb[t.sheet].cell(row, t.col_of("Value"))
+        assert float(total.value) == 49_000_000
         total.value = 40_000_000
     report = verify(edited(tmp_path, edit), office=libreoffice)
     assert report.findings == [] and report.compared == COMPARED

@@ -162,9 +162,9 @@ def test_inputs_hold_the_seed_figures(wb):
 
 
 def test_input_cells_share_one_style(wb):
-    ws = wb[L.INPUTS]
     fills = set()
     for t in L.INPUT_TABLES.values():
+        ws = wb[t.sheet]             # the workstreams are an input table on Safety_Valve
         for r in (t.first_row, t.last_row):
             c = ws.cell(r, t.first_col)
             fills.add((c.fill.fgColor.rgb, c.font.color.rgb))

@@ -290,3 +290,62 @@ def test_another_councils_rolled_forward_workbook_agrees_with_the_engine(tmp_pat
     assert report.recalculated and report.master_check == 1
     assert report.findings == []
     assert report.compared > 1000
+
+
+def _northshire_plan_tables():
+    """Northshire's own safety valve (invented for the tests, as tests/northshire.py): a £20m
+    agreement from 2024-25 in four instalments, 25% first, balance by 2027-28; two workstreams;
+    the bundled settlement terms with Northshire's own source text."""
+    import pandas as pd
+    terms = [("dfe_total", 20_000_000, "£"), ("first_year", "2024-25", "financial year"),
+             ("target_balance_year", "2027-28", "financial year"), ("instalments", 4, "count"),
+             ("first_share", 0.25, "fraction"), ("council_contribution", 0, "£ a year")]
+    agreement = pd.DataFrame([{"parameter": p, "value": v, "unit": u, "basis": "Northshire agreement (test data)"}
+                              for p, v, u in terms])
+    workstreams = pd.DataFrame([
+        {"name": "Northshire early help", "lever": "ehcp_growth_reduction", "amount": 0.2, "start_year": "2024-25",
+         "ramp_years": 2, "delivery_confidence": 0.9, "budget_area": "EHCP demand", "basis": "Northshire (test data)"},
+        {"name": "Northshire transport", "lever": CASH, "amount": 800_000.0, "start_year": "2025-26",
+         "ramp_years": 1, "delivery_confidence": 1.0, "budget_area": "transport", "basis": "Northshire (test data)"}])
+    settlement = pd.DataFrame(api.settlement_inputs())
+    settlement["source"] = "Northshire settlement terms (test data)"
+    return {"agreement": agreement, "workstreams": workstreams, "settlement": settlement}
+
+
+@pytest.mark.slow
+def test_another_councils_own_agreement_leaves_no_cambridgeshire_text(tmp_path, libreoffice):
+    """Issue 13 part 2 / issue 16: Northshire brings its own agreement, workstreams and settlement
+    (build --sources), then does a term (template --from writes those tables too; refresh reads
+    them, the workstreams changed). No sheet's recalculated values say Cambridgeshire, its years or
+    its July 2022 date; the DfE total, the agreement's basis and the workstreams are Northshire's;
+    the Logs say the assurance record has not been written for Northshire; verify finds nothing."""
+    from hnb_xl.cli import main
+    from hnb_xl.sources import templates
+    from hnb_xl.workbook.verify.run import verify
+    from tests import northshire
+    frames = {**northshire.frames(), **_northshire_plan_tables()}
+    own = tmp_path / "own"
+    templates.write_templates(own, frames, tables=tuple(frames), formats=("csv",))
+    book = tmp_path / "Northshire.xlsm"
+    assert main(["build", str(book), "--sources", *[f"{t}={own / (t + '.csv')}" for t in frames]]) == 0
+    term = tmp_path / "term"
+    assert main(["template", "--from", str(book), str(term)]) == 0
+    for t in ("agreement", "workstreams", "settlement"):
+        assert (term / f"{t}.csv").is_file(), t
+    ws = (term / "workstreams.csv").read_text(encoding="utf-8")
+    (term / "workstreams.csv").write_text(ws.replace("ehcp_growth_reduction,0.2,", "ehcp_growth_reduction,0.25,"),
+                                          encoding="utf-8")
+    assert main(["refresh", str(book), str(term)]) == 0
+    r = recalculate(book, office=libreoffice)
+    texts = [(s, ref, v) for s, cells in r.values.items() for ref, v in cells.items() if isinstance(v, str)]
+    for word in northshire.FORBIDDEN:
+        assert [t for t in texts if word in t[2]] == [], word
+    assert r.names["SV_DfE_Total"] == 20_000_000
+    row = V["agreement"]["dfe_total"][0]
+    assert r[(SHEET, f"{L.col(V['value_col'] + 1)}{row}")] == "Northshire agreement (test data)"
+    assert r[(SHEET, f"A{V['ws_first']}")] == "Northshire early help"
+    assert r[(SHEET, f"C{V['ws_first']}")] == 0.25
+    logs = " ".join(v for s, _ref, v in texts if s == L.LOGS)
+    assert "has not been written for Northshire (DfE LA 899)" in logs and "assurance_assumptions.csv" in logs
+    report = verify(book, office=libreoffice)
+    assert report.findings == [] and report.master_check == 1

@@ -7,7 +7,7 @@ workbook/HNB_Model.xlsm in a source checkout, else HNB_Model.xlsm in the current
 from __future__ import annotations
 
 from ..errors import HnbInputError
-from ..workbook.build import SOURCE_TABLES, build, companion_path
+from ..workbook.build import OTHER_SOURCE_TABLES, SOURCE_TABLES, build, companion_path
 
 
 def register(sub) -> None:
@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("--output", "-o", default=None, metavar="PATH", help="the same as OUT.xlsm")
     p.add_argument("--sources", nargs="+", default=[], metavar="TABLE=FILE",
                    help=f"use your own CSV/XLSX for input tables instead of the bundled data; TABLE is one of "
-                        f"{', '.join(SOURCE_TABLES)}, e.g. --sources history=outturn.csv schools=census.xlsx")
+                        f"{', '.join(SOURCE_TABLES + OTHER_SOURCE_TABLES)}, e.g. --sources history=outturn.csv schools=census.xlsx")
     p.add_argument("--build-time", default=None, help="text for the Cover's build time (default: now, UTC)")
     p.set_defaults(func=run)
 

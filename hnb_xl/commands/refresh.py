@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 from ..errors import HnbInputError
-from ..tables.schema import SOURCE_TABLES as INPUT_TABLES
+from ..tables.schema import PLAN_SOURCE_TABLES, SOURCE_TABLES
+
+INPUT_TABLES = SOURCE_TABLES + PLAN_SOURCE_TABLES     # the safety valve's tables are refreshed too
 
 
 def register(sub) -> None:

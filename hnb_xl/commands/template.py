@@ -39,13 +39,16 @@ def run(args) -> str:
         raise HnbInputError(f"already holds {', '.join(existing)}: use --force to overwrite", source=str(folder))
     if args.xlsx and not args.workbook:
         raise HnbInputError("goes with --from WORKBOOK (the empty templates are written as both)", source="--xlsx")
-    frames, formats = None, ("csv", "xlsx")
+    frames, formats, tables = None, ("csv", "xlsx"), TEMPLATE_TABLES
     if args.workbook:
         from ..sources.templates import workbook_frames
         frames = workbook_frames(args.workbook)
         formats = ("xlsx",) if args.xlsx else ("csv",)
+        # the safety valve's tables too (agreement, workstreams, payments, settlement) where the
+        # workbook holds rows: not in the empty templates, a council adds them when it has them
+        tables = TEMPLATE_TABLES + tuple(k for k in frames if k not in TEMPLATE_TABLES and len(frames[k]))
     try:
-        written = write_templates(folder, frames, formats=formats)
+        written = write_templates(folder, frames, tables=tables, formats=formats)
     except OSError as exc:
         raise HnbInputError(f"cannot be written ({exc.strerror or exc})", source=str(folder)) from None
     return "\n".join(f"wrote {p}" for p in written)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..tables.cells import to_cell, write_text
-from ..tables.schema import SCHEMAS, SOURCE_TABLES, Schema
+from ..tables.schema import PLAN_SOURCE_TABLES, SCHEMAS, SOURCE_TABLES, Schema
 
 UNITS = {"id": "URN", "text": "text", "count": "whole number", "money": "£", "signed_money": "£, may be negative",
          "rate": "fraction, e.g. 0.05", "share": "fraction 0 to 1", "year": "e.g. 2022-23"}
@@ -22,8 +22,8 @@ XLSX_NAME = "hnb_sources.xlsx"
 
 
 def units_row(schema: Schema) -> list[str]:
-    units = [UNITS[c.kind] if c.kind not in ("rate", "signed_money") or c.unit in ("fraction", "£") else c.unit
-             for c in schema.columns]
+    units = [UNITS[c.kind] if c.kind in UNITS and (c.kind not in ("rate", "signed_money") or c.unit in ("fraction", "£"))
+             else c.unit for c in schema.columns]      # a kind with no template word (money_or_rate): its unit
     return [f"[{u}, or {c.not_known[0]} while not known]" if c.not_known else f"[{u}]"
             for u, c in zip(units, schema.columns)]
 
@@ -113,7 +113,8 @@ def workbook_frames(workbook) -> dict[str, pd.DataFrame]:
         raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
                             source=str(path)) from None
     cells = OpenpyxlCells(wb)
-    tmap = {k: t for k, t in targets().items() if k in TEMPLATE_TABLES}
+    tmap = {k: t for k, t in targets().items()       # the plan's too, where the workbook has their sheet
+            if k in TEMPLATE_TABLES or (k in PLAN_SOURCE_TABLES and t.sheet in cells.sheetnames)}
     missing = sorted({t.sheet for t in tmap.values() if t.sheet not in cells.sheetnames})
     if missing:
         raise HnbInputError(f"has no sheet(s) {', '.join(missing)}: is it the HNB model workbook?", source=str(path))

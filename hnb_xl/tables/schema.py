@@ -462,7 +462,7 @@ SETTLEMENT_TERMS: dict[str, Column] = {c.name: c for c in (
 SCHEMAS.update({s.name: s for s in (PAYMENTS, SETTLEMENT)})
 # source files a refresh recognises and writes to the workbook's Payments and Settlement tables
 # (Inputs), besides SOURCE_TABLES; not in the default templates (a council adds them when it has them)
-PLAN_SOURCE_TABLES = ("payments", "settlement")
+PLAN_SOURCE_TABLES = ("agreement", "workstreams", "payments", "settlement")   # agreement first: it wins a tie with settlement
 
 # The assurance record (issue 16 part 4; HM Treasury Aqua Book): hnb_xl/data/assurance_*.csv, read
 # by hnb_xl.api.assurance. Owners, dates, ratings and sources are data.

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import xlwings
 from openpyxl.workbook.defined_name import DefinedName
 
@@ -80,6 +81,7 @@ class Context:
     parameters: object                 # DataFrame of parameters.csv
     build_time: str
     sources: list = field(default_factory=list)   # (file, rows, sha256)
+    plan_tables: dict = field(default_factory=dict)   # a council's agreement, workstreams, payments, settlement
     names: dict = field(default_factory=dict)     # defined name -> reference
     checks: list = field(default_factory=list)    # (label, formula, explanation, native: bool)
 
@@ -114,11 +116,16 @@ def bundled_context(build_time: str | None = None) -> Context:
 
 
 SOURCE_TABLES = ("history", "assumptions", "block_transfer", "schools", "invest_to_transform")
+# also taken by --sources: the parameters (merged over the bundled ones by name) and the safety
+# valve's tables (tables.schema.PLAN_SOURCE_TABLES; the Safety_Valve sheet's input_frames)
+OTHER_SOURCE_TABLES = ("parameters", "agreement", "workstreams", "payments", "settlement")
 
 
 BUNDLED_SOURCE_FILES = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
                         "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv",
-                        "invest_to_transform": "invest_to_transform.csv"}
+                        "invest_to_transform": "invest_to_transform.csv", "parameters": "parameters.csv",
+                        "agreement": "plan_agreement_cambridgeshire.csv", "workstreams": "plan_workstreams.csv",
+                        "settlement": "settlement_2026.csv"}
 
 
 def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
@@ -136,8 +143,9 @@ def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
     from ..tables.schema import SCHEMAS
     problems, loaded = [], {}
     for key, path in sources.items():
-        if key not in SOURCE_TABLES:
-            problems.append(HnbInputError(f"unknown table '{key}' (known: {', '.join(SOURCE_TABLES)})",
+        if key not in SOURCE_TABLES + OTHER_SOURCE_TABLES:
+            problems.append(HnbInputError(f"unknown table '{key}' (known: "
+                                          f"{', '.join(SOURCE_TABLES + OTHER_SOURCE_TABLES)})",
                                           source="--sources"))
             continue
         try:
@@ -152,7 +160,7 @@ def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
             continue
         loaded[key] = frame
     if not problems:
-        held = {}
+        held = {k: f for k, f in loaded.items() if k in OTHER_SOURCE_TABLES}
         for key in SOURCE_TABLES:
             frame = loaded.get(key)
             if frame is None:
@@ -163,8 +171,16 @@ def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
     raise_all(problems)
     for key, frame in loaded.items():
         path = sources[key]
-        setattr(ctx, key, frame)
-        ctx.sources = [s for s in ctx.sources if not s[0].endswith("/" + BUNDLED_SOURCE_FILES[key])]
+        if key == "parameters":
+            own = set(frame["name"])
+            kept = ctx.parameters[~ctx.parameters["name"].isin(own)]
+            ctx.parameters = pd.concat([kept, frame], ignore_index=True)
+        elif key in OTHER_SOURCE_TABLES:
+            ctx.plan_tables[key] = frame
+        else:
+            setattr(ctx, key, frame)
+        if key in BUNDLED_SOURCE_FILES:     # the bundled file it replaces is no longer a source
+            ctx.sources = [s for s in ctx.sources if not s[0].endswith("/" + BUNDLED_SOURCE_FILES[key])]
         ctx.sources.append((str(path), len(frame), _sha256(path)))
     return ctx
 

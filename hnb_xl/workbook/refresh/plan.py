@@ -320,7 +320,8 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     (``--replace TABLE``).
 
     Raises HnbInputError / HnbInputErrors with every problem before anything is written."""
-    tmap = targets()
+    # a table on another sheet than Inputs (the Safety_Valve workstreams) is refreshed where the sheet is
+    tmap = {k: t for k, t in targets().items() if t.sheet == layout.INPUTS or t.sheet in cells.sheetnames}
     missing_sheets = sorted({t.sheet for t in tmap.values() if t.sheet not in cells.sheetnames})
     if missing_sheets:
         raise HnbInputError(f"has no sheet(s) {', '.join(missing_sheets)}: is it the HNB model workbook?",
@@ -377,7 +378,23 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
         raise_all(problems)
     after = {t.key: rows for t, _old, rows in tables}
     return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables]
-                       + print_area_writes(cells, tmap, after), _chart_layout(cells, tmap, got), after=after)
+                       + print_area_writes(cells, tmap, after) + assurance_writes(cells, tmap, after),
+                       _chart_layout(cells, tmap, got), after=after)
+
+
+def assurance_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
+    """The Logs' assurance record replaced by a short block saying it has not been written for the
+    authority, when the parameters after the refresh (``after``, else the workbook's) name another
+    authority than the record's (:func:`hnb_xl.workbook.sheets.logs.assurance_write`)."""
+    if layout.LOGS not in cells.sheetnames or "parameters" not in tmap:
+        return []
+    from ..sheets.logs import assurance_write
+    rows = after["parameters"] if "parameters" in after else read_table(cells, tmap["parameters"])
+    params = {str(r[0]).strip(): r[1] for r in rows if r and r[0] is not None}
+    w = assurance_write(params)
+    return [w] if w is not None else []
+
+
 
 
 def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:

@@ -24,6 +24,7 @@ _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
     "schools": schema.SCHOOLS, "invest_to_transform": schema.INVEST_TO_TRANSFORM,
     "payments": schema.PAYMENTS, "settlement": schema.SETTLEMENT,     # read by Safety_Valve
+    "agreement": schema.AGREEMENT,
 }
 
 
@@ -36,9 +37,9 @@ def column_formats(key: str) -> list[str] | None:
 
 
 def _table_frame(key, ctx):
-    if key in ("payments", "settlement"):
+    if key in ("payments", "settlement", "agreement"):
         from .safety_valve import input_frames
-        return input_frames()[key]
+        return input_frames(ctx)[key]
     return {"history": ctx.history, "assumptions": ctx.assumptions, "block_transfer": ctx.block_transfer,
             "schools": ctx.schools, "invest_to_transform": ctx.invest_to_transform}[key]
 
@@ -125,7 +126,8 @@ def build(wb, ctx) -> None:
     for k, w in WIDTHS.items():
         ws.column_dimensions[k].width = w
     for t in L.INPUT_TABLES.values():
-        ws.row_dimensions[t.header_row].height = 30
+        if t.sheet == L.INPUTS:              # the workstreams are written in place on Safety_Valve
+            ws.row_dimensions[t.header_row].height = 30
     ws.freeze_panes = L.INPUTS_FREEZE_CELL
     S.print_setup(ws, used_print_area(ctx, L.INPUTS))
     ws.print_title_rows = "1:2"

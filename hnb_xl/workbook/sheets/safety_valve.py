@@ -52,7 +52,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import api, bundled
-from ...tables.schema import PAYMENTS
+from ...tables.schema import AGREEMENT_TERMS, PAYMENTS
 from .. import layout as L
 from .. import styles as S
 from ._common import (NOT_LOADED, blank_unused_columns, fill_row, hide_unused_columns, hide_when_blank, label,
@@ -63,11 +63,16 @@ AGREEMENT_LABELS = {"dfe_total": "DfE revenue contribution (total)", "first_shar
                     "target_balance_year": "Target year for DSG in-year balance"}
 
 
-def input_frames() -> dict[str, pd.DataFrame]:
-    """The Inputs tables this sheet reads, as the build fills them: no payment records (the
-    agreement's assumed profile) and the bundled settlement terms (hnb_xl/data/settlement_2026.csv)."""
+def input_frames(ctx=None) -> dict[str, pd.DataFrame]:
+    """The input tables this sheet reads, as the build fills them: no payment records (the
+    agreement's assumed profile), the bundled settlement terms (hnb_xl/data/settlement_2026.csv),
+    the bundled agreement (hnb_xl/data/plan_agreement_cambridgeshire.csv) and workstreams
+    (hnb_xl/data/plan_workstreams.csv), or ``ctx.plan_tables`` (build --sources). A refresh
+    replaces each from a council's own file."""
     return {"payments": pd.DataFrame(columns=[c.name for c in PAYMENTS.columns]),
-            "settlement": pd.DataFrame(api.settlement_inputs())}
+            "settlement": pd.DataFrame(api.settlement_inputs()),
+            "agreement": bundled.plan_agreement_table(), "workstreams": bundled.plan_workstreams(),
+            **(ctx.plan_tables if ctx is not None else {})}       # build --sources: a council's own
 
 
 def _start(cell: str) -> str:
@@ -95,19 +100,24 @@ def build(wb, ctx) -> None:
     ws.freeze_panes = f"{L.col(V['value_col'])}{V['period'] + 1}"
     vc = V["value_col"]
 
-    # ---------------------------------------------------------------- inputs: the agreement
-    S.heading(ws.cell(V["agreement_title"], 1), "Agreement (DfE safety valve)")
-    agreement = bundled.plan_agreement()
-    units = {r.parameter: (r.unit, r.basis) for r in bundled.plan_agreement_table().itertuples()}
+    # ---------------------------------------------------------------- the agreement (Inputs)
+    # each term read by name from the Agreement table on Inputs (a council's own file on refresh):
+    # a number term as a number (IF(ISNUMBER, x, VALUE(x))), its basis beside it; a term the table
+    # does not hold is 0 (DfE total, share, council contribution), 1 (instalments) or blank
+    S.heading(ws.cell(V["agreement_title"], 1), "Agreement (DfE safety valve), from the Agreement table on Inputs")
+    ag = L.INPUT_TABLES["agreement"].column_names
+    ag_param, ag_value, ag_basis = ag["Parameter"], ag["Value"], ag["Basis"]
+    absent = {"dfe_total": "0", "first_share": "0", "instalments": "1", "council_contribution": "0"}
     for key, (row, dname, fmt) in V["agreement"].items():
-        unit, basis = units[key]
-        value = agreement[key]
-        if fmt != S.TEXT:
-            value = float(value)
-        label(ws, row, AGREEMENT_LABELS[key], unit)
-        c = ws.cell(row, vc, value)
-        S.input_cell(c, fmt)
-        S.note(ws.cell(row, vc + 1), basis)
+        at = f'MATCH("{key}",{ag_param},0)'
+        value = f"INDEX({ag_value},{at})"
+        label(ws, row, AGREEMENT_LABELS[key], AGREEMENT_TERMS[key].unit)
+        if key in absent:
+            formula = f"=IFERROR(IF(ISNUMBER({value}),{value},VALUE({value})),{absent[key]})"
+        else:
+            formula = f'=IFERROR({value}&"","")'
+        ws.cell(row, vc, formula).number_format = "General" if fmt == S.TEXT else fmt
+        S.note(ws.cell(row, vc + 1), f'=IFERROR(INDEX({ag_basis},{at})&"","")')
         ctx.define(dname, L.absref(L.SAFETY_VALVE, vc, row))
 
     # ---------------------------------------------------------------- inputs: workstreams
@@ -116,9 +126,9 @@ def build(wb, ctx) -> None:
     for j, h in enumerate(V["ws_headers"]):
         S.header_cell(ws.cell(V["ws_header"], 1 + j, h))
     ws.row_dimensions[V["ws_header"]].height = 30
-    frame = bundled.plan_workstreams()
-    keys = ["name", "lever", "amount", "start_year", "ramp_years", "delivery_confidence", "budget_area"]
-    fmts = ["General", "General", S.FRACTION_OR_GBP, S.TEXT, "0", "0%", "General"]
+    frame = input_frames(ctx)["workstreams"]        # the refresh writes a council's own in place (layout)
+    keys = list(L.INPUT_TABLES["workstreams"].column_keys)
+    fmts = ["General", "General", S.FRACTION_OR_GBP, S.TEXT, "0", "0%", "General", "General"]
     for i in range(V["ws_max"]):
         r = V["ws_first"] + i
         rec = frame.iloc[i].to_dict() if i < len(frame) else {}

@@ -105,6 +105,8 @@ def safety_valve_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
     block = cells.read(L.SAFETY_VALVE, V["ws_first"], 1, V["ws_max"], len(V["ws_headers"]))
     for key, headers, table, first_row in (("agreement", ["Parameter", "Value"], terms, first),
                                            ("workstreams", list(V["ws_headers"]), block, V["ws_first"])):
+        if key in targets():      # an input table the refresh writes (layout.INPUT_TABLES): read with the others
+            continue
         try:
             frames[key] = to_frame(SCHEMAS[key], headers, table, source=L.SAFETY_VALVE, first_row_number=first_row)
         except HnbInputError as exc:
