@@ -91,7 +91,7 @@ def assurance_of(args, inputs: Inputs, history=None, assumptions=None, scenario=
     the release's actuals for --la (default: the inputs' DfE LA code)."""
     ed = inputs.edition()
     frame, source = None, ""
-    if getattr(args, "sen2", None):
+    if args.sen2:
         from . import backtest as backtest_cmd
         h = inputs.get("history") if history is None else history
         a = inputs.get("assumptions") if assumptions is None else assumptions
