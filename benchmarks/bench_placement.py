@@ -47,6 +47,7 @@ def main() -> None:
     driver9 = tables.inputs(tables.load_tables())
     for name, fn, runs in (("one projection", lambda: project_placements(driver), RUNS),
                            ("bridge (9 steps)", lambda: sensitivity.bridge(replica, driver9), 3),
+                           ("bridge 2025-26 + residual", lambda: sensitivity.bridge_year(replica, driver9, "2025-26"), 3),
                            ("tornado (10 drivers)", lambda: sensitivity.tornado(driver9, "2025-26"), 3),
                            ("break-even (3 drivers)", lambda: sensitivity.break_even(driver9, "2025-26"), 3)):
         b, m, _ = _time(fn, runs)

@@ -245,16 +245,18 @@ def arrays(inputs: PlacementInputs) -> Arrays:
 
 def run_paths(a: Arrays, weights=(5 / 12, 7 / 12), *, calibration_growth: float = 0.0, base_outturn: float,
               growth=None, inflation=None, allocation_growth=None, unit_scale=None, new_scale=None,
-              check: bool = True) -> dict:
+              allocation_scale=None, check: bool = True) -> dict:
     """The engine over P paths at once: ``growth`` (P, T) net new plan growth where requests are
     not given, ``inflation`` (P, T) or (P, T, K), ``allocation_growth`` (P, T) replacing the income
     path from the base allocation, ``unit_scale`` (P, K) multiplying base unit costs. Left out:
-    ``new_scale`` (P, T) multiplies the new plans. Left out: the inputs' own values (P = 1). Returns arrays: census (P, T+1, K) from the base census,
+    ``new_scale`` (P, T) multiplies the new plans, ``allocation_scale`` (P, T) the projection years'
+    allocation path (a scale of exactly 1 leaves it as given, to the bit). Left out: the inputs' own values (P = 1). Returns arrays: census (P, T+1, K) from the base census,
     fy_caseload and spend (P, T+1, K), other (T+1, J), calibration (P, T+1), expenditure,
     income, in_year (P, T+1), backlog (P, T+1): pupils still awaiting a place."""
     K, T = len(a.names), len(a.years)
     g = (a.growth[None, :] if growth is None else np.asarray(growth, float))
-    P = max(np.shape(x)[0] for x in (g, inflation, allocation_growth, unit_scale, new_scale) if x is not None)
+    P = max(np.shape(x)[0] for x in (g, inflation, allocation_growth, unit_scale, new_scale, allocation_scale)
+            if x is not None)
     g = np.broadcast_to(g, (P, T))
     infl = a.inflation[None, :, None] if inflation is None else np.asarray(inflation, float)
     if infl.ndim == 2:
@@ -316,6 +318,8 @@ def run_paths(a: Arrays, weights=(5 / 12, 7 / 12), *, calibration_growth: float 
         ag = np.asarray(allocation_growth, float)
         allocation = a.base_allocation * np.concatenate([np.ones((ag.shape[0], 1)), np.cumprod(1.0 + ag, axis=1)],
                                                         axis=1)
+    if allocation_scale is not None:
+        allocation = allocation * np.concatenate([np.ones((P, 1)), np.asarray(allocation_scale, float)], axis=1)
     income = allocation + np.concatenate([[a.base_transfer], a.transfer])
     return {"census": census, "fy_caseload": fy_caseload, "unit_cost": unit, "spend": spend, "other": other,
             "calibration": calibration, "expenditure": expenditure, "allocation": allocation,

@@ -342,10 +342,12 @@ def monte_carlo(inputs: PlacementInputs, paths: int = 10_000, seed: int = 202207
     inflation = a.inflation[None, :, None] + sd_inflation * rng.standard_normal((paths, T, K))
     implied = np.concatenate([[a.base_allocation], a.allocation])
     growth = implied[1:] / implied[:-1] - 1.0
-    allocation_growth = growth[None, :] + sd_allocation_growth * rng.standard_normal((paths, T))
+    # growth g + e on the given path: allocation_t x prod_s (1 + g_s + e_s) / (1 + g_s), exactly the path when e = 0
+    shock = sd_allocation_growth * rng.standard_normal((paths, T))
+    allocation_scale = np.cumprod((1.0 + growth[None, :] + shock) / (1.0 + growth[None, :]), axis=1)
     r = run_paths(a, (inputs.weight_before, inputs.weight_after), calibration_growth=inputs.calibration_growth,
                   base_outturn=float(inputs.base_outturn), new_scale=new_scale, inflation=inflation,
-                  allocation_growth=allocation_growth, check=False)
+                  allocation_scale=allocation_scale, check=False)
     accumulated = float(inputs.base_accumulated) + np.cumsum(r["in_year"][:, 1:] + a.other_dsg, axis=1)
     q = np.percentile(accumulated, percentiles, axis=0)
     out = pd.DataFrame({"financial_year": [f"{y}-{(y + 1) % 100:02d}" for y in a.years]})
