@@ -134,3 +134,31 @@ def test_agreement_terms_are_read_by_their_kinds_with_rows(tmp_path):
     p.write_text(p.read_text(encoding="cp1252").replace("instalments,0", "instalments,5"), encoding="utf-8")
     terms = read_terms(files.load(AGREEMENT, p), AGREEMENT_TERMS)
     assert terms == {"dfe_total": 49_000_000.0, "first_year": "2022-23", "instalments": 5, "first_share": 0.4}
+
+
+# ------------------------------------------------------------------ a value without a header
+
+from hnb_xl.tables.schema import HISTORY  # noqa: E402
+
+_HISTORY_HEADER = "Financial year,EHCPs (January census),HNB budget,HNB expenditure,Accumulated DSG deficit"
+
+
+@pytest.mark.parametrize("content, where", [
+    pytest.param(_HISTORY_HEADER + "\n2021-22,6100,1,2,3,note\n", "row 2, column 'F'", id="one-value-too-many"),
+    pytest.param(_HISTORY_HEADER + ",\n2020-21,5327,1,2,3,\n2021-22,6100,1,2,3,x\n", "row 3, column 'F'",
+                 id="value-under-a-blank-header"),
+])
+def test_a_value_without_a_header_is_refused_not_dropped(tmp_path, content, where):
+    """A row with one value more than the header (a note typed after the last column) would have
+    been read with the value dropped unseen."""
+    p = tmp_path / "history.csv"
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(HnbInputError) as err:
+        files.load(HISTORY, p)
+    assert where in str(err.value) and "without a header" in str(err.value)
+
+
+def test_a_blank_cell_past_the_header_is_no_value(tmp_path):
+    p = tmp_path / "history.csv"
+    p.write_text(_HISTORY_HEADER + "\n2021-22,6100,1,2,3,,\n", encoding="utf-8")
+    assert files.load(HISTORY, p)["ehcp_count"].tolist() == [6100]

@@ -140,6 +140,8 @@ def fast_frame(schema: Schema, headers: list, body: list, first_row_number: int)
     n = len(body)
     columns = list(itertools.zip_longest(*body))            # transpose in C; a short row's cells are None
     width = len(columns)
+    if any(not is_blank(v) for j in range(width) if j >= len(headers) or is_blank(headers[j]) for v in columns[j]):
+        return None                                         # a value without a header: to_frame's message
     # the schema's number columns: plain numbers and blanks only, else to_frame decides
     present = [(col, where[col.name]) for col in schema.columns
                if col.kind not in ("text", "year") and where.get(col.name, width) < width]

@@ -308,6 +308,18 @@ def convert_cell(col: Column, v):
     return int(x) if col.whole else x
 
 
+def _headerless_values(headers: list, row: list, source: str, rownum: int) -> list[HnbInputError]:
+    """A value in a column without a header (past the header row's last cell, or under a blank
+    header cell) would be dropped unseen: a modeller who types one value too many in a row (a note
+    after the last column) must hear of it. The column is named by its spreadsheet letter."""
+    from openpyxl.utils import get_column_letter
+    return [HnbInputError(f"has a value ({str(v).strip()!r}) in a column without a header: give the column a "
+                          "header or delete the value", source=source, row=rownum,
+                          column=get_column_letter(i + 1))
+            for i, v in enumerate(row)
+            if not is_blank(v) and (i >= len(headers) or is_blank(headers[i]))]
+
+
 def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
              first_row_number: int = 2, keep_unknown: bool = False) -> pd.DataFrame:
     """Validate ``rows`` against ``schema`` and return a DataFrame with engine column names.
@@ -330,6 +342,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
         if all(is_blank(v) for v in row):
             continue
         rownum = first_row_number + offset
+        problems.extend(_headerless_values(headers, row, source, rownum))
         rec = {}
         for col in schema.columns:
             if col.name not in where:
