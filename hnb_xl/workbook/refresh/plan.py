@@ -44,6 +44,7 @@ from ...tables import validate
 from ...tables.schema import SCHEMAS, to_frame
 from .. import layout
 from ..charts import ChartLayout, layout_for as chart_layout_for
+from ...reports.edition import authority_of
 from .cells import TableWrite
 from .ehcp import ReleaseRecord, apply_releases, split_sources
 
@@ -395,8 +396,6 @@ def assurance_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
     return [w] if w is not None else []
 
 
-
-
 def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
     """The print areas of the sheets whose used part follows the input tables
     (:func:`hnb_xl.workbook.layout.used_print_areas`), for the tables the workbook holds after the
@@ -459,7 +458,10 @@ def _chart_layout(cells, tmap: dict, got: Collected) -> ChartLayout | None:
         frames[name] = frame
     if frames["history"].empty:
         return None
-    return chart_layout_for(frames["history"], frames["assumptions"])
+    authority = authority_of(got.tables.get("parameters"))     # the charts' titles name it (reports/edition.py)
+    if authority is None and "parameters" in tmap:
+        authority = authority_of(current_frame(cells, tmap["parameters"]))
+    return chart_layout_for(frames["history"], frames["assumptions"], authority)
 
 
 # ---------------------------------------------------------------------------------------------- shared
