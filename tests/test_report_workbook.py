@@ -224,14 +224,26 @@ def test_the_bundled_workbooks_report_is_the_bundled_report(capsys):
     assert capsys.readouterr().out == bundled_out
 
 
-def test_pack_workbook_takes_the_agreement_from_the_safety_valve_sheet(book, tmp_path):
-    """A DfE total of £30m typed on the workbook's Safety_Valve sheet is the pack's (40% first:
-    £12.0m, then 4 x £4.5m: independent arithmetic)."""
+def test_pack_workbook_takes_the_agreement_from_the_workbook(book, tmp_path):
+    """A DfE total of £30m refreshed into the workbook's agreement table (Inputs; the Safety_Valve
+    sheet reads it) is the pack's (40% first: £12.0m, then 4 x £4.5m: independent arithmetic). The
+    test typed it on the Safety_Valve sheet when the agreement's terms were inputs there."""
+    import csv
+    import shutil
     edited = tmp_path / "edited.xlsm"
-    wb = load_workbook(book, keep_vba=True)
-    row, _name, _fmt = L.SV["agreement"]["dfe_total"]
-    wb[L.SAFETY_VALVE].cell(row, L.SV["value_col"], 30_000_000)
-    wb.save(edited)
+    shutil.copy(book, edited)
+    src = tmp_path / "src"
+    src.mkdir()
+    with bundled.data_path("plan_agreement_cambridgeshire.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        if r["parameter"] == "dfe_total":
+            r["value"] = "30000000"
+    with (src / "agreement.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    assert main(["refresh", str(edited), str(src)]) == 0
     out = tmp_path / "pack"
     assert main(["pack", str(edited), "--output", str(out), "--paths", "100"]) == 0
     page = (out / "index.html").read_text(encoding="utf-8")
