@@ -560,7 +560,7 @@ def _check_agreement_years(ag: _sv.Agreement, plan_years: list[int], places: dic
     if paid or ag.target_balance_year is not None:
         first = min(paid, default=plan_years[0])
         raise_all(validate.agreement_problems(first, max(paid, default=first), ag.target_balance_year, plan_years,
-                                              places))
+                                              places, first_outturn=min(outturn, default=None)))
 
 
 def actuals(value=None, labels: Labels | None = None) -> dict | None:

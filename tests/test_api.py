@@ -66,7 +66,7 @@ def test_cli_instalments_zero_names_the_option_not_a_table(capsys):
 
 @pytest.mark.parametrize("argv,option", [
     pytest.param(["transfer", "--schools-block", "0"], "--schools-block", id="transfer-zero-block"),
-    pytest.param(["plan", "--first-year", "2020-21"], "--first-year", id="first-instalment-before-the-plan"),
+    pytest.param(["plan", "--first-year", "2010-11"], "--first-year", id="first-instalment-before-the-model"),
     pytest.param(["pack", "--paths", "0", "--output", "{tmp}"], "--paths", id="pack-zero-paths"),
 ])
 def test_engine_errors_name_the_option_given(capsys, tmp_path, argv, option):

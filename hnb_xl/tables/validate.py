@@ -242,11 +242,13 @@ def parameter_table_problems(frame: pd.DataFrame) -> list[HnbInputError]:
 
 
 def agreement_problems(first_paid: int, last_paid: int, target_year: int | None, plan_years: list[int],
-                       places: dict[str, Place]) -> list[HnbInputError]:
+                       places: dict[str, Place], first_outturn: int | None = None) -> list[HnbInputError]:
     """The agreement's years against the plan years: contributions are paid from ``first_paid`` to
     ``last_paid`` (the years with a non-zero instalment or council contribution), both within the
     plan years; the target balance year is not before the first plan year. ``places``: where
-    first_year, instalments and target_balance_year came from."""
+    first_year, instalments and target_balance_year came from. ``first_outturn``: the first
+    history year, when contributions in outturn years are kept as received (after a roll-forward):
+    then a contribution before it is before the whole model, and the message says so."""
     if not plan_years:
         return []
     out = []
@@ -254,7 +256,11 @@ def agreement_problems(first_paid: int, last_paid: int, target_year: int | None,
 
     def where(key):
         return places.get(key, Place(key))
-    if first_paid < first_plan:
+    if first_outturn is not None and first_paid < first_outturn:
+        out.append(where("first_year").error(
+            f"contributions in {fy(first_paid)} fall before the model's first year {fy(first_outturn)} (outturn "
+            f"from {fy(first_outturn)}, plan to {fy(last_plan)}): check the agreement's first year", fy(first_paid)))
+    elif first_paid < first_plan:
         out.append(where("first_year").error(
             f"contributions in {fy(first_paid)} fall outside the plan years {fy(first_plan)} to {fy(last_plan)}: "
             f"the first instalment is before the first plan year", fy(first_paid)))
