@@ -279,8 +279,9 @@ def pdf_pages(soffice, tmp_path_factory) -> list[str]:
 def test_the_printout_is_short_and_shows_no_error_or_template_text(pdf_pages):
     """37 pages before issue 13 part 6 (5 of empty input rows, 10 of capacity rows, 3 of xlwings'
     template text); 22 after, with 250 synthetic schools taking 6 of them on Inputs and 4 on
-    Calc_Contingency."""
-    assert len(pdf_pages) <= 24
+    Calc_Contingency; 25 once the safety valve agreement became an Inputs table a council refreshes
+    (beside the payments and settlement, it takes the beside range onto a second page)."""
+    assert len(pdf_pages) <= 25
     text = "\n".join(pdf_pages)
     assert "Use UDF Server" not in text and "Show Console" not in text      # xlwings.conf's settings
     assert not re.search(r"#NAME\?|#VALUE!|#REF!|Err:\d+", text)

@@ -41,8 +41,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
-from ..tables.schema import (AGREEMENT, ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM, PAYMENTS, SCHOOLS,
-                             SETTLEMENT, WORKSTREAMS)
+from ..tables.schema import (AGREEMENT, AGREEMENT_TERMS, ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM,
+                             PAYMENTS, SCHOOLS, SETTLEMENT, WORKSTREAMS)
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 from .styles import GBP
 
@@ -256,11 +256,12 @@ INPUT_TABLES["settlement"] = _schema_table(
     "settlement", SETTLEMENT, "The 2026 DSG settlement (High Needs Stability Grant)",
     "One term a row, in the unit stated; status: published or unverified",
     INPUT_TABLES["assumptions"].title_row, 10, "Settlement", first_col=_BESIDE)
-# the safety valve agreement's terms (Safety_Valve reads each by name), beside the block transfer
+# the safety valve agreement's terms (Safety_Valve reads each by name; one row a term of
+# schema.AGREEMENT_TERMS), under the settlement after an empty row
 INPUT_TABLES["agreement"] = _schema_table(
     "agreement", AGREEMENT, "Safety valve agreement (DfE): one term a row (none: DfE total 0)",
-    "As the Unit says: £, financial year, count or fraction", INPUT_TABLES["block_transfer"].title_row, 10,
-    "Agreement", first_col=_BESIDE)
+    "As the Unit says: £, financial year, count or fraction", INPUT_TABLES["settlement"].last_row + 2,
+    len(AGREEMENT_TERMS), "Agreement", first_col=_BESIDE)
 
 
 def parameter_row(name: str) -> int:
