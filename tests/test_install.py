@@ -99,6 +99,21 @@ def test_installed_build_writes_into_the_current_folder_not_site_packages(instal
     assert oct((work / "HNB_Model.xlsm").stat().st_mode & 0o777) != oct(0o600)   # not mkstemp's private mode
 
 
+def test_installed_vba_regeneration_writes_into_the_current_folder_not_site_packages(installed, tmp_path):
+    """`python -m hnb_xl.excel.vba` without a folder, installed: the two .bas files land in the current
+    folder, as build's do (the old default was a workbook/ folder next to the package: site-packages)."""
+    work = tmp_path / "vba here"
+    work.mkdir()
+    before = {p for p in installed.rglob("*")}
+    run = _run([str(installed / "bin" / "python"), "-m", "hnb_xl.excel.vba"], cwd=work,
+               env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["hnb_register.bas", "xlwings_udfs.bas"]
+    assert (work / "xlwings_udfs.bas").read_bytes() == (ROOT / "workbook" / "xlwings_udfs.bas").read_bytes()
+    new = {p for p in installed.rglob("*")} - before
+    assert not new, sorted(map(str, new))[:5]
+
+
 @pytest.mark.slow
 def test_setup_script_prints_no_setuptools_warning(tmp_path):
     """scripts/setup.sh (and so scripts/run.sh) in a copy of the project whose .venv already has the

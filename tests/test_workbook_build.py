@@ -245,6 +245,42 @@ def test_cli_build_reports_a_bad_source_file_and_writes_nothing(tmp_path, capsys
     assert not out.exists()
 
 
+def test_cli_build_sources_take_every_source_table_of_the_schema(tmp_path, capsys):
+    """A council builds its own workbook from its own files: build --sources takes each table of
+    tables.schema.SOURCE_TABLES and PLAN_SOURCE_TABLES (the help lists them all); with Northshire's
+    templates (tests/northshire.py) the Inputs name Northshire and its LA code, hold its first history
+    year, and the Logs list no bundled file for a table it gave."""
+    from hnb_xl.cli import main
+    from hnb_xl.sources import templates
+    from tests import northshire
+    frames = northshire.frames()
+    own = tmp_path / "own"
+    templates.write_templates(own, frames, tables=tuple(frames), formats=("csv",))
+    out = tmp_path / "Northshire.xlsm"
+    assert main(["build", str(out), "--build-time", "t",
+                 "--sources", *[f"{t}={own / (t + '.csv')}" for t in frames]]) == 0
+    wb = load_workbook(out)
+
+    def named(name):
+        (sheet, ref), = wb.defined_names[name].destinations
+        return wb[sheet][ref.replace("$", "").split(":")[0]].value
+    assert named("Authority_Name") == northshire.NAME
+    assert named("Authority_Code") == northshire.CODE
+    assert named("History_financial_year") == northshire.FIRST_YEAR
+    logs = [str(c.value) for row in wb[L.LOGS].iter_rows() for c in row if c.value is not None]
+    for t in frames:
+        assert any(str(own / f"{t}.csv") in v for v in logs), t
+    from hnb_xl.workbook.build import BUNDLED_SOURCE_FILES
+    assert [v for v in logs for t in frames
+            if t in BUNDLED_SOURCE_FILES and v == f"hnb_xl/data/{BUNDLED_SOURCE_FILES[t]}"] == []
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for t in schema.SOURCE_TABLES + schema.PLAN_SOURCE_TABLES:
+        assert t in help_text, t
+
+
 # ------------------------------------------------------------------ the Cover's Refresh button
 
 def _zip_text(path, name) -> str:

@@ -14,7 +14,8 @@ calls (description, argument help, category "HNB") from inside the workbook, bec
 machine that never ran "Import Functions" Excel knows nothing of them.
 
 Files are written with CRLF line ends and plain ASCII, as VBA's Export writes them.
-Run ``python -m hnb_xl.excel.vba [OUTDIR]`` (default: the repository's workbook/) to regenerate both.
+Run ``python -m hnb_xl.excel.vba [OUTDIR]`` to regenerate both (default: :func:`default_outdir`, the
+folder ``hnb-xl build`` writes into: a checkout's workbook/, else the current folder).
 """
 
 from __future__ import annotations
@@ -212,12 +213,22 @@ def macro_options_vba(functions: dict[str, FunctionSpec] | None = None) -> str:
     return crlf("\n".join(out))
 
 
-DEFAULT_OUTDIR = Path(__file__).resolve().parents[2] / "workbook"   # the repository's workbook/ folder
+SOURCE_TREE = Path(__file__).resolve().parents[2]      # the checkout, when the package runs from one
 
 
-def write(outdir: str | Path = DEFAULT_OUTDIR) -> list[Path]:
-    """Write both .bas files into ``outdir`` (ASCII, CRLF); return their paths."""
-    outdir = Path(outdir)
+def default_outdir() -> Path:
+    """Where the generated files go without a path (the .bas files here, ``hnb-xl build``'s workbook
+    too): in a source checkout (or an editable install of one: ``pyproject.toml`` beside the
+    package) its committed ``workbook/`` folder; otherwise the current folder. An installed package
+    never writes into its own folder (site-packages)."""
+    if (SOURCE_TREE / "pyproject.toml").is_file() and (SOURCE_TREE / "hnb_xl").is_dir():
+        return SOURCE_TREE / "workbook"
+    return Path.cwd()
+
+
+def write(outdir: str | Path | None = None) -> list[Path]:
+    """Write both .bas files into ``outdir`` (default :func:`default_outdir`; ASCII, CRLF); return their paths."""
+    outdir = Path(outdir) if outdir is not None else default_outdir()
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, text in ((UDFS_BAS, xlwings_udfs_bas()), (REGISTER_BAS, macro_options_vba())):
@@ -229,7 +240,7 @@ def write(outdir: str | Path = DEFAULT_OUTDIR) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    for p in write(argv[0] if argv else DEFAULT_OUTDIR):
+    for p in write(argv[0] if argv else None):
         print(p)
     return 0
 

@@ -42,6 +42,7 @@ import xlwings
 from openpyxl.workbook.defined_name import DefinedName
 
 from .. import __version__, bundled
+from ..tables import schema as _schema
 from . import cells_dump
 from . import layout as L
 from .sheets import (calc_contingency, calc_history, calc_projection, calc_transfer, checks, conf, cover,
@@ -59,13 +60,11 @@ WORKBOOK_NAME = DEFAULT_OUTPUT.name
 
 
 def default_output() -> Path:
-    """Where ``hnb-xl build`` writes without a path: in a source checkout (or an editable install
-    of one: ``pyproject.toml`` beside the package) the committed ``workbook/HNB_Model.xlsm``;
-    otherwise ``HNB_Model.xlsm`` in the current folder. An installed package never writes into
-    its own folder (site-packages)."""
-    if (SOURCE_TREE / "pyproject.toml").is_file() and (SOURCE_TREE / "hnb_xl").is_dir():
-        return DEFAULT_OUTPUT
-    return Path.cwd() / WORKBOOK_NAME
+    """Where ``hnb-xl build`` writes without a path: ``HNB_Model.xlsm`` in
+    :func:`hnb_xl.excel.vba.default_outdir` (a source checkout's committed ``workbook/``, otherwise
+    the current folder; never the package's own folder, site-packages when installed)."""
+    from ..excel import vba
+    return vba.default_outdir() / WORKBOOK_NAME
 DATA_FILES = ("history.csv", "assumptions_published_forecast_july_2022.csv", "parameters.csv",
               "block_transfer.csv", "invest_to_transform.csv", "demo_schools.csv", "published_forecast.csv")
 
@@ -115,10 +114,12 @@ def bundled_context(build_time: str | None = None) -> Context:
                    build_time=build_time or default_build_time(), sources=sources)
 
 
-SOURCE_TABLES = ("history", "assumptions", "block_transfer", "schools", "invest_to_transform")
-# also taken by --sources: the parameters (merged over the bundled ones by name) and the safety
-# valve's tables (tables.schema.PLAN_SOURCE_TABLES; the Safety_Valve sheet's input_frames)
-OTHER_SOURCE_TABLES = ("parameters", "agreement", "workstreams", "payments", "settlement")
+# --sources takes every source table of hnb_xl/tables/schema.py: each of SOURCE_TABLES replaces the
+# bundled table of the same name; the rest are held in the plan tables (the safety valve's
+# PLAN_SOURCE_TABLES, the Safety_Valve sheet's input_frames) or, for the parameters, merged over
+# the bundled ones by name
+SOURCE_TABLES = tuple(t for t in _schema.SOURCE_TABLES if t != "parameters")
+OTHER_SOURCE_TABLES = ("parameters",) + tuple(t for t in _schema.PLAN_SOURCE_TABLES if t not in _schema.SOURCE_TABLES)
 
 
 BUNDLED_SOURCE_FILES = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
