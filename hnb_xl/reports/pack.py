@@ -259,8 +259,8 @@ def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, pat
                                       "not sustained;\nILLUSTRATIVE spreads, not a forecast (the caveat is in the caption)")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     who = f", {ed.authority}" if ed is not None else ""
-    ax.set_title(CHARTS["fan"][1] + who + "\n(Monte Carlo over EHCP, cost per EHCP and funding growth; "
-                 "ILLUSTRATIVE distributions)", fontsize=11)
+    ax.set_title(CHARTS["fan"][1] + who + "\n(Monte Carlo over growth, other DSG movements, transfer and workstream delivery; "
+                 "ILLUSTRATIVE)", fontsize=11)
     return _finish_noted(fig, ax, path, ed)
 
 
