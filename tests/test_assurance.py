@@ -198,3 +198,24 @@ def test_a_refresh_keeps_the_assurance_record(built, sources, tmp_path):
     R.refresh(built, [sources], output=out, progress=False)
     before, after = panel(built), panel(out)
     assert after[:len(before)] == before and any(row[0] == "A1" for row in after)
+
+
+@pytest.mark.parametrize("name, code, mine", [
+    pytest.param("Cambridgeshire", 873, True, id="bundled-authority-gets-its-record"),
+    pytest.param(" cambridgeshire ", "873.0", True, id="case-spaces-and-a-float-code-alike"),
+    pytest.param("Northshire", 899, False, id="another-authority-gets-no-record"),
+    pytest.param("Cambridgeshire", 899, False, id="same-name-other-code-is-another-authority"),
+])
+def test_the_record_is_shown_only_for_the_authority_it_describes(name, code, mine):
+    """The record is written for the bundled inputs (hnb_xl/data/parameters.csv: Cambridgeshire,
+    873); for another authority the Logs show the not-written block (named, with the files)."""
+    from hnb_xl.workbook.sheets.logs import assurance_write
+    assert assurance.describes(name, code) is mine
+    w = assurance_write({"authority_name": name, "authority_code": code})
+    if mine:
+        assert w is None
+    else:
+        text = " ".join(str(v) for row in w.rows for v in row if v)
+        assert f"has not been written for {name.strip()} (DfE LA {code})" in text
+        assert all(f in text for f in assurance.FILES)
+        assert "Cambridgeshire" not in text.replace(name, "")
