@@ -215,3 +215,23 @@ def test_the_default_suspension_tolerance_is_stated_not_zero(miss, flagged, tmp_
     f.write_text(f"financial_year,dsg_in_year_deficit\n2023-24,{plan['2023-24'] + miss:.2f}\n", encoding="utf-8")
     out = _json(["plan", "--format", "json", "--actuals", str(f)], capsys)
     assert {r["financial_year"]: r["suspension_risk"] for r in out["plan"]}["2023-24"] == flagged
+
+
+@pytest.mark.parametrize("file, table", [
+    pytest.param("plan_agreement_cambridgeshire.csv", "agreement", id="agreement-not-settlement-or-parameters"),
+    pytest.param("plan_workstreams.csv", "workstreams", id="workstreams"),
+    pytest.param("settlement_2026.csv", "settlement", id="settlement-not-agreement"),
+    pytest.param("plan_payments_cambridgeshire_2024.csv", "payments", id="payments"),
+    pytest.param("parameters.csv", "parameters", id="parameters-not-agreement"),
+])
+def test_the_safety_valve_source_files_are_told_apart_by_their_headers(file, table):
+    """A refresh recognises a council's agreement, workstreams, payments and settlement files by
+    their headers alone (sources.detect): the agreement's (parameter, value, unit, basis) and the
+    settlement's (parameter, value, unit, source, ...) share three columns and basis is an alias of
+    source, so the tie must go to the agreement, and a settlement file must stay a settlement."""
+    import csv
+    from hnb_xl import bundled
+    from hnb_xl.sources.detect import detect
+    with open(bundled.data_path(file), newline="", encoding="utf-8") as fh:
+        headers = next(csv.reader(fh))
+    assert detect(headers, file).name == table
