@@ -204,6 +204,22 @@ def test_calculation_formulas_avoid_functions_libreoffice_74_lacks(wb):
                     assert not used & banned, f"{name}!{c.coordinate}: {text}"
 
 
+def test_no_formula_uses_double_minus_which_the_formulas_engine_reads_as_zero(wb):
+    """`--(range=x)` inside SUMPRODUCT is 0 under the `formulas` engine (seen with formulas 1.3.4 on
+    this three-cell range, where Excel and LibreOffice give the 2022-23 instalment, 19.6), so the Safety_Valve sheet's DfE
+    contributions, cleared year and instalments check read 0 in `hnb-xl verify`; the workbook writes
+    (condition)*1, which both engines evaluate alike."""
+    import formulas
+    import numpy as np
+    years = np.array([["2022-23"], ["2023-24"], [""]], dtype=object)
+    counted = np.array([[19.6], [7.35], [""]], dtype=object)
+    fn = formulas.Parser().ast("=SUMPRODUCT((A1:A3=B1)*1,C1:C3)")[1].compile()
+    assert float(fn(years, "2022-23", counted)) == pytest.approx(19.6)
+    used = [(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith("=") and "--(" in c.value]
+    assert used == []
+
+
 def test_projection_rows_hold_one_formula_along_the_row(wb):
     from hnb_xl.workbook.verify.check import r1c1
     ws = wb[L.CALC_PROJECTION]

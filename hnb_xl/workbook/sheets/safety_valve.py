@@ -314,8 +314,9 @@ def build(wb, ctx) -> None:
         lambda c, p: f"={p}{V['accumulated']}+{c}{V['dsg_in_year']}*{c}{V['flag']}", S.GBP)
     row("instalment", "Instalment number", "number", None,
         lambda c, p: f"={c}{V['period']}-${B}${V['first_period']}+1", "0")
+    # (condition)*1, not --(condition): the `formulas` engine (hnb-xl verify) reads --(range=x) as 0
     row("dfe", "DfE contribution (instalments as counted)", "£", None,
-        lambda c, p: f"={c}{V['flag']}*SUMPRODUCT(--({inst('year')}={c}{V['year']}),{inst('counted')})", S.GBP)
+        lambda c, p: f"={c}{V['flag']}*SUMPRODUCT(({inst('year')}={c}{V['year']})*1,{inst('counted')})", S.GBP)
     row("council", "Council contribution", "£", None,
         lambda c, p: (f"={c}{V['flag']}*IF(AND({c}{V['instalment']}>=1,{c}{V['instalment']}<={A['instalments']}),"
                       f"{A['council_contribution']},0)"), S.GBP)
@@ -364,12 +365,12 @@ def build(wb, ctx) -> None:
         ("end_year", "Agreement's last year (2026 = 2026-27)", "start year",
          f"=MAX({inst('pays')},{target})", "0"),
         ("target_met", "Target met in every year to the end (1 = yes)", "flag",
-         f"=IF(AND(SUM({rng('in_target')})={years_required},SUMPRODUCT({rng('in_target')},--({rng('dsg_in_year')}<=0))"
+         f"=IF(AND(SUM({rng('in_target')})={years_required},SUMPRODUCT({rng('in_target')},({rng('dsg_in_year')}<=0)*1)"
          f"={years_required}),1,0)", "0"),
         ("gap_at_end", "Deficit left at the agreement's end", "£",
          f'=IFERROR(MAX(0,INDEX({rng("after")},MATCH({end},{rng("start")},0))),"end year not planned")', S.GBP),
         ("dfe_in_outturn", "DfE in outturn years (kept as received)", "£",
-         f'=SUMPRODUCT(--({inst("where")}="outturn"),{inst("counted")})', S.GBP),
+         f'=SUMPRODUCT(({inst("where")}="outturn")*1,{inst("counted")})', S.GBP),
         ("dfe_all", "DfE contributions, all years", "£", f"=SUM({inst('counted')})", S.GBP),
         ("instalments_check", "Instalments add up, none dropped (1 = yes)", "flag",
          f'=IF(AND({A["instalments"]}<=ROWS({inst("due")}),ABS(SUM({inst("due")})-{A["dfe_total"]})<Cross_Check_Tolerance,'
