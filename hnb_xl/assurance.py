@@ -13,7 +13,8 @@ rating and source; the decisions; the validation checks with their published fig
   the accumulated DSG deficit at the end of :func:`effect_year`, the published forecast's last
   year); ``placement:<row>`` the placement forecast's tornado (:func:`hnb_xl.engine.sensitivity.tornado`,
   same year); ``plan:total_saving`` the workstreams' saving over the plan; ``plan:extrapolated_years``
-  what the unmitigated deficit adds after that year; ``settlement:write_off`` / ``exposure`` /
+  what the deficit before the plan's workstreams (the replica, not an unmitigated forecast) adds
+  after that year; ``settlement:write_off`` / ``exposure`` /
   ``carrying`` the 2026 settlement's write-off if approved, the largest General Fund exposure,
   the cost of carrying;
 * each validation check's **model figure** (its ``measure``: ``replica_largest_gap``, the largest
@@ -83,8 +84,9 @@ def _effects() -> dict[str, tuple[float, str]]:
                                                               "over the plan")
     un = project(h, a, to_year=parse_year(plan.frame["financial_year"].iloc[-1])).set_index("financial_year")
     added = float(un["accumulated_deficit"].iloc[-1] - un.loc[year, "accumulated_deficit"])
-    out["plan:extrapolated_years"] = (added, f"the unmitigated deficit grows {_money(added)} more from 31 March "
-                                             f"{parse_year(year) + 1} to 31 March {parse_year(un.index[-1]) + 1}")
+    out["plan:extrapolated_years"] = (added, f"the deficit before the plan's workstreams grows {_money(added)} more "
+                                             f"from 31 March {parse_year(year) + 1} to 31 March "
+                                             f"{parse_year(un.index[-1]) + 1}")
     approved = api.plan(settlement_terms={"write_off_approved": "yes"})
     w = approved.summary["write_off_total"]
     out["settlement:write_off"] = (w, f"{_money(w)} written off if approved (nothing until then)")
