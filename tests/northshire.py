@@ -6,9 +6,9 @@ release's 158 authorities use none of 897-899). Its years (2017-18 to 2023-24 ou
 2027-28 assumptions) and its name differ from the bundled Cambridgeshire data on purpose, so a
 literal "Cambridgeshire", "2016-17 to 2021-22" or "15 July 2022" in an output is caught.
 
-:func:`frames` is the authority's inputs as the template writer takes them;
-:func:`next_term` is one term's changes as a modeller makes them: 2024-25 becomes outturn (and leaves
-the assumptions), one school's EHCP count changes and a new school opens.
+:func:`frames` is the authority's inputs as the template writer takes them, :func:`plan_frames` its
+own safety valve agreement, workstreams and settlement terms; ``OUTTURN_2024_25`` the year of
+outturn a term adds (tests/test_term.py types the term's changes into the CSVs as a modeller would).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from tests.support import bundled_frames
 NAME, CODE = "Northshire", 899
 FIRST_YEAR, LAST_YEAR = "2017-18", "2023-24"
 FORBIDDEN = ("Cambridgeshire", "2016-17 to 2021-22", "15 July 2022")
+DFE_TOTAL, AGREEMENT_BASIS = 20_000_000, "Northshire agreement (test data)"
 
 # financial year, EHCPs (January census), HNB budget £, HNB expenditure £, accumulated DSG deficit £
 HISTORY = [
@@ -87,16 +88,24 @@ def frames() -> dict[str, pd.DataFrame]:
     }
 
 
-def next_term(inputs: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """One term later: 2024-25 outturn added to history and taken out of the assumptions; the first
-    school's EHCPs +3; a new school (URN 919999, 40 EHCPs)."""
-    out = {k: v.copy() for k, v in inputs.items()}
-    out["history"] = pd.concat([out["history"], _history([OUTTURN_2024_25])], ignore_index=True)
-    out["assumptions"] = out["assumptions"][out["assumptions"]["financial_year"] != OUTTURN_2024_25[0]]
-    schools = out["schools"]
-    schools.loc[schools.index[0], "ehcp_count"] += 3
-    new = schools.iloc[[0]].copy()
-    new[["urn", "school_name", "ehcp_count", "pupils_on_roll", "notional_sen"]] = \
-        [919999, "Northshire New Academy (synthetic)", 40, 200, 80_000.0]
-    out["schools"] = pd.concat([schools, new], ignore_index=True)
-    return out
+
+def plan_frames() -> dict[str, pd.DataFrame]:
+    """Northshire's own safety valve: a £20m agreement from 2024-25 in four instalments, 25% first,
+    balance by 2027-28; two workstreams (one starting in 2024-25, which a term makes an outturn
+    year: its ramp must go on from its start, engine.safety_valve.Workstream.effect); the bundled
+    settlement terms with Northshire's own source text."""
+    from hnb_xl import api
+    from hnb_xl.engine.safety_valve import CASH
+    terms = [("dfe_total", DFE_TOTAL, "£"), ("first_year", "2024-25", "financial year"),
+             ("target_balance_year", "2027-28", "financial year"), ("instalments", 4, "count"),
+             ("first_share", 0.25, "fraction"), ("council_contribution", 0, "£ a year")]
+    agreement = pd.DataFrame([{"parameter": p, "value": v, "unit": u, "basis": AGREEMENT_BASIS}
+                              for p, v, u in terms])
+    workstreams = pd.DataFrame([
+        {"name": "Northshire early help", "lever": "ehcp_growth_reduction", "amount": 0.2, "start_year": "2024-25",
+         "ramp_years": 2, "delivery_confidence": 0.9, "budget_area": "EHCP demand", "basis": "Northshire (test data)"},
+        {"name": "Northshire transport", "lever": CASH, "amount": 800_000.0, "start_year": "2025-26",
+         "ramp_years": 1, "delivery_confidence": 1.0, "budget_area": "transport", "basis": "Northshire (test data)"}])
+    settlement = pd.DataFrame(api.settlement_inputs())
+    settlement["source"] = "Northshire settlement terms (test data)"
+    return {"agreement": agreement, "workstreams": workstreams, "settlement": settlement}
