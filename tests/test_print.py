@@ -280,11 +280,43 @@ def test_the_printout_is_short_and_shows_no_error_or_template_text(pdf_pages):
     """37 pages before issue 13 part 6 (5 of empty input rows, 10 of capacity rows, 3 of xlwings'
     template text); 22 after, with 250 synthetic schools taking 6 of them on Inputs and 4 on
     Calc_Contingency; 25 once the safety valve agreement became an Inputs table a council refreshes
-    (beside the payments and settlement, it takes the beside range onto a second page)."""
-    assert len(pdf_pages) <= 25
+    (beside the payments and settlement, it takes the beside range onto a second page); 26 once the
+    settlement's sources and the agreement's bases wrap in their column instead of being cut at its
+    edge or running off the page (the beside range takes one more page)."""
+    assert len(pdf_pages) <= 26
     text = "\n".join(pdf_pages)
     assert "Use UDF Server" not in text and "Show Console" not in text      # xlwings.conf's settings
     assert not re.search(r"#NAME\?|#VALUE!|#REF!|Err:\d+", text)
+
+
+def test_long_side_texts_wrap_in_rows_tall_enough_and_the_agreement_basis_spans_the_page():
+    """The settlement's Source and the agreement's Basis on Inputs were cut at their column's edge
+    (the next cell is filled) or ran off the printed page; the Safety_Valve sheet's copy of each basis
+    ran past the page's right edge. Each now wraps, its row at least as tall as the text's lines on
+    three quarters of the column (styles.lines), and on Safety_Valve it is merged over eight year columns."""
+    from hnb_xl.workbook import styles as S
+    from hnb_xl.workbook.sheets.inputs import WIDTHS
+    wb = load_workbook(COMMITTED)
+    ws = wb[L.INPUTS]
+    seen = 0
+    for key, header in (("settlement", "Source"), ("agreement", "Basis")):
+        t = L.INPUT_TABLES[key]
+        col = t.col_of(header)
+        for r in range(t.first_row, t.last_row + 1):
+            c = ws.cell(r, col)
+            if not c.value:
+                continue
+            seen += 1
+            assert c.alignment.wrap_text, (key, c.coordinate)
+            need = S.LINE_HEIGHT * S.lines(c.value, int(WIDTHS[get_column_letter(col)] * 0.75))
+            assert (ws.row_dimensions[r].height or 15) >= need, (key, c.coordinate)
+    assert seen >= 10
+    sv = wb[L.SAFETY_VALVE]
+    vc = L.SV["value_col"]
+    merged = {str(m) for m in sv.merged_cells.ranges}
+    for key, (row, _name, _fmt) in L.SV["agreement"].items():
+        assert f"{get_column_letter(vc + 1)}{row}:{get_column_letter(vc + 8)}{row}" in merged, key
+        assert sv.cell(row, vc + 1).alignment.wrap_text, key
 
 
 # ------------------------------------------------------------------------ a refresh moves the print areas

@@ -13,12 +13,15 @@ from .. import layout as L
 from .. import styles as S
 from ._common import used_print_area
 
-# free-text columns that wrap in their cells (not the tables beside the main column: they share its
-# rows, and a tall settlement source would stretch the assumption rows printed beside it)
+# free-text columns that wrap in their cells; in the tables beside the main column only the long
+# texts (the settlement's source, the agreement's basis): they share its rows, so a row takes the
+# tallest height of the two sides, but a text cut at its column's edge (or run past the printed
+# page) cannot be read at all
 WRAPPED = ("note", "purpose")
+WRAPPED_BESIDE = {"settlement": ("source",), "agreement": ("basis",)}
 # characters; H is the empty column before the payments and settlement tables (I to N)
 WIDTHS = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 40, "F": 40, "G": 22,
-          "H": 3, "I": 22, "J": 14, "K": 16, "L": 40, "M": 12, "N": 30}
+          "H": 3, "I": 22, "J": 14, "K": 16, "L": 100, "M": 12, "N": 30}
 
 _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
@@ -58,20 +61,23 @@ def _frame_table(ws, t: L.InputTable, rows: list[list], columns, formats: list[s
             S.input_cell(c, formats[j])
 
 
-def _wrap_text(ws, t: L.InputTable, headers, nrows: int) -> None:
+def _wrap_text(ws, t: L.InputTable, headers, nrows: int, fill: float = 1.0) -> None:
     """Wrap the cells of columns ``headers`` in the first ``nrows`` data rows of ``t`` and give each
-    row the height of its longest text (:func:`hnb_xl.workbook.styles.lines`); the row's other
-    cells align to the top beside them. Text would otherwise run past the print area or be cut."""
+    row the height of its longest text (:func:`hnb_xl.workbook.styles.lines`, on ``fill`` of the
+    column's width: the settlement sources and agreement bases are long links, which LibreOffice
+    breaks earlier than a word wrap, seen in its PDF); the row's other cells align to the top
+    beside them. Text would otherwise run past the print area or be cut."""
     for i in range(nrows):
         r = t.first_row + i
         height = 1
         for header in headers:
             c = ws.cell(r, t.col_of(header))
-            height = max(height, S.lines(c.value or "", WIDTHS[L.col(t.col_of(header))]))
-        if height > 1:
+            height = max(height, S.lines(c.value or "", int(WIDTHS[L.col(t.col_of(header))] * fill)))
+        if height > 1 or fill < 1:      # (a side table's text at the top of a row the main table made tall)
             for j in range(len(t.headers)):
                 ws.cell(r, t.first_col + j).alignment = S.WRAP
-            ws.row_dimensions[r].height = S.LINE_HEIGHT * height
+            # a row shared with a table beside keeps the taller of the two heights
+            ws.row_dimensions[r].height = max(S.LINE_HEIGHT * height, ws.row_dimensions[r].height or 0)
 
 
 def build(wb, ctx) -> None:
@@ -108,7 +114,9 @@ def build(wb, ctx) -> None:
                  for c in sch.columns] for r in frame.to_dict("records")]
         _frame_table(ws, t, rows, sch.columns, column_formats(key))
         # free text (a transfer's note, an activity's purpose) wraps in its column
-        _wrap_text(ws, t, [c.header for c in sch.columns if c.kind == "text" and c.name in WRAPPED], len(rows))
+        _wrap_text(ws, t, [c.header for c in sch.columns
+                           if c.kind == "text" and (c.name in WRAPPED or c.name in WRAPPED_BESIDE.get(key, ()))],
+                   len(rows), fill=0.75 if key in WRAPPED_BESIDE else 1.0)
         for n, ref in t.defined_names().items():
             ctx.define(n, ref)
 
@@ -127,7 +135,8 @@ def build(wb, ctx) -> None:
         ws.column_dimensions[k].width = w
     for t in L.INPUT_TABLES.values():
         if t.sheet == L.INPUTS:              # the workstreams are written in place on Safety_Valve
-            ws.row_dimensions[t.header_row].height = 30
+            # (a header row may be a wrapped row of a table beside: it keeps the taller height)
+            ws.row_dimensions[t.header_row].height = max(30, ws.row_dimensions[t.header_row].height or 0)
     ws.freeze_panes = L.INPUTS_FREEZE_CELL
     S.print_setup(ws, used_print_area(ctx, L.INPUTS))
     ws.print_title_rows = "1:2"

@@ -63,6 +63,9 @@ AGREEMENT_LABELS = {"dfe_total": "DfE revenue contribution (total)", "first_shar
                     "target_balance_year": "Target year for DSG in-year balance"}
 
 
+_BASIS_SPAN = 8       # columns the agreement's basis is merged across, from the one beside its value (to the page's edge)
+
+
 def input_frames(ctx=None) -> dict[str, pd.DataFrame]:
     """The input tables this sheet reads, as the build fills them: no payment records (the
     agreement's assumed profile), the bundled settlement terms (hnb_xl/data/settlement_2026.csv),
@@ -108,16 +111,24 @@ def build(wb, ctx) -> None:
     ag = L.INPUT_TABLES["agreement"].column_names
     ag_param, ag_value, ag_basis = ag["Parameter"], ag["Value"], ag["Basis"]
     absent = {"dfe_total": "0", "first_share": "0", "instalments": "1", "council_contribution": "0"}
+    frame = input_frames(ctx)["agreement"]
+    basis = {r["parameter"]: str(r.get("basis") or "") for r in frame.to_dict("records")}
     for key, (row, dname, fmt) in V["agreement"].items():
         at = f'MATCH("{key}",{ag_param},0)'
         value = f"INDEX({ag_value},{at})"
         label(ws, row, AGREEMENT_LABELS[key], AGREEMENT_TERMS[key].unit)
         if key in absent:
-            formula = f"=IFERROR(IF(ISNUMBER({value}),{value},VALUE({value})),{absent[key]})"
+            # +0: the formulas engine (hnb-xl verify) calls the text "49000000" a number and returned it as text
+            formula = f"=IFERROR(IF(ISNUMBER({value}),{value},VALUE({value}))+0,{absent[key]})"
         else:
             formula = f'=IFERROR({value}&"","")'
         ws.cell(row, vc, formula).number_format = "General" if fmt == S.TEXT else fmt
         S.note(ws.cell(row, vc + 1), f'=IFERROR(INDEX({ag_basis},{at})&"","")')
+        # the basis is read across the year columns (D to K, inside the first printed page), wrapped,
+        # its row as tall as the build's text needs: one 14-wide column would run it off the page
+        ws.merge_cells(start_row=row, start_column=vc + 1, end_row=row, end_column=vc + _BASIS_SPAN)
+        ws.cell(row, vc + 1).alignment = S.WRAP
+        ws.row_dimensions[row].height = S.LINE_HEIGHT * S.lines(basis.get(key, ""), int(14 * _BASIS_SPAN * 0.75))
         ctx.define(dname, L.absref(L.SAFETY_VALVE, vc, row))
 
     # ---------------------------------------------------------------- inputs: workstreams
@@ -226,7 +237,7 @@ def build(wb, ctx) -> None:
         return f'INDEX({st_value},MATCH("{name}",{st_param},0))'
 
     def number(name):
-        return f"IF(ISNUMBER({term(name)}),{term(name)},VALUE({term(name)}))"
+        return f"(IF(ISNUMBER({term(name)}),{term(name)},VALUE({term(name)}))+0)"     # +0: as the agreement's terms
     for key, text, unit, f, fmt in (
             ("st_share", "Settlement: write-off share", "fraction", f"={number('write_off_share')}", S.PCT),
             ("st_write_off_year", "Settlement: deficit written off at end of", "start year",
