@@ -306,6 +306,8 @@ def test_in_place_refresh_writes_what_the_file_refresh_writes(book, sources, tmp
     wb = load_workbook(out)
     compared = 0
     for key, t in L.INPUT_TABLES.items():
+        if t.sheet not in wb.sheetnames:      # the Safety_Valve workstreams: this test book has no such sheet
+            continue
         ws = wb[t.sheet]
         got = fake.values(t.sheet, t.first_row, t.first_col, t.last_row, t.last_col)
         want = [[_num(ws.cell(r, c).value) for c in range(t.first_col, t.last_col + 1)]
