@@ -126,7 +126,7 @@ def assurance_block(ws, parameters: dict | None = None) -> tuple[int, int]:
         return c0, r + len(lines) - 1
     parts = assurance.rows()
     S.heading(ws.cell(r, c0), ASSURANCE_TITLE)
-    widths = {}
+    widths, texts = {}, []
     for part, title, columns in ASSURANCE_PARTS:
         r += 2
         S.heading(ws.cell(r, c0), title)
@@ -140,10 +140,21 @@ def assurance_block(ws, parameters: dict | None = None) -> tuple[int, int]:
                 v = rec.get(key)
                 cell = ws.cell(r, c0 + j, round(v, 2) if isinstance(v, float) else v)   # pence: the file keeps them
                 cell.alignment = S.WRAP
+                if isinstance(v, str):
+                    texts.append((r, c0 + j, v))
                 if key in ("published", "model", "difference") and rec.get("unit") == "£":
                     cell.number_format = S.GBP
                 elif key in ("published", "model", "difference"):
                     cell.number_format = S.COUNT
     for c, w in widths.items():
         ws.column_dimensions[L.col(c)].width = w
+    # each record's row as tall as its longest wrapped text in the columns' final widths (on 3/4 of
+    # the width, as the Inputs' side tables: long words break early), never lower than the audit
+    # trail beside it needs: wrapped rows that kept the default height printed over each other
+    need: dict[int, int] = {}
+    for row, c, text in texts:
+        need[row] = max(need.get(row, 1), S.lines(text, int(widths[c] * 0.75)))
+    for row, n in need.items():
+        if n > 1:
+            ws.row_dimensions[row].height = max(S.LINE_HEIGHT * n, ws.row_dimensions[row].height or 0)
     return max(widths), r
