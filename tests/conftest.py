@@ -58,3 +58,18 @@ def sources(tmp_path):
     """The bundled data as template CSVs, one file per table."""
     from tests.support import template_sources
     return template_sources(tmp_path / "src")
+
+
+@pytest.fixture(scope="module")
+def driver():
+    """The bundled placement inputs (hnb_xl/data/placement_*.csv) as the placement engine takes them."""
+    from hnb_xl.tables import placement as tables
+    return tables.inputs(tables.load_tables())
+
+
+@pytest.fixture(scope="module")
+def replica():
+    """The placement engine's one-category twin of the bundled replica (engine.placement.from_aggregate)."""
+    from hnb_xl import bundled
+    from hnb_xl.engine.placement import from_aggregate
+    return from_aggregate(bundled.history(), bundled.assumptions())

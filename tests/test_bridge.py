@@ -18,22 +18,11 @@ import pytest
 from hnb_xl import api, bundled
 from hnb_xl.cli import main
 from hnb_xl.engine import sensitivity
-from hnb_xl.engine.placement import from_aggregate, project_placements
-from hnb_xl.tables import placement as tables
+from hnb_xl.engine.placement import project_placements
 
 from .seed import DEFICIT_GROWTH_PROJECTED
 
 PENNY = 0.005
-
-
-@pytest.fixture(scope="module")
-def driver():
-    return tables.inputs(tables.load_tables())
-
-
-@pytest.fixture(scope="module")
-def replica():
-    return from_aggregate(bundled.history(), bundled.assumptions())
 
 
 def _deficit(inputs, year: str) -> float:

@@ -52,11 +52,6 @@ def test_one_category_equals_the_aggregate_engine_to_the_penny(kind):
 
 
 @pytest.fixture(scope="module")
-def driver() -> PlacementInputs:
-    return tables.inputs(tables.load_tables())
-
-
-@pytest.fixture(scope="module")
 def result(driver):
     return project_placements(driver)
 

@@ -10,22 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hnb_xl import bundled
 from hnb_xl.engine import sensitivity
-from hnb_xl.engine.placement import from_aggregate, project_placements
+from hnb_xl.engine.placement import project_placements
 from hnb_xl.tables import placement as tables
 
 from .seed import DEFICIT_GROWTH_PROJECTED
-
-
-@pytest.fixture(scope="module")
-def driver():
-    return tables.inputs(tables.load_tables())
-
-
-@pytest.fixture(scope="module")
-def replica():
-    return from_aggregate(bundled.history(), bundled.assumptions())
 
 
 @pytest.fixture(scope="module")
