@@ -323,9 +323,12 @@ def _pounds(x: float) -> str:
     return f"£{x:,.0f}" if float(x).is_integer() else f"£{x:,.2f}"
 
 
-# the rules between two tables: {(first table, second table): rule}
-PAIR_RULES = {("history", "assumptions"): base_year_problems,
-              ("assumptions", "block_transfer"): block_transfer_twin_problems}
+# the rules between two tables: {(first table, second table): rule}. BETWEEN_RULES are what lies
+# between the two only: a refresh applies them when one table is the workbook's own, kept (its own
+# problems are its Checks sheet's); PAIR_RULES add the history's own base-year rule.
+BETWEEN_RULES = {("history", "assumptions"): start_year_problems,
+                 ("assumptions", "block_transfer"): block_transfer_twin_problems}
+PAIR_RULES = {**BETWEEN_RULES, ("history", "assumptions"): base_year_problems}
 
 
 def problems(tables: dict[str, pd.DataFrame]) -> list[HnbInputError]:

@@ -338,8 +338,7 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     problems = list(got.problems)
     # The cross-table rules over the tables the refresh leaves in the workbook: the sources with the
     # workbook's current tables they do not replace (collect checked the sources among themselves).
-    for pair, rule in ((("history", "assumptions"), validate.start_year_problems),
-                       (("assumptions", "block_transfer"), validate.block_transfer_twin_problems)):
+    for pair, rule in validate.BETWEEN_RULES.items():
         both = {k: got.tables[k] for k in pair if k in got.tables}
         if len(both) == 1 and not problems:
             kept = next(k for k in pair if k not in both)
