@@ -73,3 +73,14 @@ def replica():
     from hnb_xl import bundled
     from hnb_xl.engine.placement import from_aggregate
     return from_aggregate(bundled.history(), bundled.assumptions())
+
+
+@pytest.fixture()
+def fresh_udfs(tmp_path, monkeypatch):
+    """The Excel functions with their log in the test's own folder and empty caches before and
+    after (modules that call them: ``pytestmark = pytest.mark.usefixtures("fresh_udfs")``)."""
+    from hnb_xl import udfs
+    monkeypatch.setattr(udfs, "LOG_PATH", tmp_path / "hnb_xl_udfs.log")
+    udfs.cache_clear()
+    yield
+    udfs.cache_clear()

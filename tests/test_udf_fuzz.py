@@ -103,12 +103,7 @@ def _numbers(value):
         yield value
 
 
-@pytest.fixture(autouse=True)
-def _fresh(tmp_path, monkeypatch):
-    monkeypatch.setattr(udfs, "LOG_PATH", tmp_path / "hnb_xl_udfs.log")
-    udfs.cache_clear()
-    yield
-    udfs.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_udfs")
 
 
 @pytest.mark.slow

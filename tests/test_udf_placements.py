@@ -21,12 +21,7 @@ BASE_OUTTURN = HISTORY_TABLE["2021-22"][4] * 1000         # £100,178,000
 BASE_BUDGET = HISTORY_TABLE["2021-22"][2] * 1000          # £85,327,000
 
 
-@pytest.fixture(autouse=True)
-def _fresh(tmp_path, monkeypatch):
-    monkeypatch.setattr(udfs, "LOG_PATH", tmp_path / "hnb_xl_udfs.log")
-    udfs.cache_clear()
-    yield
-    udfs.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_udfs")
 
 
 def _rows(grid):

@@ -19,12 +19,7 @@ from hnb_xl.excel.spec import FUNCTIONS
 from tests.seed import DEFICIT_GROWTH_PROJECTED, HISTORY_TABLE, SEND_CONTINGENCY_POT
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(udfs, "LOG_PATH", tmp_path / "hnb_xl_udfs.log")
-    udfs.cache_clear()
-    yield
-    udfs.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_udfs")
 
 
 def cli_json(capsys, *argv):
