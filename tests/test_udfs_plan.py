@@ -9,11 +9,7 @@ from tests.seed import DEFICIT_GROWTH_PROJECTED
 HEADER = ["Name", "Lever", "Amount", "Start year"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    udfs.cache_clear()
-    yield
-    udfs.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_udfs")
 
 
 def test_plan_spills_header_and_one_row_per_year():
