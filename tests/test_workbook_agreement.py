@@ -418,8 +418,11 @@ PERTURBATIONS = [
     pytest.param({"Notional_Share": 0.5}, dict(share=0.5), id="notional-share-half"),
     pytest.param({_assumption_cell("ehcp_growth", 1): 0.12},
                  dict(assumptions=_perturbed_assumptions("ehcp_growth", 1, 0.12)), id="ehcp-growth-2023-24"),
-    pytest.param({_assumption_cell("block_transfer", 0): 0},
-                 dict(assumptions=_perturbed_assumptions("block_transfer", 0, 0.0)), id="no-block-transfer-2022-23"),
+    # 2023-24: a year the block-transfer table does not hold (2022-23 must agree with that table's
+    # transfer, which the Invest to Transform allocations add up to: the Checks sheet's twin rule)
+    pytest.param({_assumption_cell("block_transfer", 1): 500_000},
+                 dict(assumptions=_perturbed_assumptions("block_transfer", 1, 500_000.0)),
+                 id="block-transfer-2023-24-half-a-million"),
     pytest.param({_history_cell("hnb_expenditure", len(bundled.history()) - 1): 101_178_000},
                  dict(history=_perturbed_history("hnb_expenditure", len(bundled.history()) - 1, 101_178_000.0)),
                  id="expenditure-2021-22-plus-1m"),
