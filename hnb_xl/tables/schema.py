@@ -477,6 +477,36 @@ SCHEMAS.update({s.name: s for s in (PAYMENTS, SETTLEMENT)})
 # (Inputs), besides SOURCE_TABLES; not in the default templates (a council adds them when it has them)
 PLAN_SOURCE_TABLES = ("agreement", "workstreams", "payments", "settlement")   # agreement first: it wins a tie with settlement
 
+# Engineer A's block (issue 14): EHC plans by placement at each January census (SEN2), the Inputs
+# table the SEN2 refresh fills and the bundled hnb_xl/data/placement_history.csv.
+
+# The DSG management plan's seven placement categories, engine name -> the template's label (DfE,
+# *Dedicated schools grant (DSG): deficit management plan*, the children and young people sheets,
+# https://www.gov.uk/government/publications/dedicated-schools-grant-dsg-deficit-management-plan)
+PLACEMENT_CATEGORIES = {
+    "mainstream": "Mainstream schools or academies",
+    "resourced_provision": "Resourced provision or SEN units",
+    "special": "Maintained special schools or special academies",
+    "independent": "Non-maintained special schools or independent",
+    "hospital_ap": "Hospital schools or alternative provision",
+    "post_16": "Post 16 and further education",
+    "other": "Other placements or direct payments",
+}
+
+PLACEMENT_HISTORY = Schema("placement_history", "EHC plans by placement at each January census (SEN2)", (
+    Column("financial_year", "Financial year", "year", "",
+           "Financial year whose January the census is (January 2022 is 2021-22)", aliases=("year", "fy")),
+    Column("census", "Census", "text", "", "The January census, e.g. January 2022 (inside the financial year)",
+           aliases=("censusdate", "timeperiod")),
+    *(Column(name, label, "count", "plans", f"EHC plans placed in {label.lower()} at the census",
+             required=False, aliases=(name,), not_known=DFE_NOT_KNOWN)
+      for name, label in PLACEMENT_CATEGORIES.items()),
+    Column("total", "Total", "count", "plans", "All EHC plans at the census (the seven add up to it)",
+           required=False, aliases=("ehcpcount", "allplans"), not_known=DFE_NOT_KNOWN),
+    Column("source", "Source", "text", "", "Where the counts come from", required=False, aliases=("basis",)),
+), key="financial_year", contiguous_years=True)
+SCHEMAS[PLACEMENT_HISTORY.name] = PLACEMENT_HISTORY
+
 # The assurance record (issue 16 part 4; HM Treasury Aqua Book): hnb_xl/data/assurance_*.csv, read
 # by hnb_xl.api.assurance. Owners, dates, ratings and sources are data.
 ASSURANCE_ASSUMPTIONS = Schema("assurance_assumptions", "Assumptions log (one assumption a row)", (

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from ..tables.schema import (AGREEMENT, AGREEMENT_TERMS, ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM,
-                             PAYMENTS, SCHOOLS, SETTLEMENT, WORKSTREAMS)
+                             PAYMENTS, PLACEMENT_HISTORY, SCHOOLS, SETTLEMENT, WORKSTREAMS)
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 from .styles import GBP
 
@@ -262,6 +262,14 @@ INPUT_TABLES["agreement"] = _schema_table(
     "agreement", AGREEMENT, "Safety valve agreement (DfE): one term a row (none: DfE total 0)",
     "As the Unit says: £, financial year, count or fraction", INPUT_TABLES["settlement"].last_row + 2,
     len(AGREEMENT_TERMS), "Agreement", first_col=_BESIDE)
+# EHC plans by placement at each January census (SEN2; the SEN2 refresh fills it): a third column
+# group right of the payments, settlement and agreement, after an empty column (Calc_Placement's
+# other inputs go below it); one row a census, room for 15 as the history
+_THIRD = max(INPUT_TABLES[k].last_col for k in ("payments", "settlement", "agreement")) + 2
+INPUT_TABLES["placement_history"] = _schema_table(
+    "placement_history", PLACEMENT_HISTORY, "EHC plans by placement at each January census (SEN2)",
+    "Plans at the January census inside the financial year (January 2022: 2021-22); blank: not known",
+    PARAMETERS_ROW, INPUT_TABLES["history"].max_rows, "PlacementHistory", first_col=_THIRD)
 
 
 def parameter_row(name: str) -> int:
@@ -406,8 +414,8 @@ SV = dict(
     agreement={key: (_SV_AGREEMENT_TITLE + 1 + i, name, fmt) for i, (key, name, fmt) in enumerate(_SV_AGREEMENT)},
     ws_max=8, ws_table_name="SV_Workstreams_Table",
     ws_headers=tuple(WORKSTREAMS.headers),     # the workstreams source table's columns, in its order
-    ws_cols=numbered(1, "name lever amount start ramp confidence area"),
-    group_size=8, group_rows=numbered(0, "effect cum_e cum_c cash factor exp saving"),   # + an empty row
+    ws_cols=numbered(1, "name lever amount start ramp confidence area funding"),
+    group_size=9, group_rows=numbered(0, "effect cum_e cum_c cash factor exp saving general_fund"),  # + an empty row
     names=dict(first_balance_year="SV_First_Balance_Year", cleared_year="SV_Deficit_Cleared_Year",
                target_met="SV_Target_Met", udf_check="SV_UDF_Check", end_year="SV_Agreement_End_Year",
                gap_at_end="SV_Deficit_Gap_At_End", dfe_in_outturn="SV_DfE_In_Outturn", dfe_all="SV_DfE_All_Years",
@@ -436,13 +444,15 @@ SV.update(inst_header=SV["inst_title"] + 1, inst_first=SV["inst_title"] + 2)
 SV["calc_title"] = SV["inst_first"] + SV["inst_max"] + 1
 SV.update(numbered(SV["calc_title"] + 1, "period flag year start ehcp_growth unmit_cost unmit_exp budget other"))
 SV["start_period"] = SV["other"] + 2
-SV["first_period"] = SV["start_period"] + SV["ws_max"]
+SV["general_fund_flag"] = SV["start_period"] + SV["ws_max"]     # each workstream's: 1 = on the General Fund
+SV["first_period"] = SV["general_fund_flag"] + SV["ws_max"]
 # the 2026 settlement's terms read from the Inputs table (one row each), after an empty row
 SV.update(numbered(SV["first_period"] + 2, "st_share st_write_off_year st_paid_year st_approved st_excluded "
                                            "st_override_end st_rate"))
 SV["group0"] = SV["st_rate"] + 2
 SV.update(numbered(SV["group0"] + (SV["ws_max"] + 1) * SV["group_size"] + 1,
-                   "total_saving mit_exp in_year dsg_in_year accumulated instalment dfe council after balance "
+                   "total_saving general_fund_saving mit_exp in_year dsg_in_year accumulated instalment dfe council "
+                   "after balance "
                    "balance_count balance_first cleared cleared_count cleared_first in_target write_off "
                    "after_write_off exposure carrying"))
 SV["summary_title"] = SV["carrying"] + 2
@@ -467,8 +477,9 @@ def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, 
     schools: the rows and year columns actually filled, never the empty capacity (the build gives
     each table room for ``max_rows``). The build sets these and a refresh sets them again for the
     tables it leaves, so a refresh that adds a year widens them. The Inputs tables right of the main
-    column (payments, settlement) are a second range: they print on pages of their own, so the main
-    tables keep a readable width."""
+    column are a range for each column group (payments, settlement and agreement; the placement
+    history and what is below it): they print on pages of their own, so the main tables keep a
+    readable width."""
     h, a, s = max(1, history), max(1, assumptions), max(1, schools)
     sv_last_row = max(v for v in SV.values() if isinstance(v, int))      # the sheet's last row, however many
     filled = {"history": h, "assumptions": a, "schools": s}              # other tables print their room
@@ -477,9 +488,10 @@ def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, 
     beside = [t for t in inputs if t not in main]          # tables right of the main column: their own pages
     area = print_area(max(t.last_col for t in main),
                       max(t.first_row + filled[t.key] - 1 if t.key in filled else t.last_row for t in main))
-    if beside:
-        area += (f",{col(min(t.first_col for t in beside))}{min(t.title_row for t in beside)}:"
-                 f"{col(max(t.last_col for t in beside))}{max(t.last_row for t in beside)}")
+    for first in sorted({t.first_col for t in beside}):    # each column group (same first column) its own range
+        group = [t for t in beside if t.first_col == first]
+        area += (f",{col(first)}{min(t.title_row for t in group)}:"
+                 f"{col(max(t.last_col for t in group))}{max(t.last_row for t in group)}")
     return {
         INPUTS: area,
         CALC_HISTORY: print_area(HIST["first_col"] + h - 1, HIST["in_year_published"]),

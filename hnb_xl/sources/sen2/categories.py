@@ -24,16 +24,8 @@ import functools
 import pandas as pd
 
 from ...bundled import data_path
+from ...tables.schema import PLACEMENT_CATEGORIES   # the seven, with the template's labels: one place
 
-PLACEMENT_CATEGORIES = {
-    "mainstream": "Mainstream schools or academies",
-    "resourced_provision": "Resourced provision or SEN units",
-    "special": "Maintained special schools or special academies",
-    "independent": "Non-maintained special schools or independent",
-    "hospital_ap": "Hospital schools or alternative provision",
-    "post_16": "Post 16 and further education",
-    "other": "Other placements or direct payments",
-}
 SIX = tuple(list(PLACEMENT_CATEGORIES)[:6])
 AGE_GROUPS = {"under_5": "Under 5", "age_5_to_10": "Age 5 to 10", "age_11_to_15": "Age 11 to 15",
               "age_16_to_19": "Age 16 to 19", "age_20_to_25": "Age 20 to 25"}
