@@ -245,12 +245,14 @@ def arrays(inputs: PlacementInputs) -> Arrays:
 
 def run_paths(a: Arrays, weights=(5 / 12, 7 / 12), *, calibration_growth: float = 0.0, base_outturn: float,
               growth=None, inflation=None, allocation_growth=None, unit_scale=None, new_scale=None,
-              allocation_scale=None, check: bool = True) -> dict:
+              allocation_scale=None, share_path=None, ceased_path=None, check: bool = True) -> dict:
     """The engine over P paths at once: ``growth`` (P, T) net new plan growth where requests are
     not given, ``inflation`` (P, T) or (P, T, K), ``allocation_growth`` (P, T) replacing the income
     path from the base allocation, ``unit_scale`` (P, K) multiplying base unit costs. Left out:
     ``new_scale`` (P, T) multiplies the new plans, ``allocation_scale`` (P, T) the projection years'
-    allocation path (a scale of exactly 1 leaves it as given, to the bit). Left out: the inputs' own values (P = 1). Returns arrays: census (P, T+1, K) from the base census,
+    allocation path (a scale of exactly 1 leaves it as given, to the bit); ``share_path`` and
+    ``ceased_path`` (T, K) the year's new plan shares and ceased rates in place of the categories'
+    (the mitigations, :mod:`hnb_xl.engine.placement_mitigation`). Left out: the inputs' own values (P = 1). Returns arrays: census (P, T+1, K) from the base census,
     fy_caseload and spend (P, T+1, K), other (T+1, J), calibration (P, T+1), expenditure,
     income, in_year (P, T+1), backlog (P, T+1): pupils still awaiting a place."""
     K, T = len(a.names), len(a.years)
@@ -270,14 +272,14 @@ def run_paths(a: Arrays, weights=(5 / 12, 7 / 12), *, calibration_growth: float 
     waiting[:, 0] = backlog.sum(axis=1)
     for t in range(T):
         prev = census[:, t]
-        ceased = prev * a.ceased
+        ceased = prev * (a.ceased if ceased_path is None else ceased_path[t])
         if np.isfinite(a.requested_new[t]):
             new = np.full(P, a.requested_new[t])
         else:
             new = prev.sum(axis=1) * g[:, t] + ceased.sum(axis=1)
         if new_scale is not None:
             new = new * np.asarray(new_scale, float)[:, t]
-        n = prev + new[:, None] * a.share - ceased + a.moves
+        n = prev + new[:, None] * (a.share if share_path is None else share_path[t]) - ceased + a.moves
         for k in np.flatnonzero(np.isfinite(a.places[t])):
             cap = a.places[t, k]
             w = a.waiting_in[k]
