@@ -40,7 +40,7 @@ from .errors import HnbInputError, ModelError, raise_all
 from .excel.cache import LRU
 from .tables import validate
 from .tables.cells import is_blank, parse_number
-from .tables.schema import AGREEMENT_TERMS, SCHEMAS, SETTLEMENT_TERMS, read_terms, to_frame
+from .tables.schema import AGREEMENT_TERMS, MONTECARLO_TERMS, SCHEMAS, SETTLEMENT_TERMS, read_terms, to_frame
 from .tables.validate import Place
 from .years import fy, parse_year
 
@@ -109,14 +109,14 @@ def table(value, name: str, labels: Labels | None = None) -> Located:
 BUNDLED_FILES = {"history": "history.csv", "schools": "demo_schools.csv", "block_transfer": "block_transfer.csv",
                  "invest_to_transform": "invest_to_transform.csv", "parameters": "parameters.csv",
                  "workstreams": "plan_workstreams.csv", "agreement": bundled.CAMBRIDGESHIRE_AGREEMENT,
-                 "uncertainty": "plan_uncertainty.csv"}
+                 "uncertainty": "plan_uncertainty.csv", "montecarlo": "plan_montecarlo.csv"}
 
 
 def _bundled(name: str, scenario: str | None = None) -> Located:
     loaders = {"history": bundled.history, "schools": bundled.demo_schools, "block_transfer": bundled.block_transfers,
                "invest_to_transform": bundled.invest_to_transform, "parameters": bundled.parameter_table,
                "workstreams": bundled.plan_workstreams, "agreement": bundled.plan_agreement_table,
-               "uncertainty": bundled.plan_uncertainty}
+               "uncertainty": bundled.plan_uncertainty, "montecarlo": bundled.plan_montecarlo_table}
     if name == "assumptions":
         key = bundled.DEFAULT_SCENARIO if scenario is None else scenario
         try:
@@ -272,18 +272,11 @@ def placement_scenarios(folder=None, to_year: int | None = None, labels: Labels 
     hold its last year's drivers (:func:`hnb_xl.tables.placement.extend`)."""
     from .engine.placement import from_aggregate
     from .tables import placement as tables
-    t = tables.load_tables(folder)
+    driver, t, last = placement_driver(folder, to_year, labels)
     h = bundled.history()
-    a = bundled.assumptions()
-    last = parse_year(a["financial_year"].iloc[-1]) if to_year is None else to_year
+    a = extend_assumptions(bundled.assumptions(), last)
     first = parse_year(h["financial_year"].iloc[-1]) + 1
-    if last < first:
-        raise HnbInputError(f"{fy(last)} is not after the base year {fy(first - 1)}: give {fy(first)} or later",
-                            source=_label(labels, "to_year", "to_year"))
-    a = extend_assumptions(a, last)
-    t = tables.extend(t, last)
     with tables.located(t):
-        driver = tables.inputs(t, h)
         replica = from_aggregate(h, a)
         if list(replica.drivers["financial_year"]) != list(driver.drivers["financial_year"]):
             d = t["drivers"]
@@ -291,6 +284,51 @@ def placement_scenarios(folder=None, to_year: int | None = None, labels: Labels 
                                 f"expected {fy(first)} to {fy(last)}", source=d.attrs.get("source"),
                                 column="Financial year")
     return replica, driver, t
+
+
+def placement_driver(folder=None, to_year: int | None = None, labels: Labels | None = None, *,
+                     given: dict | None = None, history: pd.DataFrame | None = None):
+    """(driver inputs, the placement tables read, the last year) of :func:`placement_scenarios`:
+    the tables of ``folder`` (None: the bundled ones) with ``given`` over them (validated frames
+    by table key, ``hnb_xl.tables.placement.INPUT_SCHEMAS``' or ``placement_history``: the Excel
+    ranges or the workbook's Inputs tables), on ``history`` (default bundled; base year = its last
+    row). The base census comes from the placement history's rows for the base year and the year
+    before when it is given. ``to_year`` default: the bundled assumptions' last year."""
+    from .tables import placement as tables
+    t = tables.load_tables(folder)
+    h = bundled.history() if history is None else history
+    for key, frame in (given or {}).items():
+        t[key.removeprefix("placement_") if key in tables.INPUT_SCHEMAS else key] = frame
+    if "placement_history" in t:
+        t["census"] = _census_of(t.pop("placement_history"), str(h["financial_year"].iloc[-1]))
+    last = parse_year(bundled.assumptions()["financial_year"].iloc[-1]) if to_year is None else to_year
+    first = parse_year(h["financial_year"].iloc[-1]) + 1
+    if last < first:
+        raise HnbInputError(f"{fy(last)} is not after the base year {fy(first - 1)}: give {fy(first)} or later",
+                            source=_label(labels, "to_year", "to_year"))
+    t = tables.extend(t, last)
+    with tables.located(t):
+        return tables.inputs(t, h), t, last
+
+
+def _census_of(history: pd.DataFrame, base_year: str) -> pd.DataFrame:
+    """The census table (category, label, census_before, census_base) from the placement history's
+    rows for ``base_year`` and the year before (schema.PLACEMENT_HISTORY: one column a category)."""
+    from .tables.schema import PLACEMENT_CATEGORIES
+    years = [parse_year(y) for y in history["financial_year"]]
+    b = parse_year(base_year)
+    for y in (b - 1, b):
+        if y not in years:
+            raise HnbInputError(f"has no {fy(y)} census: the placement projection starts from the base year "
+                                f"{fy(b)}'s census and the one before", source=history.attrs.get("source",
+                                                                                        "placement_history"),
+                                column="Financial year")
+    before, base = history.iloc[years.index(b - 1)], history.iloc[years.index(b)]
+    out = pd.DataFrame({"category": list(PLACEMENT_CATEGORIES), "label": list(PLACEMENT_CATEGORIES.values()),
+                        "census_before": [float(before[k]) for k in PLACEMENT_CATEGORIES],
+                        "census_base": [float(base[k]) for k in PLACEMENT_CATEGORIES]})
+    out.attrs = dict(history.attrs)
+    return out
 
 
 def unmitigated_projection(folder=None, to_year: int | None = None, labels: Labels | None = None) -> pd.DataFrame:
@@ -307,11 +345,86 @@ def unmitigated_projection(folder=None, to_year: int | None = None, labels: Labe
     return out
 
 
+def mitigated_placements(folder=None, workstreams=None, to_year: int | None = None, labels: Labels | None = None):
+    """The "Mitigated (placement workstreams)" scenario: :func:`hnb_xl.engine.placement_mitigation.project_mitigated`
+    of :func:`placement_scenarios`' driver inputs and the placement workstreams (``workstreams``: a
+    file, or a folder holding ``placement_workstreams.csv``; None: ``folder``'s, else the bundled
+    ILLUSTRATIVE ones, :func:`hnb_xl.tables.placement.load_workstreams`). Returns (the result, the
+    tables read, the workstreams table)."""
+    from .engine import placement_mitigation as mitigation
+    from .tables import placement as tables
+    _, driver, t = placement_scenarios(folder, to_year, labels)
+    w = tables.load_workstreams(workstreams if workstreams is not None else folder)
+    t = {**t, mitigation.TABLE: w}
+    with tables.located(t):
+        return mitigation.project_mitigated(driver, mitigation.workstreams_from_frame(w)), t, w
+
+
+def mitigated_projection(folder=None, workstreams=None, to_year: int | None = None,
+                         labels: Labels | None = None) -> pd.DataFrame:
+    """The mitigated scenario (:func:`mitigated_placements`) in the projection's columns
+    (:func:`hnb_xl.engine.placement.as_projection`: the DSG figures), then each workstream's saving
+    (its name), ``total_saving`` (the DSG workstreams') and ``general_fund_saving`` (reported, never
+    in a DSG figure), and ``status`` as :func:`unmitigated_projection`."""
+    from .engine.placement import as_projection
+    r, t, _ = mitigated_placements(folder, workstreams, to_year, labels)
+    out = as_projection(r.summary)
+    savings = r.savings.iloc[1:].reset_index(drop=True)
+    for col in savings.columns[1:]:
+        out[col] = savings[col].to_numpy()
+    out[STATUS_COLUMN] = year_status(out["financial_year"], scenario_last_year(t["drivers"]))
+    return out
+
+
+def placement_charts(history=None, edition=None, to_year: int | None = None) -> dict | None:
+    """The frames of the pack's placement charts (:func:`hnb_xl.reports.pack.chart_spend_by_category`,
+    :func:`hnb_xl.reports.pack.chart_placement_scenarios`), or None when the pack is not on the data
+    the bundled placement tables describe: its history's last year (the placement base: outturn and
+    accumulated deficit) and its authority code (``edition.code``; None: the bundled one) must be
+    the bundled ones. ``spend``: the unmitigated HNB spend by year, the base year first, a column
+    per placement category (the DSG plan's names), "Spend not per plan" (the other lines) and the
+    calibration line; ``deficits``: the accumulated DSG deficit by year of the replica, the
+    unmitigated and the mitigated scenario; ``source``: the placement counts' source."""
+    from .engine.placement import CALIBRATION
+    from .engine.placement_mitigation import MITIGATED
+    from .engine.sensitivity import REPLICA, UNMITIGATED
+    from .sources.sen2.categories import PLACEMENT_CATEGORIES
+    from .tables import placement as tables
+    own = bundled.history()
+    base = own.iloc[-1]
+    if history is not None:
+        last = history.iloc[-1]
+        if str(last["financial_year"]) != str(base["financial_year"]) or any(
+                float(last[c]) != float(base[c]) for c in ("hnb_expenditure", "accumulated_deficit")):
+            return None
+    code = str(bundled.parameters()["authority_code"]).removesuffix(".0")
+    if edition is not None and str(edition.code).removesuffix(".0") != code:
+        return None
+    r, t, _ = mitigated_placements(to_year=to_year)
+    lines = r.unmitigated.lines
+    wide = lines.pivot_table(index="financial_year", columns="line", values="amount", aggfunc="sum", sort=False)
+    kinds = dict(zip(lines["line"], lines["kind"]))
+    categories = [k for k in wide.columns if kinds[k] == "placement"]
+    spend = wide[categories].rename(columns=lambda k: PLACEMENT_CATEGORIES.get(k, k))
+    spend["Spend not per plan"] = wide[[k for k in wide.columns if kinds[k] == "other"]].sum(axis=1)
+    spend[CALIBRATION] = wide[CALIBRATION]
+    years = list(r.summary["financial_year"])
+    replica = projection(scenario=bundled.REPLICA_SCENARIO, to_year=parse_year(years[-1]))
+    deficits = pd.DataFrame({REPLICA: [float(base["accumulated_deficit"]), *replica["accumulated_deficit"]],
+                             UNMITIGATED: r.unmitigated.summary["accumulated_deficit"].to_numpy(float),
+                             MITIGATED: r.summary["accumulated_deficit"].to_numpy(float)}, index=years)
+    read = {**tables.load_tables(), **t}
+    sources = [str(v) for k, c in (("placement_history", "source"), ("census", "source"), ("census", "basis"))
+               if k in read and c in read[k] for v in read[k][c] if isinstance(v, str) and v.strip()]
+    return {"spend": spend.loc[years], "deficits": deficits, "source": sources[0] if sources else ""}
+
+
 PLACEMENT_VIEWS = ("year", "category", "line")
 
 
 def placement_projection(by: str = "year", folder=None, to_year: int | None = None,
-                         labels: Labels | None = None) -> pd.DataFrame:
+                         labels: Labels | None = None, *, given: dict | None = None,
+                         history: pd.DataFrame | None = None) -> pd.DataFrame:
     """The "Unmitigated (placement drivers)" projection (:func:`placement_scenarios`' driver inputs
     through :func:`hnb_xl.engine.placement.project_placements`), the base year first: ``by`` "year"
     the summary (:data:`hnb_xl.engine.placement.SUMMARY_COLUMNS`) with ``status`` (outturn, then as
@@ -325,7 +438,7 @@ def placement_projection(by: str = "year", folder=None, to_year: int | None = No
     from .tables import placement as tables
     if by not in PLACEMENT_VIEWS:
         raise HnbInputError(f"expected {', '.join(PLACEMENT_VIEWS)}, got {by!r}", source=_label(labels, "by", "by"))
-    _, driver, t = placement_scenarios(folder, to_year, labels)
+    driver, t, _ = placement_driver(folder, to_year, labels, given=given, history=history)
     with tables.located(t):
         r = project_placements(driver)
     if by == "year":
@@ -450,7 +563,7 @@ def _text(v) -> str:
 
 def workstreams(value=None, labels: Labels | None = None) -> list[_sv.Workstream]:
     """The plan's workstreams from a table (name, lever, amount, start_year, ramp_years,
-    delivery_confidence, budget_area) or the ILLUSTRATIVE bundled ones; errors name the row."""
+    delivery_confidence, budget_area, funding) or the ILLUSTRATIVE bundled ones; errors name the row."""
     return _workstreams(_plan_table(value, "workstreams", labels), labels)
 
 
@@ -463,7 +576,8 @@ def _workstreams(t: Located, labels: Labels | None) -> list[_sv.Workstream]:
                                 start_year=start if isinstance(start, int) else parse_year(start),
                                 ramp_years=_number_or(r.get("ramp_years"), 1.0),
                                 delivery_confidence=_number_or(r.get("delivery_confidence"), 1.0),
-                                budget_area=_text(r.get("budget_area")))
+                                budget_area=_text(r.get("budget_area")),
+                                funding=_text(r.get("funding")) or _sv.DSG)
             ws.validate(i)
             out.append(ws)
     return out
@@ -755,27 +869,31 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
                 {k: t.source for k, t in tables.items()}, settled, terms_2026)
 
 
-def uncertainty(distributions=None, settings: dict | None = None, labels: Labels | None = None):
-    """The Monte Carlo :class:`~hnb_xl.engine.montecarlo.Uncertainty` from a table (driver,
-    distribution, sd; only the normal distribution) and settings (paths, seed, year_correlation),
-    each left out taken from the bundled ``plan_uncertainty.csv`` / ``plan_montecarlo.csv`` (also
-    ehcp_cost_correlation and delivery_concentration: :mod:`hnb_xl.engine.montecarlo`)."""
-    t = _bundled("uncertainty") if distributions is None else \
-        Located(distributions, _label(labels, "uncertainty", "uncertainty"))
-    s = {**bundled.plan_montecarlo(), **{k: v for k, v in (settings or {}).items() if v is not None}}
-    problems, sd = [], {}
-    for i, r in enumerate(t.frame.to_dict(orient="records")):
-        dist = _text(r.get("distribution", "normal")).lower() or "normal"
-        if dist != "normal":
-            problems.append(HnbInputError(f"distribution '{dist}' is not supported (expected normal)",
-                                          source=t.source, row=t.row(i), column="distribution", value=dist))
-            continue
-        try:
-            sd[_text(r["driver"])] = float(r["sd"])
-        except (TypeError, ValueError):
-            problems.append(HnbInputError(f"expected a number, got {r['sd']!r}", source=t.source, row=t.row(i),
-                                          column="sd", value=r["sd"]))
-    raise_all(problems)
+def montecarlo_settings(value=None, labels: Labels | None = None) -> dict:
+    """The Monte Carlo's settings by name (:data:`hnb_xl.tables.schema.MONTECARLO_TERMS`: paths,
+    seed, year_correlation, ehcp_cost_correlation, delivery_concentration) from a table of settings
+    (a path, a frame, a :class:`Located`: a workbook's Inputs table) or None (the bundled
+    ``plan_montecarlo.csv``); a setting left blank is absent (delivery_concentration: not drawn).
+    Each problem names the table's source, row and column (:func:`hnb_xl.tables.validate.montecarlo_problems`)."""
+    if value is None:
+        return bundled.plan_montecarlo()
+    t = table(value, "montecarlo", labels)
+    view = t.view()
+    raise_all(validate.montecarlo_problems(view))
+    return read_terms(view, MONTECARLO_TERMS, name_column="setting", what="setting", name_header="Setting")
+
+
+def uncertainty(distributions=None, settings: dict | None = None, labels: Labels | None = None,
+                montecarlo=None):
+    """The Monte Carlo :class:`~hnb_xl.engine.montecarlo.Uncertainty` from a table of spreads
+    (driver, distribution, sd: schema.UNCERTAINTY; only the normal distribution; None: the bundled
+    ``plan_uncertainty.csv``), the settings table ``montecarlo`` (:func:`montecarlo_settings`; None:
+    the bundled ``plan_montecarlo.csv``) and single ``settings`` replacing its values where not None
+    (``{"paths": 500}``: an option). Problems name the table's row and column or the option."""
+    t = _bundled("uncertainty") if distributions is None else table(distributions, "uncertainty", labels)
+    raise_all(validate.uncertainty_problems(t.view()))
+    s = {**montecarlo_settings(montecarlo, labels), **{k: v for k, v in (settings or {}).items() if v is not None}}
+    sd = {_text(r["driver"]): float(r["sd"]) for r in t.frame.to_dict(orient="records")}
     paths = s.get("paths", 10_000)
     k = s.get("delivery_concentration")
     u = _montecarlo.Uncertainty(sd=sd, year_correlation=float(s.get("year_correlation", 0.0)),
@@ -788,13 +906,33 @@ def uncertainty(distributions=None, settings: dict | None = None, labels: Labels
     return u
 
 
+def montecarlo_inputs(montecarlo=None, distributions=None, settings: dict | None = None,
+                      labels: Labels | None = None) -> dict:
+    """What ``--format json`` prints of the Monte Carlo: the settings used (:func:`uncertainty`:
+    paths, seed, the correlations, how delivery is drawn, the sd by driver) and the two tables'
+    rows as given (``settings_table``: setting, value, unit, basis; ``spreads``: driver,
+    distribution, sd, basis)."""
+    import dataclasses
+    u = uncertainty(distributions, settings, labels, montecarlo)
+    rows = {}
+    for key, value, cols in (("settings_table", montecarlo, ("setting", "value", "unit", "basis")),
+                             ("spreads", distributions, ("driver", "distribution", "sd", "basis"))):
+        name = "montecarlo" if key == "settings_table" else "uncertainty"
+        t = _bundled(name) if value is None else table(value, name, labels)
+        rows[key] = [{c: (None if is_blank(r.get(c)) else r.get(c)) for c in cols} for r in t.frame.to_dict("records")]
+    return {"used": dataclasses.asdict(u), **rows}
+
+
 def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None, **page):
     """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan, with the
     Monte Carlo ``spread`` (an Uncertainty; None: the bundled one); ``page``: build_pack's
-    ``edition``, ``sections`` (:func:`report_sections`), ``notes`` and ``record`` (the back-test and
-    the assurance record, :mod:`hnb_xl.reports.record`)."""
+    ``edition``, ``sections`` (:func:`report_sections`), ``notes``, ``record`` (the back-test and
+    the assurance record, :mod:`hnb_xl.reports.record`) and ``placement`` (default
+    :func:`placement_charts` of the plan's history and edition)."""
     from .reports.pack import build_pack   # matplotlib only when a pack is written
     u = spread if spread is not None else uncertainty(labels=labels)
+    if "placement" not in page:   # the placement charts, where the bundled placement tables are the pack's authority's
+        page["placement"] = placement_charts(plan_result.history, page.get("edition"), plan_result.to_year)
     with located({}, labels):
         return build_pack(directory, plan_result.history, plan_result.assumptions, plan_result.workstreams,
                           plan_result.agreement, u, to_year=plan_result.to_year, **page)
@@ -847,5 +985,5 @@ def report_sections(to_year: int | None = None, tables: dict | None = None,
 
 
 __all__ = ["Located", "Plan", "NO_AGREEMENT", "NO_SETTLEMENT", "table", "translate", "located", "history", "projection",
-           "placement_scenarios", "unmitigated_projection", "placement_projection", "placement_bridge", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
-           "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "pack", "report_sections", "itt_transfer"]
+           "placement_scenarios", "unmitigated_projection", "mitigated_placements", "mitigated_projection", "placement_charts", "placement_projection", "placement_bridge", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
+           "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "montecarlo_settings", "montecarlo_inputs", "pack", "report_sections", "itt_transfer"]

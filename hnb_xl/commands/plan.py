@@ -19,11 +19,13 @@ from ..reports.output import records, render
 from ._common import PROJECTION_LABELS, add_format, add_projection_inputs, fraction, pounds, year
 
 KINDS = {"unmitigated_dsg_in_year_deficit": "money", "unmitigated_accumulated_deficit": "money",
-         "total_saving": "money", "dsg_in_year_deficit": "money", "accumulated_deficit": "money",
+         "total_saving": "money", "general_fund_saving": "money", "dsg_in_year_deficit": "money",
+         "accumulated_deficit": "money",
          "dfe_contribution": "money", "council_contribution": "money",
          "accumulated_deficit_after_contributions": "money"}
 TITLES = {"financial_year": "Year", "unmitigated_dsg_in_year_deficit": "Before workstreams in-year",
-          "unmitigated_accumulated_deficit": "Before workstreams accumulated", "total_saving": "Saving",
+          "unmitigated_accumulated_deficit": "Before workstreams accumulated", "total_saving": "DSG saving",
+          "general_fund_saving": "General Fund saving (not in DSG)",
           "dsg_in_year_deficit": "Mitigated in-year", "accumulated_deficit": "Mitigated accumulated",
           "dfe_contribution": "DfE", "council_contribution": "Council",
           "accumulated_deficit_after_contributions": "After contributions", "suspension_risk": "Risk"}
@@ -119,6 +121,21 @@ def compute(args, agreement=None) -> api.Plan:
                     settlement_terms={t: vars(args)[o] for t, o in SETTLEMENT_OPTIONS.items()}, labels=LABELS)
 
 
+NO_AGREEMENT_TEXT = "No safety valve agreement"
+GENERAL_FUND_NOTE = "General Fund: not in the DSG figures"
+
+
+def saving_titles(result: api.Plan) -> dict[str, str]:
+    """Each workstream's column title in the attribution table: its name, and for a General Fund
+    workstream the words saying its saving is not in the DSG figures."""
+    return {w.name: w.name if w.on_dsg else f"{w.name} ({GENERAL_FUND_NOTE})" for w in result.workstreams}
+
+
+def funding_of(result: api.Plan) -> dict[str, str]:
+    """{workstream: its funding source} (DSG or General Fund)."""
+    return {w.name: w.funding for w in result.workstreams}
+
+
 def before_label(args) -> str:
     """What the plan's column before mitigation is: "before the plan's workstreams (the replica of
     the published July 2022 forecast)" for a bundled scenario (its label, ``bundled.SCENARIOS``),
@@ -135,7 +152,9 @@ def summary_lines(s: dict, before: str = "before the plan's workstreams") -> str
     lines = [f"First year of DSG in-year balance (mitigated): {show(s['first_balance_year'])}",
              f"First year of in-year balance, {before}: {show(s['unmitigated_balance_year'])}",
              f"Accumulated deficit cleared (after contributions): {show(s['deficit_cleared_year'])}"]
-    if s["target_balance_year"]:
+    if not s.get("agreement", True):
+        lines.append(f"{NO_AGREEMENT_TEXT}: no target year, deficit gap or instalments to report")
+    elif s["target_balance_year"]:
         end = s.get("agreement_end_year")
         span = f" and in every year to {end}" if end and end != s["target_balance_year"] else ""
         lines.append(f"Target in-year balance by {s['target_balance_year']}{span}: "
@@ -156,7 +175,10 @@ def summary_lines(s: dict, before: str = "before the plan's workstreams") -> str
         lines.append("SUSPENSION RISK (actual/forecast misses the plan by more than the tolerance): "
                      + ", ".join(s["suspension_risk_years"]))
     lines.append(f"DfE contributions £{s['dfe_total']:,.0f}; council £{s['council_total']:,.0f}; "
-                 f"savings over the plan £{s['total_saving']:,.0f}")
+                 f"DSG savings over the plan £{s['total_saving']:,.0f}")
+    if s.get("general_fund_saving"):
+        lines.append(f"General Fund savings over the plan £{s['general_fund_saving']:,.0f} (reported: they do not "
+                     "reduce the DSG deficit)")
     if "dfe_in_outturn" in s:
         lines.append(f"Of the contributions, DfE £{s['dfe_in_outturn']:,.0f} and council £{s['council_in_outturn']:,.0f} "
                      "fall in years now outturn: kept as received, already in the outturn accumulated deficit")
@@ -212,19 +234,23 @@ def run(args) -> str:
         attr = parts.reset_index()
         s = {**s, "before_workstreams_balance_year": s.get("unmitigated_balance_year"),
              "before_workstreams_label": before_label(args)}
-        return json.dumps({"plan": by_year(result), "attribution": records(attr), "summary": s,
+        return json.dumps({"plan": by_year(result), "attribution": records(attr), "funding": funding_of(result),
+                           "summary": s,
                            "payments": payment_rows(result),
                            "settlement_inputs": api.settlement_inputs(args.settlement, LABELS),
                            "settlement_terms": dataclasses.asdict(result.settlement_terms)
                            if result.settlement_terms else None,
+                           # the Monte Carlo's settings (the pack's fan; hnb_xl/data/plan_montecarlo.csv)
+                           "montecarlo": api.montecarlo_inputs(labels=LABELS),
                            **({"variance": records(var)} if var is not None else {}),
                            **({"notes": notes} if notes else {})}, indent=2)
     if args.format == "csv":
         wide = frame.copy()
+        funding = funding_of(result)
         for name in parts.columns:
-            wide[f"saving: {name}"] = parts[name].to_numpy()
+            wide[f"{'' if funding[name] == 'DSG' else 'general fund '}saving: {name}"] = parts[name].to_numpy()
         return render(wide, "csv")
-    cols = ["financial_year", *KINDS]
+    cols = ["financial_year", *(k for k in KINDS if k != "general_fund_saving" or frame[k].any())]
     if frame["suspension_risk"].notna().any():
         frame = frame.assign(suspension_risk=["" if r != r else ("RISK" if r == 1.0 else "ok")
                                               for r in frame["suspension_risk"]])
@@ -233,8 +259,10 @@ def run(args) -> str:
     out = render(shown, "table", KINDS, TITLES, title=f"Safety valve plan (£; in-year = DSG in-year deficit; "
                                                       f"'before workstreams' = {before_label(args)})")
     attr = parts.reset_index()
-    out += "\n" + render(attr, "table", {c: "money" for c in parts.columns}, {"financial_year": "Year"},
-                         title="Saving by workstream (£, sequential attribution in list order)")
+    out += "\n" + render(attr, "table", {c: "money" for c in parts.columns},
+                         {"financial_year": "Year", **saving_titles(result)},
+                         title="Saving by workstream (£; DSG workstreams: sequential attribution in list order, "
+                               "adding up to the DSG saving; General Fund ones: their own saving, not in the DSG)")
     if var is not None:
         out += "\n" + render(var, "table", {c: "money" for c in var.columns if c != "financial_year"},
                              {"financial_year": "Year"}, title="Variance against the frozen vintage (£; forecast - agreed)")

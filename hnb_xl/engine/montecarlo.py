@@ -57,6 +57,7 @@ from .safety_valve import (COST_PER_EHCP, EHCP_GROWTH, NO_AGREEMENT, Agreement, 
                            expenditure_paths, lever_arrays)
 
 MC_DRIVERS = ("ehcp_growth", "cost_per_ehcp_growth", "funding_growth", "other_dsg_movements", "block_transfer")
+DISTRIBUTIONS = ("normal",)     # the shock of every driver: a normal around the year's assumption
 PERCENTILES = (10, 50, 90)
 
 
@@ -133,8 +134,9 @@ def simulate(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list
     base = history.iloc[-1]
     base_ehcp = float(base["ehcp_count"])
     base_cost = float(base["hnb_expenditure"]) / base_ehcp
+    dsg = [w for w in workstreams if w.on_dsg]       # a General Fund saving is not in the DSG (safety_valve)
     exp = expenditure_paths(base_ehcp, base_cost, drivers["ehcp_growth"], drivers["cost_per_ehcp_growth"],
-                            *delivered_cuts(list(workstreams), years, rng, n_p, uncertainty.delivery_concentration))
+                            *delivered_cuts(dsg, years, rng, n_p, uncertainty.delivery_concentration))
     budget = float(base["hnb_budget"]) * np.cumprod(1.0 + drivers["funding_growth"], axis=-1) \
         + drivers["block_transfer"]
     dsg_in_year = (exp - budget) + drivers["other_dsg_movements"]

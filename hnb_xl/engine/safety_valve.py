@@ -40,6 +40,17 @@ mitigated expenditure as unmitigated minus that total, so the parts add up to th
 in every year. (The parts telescope, so the total equals the saving of all workstreams together,
 to rounding.) Interactions between a volume lever and a cost lever are credited to whichever
 comes later in the list; list workstreams in the order the plan delivers them.
+
+Funding source: each workstream's saving falls on the DSG or on the council's General Fund
+(:data:`FUNDING_SOURCES`). Only the DSG workstreams enter the attribution above and the DSG
+figures (``total_saving``, expenditure, in-year, accumulated, target, gap, suspension risk). A
+General Fund workstream is a cash saving on a council budget outside the DSG, reported on its own
+(``general_fund_saving`` = sum of their effect_t, in pounds) and never deducted from the DSG.
+Home-to-school transport (SEND transport included) is such a budget: a council duty under the
+Education Act 1996 ss508A-508B, paid from the General Fund, not the Dedicated Schools Grant
+(https://www.legislation.gov.uk/ukpga/1996/56/section/508B; DfE, "Travel to school for children
+of compulsory school age", 2024,
+https://www.gov.uk/government/publications/home-to-school-travel-and-transport-guidance).
 """
 
 from __future__ import annotations
@@ -62,6 +73,8 @@ LEVERS = {
     COST_PER_EHCP: "reviews of the current cohort / increasing independence: fraction off cost per EHCP",
     CASH: "value for money by budget area: cash saving in pounds",
 }
+DSG, GENERAL_FUND = "DSG", "General Fund"
+FUNDING_SOURCES = (DSG, GENERAL_FUND)     # the first is a blank cell's (tables.schema WORKSTREAMS "Funding")
 
 
 @dataclass(frozen=True)
@@ -74,10 +87,18 @@ class Workstream:
     ramp_years: int = 1
     delivery_confidence: float = 1.0
     budget_area: str = ""
+    funding: str = DSG
+
+    @property
+    def on_dsg(self) -> bool:
+        """True when the saving falls on the DSG (else the General Fund: reported, not deducted)."""
+        return self.funding == DSG
 
     def validate(self, index: int | None = None) -> None:
         """The workstream's rules: a known lever; amount finite and >= 0, and <= 1 for the two rate
-        levers; ramp_years a whole number >= 1; 0 <= delivery_confidence <= 1. Raises
+        levers; ramp_years a whole number >= 1; 0 <= delivery_confidence <= 1; funding one of
+        :data:`FUNDING_SOURCES`, and a General Fund workstream a cash saving (the rate levers act on
+        HNB spending, which the DSG funds). Raises
         :class:`~hnb_xl.errors.ModelError` naming the column (``index``: the workstream's position)."""
         where = f"workstream '{self.name}'"
 
@@ -97,6 +118,12 @@ class Workstream:
         if not 0 <= self.delivery_confidence <= 1:
             bad(f"delivery_confidence must be between 0 and 1, got {self.delivery_confidence!r}",
                 "delivery_confidence", self.delivery_confidence)
+        if self.funding not in FUNDING_SOURCES:
+            bad(f"funding must be {' or '.join(FUNDING_SOURCES)}, got {self.funding!r}", "funding", self.funding)
+        if self.funding != DSG and self.lever != CASH:
+            bad(f"a {self.funding} workstream is a cash saving on a council budget outside the DSG: its lever must "
+                f"be {CASH}, got '{self.lever}' (the rate levers act on HNB spending, which the DSG funds)",
+                "lever", self.lever)
 
     def effect(self, years) -> np.ndarray:
         """effect_t = amount * min(1, (t - start + 1) / ramp_years) * delivery_confidence (0 before start)."""
@@ -301,12 +328,16 @@ def combined_cuts(eff: np.ndarray, levers: list[str], upto: int):
 
 def attribution(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream],
                 to_year: int | None = None) -> pd.DataFrame:
-    """Saving (£, reduction in HNB expenditure) by workstream and year, sequential in list order::
+    """Saving (£) by workstream and year. A DSG workstream's is its reduction in HNB expenditure,
+    sequential in list order over the DSG workstreams::
 
-        saving_k,t = expenditure_t(workstreams 1..k-1) - expenditure_t(workstreams 1..k)
+        saving_k,t = expenditure_t(DSG workstreams 1..k-1) - expenditure_t(DSG workstreams 1..k)
 
-    Rejects (:class:`~hnb_xl.errors.ModelError` on the workstream's ``amount``) a workstream that
-    takes expenditure below zero, or two workstreams of the same name. Returns a frame indexed by financial year with one column per workstream name.
+    a General Fund workstream's is its own effect_t (a cash saving on a council budget, not HNB
+    expenditure). Rejects (:class:`~hnb_xl.errors.ModelError` on the workstream's ``amount``) a
+    workstream that takes expenditure below zero, or two workstreams of the same name. Returns a
+    frame indexed by financial year with one column per workstream name, in list order (the DSG
+    ones add up to ``plan``'s ``total_saving``, the General Fund ones to ``general_fund_saving``).
     """
     a = extend_assumptions(assumptions, to_year) if to_year is not None else assumptions.reset_index(drop=True)
     years = [parse_year(y) for y in a["financial_year"]]
@@ -323,11 +354,13 @@ def attribution(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: l
     base_cost = float(base["hnb_expenditure"]) / base_ehcp
     g_e = a["ehcp_growth"].to_numpy(float)
     g_c = a["cost_per_ehcp_growth"].to_numpy(float)
-    eff, levers = lever_arrays(workstreams, years)
+    dsg = [w for w in workstreams if w.on_dsg]
+    eff, levers = lever_arrays(dsg, years)
     prev = expenditure_paths(base_ehcp, base_cost, g_e, g_c)
-    parts = {}
-    for k, w in enumerate(workstreams):
-        cur = expenditure_paths(base_ehcp, base_cost, g_e, g_c, *combined_cuts(eff, levers, k + 1))
+    parts = {w.name: w.effect(years) for w in workstreams if not w.on_dsg}
+    for j, w in enumerate(dsg):
+        k = workstreams.index(w)
+        cur = expenditure_paths(base_ehcp, base_cost, g_e, g_c, *combined_cuts(eff, levers, j + 1))
         below = np.flatnonzero(cur < 0)
         if below.size:
             y = labels[below[0]]
@@ -341,6 +374,7 @@ def attribution(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: l
 
 PLAN_COLUMNS = ["financial_year", "unmitigated_hnb_expenditure", "unmitigated_in_year_deficit",
                 "unmitigated_dsg_in_year_deficit", "unmitigated_accumulated_deficit", "total_saving",
+                "general_fund_saving",
                 "ehcp_count", "hnb_expenditure", "hnb_budget", "in_year_deficit", "other_dsg_movements",
                 "dsg_in_year_deficit", "accumulated_deficit", "dfe_contribution", "council_contribution",
                 "accumulated_deficit_after_contributions", "suspension_risk"]
@@ -352,7 +386,8 @@ def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Wor
     """The safety valve plan by year, and the attribution table (see :func:`attribution`).
 
     Columns (:data:`PLAN_COLUMNS`): the unmitigated projection (from
-    :func:`~hnb_xl.engine.projection.project`); ``total_saving`` = sum of the attribution;
+    :func:`~hnb_xl.engine.projection.project`); ``total_saving`` = sum of the DSG workstreams'
+    attribution; ``general_fund_saving`` = sum of the General Fund workstreams' (reported only);
     the mitigated ``hnb_expenditure`` = unmitigated - total_saving, ``in_year_deficit`` =
     hnb_expenditure - hnb_budget, ``dsg_in_year_deficit`` = in_year_deficit + other_dsg_movements,
     ``accumulated_deficit`` (mitigated, before contributions) = b/f + dsg in-year; then the
@@ -367,12 +402,17 @@ def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Wor
                         else parse_year(labels[-1]))
     if list(parts.index) != labels:  # pragma: no cover - same extension rule on both sides
         raise AssertionError("attribution years differ from the projection years")
-    matrix = parts.to_numpy()
-    total = np.array([math.fsum(matrix[t]) for t in range(len(labels))]) if matrix.shape[1] else np.zeros(len(labels))
+    dsg = [w for w in workstreams if w.on_dsg]
+
+    def fsum_by_year(names):
+        m = parts[names].to_numpy()
+        return np.array([math.fsum(m[t]) for t in range(len(labels))]) if names else np.zeros(len(labels))
+    total = fsum_by_year([w.name for w in dsg])
+    general_fund = fsum_by_year([w.name for w in workstreams if not w.on_dsg])
     base = history.iloc[-1]
     base_ehcp = float(base["ehcp_count"])
     a = extend_assumptions(assumptions, parse_year(labels[-1]))
-    eff, levers = lever_arrays(list(workstreams), [parse_year(y) for y in labels])
+    eff, levers = lever_arrays(dsg, [parse_year(y) for y in labels])
     ehcp_cut = combined_cuts(eff, levers, len(levers))[0]
     ehcp = base_ehcp * np.cumprod(1.0 + a["ehcp_growth"].to_numpy(float) * (1.0 - ehcp_cut))
 
@@ -400,6 +440,7 @@ def plan(history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Wor
         "unmitigated_dsg_in_year_deficit": un["in_year_deficit"].to_numpy() + other,
         "unmitigated_accumulated_deficit": un["accumulated_deficit"].to_numpy(),
         "total_saving": total,
+        "general_fund_saving": general_fund,
         "ehcp_count": ehcp,
         "hnb_expenditure": expenditure,
         "hnb_budget": budget,
@@ -441,7 +482,8 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
                                  agreement's total)
         dfe_in_outturn, council_in_outturn  only when some fall in outturn years: their sum (£), kept
                                  as received (:func:`outturn_contributions`), not deducted again
-        total_saving             the sum over the plan years (£)
+        total_saving             the sum over the plan years (£) of the DSG workstreams' savings
+        general_fund_saving      the same of the General Fund workstreams' (reported, not in any DSG figure)
         dfe_received, dfe_outstanding  with payment records: received so far, and due less received
     """
     labels = list(plan_frame["financial_year"])
@@ -479,5 +521,7 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
         "dfe_total": math.fsum([*plan_frame["dfe_contribution"], *before_dfe.values()]),
         "council_total": math.fsum([*plan_frame["council_contribution"], *before_council.values()]),
         "total_saving": math.fsum(plan_frame["total_saving"]),
+        "general_fund_saving": math.fsum(plan_frame["general_fund_saving"]) if "general_fund_saving" in plan_frame
+        else 0.0,
         "suspension_risk_years": [y for y, r in zip(labels, risk) if r == 1.0],
     }

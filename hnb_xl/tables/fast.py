@@ -135,8 +135,8 @@ def fast_frame(schema: Schema, headers: list, body: list, first_row_number: int)
     both ways.
     """
     where = _positions(schema, headers)
-    if where is None or not body:
-        return None
+    if where is None or not body or any(c.choices for c in schema.columns):
+        return None                                         # a choice column: to_frame reads its spellings
     n = len(body)
     columns = list(itertools.zip_longest(*body))            # transpose in C; a short row's cells are None
     width = len(columns)

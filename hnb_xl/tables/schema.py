@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..engine.safety_valve import FUNDING_SOURCES
 from ..errors import HnbInputError, raise_all
 from ..years import fy, parse_year
 from .cells import KIND_RULES, is_blank, parse_financial_year, parse_number
@@ -41,6 +42,9 @@ class Column:
     the Inputs sheet; ``ceiling``: the plausibility ceiling on a value's size. Each left
     out takes its kind's default (:data:`~hnb_xl.tables.cells.KIND_RULES`). ``not_known``: codes
     that mean "not known yet" (TBC; DfE's x, z, c, low, u), read as blank; the first is written back.
+    ``choices``: a text column's only values, each in its one spelling; a cell is read as the choice
+    it equals ignoring case and spaces ("general fund", "GeneralFund" -> "General Fund"), anything
+    else is refused; a blank cell, or a file without the column, is the first choice.
     """
     name: str                 # engine name
     header: str               # header as written in templates and the workbook
@@ -55,6 +59,7 @@ class Column:
     whole: bool = KIND
     number_format: str = KIND
     ceiling: float | None = KIND
+    choices: tuple[str, ...] = ()
 
     def __post_init__(self):
         rule = KIND_RULES[self.kind]
@@ -74,6 +79,11 @@ class Column:
     def expected(self) -> str:
         """What a cell of this column should hold, in a message ("an amount in pounds")."""
         return KIND_RULES[self.kind].expected
+
+    @property
+    def blank_text(self) -> str:
+        """What a blank cell of a text column reads as: its first choice, else ""."""
+        return self.choices[0] if self.choices else ""
 
     def is_not_known(self, v) -> bool:
         """True for one of the column's "not known yet" codes ("TBC"), in any case."""
@@ -221,6 +231,9 @@ WORKSTREAMS = Schema("workstreams", "Safety valve workstreams", (
     Column("delivery_confidence", "Delivery confidence", "share", "fraction",
            "Share of the effect expected to be delivered (blank: 1)", required=False, aliases=("confidence",)),
     Column("budget_area", "Budget area", "text", "", "Budget area the saving falls in", required=False),
+    Column("funding", "Funding", "text", "DSG or General Fund",
+           "Budget the saving falls on: DSG, or General Fund (reported, never reduces the DSG deficit; blank: DSG)",
+           required=False, aliases=("fundingsource", "fundedfrom"), choices=FUNDING_SOURCES),
     Column("basis", "Basis", "text", "", "Where the figure comes from", required=False),
 ), key="name")
 
@@ -301,7 +314,13 @@ def convert_cell(col: Column, v):
     """One non-blank cell converted to the column's kind (:func:`~hnb_xl.tables.cells.parse_number`
     for numbers, its range included), or ValueError naming what was expected."""
     if col.kind == "text":
-        return "" if is_blank(v) else str(v).strip()
+        if col.choices and not is_blank(v):
+            said = re.sub(r"\s+", "", str(v)).casefold()
+            chosen = [c for c in col.choices if re.sub(r"\s+", "", c).casefold() == said]
+            if not chosen:
+                raise ValueError(f"expected {' or '.join(col.choices)}, got {str(v).strip()!r}")
+            return chosen[0]
+        return col.blank_text if is_blank(v) else str(v).strip()
     if col.kind == "year":
         return fy(parse_financial_year(v, col.low, col.high))
     x = parse_number(v, col)
@@ -346,7 +365,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
         rec = {}
         for col in schema.columns:
             if col.name not in where:
-                rec[col.name] = float("nan") if col.kind not in ("text",) else ""
+                rec[col.name] = float("nan") if col.kind not in ("text",) else col.blank_text
                 continue
             name, i = col.name, where[col.name]
             if terms and name == terms[1]:     # a text or year term is read as such; numbers by the column
@@ -357,7 +376,7 @@ def to_frame(schema: Schema, headers: list, rows: list[list], *, source: str,
                 if col.required and (col.kind != "text" or (terms and name == terms[1])):
                     problems.append(HnbInputError("is blank: expected " + col.expected, source=source,
                                                   row=rownum, column=str(headers[i])))
-                rec[name] = "" if col.kind == "text" else float("nan")
+                rec[name] = col.blank_text if col.kind == "text" else float("nan")
                 continue
             try:
                 rec[name] = convert_cell(col, v)
@@ -399,7 +418,7 @@ def check_contiguous_years(frame: pd.DataFrame, source: str) -> None:
 
 
 def read_terms(frame: pd.DataFrame, terms: dict[str, Column], *, name_column: str = "parameter",
-               value_column: str = "value", what: str = "term") -> dict:
+               value_column: str = "value", what: str = "term", name_header: str = "Parameter") -> dict:
     """{term: value} from a validated one-term-a-row table (AGREEMENT, PARAMETERS), each value
     converted by its term's :class:`Column` (kind, range). Every problem is collected, naming the
     table's source, the row (``frame.attrs["row_numbers"]``) and the Value column: an unknown term,
@@ -412,7 +431,7 @@ def read_terms(frame: pd.DataFrame, terms: dict[str, Column], *, name_column: st
         term = terms.get(str(name).strip())
         if term is None:
             problems.append(HnbInputError(f"unknown {what} '{name}' (expected one of {', '.join(terms)})",
-                                          source=source, row=row, column="Parameter", value=name))
+                                          source=source, row=row, column=name_header, value=name))
             continue
         if is_blank(value) or term.is_not_known(value):
             if term.required:
@@ -427,7 +446,7 @@ def read_terms(frame: pd.DataFrame, terms: dict[str, Column], *, name_column: st
         if term.required and term.name not in out and not any(p.value == term.name for p in problems) \
                 and term.name not in set(map(str, frame[name_column])):
             problems.append(HnbInputError(f"has no '{term.name}' row ({term.description})", source=source,
-                                          column="Parameter"))
+                                          column=name_header))
     raise_all(problems)
     return out
 
@@ -475,7 +494,8 @@ SETTLEMENT_TERMS: dict[str, Column] = {c.name: c for c in (
 SCHEMAS.update({s.name: s for s in (PAYMENTS, SETTLEMENT)})
 # source files a refresh recognises and writes to the workbook's Payments and Settlement tables
 # (Inputs), besides SOURCE_TABLES; not in the default templates (a council adds them when it has them)
-PLAN_SOURCE_TABLES = ("agreement", "workstreams", "payments", "settlement")   # agreement first: it wins a tie with settlement
+PLAN_SOURCE_TABLES = ("agreement", "workstreams", "payments", "settlement",   # agreement first: it wins a tie with settlement
+                      "placement_history")     # EHC plans by placement at each census (Inputs, third column group)
 
 # Engineer A's block (issue 14): EHC plans by placement at each January census (SEN2), the Inputs
 # table the SEN2 refresh fills and the bundled hnb_xl/data/placement_history.csv.
@@ -498,11 +518,12 @@ PLACEMENT_HISTORY = Schema("placement_history", "EHC plans by placement at each 
            "Financial year whose January the census is (January 2022 is 2021-22)", aliases=("year", "fy")),
     Column("census", "Census", "text", "", "The January census, e.g. January 2022 (inside the financial year)",
            aliases=("censusdate", "timeperiod")),
-    *(Column(name, label, "count", "plans", f"EHC plans placed in {label.lower()} at the census",
-             required=False, aliases=(name,), not_known=DFE_NOT_KNOWN)
-      for name, label in PLACEMENT_CATEGORIES.items()),
-    Column("total", "Total", "count", "plans", "All EHC plans at the census (the seven add up to it)",
-           required=False, aliases=("ehcpcount", "allplans"), not_known=DFE_NOT_KNOWN),
+    # blank where DfE gives a code (DFE_NOT_KNOWN: not known, never 0), so the Checks sheet's sums
+    # meet numbers or blanks only
+    *(Column(name, label, "count", "plans", f"EHC plans placed in {label.lower()} at the census (blank: not known)",
+             required=False, aliases=(name,)) for name, label in PLACEMENT_CATEGORIES.items()),
+    Column("total", "Total", "count", "plans", "All EHC plans at the census; the seven add up to it (blank: not known)",
+           required=False, aliases=("ehcpcount", "allplans")),
     Column("source", "Source", "text", "", "Where the counts come from", required=False, aliases=("basis",)),
 ), key="financial_year", contiguous_years=True)
 SCHEMAS[PLACEMENT_HISTORY.name] = PLACEMENT_HISTORY
@@ -548,3 +569,38 @@ ASSURANCE_STATEMENT = Schema("assurance_statement", "Assurance statement and lim
 ))
 SCHEMAS.update({s.name: s for s in (ASSURANCE_ASSUMPTIONS, ASSURANCE_DECISIONS, ASSURANCE_VALIDATION, ASSURANCE_ROLES,
                                     ASSURANCE_STATEMENT)})
+# the record's files a council gives (build --sources, refresh) for its own record on the Logs sheet
+ASSURANCE_SOURCE_TABLES = ("assurance_roles", "assurance_assumptions", "assurance_decisions", "assurance_validation",
+                           "assurance_statement")
+
+# The Monte Carlo's settings and the drivers' spreads (issue 16 part 5; hnb_xl/engine/montecarlo.py):
+# Inputs tables (hnb_xl/data/plan_montecarlo.csv and plan_uncertainty.csv are the defaults). The
+# settings' first header is "Setting", not "Parameter": a file is told from an agreement by it.
+MONTECARLO = Schema("montecarlo", "Monte Carlo settings (one setting a row)", (
+    Column("setting", "Setting", "text", "", "Setting of the Monte Carlo (MONTECARLO_TERMS)"),
+    Column("value", "Value", "signed_money", "as stated in Unit", "The setting's value", number_format="General"),
+    Column("unit", "Unit", "text", "", "count, fraction, ...", required=False),
+    Column("basis", "Basis", "text", "", "Where the value comes from", required=False),
+), key="setting")
+MONTECARLO_TERMS: dict[str, Column] = {c.name: c for c in (
+    Column("paths", "Paths", "count", "count", "Number of simulated paths", low=1.0, high=1_000_000.0, ceiling=None),
+    Column("seed", "Seed", "count", "whole number", "Random seed (the same seed gives the same paths)", ceiling=None),
+    Column("year_correlation", "Year correlation", "rate", "fraction",
+           "AR(1) correlation of a driver's shock from one year to the next, above -1 and below 1"),
+    Column("ehcp_cost_correlation", "EHCP and cost correlation", "rate", "fraction",
+           "Correlation of EHCP growth and cost per EHCP growth, -1 to 1"),
+    Column("delivery_concentration", "Delivery concentration", "money_or_rate", "",
+           "How each workstream's delivery is drawn: 0 all or nothing, k > 0 a Beta share (blank: not drawn)",
+           required=False, low=0.0),
+)}
+ROW_TERMS["montecarlo"] = ("setting", "value", MONTECARLO_TERMS)
+UNCERTAINTY = Schema("uncertainty", "Monte Carlo spreads (one driver a row)", (
+    Column("driver", "Driver", "text", "", "The driver drawn (hnb_xl.engine.montecarlo.MC_DRIVERS)"),
+    Column("distribution", "Distribution", "text", "", "normal (around each year's assumption; blank: normal)",
+           required=False),
+    Column("sd", "SD", "money_or_rate", "fraction or £", "Standard deviation: a fraction for a growth rate, pounds "
+           "for other DSG movements and the block transfer", low=0.0, aliases=("standarddeviation",)),
+    Column("basis", "Basis", "text", "", "Where the spread comes from", required=False),
+), key="driver")
+SCHEMAS.update({s.name: s for s in (MONTECARLO, UNCERTAINTY)})
+PLAN_SOURCE_TABLES += ("montecarlo", "uncertainty")
