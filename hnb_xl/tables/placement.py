@@ -1,7 +1,8 @@
 """The placement engine's input tables: their schemas, the bundled set and where an engine error is.
 
 Nine tables (``hnb_xl/data/placement_*.csv``, provenance in ``hnb_xl/data/README.md``): the base
-census by category (SEN2), the categories' unit costs and flows, the yearly drivers, capacity, the
+census by category (SEN2: :func:`base_census` takes it from the placement history, one row a January
+census, ``placement_history.csv``: January 2022 is 2021-22), the categories' unit costs and flows, the yearly drivers, capacity, the
 backlog, moves, the spend not per plan, HNB income and two settings. Each is read by the one reader
 (:func:`hnb_xl.tables.files.load`: validated, every problem with its file, row and column), and a
 :class:`~hnb_xl.errors.ModelError` from :mod:`hnb_xl.engine.placement` is turned into the same kind
@@ -17,12 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from .. import bundled
+from ..engine import placement_mitigation as mitigation
 from ..engine.placement import PlacementInputs
+from ..engine.safety_valve import FUNDING_SOURCES
 from ..errors import HnbInputError, ModelError
 from ..years import fy, parse_year
 from . import validate
 from .files import load, read_tables
-from .schema import PCT2, Column, Schema, normalise_header
+from .schema import PCT2, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, SCHEMAS, Column, Schema, normalise_header
 
 _YEAR = Column("financial_year", "Financial year", "year", "", "Financial year, e.g. 2022-23", aliases=("year", "fy"))
 _CATEGORY = Column("category", "Category", "text", "", "Placement category (the DSG plan's seven)",
@@ -30,6 +33,8 @@ _CATEGORY = Column("category", "Category", "text", "", "Placement category (the 
 _BASIS = Column("basis", "Basis", "text", "", "Where the figure comes from", required=False,
                 aliases=("source", "note"))
 
+# the engine's view of the base census, one row a category: made by base_census from the placement
+# history (no file of its own)
 CENSUS = Schema("census", "EHC plans by placement at the base census (SEN2)", (
     _CATEGORY,
     Column("label", "Label", "text", "", "The template's name of the category", required=False),
@@ -110,9 +115,51 @@ SETTINGS = Schema("settings", "Placement settings", (
     _BASIS,
 ), key="name")
 
+# The mitigations (engineer D2; hnb_xl/engine/placement_mitigation.py): not one of the nine the
+# unmitigated engine reads, so not in PLACEMENT_SCHEMAS; read by load_workstreams.
+WORKSTREAMS = Schema(mitigation.TABLE, "Placement workstreams: mitigations where they act", (
+    Column("name", "Name", "text", "", "Workstream name (each name once)", aliases=("workstream",)),
+    Column("lever", "Lever", "text", "", ", ".join(mitigation.LEVERS)),
+    Column("target", "Target", "text", "", "The category (or other-spend line, for a cash saving) it acts on",
+           required=False, aliases=("category", "line")),
+    Column("to_category", "To category", "text", "", "placed_in_maintained: the maintained category placing them",
+           required=False, aliases=("to",)),
+    Column("amount", "Amount", "money_or_rate", "fraction or £",
+           "Full effect: a fraction (0.1 = 10%) for the rate levers, pounds a year for a cash saving", low=0.0),
+    Column("start_year", "Start year", "year", "", "First financial year with an effect, e.g. 2023-24",
+           aliases=("start",)),
+    Column("ramp_years", "Ramp years", "count", "years", "Years to reach the full effect (blank: 1)",
+           required=False, aliases=("rampup", "ramp"), low=1.0),
+    Column("delivery_confidence", "Delivery confidence", "share", "fraction",
+           "Share of the effect expected to be delivered (blank: 1)", required=False, aliases=("confidence",)),
+    Column("funding", "Funding", "text", "DSG or General Fund",
+           "Budget the saving falls on: DSG, or General Fund (reported, never reduces the DSG deficit; blank: DSG)",
+           required=False, aliases=("fundingsource", "fundedfrom"), choices=FUNDING_SOURCES),
+    _BASIS,
+), key="name")
+WORKSTREAMS_FILE = f"{mitigation.TABLE}.csv"
+
 PLACEMENT_SCHEMAS = {s.name: s for s in (CENSUS, CATEGORIES, DRIVERS, CAPACITY, BACKLOG, MOVES, OTHER_SPEND,
                                          INCOME, SETTINGS)}
-FILES = {name: f"placement_{name}.csv" for name in PLACEMENT_SCHEMAS}
+HISTORY_FILE = "placement_history.csv"     # the censuses by placement (schema.PLACEMENT_HISTORY)
+# the base census is read from the placement history (one place for the counts; :func:`base_census`)
+FILES = {name: HISTORY_FILE if name == "census" else f"placement_{name}.csv" for name in PLACEMENT_SCHEMAS}
+OLD_CENSUS_FILE = "placement_census.csv"   # the category-row census of earlier versions: refused, with what to write
+# The tables the workbook holds on its Inputs sheet (layout.INPUT_TABLES), keyed by their source
+# file's name without .csv (the census is the placement history's, schema.PLACEMENT_HISTORY): in
+# the one table of schemas, so the refresh, template --from and verify read them as any input table
+INPUT_SCHEMAS = {f"placement_{name}": s for name, s in PLACEMENT_SCHEMAS.items() if name != "census"}
+SCHEMAS.update(INPUT_SCHEMAS)
+
+
+def census_history() -> pd.DataFrame:
+    """The bundled EHC plans by placement at each January census (``hnb_xl/data/placement_history.csv``,
+    :data:`hnb_xl.tables.schema.PLACEMENT_HISTORY`; the January census of year Y is financial year
+    (Y-1)-Y), read and validated by the one reader; ``attrs["source"]`` names the file."""
+    with resources.as_file(bundled.data_path(HISTORY_FILE)) as p:
+        frame = load(PLACEMENT_HISTORY, p)
+    frame.attrs["source"] = HISTORY_FILE
+    return frame
 
 
 def load_tables(folder=None) -> dict[str, pd.DataFrame]:
@@ -124,8 +171,14 @@ def load_tables(folder=None) -> dict[str, pd.DataFrame]:
                                 source=str(folder))
         if not any((Path(folder) / f).exists() for f in FILES.values()):
             raise HnbInputError(f"has none of the placement files ({', '.join(FILES.values())})", source=str(folder))
+        if (Path(folder) / OLD_CENSUS_FILE).exists():
+            raise HnbInputError(f"is no longer read: write the censuses to {HISTORY_FILE} instead (one row a January "
+                                "census: Financial year, Census, the seven categories, Total; hnb-xl template writes "
+                                "one)", source=str(Path(folder) / OLD_CENSUS_FILE))
     out = {}
     for name, schema in PLACEMENT_SCHEMAS.items():
+        if name == "census":
+            schema = PLACEMENT_HISTORY
         path = Path(folder) / FILES[name] if folder is not None else None
         if path is not None and path.exists():
             out[name] = load(schema, path, keep_unknown=True)
@@ -134,7 +187,55 @@ def load_tables(folder=None) -> dict[str, pd.DataFrame]:
                 frame = load(schema, p, keep_unknown=True)
             frame.attrs["source"] = FILES[name]
             out[name] = frame
+    out["placement_history"] = out.pop("census")
+    out["census"] = base_census(out["placement_history"], str(bundled.history()["financial_year"].iloc[-1]))
     return out
+
+
+def base_census(placement_history: pd.DataFrame, base_year: str) -> pd.DataFrame:
+    """The base census by category (:data:`CENSUS`'s columns: the engine's view) from the placement
+    history's rows (:data:`hnb_xl.tables.schema.PLACEMENT_HISTORY`): ``census_base`` from the base
+    year's row (its January census: January 2022 for 2021-22), ``census_before`` from the year
+    before's. A missing row or a blank count is refused at the placement history's file, row and
+    column; ``attrs`` point at the base year's row, so an engine error is located there."""
+    ph = placement_history
+    source = ph.attrs.get("source", HISTORY_FILE)
+    years = [str(y) for y in ph["financial_year"]]
+    before = fy(parse_year(base_year) - 1)
+    rows = {}
+    for year, what in ((before, "the census before the base year's"), (base_year, "the base year's census")):
+        if year not in years:
+            raise HnbInputError(f"has no row for {year} ({what}, {validate.census_of(year)}): the placement engine "
+                                f"starts from the January censuses of {before} and {base_year}", source=source)
+        i = years.index(year)
+        blank = [PLACEMENT_CATEGORIES[k] for k in PLACEMENT_CATEGORIES if pd.isna(ph[k].iloc[i])]
+        if blank:
+            raise HnbInputError(f"{year}'s {blank[0]} is blank (not known): the placement engine needs every category "
+                                f"at the {validate.census_of(year)} census", source=source,
+                                row=validate.row_number(ph, i), column=blank[0])
+        rows[year] = i
+    b, a = rows[before], rows[base_year]
+    basis = ph["source"].iloc[a] if "source" in ph else ""
+    out = pd.DataFrame({"category": list(PLACEMENT_CATEGORIES), "label": list(PLACEMENT_CATEGORIES.values()),
+                        "census_before": [float(ph[k].iloc[b]) for k in PLACEMENT_CATEGORIES],
+                        "census_base": [float(ph[k].iloc[a]) for k in PLACEMENT_CATEGORIES],
+                        "basis": [basis] * len(PLACEMENT_CATEGORIES)})
+    out.attrs = {"source": source, "row_numbers": [validate.row_number(ph, a)] * len(PLACEMENT_CATEGORIES)}
+    return out
+
+
+def load_workstreams(path=None) -> pd.DataFrame:
+    """The placement workstreams (:data:`WORKSTREAMS`) from ``path`` (a CSV/XLSX file, or a folder
+    holding ``placement_workstreams.csv``), else the bundled ILLUSTRATIVE ones; read and validated by
+    the one reader, ``attrs["source"]`` naming the file for messages (:func:`located`)."""
+    if path is not None and Path(path).is_dir():
+        path = Path(path) / WORKSTREAMS_FILE if (Path(path) / WORKSTREAMS_FILE).exists() else None
+    if path is not None:
+        return load(WORKSTREAMS, path)
+    with resources.as_file(bundled.data_path(WORKSTREAMS_FILE)) as p:
+        frame = load(WORKSTREAMS, p)
+    frame.attrs["source"] = WORKSTREAMS_FILE
+    return frame
 
 
 def inputs(tables: dict[str, pd.DataFrame], history: pd.DataFrame | None = None, *,
@@ -143,6 +244,8 @@ def inputs(tables: dict[str, pd.DataFrame], history: pd.DataFrame | None = None,
     accumulated deficit; bundled by default). ``other_dsg``: £ a year in every projection year."""
     h = bundled.history() if history is None else history
     base = h.iloc[-1]
+    if "placement_history" in tables:      # the base census of this history's base year
+        tables = {**tables, "census": base_census(tables["placement_history"], str(base["financial_year"]))}
     census, cats = tables["census"], tables["categories"]
     cat_names = list(cats["category"])
     for i, k in enumerate(census["category"]):
@@ -207,7 +310,7 @@ def located(tables: dict[str, pd.DataFrame]):
         yield
     except ModelError as exc:
         frame = tables.get(exc.table)
-        schema = PLACEMENT_SCHEMAS.get(exc.table)
+        schema = WORKSTREAMS if exc.table == WORKSTREAMS.name else PLACEMENT_SCHEMAS.get(exc.table)
         if frame is None:
             raise HnbInputError(exc.message, source=exc.table, column=exc.field) from None
         row = validate.row_number(frame, exc.index) if exc.index is not None else None
