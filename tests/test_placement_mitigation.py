@@ -250,3 +250,89 @@ def test_mitigated_table_has_the_general_fund_saving_on_its_own_line(capsys):
     assert len(gf) == 1 and "£1,350,000" in gf[0]
     total = next(i for i, line in enumerate(lines) if line.startswith("DSG total saving"))
     assert lines.index(gf[0]) > total
+
+
+# ------------------------------------------------------------------ the pack's placement charts (item 5)
+
+
+@pytest.fixture(scope="module")
+def charts():
+    return api.placement_charts()
+
+
+def _drawn(monkeypatch, draw):
+    """The figure a chart function draws, caught at savefig (before it is closed)."""
+    from matplotlib.figure import Figure
+    caught = {}
+    original = Figure.savefig
+
+    def spy(fig, fname, *a, **k):
+        caught["fig"] = fig
+        return original(fig, fname, *a, **k)
+    monkeypatch.setattr(Figure, "savefig", spy)
+    draw()
+    return caught["fig"]
+
+
+def test_spend_by_category_chart_stacks_the_categories_other_spend_and_calibration(tmp_path, monkeypatch, charts):
+    from hnb_xl.reports import pack
+    spend = charts["spend"]
+    fig = _drawn(monkeypatch, lambda: pack.chart_spend_by_category(spend, tmp_path / "5.png", None, charts["source"]))
+    ax = fig.axes[0]
+    bars = ax.containers
+    labels = [b.get_label().replace("\n", " ") for b in bars]
+    assert labels == [*bundled_category_labels(), "Spend not per plan", "Calibration to the base year outturn"]
+    heights = np.array([[r.get_height() for r in b] for b in bars])      # segment x year, £m
+    totals = heights.sum(axis=0)
+    assert totals[0] == pytest.approx(seed.HISTORY_TABLE["2021-22"][4] / 1000)   # base year = the £100.178m outturn
+    un = api.unmitigated_projection()
+    assert totals[1:] == pytest.approx(un["hnb_expenditure"].to_numpy() / 1e6, rel=1e-12)
+    assert "£m" in ax.get_ylabel() and ax.get_title().startswith(pack.PLACEMENT_CHARTS["by_category"][1])
+    assert (tmp_path / "5.png").stat().st_size > 10_000
+
+
+def bundled_category_labels():
+    """The DSG plan's seven category names, in the bundled categories table's order."""
+    from hnb_xl.sources.sen2.categories import PLACEMENT_CATEGORIES
+    order = pd.read_csv(bundled.data_path("placement_categories.csv"))["category"]
+    return [PLACEMENT_CATEGORIES[k] for k in order]
+
+
+def test_scenarios_chart_plots_replica_unmitigated_and_mitigated_deficits(tmp_path, monkeypatch, charts):
+    from hnb_xl.reports import pack
+    fig = _drawn(monkeypatch, lambda: pack.chart_placement_scenarios(charts["deficits"], tmp_path / "6.png"))
+    lines = {line.get_label(): np.asarray(line.get_ydata(), float) for line in fig.axes[0].get_lines()}
+    assert list(lines) == ["Replica of the published July 2022 forecast", "Unmitigated (placement drivers)",
+                           pm.MITIGATED]
+    replica = lines["Replica of the published July 2022 forecast"]
+    assert replica[0] == pytest.approx(seed.HISTORY_TABLE["2021-22"][7] / 1000)      # £39.264m at March 2022
+    assert [round(v, 1) for v in replica[1:5]] == [seed.DEFICIT_GROWTH_PROJECTED[y][0]
+                                                   for y in ("2022-23", "2023-24", "2024-25", "2025-26")]
+    mit = api.mitigated_projection()["accumulated_deficit"].to_numpy() / 1e6
+    assert lines[pm.MITIGATED][1:] == pytest.approx(mit, rel=1e-12)
+    assert (lines[pm.MITIGATED] <= lines["Unmitigated (placement drivers)"] + 1e-9).all()
+    assert "£m" in fig.axes[0].get_ylabel()
+
+
+@pytest.mark.parametrize("history, code", [
+    pytest.param("changed", None, id="another-history-no-placement-charts"),
+    pytest.param(None, "899", id="another-authority-no-placement-charts"),
+])
+def test_placement_charts_only_for_the_bundled_tables_authority(history, code):
+    from hnb_xl.reports.edition import Edition
+    h = bundled.history()
+    if history == "changed":
+        h = h.copy()
+        h.loc[h.index[-1], "hnb_expenditure"] += 1
+    ed = None if code is None else Edition("Northshire", code, "", "2016-17", "2021-22", None, None)
+    assert api.placement_charts(h, ed) is None
+    assert api.placement_charts(bundled.history(), None) is not None
+
+
+def test_pack_command_writes_the_placement_charts(tmp_path, capsys):
+    assert main(["pack", "--output", str(tmp_path / "forum"), "--paths", "200", "--no-agreement"]) == 0
+    out = capsys.readouterr().out
+    for name in ("5_spend_by_category.png", "6_placement_scenarios.png"):
+        assert name in out and (tmp_path / "forum" / name).stat().st_size > 10_000
+    page = (tmp_path / "forum" / "index.html").read_text(encoding="utf-8")
+    assert "HNB spend by placement category" in page and "replica, unmitigated and mitigated" in page

@@ -8,8 +8,9 @@ years and the source come from the data, :mod:`hnb_xl.reports.edition`, never a 
   2. ``2_deficit_growth_projected.png``  "Deficit growth projected" (the seed's chart: accumulated
      DSG deficit for the last four outturn years, then the unmitigated projection to the scenario's
      own last year)
-  3. ``3_mitigation_waterfall.png``  unmitigated DSG in-year deficit in the target year, each
-     workstream's saving, and the mitigated in-year position
+  3. ``3_mitigation_waterfall.png``  unmitigated DSG in-year deficit in the target year, each DSG
+     workstream's saving, and the mitigated in-year position; then each General Fund workstream's
+     saving as a separate grey bar, labelled, that does not move the DSG total
   4. ``4_uncertainty_fan.png``  P10-P90 and P50 of the accumulated deficit after contributions
      (Monte Carlo), beside the deterministic plan and the unmitigated projection
 
@@ -175,9 +176,11 @@ def chart_deficit(history: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, e
 
 
 def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: str, path: Path,
-                    ed: Edition | None = None) -> Path:
-    """Waterfall for ``year``: unmitigated DSG in-year deficit, minus each workstream's saving
-    (sequential attribution), equals the mitigated DSG in-year position (£m)."""
+                    ed: Edition | None = None, general_fund: tuple[str, ...] = ()) -> Path:
+    """Waterfall for ``year``: unmitigated DSG in-year deficit, minus each DSG workstream's saving
+    (sequential attribution), equals the mitigated DSG in-year position (£m). The ``general_fund``
+    workstreams' savings (a council budget, not the DSG: engine.safety_valve) follow as separate
+    grey bars from zero, labelled "General Fund", after a divider: they do not move the DSG total."""
     row = plan_frame.set_index("financial_year").loc[year]
     start = row["unmitigated_dsg_in_year_deficit"] / M
     savings = attribution.loc[year] / M
@@ -185,6 +188,8 @@ def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: s
     bottoms, heights, colours = [0.0], [start], [RED]
     level = start
     for name, s in savings.items():
+        if name in general_fund:
+            continue
         labels.append(_wrap(str(name)))
         bottoms.append(level - s)
         heights.append(s)
@@ -195,17 +200,30 @@ def chart_waterfall(plan_frame: pd.DataFrame, attribution: pd.DataFrame, year: s
     bottoms.append(min(0.0, end))
     heights.append(abs(end))
     colours.append(RED if end > 0 else BLUE)
+    dsg_bars = len(labels)
+    for name, s in savings.items():
+        if name in general_fund:
+            labels.append("General Fund:\n" + _wrap(str(name)) + "\n(not in the DSG)")
+            bottoms.append(0.0)
+            heights.append(s)
+            colours.append(GREY)
     fig, ax = plt.subplots(figsize=(11, 6))
     x = range(len(labels))
     ax.bar(x, heights, bottom=bottoms, color=colours, edgecolor="white")
     for i, (b, hgt) in enumerate(zip(bottoms, heights)):
         if i == 0:
             text = f"£{hgt:,.1f}m"
-        elif i == len(labels) - 1:
+        elif i == dsg_bars - 1:
             text = f"£{end:,.1f}m" if end >= 0 else f"-£{-end:,.1f}m"
+        elif i >= dsg_bars:
+            text = f"£{hgt:,.1f}m saved"
         else:
             text = f"-£{hgt:,.1f}m"
         ax.annotate(text, (i, b + hgt), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    if len(labels) > dsg_bars:
+        ax.axvline(dsg_bars - 0.5, color=GREY, linestyle="--", linewidth=1)
+        ax.annotate("General Fund savings: reported,\nnot in the DSG deficit", (dsg_bars - 0.4, start * 1.05),
+                    fontsize=8, color=GREY, ha="left", va="top")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(list(x), labels, fontsize=8)
     ax.set_xlabel(f"Workstream (ILLUSTRATIVE sizes where the bundled defaults are used), {year}")
@@ -262,6 +280,91 @@ def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, pat
     ax.set_title(CHARTS["fan"][1] + who + "\n(Monte Carlo over growth, other DSG movements, transfer and workstream delivery; "
                  "ILLUSTRATIVE)", fontsize=11)
     return _finish_noted(fig, ax, path, ed)
+
+
+# ---------------------------------------------------------------------------------------------
+# The placement projection's charts (issue 15 item 5; engineer D2): drawn when the pack is given
+# the placement frames (:func:`hnb_xl.api.placement_charts`), after the four above
+
+PLACEMENT_CHARTS = {
+    "by_category": ("5_spend_by_category.png", "HNB spend by placement category, unmitigated (placement drivers)"),
+    "scenarios": ("6_placement_scenarios.png", "Accumulated DSG deficit: replica, unmitigated and mitigated"),
+}
+# one colour a stacked segment: the seven categories, then the spend not per plan and the calibration line
+_SEGMENT_COLOURS = ["#1f5fa8", "#6fa8dc", "#2e8b57", "#c0392b", "#8e44ad", "#e08a1e", "#b8860b", "#7f7f7f",
+                    "#d9d9d9"]
+
+
+def chart_spend_by_category(spend: pd.DataFrame, path: Path, ed: Edition | None = None,
+                            source: str = "") -> Path:
+    """HNB spend by year (£m), stacked: one segment a column of ``spend`` (index: financial year;
+    columns: the placement categories by the DSG plan's names, the spend not per plan, the
+    calibration line), the year's total labelled on top. ``source``: the placement inputs' basis
+    line, printed under the chart beside the edition's source."""
+    years = list(spend.index)
+    x = list(range(len(years)))
+    fig, ax = plt.subplots(figsize=(11, 6.2))
+    bottom = pd.Series(0.0, index=spend.index)
+    for i, col in enumerate(spend.columns):
+        ax.bar(x, spend[col] / M, 0.7, bottom=bottom / M, label=_wrap(str(col), 34),
+               color=_SEGMENT_COLOURS[i % len(_SEGMENT_COLOURS)], edgecolor="white", linewidth=0.5)
+        bottom = bottom + spend[col]
+    for i, total in zip(x, bottom):
+        ax.annotate(f"£{total / M:,.0f}m", (i, total / M), textcoords="offset points", xytext=(0, 3), ha="center",
+                    fontsize=8)
+    ax.set_xticks(x, years, fontsize=8)
+    ax.set_xlabel("Financial year (the first is the base year's outturn)")
+    ax.set_ylabel("HNB spend, £m")
+    ax.yaxis.set_major_formatter(_GBP_M)
+    ax.set_ylim(0, bottom.max() / M * 1.12)
+    handles, names = ax.get_legend_handles_labels()     # top segment first, as the bars stack
+    ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    who = f": {ed.authority}" if ed is not None and ed.authority else ""
+    ax.set_title(PLACEMENT_CHARTS["by_category"][1] + who + f", {years[0]} to {years[-1]}\n(caseload x unit cost "
+                 "by category, plus the spend not per plan; unit costs and flows ILLUSTRATIVE)", fontsize=11)
+    return _finish_sourced(fig, ax, path, ed, source)
+
+
+def _finish_sourced(fig, ax, path: Path, ed: Edition | None, source: str) -> Path:
+    """As :func:`_finish_noted`, with a second footnote line: the placement inputs' ``source``."""
+    if not source:
+        return _finish_noted(fig, ax, path, ed)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    note = _wrap(f"Placement counts: {source}", 190)
+    fig.tight_layout(rect=(0, 0.03 + 0.022 * (note.count(chr(10)) + 1), 1, 1))
+    _source_note(fig, ed)
+    fig.text(0.01, 0.028, note, fontsize=6.5, color=GREY, ha="left", va="bottom")
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def chart_placement_scenarios(deficits: pd.DataFrame, path: Path, ed: Edition | None = None,
+                              source: str = "") -> Path:
+    """The accumulated DSG deficit (£m) by year of each scenario, one line a column of ``deficits``
+    (index: financial year, the base year's outturn first; columns: the scenarios' names, the
+    mitigated one last), each line's last value labelled; ``source`` as :func:`chart_spend_by_category`."""
+    years = list(deficits.index)
+    x = list(range(len(years)))
+    fig, ax = plt.subplots(figsize=SIZE)
+    styles = [(GREY, "--", "s"), (RED, "-", "o"), (GREEN, "-", "^")]
+    for (colour, dash, marker), col in zip(styles, deficits.columns):
+        ax.plot(x, deficits[col] / M, color=colour, linestyle=dash, marker=marker, markersize=4, label=str(col))
+        last = deficits[col].iloc[-1] / M
+        ax.annotate(f"£{last:,.0f}m", (x[-1], last), textcoords="offset points", xytext=(4, 0), fontsize=8,
+                    color=colour, va="center")
+    ax.set_xticks(x, years, fontsize=8)
+    ax.set_xlim(-0.3, len(x) - 0.3)
+    ax.set_xlabel("Financial year (31 March; the first is outturn)")
+    ax.set_ylabel("Accumulated DSG deficit, £m")
+    ax.yaxis.set_major_formatter(_GBP_M)
+    ax.set_ylim(0, deficits.to_numpy(float).max() / M * 1.12)
+    ax.legend(loc="upper left", fontsize=9, frameon=False)
+    who = f"{ed.authority}, " if ed is not None and ed.authority else ""
+    ax.set_title(PLACEMENT_CHARTS["scenarios"][1] + f" ({who}{years[0]} to {years[-1]})\n(mitigated: the placement workstreams' DSG savings; a "
+                 "General Fund saving is not in it; ILLUSTRATIVE sizes)", fontsize=11)
+    return _finish_sourced(fig, ax, path, ed, source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,11 +569,12 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
     attr = result.attribution.reset_index()
     attr_titles = {"financial_year": "Year"} | {c: str(c) for c in attr.columns if c != "financial_year"}
     ws_frame = pd.DataFrame([{"name": w.name, "lever": _sentence(LEVERS.get(w.lever, w.lever)),
-                              "budget_area": w.budget_area,
+                              "budget_area": w.budget_area, "funding": w.funding,
                               "amount": _money(w.amount) if w.lever == CASH else f"{w.amount:.1%}",
                               "start": fy(w.start_year), "ramp": f"{w.ramp_years:g}",
                               "confidence": f"{w.delivery_confidence:.0%}"} for w in workstreams])
-    ws_titles = {"name": "Workstream", "lever": "Lever", "budget_area": "Budget area", "amount": "Full effect",
+    ws_titles = {"name": "Workstream", "lever": "Lever", "budget_area": "Budget area",
+                 "funding": "Funding (General Fund: not in the DSG figures)", "amount": "Full effect",
                  "start": "Start", "ramp": "Ramp-up (years)", "confidence": "Delivery confidence"}
     inst = pd.DataFrame({"financial_year": list(agreement.dfe_contributions),
                          "dfe_contribution": list(agreement.dfe_contributions.values())})
@@ -517,11 +621,14 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
                      f"{html.escape(balance_caveat(s['target_balance_year']))}.</span>")
         parts.append(line + "</li>")
     parts.append(f"<li>DfE contributions {_money(s['dfe_total'])}; council contributions {_money(s['council_total'])}; "
-                 f"savings over the plan years {_money(s['total_saving'])}</li></ul>")
+                 f"DSG savings over the plan years {_money(s['total_saving'])}"
+                 + (f"; General Fund savings {_money(s['general_fund_saving'])} (reported, not in the DSG deficit)"
+                    if s.get("general_fund_saving") else "") + "</li></ul>")
     captions = {CHARTS["history"][0]: chart_title(CHARTS["history"][1], ed.authority, f"outturn {ed.outturn}"),
                 CHARTS["deficit"][0]: chart_title(CHARTS["deficit"][1], ed.authority,
                                                   "outturn then the projection before the plan's workstreams"),
-                CHARTS["waterfall"][0]: CHARTS["waterfall"][1], CHARTS["fan"][0]: CHARTS["fan"][1]}
+                CHARTS["waterfall"][0]: CHARTS["waterfall"][1], CHARTS["fan"][0]: CHARTS["fan"][1],
+                **{name: title for name, title in PLACEMENT_CHARTS.values()}}
     if result.probability_of_balance is not None:     # the figure the chart prints, with its caveat beside it
         captions[CHARTS["fan"][0]] += (f". P(balance by {s['target_balance_year']}) = "
                                        f"{result.probability_of_balance:.0%}: {balance_caveat(s['target_balance_year'])}")
@@ -576,9 +683,11 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
 def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workstreams: list[Workstream],
                agreement: Agreement, uncertainty: Uncertainty, to_year: int | None = None, *,
                edition: Edition | None = None, sections: dict | None = None, notes: PackNotes = PackNotes(),
-               made: str | None = None, record: Assurance | None = None) -> PackResult:
+               made: str | None = None, record: Assurance | None = None,
+               placement: dict | None = None) -> PackResult:
     """Compute the plan and Monte Carlo and write the four PNGs and ``index.html`` (the PNGs
-    embedded) to ``out_dir``. ``edition``: the authority, years and source (default: from the
+    embedded) to ``out_dir``; ``placement`` (:func:`hnb_xl.api.placement_charts`): two more, the
+    spend by placement category and the three scenarios' accumulated deficit (:data:`PLACEMENT_CHARTS`). ``edition``: the authority, years and source (default: from the
     inputs and the bundled parameters); ``sections``: the report's tables (api.report_sections) for
     the seed's Invest to Transform and SEND Contingency tables; ``made``: the date stamp (default today);
     ``record``: the back-test and the assurance record (:mod:`hnb_xl.reports.record`)."""
@@ -596,9 +705,15 @@ def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workst
     images = [
         chart_history(history, out / CHARTS["history"][0], ed),
         chart_deficit(history, frame, out / CHARTS["deficit"][0], ed),
-        chart_waterfall(frame, parts, wf_year, out / CHARTS["waterfall"][0], ed),
+        chart_waterfall(frame, parts, wf_year, out / CHARTS["waterfall"][0], ed,
+                        tuple(w.name for w in workstreams if not w.on_dsg)),
         chart_fan(f, frame, out / CHARTS["fan"][0], uncertainty.paths, target, prob, ed),
     ]
+    if placement is not None:
+        images += [chart_spend_by_category(placement["spend"], out / PLACEMENT_CHARTS["by_category"][0], ed,
+                                           placement["source"]),
+                   chart_placement_scenarios(placement["deficits"], out / PLACEMENT_CHARTS["scenarios"][0], ed,
+                                             placement["source"])]
     result = PackResult(out, [], frame, parts, s, f, prob)
     page = write_html(out / "index.html", result, list(workstreams), agreement, uncertainty, images, ed, history,
                       assumptions, sections, notes, made or _dt.date.today().isoformat(), record)
