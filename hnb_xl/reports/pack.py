@@ -13,6 +13,10 @@ years and the source come from the data, :mod:`hnb_xl.reports.edition`, never a 
      saving as a separate grey bar, labelled, that does not move the DSG total
   4. ``4_uncertainty_fan.png``  P10-P90 and P50 of the accumulated deficit after contributions
      (Monte Carlo), beside the deterministic plan and the unmitigated projection
+  5. ``5_spend_by_category.png`` and 6. ``6_placement_scenarios.png`` (:data:`PLACEMENT_CHARTS`,
+     when the pack is given the placement frames): the unmitigated placement forecast's HNB spend by
+     placement category, stacked with the spend not per plan and the calibration line; the
+     accumulated DSG deficit of the replica, the unmitigated and the mitigated placement scenario
 
 The page (``index.html``): a title naming the authority and the data vintage, the hnb_xl version
 and the date it was made, a limitations box (calibration plug, other DSG movements, extrapolated
