@@ -203,6 +203,12 @@ def _file(tmp_path, old, new):
                  id="unknown-funding"),
     pytest.param(",fewer_requests,,", ",fewer_requests,special,", "ws.csv, row 2, column 'target'",
                  id="fewer-requests-with-a-target"),
+    pytest.param("0.10,2023-24,3,0.8,DSG", "0.10,2023-24,3,0.8,general fund",
+                 "ws.csv, row 2, column 'lever': workstream 'Fewer EHC needs assessment requests': a General Fund "
+                 "workstream is a cash saving on a council budget outside the DSG: its lever must be cash_saving, "
+                 "got 'fewer_requests'", id="general-fund-on-a-rate-lever"),
+    pytest.param("0.05,2023-24,3,0.8,DSG", "1.05,2023-24,3,0.8,DSG",
+                 "ws.csv, row 4, column 'amount'", id="ceased-rate-over-1"),
 ])
 def test_bad_workstreams_are_one_located_line_exit_2(tmp_path, capsys, old, new, expected):
     path = _file(tmp_path, old, new)
