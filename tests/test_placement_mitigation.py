@@ -125,6 +125,17 @@ def test_placed_in_maintained_does_nothing_when_special_is_full(driver):
     assert r.savings["placed_in_maintained independent"].abs().max() < 1e-6
 
 
+def test_placed_in_maintained_takes_spare_places_before_the_backlog(driver, unmitigated):
+    # bundled: special is full from 2022-23 (places 1,600 .. 1,950) and 200 pupils wait for a special
+    # place; new plans placed in special first leave fewer spare places for them
+    r = pm.project_mitigated(driver, [ws(pm.PLACED_IN_MAINTAINED, 0.5, "independent", to_category="special")])
+    before, after = by_cat(unmitigated, "census_count"), by_cat(r, "census_count")
+    assert (after["special"] == before["special"]).all()                     # the places, full either way
+    waiting = r.summary["backlog"] - unmitigated.summary["backlog"]
+    assert waiting.iloc[-1] > 0 and (waiting >= -1e-9).all()
+    assert after["independent"].iloc[-1] < before["independent"].iloc[-1]
+
+
 def test_ceased_19_25_is_an_extra_ceased_rate_on_post_16(driver, unmitigated):
     r = pm.project_mitigated(driver, [ws(pm.CEASED_19_25, 0.05, "post_16")])
     before, after = by_cat(unmitigated, "census_count"), by_cat(r, "census_count")

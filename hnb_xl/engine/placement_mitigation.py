@@ -15,7 +15,10 @@ start year (:mod:`hnb_xl.engine.placement`; k a category, j an other-spend line)
                            (target = the category the new plans leave, e.g. independent; to_category =
                            maintained special or resourced provision, which must have places in the
                            capacity table and overflow back to the target: the engine's capacity rule then
-                           sends any pupil over the places back, so the lever acts only while places exist)
+                           sends any pupil over the places back, so the lever acts only while places exist.
+                           New plans take spare places before the backlog does (the engine's order), so
+                           where the backlog waits for the same places the lever places new plans ahead
+                           of it: the backlog grows, shown in the summary's ``backlog``)
     ceased_19_25           ceased_rate[k,t] = ceased_rate[k] + e_t   (k the post-16 category; a PROXY: the
                            engine has no ages, and post-16 and FE holds the 16 to 25s, so plans ceased at
                            19 to 25 are an extra ceased rate on it. Where a year has no requests, net
