@@ -69,9 +69,19 @@ Public Sub HNB_RegisterFunctions()
     Application.MacroOptions Macro:=book & "HNB_VERSION", _
         Description:="Versions of hnb_xl, xlwings and Python, for support calls.", _
         Category:="HNB"
-    ReDim argHelp(1 To 2)
+    ReDim argHelp(1 To 12)
     argHelp(1) = "Optional. year (default): one row a financial year, the base year first; category: caseload, unit cost and spend by category and year; line: spend by line, the calibration line included."
     argHelp(2) = "Optional. Last financial year, e.g. 2030-31 (default: the bundled assumptions' last year); years after the drivers table's last hold its last year's drivers."
+    argHelp(3) = "Optional. History input table including its header row (Financial year, EHCPs (January census), HNB budget, HNB expenditure, Accumulated DSG deficit). Default: bundled data."
+    argHelp(4) = "Optional. EHC plans by placement at each January census, the Inputs table PlacementHistory_Table with its header row (the base year's census and the one before). Default: bundled."
+    argHelp(5) = "Optional. Placement categories: unit cost and flows table including its header row (Category, Unit cost, Share of new plans, Ceased rate, Complexity drift, Overflow to, Basis). Default: bundled."
+    argHelp(6) = "Optional. Placement drivers by year table including its header row (Financial year, Requests for assessment, Share assessed, Share issued, New plan growth, Unit cost inflation, Basis). Default: bundled."
+    argHelp(7) = "Optional. Places by category table including its header row (Financial year, Category, Places, Basis). Default: bundled."
+    argHelp(8) = "Optional. Pupils awaiting a place table including its header row (Category, Waiting in, Pupils, Basis). Default: bundled."
+    argHelp(9) = "Optional. Plans moving between categories table including its header row (From, To, Plans a year, Basis). Default: bundled."
+    argHelp(10) = "Optional. HNB spend not per plan table including its header row (Line, Base year amount, Growth, Basis). Default: bundled."
+    argHelp(11) = "Optional. HNB income table including its header row (Financial year, HNB allocation, Allocation growth, Block transfer, Basis). Default: bundled."
+    argHelp(12) = "Optional. Placement settings table including its header row (Setting, Value, Basis). Default: bundled."
     Application.MacroOptions Macro:=book & "HNB_PLACEMENTS", _
         Description:="Unmitigated placement forecast with a header row (pounds): EHCPs by the DSG plan's seven categories x unit cost plus spend not per plan, against HNB income; the base year reconciled to its outturn by a calibration line. Bundled ILLUSTRATIVE inputs.", _
         Category:="HNB", _

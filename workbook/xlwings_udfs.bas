@@ -66,13 +66,13 @@ failed:
     HNB_GROWTH = Err.Description
 End Function
 
-Function HNB_PLACEMENTS(Optional by, Optional to_year)
+Function HNB_PLACEMENTS(Optional by, Optional to_year, Optional history, Optional placement_history, Optional categories, Optional drivers, Optional capacity, Optional backlog, Optional moves, Optional other_spend, Optional income, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HNB_PLACEMENTS = XLPy.CallUDF("hnb_xl.udfs", "HNB_PLACEMENTS", Array(by, to_year), ThisWorkbook, Application.Caller)
+        HNB_PLACEMENTS = XLPy.CallUDF("hnb_xl.udfs", "HNB_PLACEMENTS", Array(by, to_year, history, placement_history, categories, drivers, capacity, backlog, moves, other_spend, income, settings), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        HNB_PLACEMENTS = XLPy.CallUDF("hnb_xl.udfs", "HNB_PLACEMENTS", Array(by, to_year))
+        HNB_PLACEMENTS = XLPy.CallUDF("hnb_xl.udfs", "HNB_PLACEMENTS", Array(by, to_year, history, placement_history, categories, drivers, capacity, backlog, moves, other_spend, income, settings))
         Exit Function
     #End If
 failed:

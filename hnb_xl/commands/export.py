@@ -11,7 +11,7 @@ and "Total number by Age Group") and "Number of EHCPs by primary need" (the thir
 "Total number of EHCPs by primary need"); columns are January census years, history then projection.
 
 History: with ``--sen2`` the authority's placement history from the release (every census year with all
-seven known); without, the bundled January 2021 and 2022 counts (``placement_census.csv``). Projection:
+seven known); without, the bundled January 2021 and 2022 counts (``placement_history.csv``). Projection:
 the placement engine's census counts for the later years. **The split:** SEN2 publishes no age x placement
 or need x placement cut, so each sheet's count is split by the authority's age (or need) distribution of
 that census year, or the nearest census year that has one (without ``--sen2``: the bundled
@@ -128,7 +128,7 @@ def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
             rows = prof[prof["cut"] == cut].set_index("group")
             census = int(str(rows["census"].iloc[0]).split()[-1])
             profiles[cut] = {census: rows.loc[list(groups), "count"].astype(float).to_numpy()}
-        source = "bundled placement_census.csv (SEN2 January 2021 and 2022), Cambridgeshire"
+        source = "bundled placement_history.csv (SEN2 January 2021 and 2022), Cambridgeshire"
     last = int(history.index.max())
     later = projected.loc[projected.index > last, categories]
     frame = pd.concat([history[categories], later])

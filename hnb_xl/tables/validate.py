@@ -23,6 +23,8 @@ The rules:
   (:func:`block_transfer_twin_problems`);
 * agreement: the first instalment year is a plan year, the last instalment year is not after the
   last plan year, and the target balance year is not before the first instalment;
+* placement history: each census is the January inside its financial year, and the seven
+  categories add up to the Total (:func:`placement_history_problems`);
 * no NaN or infinity in a number column that the engine reads.
 """
 
@@ -291,7 +293,93 @@ def table_problems(name: str, frame: pd.DataFrame) -> list[HnbInputError]:
         out.extend(duplicate_year_problems(frame, name))
     elif name == "parameters":
         out.extend(parameter_table_problems(frame))
+    elif name in TERM_RULES:
+        out.extend(TERM_RULES[name](frame))
     return out
+
+
+# ------------------------------------------------------------------- Monte Carlo, assurance record
+
+
+def montecarlo_problems(frame: pd.DataFrame) -> list[HnbInputError]:
+    """The Monte Carlo settings (schema.MONTECARLO_TERMS): each setting known, once, within its
+    range (paths 1 to 1,000,000; correlations -1 to 1), and the year-to-year correlation strictly
+    between -1 and 1 (the AR(1) shock sqrt(1 - rho^2) e_t vanishes at 1: hnb_xl/engine/montecarlo.py)."""
+    from .schema import MONTECARLO_TERMS, read_terms
+    try:
+        terms = read_terms(frame, MONTECARLO_TERMS, name_column="setting", what="setting", name_header="Setting")
+    except HnbInputError as exc:
+        return list(exc.problems or [exc])
+    rho = terms.get("year_correlation")
+    if rho is not None and abs(rho) >= 1:
+        i = [str(n).strip() for n in frame["setting"]].index("year_correlation")
+        return [cell_place(frame, "montecarlo", i, "value").error(
+            f"year_correlation must be above -1 and below 1, got {rho!r}", rho)]
+    return []
+
+
+def uncertainty_problems(frame: pd.DataFrame) -> list[HnbInputError]:
+    """The Monte Carlo's spreads: each driver one the Monte Carlo draws
+    (:data:`hnb_xl.engine.montecarlo.MC_DRIVERS`) and its distribution one it knows
+    (:data:`~hnb_xl.engine.montecarlo.DISTRIBUTIONS`; blank: normal); sd >= 0 is the column's range."""
+    from ..engine.montecarlo import DISTRIBUTIONS, MC_DRIVERS
+    out = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        d = str(rec.get("driver") or "").strip()
+        if d not in MC_DRIVERS:
+            out.append(cell_place(frame, "uncertainty", i, "driver").error(
+                f"unknown driver '{d}' (expected one of {', '.join(MC_DRIVERS)})", d))
+        dist = str(rec.get("distribution") or "").strip().lower()
+        if dist and dist not in DISTRIBUTIONS:
+            out.append(cell_place(frame, "uncertainty", i, "distribution").error(
+                f"distribution '{dist}' is not supported (expected {' or '.join(DISTRIBUTIONS)})", dist))
+    return out
+
+
+def assurance_log_problems(frame: pd.DataFrame) -> list[HnbInputError]:
+    """The assumptions log (schema.ASSURANCE_ASSUMPTIONS): every assumption has an owner, a date,
+    a red/amber/green rating and a source (:func:`hnb_xl.engine.assurance.log_problems`)."""
+    from ..engine.assurance import log_problems
+    return [cell_place(frame, "assurance_assumptions", i, column).error(message)
+            for i, column, message in log_problems(frame)]
+
+
+# ------------------------------------------------------------------------- placement history
+
+
+def census_of(financial_year: str) -> str:
+    """The January census inside a financial year: 2021-22 -> "January 2022" (the January census of
+    year Y is the count of financial year (Y-1)-Y, as hnb_xl/sources/sen2/cuts.py reads DfE's SEN2)."""
+    return f"January {parse_year(financial_year) + 1}"
+
+
+def placement_history_problems(frame: pd.DataFrame) -> list[HnbInputError]:
+    """EHC plans by placement at each census (schema.PLACEMENT_HISTORY): each row's census is the
+    January inside its financial year (January 2022 is 2021-22), and where no count of the row is
+    blank the seven categories add up to its Total (the seventh, other placements, is the total
+    minus the six: hnb_xl/sources/sen2/categories.py). One problem at the cell that is wrong."""
+    from .schema import PLACEMENT_CATEGORIES
+    columns = column_values(frame)
+    out = []
+    for i, year in enumerate(columns["financial_year"]):
+        census = str(columns["census"][i]).strip()
+        if census != census_of(year):
+            out.append(cell_place(frame, "placement_history", i, "census").error(
+                f"{census or '(blank)'} is not the census of {year}: expected {census_of(year)} (the January "
+                "inside the financial year)", census))
+        counts = [_float(columns[k][i]) for k in PLACEMENT_CATEGORIES]
+        total = _float(columns["total"][i])
+        if total is None or math.isnan(total) or any(c is None or math.isnan(c) for c in counts):
+            continue
+        if sum(counts) != total:
+            out.append(cell_place(frame, "placement_history", i, "total").error(
+                f"the seven categories of {year} add up to {sum(counts):,.0f}, not the Total {total:,.0f}", total))
+    return out
+
+
+# the one-table rules of the tables above, by schema name
+TERM_RULES = {"montecarlo": montecarlo_problems, "uncertainty": uncertainty_problems,
+              "assurance_assumptions": assurance_log_problems, "placement_history": placement_history_problems}
 
 
 def block_transfer_twin_problems(assumptions: pd.DataFrame, block_transfer: pd.DataFrame) -> list[HnbInputError]:

@@ -42,8 +42,12 @@ from dataclasses import dataclass
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from ..tables.schema import (AGREEMENT, AGREEMENT_TERMS, ASSUMPTIONS, BLOCK_TRANSFER, HISTORY, INVEST_TO_TRANSFORM,
-                             PAYMENTS, PLACEMENT_HISTORY, SCHOOLS, SETTLEMENT, WORKSTREAMS)
+                             PAYMENTS, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, SCHOOLS, SETTLEMENT, WORKSTREAMS)
+from ..tables.schema import MONTECARLO, MONTECARLO_TERMS, UNCERTAINTY
+from ..engine.montecarlo import MC_DRIVERS
+from ..engine.placement import SUMMARY_COLUMNS as PLACEMENT_SUMMARY
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
+from ..tables.placement import INPUT_SCHEMAS as SCHEMAS   # the placement tables
 from .styles import GBP
 
 # ------------------------------------------------------------------------------------- sheets
@@ -53,21 +57,23 @@ CALC_HISTORY = "Calc_History"
 CALC_PROJECTION = "Calc_Projection"
 CALC_CONTINGENCY = "Calc_Contingency"
 CALC_TRANSFER = "Calc_Transfer"
+CALC_PLACEMENT = "Calc_Placement"
 SAFETY_VALVE = "Safety_Valve"
 OUTPUTS = "Outputs"
 CHECKS = "Checks"
 LOGS = "Logs"
 XLWINGS_CONF = "xlwings.conf"          # renamed from the template's inactive "_xlwings.conf"
 
-SHEETS = (COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, SAFETY_VALVE,
+SHEETS = (COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_PLACEMENT, CALC_CONTINGENCY, CALC_TRANSFER, SAFETY_VALVE,
           OUTPUTS, CHECKS, LOGS, XLWINGS_CONF)
-CALCULATION_SHEETS = (CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, CHECKS, SAFETY_VALVE)
+CALCULATION_SHEETS = (CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, CHECKS, SAFETY_VALVE,
+                      CALC_PLACEMENT)
 ALLOWED_CONSTANTS = (0, 1)
 
 # VBA code names of the sheets (openpyxl gives new sheets none). The template's Sheet1 becomes the
 # Cover and its Sheet2 the xlwings.conf sheet, so their modules keep their names.
 CODE_NAMES = {COVER: "Sheet1", XLWINGS_CONF: "Sheet2", INPUTS: "shInputs", CALC_HISTORY: "shCalcHistory",
-              CALC_PROJECTION: "shCalcProjection", CALC_CONTINGENCY: "shCalcContingency",
+              CALC_PROJECTION: "shCalcProjection", CALC_PLACEMENT: "shCalcPlacement", CALC_CONTINGENCY: "shCalcContingency",
               CALC_TRANSFER: "shCalcTransfer", SAFETY_VALVE: "shSafetyValve", OUTPUTS: "shOutputs",
               CHECKS: "shChecks", LOGS: "shLogs"}
 
@@ -262,14 +268,54 @@ INPUT_TABLES["agreement"] = _schema_table(
     "agreement", AGREEMENT, "Safety valve agreement (DfE): one term a row (none: DfE total 0)",
     "As the Unit says: £, financial year, count or fraction", INPUT_TABLES["settlement"].last_row + 2,
     len(AGREEMENT_TERMS), "Agreement", first_col=_BESIDE)
+# the Monte Carlo's settings (one a row of schema.MONTECARLO_TERMS) and the drivers' spreads (one a
+# row of engine.montecarlo.MC_DRIVERS), under the agreement, each after an empty row
+INPUT_TABLES["montecarlo"] = _schema_table(
+    "montecarlo", MONTECARLO, "Monte Carlo settings (the pack's uncertainty fan)",
+    "As the Unit says: count, whole number or fraction", INPUT_TABLES["agreement"].last_row + 2,
+    len(MONTECARLO_TERMS), "MonteCarlo", first_col=_BESIDE)
+INPUT_TABLES["uncertainty"] = _schema_table(
+    "uncertainty", UNCERTAINTY, "Monte Carlo spreads (one driver a row)",
+    "SD: a fraction for a growth rate, £ for other DSG movements and the block transfer; distribution: normal",
+    INPUT_TABLES["montecarlo"].last_row + 2, len(MC_DRIVERS), "Uncertainty", first_col=_BESIDE)
 # EHC plans by placement at each January census (SEN2; the SEN2 refresh fills it): a third column
-# group right of the payments, settlement and agreement, after an empty column (Calc_Placement's
-# other inputs go below it); one row a census, room for 15 as the history
-_THIRD = max(INPUT_TABLES[k].last_col for k in ("payments", "settlement", "agreement")) + 2
+# group right of the second (payments, settlement, agreement, ...), after an empty column
+# (Calc_Placement's other inputs go below it); one row a census, room for 15 as the history
+_THIRD = max(t.last_col for t in INPUT_TABLES.values() if t.first_col == _BESIDE) + 2
 INPUT_TABLES["placement_history"] = _schema_table(
     "placement_history", PLACEMENT_HISTORY, "EHC plans by placement at each January census (SEN2)",
     "Plans at the January census inside the financial year (January 2022: 2021-22); blank: not known",
     PARAMETERS_ROW, INPUT_TABLES["history"].max_rows, "PlacementHistory", first_col=_THIRD)
+# The placement engine's other inputs (Calc_Placement reads them; the base census is the placement
+# history's), below it in the third group, an empty row between tables: (key = the source file's
+# name, placement_<table>.csv; title; units; rows; defined-name prefix)
+_PLACEMENT_INPUTS = (
+    ("placement_categories", "Placement categories: unit cost and flows",
+     "Unit cost: £ per plan per year in the base year; shares, ceased rate and drift: fractions shown as %", 10,
+     "PlacementCategories"),
+    ("placement_drivers", "Placement drivers by year (new plans, unit cost inflation)",
+     "Requests: a count; shares and rates: fractions; blank requests: new plans from the net growth", 15,
+     "PlacementDrivers"),
+    ("placement_income", "HNB income (the base year first)",
+     "£; growth: a fraction of last year's allocation (blank allocation: grown); a transfer is one year's", 16,
+     "PlacementIncome"),
+    ("placement_other_spend", "HNB spend not per plan", "Base year amount: £; growth: a fraction a year", 12,
+     "PlacementOtherSpend"),
+    ("placement_capacity", "Places by category", "Places from that year on, until the category's next row", 12,
+     "PlacementCapacity"),
+    ("placement_moves", "Plans moving between categories", "Plans a year", 8, "PlacementMoves"),
+    ("placement_backlog", "Pupils awaiting a place",
+     "Pupils at the base census, counted in the Waiting in category until placed", 8, "PlacementBacklog"),
+    ("placement_settings", "Placement settings",
+     "months_before_census: months of the financial year before its January census; calibration_growth: a "
+     "fraction a year", 2, "PlacementSettings"),
+)
+_below = INPUT_TABLES["placement_history"].last_row
+for _key, _title, _units, _rows, _prefix in _PLACEMENT_INPUTS:
+    INPUT_TABLES[_key] = _schema_table(_key, SCHEMAS[_key], _title, _units, _below + 2, _rows, _prefix,
+                                       first_col=_THIRD)
+    _below = INPUT_TABLES[_key].last_row
+PLACEMENT_TABLES = tuple(k for k, *_ in _PLACEMENT_INPUTS)
 
 
 def parameter_row(name: str) -> int:
@@ -302,6 +348,40 @@ PROJ = dict(base_col=3, first_col=4, periods=INPUT_TABLES["assumptions"].max_row
                           "cost_factor funding_factor ehcp cost expenditure funding budget in_year cumulative "
                           "accumulated deficit_growth"))
 PROJ.update(numbered(PROJ["deficit_growth"] + 2, "udf_year udf_accumulated udf_difference"))
+# Calc_Placement (issue 15 item 5): column base_col is the base year (the last history year), then one
+# column per placement drivers row, as on Calc_Projection. From the top: the years and the drivers;
+# the categories' own figures (one row each, columns param_cols); the base census by category of the
+# placement history (one row each); the capacity rows; one block per step of the engine (a title
+# row, then one row per category row, then an empty row); the other spend lines; the summary; the
+# HNB_PLACEMENTS cross-check (the function's year table spilled from udf_spill, udf_width columns).
+PLACE = dict(base_col=3, first_col=4, periods=INPUT_TABLES["placement_drivers"].max_rows,
+             cats=INPUT_TABLES["placement_categories"].max_rows, lines=INPUT_TABLES["placement_other_spend"].max_rows,
+             caps=INPUT_TABLES["placement_capacity"].max_rows, census_rows=len(PLACEMENT_CATEGORIES),
+             param_cols=numbered(3, "number name unit_cost share ceased drift overflow moves backlog waiting before "
+                                    "base"),
+             cap_cols=numbered(3, "number category period places"),
+             census_cols=numbered(1, "label key before base"), other_cols=numbered(1, "line number"),
+             blocks=("pre", "places", "placed", "waiting", "excess", "census", "fy", "unit", "spend"),
+             **numbered(5, "years categories active period flag year history_row outturn opening months_in_year "
+                           "months weight_before weight_after calibration_growth requests assessed issued growth "
+                           "inflation ceased new income_row"))
+PLACE.update(param_title=PLACE["income_row"] + 2, param_header=PLACE["income_row"] + 3,
+             param_first=PLACE["income_row"] + 4)
+PLACE.update(census_title=PLACE["param_first"] + PLACE["cats"] + 1)
+PLACE.update(census_first=PLACE["census_title"] + 2, cap_title=PLACE["census_title"] + 3 + PLACE["census_rows"])
+PLACE.update(cap_first=PLACE["cap_title"] + 2)
+PLACE["block"] = {}                       # block -> its first category row (its title is the row above)
+_r = PLACE["cap_first"] + PLACE["caps"] + 2
+for _b in PLACE["blocks"]:
+    PLACE["block"][_b] = _r
+    _r += PLACE["cats"] + 2
+PLACE.update(other_first=_r)
+PLACE.update(numbered(PLACE["other_first"] + PLACE["lines"] + 1,
+                      "ehcp fy_caseload placement_spend other_spend calibration expenditure allocation transfer "
+                      "income in_year accumulated backlog"))
+PLACE.update(numbered(PLACE["backlog"] + 3, "udf_to_year udf_difference udf_spill"))
+PLACE.update(udf_width=len(PLACEMENT_SUMMARY) + 1, udf_rows=PLACE["periods"] + 2)   # + status; header, base year, years
+
 # Calc_Contingency: scalars in column value_col from row 4, the per-school table from its header
 # row (two rows after the scalars and a table heading), one row per row of the Inputs schools table.
 CONT = dict(value_col=3, **numbered(4, "total_shortfall payable ratio scale floors left allocated receiving"),
@@ -337,6 +417,10 @@ OUT = dict(master_label="A3", master_status="D3",                        # the m
            chart2_anchor="B80",                                           # below the projection table
            summary_title=104, summary_first=105, itt_title=115, itt_header=116, itt_first=117,
            page_breaks=(46, 103))                                         # print: a page per section
+# the back-test under the Invest to Transform table (its rows and a total row), after an empty row:
+# one row a projection year (assumptions' room)
+OUT.update(backtest_title=OUT["itt_first"] + INPUT_TABLES["invest_to_transform"].max_rows + 2)
+OUT.update(backtest_header=OUT["backtest_title"] + 2, backtest_first=OUT["backtest_title"] + 3)
 
 # --------------------------------------------------------------------------------- checks
 CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)
@@ -344,6 +428,12 @@ CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)
 # ------------------------------------------------------------------------------ named outputs
 NAMES = {
     "master_check": "Master_Check",
+    "placement_years_count": "Placement_Years_Count",
+    "placement_category_count": "Placement_Category_Count",
+    "placement_years": "Placement_Years",
+    "placement_accumulated": "Placement_Accumulated_Deficit",
+    "placement_udf": "Placement_UDF",
+    "months_in_year": "Months_In_Year",
     "history_count": "History_Count",
     "assumptions_count": "Assumptions_Count",
     "contingency_total_shortfall": "Contingency_Total_Shortfall",
@@ -446,8 +536,9 @@ SV.update(numbered(SV["calc_title"] + 1, "period flag year start ehcp_growth unm
 SV["start_period"] = SV["other"] + 2
 SV["general_fund_flag"] = SV["start_period"] + SV["ws_max"]     # each workstream's: 1 = on the General Fund
 SV["first_period"] = SV["general_fund_flag"] + SV["ws_max"]
+SV["has_agreement"] = SV["first_period"] + 1        # 1 = a DfE total above 0; 0 = "No safety valve agreement"
 # the 2026 settlement's terms read from the Inputs table (one row each), after an empty row
-SV.update(numbered(SV["first_period"] + 2, "st_share st_write_off_year st_paid_year st_approved st_excluded "
+SV.update(numbered(SV["has_agreement"] + 2, "st_share st_write_off_year st_paid_year st_approved st_excluded "
                                            "st_override_end st_rate"))
 SV["group0"] = SV["st_rate"] + 2
 SV.update(numbered(SV["group0"] + (SV["ws_max"] + 1) * SV["group_size"] + 1,
@@ -464,7 +555,7 @@ SV.update(numbered(SV["summary_title"] + 1, "first_balance_year cleared_year end
 # the unused rows of the Safety_Valve workstreams table and the refresh time of a never-refreshed book.
 OPTIONAL_INPUT_CELLS = (
     _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools", "payments",
-                  "settlement", "agreement"))
+                  "settlement", "agreement", "montecarlo", "uncertainty", "placement_history") + PLACEMENT_TABLES)
     + (REFRESH_TIME_CELL,)
     + tuple((SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
             for c in range(1, len(SV["ws_headers"]) + 1)))

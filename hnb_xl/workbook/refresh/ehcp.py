@@ -37,9 +37,11 @@ from ...errors import HnbInputError
 from ...sources import sen2
 from ...sources.collect import SourceRecord, folder_files
 from ...sources.sen2.release import _header, classify
+from ...tables.schema import PLACEMENT_HISTORY
+from .. import layout
 
 SEN2_FORMAT = "sen2"
-FILLS = "history: EHCPs (January census)"      # what a release gives, as the Logs' data-sources row says
+FILLS = "history: EHCPs (January census); placement history"   # what a release gives, as the Logs' data-sources row says
 
 
 @dataclass
@@ -175,14 +177,49 @@ def apply_releases(got, releases: list[Path], *, la: str | None, current_history
         got.tables["history"] = filled
         origin = got.origin.get("history", "the workbook's history table")
         got.origin["history"] = f"{origin} + EHCPs from {path.name}"
+        try:
+            placement = sen2.history(path, chosen, "placement")
+        except HnbInputError as exc:
+            got.problems.extend(exc.problems or [exc])
+            continue
+        rows, kept = placement_rows(placement.frame, f"DfE {publication(prov, {})}, {path.name}; {who(table.authority)}")
+        got.tables["placement_history"] = rows
+        got.origin["placement_history"] = f"EHC plans by placement from {path.name}"
         rec = ReleaseRecord(str(path), prov.get("sha256") or "", rows_read=len(table.frame), formats=[SEN2_FORMAT],
-                            suppressed=dict(Counter(n.code or "blank" for n in table.not_known)),
+                            suppressed=dict(Counter(n.code or "blank" for n in [*table.not_known, *placement.not_known])),
                             publication=publication(prov, table.authority) +
-                            (f"; {FILLS} for {used[0]} to {used[-1]}" if used else ""))
+                            (f"; history: EHCPs for {used[0]} to {used[-1]}" if used else "") +
+                            (f"; placement history: {rows['census'].iloc[0]} to {rows['census'].iloc[-1]}"
+                             if len(rows) else ""))
         got.records.append(rec)
-        got.notes.extend(f"{path.name}: {n}" for n in notes)
+        got.notes.extend(f"{path.name}: {n}" for n in [*notes, *kept])
+
+
+def who(authority: dict) -> str:
+    """``Cambridgeshire (873)``: the release's authority by name and old code."""
+    code = authority.get("old_la_code")
+    return f"{authority.get('name', '')} ({code})" if code else str(authority.get("name", ""))
+
+
+def placement_rows(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[str]]:
+    """The placement history table's rows (:data:`hnb_xl.tables.schema.PLACEMENT_HISTORY`) from a
+    release's placement cut (``financial_year``, ``census``, ``ehcp_count``, the seven): one row a
+    census, the total its ``ehcp_count``, a count DfE does not give (x, c, ...) blank, ``source``
+    on every row. The workbook's table holds ``max_rows`` censuses: the newest are kept (and a note
+    says which were left out)."""
+    room = layout.INPUT_TABLES["placement_history"].max_rows
+    out = frame.rename(columns={"ehcp_count": "total"})
+    out = out[[c.name for c in PLACEMENT_HISTORY.columns if c.name in out.columns]].copy()
+    out["source"] = source
+    notes = []
+    if len(out) > room:
+        left = out.iloc[:len(out) - room]
+        notes.append(f"the workbook's placement history holds {room} censuses: {left['census'].iloc[0]} to "
+                     f"{left['census'].iloc[-1]} are left out (the newest are kept)")
+        out = out.iloc[len(out) - room:]
+    return out.reset_index(drop=True), notes
 
 
 __all__ = ["ReleaseRecord", "is_release", "split_sources", "publication", "fill_history", "apply_releases",
-           "workbook_authority",
+           "workbook_authority", "placement_rows", "who",
            "SEN2_FORMAT", "FILLS"]

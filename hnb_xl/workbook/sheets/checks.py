@@ -11,7 +11,7 @@ makes its check 0: the check counts the differences that are numbers.
 
 from __future__ import annotations
 
-from ...tables.schema import SCHEMAS
+from ...tables.schema import PLACEMENT_CATEGORIES, SCHEMAS
 from .. import layout as L
 from .. import styles as S
 from ._common import NOT_LOADED
@@ -43,6 +43,7 @@ def _checks():
         ("Projection: there are assumptions for at least one year", "=IF(Assumptions_Count>0,1,0)"),
         *_year_checks(),
         _block_transfer_twin_check(),
+        *_placement_history_checks(),
         ("Projection: the last accumulated deficit = base + in-year deficits + other DSG movements",
          f"=IF(ABS({base}{P['accumulated']}+SUMPRODUCT({proj % (P['in_year'], P['in_year'])},"
          f"{proj % (P['flag'], P['flag'])})+SUMPRODUCT({proj % (P['other'], P['other'])},"
@@ -72,7 +73,20 @@ def _checks():
         ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)", _cross_check(udf_t, udf_td, "1")),
         ("Cross-check: safety valve balance and cleared years = HNB_BALANCE_YEAR (Python engine)",
          f"={L.SV['names']['udf_check']}"),
+        _placement_cross_check(),
     ]
+
+
+def _placement_cross_check():
+    """Calc_Placement's accumulated deficit in every drivers year = HNB_PLACEMENTS' on the same
+    Inputs tables (within Cross_Check_Tolerance); "No placement inputs" (text, which the master
+    check ignores) while the placement tables are empty, as a workbook for another authority starts."""
+    P = L.PLACE
+    diffs = L.absref(L.CALC_PLACEMENT, P["first_col"], P["udf_difference"], P["first_col"] + P["periods"] - 1,
+                     P["udf_difference"])
+    check = _cross_check(L.NAMES["placement_udf"], diffs, L.NAMES["placement_years_count"])
+    return ("Cross-check: placement accumulated deficit by year (Calc_Placement) = HNB_PLACEMENTS (Python engine)",
+            f'=IF({L.NAMES["placement_category_count"]}=0,"No placement inputs",{check[1:]})')
 
 
 def _cross_check(udf: str, differences: str, expected: str) -> str:
@@ -127,6 +141,45 @@ def _block_transfer_twin_check():
             f'*(ABS({amount}-SUMIF({their_year},{year},{theirs}))>=Cross_Check_Tolerance))=0,1,0)')
 
 
+def _placement_history_checks():
+    """The placement history's rules (:func:`hnb_xl.tables.validate.placement_history_problems`) as
+    native formulas, so counts typed in Excel are judged as a refresh judges a file: each census is
+    the January inside its financial year (January 2022: 2021-22), and where none of a row's eight
+    counts is blank (a blank: DfE does not give it) the seven categories add up to its Total."""
+    t = L.INPUT_TABLES["placement_history"]
+    n = dict(zip(t.column_keys, t.column_names.values()))
+    year, census, total = n["financial_year"], n["census"], n["total"]
+    seven = [n[k] for k in PLACEMENT_CATEGORIES]
+    known = "*".join(f"ISNUMBER({c})" for c in [*seven, total])
+    return [
+        ("Inputs: each census in the placement history is the January inside its financial year "
+         "(January 2022 is 2021-22)",
+         f'=IF(SUMPRODUCT(({year}<>"")*({census}<>"January "&({_start(year)}+1)))=0,1,0)'),
+        ("Inputs: each census's seven placement categories add up to its Total (where none is blank)",
+         f'=IF(SUMPRODUCT({known}*(({"+".join(seven)}-{total})<>0))=0,1,0)'),
+    ]
+
+
+def _revision_rows():
+    """Shown below the checks, not counted in the master check: the years where the history's EHCPs
+    (its January census count) and the placement history's Total differ, which a later SEN2 release
+    does when DfE revises a count (the seed's 5,327 for 2020-21 is 5,292 in the 2025 release). Both
+    are inputs; the difference is reported, the history's figure is the one the projection uses."""
+    t = L.INPUT_TABLES["placement_history"]
+    n = dict(zip(t.column_keys, t.column_names.values()))
+    h = L.INPUT_TABLES["history"]
+    hn = dict(zip(h.column_keys, h.column_names.values()))
+    year, total = n["financial_year"], n["total"]
+    diff = (f'({year}<>"")*ISNUMBER({total})*(COUNTIF({hn["financial_year"]},{year})>0)'
+            f'*(SUMIF({hn["financial_year"]},{year},{hn["ehcp_count"]})-{total})')
+    return [
+        ("Revisions: census years whose EHCPs in the history differ from the placement history's Total",
+         f"=SUMPRODUCT(({diff}<>0)*1)"),
+        ("Revisions: the history's EHCPs minus the placement history's Total over those years (plans)",
+         f"=SUMPRODUCT({diff})"),
+    ]
+
+
 def _completeness_checks():
     """Inputs typed in Excel are not validated like a refresh: one check per table that every row
     with a key (financial year, URN) has a number in each required number column and text in each
@@ -151,6 +204,7 @@ def _completeness_checks():
 
 
 CHECKS = _checks()
+SHOWN = _revision_rows()              # below the checks after an empty row: figures, not in the master check
 CHECK_WIDTH = 100                     # characters: column B, where each check's text wraps
 
 
@@ -175,6 +229,13 @@ def build(wb, ctx) -> None:
         # openpyxl cannot measure text and LibreOffice keeps the default height: give a wrapped
         # check its lines, or the next row is drawn over it
         ws.row_dimensions[r].height = S.LINE_HEIGHT * S.lines(text, CHECK_WIDTH)
+    shown = last + 2
+    ws.cell(shown, 2, "Shown, not counted in the master check").font = S.BOLD
+    for i, (text, formula) in enumerate(SHOWN):
+        r = shown + 1 + i
+        ws.cell(r, 2, text).alignment = S.WRAP
+        ws.cell(r, K["value_col"], formula).alignment = S.TOP_RIGHT
+        ws.row_dimensions[r].height = S.LINE_HEIGHT * S.lines(text, CHECK_WIDTH)
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import PatternFill
     # the master check and the checks, not the empty row between them (a blank equals 0: pink)
@@ -186,4 +247,4 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = CHECK_WIDTH
     ws.column_dimensions["C"].width = 18
-    S.print_setup(ws, L.print_area(K["value_col"], last))
+    S.print_setup(ws, L.print_area(K["value_col"], shown + len(SHOWN)))

@@ -18,16 +18,24 @@ from ._common import used_print_area
 # tallest height of the two sides, but a text cut at its column's edge (or run past the printed
 # page) cannot be read at all
 WRAPPED = ("note", "purpose")
-WRAPPED_BESIDE = {"settlement": ("source",), "agreement": ("basis",)}
+WRAPPED_BESIDE = {"settlement": ("source",), "agreement": ("basis",), "montecarlo": ("basis",),
+                  "uncertainty": ("basis",)}
 # characters; H is the empty column before the payments and settlement tables (I to N)
 WIDTHS = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 40, "F": 40, "G": 22,
           "H": 3, "I": 22, "J": 14, "K": 16, "L": 100, "M": 12, "N": 30}
+# the empty column before the placement history, then its year, census, the seven and total, source
+WIDTHS.update({L.col(c): w for c, w in zip(
+    range(L.INPUT_TABLES["placement_history"].first_col - 1, L.INPUT_TABLES["placement_history"].last_col + 1),
+    (3, 14, 15) + (16,) * 8 + (60,))})
 
 _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
     "schools": schema.SCHOOLS, "invest_to_transform": schema.INVEST_TO_TRANSFORM,
     "payments": schema.PAYMENTS, "settlement": schema.SETTLEMENT,     # read by Safety_Valve
     "agreement": schema.AGREEMENT,
+    "montecarlo": schema.MONTECARLO, "uncertainty": schema.UNCERTAINTY,   # the pack's Monte Carlo
+    "placement_history": schema.PLACEMENT_HISTORY,                     # the third column group
+    **{key: schema.SCHEMAS[key] for key in L.PLACEMENT_TABLES},         # below it: read by Calc_Placement
 }
 
 
@@ -43,8 +51,32 @@ def _table_frame(key, ctx):
     if key in ("payments", "settlement", "agreement"):
         from .safety_valve import input_frames
         return input_frames(ctx)[key]
+    if key in ("montecarlo", "uncertainty"):     # build --sources: a council's own; else the bundled
+        from ... import bundled
+        frame = ctx.plan_tables.get(key, bundled.plan_montecarlo_table() if key == "montecarlo"
+                                    else bundled.plan_uncertainty()).astype(object)
+        return frame.where(frame != "", None)       # a blank text cell empty, as a refresh writes it
+    if key in L.PLACEMENT_TABLES:
+        from .calc_placement import input_frames as placement_frames
+        return placement_frames(ctx)[key]
+    if key == "placement_history":
+        return _placement_history(ctx)
     return {"history": ctx.history, "assumptions": ctx.assumptions, "block_transfer": ctx.block_transfer,
             "schools": ctx.schools, "invest_to_transform": ctx.invest_to_transform}[key]
+
+
+def _placement_history(ctx):
+    """The censuses by placement the build writes: a council's own (``build --sources``), else the
+    bundled ones (``hnb_xl/data/placement_history.csv``) when the parameters name the bundled
+    authority (:func:`hnb_xl.assurance.describes`), else none: another council's counts never stand
+    in for its own (``hnb-xl refresh WORKBOOK RELEASE.zip --la LA`` fills them from DfE's SEN2)."""
+    from ... import assurance
+    from ...tables.placement import census_history
+    if "placement_history" in ctx.plan_tables:
+        return ctx.plan_tables["placement_history"]
+    params = dict(zip(ctx.parameters["name"], ctx.parameters["value"]))
+    frame = census_history()
+    return frame if assurance.describes(params.get("authority_name"), params.get("authority_code")) else frame.iloc[0:0]
 
 
 def _frame_table(ws, t: L.InputTable, rows: list[list], columns, formats: list[str]) -> None:
@@ -57,7 +89,8 @@ def _frame_table(ws, t: L.InputTable, rows: list[list], columns, formats: list[s
     for i in range(t.max_rows):
         row = rows[i] if i < len(rows) else [None] * len(t.headers)
         for j, (v, col) in enumerate(zip(row, columns)):
-            c = ws.cell(t.first_row + i, t.first_col + j, to_cell(v, col.kind))
+            value = to_cell(v, col.kind)     # an empty text is an empty cell (as the saved file has it)
+            c = ws.cell(t.first_row + i, t.first_col + j, None if value == "" else value)
             S.input_cell(c, formats[j])
 
 

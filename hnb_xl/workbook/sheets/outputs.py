@@ -60,6 +60,41 @@ def _column_chart(ws, header_row: int, title: str, y_title: str, y_format: str, 
     return ch
 
 
+def _backtest(ws, prow) -> int:
+    """4. The back-test (issue 14 item 5): each projection year's EHCPs (Calc_Projection) against the
+    January census inside it in the placement history (Inputs; January 2023 is 2022-23), the error in
+    plans (projected - actual) and per cent of the actual, as :mod:`hnb_xl.engine.backtest` and
+    ``hnb-xl backtest --sen2`` give them; blank where the table holds no Total for the year. Bundled:
+    6,710 / 7,381 / 8,119 projected for 2022-23 to 2024-25 against 6,972 / 7,318 / 8,007 (DfE SEN2,
+    reporting year 2025). Returns its last row."""
+    O, P = L.OUT, L.PROJ
+    ph = dict(zip(L.INPUT_TABLES["placement_history"].column_keys,
+                  L.INPUT_TABLES["placement_history"].column_names.values()))
+    year_col = L.col(L.OUT_NUMBER_COL + 1)
+    proj_col, act_col, err_col = (L.col(L.OUT_NUMBER_COL + k) for k in (2, 3, 4))
+    S.heading(ws.cell(O["backtest_title"], 1), "Back-test: projected EHCPs against the January census")
+    S.note(ws.cell(O["backtest_title"] + 1, 1), "Actual: the placement history's Total (Inputs) for the census inside "
+                                                "the year (January 2023 is 2022-23); error = projected - actual")
+    held = lambda r: f"SUMPRODUCT(({ph['financial_year']}={year_col}{r})*ISNUMBER({ph['total']}))"  # noqa: E731
+    cols = {
+        "year": ("Financial year", lambda r, n: f'=IF({n}<=Assumptions_Count,INDEX({prow(P["year"])},{n}),"")', "@"),
+        "projected": ("Projected EHCPs", lambda r, n: f'=IF({n}<=Assumptions_Count,INDEX({prow(P["ehcp"])},{n}),"")',
+                      S.COUNT),
+        "actual": ("Actual EHCPs (census)", lambda r, n: (f'=IF({year_col}{r}="","",IF({held(r)}=0,"",'
+                                                          f'SUMIF({ph["financial_year"]},{year_col}{r},{ph["total"]})))'),
+                   S.COUNT),
+        "error": ("Error (plans)", lambda r, n: f'=IF(ISNUMBER({act_col}{r}),{proj_col}{r}-{act_col}{r},"")', S.COUNT),
+        "error_pct": ("Error (% of actual)",
+                      lambda r, n: f'=IF(ISNUMBER({act_col}{r}),IF({act_col}{r}=0,"",{err_col}{r}/{act_col}{r}),"")',
+                      S.PCT),
+    }
+    n_rows = P["periods"]
+    _table(ws, O["backtest_header"], O["backtest_first"], n_rows, cols)
+    hide_unused_rows(ws, L.OUT_NUMBER_COL, range(O["backtest_first"], O["backtest_first"] + n_rows),
+                     L.OUT_NUMBER_COL + 1)
+    return O["backtest_first"] + n_rows - 1
+
+
 def build(wb, ctx) -> None:
     O, H, P = L.OUT, L.HIST, L.PROJ
     ws = wb.create_sheet(L.OUTPUTS)
@@ -154,6 +189,8 @@ def build(wb, ctx) -> None:
     for c in (2, 3, 4):
         ws.cell(tot, c).font = S.BOLD
 
+    last = _backtest(ws, prow)
+
     bars = _column_chart(ws, O["history_header"], charts.CHART_TITLES[0],    # + the years: charts.apply_openpyxl
                          "HNB budget and expenditure (£000)", "#,##0,",
                          ("HNB budget (£000)", "HNB expenditure (£000)"))
@@ -198,4 +235,4 @@ def build(wb, ctx) -> None:
                    f'INDEX({hrow(H["year"])},1)&" has no published accumulated deficit: a derived base year, used '
                    f'only for the next year\'s growth rates"))')
     note.font = S.NOTE_FONT
-    S.print_setup(ws, L.print_area(10, tot), landscape=False)
+    S.print_setup(ws, L.print_area(10, last), landscape=False)
