@@ -292,15 +292,16 @@ def placement_driver(folder=None, to_year: int | None = None, labels: Labels | N
     the tables of ``folder`` (None: the bundled ones) with ``given`` over them (validated frames
     by table key, ``hnb_xl.tables.placement.INPUT_SCHEMAS``' or ``placement_history``: the Excel
     ranges or the workbook's Inputs tables), on ``history`` (default bundled; base year = its last
-    row). The base census comes from the placement history's rows for the base year and the year
-    before when it is given. ``to_year`` default: the bundled assumptions' last year."""
+    row; the base census from the placement history's rows for it and the year before,
+    :func:`hnb_xl.tables.placement.base_census`). ``to_year`` default: the bundled assumptions' last
+    year."""
     from .tables import placement as tables
     t = tables.load_tables(folder)
     h = bundled.history() if history is None else history
     for key, frame in (given or {}).items():
         t[key.removeprefix("placement_") if key in tables.INPUT_SCHEMAS else key] = frame
-    if "placement_history" in t:
-        t["census"] = _census_of(t.pop("placement_history"), str(h["financial_year"].iloc[-1]))
+    if given or history is not None:    # the base census of this history's base year, from its placement history
+        t["census"] = tables.base_census(t["placement_history"], str(h["financial_year"].iloc[-1]))
     last = parse_year(bundled.assumptions()["financial_year"].iloc[-1]) if to_year is None else to_year
     first = parse_year(h["financial_year"].iloc[-1]) + 1
     if last < first:
@@ -309,26 +310,6 @@ def placement_driver(folder=None, to_year: int | None = None, labels: Labels | N
     t = tables.extend(t, last)
     with tables.located(t):
         return tables.inputs(t, h), t, last
-
-
-def _census_of(history: pd.DataFrame, base_year: str) -> pd.DataFrame:
-    """The census table (category, label, census_before, census_base) from the placement history's
-    rows for ``base_year`` and the year before (schema.PLACEMENT_HISTORY: one column a category)."""
-    from .tables.schema import PLACEMENT_CATEGORIES
-    years = [parse_year(y) for y in history["financial_year"]]
-    b = parse_year(base_year)
-    for y in (b - 1, b):
-        if y not in years:
-            raise HnbInputError(f"has no {fy(y)} census: the placement projection starts from the base year "
-                                f"{fy(b)}'s census and the one before", source=history.attrs.get("source",
-                                                                                        "placement_history"),
-                                column="Financial year")
-    before, base = history.iloc[years.index(b - 1)], history.iloc[years.index(b)]
-    out = pd.DataFrame({"category": list(PLACEMENT_CATEGORIES), "label": list(PLACEMENT_CATEGORIES.values()),
-                        "census_before": [float(before[k]) for k in PLACEMENT_CATEGORIES],
-                        "census_base": [float(base[k]) for k in PLACEMENT_CATEGORIES]})
-    out.attrs = dict(history.attrs)
-    return out
 
 
 def unmitigated_projection(folder=None, to_year: int | None = None, labels: Labels | None = None) -> pd.DataFrame:
@@ -822,8 +803,9 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
     """The safety valve plan (:func:`hnb_xl.engine.safety_valve.plan`) and its summary.
 
     ``workstreams``: a table, a list of Workstream ([] = no mitigations) or None (the ILLUSTRATIVE
-    bundled ones). ``agreement``: a table of terms, an Agreement, :data:`NO_AGREEMENT` (False: no
-    contributions) or None (the bundled Cambridgeshire terms); ``terms`` replace single terms
+    bundled ones). ``agreement``: a table of terms (a frame with no rows: no agreement, a workbook's
+    Agreement table left empty), an Agreement, :data:`NO_AGREEMENT` (False: no contributions) or None
+    (the bundled Cambridgeshire terms); ``terms`` replace single terms
     (e.g. ``{"instalments": 4}``). ``actuals``: a table of actual/forecast DSG in-year deficits.
     ``tolerance`` (£) is the suspension-risk tolerance. ``payments``: the instalments as paid (a
     table or a bundled scenario's name, :func:`payments`), replacing the assumed profile where known.
@@ -843,7 +825,7 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
     else:
         tables["workstreams"] = _plan_table(workstreams, "workstreams", labels)
         ws = _workstreams(tables["workstreams"], labels)
-    if agreement is NO_AGREEMENT:
+    if agreement is NO_AGREEMENT or (isinstance(agreement, pd.DataFrame) and agreement.empty):
         ag = _sv.Agreement(tolerance=tolerance or 0.0)
     elif isinstance(agreement, _sv.Agreement):
         ag = agreement

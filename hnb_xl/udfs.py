@@ -42,7 +42,8 @@ from .engine.projection import PROJECTION_COLUMNS
 from .engine.safety_valve import summary
 from .engine.transfer import transfer
 from .errors import HnbInputError
-from .tables.schema import ASSUMPTIONS, HISTORY, PAYMENTS, SCHOOLS, WORKSTREAMS
+from .tables.placement import INPUT_SCHEMAS as PLACEMENT_INPUTS
+from .tables.schema import ASSUMPTIONS, HISTORY, PAYMENTS, PLACEMENT_HISTORY, SCHOOLS, WORKSTREAMS
 from .excel.spec import FUNCTIONS, FunctionSpec
 from .years import fy, parse_year
 
@@ -360,13 +361,32 @@ PLACEMENT_HEADERS = {
 
 
 @udf
-def HNB_PLACEMENTS(by=None, to_year=None):
+def HNB_PLACEMENTS(by=None, to_year=None, history=None, placement_history=None, categories=None, drivers=None,
+                   capacity=None, backlog=None, moves=None, other_spend=None, income=None, settings=None):
+    """The placement projection; each table range given replaces the bundled table (the workbook's
+    Inputs tables: ``Calc_Placement``'s cross-check passes them all)."""
     view = (xa.text(by, "by") or "year").lower()
     if view not in api.PLACEMENT_VIEWS:
         raise HnbInputError(f"expected {', '.join(api.PLACEMENT_VIEWS)}, got {by!r}", source="by")
     last = None if xa.omitted(to_year) else xa.year(to_year, "to_year")
-    table = api.placement_projection(view, to_year=last, labels={**LABELS, "to_year": "to_year", "by": "by"})
+    ranges = {"placement_history": placement_history, "placement_categories": categories,
+              "placement_drivers": drivers, "placement_capacity": capacity, "placement_backlog": backlog,
+              "placement_moves": moves, "placement_other_spend": other_spend, "placement_income": income,
+              "placement_settings": settings}
+    given = {key: _placement_table(key, value) for key, value in ranges.items() if not xa.omitted(value)}
+    table = api.placement_projection(view, to_year=last, labels={**LABELS, "to_year": "to_year", "by": "by"},
+                                     given=given, history=None if xa.omitted(history) else _history(history).frame)
     return xa.grid(table, list(table.columns), PLACEMENT_HEADERS)
+
+
+def _placement_table(key: str, value):
+    """A placement input range as a validated frame: its argument names it in messages, with the
+    range's row numbers (the header is row 1)."""
+    arg = key.removeprefix("placement_") if key != "placement_history" else key
+    t = xa.converted(PLACEMENT_HISTORY if key == "placement_history" else PLACEMENT_INPUTS[key], value, arg)
+    frame = t.frame.copy(deep=False)
+    frame.attrs = {**frame.attrs, "source": arg, "row_numbers": list(t.row_numbers)}
+    return frame
 
 
 # ---------------------------------------------------------------- safety valve plan

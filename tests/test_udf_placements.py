@@ -82,7 +82,9 @@ def test_by_category_names_the_seven_dsg_plan_categories_in_every_year():
     pytest.param((None, "2020-21"), "HNB_PLACEMENTS: to_year: 2020-21 is not after the base year", id="to-year-history"),
     pytest.param((None, "soon"), "HNB_PLACEMENTS: to_year: expected a financial year", id="to-year-not-a-year"),
     pytest.param((None, "2150-51"), "HNB_PLACEMENTS: to_year: expected a financial year from", id="to-year-too-late"),
-    pytest.param((None, "2022-23", 1), "HNB_PLACEMENTS: takes at most 2 argument(s)", id="too-many-arguments"),
+    # by, to_year and the ten input tables (history, placement history, the eight placement tables)
+    pytest.param((None, "2022-23") + (None,) * 10 + (1,), "HNB_PLACEMENTS: takes at most 12 argument(s)",
+                 id="too-many-arguments"),
 ])
 def test_bad_arguments_return_one_line_naming_the_function_and_argument(args, fragment):
     out = udfs.HNB_PLACEMENTS(*args)

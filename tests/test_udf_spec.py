@@ -17,7 +17,9 @@ ISSUE_SIGNATURES = {
     "HNB_TRANSFER": (("schools_block", "rate_or_amount"), 2),
     "HNB_TRANSFER_CHECK": (("amount", "schools_block"), 2),
     "HNB_VERSION": ((), 0),
-    "HNB_PLACEMENTS": (("by", "to_year"), 0),     # issue 15 part 5
+    # issue 15 part 5; the input tables (item 5: Calc_Placement passes the workbook's)
+    "HNB_PLACEMENTS": (("by", "to_year", "history", "placement_history", "categories", "drivers", "capacity",
+                        "backlog", "moves", "other_spend", "income", "settings"), 0),
 }
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from ..bundled import DEFAULT_SCENARIO, REPLICA_SCENARIO, SCENARIOS, parameters
+from ..tables.placement import INPUT_SCHEMAS as PLACEMENT_INPUTS
 from ..tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS
 
 CATEGORY = "HNB"
@@ -95,6 +96,15 @@ _HISTORY = ArgSpec("history", _table_help(HISTORY, "Optional. History input tabl
                                           " Default: bundled data."), True, TABLE)
 _ASSUMPTIONS = ArgSpec("assumptions", _table_help(ASSUMPTIONS, "Optional. Assumptions input table",
                                                   " Default: bundled scenario."), True, TABLE)
+
+# HNB_PLACEMENTS' input tables after the history, in the workbook's order (the Inputs sheet's
+# placement history, then hnb_xl.tables.placement.INPUT_SCHEMAS): each left out is the bundled one
+_PLACEMENT_ARGS = (ArgSpec("placement_history", "Optional. EHC plans by placement at each January census, the "
+                                                "Inputs table PlacementHistory_Table with its header row (the base "
+                                                "year's census and the one before). Default: bundled.", True, TABLE),
+                   *(ArgSpec(key.removeprefix("placement_"),
+                             _table_help(schema, f"Optional. {schema.title} table", " Default: bundled."), True, TABLE)
+                     for key, schema in PLACEMENT_INPUTS.items()))
 
 _WORKSTREAMS = ArgSpec("workstreams", "Optional. Workstreams table including its header row (Name, Lever, Amount, "
                                        "Start year, Ramp years, Delivery confidence). Default: the bundled "
@@ -204,7 +214,8 @@ _SPECS: tuple[FunctionSpec, ...] = (
                        "calibration line included.", True),
          ArgSpec("to_year", "Optional. Last financial year, e.g. 2030-31 (default: the bundled assumptions' "
                             "last year); years after the drivers table's last hold its last year's drivers.",
-                 True)),
+                 True),
+         _HISTORY, *_PLACEMENT_ARGS),
     ),
     # --- safety valve plan (issue 7): adapters over hnb_xl.engine.safety_valve
     FunctionSpec(

@@ -169,12 +169,12 @@ def load_tables(folder=None) -> dict[str, pd.DataFrame]:
         if not Path(folder).is_dir():
             raise HnbInputError("is not a folder: expected a folder of placement_<table>.csv files",
                                 source=str(folder))
-        if not any((Path(folder) / f).exists() for f in FILES.values()):
-            raise HnbInputError(f"has none of the placement files ({', '.join(FILES.values())})", source=str(folder))
         if (Path(folder) / OLD_CENSUS_FILE).exists():
             raise HnbInputError(f"is no longer read: write the censuses to {HISTORY_FILE} instead (one row a January "
                                 "census: Financial year, Census, the seven categories, Total; hnb-xl template writes "
                                 "one)", source=str(Path(folder) / OLD_CENSUS_FILE))
+        if not any((Path(folder) / f).exists() for f in FILES.values()):
+            raise HnbInputError(f"has none of the placement files ({', '.join(FILES.values())})", source=str(folder))
     out = {}
     for name, schema in PLACEMENT_SCHEMAS.items():
         if name == "census":

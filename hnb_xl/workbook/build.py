@@ -45,12 +45,12 @@ from .. import __version__, bundled
 from ..tables import schema as _schema
 from . import cells_dump
 from . import layout as L
-from .sheets import (calc_contingency, calc_history, calc_projection, calc_transfer, checks, conf, cover,
-                     inputs, logs, outputs, safety_valve)
+from .sheets import (calc_contingency, calc_history, calc_placement, calc_projection, calc_transfer, checks, conf,
+                     cover, inputs, logs, outputs, safety_valve)
 
 # Builders run in this order (inputs before the calculations that name them; checks after the
 # sheets they check; the cover last but one so it can name the master check).
-SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_contingency, calc_transfer, safety_valve,
+SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_placement, calc_contingency, calc_transfer, safety_valve,
                   outputs, checks, logs, cover)
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
@@ -119,14 +119,16 @@ def bundled_context(build_time: str | None = None) -> Context:
 # PLAN_SOURCE_TABLES, the Safety_Valve sheet's input_frames) or, for the parameters, merged over
 # the bundled ones by name
 SOURCE_TABLES = tuple(t for t in _schema.SOURCE_TABLES if t != "parameters")
-OTHER_SOURCE_TABLES = ("parameters",) + tuple(t for t in _schema.PLAN_SOURCE_TABLES if t not in _schema.SOURCE_TABLES)
+OTHER_SOURCE_TABLES = ("parameters",) + tuple(t for t in _schema.PLAN_SOURCE_TABLES if t not in _schema.SOURCE_TABLES) \
+    + _schema.ASSURANCE_SOURCE_TABLES     # a council's own assurance record: the Logs sheet (sheets/logs.py)
 
 
 BUNDLED_SOURCE_FILES = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
                         "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv",
                         "invest_to_transform": "invest_to_transform.csv", "parameters": "parameters.csv",
                         "agreement": "plan_agreement_cambridgeshire.csv", "workstreams": "plan_workstreams.csv",
-                        "settlement": "settlement_2026.csv"}
+                        "settlement": "settlement_2026.csv", "montecarlo": "plan_montecarlo.csv",
+                        "uncertainty": "plan_uncertainty.csv"}
 
 
 def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
@@ -154,7 +156,7 @@ def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
         except HnbInputError as exc:
             problems.extend(exc.problems or [exc])
             continue
-        limit = L.INPUT_TABLES[key].max_rows
+        limit = L.INPUT_TABLES[key].max_rows if key in L.INPUT_TABLES else len(frame)   # the record: no limit
         if len(frame) > limit:
             problems.append(HnbInputError(f"has {len(frame)} rows; the workbook's {key} table holds {limit}",
                                           source=str(path)))

@@ -143,7 +143,7 @@ def build(wb, ctx) -> None:
         t = L.INPUT_TABLES[key]
         frame = _table_frame(key, ctx)
         # a blank where the column has a "not known yet" word (committed spend: TBC) is that word
-        rows = [[c.not_known[0] if c.not_known and to_cell(r.get(c.name)) is None else r.get(c.name)
+        rows = [[c.blank_written if to_cell(r.get(c.name)) is None else r.get(c.name)
                  for c in sch.columns] for r in frame.to_dict("records")]
         _frame_table(ws, t, rows, sch.columns, column_formats(key))
         # free text (a transfer's note, an activity's purpose) wraps in its column

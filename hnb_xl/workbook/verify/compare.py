@@ -37,9 +37,11 @@ import pandas as pd
 
 from ... import api
 from ...engine.history import history_table
+from ...engine.safety_valve import NO_AGREEMENT_TEXT
 from ...errors import HnbInputError
 from ...tables.cells import is_blank
 from ...tables.schema import PARAMETER_TERMS, SCHEMAS, to_frame
+from ...tables.validate import TERM_RULES
 from ...years import parse_year
 from .. import layout as L
 from ..refresh.plan import read_table, targets
@@ -70,6 +72,9 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
         rows = read_table(cells, target)
         if not rows and key in MAY_BE_EMPTY:
             continue
+        if not rows and key in EMPTY_FRAME_WHEN_EMPTY:
+            frames[key] = pd.DataFrame(columns=[c.name for c in SCHEMAS[key].columns])
+            continue
         if key == "parameters":
             frames[key], bad = _parameter_frame(target, rows)
             findings += bad
@@ -81,6 +86,9 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
         except HnbInputError as exc:
             for p in exc.problems or [exc]:
                 findings.append(_input_finding(target, p))
+            continue
+        if key in TERM_RULES:        # the Monte Carlo's settings and spreads: each at its Inputs cell
+            findings += [_input_finding(target, p) for p in TERM_RULES[key](frames[key])]
     if L.SAFETY_VALVE in cells.sheetnames:
         sv, bad = safety_valve_frames(cells)
         frames.update(sv)
@@ -89,8 +97,12 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
 
 
 # Inputs tables that may be left empty: the instalments as paid (blank: the agreement's assumed
-# profile, as hnb_xl.api.plan reads payments=None)
-MAY_BE_EMPTY = ("payments",)
+# profile, as hnb_xl.api.plan reads payments=None) and the placement tables (a workbook for another
+# authority starts with them empty; capacity, moves and backlog may stay so: none)
+MAY_BE_EMPTY = ("payments",) + L.PLACEMENT_TABLES
+# ... and read as an empty frame when they are: the agreement (none: "No safety valve agreement",
+# hnb_xl.api.plan; not absent, which would mean the bundled one)
+EMPTY_FRAME_WHEN_EMPTY = ("agreement",)
 
 
 def safety_valve_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
@@ -254,6 +266,7 @@ def _transfer_twins(itt: pd.DataFrame, transfer_amount: float) -> list[Twin]:
 
 _SV_ROWS = {"unmitigated_hnb_expenditure": ("unmit_exp", "money"), "hnb_budget": ("budget", "money"),
             "other_dsg_movements": ("other", "money"), "total_saving": ("total_saving", "money"),
+            "general_fund_saving": ("general_fund_saving", "money"),
             "hnb_expenditure": ("mit_exp", "money"), "in_year_deficit": ("in_year", "money"),
             "dsg_in_year_deficit": ("dsg_in_year", "money"), "accumulated_deficit": ("accumulated", "money"),
             "dfe_contribution": ("dfe", "money"), "council_contribution": ("council", "money"),
@@ -280,8 +293,57 @@ def _safety_valve_twins(plan, workstream_rows: list[int]) -> list[Twin]:
                ("end_year", "the agreement's last year (its start year, as the sheet computes with it)", "count",
                 s["agreement_end_year"] and parse_year(s["agreement_end_year"])),
                ("gap_at_end", "deficit left at the agreement's end", "money", s.get("deficit_gap_at_end"))]
+    if not s.get("agreement", True):     # the agreement's results say there is none (engine.safety_valve.summary)
+        results = [r if r[0] not in ("target_met", "end_year", "gap_at_end") else (r[0], r[1], "text", NO_AGREEMENT_TEXT)
+                   for r in results]
     out += [Twin(L.SAFETY_VALVE, f"{v}{V[key]}", what, kind, expected)
             for key, what, kind, expected in results if key in V and expected is not None]
+    return out
+
+
+_PLACEMENT_ROWS = {"ehcp_count": ("ehcp", "projected"), "fy_caseload": ("fy_caseload", "projected"),
+                   "placement_spend": ("placement_spend", "money"), "other_spend": ("other_spend", "money"),
+                   "calibration": ("calibration", "money"), "hnb_expenditure": ("expenditure", "money"),
+                   "hnb_allocation": ("allocation", "money"), "block_transfer": ("transfer", "money"),
+                   "hnb_income": ("income", "money"), "in_year_deficit": ("in_year", "money"),
+                   "accumulated_deficit": ("accumulated", "money"), "backlog": ("backlog", "projected")}
+_PLACEMENT_BLOCKS = {"census_count": ("census", "projected"), "fy_caseload": ("fy", "projected"),
+                     "unit_cost": ("unit", "money"), "spend": ("spend", "money")}
+
+
+def placement_views(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The placement engine on the workbook's own tables (its history, placement history and
+    placement tables; an empty table is none, never the bundled one), to the drivers' last year:
+    {view: frame} for :data:`hnb_xl.api.PLACEMENT_VIEWS`."""
+    from ...tables.placement import INPUT_SCHEMAS
+    given = {k: frames[k] if k in frames else pd.DataFrame(columns=[c.name for c in INPUT_SCHEMAS[k].columns])
+             for k in INPUT_SCHEMAS}
+    given["placement_history"] = frames["placement_history"]
+    last = parse_year(frames["placement_drivers"]["financial_year"].iloc[-1])
+    return {view: api.placement_projection(view, to_year=last, given=given, history=frames["history"])
+            for view in api.PLACEMENT_VIEWS}
+
+
+def _placement_twins(views: dict[str, pd.DataFrame]) -> list[Twin]:
+    """Calc_Placement: the summary by year from the base column, each category row's census, FY
+    caseload, unit cost and spend (its block row: the k-th category row of the table is the k-th
+    row of each block) and each other spend line."""
+    P = L.PLACE
+    out = _year_twins(L.CALC_PLACEMENT, {**P, "first_col": P["base_col"]}, _PLACEMENT_ROWS, views["year"])
+    years = list(views["year"]["financial_year"])
+    by = views["category"]
+    k = len(by) // len(years)
+    for t, year in enumerate(years):
+        c = L.col(P["base_col"] + t)
+        for i, rec in enumerate(by.iloc[t * k:(t + 1) * k].to_dict("records")):
+            for name, (block, kind) in _PLACEMENT_BLOCKS.items():
+                out.append(Twin(L.CALC_PLACEMENT, f"{c}{P['block'][block] + i}", f"{year} {rec['category']} {name}",
+                                kind, rec[name]))
+        lines = views["line"]
+        other = lines[(lines["financial_year"] == year) & (lines["kind"] == "other")]
+        for j, rec in enumerate(other.to_dict("records")):
+            out.append(Twin(L.CALC_PLACEMENT, f"{c}{P['other_first'] + j}", f"{year} {rec['line']}", "money",
+                            rec["amount"]))
     return out
 
 
@@ -318,6 +380,11 @@ def engine_twins(frames: dict[str, pd.DataFrame]) -> tuple[list[Twin], list[Find
                 payments=paid if paid is not None and len(paid) else None, settlement=api.NO_SETTLEMENT))
             if plan is not None:
                 twins += _safety_valve_twins(plan, list(ws.attrs.get("row_numbers", [])))
+    if "history" in frames and "placement_history" in frames and "placement_categories" in frames \
+            and "placement_drivers" in frames:
+        views = run("placement projection", lambda: placement_views(frames))
+        if views is not None:
+            twins += _placement_twins(views)
     if "schools" in frames:
         alloc = run("SEND Contingency", lambda: api.contingency(
             frames["schools"], pot=params.get("send_contingency_pot"), cost_per_ehcp=params.get("cost_per_ehcp"),
