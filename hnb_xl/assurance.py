@@ -177,6 +177,35 @@ def rows() -> dict[str, list[dict]]:
     return out
 
 
+def own_rows(frames: dict) -> dict[str, list[dict]]:
+    """A council's own record as records, part by part (:data:`PARTS`; ``frames``: {part: frame} read
+    by the ``assurance_<part>`` schemas, from its files or the Logs sheet): each record in its
+    schema's columns, a blank (None, "", NaN) as None; a part not given is empty. Nothing is computed
+    on it: the effects and model figures of :func:`record` are the bundled data's, not these inputs'."""
+    out = {}
+    for part in PARTS:
+        frame = frames.get(part)
+        cols = [c.name for c in SCHEMAS[f"assurance_{part}"].columns]
+        recs = [] if frame is None else frame.to_dict("records")
+        out[part] = [{c: (None if _blank(r.get(c)) else r.get(c)) for c in cols} for r in recs]
+    return out
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def own_problems(frames: dict) -> list[HnbInputError]:
+    """The own record's assumptions log checked as the bundled one (:func:`_check_log`): every
+    assumption with an owner, a date, a red/amber/green rating and a source, each problem at its
+    source's row and column."""
+    log = frames.get("assumptions")
+    if log is None or not len(log):
+        return []
+    from .tables.validate import assurance_log_problems
+    return assurance_log_problems(log)
+
+
 def _code(value) -> str:
     """A DfE LA code as text: 873, 873.0 and "873" alike; blank as ""."""
     text = "" if value is None else str(value).strip()
@@ -218,4 +247,5 @@ def not_written(name, code) -> list[str]:
             "statement and limitations), and have the assurer sign the statement."]
 
 
-__all__ = ["PARTS", "FILES", "effect_year", "measure", "record", "rows", "authority", "describes", "not_written"]
+__all__ = ["PARTS", "FILES", "effect_year", "measure", "record", "rows", "own_rows", "own_problems", "authority",
+           "describes", "not_written"]

@@ -118,11 +118,16 @@ def plan_agreement_table() -> pd.DataFrame:
 
 
 def plan_uncertainty() -> pd.DataFrame:
-    """ILLUSTRATIVE Monte Carlo distributions (driver, distribution, sd)."""
-    return _read("plan_uncertainty.csv").copy()
+    """ILLUSTRATIVE Monte Carlo distributions (driver, distribution, sd, basis: schema.UNCERTAINTY)."""
+    return _load("uncertainty", "plan_uncertainty.csv").copy()
+
+
+def plan_montecarlo_table() -> pd.DataFrame:
+    """The Monte Carlo settings, one a row (setting, value, unit, basis: schema.MONTECARLO)."""
+    return _load("montecarlo", "plan_montecarlo.csv").copy()
 
 
 def plan_montecarlo() -> dict:
-    """Monte Carlo settings: paths, seed, year_correlation."""
-    p = _read("plan_montecarlo.csv")
-    return {r.parameter: float(r.value) for r in p.itertuples()}
+    """Monte Carlo settings by name (schema.MONTECARLO_TERMS): paths, seed, year_correlation, ..."""
+    return schema.read_terms(_load("montecarlo", "plan_montecarlo.csv"), schema.MONTECARLO_TERMS,
+                             name_column="setting", what="setting", name_header="Setting")

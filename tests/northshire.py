@@ -92,7 +92,8 @@ def frames() -> dict[str, pd.DataFrame]:
 def plan_frames() -> dict[str, pd.DataFrame]:
     """Northshire's own safety valve: a £20m agreement from 2024-25 in four instalments, 25% first,
     balance by 2027-28; two workstreams (one starting in 2024-25, which a term makes an outturn
-    year: its ramp must go on from its start, engine.safety_valve.Workstream.effect); the bundled
+    year: its ramp must go on from its start, engine.safety_valve.Workstream.effect), one on the DSG
+    and the transport one on the General Fund (reported, not off the DSG deficit); the bundled
     settlement terms with Northshire's own source text."""
     from hnb_xl import api
     from hnb_xl.engine.safety_valve import CASH
@@ -103,9 +104,48 @@ def plan_frames() -> dict[str, pd.DataFrame]:
                               for p, v, u in terms])
     workstreams = pd.DataFrame([
         {"name": "Northshire early help", "lever": "ehcp_growth_reduction", "amount": 0.2, "start_year": "2024-25",
-         "ramp_years": 2, "delivery_confidence": 0.9, "budget_area": "EHCP demand", "basis": "Northshire (test data)"},
+         "ramp_years": 2, "delivery_confidence": 0.9, "budget_area": "EHCP demand", "funding": "DSG",
+         "basis": "Northshire (test data)"},
         {"name": "Northshire transport", "lever": CASH, "amount": 800_000.0, "start_year": "2025-26",
-         "ramp_years": 1, "delivery_confidence": 1.0, "budget_area": "transport", "basis": "Northshire (test data)"}])
+         "ramp_years": 1, "delivery_confidence": 1.0, "budget_area": "transport", "funding": "General Fund",
+         "basis": "Northshire (test data): home-to-school transport, a General Fund budget"}])
     settlement = pd.DataFrame(api.settlement_inputs())
     settlement["source"] = "Northshire settlement terms (test data)"
     return {"agreement": agreement, "workstreams": workstreams, "settlement": settlement}
+
+
+# Northshire's own assurance record (issue 16: a council's record in the workbook), by source table:
+# two roles, three assumptions, one decision, one validation check, a statement and a limitation
+
+
+def assurance_frames() -> dict[str, pd.DataFrame]:
+    """Northshire's own assurance record (test data): what a council gives ``build --sources`` and
+    ``refresh`` as its assurance_<part>.csv files."""
+    return {
+        "assurance_roles": pd.DataFrame([
+            {"role": "Commissioner", "holder": "Northshire Director of Education (test data)",
+             "responsibility": "Asks for the model and accepts its use"},
+            {"role": "Assurer", "holder": "Northshire Head of Finance (test data)",
+             "responsibility": "Checks the model is fit for its use"}]),
+        "assurance_assumptions": pd.DataFrame([
+            {"id": "N1", "assumption": "Northshire EHCP growth 2024-25", "value": "8% a year",
+             "owner": "Northshire SEND lead", "date": "2024-03", "rating": "amber",
+             "source": "Northshire medium-term plan (test data)", "sensitivity": None},
+            {"id": "N2", "assumption": "Northshire EHCP growth 2025-26", "value": "7% a year",
+             "owner": "Northshire SEND lead", "date": "2024-03", "rating": "red",
+             "source": "Northshire medium-term plan (test data)", "sensitivity": None},
+            {"id": "N3", "assumption": "Northshire transport saving", "value": "£800,000 a year",
+             "owner": "Northshire transport manager", "date": "2024-04", "rating": "green",
+             "source": "Northshire transport review (test data)", "sensitivity": None}]),
+        "assurance_decisions": pd.DataFrame([
+            {"id": "ND1", "decision": "Northshire holds the last year's drivers flat after 2027-28",
+             "alternatives": "Trend", "reason": "No plan beyond 2027-28", "owner": "Northshire Head of Finance",
+             "date": "2024-04", "source": "Northshire Schools Forum (test data)"}]),
+        "assurance_validation": pd.DataFrame([
+            {"id": "NV1", "check": "Northshire accumulated deficit at 31 March 2024", "published": 27_900_000.0,
+             "unit": "£", "source": "Northshire statement of accounts 2023-24 (test data)",
+             "measure": "projected:accumulated_deficit:2023-24"}]),
+        "assurance_statement": pd.DataFrame([
+            {"kind": "statement", "text": "Northshire's model is fit for the Schools Forum's use (test data)."},
+            {"kind": "limitation", "text": "Northshire's growth rates are its own estimates (test data)."}]),
+    }

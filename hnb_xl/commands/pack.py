@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import api, bundled
 from ..reports.pack import PackNotes
 from . import plan as plan_cmd
-from .report import add_backtest_options, assurance_of, inputs_of, itt_note
+from .report import add_backtest_options, assurance_of, given_table, inputs_of, itt_note
 
 
 def register(sub) -> None:
@@ -21,8 +21,10 @@ def register(sub) -> None:
                         "parameters (default: the bundled data)")
     p.add_argument("--output", "-o", default="hnb_pack", metavar="DIR", help="folder to write (default: hnb_pack)")
     p.add_argument("--paths", type=int, default=None, metavar="N",
-                   help="Monte Carlo paths (default: 10,000 from the bundled settings)")
-    p.add_argument("--seed", type=int, default=None, help="Monte Carlo random seed (default: 20220715)")
+                   help="Monte Carlo paths (default: the workbook's Monte Carlo settings, else 10,000 from the "
+                        "bundled ones)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="Monte Carlo random seed (default: the workbook's, else 20220715)")
     for action in plan_cmd_options():
         action(p)
     add_backtest_options(p)
@@ -69,7 +71,9 @@ def run(args) -> str:
     if inputs.get("workstreams") is not None:
         bundled_workstreams = _same_workstreams(inputs.get("workstreams"), bundled.plan_workstreams())
     result = plan_cmd.compute(args, agreement=inputs.get("agreement"))
-    u = api.uncertainty(settings={"paths": args.paths, "seed": args.seed}, labels=plan_cmd.LABELS)
+    # the Monte Carlo's settings and spreads: the workbook's Inputs tables (else the bundled), --paths/--seed over them
+    u = api.uncertainty(given_table(inputs.get("uncertainty")), {"paths": args.paths, "seed": args.seed},
+                        labels=plan_cmd.LABELS, montecarlo=given_table(inputs.get("montecarlo")))
     sections = api.report_sections(tables=inputs.tables, parameters=inputs.parameters)
     own = inputs.get("assumptions")
     # the bundled replica: by name, or a workbook holding exactly its assumptions (their basis attached)

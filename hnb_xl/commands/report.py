@@ -99,12 +99,27 @@ def assurance_of(args, inputs: Inputs, history=None, assumptions=None, scenario=
                                            history=h, assumptions=a)
         source = f"{actual.source}, {actual.authority.get('name')}"
     from .. import assurance
-    from ..workbook.sheets.logs import ASSURANCE_PARTS      # the Logs sheet's headings: one place
+    from ..workbook.sheets.logs import ASSURANCE_PARTS, OWN_PARTS      # the Logs sheet's headings: one place
+    if inputs.own_record is not None:         # the council's own record, as the workbook's Logs hold it
+        parts = assurance.own_rows(inputs.own_record)
+        return Assurance(ed.authority, part_tables(parts, OWN_PARTS), stored_backtests(parts), (), frame, source)
     code = inputs.parameter("authority_code")
     if not assurance.describes(ed.authority, code):
         return Assurance(ed.authority, None, None, tuple(assurance.not_written(ed.authority, code)), frame, source)
     parts = assurance.rows()
     return Assurance(ed.authority, part_tables(parts, ASSURANCE_PARTS), stored_backtests(parts), (), frame, source)
+
+
+def montecarlo_of(inputs: Inputs, settings: dict | None = None, labels: dict | None = None) -> dict:
+    """The Monte Carlo's settings and spreads the inputs hold (a workbook's Inputs tables, else the
+    bundled files), with ``settings`` (options such as --paths) over them: :func:`hnb_xl.api.montecarlo_inputs`."""
+    return api.montecarlo_inputs(given_table(inputs.get("montecarlo")), given_table(inputs.get("uncertainty")),
+                                 settings, labels)
+
+
+def given_table(frame):
+    """A workbook table, or None (the bundled one) when the workbook has none or it is empty."""
+    return frame if frame is not None and len(frame) else None
 
 
 def assurance_text(a: Assurance, number: int) -> list[str]:
@@ -125,6 +140,13 @@ def assurance_text(a: Assurance, number: int) -> list[str]:
     out.append(f"{number + 1}. Assurance record (HM Treasury Aqua Book)\n")
     out += [render(frame, "table", title=heading) for heading, frame in a.parts if len(frame)]
     return out
+
+
+def plan_of(inputs: Inputs) -> api.Plan:
+    """The safety valve plan on the inputs: a workbook's workstreams, agreement (its table left empty:
+    no agreement) and instalments as paid, else the bundled ones (as ``hnb-xl plan``)."""
+    return api.plan(inputs.get("history"), inputs.get("assumptions"), workstreams=inputs.get("workstreams"),
+                    agreement=inputs.get("agreement"), payments=given_table(inputs.get("payments")))
 
 
 def itt_note(inputs: Inputs) -> str | None:
@@ -152,9 +174,11 @@ def run(args) -> str:
         if args.format == "json":
             import json
             out = {"edition": ed.as_dict()} | {k: records(v, WHOLE.get(k, ())) for k, v in tables.items()}
+            out["montecarlo"] = montecarlo_of(inputs)     # the pack's Monte Carlo settings, as the inputs hold them
             if record.parts is not None:    # the record describes these inputs (hnb_xl/assurance.py)
                 from .. import assurance
-                out["assurance"] = assurance.rows()
+                out["assurance"] = (assurance.own_rows(inputs.own_record) if inputs.own_record is not None
+                                    else assurance.rows())
             else:
                 out["assurance_not_written"] = list(record.not_written)
             return json.dumps(out, indent=2)
@@ -194,7 +218,9 @@ def run(args) -> str:
                  + f"Total allocated £{totals['allocation']:,.0f}; committed £{totals['committed_spend']:,.0f} "
                    f"({totals['committed_share']:.1%}); {totals['tbc_lines']} lines TBC "
                    f"(£{totals['tbc_allocation']:,.0f} allocated, spend not yet known)\n" + note)
-    parts += assurance_text(record, 7)
+    from . import plan as plan_cmd
+    parts.append("7. Safety valve plan (hnb-xl plan gives it by year)\n" + plan_cmd.summary_lines(plan_of(inputs).summary))
+    parts += assurance_text(record, 8)
     return "\n".join(parts)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import bundled
-from ..errors import HnbInputError
+from ..errors import HnbInputError, raise_all
 from ..tables.cells import is_blank
 from ..tables.schema import ASSUMPTIONS
 from .edition import Edition, edition
@@ -27,6 +27,7 @@ class Inputs:
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     parameters: dict = field(default_factory=bundled.parameters)
     sources: dict = field(default_factory=lambda: _sources(bundled.parameter_table()))   # parameter -> Source
+    own_record: dict | None = None     # the council's own assurance record ({part: frame}), from the Logs
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -51,7 +52,7 @@ def _sources(frame: pd.DataFrame) -> dict:
 # the Inputs tables the report uses, then the plan's: the Safety_Valve sheet's agreement terms and
 # workstreams (verify.compare.safety_valve_frames) and the instalments as paid
 USED = ("parameters", "history", "assumptions", "block_transfer", "invest_to_transform", "schools",
-        "agreement", "workstreams", "payments")
+        "agreement", "workstreams", "payments", "montecarlo", "uncertainty")
 
 
 def bundled_inputs() -> Inputs:
@@ -80,6 +81,10 @@ def workbook_inputs(path) -> Inputs:
                     and not (empty and f.message.startswith(empty) and f.message.endswith("has no data rows"))]
         frames = {k: v for k, v in frames.items() if k in USED}
         sources = _sources(current_frame(cells, targets()["parameters"]))
+        from .. import assurance
+        from ..workbook.sheets.logs import read_own_record
+        own = read_own_record(cells)          # a council's own assurance record (Logs), checked as its files
+        raise_all(assurance.own_problems(own or {}))
     finally:
         wb.close()
     if findings:
@@ -90,7 +95,7 @@ def workbook_inputs(path) -> Inputs:
         frames["assumptions"] = with_bundled_basis(frames["assumptions"])
     p = frames.pop("parameters")
     parameters = {str(n).strip(): v for n, v in zip(p["name"], p["value"])}
-    return Inputs(frames, parameters, sources)
+    return Inputs(frames, parameters, sources, own)
 
 
 def with_bundled_basis(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import HnbInputError
-from ..tables.schema import PLAN_SOURCE_TABLES, SCHEMAS, SOURCE_TABLES, Schema, closest, normalise_header
+from ..tables.schema import (ASSURANCE_SOURCE_TABLES, PLAN_SOURCE_TABLES, SCHEMAS, SOURCE_TABLES, Schema, closest,
+                             normalise_header)
 from . import dfe
 
 
@@ -29,7 +30,8 @@ class Format:
 DFE_LONG = Format("dfe_sen_long", "DfE Special educational needs in England, school level (long layout, 2025 on)")
 DFE_WIDE = Format("dfe_sen_wide", "DfE Special educational needs in England, school level (wide layout, to 2024)")
 FORMATS: tuple[Format, ...] = (DFE_LONG, DFE_WIDE, *(Format(SCHEMAS[n].name, SCHEMAS[n].title, SCHEMAS[n])
-                                                     for n in SOURCE_TABLES + PLAN_SOURCE_TABLES))
+                                                     for n in SOURCE_TABLES + PLAN_SOURCE_TABLES
+                                                     + ASSURANCE_SOURCE_TABLES))
 
 
 def _required(fmt: Format) -> list[tuple[str, set[str]]]:

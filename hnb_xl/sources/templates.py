@@ -24,7 +24,7 @@ XLSX_NAME = "hnb_sources.xlsx"
 def units_row(schema: Schema) -> list[str]:
     units = [UNITS[c.kind] if c.kind in UNITS and (c.kind not in ("rate", "signed_money") or c.unit in ("fraction", "£"))
              else c.unit for c in schema.columns]      # a kind with no template word (money_or_rate): its unit
-    return [f"[{u}, or {c.not_known[0]} while not known]" if c.not_known else f"[{u}]"
+    return [f"[{u}, or {c.blank_written} while not known]" if c.blank_written else f"[{u}]"
             for u, c in zip(units, schema.columns)]
 
 
@@ -38,7 +38,7 @@ def _rows(schema: Schema, frame: pd.DataFrame | None) -> list[list]:
         row = []
         for c in schema.columns:
             v = to_cell(rec.get(c.name, rec.get(c.header)), c.kind)
-            row.append(c.not_known[0] if v is None and c.not_known else v)
+            row.append(c.blank_written if v is None else v)
         out.append(row)
     return out
 
@@ -95,7 +95,8 @@ def workbook_frames(workbook) -> dict[str, pd.DataFrame]:
     """Every input table the model workbook holds (the refresh's own reading of its Inputs sheet,
     :func:`hnb_xl.workbook.refresh.plan.current_frame`, at layout.py's addresses), by schema name,
     parameters included: the templates ``hnb-xl template --from WORKBOOK`` writes, which ``hnb-xl
-    refresh`` reads back changing no cell. Raises HnbInputError for a missing or unreadable file."""
+    refresh`` reads back changing no cell; and the council's own assurance record on the Logs sheet,
+    as its assurance_<part> files. Raises HnbInputError for a missing or unreadable file."""
     from openpyxl import load_workbook
 
     from ..errors import HnbInputError
@@ -119,6 +120,8 @@ def workbook_frames(workbook) -> dict[str, pd.DataFrame]:
     if missing:
         raise HnbInputError(f"has no sheet(s) {', '.join(missing)}: is it the HNB model workbook?", source=str(path))
     frames = {name: current_frame(cells, t) for name, t in tmap.items()}
+    from ..workbook.sheets.logs import read_own_record     # a council's own assurance record: its files
+    frames.update({f"assurance_{part}": f for part, f in (read_own_record(cells) or {}).items()})
     if "parameters" in frames:
         frames["parameters"] = _file_parameters(frames["parameters"])
     return frames

@@ -41,7 +41,8 @@ class Column:
     ``whole``: whole numbers only; ``number_format``: the Excel number format of its input cells on
     the Inputs sheet; ``ceiling``: the plausibility ceiling on a value's size. Each left
     out takes its kind's default (:data:`~hnb_xl.tables.cells.KIND_RULES`). ``not_known``: codes
-    that mean "not known yet" (TBC; DfE's x, z, c, low, u), read as blank; the first is written back.
+    that mean "not known yet" (TBC; DfE's x, z, c, low, u), read as blank; the first is written
+    back, unless it is a DfE code (:attr:`blank_written`).
     ``choices``: a text column's only values, each in its one spelling; a cell is read as the choice
     it equals ignoring case and spaces ("general fund", "GeneralFund" -> "General Fund"), anything
     else is refused; a blank cell, or a file without the column, is the first choice.
@@ -84,6 +85,13 @@ class Column:
     def blank_text(self) -> str:
         """What a blank cell of a text column reads as: its first choice, else ""."""
         return self.choices[0] if self.choices else ""
+
+    @property
+    def blank_written(self) -> str | None:
+        """What a writer (build, refresh, templates) puts in a blank cell of this column: its first
+        "not known yet" word (TBC), or None, an empty cell, when it has none or DfE's codes (a count
+        DfE does not give is left blank: the Checks sheet's sums meet numbers or blanks only)."""
+        return self.not_known[0] if self.not_known and self.not_known[0] not in DFE_NOT_KNOWN else None
 
     def is_not_known(self, v) -> bool:
         """True for one of the column's "not known yet" codes ("TBC"), in any case."""
@@ -518,12 +526,12 @@ PLACEMENT_HISTORY = Schema("placement_history", "EHC plans by placement at each 
            "Financial year whose January the census is (January 2022 is 2021-22)", aliases=("year", "fy")),
     Column("census", "Census", "text", "", "The January census, e.g. January 2022 (inside the financial year)",
            aliases=("censusdate", "timeperiod")),
-    # blank where DfE gives a code (DFE_NOT_KNOWN: not known, never 0), so the Checks sheet's sums
-    # meet numbers or blanks only
+    # a DfE code (DFE_NOT_KNOWN: not known, never 0) is read as a blank and written as one
+    # (Column.blank_written), so the Checks sheet's sums meet numbers or blanks only
     *(Column(name, label, "count", "plans", f"EHC plans placed in {label.lower()} at the census (blank: not known)",
-             required=False, aliases=(name,)) for name, label in PLACEMENT_CATEGORIES.items()),
+             required=False, aliases=(name,), not_known=DFE_NOT_KNOWN) for name, label in PLACEMENT_CATEGORIES.items()),
     Column("total", "Total", "count", "plans", "All EHC plans at the census; the seven add up to it (blank: not known)",
-           required=False, aliases=("ehcpcount", "allplans")),
+           required=False, aliases=("ehcpcount", "allplans"), not_known=DFE_NOT_KNOWN),
     Column("source", "Source", "text", "", "Where the counts come from", required=False, aliases=("basis",)),
 ), key="financial_year", contiguous_years=True)
 SCHEMAS[PLACEMENT_HISTORY.name] = PLACEMENT_HISTORY
@@ -578,7 +586,8 @@ ASSURANCE_SOURCE_TABLES = ("assurance_roles", "assurance_assumptions", "assuranc
 # settings' first header is "Setting", not "Parameter": a file is told from an agreement by it.
 MONTECARLO = Schema("montecarlo", "Monte Carlo settings (one setting a row)", (
     Column("setting", "Setting", "text", "", "Setting of the Monte Carlo (MONTECARLO_TERMS)"),
-    Column("value", "Value", "signed_money", "as stated in Unit", "The setting's value", number_format="General"),
+    Column("value", "Value", "signed_money", "as stated in Unit", "The setting's value (blank: a setting that may "
+           "be left out, as MONTECARLO_TERMS says)", required=False, number_format="General"),
     Column("unit", "Unit", "text", "", "count, fraction, ...", required=False),
     Column("basis", "Basis", "text", "", "Where the value comes from", required=False),
 ), key="setting")

@@ -41,7 +41,7 @@ from ...errors import HnbInputError, raise_all
 from ...sources.collect import Collected, collect
 from ...tables.cells import is_blank, to_cell
 from ...tables import validate
-from ...tables.schema import SCHEMAS, to_frame
+from ...tables.schema import ASSURANCE_SOURCE_TABLES, SCHEMAS, to_frame
 from .. import layout
 from ..charts import ChartLayout, layout_for as chart_layout_for
 from ...reports.edition import authority_of
@@ -202,7 +202,7 @@ def new_rows(target: Target, frame: pd.DataFrame, old: list[list]) -> list[list]
                 row.append(prev[j] if prev is not None else None)
             else:
                 v = _cell_value(c.kind, rec.get(c.name))
-                row.append(c.not_known[0] if v is None and c.not_known else v)   # "TBC" stays "TBC"
+                row.append(c.blank_written if v is None else v)   # "TBC" stays "TBC"
         out.append(row)
     return out
 
@@ -355,6 +355,8 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     tables = []
     for name, frame in got.tables.items():
         t = tmap.get(name)
+        if name in ASSURANCE_SOURCE_TABLES:      # the Logs' own record: assurance_writes
+            continue
         if t is None:
             problems.append(HnbInputError(f"the workbook has no {name} input table to refresh",
                                           source=got.origin.get(name)))
@@ -377,22 +379,52 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if problems:
         raise_all(problems)
     after = {t.key: rows for t, _old, rows in tables}
+    record = assurance_writes(cells, tmap, after, got, changes)
     return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables]
-                       + print_area_writes(cells, tmap, after) + assurance_writes(cells, tmap, after),
+                       + print_area_writes(cells, tmap, after) + record,
                        _chart_layout(cells, tmap, got), after=after)
 
 
-def assurance_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
-    """The Logs' assurance record replaced by a short block saying it has not been written for the
-    authority, when the parameters after the refresh (``after``, else the workbook's) name another
-    authority than the record's (:func:`hnb_xl.workbook.sheets.logs.assurance_write`)."""
+def assurance_writes(cells, tmap: dict, after: dict, got: Collected | None = None,
+                     changes: list | None = None) -> list[TableWrite]:
+    """The Logs' assurance record (:func:`hnb_xl.workbook.sheets.logs.assurance_write`): the
+    council's own record when the sources give parts of it (``got``: assurance_<part> tables; each
+    replaces the workbook's part, the others kept; a change line per part given, in ``changes``);
+    kept when the workbook holds an own record; else a short block saying it has not been written
+    for the authority when the parameters after the refresh (``after``, else the workbook's) name
+    another authority than the bundled record's."""
     if layout.LOGS not in cells.sheetnames or "parameters" not in tmap:
         return []
-    from ..sheets.logs import assurance_write
+    from ..sheets.logs import OWN_PARTS, assurance_write, read_own_record
     rows = after["parameters"] if "parameters" in after else read_table(cells, tmap["parameters"])
     params = {str(r[0]).strip(): r[1] for r in rows if r and r[0] is not None}
-    w = assurance_write(params)
+    given = {t.removeprefix("assurance_"): f for t, f in (got.tables if got else {}).items()
+             if t in ASSURANCE_SOURCE_TABLES}
+    try:
+        current = read_own_record(cells)
+    except HnbInputError:
+        current = None if not given else {}   # an own record edited out of shape: rewritten from the files
+    if given and changes is not None:
+        for part, title, columns in OWN_PARTS:
+            if part in given:
+                changes.append(_record_change(part, columns, (current or {}).get(part), given[part]))
+    first = layout.LOGS_ASSURANCE["first_row"]
+    w = assurance_write(params, current, given, used_rows=max(0, cells.last_row(layout.LOGS) - first + 1))
     return [w] if w is not None else []
+
+
+def _record_change(part: str, columns, old: pd.DataFrame | None, new: pd.DataFrame) -> TableChange:
+    """The change of one part of the own record, as the input tables' (:func:`diff`): rows by the
+    part's key (its Id, Role; the statement by position)."""
+    name = f"assurance_{part}"
+    target = layout.InputTable(name, name, "", layout.LOGS_ASSURANCE["first_row"], tuple(h for _k, h, _w in columns),
+                               max(len(new), 1), name, tuple(k for k, _h, _w in columns), sheet=layout.LOGS,
+                               first_col=layout.LOGS_ASSURANCE["first_col"])
+    keys = [k for k, _h, _w in columns]
+
+    def rows(frame):
+        return [] if frame is None else [[_clean(r.get(k)) for k in keys] for r in frame.to_dict("records")]
+    return diff(target, rows(old), rows(new))
 
 
 def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:

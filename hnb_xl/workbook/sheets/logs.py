@@ -50,7 +50,8 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 60
     params = {str(n).strip(): v for n, v in zip(ctx.parameters["name"], ctx.parameters["value"])}
-    last_col, last_row = assurance_block(ws, params)
+    own = {t.removeprefix("assurance_"): f for t, f in ctx.plan_tables.items() if t.startswith("assurance_")}
+    last_col, last_row = assurance_block(ws, params, own or None)
     beside = (L.LOGS_ASSURANCE["first_col"], L.LOGS_ASSURANCE["first_row"], last_col, last_row)
     S.print_setup(ws, L.logs_print_area(4, r, beside))       # the trail and the record on pages of their own
 
@@ -85,6 +86,78 @@ def _not_written_rows(parameters: dict) -> list[list]:
     return [[ASSURANCE_TITLE], [None]] + [[line] for line in lines]
 
 
+# A council's own record (build --sources / refresh with its assurance_*.csv files): the same
+# parts in the same order, each under its schema's title and headers (tables/schema.py
+# ASSURANCE_*), so the block reads back as the files (read_own_record: template --from, report
+# WORKBOOK, a refresh that keeps it); a column as wide as the bundled record's in that position
+OWN_TITLE = "Assurance record (HM Treasury Aqua Book), as written for these inputs: roles, logs, statement"
+
+
+def _own_parts() -> tuple:
+    from ...tables.schema import SCHEMAS
+    widths: dict[int, int] = {}
+    for _p, _t, columns in ASSURANCE_PARTS:
+        for j, (_k, _h, w) in enumerate(columns):
+            widths[j] = max(widths.get(j, 0), w)
+    out = []
+    for part, _t, _c in ASSURANCE_PARTS:
+        schema = SCHEMAS[f"assurance_{part}"]
+        out.append((part, schema.title, [(c.name, c.header, widths.get(j, 30)) for j, c in enumerate(schema.columns)]))
+    return tuple(out)
+
+
+OWN_PARTS = _own_parts()
+OWN_WIDTH = max(len(c) for _p, _t, c in OWN_PARTS)      # columns the own record spans
+
+
+def own_block_rows(record: dict[str, list[dict]]) -> list[list]:
+    """The own record's rows from layout.LOGS_ASSURANCE: its title, then per part an empty row, the
+    part's title, its headers and its records (``record``: :func:`hnb_xl.assurance.own_rows`)."""
+    rows = [[OWN_TITLE]]
+    for part, title, columns in OWN_PARTS:
+        rows += [[None], [title], [h for _k, h, _w in columns]]
+        rows += [[rec.get(k) for k, _h, _w in columns] for rec in record.get(part, [])]
+    return rows
+
+
+def read_own_record(cells) -> dict | None:
+    """The council's own record the Logs sheet holds ({part: frame by its schema}, with the Logs'
+    row numbers for messages), or None when the block there is not one (the bundled record, the
+    not-written block, no Logs sheet). ``cells``: the refresh's reading interface."""
+    import pandas as pd
+
+    from ...tables.cells import is_blank
+    from ...tables.schema import SCHEMAS, to_frame
+    c0, r0 = L.LOGS_ASSURANCE["first_col"], L.LOGS_ASSURANCE["first_row"]
+    if L.LOGS not in cells.sheetnames or cells.last_row(L.LOGS) < r0:
+        return None
+    block = cells.read(L.LOGS, r0, c0, cells.last_row(L.LOGS) - r0 + 1, OWN_WIDTH)
+    if not block or block[0][0] != OWN_TITLE:
+        return None
+    titles = {title: part for part, title, _c in OWN_PARTS}
+    out, i = {}, 1
+    while i < len(block):
+        part = titles.get(block[i][0]) if isinstance(block[i][0], str) else None
+        if part is None or i + 1 >= len(block):
+            i += 1
+            continue
+        schema = SCHEMAS[f"assurance_{part}"]
+        n = len(schema.columns)
+        j = i + 2
+        while j < len(block) and not all(is_blank(v) for v in block[j]):
+            j += 1
+        rows = [r[:n] for r in block[i + 2:j]]
+        out[part] = (to_frame(schema, block[i + 1][:n], rows, source=f"{L.LOGS} ({title_of(part)})",
+                              first_row_number=r0 + i + 2) if rows
+                     else pd.DataFrame(columns=[c.name for c in schema.columns]))
+        i = j
+    return out
+
+
+def title_of(part: str) -> str:
+    return next(t for p, t, _c in OWN_PARTS if p == part)
+
+
 def _record_extent() -> tuple[int, int]:
     """(rows, columns) the record fills from layout.LOGS_ASSURANCE (title, then per part an empty
     row, its title, its header and its records)."""
@@ -94,29 +167,42 @@ def _record_extent() -> tuple[int, int]:
     return rows, max(len(c) for _p, _t, c in ASSURANCE_PARTS)
 
 
-def assurance_write(parameters: dict):
-    """The refresh's write of the assurance block for the inputs' ``parameters`` (name -> value):
-    the block as the build writes it when the record describes them (the record is left as it is:
-    None), else the short not-written block (:func:`hnb_xl.assurance.not_written`) with blanks over
-    the rest of the record's extent, so no line of another authority's record is left behind."""
+def assurance_write(parameters: dict, current: dict | None = None, given: dict | None = None,
+                    used_rows: int = 0):
+    """The refresh's write of the assurance block for the inputs' ``parameters`` (name -> value).
+
+    ``given`` (parts from the refresh's sources, {part: frame}): the council's own record, those
+    parts replacing the workbook's own ones (``current``, :func:`read_own_record`; the others kept).
+    Without them, the workbook's own record is kept (None), as is the bundled record when it
+    describes the parameters; else the short not-written block (:func:`hnb_xl.assurance.not_written`).
+    Blanks go over the rest of the block's extent (the bundled record's, or ``used_rows`` from its
+    first row: what the sheet holds now), so no line of an earlier record is left behind."""
+    from ... import assurance
     from ..refresh.cells import TableWrite
-    if _describes(parameters):
+    if given:
+        rows = own_block_rows(assurance.own_rows({**(current or {}), **given}))
+    elif current is not None or _describes(parameters):
         return None
-    n_rows, n_cols = _record_extent()
-    rows = _not_written_rows(parameters)
+    else:
+        rows = _not_written_rows(parameters)
+    n_rows = max(used_rows or _record_extent()[0], len(rows))
+    n_cols = max(OWN_WIDTH, max(len(c) for _p, _t, c in ASSURANCE_PARTS))
     rows = [r + [None] * (n_cols - len(r)) for r in rows] + [[None] * n_cols for _ in range(n_rows - len(rows))]
     return TableWrite(L.LOGS, L.LOGS_ASSURANCE["first_row"], L.LOGS_ASSURANCE["first_col"], rows,
                       label="assurance record")
 
 
-def assurance_block(ws, parameters: dict | None = None) -> tuple[int, int]:
-    """The assurance record (hnb_xl/assurance.py: roles, the assumptions log with each effect, the
-    decisions and validation logs, the statement and limitations) from layout.LOGS_ASSURANCE, when
-    it describes the inputs' ``parameters`` (authority_name and authority_code, as
-    :func:`hnb_xl.assurance.describes`; None: the bundled inputs); else the not-written block.
-    Returns its last column and row."""
+def assurance_block(ws, parameters: dict | None = None, own: dict | None = None) -> tuple[int, int]:
+    """The assurance record from layout.LOGS_ASSURANCE: the council's ``own`` record when given
+    ({part: frame}, build --sources: :data:`OWN_PARTS`); else the bundled one (hnb_xl/assurance.py:
+    roles, the assumptions log with each effect, the decisions and validation logs, the statement
+    and limitations) when it describes the inputs' ``parameters`` (authority_name and
+    authority_code, as :func:`hnb_xl.assurance.describes`; None: the bundled inputs); else the
+    not-written block. Returns its last column and row."""
     from ... import assurance
     c0, r = L.LOGS_ASSURANCE["first_col"], L.LOGS_ASSURANCE["first_row"]
+    if own is not None:
+        return _styled_block(ws, c0, r, OWN_TITLE, OWN_PARTS, assurance.own_rows(own))
     if parameters is not None and not _describes(parameters):
         lines = _not_written_rows(parameters)
         S.heading(ws.cell(r, c0), lines[0][0])
@@ -124,10 +210,16 @@ def assurance_block(ws, parameters: dict | None = None) -> tuple[int, int]:
             ws.cell(r + 2 + i, c0, line).alignment = S.WRAP
         ws.column_dimensions[L.col(c0)].width = 100
         return c0, r + len(lines) - 1
-    parts = assurance.rows()
-    S.heading(ws.cell(r, c0), ASSURANCE_TITLE)
+    return _styled_block(ws, c0, r, ASSURANCE_TITLE, ASSURANCE_PARTS, assurance.rows())
+
+
+def _styled_block(ws, c0: int, r: int, heading: str, layout, parts: dict) -> tuple[int, int]:
+    """The record's block from (``r``, ``c0``): ``heading``, then each part of ``layout`` ((part,
+    title, [(column, header, width)])) with its records from ``parts``, in the Logs' styles; each
+    row as tall as its longest wrapped text. Returns its last column and row."""
+    S.heading(ws.cell(r, c0), heading)
     widths, texts = {}, []
-    for part, title, columns in ASSURANCE_PARTS:
+    for part, title, columns in layout:
         r += 2
         S.heading(ws.cell(r, c0), title)
         r += 1
