@@ -79,14 +79,14 @@ def _checks():
 
 def _placement_cross_check():
     """Calc_Placement's accumulated deficit in every drivers year = HNB_PLACEMENTS' on the same
-    Inputs tables (within Cross_Check_Tolerance); "No placement inputs" (text, which the master
-    check ignores) while the placement tables are empty, as a workbook for another authority starts."""
+    Inputs tables (within Cross_Check_Tolerance); 1 while the placement categories table is empty,
+    as a workbook for another authority starts: Calc_Placement then calculates nothing to compare."""
     P = L.PLACE
     diffs = L.absref(L.CALC_PLACEMENT, P["first_col"], P["udf_difference"], P["first_col"] + P["periods"] - 1,
                      P["udf_difference"])
     check = _cross_check(L.NAMES["placement_udf"], diffs, L.NAMES["placement_years_count"])
     return ("Cross-check: placement accumulated deficit by year (Calc_Placement) = HNB_PLACEMENTS (Python engine)",
-            f'=IF({L.NAMES["placement_category_count"]}=0,"No placement inputs",{check[1:]})')
+            f'=IF({L.NAMES["placement_category_count"]}=0,1,{check[1:]})')
 
 
 def _cross_check(udf: str, differences: str, expected: str) -> str:
