@@ -92,7 +92,7 @@ def csv_rows(text: str, delimiter_: str | None = None):
 
 def _read_csv(p: Path) -> RawTable:
     raw = p.read_bytes()
-    text = _decode(raw, partial=False)[1]  # Windows-1252: files saved by Excel on Windows
+    text = decode(raw, partial=False)[1]  # Windows-1252: files saved by Excel on Windows
     if not text.strip():
         raise HnbInputError("is empty: expected a header row and data rows", source=str(p))
     try:
@@ -118,7 +118,7 @@ def csv_header(path) -> tuple[int, list[str], str]:
         with p.open("rb") as fh:
             raw = fh.read(size)
         whole = len(raw) < size
-        encoding, text = _decode(raw, partial=not whole)
+        encoding, text = decode(raw, partial=not whole)
         if not whole:
             text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]  # complete lines only
         for i, row in enumerate(csv_rows(text)):
@@ -129,7 +129,7 @@ def csv_header(path) -> tuple[int, list[str], str]:
         size *= 4
 
 
-def _decode(raw: bytes, *, partial: bool) -> tuple[str, str]:
+def decode(raw: bytes, *, partial: bool) -> tuple[str, str]:
     """(encoding, text): UTF-16 when the text starts with its byte-order mark (Excel's "Unicode
     Text" save: Microsoft Support, "File formats that are supported in Excel"), else UTF-8 (BOM
     dropped), else Windows-1252. A ``partial`` prefix may end inside a multi-byte character: up
@@ -241,4 +241,4 @@ def load(schema: Schema, path, *, keep_unknown: bool = False) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["RawTable", "read_tables", "csv_header", "load", "matches", "normalise_header", "is_units_row"]
+__all__ = ["RawTable", "read_tables", "csv_header", "decode", "load", "matches", "normalise_header", "is_units_row"]

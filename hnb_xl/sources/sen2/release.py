@@ -40,7 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import HnbInputError
-from ...tables.files import _decode
+from ...tables.files import decode
 
 CHUNK_ROWS = 50_000
 IDENTITY = ("time_period", "geographic_level", "country_name", "region_name", "la_name", "old_la_code",
@@ -110,7 +110,7 @@ class Member:
         wanted = [c for c in dict.fromkeys(columns) if c in lower]
         actual = [self.headers[lower.index(c)] for c in wanted]
         raw = self.raw()
-        encoding, _ = _decode(raw[:1 << 16], partial=True)
+        encoding, _ = decode(raw[:1 << 16], partial=True)
         reader = pd.read_csv(io.BytesIO(raw), dtype=str, usecols=actual, keep_default_na=False,
                              encoding=encoding, chunksize=CHUNK_ROWS, encoding_errors="replace")
         parts = []
@@ -130,8 +130,10 @@ def _damaged(name: str, exc) -> HnbInputError:
                          "download the release again ('Download all data')", source=name)
 
 
-def _header(raw_start: bytes) -> list[str]:
-    _, text = _decode(raw_start, partial=True)
+def header_of(raw_start: bytes) -> list[str]:
+    """The first non-blank CSV row of a file's first bytes, each cell stripped (and the UTF-8 BOM
+    of DfE's 2025 files dropped): the headers :func:`classify` reads the layout from."""
+    _, text = decode(raw_start, partial=True)
     for row in csv.reader(io.StringIO(text)):
         if any(c.strip() for c in row):
             return [c.strip().lstrip("\ufeff").strip() for c in row]
@@ -140,7 +142,7 @@ def _header(raw_start: bytes) -> list[str]:
 
 
 def _first_value(raw_start: bytes, headers: list[str], column: str) -> str:
-    _, text = _decode(raw_start, partial=True)
+    _, text = decode(raw_start, partial=True)
     rows = csv.reader(io.StringIO(text))
     next(rows, None)
     first = next(rows, None)
@@ -215,7 +217,7 @@ def open_release(path) -> Release:
         for f in sorted(p.rglob("*.csv")):
             with f.open("rb") as fh:
                 start = fh.read(1 << 16)
-            headers = _header(start)
+            headers = header_of(start)
             members.append(Member(f"{p.name}/{f.relative_to(p).as_posix()}", f.name, headers,
                                   classify(headers, start), _path=f))
     elif zipfile.is_zipfile(p) or p.suffix.lower() == ".zip":
@@ -225,14 +227,14 @@ def open_release(path) -> Release:
             for n in names:
                 with zf.open(n) as fh:
                     start = fh.read(1 << 16)
-                headers = _header(start)
+                headers = header_of(start)
                 members.append(Member(f"{p.name}/{n}", n, headers, classify(headers, start), _zip=zf))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise _damaged(p.name, exc) from None
     else:
         with p.open("rb") as fh:
             start = fh.read(1 << 16)
-        headers = _header(start)
+        headers = header_of(start)
         role = classify(headers, start)
         if role is None:
             raise _wrong_headers(p.name, headers)
@@ -276,6 +278,6 @@ def provenance(path) -> dict:
         found = sorted(p.rglob("data-guidance.txt"))
         guidance = found[0].read_bytes()[:4096] if found else None
     if guidance:
-        m = re.search(r"Reporting year (\d{4})", _decode(guidance, partial=True)[1])
+        m = re.search(r"Reporting year (\d{4})", decode(guidance, partial=True)[1])
         out["reporting_year"] = int(m.group(1)) if m else None
     return out

@@ -36,7 +36,7 @@ import pandas as pd
 from ...errors import HnbInputError
 from ...sources import sen2
 from ...sources.collect import SourceRecord, folder_files
-from ...sources.sen2.release import _header, classify
+from ...sources.sen2.release import classify, header_of
 from ...tables.schema import PLACEMENT_HISTORY
 from .. import layout
 
@@ -53,7 +53,7 @@ class ReleaseRecord(SourceRecord):
 def _is_sen2_csv(path: Path) -> bool:
     with path.open("rb") as fh:
         start = fh.read(1 << 16)
-    return classify(_header(start), start) is not None
+    return classify(header_of(start), start) is not None
 
 
 def is_release(path) -> bool:
