@@ -28,7 +28,7 @@ def test_json_has_plan_attribution_and_summary(capsys):
     code, out, _ = run(capsys, "plan", "--format", "json")
     doc = json.loads(out)
     assert code == 0 and set(doc) == {"plan", "attribution", "funding", "summary", "payments", "settlement_inputs",
-                                      "settlement_terms"}     # issue 16: the new inputs as data; 15: funding
+                                      "settlement_terms", "montecarlo"}   # issue 16: the new inputs as data; 15: funding
     rows = {r["financial_year"]: r for r in doc["plan"]}
     for y in ["2022-23", "2023-24", "2024-25", "2025-26"]:
         assert round(rows[y]["unmitigated_accumulated_deficit"] / 1e6, 1) == DEFICIT_GROWTH_PROJECTED[y][0]
@@ -209,3 +209,41 @@ def test_the_pack_calls_the_replica_before_the_plans_workstreams(tmp_path, capsy
     page = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.html"))
     assert "<h2>Plan by year: " + REPLICA_BEFORE + ", mitigated, agreement</h2>" in page
     assert page.lower().count("unmitigated") == page.count("not an unmitigated forecast") == 1
+
+
+# --- issue 16: no safety valve agreement ------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [pytest.param(["--no-agreement"], id="no-agreement-option"),
+                                  pytest.param(["--dfe-total", "0"], id="dfe-total-0")])
+def test_no_agreement_is_said_not_shown_as_zeros(capsys, argv):
+    from hnb_xl.engine.safety_valve import NO_AGREEMENT_TEXT
+    code, out, _ = run(capsys, "plan", *argv)
+    assert code == 0 and f"{NO_AGREEMENT_TEXT}: no target year, deficit gap or instalments to report" in out
+    assert "Target in-year balance" not in out and "Deficit at the end of the agreement" not in out
+    code, out, _ = run(capsys, "plan", *argv, "--format", "json")
+    s = json.loads(out)["summary"]
+    assert code == 0 and s["agreement"] is False
+    assert s["target_met"] is None and s["deficit_gap_at_end"] is None and s["agreement_end_year"] is None
+
+
+def test_report_on_a_workbook_with_an_empty_agreement_table_says_no_agreement(capsys, tmp_path):
+    """A council without a safety valve agreement leaves the Agreement table on Inputs empty: the report
+    says so (not the bundled £49m), and exits 0; the bundled report has the agreement's results."""
+    from openpyxl import load_workbook
+
+    from hnb_xl.engine.safety_valve import NO_AGREEMENT_TEXT
+    from hnb_xl.workbook import layout as L
+    from hnb_xl.workbook.build import build
+    path = build(tmp_path / "HNB_Model.xlsm", build_time="2000-01-01 00:00 UTC")
+    wb = load_workbook(path, keep_vba=True)
+    t = L.INPUT_TABLES["agreement"]
+    for i in range(t.max_rows):
+        for h in t.headers:
+            wb[t.sheet][t.cell(h, i)].value = None
+    wb.save(path)
+    code, out, err = run(capsys, "report", str(path))
+    section = out.split("7. Safety valve plan")[1].split("\n8. ")[0]
+    assert code == 0 and f"{NO_AGREEMENT_TEXT}: no target year" in section, err
+    assert "DfE contributions £0; council £0" in section and "Target in-year balance" not in section
+    code, out, _ = run(capsys, "report")
+    assert code == 0 and "Target in-year balance by 2026-27: met" in out.split("7. Safety valve plan")[1]

@@ -3,6 +3,7 @@ plan, with the default inputs and after editing inputs; the UDF cross-check agre
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -57,11 +58,12 @@ def test_default_inputs_recalculate_to_the_engine_plan(workbook, libreoffice):
     assert r[(SHEET, f"{VC}{V['target_met']}")] == 1
     assert r[(SHEET, f"{VC}{V['udf_balance']}")] == "2026-27"
     assert r[(SHEET, f"{VC}{V['udf_check']}")] == 1
-    # the agreement's end, the gap it leaves (the model review's £13.6m) and the 2026 settlement by default
+    # the agreement's end, the gap it leaves (the model review's £13.6m, plus the General Fund transport
+    # saving no longer off the DSG: 1.5m x 0.9 x 3.5 = £4.725m to 2026-27) and the 2026 settlement by default
     full = api.plan()
     assert _value(r, "end_year") == 2026 and full.summary["agreement_end_year"] == "2026-27"
     assert _value(r, "gap_at_end") == pytest.approx(full.summary["deficit_gap_at_end"], abs=0.01)
-    assert round(_value(r, "gap_at_end") / 1e6, 1) == 13.6
+    assert round(_value(r, "gap_at_end") / 1e6, 1) == 18.3
     assert _value(r, "dfe_all") == pytest.approx(49e6) and _value(r, "dfe_in_outturn") == 0
     assert _value(r, "instalments_check") == 1
     _compare_settlement(r, full)
@@ -263,5 +265,53 @@ def test_payments_and_settlement_files_refresh_into_the_inputs_tables(workbook, 
     assert full.summary["write_off_approved"] is True and full.summary["write_off_total"] > 0
     _compare(r, full.frame)
     _compare_settlement(r, full)
+    assert _value(r, "udf_check") == 1
+    assert r.names[L.NAMES["master_check"]] == 1
+
+
+# --- issue 15: a General Fund workstream; issue 16: an empty agreement ---------------------------------
+
+def test_a_general_fund_workstream_is_on_its_own_line_not_in_the_dsg(workbook, libreoffice):
+    """The bundled transport review is General Fund: the sheet's General Fund line is 1.5m x 0.9 x ramp
+    (1/2 in 2023-24, then 1), its DSG total saving leaves it out; and a second one typed in odd case and
+    spacing ("general  FUND", the table layer's rule) leaves the DSG too, as the engine says."""
+    w = V["ws_first"] + 3                                  # the fourth bundled row: Tuition packages review
+    funding = f"{L.col(V['ws_cols']['funding'])}{w}"
+    r = recalculate(workbook, edits={(SHEET, funding): "general  FUND"}, office=libreoffice)
+    ws = [dataclasses.replace(x, funding="General Fund") if x.name == "Tuition packages review" else x
+          for x in api.workstreams()]
+    ag = api.agreement()
+    frame, parts = plan(bundled.history(), bundled.assumptions(), ws, ag)
+    _compare(r, frame)
+    n = len(frame)
+    # 1.5m x 0.9 and 1.0m x 0.9, each with a 2-year ramp from 2023-24: by hand
+    by_hand = [0.0, (1_500_000 + 1_000_000) * 0.9 / 2] + [(1_500_000 + 1_000_000) * 0.9] * (n - 2)
+    assert _row(r, "general_fund_saving", n) == pytest.approx(by_hand, abs=0.01)
+    assert frame["general_fund_saving"].tolist() == pytest.approx(by_hand, abs=0.01)
+    assert r[(SHEET, f"{VC}{V['udf_check']}")] == 1
+    assert r.names[L.NAMES["master_check"]] == 1
+
+
+def _agreement_edits(mode):
+    t = L.INPUT_TABLES["agreement"]
+    terms = list(bundled.plan_agreement_table()["parameter"])
+    if mode == "empty":
+        return {(L.INPUTS, t.cell(h, i)): None for i in range(t.max_rows) for h in t.headers}
+    return {(L.INPUTS, t.cell("Value", terms.index("dfe_total"))): 0}
+
+
+@pytest.mark.parametrize("mode", [pytest.param("empty", id="agreement-table-left-empty"),
+                                  pytest.param("zero", id="dfe-total-0")])
+def test_no_agreement_says_so_and_the_master_check_stays_1(workbook, libreoffice, mode):
+    from hnb_xl.engine.safety_valve import NO_AGREEMENT, NO_AGREEMENT_TEXT
+    r = recalculate(workbook, edits=_agreement_edits(mode), office=libreoffice)
+    for key in ("end_year", "target_met", "gap_at_end"):
+        assert _value(r, key) == NO_AGREEMENT_TEXT, key
+    status = [r[(SHEET, f"{L.col(V['inst_cols']['status'])}{V['inst_first'] + i}")] for i in range(3)]
+    assert status == [NO_AGREEMENT_TEXT, None, None]
+    frame, _ = plan(bundled.history(), bundled.assumptions(), api.workstreams(), NO_AGREEMENT)
+    _compare(r, frame)
+    assert _row(r, "dfe", len(frame)) == [0] * len(frame)
+    assert _value(r, "instalments_check") == 1 and _value(r, "dfe_all") == 0
     assert _value(r, "udf_check") == 1
     assert r.names[L.NAMES["master_check"]] == 1

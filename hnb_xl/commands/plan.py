@@ -14,6 +14,7 @@ import dataclasses
 import json
 
 from .. import api, bundled
+from ..engine.safety_valve import NO_AGREEMENT_TEXT
 from ..errors import HnbInputError
 from ..reports.output import records, render
 from ._common import PROJECTION_LABELS, add_format, add_projection_inputs, fraction, pounds, year
@@ -121,7 +122,6 @@ def compute(args, agreement=None) -> api.Plan:
                     settlement_terms={t: vars(args)[o] for t, o in SETTLEMENT_OPTIONS.items()}, labels=LABELS)
 
 
-NO_AGREEMENT_TEXT = "No safety valve agreement"
 GENERAL_FUND_NOTE = "General Fund: not in the DSG figures"
 
 

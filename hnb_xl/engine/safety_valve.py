@@ -207,8 +207,16 @@ class Agreement:
     def dfe_total(self) -> float:
         return math.fsum(self.dfe_contributions.values())
 
+    @property
+    def exists(self) -> bool:
+        """False for "No safety valve agreement": a DfE total of 0 (an empty agreement table, or a
+        council without one) and no instalment due in the payment records. Its results (target met,
+        the gap at its end, the instalments) are then not reported (:func:`summary`)."""
+        return self.dfe_total > 0 or any(p.due > 0 for p in self.payments)
+
 
 NO_AGREEMENT = Agreement()
+NO_AGREEMENT_TEXT = "No safety valve agreement"     # said where an agreement's results would be (plan, sheet)
 
 PAYMENT_STATUSES = ("paid", "withheld", "back-dated", "due")
 
@@ -467,6 +475,9 @@ def first_year_at_or_below_zero(labels, values) -> str | None:
 def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> dict:
     """Headline results of a plan frame::
 
+        agreement                False when there is no safety valve agreement (Agreement.exists):
+                                 target_balance_year, target_met, agreement_end_year and
+                                 deficit_gap_at_end are then None (nothing to report against)
         first_balance_year       first year with dsg_in_year_deficit <= 0 (mitigated)
         unmitigated_balance_year the same without mitigations
         deficit_cleared_year     first year with accumulated_deficit_after_contributions <= 0
@@ -489,8 +500,9 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
     labels = list(plan_frame["financial_year"])
     in_year = plan_frame["dsg_in_year_deficit"].to_numpy(float)
     first = first_year_at_or_below_zero(labels, in_year)
-    target = fy(agreement.target_balance_year) if agreement.target_balance_year is not None else None
-    end = agreement.last_year
+    exists = agreement.exists
+    target = fy(agreement.target_balance_year) if exists and agreement.target_balance_year is not None else None
+    end = agreement.last_year if exists else None
     met = None
     if target is not None:
         required = [fy(y) for y in range(agreement.target_balance_year, max(end, agreement.target_balance_year) + 1)]
@@ -510,6 +522,7 @@ def summary(plan_frame: pd.DataFrame, agreement: Agreement = NO_AGREEMENT) -> di
         payments.update({"dfe_received": received,
                          "dfe_outstanding": math.fsum(p.due for p in agreement.payments) - received})
     return {
+        "agreement": exists,
         "agreement_end_year": fy(end) if end is not None else None,
         "deficit_gap_at_end": gap,
         **payments,

@@ -52,7 +52,7 @@ from .record import CENSUS_NOTE, Assurance, backtest_text  # noqa: E402
 from ..tables.cells import is_blank  # noqa: E402
 from ..tables.schema import ASSUMPTIONS, HISTORY, INVEST_TO_TRANSFORM  # noqa: E402
 from ..engine.montecarlo import Uncertainty, balance_caveat, fan, probability_of_balance, simulate  # noqa: E402
-from ..engine.safety_valve import CASH, LEVERS, Agreement, Workstream, plan, summary  # noqa: E402
+from ..engine.safety_valve import CASH, LEVERS, NO_AGREEMENT_TEXT, Agreement, Workstream, plan, summary  # noqa: E402
 from ..years import fy, parse_year  # noqa: E402
 
 CHARTS = {    # the seed's two chart titles are the workbook's (hnb_xl/workbook/charts.py: one place)
@@ -291,8 +291,11 @@ def chart_fan(fan_frame: pd.DataFrame, plan_frame: pd.DataFrame, path: Path, pat
 # the placement frames (:func:`hnb_xl.api.placement_charts`), after the four above
 
 PLACEMENT_CHARTS = {
-    "by_category": ("5_spend_by_category.png", "HNB spend by placement category, unmitigated (placement drivers)"),
-    "scenarios": ("6_placement_scenarios.png", "Accumulated DSG deficit: replica, unmitigated and mitigated"),
+    # the titles say "placement drivers", not "unmitigated": on the page that word is kept for the one
+    # sentence saying the replica is not an unmitigated forecast (model review F6); the legends name the scenarios
+    "by_category": ("5_spend_by_category.png", "HNB spend by placement category: placement drivers before mitigations"),
+    "scenarios": ("6_placement_scenarios.png",
+                  "Accumulated DSG deficit: the replica and the placement drivers before and after mitigations"),
 }
 # one colour a stacked segment: the seven categories, then the spend not per plan and the calibration line
 _SEGMENT_COLOURS = ["#1f5fa8", "#6fa8dc", "#2e8b57", "#c0392b", "#8e44ad", "#e08a1e", "#b8860b", "#7f7f7f",
@@ -616,6 +619,8 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
         f"<li>First year of in-year balance before the plan's workstreams: {show(s['unmitigated_balance_year'])}</li>",
         f"<li>Accumulated deficit cleared (after contributions): <b>{show(s['deficit_cleared_year'])}</b></li>",
     ]
+    if not s.get("agreement", True):
+        parts.append(f"<li><b>{NO_AGREEMENT_TEXT}</b>: no target year, deficit gap or instalments to report</li>")
     if s["target_balance_year"]:
         line = (f"<li>Target in-year balance by {s['target_balance_year']}: "
                 f"<b>{'met' if s['target_met'] else 'NOT met'}</b> in the deterministic plan")
@@ -671,7 +676,8 @@ def write_html(path: Path, result: PackResult, workstreams: list[Workstream], ag
               "<h2>Workstreams</h2>", _table(ws_frame, {}, ws_titles) if len(ws_frame) else "<p>None.</p>",
               "<h2>DfE instalments</h2>",
               _table(inst, {"dfe_contribution": "money_short"}, {"financial_year": "Year", "dfe_contribution": "DfE instalment"})
-              if len(inst) else "<p>None.</p>",
+              if len(inst) and agreement.exists else f"<p>{NO_AGREEMENT_TEXT}.</p>" if not agreement.exists
+              else "<p>None.</p>",
               f"<h2>Uncertainty: accumulated deficit after contributions, {uncertainty.paths:,} paths, "
               f"seed {uncertainty.seed}</h2>",
               _table(fan_t, {k: "money_short" for k in ("p10", "p50", "p90", "mean")},

@@ -534,8 +534,7 @@ SV.update(inst_header=SV["inst_title"] + 1, inst_first=SV["inst_title"] + 2)
 SV["calc_title"] = SV["inst_first"] + SV["inst_max"] + 1
 SV.update(numbered(SV["calc_title"] + 1, "period flag year start ehcp_growth unmit_cost unmit_exp budget other"))
 SV["start_period"] = SV["other"] + 2
-SV["general_fund_flag"] = SV["start_period"] + SV["ws_max"]     # each workstream's: 1 = on the General Fund
-SV["first_period"] = SV["general_fund_flag"] + SV["ws_max"]
+SV["first_period"] = SV["start_period"] + SV["ws_max"]
 SV["has_agreement"] = SV["first_period"] + 1        # 1 = a DfE total above 0; 0 = "No safety valve agreement"
 # the 2026 settlement's terms read from the Inputs table (one row each), after an empty row
 SV.update(numbered(SV["has_agreement"] + 2, "st_share st_write_off_year st_paid_year st_approved st_excluded "

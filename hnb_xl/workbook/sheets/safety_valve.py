@@ -8,12 +8,17 @@ input style) and calculates below, one column per projected year aligned with Ca
                   * confidence_k (blank = 1) * flag_t,
                   start_period_k = start_year_k - base year (negative for a workstream that started
                   in an outturn year: after a roll-forward its ramp goes on from where it was)
-    cum_e_k,t   = cum_e_{k-1},t * (1 - effect_k,t * [lever_k = ehcp_growth_reduction]),  cum_e_0 = 1
-    cum_c_k,t   = cum_c_{k-1},t * (1 - effect_k,t * [lever_k = cost_per_ehcp_reduction]), cum_c_0 = 1
-    cash_k,t    = cash_{k-1},t + effect_k,t * [lever_k = cash_saving],                    cash_0 = 0
+    gf_k        = 1 if funding_k is General Fund (case and spaces ignored, as the table layer reads it),
+                  else 0 (in the base column of the group's General Fund row)
+    cum_e_k,t   = cum_e_{k-1},t * (1 - effect_k,t * [lever_k = ehcp_growth_reduction] * (1 - gf_k)),  cum_e_0 = 1
+    cum_c_k,t   = cum_c_{k-1},t * (1 - effect_k,t * [lever_k = cost_per_ehcp_reduction] * (1 - gf_k)), cum_c_0 = 1
+    cash_k,t    = cash_{k-1},t + effect_k,t * [lever_k = cash_saving] * (1 - gf_k),                    cash_0 = 0
     factor_k,t  = factor_k,t-1 * (1 + ehcp_growth_t * cum_e_k,t),  factor_k,base = 1
     exp_k,t     = ehcp_count_base * factor_k,t * cost_per_ehcp_t (unmitigated) * cum_c_k,t - cash_k,t
-    saving_k,t  = exp_{k-1},t - exp_k,t          (sequential attribution in list order)
+    saving_k,t  = exp_{k-1},t - exp_k,t  (sequential attribution in list order), or for a General Fund
+                  workstream its own cash saving effect_k,t * [lever_k = cash_saving]
+    gfsave_k,t  = saving_k,t * gf_k
+    total saving (DSG) = sum_k (saving_k,t - gfsave_k,t);  General Fund saving = sum_k gfsave_k,t
     dsg_in_year = (unmitigated expenditure - total saving) - budget + other DSG movements
     after_t     = after_{t-1} + (dsg_in_year - dfe - council) * flag,  after_base = accumulated_base
     dfe_t       = total * share in instalment 1 (total if one instalment), then
@@ -28,6 +33,12 @@ the Payments table's record for that year where there is one (Inputs; blank: the
     where_k     = outturn (year <= the base year: already in the outturn accumulated deficit, kept
                   as received, not deducted again), plan, or after the plan (dropped: the check fails)
     dfe_t       = sum of counted_k over the instalments of year t
+
+No agreement (engine.safety_valve.Agreement.exists): ``has = 1`` if the DfE total is above 0, else 0
+(the Agreement table on Inputs left empty, or a DfE total of 0). With ``has = 0`` no instalment is
+listed (the first row's status says "No safety valve agreement"), no contribution is laid on the
+plan, and the agreement's results (end year, target met, gap at its end) say "No safety valve
+agreement" instead of a number; the instalments check is 1 unless the Payments table holds records.
 
 Summary cells give the first year of in-year balance, the year the deficit is cleared, the
 agreement's end year E (the last year with a contribution, or the target year if later) and::
@@ -52,6 +63,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import api, bundled
+from ...engine.safety_valve import NO_AGREEMENT_TEXT
 from ...tables.schema import AGREEMENT_TERMS, PAYMENTS
 from .. import layout as L
 from .. import styles as S
@@ -139,7 +151,7 @@ def build(wb, ctx) -> None:
     ws.row_dimensions[V["ws_header"]].height = 30
     frame = input_frames(ctx)["workstreams"]        # the refresh writes a council's own in place (layout)
     keys = list(L.INPUT_TABLES["workstreams"].column_keys)
-    fmts = ["General", "General", S.FRACTION_OR_GBP, S.TEXT, "0", "0%", "General", "General"]
+    fmts = ["General", "General", S.FRACTION_OR_GBP, S.TEXT, "0", "0%", "General", "General", "General"]
     for i in range(V["ws_max"]):
         r = V["ws_first"] + i
         rec = frame.iloc[i].to_dict() if i < len(frame) else {}
@@ -165,10 +177,12 @@ def build(wb, ctx) -> None:
     ic = {k: L.col(v) for k, v in V["inst_cols"].items()}
     base_start = _start(f"{L.SAFETY_VALVE}!${L.col(P['base_col'])}${V['year']}")
     first_start = _start(A["first_year"])
+    has = f"${L.col(P['base_col'])}${V['has_agreement']}"          # 1 = an agreement (a DfE total above 0)
+    none = f'"{NO_AGREEMENT_TEXT}"'
     for i in range(V["inst_max"]):
         r = V["inst_first"] + i
         k = f"(ROW()-ROW(${ic['number']}${V['inst_header']}))"     # the instalment's number, 1 on the first row
-        on = f"{k}>{A['instalments']}"
+        on = f"OR({k}>{A['instalments']},{has}=0)"
         yr, due, cnt = f"${ic['year']}{r}", f"${ic['due']}{r}", f"${ic['counted']}{r}"
         m = f"MATCH({yr},{p_year},0)"
         cells = {
@@ -176,7 +190,8 @@ def build(wb, ctx) -> None:
             "year": (f'=IF({on},"",{_label_of(f"{first_start}+{k}-1")})', S.TEXT),
             "due": (f'=IF({on},"",IF({A["instalments"]}=1,{A["dfe_total"]},IF({k}=1,{A["dfe_total"]}*{A["first_share"]},'
                     f'{A["dfe_total"]}*(1-{A["first_share"]})/({A["instalments"]}-1))))', S.GBP),
-            "status": (f'=IF({on},"",IF(ISNUMBER({m}),INDEX({p_status},{m}),"assumed (profile)"))', "General"),
+            "status": (f'=IF({has}=0,IF({k}=1,{none},""),IF({on},"",IF(ISNUMBER({m}),INDEX({p_status},{m}),'
+                       f'"assumed (profile)")))', "General"),
             "counted": (f'=IF({on},"",IF(ISNA({m}),{due},IF(ISNUMBER(INDEX({p_received},{m})),INDEX({p_received},{m}),'
                         f'IF(LOWER(TRIM(INDEX({p_status},{m})))="withheld",0,INDEX({p_due},{m})))))', S.GBP),
             "council": (f'=IF({on},"",{A["council_contribution"]})', S.GBP),
@@ -227,7 +242,9 @@ def build(wb, ctx) -> None:
         start = f"${L.col(V['ws_cols']['start'])}${w}"
         ws.cell(r, b, f'=IF({start}="",0,{_start(start)}-{base_start})').number_format = "0"
     label(ws, V["first_period"], "First instalment: period (<= 0: outturn)", "period")
-    ws.cell(V["first_period"], b, f"={first_start}-{base_start}").number_format = "0"
+    ws.cell(V["first_period"], b, f"=IF({has}=0,0,{first_start}-{base_start})").number_format = "0"
+    label(ws, V["has_agreement"], "Safety valve agreement (1 = a DfE total above 0; 0 = none)", "flag")
+    ws.cell(V["has_agreement"], b, f"=IF({A['dfe_total']}>0,1,0)").number_format = "0"
 
     # the 2026 settlement's terms, read from the Settlement table (Inputs) by parameter name
     st = L.INPUT_TABLES["settlement"].column_names
@@ -284,6 +301,7 @@ def build(wb, ctx) -> None:
     for g in range(1, V["ws_max"] + 1):
         w = V["ws_first"] + g - 1
         sp = f"${B}${V['start_period'] + g - 1}"
+        gf = f"${B}${grow(g, 'general_fund')}"         # its base column: 1 = a General Fund workstream
         e = grow(g, "effect")
         label(ws, e, f"Workstream {g}: effect (amount x ramp x confidence)", "fraction or £", bold=True)
         ws.cell(e, b, f"=${wc['name']}${w}")
@@ -292,28 +310,37 @@ def build(wb, ctx) -> None:
             f"MAX(1,N(${wc['ramp']}${w}))))*IF(${wc['confidence']}${w}=\"\",1,${wc['confidence']}${w})"), S.FRACTION_OR_GBP)
         for key, text, unit, expr, fmt in (
                 ("cum_e", "Share of EHCP growth kept", "fraction",
-                 f"={{c}}{grow(g - 1, 'cum_e')}*(1-{{c}}{e}*(${wc['lever']}${w}=\"ehcp_growth_reduction\"))", "0.0000"),
+                 f"={{c}}{grow(g - 1, 'cum_e')}*(1-{{c}}{e}*(${wc['lever']}${w}=\"ehcp_growth_reduction\")*(1-{gf}))",
+                 "0.0000"),
                 ("cum_c", "Share of cost per EHCP kept", "fraction",
-                 f"={{c}}{grow(g - 1, 'cum_c')}*(1-{{c}}{e}*(${wc['lever']}${w}=\"cost_per_ehcp_reduction\"))", "0.0000"),
-                ("cash", "Cash savings so far", "£",
-                 f"={{c}}{grow(g - 1, 'cash')}+{{c}}{e}*(${wc['lever']}${w}=\"cash_saving\")", S.GBP),
+                 f"={{c}}{grow(g - 1, 'cum_c')}*(1-{{c}}{e}*(${wc['lever']}${w}=\"cost_per_ehcp_reduction\")*(1-{gf}))",
+                 "0.0000"),
+                ("cash", "Cash savings so far (DSG)", "£",
+                 f"={{c}}{grow(g - 1, 'cash')}+{{c}}{e}*(${wc['lever']}${w}=\"cash_saving\")*(1-{gf})", S.GBP),
                 ("factor", "EHCP growth factor since base", "times base",
                  f"={{p}}{grow(g, 'factor')}*(1+{{c}}${V['ehcp_growth']}*{{c}}{grow(g, 'cum_e')})", "0.0000"),
                 ("exp", "HNB expenditure with workstreams 1 to this one", "£",
                  f"={base_ehcp}*{{c}}{grow(g, 'factor')}*{{c}}${V['unmit_cost']}*{{c}}{grow(g, 'cum_c')}"
                  f"-{{c}}{grow(g, 'cash')}", S.GBP),
                 ("saving", "Saving attributed to this workstream", "£",
-                 f"={{c}}{grow(g - 1, 'exp')}-{{c}}{grow(g, 'exp')}", S.GBP)):
+                 f"=IF({gf}=1,{{c}}{e}*(${wc['lever']}${w}=\"cash_saving\"),{{c}}{grow(g - 1, 'exp')}-{{c}}{grow(g, 'exp')})",
+                 S.GBP),
+                ("general_fund", "Of which General Fund (base: 1 = yes)", "£",
+                 f"={{c}}{grow(g, 'saving')}*{gf}", S.GBP)):
             label(ws, grow(g, key), text, unit)
             if key == "factor":
                 ws.cell(grow(g, key), b, "=1")
+            if key == "general_fund":     # case and spaces ignored, as the table layer reads the Funding column
+                ws.cell(grow(g, key), b, f'=IF(SUBSTITUTE(${wc["funding"]}${w}," ","")="GeneralFund",1,0)')
             fill_row(ws, grow(g, key), cols, lambda c, p, expr=expr: expr.format(c=c, p=p), fmt)
-        saving_rows.append(grow(g, "saving"))
+        saving_rows.append((grow(g, "saving"), grow(g, "general_fund")))
         # a workstream row left empty: its calculation rows show nothing (not 0.0% and £0)
         hide_when_blank(ws, [grow(g, key) for key in V["group_rows"]], range(b, last + 1), V["ws_cols"]["name"], w)
 
-    row("total_saving", "Total saving (sum of the workstreams)", "£", None,
-        lambda c, p: "=" + "+".join(f"{c}{r}" for r in saving_rows), S.GBP, True)
+    row("total_saving", "Total saving on the DSG", "£", None,
+        lambda c, p: "=" + "+".join(f"{c}{r}-{c}{f}" for r, f in saving_rows), S.GBP, True)
+    row("general_fund_saving", "General Fund saving (not in the DSG)", "£", None,
+        lambda c, p: "=" + "+".join(f"{c}{f}" for _, f in saving_rows), S.GBP, True)
     row("mit_exp", "HNB expenditure (mitigated)", "£", None,
         lambda c, p: f"={c}{V['unmit_exp']}-{c}{V['total_saving']}", S.GBP)
     row("in_year", "In-year HNB deficit (mitigated)", "£", None,
@@ -329,7 +356,7 @@ def build(wb, ctx) -> None:
     row("dfe", "DfE contribution (instalments as counted)", "£", None,
         lambda c, p: f"={c}{V['flag']}*SUMPRODUCT(({inst('year')}={c}{V['year']})*1,{inst('counted')})", S.GBP)
     row("council", "Council contribution", "£", None,
-        lambda c, p: (f"={c}{V['flag']}*IF(AND({c}{V['instalment']}>=1,{c}{V['instalment']}<={A['instalments']}),"
+        lambda c, p: (f"={c}{V['flag']}*{has}*IF(AND({c}{V['instalment']}>=1,{c}{V['instalment']}<={A['instalments']}),"
                       f"{A['council_contribution']},0)"), S.GBP)
     row("after", "Accumulated deficit after contributions (b/f + in-year - contributions)", "£",
         f"={proj}!{B}{P['accumulated']}",
@@ -348,7 +375,8 @@ def build(wb, ctx) -> None:
     # the agreement's years from the target to its end, and the 2026 settlement by year
     end, target = f"${L.col(vc)}${V['end_year']}", _start(A["target_balance_year"])
     row("in_target", "Target year to agreement's end (1 = yes)", "flag", None,
-        lambda c, p: f"=IF(AND({c}{V['flag']}=1,{c}{V['start']}>={target},{c}{V['start']}<={end}),1,0)", "0")
+        lambda c, p: f"=IF({has}=0,0,IF(AND({c}{V['flag']}=1,{c}{V['start']}>={target},{c}{V['start']}<={end}),1,0))",
+        "0")
     eligible, amount = f"${L.col(vc)}${V['eligible']}", f"${L.col(vc)}${V['write_off_total']}"
     row("write_off", "High Needs Stability Grant write-off", "£", None,
         lambda c, p: f"={c}{V['flag']}*IF({c}{V['start']}={stv['st_paid_year']},{amount},0)", S.GBP)
@@ -374,20 +402,22 @@ def build(wb, ctx) -> None:
     years_required = f"(MAX({end},{target})-{target}+1)"
     results = (
         ("end_year", "Agreement's last year (2026 = 2026-27)", "start year",
-         f"=MAX({inst('pays')},{target})", "0"),
+         f"=IF({has}=0,{none},MAX({inst('pays')},{target}))", "0"),
         ("target_met", "Target met in every year to the end (1 = yes)", "flag",
-         f"=IF(AND(SUM({rng('in_target')})={years_required},SUMPRODUCT({rng('in_target')},({rng('dsg_in_year')}<=0)*1)"
-         f"={years_required}),1,0)", "0"),
+         f"=IF({has}=0,{none},IF(AND(SUM({rng('in_target')})={years_required},SUMPRODUCT({rng('in_target')},"
+         f"({rng('dsg_in_year')}<=0)*1)={years_required}),1,0))", "0"),
         ("gap_at_end", "Deficit left at the agreement's end", "£",
-         f'=IFERROR(MAX(0,INDEX({rng("after")},MATCH({end},{rng("start")},0))),"end year not planned")', S.GBP),
+         f'=IF({has}=0,{none},IFERROR(MAX(0,INDEX({rng("after")},MATCH({end},{rng("start")},0))),'
+         f'"end year not planned"))', S.GBP),
         ("dfe_in_outturn", "DfE in outturn years (kept as received)", "£",
          f'=SUMPRODUCT(({inst("where")}="outturn")*1,{inst("counted")})', S.GBP),
         ("dfe_all", "DfE contributions, all years", "£", f"=SUM({inst('counted')})", S.GBP),
         ("instalments_check", "Instalments add up, none dropped (1 = yes)", "flag",
-         f'=IF(AND({A["instalments"]}<=ROWS({inst("due")}),ABS(SUM({inst("due")})-{A["dfe_total"]})<Cross_Check_Tolerance,'
+         f'=IF({has}=0,IF(SUMPRODUCT(({p_year}<>"")*1)=0,1,0),'
+         f'IF(AND({A["instalments"]}<=ROWS({inst("due")}),ABS(SUM({inst("due")})-{A["dfe_total"]})<Cross_Check_Tolerance,'
          f'COUNTIF({inst("where")},"after the plan")=0,ABS(SUMPRODUCT({rng("dfe")},{rng("flag")})'
          f'+{L.col(vc)}{V["dfe_in_outturn"]}-{L.col(vc)}{V["dfe_all"]})<Cross_Check_Tolerance,'
-         f'SUMPRODUCT(({p_year}<>"")*ISNA(MATCH({p_year},{inst("year")},0)))=0),1,0)', "0"),
+         f'SUMPRODUCT(({p_year}<>"")*ISNA(MATCH({p_year},{inst("year")},0)))=0),1,0))', "0"),
         ("eligible", "Settlement: eligible deficit", "£",
          f'=IFERROR(MAX(0,INDEX({rng("after")},MATCH({stv["st_write_off_year"]},{rng("start")},0))'
          f'-{stv["st_excluded"]}),"write-off year not planned")', S.GBP),
