@@ -142,6 +142,9 @@ def test_the_changed_workstream_is_in_the_workbook(term):
     seen, V = term["seen"], L.SV
     assert seen[(L.SAFETY_VALVE, f"A{V['ws_first']}")] == "Northshire early help"
     assert seen[(L.SAFETY_VALVE, f"{L.col(V['ws_cols']['amount'])}{V['ws_first']}")] == 0.25
+    # the Funding column made the round trip (built, templated, refreshed): one of each (issue 15)
+    funding = L.col(V["ws_cols"]["funding"])
+    assert [seen[(L.SAFETY_VALVE, f"{funding}{V['ws_first'] + i}")] for i in range(2)] == ["DSG", "General Fund"]
 
 
 def test_the_logs_list_the_new_files_sha256(term):

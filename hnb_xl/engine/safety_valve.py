@@ -47,10 +47,8 @@ figures (``total_saving``, expenditure, in-year, accumulated, target, gap, suspe
 General Fund workstream is a cash saving on a council budget outside the DSG, reported on its own
 (``general_fund_saving`` = sum of their effect_t, in pounds) and never deducted from the DSG.
 Home-to-school transport (SEND transport included) is such a budget: a council duty under the
-Education Act 1996 ss508A-508B, paid from the General Fund, not the Dedicated Schools Grant
-(https://www.legislation.gov.uk/ukpga/1996/56/section/508B; DfE, "Travel to school for children
-of compulsory school age", 2024,
-https://www.gov.uk/government/publications/home-to-school-travel-and-transport-guidance).
+Education Act 1996 s508B, paid from the General Fund, not the Dedicated Schools Grant
+(https://www.legislation.gov.uk/ukpga/1996/56/section/508B; hnb_xl/data/README.md).
 """
 
 from __future__ import annotations
