@@ -352,4 +352,4 @@ def test_pack_command_writes_the_placement_charts(tmp_path, capsys):
     for name in ("5_spend_by_category.png", "6_placement_scenarios.png"):
         assert name in out and (tmp_path / "forum" / name).stat().st_size > 10_000
     page = (tmp_path / "forum" / "index.html").read_text(encoding="utf-8")
-    assert "HNB spend by placement category" in page and "replica, unmitigated and mitigated" in page
+    assert "HNB spend by placement category" in page and "placement drivers before and after mitigations" in page

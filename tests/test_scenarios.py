@@ -90,7 +90,7 @@ def test_the_replica_is_labelled_as_such_where_the_scenario_is_named(capsys, arg
 
 def test_an_unknown_scenario_is_one_line_naming_the_option_and_the_choices(capsys):
     with pytest.raises(SystemExit) as e:
-        main(["project", "--scenario", "mitigated"])
+        main(["project", "--scenario", "best-case"])   # ("mitigated" was the example until it became a scenario)
     err = capsys.readouterr().err
     assert e.value.code == 2 and len(err.strip().splitlines()) == 1
     assert "--scenario" in err and "'replica'" in err and "'unmitigated'" in err and "Traceback" not in err
