@@ -197,3 +197,29 @@ def test_a_workbook_for_another_base_year_starts_with_empty_placement_tables():
     assert set(frames) == set(L.PLACEMENT_TABLES) and all(len(f) == 0 for f in frames.values())
     bundled = placement_frames(SimpleNamespace(history=hnb_xl.bundled.history(), plan_tables={}))
     assert len(bundled["placement_categories"]) == len(CATEGORIES)
+
+
+def test_template_from_writes_the_placement_tables_and_a_refresh_takes_them_back(built, tmp_path, libreoffice):
+    """template --from writes each placement table as placement_<table>.csv; a refresh from them
+    with special's unit cost changed rewrites that one cell, and the refreshed workbook still
+    agrees with the engine everywhere."""
+    from hnb_xl.cli import main
+    book = tmp_path / "HNB_Model.xlsm"
+    book.write_bytes(built.read_bytes())
+    folder = tmp_path / "from"
+    assert main(["template", "--from", str(book), str(folder)]) == 0
+    for key in L.PLACEMENT_TABLES:
+        assert (folder / f"{key}.csv").is_file(), key
+    path = folder / "placement_categories.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, units, *data = rows
+    assert [r[0] for r in data] == [r["category"] for r in CATEGORIES]
+    data[SPECIAL][header.index("Unit cost")] = "24000"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, units, *data])
+    assert main(["refresh", str(book), str(folder)]) == 0
+    t = L.INPUT_TABLES["placement_categories"]
+    assert load_workbook(book)[t.sheet][t.cell("Unit cost", SPECIAL)].value == 24000
+    report = verify(book, office=libreoffice)
+    assert report.findings == [] and report.master_check == 1

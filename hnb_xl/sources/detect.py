@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..errors import HnbInputError
 from ..tables.schema import (ASSURANCE_SOURCE_TABLES, PLAN_SOURCE_TABLES, SCHEMAS, SOURCE_TABLES, Schema, closest,
                              normalise_header)
+from ..tables.placement import INPUT_SCHEMAS as PLACEMENT_INPUTS
 from . import dfe
 
 
@@ -29,7 +30,10 @@ class Format:
 
 DFE_LONG = Format("dfe_sen_long", "DfE Special educational needs in England, school level (long layout, 2025 on)")
 DFE_WIDE = Format("dfe_sen_wide", "DfE Special educational needs in England, school level (wide layout, to 2024)")
-FORMATS: tuple[Format, ...] = (DFE_LONG, DFE_WIDE, *(Format(SCHEMAS[n].name, SCHEMAS[n].title, SCHEMAS[n])
+# by table name (the placement tables' schemas are named "categories" ...: their table is
+# "placement_categories" ..., hnb_xl.tables.placement.INPUT_SCHEMAS)
+_SCHEMAS = {**SCHEMAS, **PLACEMENT_INPUTS}
+FORMATS: tuple[Format, ...] = (DFE_LONG, DFE_WIDE, *(Format(n, _SCHEMAS[n].title, _SCHEMAS[n])
                                                      for n in SOURCE_TABLES + PLAN_SOURCE_TABLES
                                                      + ASSURANCE_SOURCE_TABLES))
 

@@ -25,7 +25,8 @@ from ..errors import HnbInputError, ModelError
 from ..years import fy, parse_year
 from . import validate
 from .files import load, read_tables
-from .schema import PCT2, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, SCHEMAS, Column, Schema, normalise_header
+from .schema import (PCT2, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, PLACEMENT_SOURCE_TABLES, SCHEMAS, Column, Schema,
+                     normalise_header)
 
 _YEAR = Column("financial_year", "Financial year", "year", "", "Financial year, e.g. 2022-23", aliases=("year", "fy"))
 _CATEGORY = Column("category", "Category", "text", "", "Placement category (the DSG plan's seven)",
@@ -148,7 +149,7 @@ OLD_CENSUS_FILE = "placement_census.csv"   # the category-row census of earlier 
 # The tables the workbook holds on its Inputs sheet (layout.INPUT_TABLES), keyed by their source
 # file's name without .csv (the census is the placement history's, schema.PLACEMENT_HISTORY): in
 # the one table of schemas, so the refresh, template --from and verify read them as any input table
-INPUT_SCHEMAS = {f"placement_{name}": s for name, s in PLACEMENT_SCHEMAS.items() if name != "census"}
+INPUT_SCHEMAS = {key: PLACEMENT_SCHEMAS[key.removeprefix("placement_")] for key in PLACEMENT_SOURCE_TABLES}
 SCHEMAS.update(INPUT_SCHEMAS)
 
 

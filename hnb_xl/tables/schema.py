@@ -504,6 +504,11 @@ SCHEMAS.update({s.name: s for s in (PAYMENTS, SETTLEMENT)})
 # (Inputs), besides SOURCE_TABLES; not in the default templates (a council adds them when it has them)
 PLAN_SOURCE_TABLES = ("agreement", "workstreams", "payments", "settlement",   # agreement first: it wins a tie with settlement
                       "placement_history")     # EHC plans by placement at each census (Inputs, third column group)
+# the placement engine's tables on the Inputs sheet, below the placement history (their schemas are
+# hnb_xl/tables/placement.py's, which registers them in SCHEMAS under these names: its INPUT_SCHEMAS)
+PLACEMENT_SOURCE_TABLES = tuple(f"placement_{n}" for n in ("categories", "drivers", "capacity", "backlog", "moves",
+                                                           "other_spend", "income", "settings"))
+PLAN_SOURCE_TABLES += PLACEMENT_SOURCE_TABLES
 
 # Engineer A's block (issue 14): EHC plans by placement at each January census (SEN2), the Inputs
 # table the SEN2 refresh fills and the bundled hnb_xl/data/placement_history.csv.
