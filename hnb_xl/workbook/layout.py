@@ -421,6 +421,7 @@ OUT = dict(master_label="A3", master_status="D3",                        # the m
 # one row a projection year (assumptions' room)
 OUT.update(backtest_title=OUT["itt_first"] + INPUT_TABLES["invest_to_transform"].max_rows + 2)
 OUT.update(backtest_header=OUT["backtest_title"] + 2, backtest_first=OUT["backtest_title"] + 3)
+OUT.update(print_cols=10)      # the sheet prints columns A to J; down to the back-test's last projection year
 
 # --------------------------------------------------------------------------------- checks
 CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)
@@ -588,4 +589,5 @@ def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, 
         CALC_PROJECTION: print_area(PROJ["first_col"] + a - 1, PROJ["udf_difference"]),
         CALC_CONTINGENCY: print_area(CONT["cols"]["difference"], CONT["first"] + s - 1),
         SAFETY_VALVE: print_area(max(len(SV["ws_headers"]), PROJ["first_col"] + a - 1), sv_last_row),
+        OUTPUTS: print_area(OUT["print_cols"], OUT["backtest_first"] + a - 1),
     }

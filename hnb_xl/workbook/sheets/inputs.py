@@ -19,14 +19,14 @@ from ._common import used_print_area
 # page) cannot be read at all
 WRAPPED = ("note", "purpose")
 WRAPPED_BESIDE = {"settlement": ("source",), "agreement": ("basis",), "montecarlo": ("basis",),
-                  "uncertainty": ("basis",)}
+                  "uncertainty": ("basis",), "placement_history": ("source",)}
 # characters; H is the empty column before the payments and settlement tables (I to N)
 WIDTHS = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 40, "F": 40, "G": 22,
           "H": 3, "I": 22, "J": 14, "K": 16, "L": 100, "M": 12, "N": 30}
 # the empty column before the placement history, then its year, census, the seven and total, source
 WIDTHS.update({L.col(c): w for c, w in zip(
     range(L.INPUT_TABLES["placement_history"].first_col - 1, L.INPUT_TABLES["placement_history"].last_col + 1),
-    (3, 14, 15) + (16,) * 8 + (60,))})
+    (3, 14, 15) + (18,) * 8 + (90,))})
 
 _KINDS = {
     "history": schema.HISTORY, "assumptions": schema.ASSUMPTIONS, "block_transfer": schema.BLOCK_TRANSFER,
@@ -169,7 +169,10 @@ def build(wb, ctx) -> None:
     for t in L.INPUT_TABLES.values():
         if t.sheet == L.INPUTS:              # the workstreams are written in place on Safety_Valve
             # (a header row may be a wrapped row of a table beside: it keeps the taller height)
-            ws.row_dimensions[t.header_row].height = max(30, ws.row_dimensions[t.header_row].height or 0)
+            # (and a header that wraps, the placement categories' labels, its lines)
+            tallest = max(S.lines(h, WIDTHS.get(L.col(t.col_of(h)), 10)) for h in t.headers)
+            ws.row_dimensions[t.header_row].height = max(30, S.LINE_HEIGHT * tallest,
+                                                         ws.row_dimensions[t.header_row].height or 0)
     ws.freeze_panes = L.INPUTS_FREEZE_CELL
     S.print_setup(ws, used_print_area(ctx, L.INPUTS))
     ws.print_title_rows = "1:2"

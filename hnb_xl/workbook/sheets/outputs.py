@@ -17,7 +17,7 @@ from ...reports.edition import authority_of
 from .. import charts
 from .. import layout as L
 from .. import styles as S
-from ._common import hide_unused_rows
+from ._common import hide_unused_rows, used_print_area
 from . import edition
 
 
@@ -66,7 +66,7 @@ def _backtest(ws, prow) -> int:
     plans (projected - actual) and per cent of the actual, as :mod:`hnb_xl.engine.backtest` and
     ``hnb-xl backtest --sen2`` give them; blank where the table holds no Total for the year. Bundled:
     6,710 / 7,381 / 8,119 projected for 2022-23 to 2024-25 against 6,972 / 7,318 / 8,007 (DfE SEN2,
-    reporting year 2025). Returns its last row."""
+    reporting year 2025)."""
     O, P = L.OUT, L.PROJ
     ph = dict(zip(L.INPUT_TABLES["placement_history"].column_keys,
                   L.INPUT_TABLES["placement_history"].column_names.values()))
@@ -92,7 +92,6 @@ def _backtest(ws, prow) -> int:
     _table(ws, O["backtest_header"], O["backtest_first"], n_rows, cols)
     hide_unused_rows(ws, L.OUT_NUMBER_COL, range(O["backtest_first"], O["backtest_first"] + n_rows),
                      L.OUT_NUMBER_COL + 1)
-    return O["backtest_first"] + n_rows - 1
 
 
 def build(wb, ctx) -> None:
@@ -189,7 +188,7 @@ def build(wb, ctx) -> None:
     for c in (2, 3, 4):
         ws.cell(tot, c).font = S.BOLD
 
-    last = _backtest(ws, prow)
+    _backtest(ws, prow)
 
     bars = _column_chart(ws, O["history_header"], charts.CHART_TITLES[0],    # + the years: charts.apply_openpyxl
                          "HNB budget and expenditure (£000)", "#,##0,",
@@ -235,4 +234,4 @@ def build(wb, ctx) -> None:
                    f'INDEX({hrow(H["year"])},1)&" has no published accumulated deficit: a derived base year, used '
                    f'only for the next year\'s growth rates"))')
     note.font = S.NOTE_FONT
-    S.print_setup(ws, L.print_area(10, last), landscape=False)
+    S.print_setup(ws, used_print_area(ctx, L.OUTPUTS), landscape=False)   # to the back-test's last year
