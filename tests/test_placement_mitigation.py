@@ -278,23 +278,36 @@ def charts():
 
 
 def _drawn(monkeypatch, draw):
-    """The figure a chart function draws, caught at savefig (before it is closed)."""
+    """The figure a chart function draws, caught at savefig (before it is closed); every title, label,
+    legend entry and note must lie inside the figure (none cut at its edge)."""
     from matplotlib.figure import Figure
     caught = {}
     original = Figure.savefig
 
     def spy(fig, fname, *a, **k):
+        fig.canvas.draw()
+        renderer, box = fig.canvas.get_renderer(), fig.bbox
+        texts = [*fig.texts]
+        for ax in fig.axes:
+            texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+            if ax.get_legend() is not None:
+                texts += list(ax.get_legend().get_texts())
+        caught["outside"] = [t.get_text() for t in texts if t.get_text() and (
+            (e := t.get_window_extent(renderer)).x0 < box.x0 - 1 or e.x1 > box.x1 + 1 or e.y0 < box.y0 - 1
+            or e.y1 > box.y1 + 1)]
         caught["fig"] = fig
         return original(fig, fname, *a, **k)
     monkeypatch.setattr(Figure, "savefig", spy)
     draw()
+    assert caught["outside"] == []
     return caught["fig"]
 
 
 def test_spend_by_category_chart_stacks_the_categories_other_spend_and_calibration(tmp_path, monkeypatch, charts):
     from hnb_xl.reports import pack
     spend = charts["spend"]
-    fig = _drawn(monkeypatch, lambda: pack.chart_spend_by_category(spend, tmp_path / "5.png", None, charts["source"]))
+    ed = pack._bundled_edition(bundled.history(), bundled.assumptions())
+    fig = _drawn(monkeypatch, lambda: pack.chart_spend_by_category(spend, tmp_path / "5.png", ed, charts["source"]))
     ax = fig.axes[0]
     bars = ax.containers
     labels = [b.get_label().replace("\n", " ") for b in bars]
@@ -317,7 +330,9 @@ def bundled_category_labels():
 
 def test_scenarios_chart_plots_replica_unmitigated_and_mitigated_deficits(tmp_path, monkeypatch, charts):
     from hnb_xl.reports import pack
-    fig = _drawn(monkeypatch, lambda: pack.chart_placement_scenarios(charts["deficits"], tmp_path / "6.png"))
+    ed = pack._bundled_edition(bundled.history(), bundled.assumptions())
+    fig = _drawn(monkeypatch, lambda: pack.chart_placement_scenarios(charts["deficits"], tmp_path / "6.png", ed,
+                                                                      charts["source"]))
     lines = {line.get_label(): np.asarray(line.get_ydata(), float) for line in fig.axes[0].get_lines()}
     assert list(lines) == ["Replica of the published July 2022 forecast", "Unmitigated (placement drivers)",
                            pm.MITIGATED]

@@ -326,8 +326,8 @@ def chart_spend_by_category(spend: pd.DataFrame, path: Path, ed: Edition | None 
     ax.set_ylim(0, bottom.max() / M * 1.12)
     handles, names = ax.get_legend_handles_labels()     # top segment first, as the bars stack
     ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    who = f": {ed.authority}" if ed is not None and ed.authority else ""
-    ax.set_title(PLACEMENT_CHARTS["by_category"][1] + who + f", {years[0]} to {years[-1]}\n(caseload x unit cost "
+    who = f"{ed.authority}, " if ed is not None and ed.authority else ""
+    ax.set_title(PLACEMENT_CHARTS["by_category"][1] + f"\n{who}{years[0]} to {years[-1]}\n(caseload x unit cost "
                  "by category, plus the spend not per plan; unit costs and flows ILLUSTRATIVE)", fontsize=11)
     return _finish_sourced(fig, ax, path, ed, source)
 
@@ -369,7 +369,7 @@ def chart_placement_scenarios(deficits: pd.DataFrame, path: Path, ed: Edition | 
     ax.set_ylim(0, deficits.to_numpy(float).max() / M * 1.12)
     ax.legend(loc="upper left", fontsize=9, frameon=False)
     who = f"{ed.authority}, " if ed is not None and ed.authority else ""
-    ax.set_title(PLACEMENT_CHARTS["scenarios"][1] + f" ({who}{years[0]} to {years[-1]})\n(mitigated: the placement workstreams' DSG savings; a "
+    ax.set_title(PLACEMENT_CHARTS["scenarios"][1] + f"\n{who}{years[0]} to {years[-1]}\n(mitigated: the placement workstreams' DSG savings; a "
                  "General Fund saving is not in it; ILLUSTRATIVE sizes)", fontsize=11)
     return _finish_sourced(fig, ax, path, ed, source)
 
