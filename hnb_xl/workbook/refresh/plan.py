@@ -400,8 +400,12 @@ def assurance_writes(cells, tmap: dict, after: dict, got: Collected | None = Non
     params = {str(r[0]).strip(): r[1] for r in rows if r and r[0] is not None}
     given = {t.removeprefix("assurance_"): f for t, f in (got.tables if got else {}).items()
              if t in ASSURANCE_SOURCE_TABLES}
+    from ... import assurance
+    if not given and assurance.describes(params.get("authority_name"), params.get("authority_code")):
+        return []              # the bundled record, or an own one: kept as it is (no cell read)
+    last = cells.last_row(layout.LOGS)
     try:
-        current = read_own_record(cells)
+        current = read_own_record(cells, last)
     except HnbInputError:
         current = None if not given else {}   # an own record edited out of shape: rewritten from the files
     if given and changes is not None:
@@ -409,7 +413,7 @@ def assurance_writes(cells, tmap: dict, after: dict, got: Collected | None = Non
             if part in given:
                 changes.append(_record_change(part, columns, (current or {}).get(part), given[part]))
     first = layout.LOGS_ASSURANCE["first_row"]
-    w = assurance_write(params, current, given, used_rows=max(0, cells.last_row(layout.LOGS) - first + 1))
+    w = assurance_write(params, current, given, used_rows=max(0, last - first + 1))
     return [w] if w is not None else []
 
 

@@ -89,21 +89,22 @@ def _not_written_rows(parameters: dict) -> list[list]:
 # A council's own record (build --sources / refresh with its assurance_*.csv files): the same
 # parts in the same order, each under its schema's title and headers (tables/schema.py
 # ASSURANCE_*), so the block reads back as the files (read_own_record: template --from, report
-# WORKBOOK, a refresh that keeps it); a column as wide as the bundled record's in that position
+# WORKBOOK, a refresh that keeps it). A sheet column is shared by the parts: as wide as the widest
+# of the columns that fall in it (characters, by the column's content)
 OWN_TITLE = "Assurance record (HM Treasury Aqua Book), as written for these inputs: roles, logs, statement"
+_OWN_WIDTHS = {"id": 8, "role": 14, "kind": 12, "date": 12, "rating": 9, "unit": 10, "published": 16,
+               "source": 50, "owner": 30, "sensitivity": 30, "measure": 30}     # others: free text, 40
 
 
 def _own_parts() -> tuple:
     from ...tables.schema import SCHEMAS
+    schemas = [(part, SCHEMAS[f"assurance_{part}"]) for part, _t, _c in ASSURANCE_PARTS]
     widths: dict[int, int] = {}
-    for _p, _t, columns in ASSURANCE_PARTS:
-        for j, (_k, _h, w) in enumerate(columns):
-            widths[j] = max(widths.get(j, 0), w)
-    out = []
-    for part, _t, _c in ASSURANCE_PARTS:
-        schema = SCHEMAS[f"assurance_{part}"]
-        out.append((part, schema.title, [(c.name, c.header, widths.get(j, 30)) for j, c in enumerate(schema.columns)]))
-    return tuple(out)
+    for _p, schema in schemas:
+        for j, c in enumerate(schema.columns):
+            widths[j] = max(widths.get(j, 0), _OWN_WIDTHS.get(c.name, 40))
+    return tuple((part, schema.title, [(c.name, c.header, widths[j]) for j, c in enumerate(schema.columns)])
+                 for part, schema in schemas)
 
 
 OWN_PARTS = _own_parts()
@@ -120,18 +121,22 @@ def own_block_rows(record: dict[str, list[dict]]) -> list[list]:
     return rows
 
 
-def read_own_record(cells) -> dict | None:
+def read_own_record(cells, last_row: int | None = None) -> dict | None:
     """The council's own record the Logs sheet holds ({part: frame by its schema}, with the Logs'
     row numbers for messages), or None when the block there is not one (the bundled record, the
-    not-written block, no Logs sheet). ``cells``: the refresh's reading interface."""
+    not-written block, no Logs sheet). ``cells``: the refresh's reading interface; ``last_row``: the
+    Logs' last used row when the caller has it (one read fewer in Excel)."""
     import pandas as pd
 
     from ...tables.cells import is_blank
     from ...tables.schema import SCHEMAS, to_frame
     c0, r0 = L.LOGS_ASSURANCE["first_col"], L.LOGS_ASSURANCE["first_row"]
-    if L.LOGS not in cells.sheetnames or cells.last_row(L.LOGS) < r0:
+    if L.LOGS not in cells.sheetnames:
         return None
-    block = cells.read(L.LOGS, r0, c0, cells.last_row(L.LOGS) - r0 + 1, OWN_WIDTH)
+    last = cells.last_row(L.LOGS) if last_row is None else last_row
+    if last < r0:
+        return None
+    block = cells.read(L.LOGS, r0, c0, last - r0 + 1, OWN_WIDTH)
     if not block or block[0][0] != OWN_TITLE:
         return None
     titles = {title: part for part, title, _c in OWN_PARTS}
