@@ -88,6 +88,18 @@ def test_the_logs_show_no_not_written_block_and_no_bundled_text(own_book):
         assert word not in texts, word
 
 
+def test_the_cover_shows_the_councils_roles(own_book):
+    wb = load_workbook(own_book)
+    try:
+        texts = [str(c.value) for row in wb[L.COVER].iter_rows() for c in row if isinstance(c.value, str)]
+    finally:
+        wb.close()
+    roles = RECORD["assurance_roles"]
+    for holder, what in zip(roles["holder"], roles["responsibility"]):
+        assert f"{holder}: {what}" in texts
+    assert len([t for t in texts if t in set(roles["role"])]) == len(roles)    # no bundled role beside them
+
+
 def test_template_from_writes_the_record_back_out(own_book, tmp_path):
     out = tmp_path / "from"
     assert main(["template", "--from", str(own_book), str(out)]) == 0

@@ -93,8 +93,9 @@ def build(wb, ctx) -> None:
         ws.cell(r, 3, SHEET_NOTES.get(name, ""))
     r += 2
     S.heading(ws.cell(r, 2), "Roles (the assurance record is on Logs)")
-    from ... import assurance                       # the roles are data: hnb_xl/data/assurance_roles.csv
-    for role in assurance.rows()["roles"]:
+    from ... import assurance                       # the roles are data: hnb_xl/data/assurance_roles.csv,
+    own = ctx.plan_tables.get("assurance_roles")    # or a council's own (build --sources)
+    for role in (assurance.own_rows({"roles": own}) if own is not None else assurance.rows())["roles"]:
         r += 1
         ws.cell(r, 2, role["role"]).font = S.BOLD
         ws.cell(r, 3, f"{role['holder']}: {role['responsibility']}")
