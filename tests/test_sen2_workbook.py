@@ -265,6 +265,11 @@ def test_a_placement_table_edited_so_the_seven_do_not_add_up_fails_its_check(lee
     failed = [f for f in report.findings if f.code == "check-failed"]
     assert len(failed) == 1 and "seven placement categories add up" in failed[0].message
     assert failed[0].sheet == L.CHECKS and report.master_check == 0
+    # ... and the cell itself: 2020-21's Total on the Inputs sheet (the table's third row)
+    t = L.INPUT_TABLES["placement_history"]
+    at = [f for f in report.findings if f.code == "input"]
+    assert [(f.sheet, f.cell) for f in at] == [(t.sheet, t.cell("Total", 2))], at
+    assert "add up to" in at[0].message
 
 
 def test_a_placement_table_edited_so_the_seven_do_not_add_up_is_refused_at_its_cell(leeds, tmp_path, capsys):
