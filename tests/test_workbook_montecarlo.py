@@ -229,3 +229,17 @@ def test_a_bad_setting_typed_on_the_inputs_sheet_is_named_at_its_cell(own_book, 
     assert main(["pack", str(book), "--output", str(tmp_path / "pack")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{L.INPUTS}!{cell}" in err[0] and says in err[0], err
+
+
+def test_build_refuses_a_bad_setting_and_writes_nothing(tmp_path, capsys):
+    settings = bundled.plan_montecarlo_table()
+    settings["value"] = settings["value"].astype(object)
+    settings.loc[settings["setting"] == "paths", "value"] = 0          # the first setting: file row 3
+    src = tmp_path / "src"
+    templates.write_templates(src, {"montecarlo": settings}, tables=("montecarlo",), formats=("csv",))
+    out = tmp_path / "b.xlsm"
+    capsys.readouterr()
+    assert main(["build", str(out), "--sources", f"montecarlo={src / 'montecarlo.csv'}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "montecarlo.csv" in err[0] and "row 3" in err[0] and "'Value'" in err[0], err
+    assert "paths" in err[0] and not out.exists()
