@@ -38,14 +38,15 @@ WORKSTREAMS = 5
 SV_RESULTS = 3 + sum(key in L.SV for key in ("end_year", "gap_at_end"))
 # Calc_History and Calc_Projection: 11 rows a year (year + 10 engine columns); Outputs: the history
 # table's 9 columns a year and the deficit table's 4 columns a year over history + projection;
-# Calc_Contingency: 3 columns a school + 3 totals; Calc_Transfer: 4 totals; Safety_Valve: 12 rows a
-# year (year + 11 plan columns), one saving row a workstream a year, and the results
+# Calc_Contingency: 3 columns a school + 3 totals; Calc_Transfer: 4 totals; Safety_Valve: 13 rows a
+# year (year + 12 plan columns, the General Fund saving one of them), one saving row a workstream a
+# year, and the results
 # Calc_Placement (issue 15 item 5): the base year and the nine drivers years of
 # hnb_xl/data/placement_drivers.csv, each with its year, 12 summary rows, the 7 categories' census, FY
 # caseload, unit cost and spend, and the 6 lines of placement_other_spend.csv
 PLACEMENT = (1 + 9) * (1 + 12 + 7 * 4 + 6)
 COMPARED = (11 * HISTORY_YEARS + 11 * PROJECTED_YEARS + 9 * HISTORY_YEARS + 4 * (HISTORY_YEARS + PROJECTED_YEARS)
-            + 3 * SCHOOLS + 3 + 4 + 12 * PROJECTED_YEARS + WORKSTREAMS * PROJECTED_YEARS + SV_RESULTS + PLACEMENT)
+            + 3 * SCHOOLS + 3 + 4 + 13 * PROJECTED_YEARS + WORKSTREAMS * PROJECTED_YEARS + SV_RESULTS + PLACEMENT)
 
 
 
@@ -83,9 +84,9 @@ def test_the_committed_workbook_passes(committed_report):
 
 def test_every_twin_is_compared(committed_report):
     """COMPARED above: 1,060 cells on the calculation and output sheets, and on Safety_Valve
-    12 x 9 + 5 x 9 + 3 = 156 (with the agreement's end and gap rows, 2 more), and on Calc_Placement 470."""
+    13 x 9 + 5 x 9 + 3 = 165 (with the agreement's end and gap rows, 2 more), and on Calc_Placement 470."""
     assert committed_report.compared == COMPARED
-    assert COMPARED - 156 - (SV_RESULTS - 3) - PLACEMENT == 1060 and PLACEMENT == 470
+    assert COMPARED - 165 - (SV_RESULTS - 3) - PLACEMENT == 1060 and PLACEMENT == 470
 
 
 def test_the_steps_are_timed(committed_report):
