@@ -91,5 +91,5 @@ class Chooser:
             norm = {normalise_name(n): n for n in self.seen}
             nearest = [norm[n] for n in difflib.get_close_matches(normalise_name(self.la), list(norm), n=3, cutoff=0.5)]
         hint = f"; nearest: {', '.join(nearest)}" if nearest else ""
-        raise HnbInputError(f"no local authority '{self.la}' in this file (give a name, an old code such as 873 "
-                            f"or a new code such as E10000003){hint}", source=source)
+        raise HnbInputError(f"no local authority '{self.la}' in this file (--la: give a name, an old code such as "
+                            f"873 or a new code such as E10000003){hint}", source=source)
