@@ -3,7 +3,8 @@
 DfE publishes every authority's EHC plans at the January census each June ("Education, health and
 care plans", https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans);
 :mod:`hnb_xl.sources.sen2` reads the release as saved. Here a release fills the EHCP column
-(``ehcp_count``) of the workbook's history table, nothing else:
+(``ehcp_count``) of the workbook's history table and the Inputs' placement history (EHC plans by
+the DSG plan's seven categories at each census, :func:`placement_rows`), nothing else:
 
 * the January census of year Y is the count of financial year (Y-1)-Y (January 2022 = 2021-22,
   :func:`hnb_xl.sources.sen2.history`), so each census fills the history row of that financial
@@ -17,7 +18,10 @@ care plans", https://explore-education-statistics.service.gov.uk/find-statistics
   parameter (``authority_name`` when it has no code; the parameters a source of the same refresh
   gives, else the Inputs sheet's), so the Cover's button needs no option. A release authority
   other than the workbook's ``authority_code`` is refused: another council's counts never land in
-  this council's history unnoticed.
+  this council's history unnoticed;
+* the placement history gets every census the release has (the newest ``max_rows`` when it has
+  more, ``hnb_xl.workbook.layout.INPUT_TABLES["placement_history"]``), a count DfE does not give
+  left blank, never 0; a refresh without a release leaves the table as it is.
 
 A source is a release when it is a ``.zip`` file, or a CSV or folder whose headers are SEN2's
 (:func:`hnb_xl.sources.sen2.release.classify`). The Logs' data-sources row names the release's
