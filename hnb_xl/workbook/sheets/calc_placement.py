@@ -404,7 +404,9 @@ def _cross_check(ws, ctx, cols) -> None:
             ws.cell(r, c).number_format = S.GBP
     acc = L.col(b + SUMMARY_COLUMNS.index("accumulated_deficit"))
     spill = f"${acc}${top}:${acc}${bottom}"
-    label(ws, P["udf_difference"], "Difference of its accumulated deficit from the native one", "£")
+    # whole pounds (INT): under £1 is 0 in every engine, where the two sums' last digits differ
+    # (LibreOffice and the formulas package add in another order: 1e-8 apart on £500m)
+    label(ws, P["udf_difference"], "Difference of its accumulated deficit from the native one (whole £)", "£")
     x = lambda c: f"INDEX({spill},{c}${P['period']}+1+1)"  # noqa: E731
     fill_row(ws, P["udf_difference"], cols,
-             lambda c, p: f"=IF(ISNUMBER({x(c)}),ABS({x(c)}-{c}{P['accumulated']}),{x(c)})", S.GBP)
+             lambda c, p: f"=IF(ISNUMBER({x(c)}),INT(ABS({x(c)}-{c}{P['accumulated']})),{x(c)})", S.GBP)
