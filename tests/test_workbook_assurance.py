@@ -169,6 +169,31 @@ def test_a_refresh_without_the_record_keeps_it(own_book, tmp_path):
         assert _cells(held[part][list(given.columns)]) == _cells(given), part
 
 
+def test_a_longer_record_after_a_refresh_is_inside_the_logs_print_area(own_book, tmp_path):
+    """Three more assumptions: the record grows by three rows past what the sheet held; the print
+    area's second range (the record) reaches its new last row."""
+    import re
+    book, src = _term(own_book, tmp_path)
+    path = src / "assurance_assumptions.csv"
+    rows = _csv_rows(path)
+    rows += [[f"N{k}", f"Northshire extra assumption {k}", "x", "Northshire SEND lead", "2024-05", "green",
+              "Northshire (test data)", ""] for k in (4, 5, 6)]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    assert main(["refresh", str(book), str(src)]) == 0
+    wb = load_workbook(book)
+    try:
+        ws = wb[L.LOGS]
+        first = L.LOGS_ASSURANCE["first_col"]
+        last = max(c.row for row in ws.iter_rows(min_col=first) for c in row if c.value not in (None, ""))
+        area = ws.print_area
+    finally:
+        wb.close()
+    assert len(_record(book)["assumptions"]) == 6
+    ends = [int(m) for m in re.findall(r"\$[A-Z]+\$(\d+)", str(area).split(",")[-1])]
+    assert ends[-1] >= last, area
+
+
 # ------------------------------------------------------- the assumptions log walked: refused at its cell
 
 def _blank_column(column: str):

@@ -183,9 +183,11 @@ def _kept_sources(body: list[list], loaded: set, built_at) -> list[list]:
     return out
 
 
-def logs_write(cells, got, *, after: dict, log_rows: list[list], loaded_at: str, width: int) -> TableWrite:
+def logs_write(cells, got, *, after: dict, log_rows: list[list], loaded_at: str, width: int,
+               planned: list | None = None) -> TableWrite:
     """The Logs rectangle from :data:`FIRST_ROW` (blanking what the old layout held below it) with
-    the print area over all of it."""
+    the print area over all of it, and over what the refresh's ``planned`` writes put beside it (the
+    assurance record a refresh rewrites: :func:`_planned_beside`)."""
     sheet = layout.LOGS
     last = cells.last_row(sheet) if sheet in cells.sheetnames else 0
     old = cells.read(sheet, 1, 1, last, width) if last else []
@@ -210,8 +212,27 @@ def logs_write(cells, got, *, after: dict, log_rows: list[list], loaded_at: str,
     rows += [[None] * width for _ in range(blank)]
     end = FIRST_ROW + len(rows) - 1 - blank
     return TableWrite(sheet, FIRST_ROW, 1, rows, label="Logs",
-                      print_area=layout.logs_print_area(width, max(end, FIRST_ROW), _beside(cells, sheet, width, last)),
+                      print_area=layout.logs_print_area(width, max(end, FIRST_ROW), _union(
+                          _beside(cells, sheet, width, last), _planned_beside(planned or (), sheet, width))),
                       column_widths={c: w for c, w in TRAIL_WIDTHS.items() if c <= width})
+
+
+def _planned_beside(planned, sheet: str, width: int) -> tuple[int, int, int, int] | None:
+    """(first column, first row, last column, last row) of the non-blank cells the ``planned``
+    writes put on ``sheet`` right of the trail's ``width`` columns (a longer assurance record than
+    the sheet holds now); None when they put none there."""
+    used = [(w.row + i, w.col + j) for w in planned if w.sheet == sheet for i, r in enumerate(w.rows)
+            for j, v in enumerate(r) if w.col + j > width and not _blank(v)]
+    if not used:
+        return None
+    return (min(c for _, c in used), min(r for r, _ in used), max(c for _, c in used), max(r for r, _ in used))
+
+
+def _union(a, b):
+    """The smallest (first column, first row, last column, last row) holding both (either may be None)."""
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _beside(cells, sheet: str, width: int, last: int) -> tuple[int, int, int, int] | None:
@@ -228,8 +249,8 @@ def _beside(cells, sheet: str, width: int, last: int) -> tuple[int, int, int, in
     return (min(c for _, c in used), min(r for r, _ in used), max(c for _, c in used), max(r for r, _ in used))
 
 
-def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, after: dict | None = None
-               ) -> list[TableWrite]:
+def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, after: dict | None = None,
+               planned: list | None = None) -> list[TableWrite]:
     """The Logs sheet and the Cover's refresh time after this refresh: the assumptions with their
     sources as the workbook will hold them (``after``: the refreshed tables' rows,
     :attr:`~hnb_xl.workbook.refresh.plan.RefreshPlan.after`), the data sources actually loaded (path,
@@ -245,7 +266,7 @@ def log_writes(cells, got: Collected, *, user: str, now: _dt.datetime, changes, 
                   "suppressed": sup, "tables": ", ".join(rec.formats), "changes": _changes_text(changes, rec.formats)}
         rows.append([values[k] for k in _LOG_KEYS])
     out = [logs_write(cells, got, after=after or {}, log_rows=rows, loaded_at=stamp,
-                      width=len(REFRESH_LOG_HEADERS))]
+                      width=len(REFRESH_LOG_HEADERS), planned=planned)]
     cell = layout.REFRESH_TIME_CELL
     if cell and cell[0] in cells.sheetnames:
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string

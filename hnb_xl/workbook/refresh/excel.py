@@ -53,7 +53,7 @@ def refresh_book(book, sources, *, la: str | None = None, suppressed_policy: str
                         workbook_label=book.name, replace=replace)
     writes = plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
                                       now=now or _dt.datetime.now(_dt.timezone.utc), changes=plan.changes,
-                                      after=plan.after)
+                                      after=plan.after, planned=plan.writes)
     result = RefreshResult(wb_path, wb_path, plan.changes, plan.collected, dry_run=False, in_excel=True)
     if wb_path.parent != Path(".") and wb_path.parent.is_dir():
         backup = backup_path(wb_path)

@@ -92,7 +92,7 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
         return result
     write_openpyxl(wb, plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
                                                 now=now or _dt.datetime.now(_dt.timezone.utc),
-                                                changes=plan.changes, after=plan.after))
+                                                changes=plan.changes, after=plan.after, planned=plan.writes))
     if plan.charts is not None:
         apply_charts_openpyxl(wb, plan.charts)
     result.backup = save_atomically(wb, wb_path, out_path, original_sha256=digest)
