@@ -191,3 +191,39 @@ def test_plan_table_shows_the_general_fund_saving_on_its_own(capsys):
     assert "General Fund saving (not in DSG)" in out
     assert f"{TRANSPORT} (General Fund: not in the DSG figures)" in out
     assert "General Fund savings over the plan £10,125,000 (reported: they do not reduce the DSG deficit)" in out
+
+
+# --- the pack's waterfall -------------------------------------------------------------------------------
+
+def test_the_waterfall_shows_the_general_fund_saving_as_its_own_bar_outside_the_dsg(tmp_path, monkeypatch):
+    """Read the figure's bars (not pixels): the DSG steps run from the before-workstreams deficit down to
+    the mitigated DSG in-year position by the four DSG savings alone; the transport saving is one more
+    bar, from 0, labelled General Fund, after them; 2026-27: 1.5m x 0.9 = £1.35m."""
+    from matplotlib.figure import Figure
+
+    from hnb_xl.reports.pack import chart_waterfall
+    seen = {}
+    original = Figure.savefig
+
+    def spy(fig, fname, *a, **k):
+        ax = fig.axes[0]
+        seen["bars"] = [(p.get_y(), p.get_height()) for p in ax.patches]
+        seen["labels"] = [t.get_text() for t in ax.get_xticklabels()]
+        return original(fig, fname, *a, **k)
+    monkeypatch.setattr(Figure, "savefig", spy)
+    result = api.plan()
+    year = "2026-27"
+    chart_waterfall(result.frame, result.parts, year, tmp_path / "w.png", None,
+                    tuple(w.name for w in result.workstreams if not w.on_dsg))
+    row = result.frame.set_index("financial_year").loc[year]
+    bars, labels = seen["bars"], seen["labels"]
+    assert len(bars) == 1 + 4 + 1 + 1
+    start = row["unmitigated_dsg_in_year_deficit"] / 1e6
+    steps = [h for _, h in bars[1:5]]
+    assert bars[0][1] == pytest.approx(start)
+    assert sum(steps) == pytest.approx(row["total_saving"] / 1e6)
+    assert start - sum(steps) == pytest.approx(row["dsg_in_year_deficit"] / 1e6)    # the DSG total, unmoved
+    assert bars[5][1] == pytest.approx(abs(row["dsg_in_year_deficit"]) / 1e6)
+    assert bars[6] == pytest.approx((0.0, 1.35))
+    assert labels[6].startswith("General Fund:") and "(not in the DSG)" in labels[6]
+    assert not any("transport" in label.lower() for label in labels[:6])
