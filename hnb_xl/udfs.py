@@ -393,7 +393,7 @@ def _placement_table(key: str, value):
 
 PLAN_HEADERS = {
     "financial_year": "Financial year", "unmitigated_dsg_in_year_deficit": "Unmitigated DSG in-year deficit",
-    "unmitigated_accumulated_deficit": "Unmitigated accumulated deficit", "total_saving": "Total saving",
+    "unmitigated_accumulated_deficit": "Unmitigated accumulated deficit", "total_saving": "Total saving (DSG)",
     "dsg_in_year_deficit": "Mitigated DSG in-year deficit", "accumulated_deficit": "Mitigated accumulated deficit",
     "dfe_contribution": "DfE contribution", "council_contribution": "Council contribution",
     "accumulated_deficit_after_contributions": "Accumulated deficit after contributions",

@@ -429,7 +429,8 @@ def _header(schema, name: str) -> str:
 # schema header: hnb_xl/tables/schema.py)
 _PLAN_TITLES = {"financial_year": "Year", "status": "Outturn, forecast or extrapolated",
                 "unmitigated_dsg_in_year_deficit": "DSG in-year deficit before the plan's workstreams",
-                "unmitigated_accumulated_deficit": "Accumulated deficit before the plan's workstreams", "total_saving": "Total saving",
+                "unmitigated_accumulated_deficit": "Accumulated deficit before the plan's workstreams",
+                "total_saving": "DSG saving", "general_fund_saving": "General Fund saving (not in the DSG)",
                 "dsg_in_year_deficit": "Mitigated DSG in-year deficit",
                 "accumulated_deficit": "Mitigated accumulated deficit (before contributions)",
                 "dfe_contribution": "DfE contribution", "council_contribution": "Council contribution",
