@@ -4,13 +4,22 @@
 env CI=true, and locally alike: never a skip that hides it); scripts/test.sh installs it.
 ``libreoffice``: one private LibreOffice profile for the whole session (warm conversions, and
 never another engineer's running soffice), with one soffice kept running through UNO when possible.
+``bundled_build``, ``bundled_native``, ``bundled_recalculated``: the costly facts about the bundled
+workbook made once per session (per pytest-xdist worker) and shared READ-ONLY (copy the file before
+changing it; the recalculations are frozen): a fresh ``hnb-xl build``, and LibreOffice's values of the
+committed workbook without and with the HNB_ cells' Python values.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
 
 import pytest
+
+COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +42,49 @@ def libreoffice(soffice, tmp_path_factory):
     office = best_office(soffice, profile=tmp_path_factory.mktemp("libreoffice_profile"))
     yield office
     office.close()
+
+
+def _frozen(recalculated):
+    """A Recalculated whose values, names and UDF cells cannot be changed by a test that shares it."""
+    values = MappingProxyType({sheet: MappingProxyType(v) for sheet, v in recalculated.values.items()})
+    return replace(recalculated, values=values, names=MappingProxyType(recalculated.names),
+                   udf_cells=MappingProxyType(recalculated.udf_cells))
+
+
+def _recalculated_committed(office, udfs: bool):
+    from tests.support import sha256_of
+    from hnb_xl.workbook.verify.recalc import recalculate
+    before = sha256_of(COMMITTED)
+    r = recalculate(COMMITTED, udfs=udfs, office=office)
+    assert sha256_of(COMMITTED) == before, "recalculation must never touch the shipped workbook"
+    return _frozen(r)
+
+
+@pytest.fixture(scope="session")
+def bundled_native(libreoffice):
+    """workbook/HNB_Model.xlsm recalculated by LibreOffice without the HNB_ functions (as on a PC
+    without Python), once a session; frozen."""
+    return _recalculated_committed(libreoffice, udfs=False)
+
+
+@pytest.fixture(scope="session")
+def bundled_recalculated(libreoffice):
+    """workbook/HNB_Model.xlsm recalculated by LibreOffice with each HNB_ cell's Python value written
+    into the copy first (hnb_xl.workbook.verify.recalc), once a session; frozen."""
+    return _recalculated_committed(libreoffice, udfs=True)
+
+
+@pytest.fixture(scope="session")
+def bundled_build(tmp_path_factory) -> Path:
+    """The bundled workbook as ``hnb-xl build PATH`` writes it, built once a session: READ-ONLY (a
+    test or module that changes it copies it first: ``shutil.copyfile(bundled_build, mine)``)."""
+    from hnb_xl.cli import main
+    path = tmp_path_factory.mktemp("bundled_build") / "HNB_Model.xlsm"
+    assert main(["build", str(path)]) == 0
+    from tests.support import sha256_of
+    built = sha256_of(path)
+    yield path
+    assert sha256_of(path) == built, "a test changed the shared bundled_build: copy it first"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -26,10 +26,9 @@ def test_the_suite_has_at_least_sixty_cases_of_every_kind():
 
 
 @pytest.fixture(scope="module")
-def built_workbook(tmp_path_factory):
-    path = tmp_path_factory.mktemp("adversarial_wb") / "HNB_Model.xlsm"
-    assert main(["build", "--output", str(path)]) == 0
-    return path
+def built_workbook(bundled_build):
+    """``hnb-xl build``'s workbook (conftest: built once a session; each test copies it)."""
+    return bundled_build
 
 
 # a column may be named as the file spells it (engine name) or by the schema's header for it

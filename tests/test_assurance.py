@@ -140,9 +140,9 @@ def test_rows_have_no_nan():
 # --------------------------------------------------------------------------- in the workbook
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from hnb_xl.workbook.build import build
-    return build(tmp_path_factory.mktemp("assurance") / "HNB_Model.xlsm", build_time="2000-01-01 00:00 UTC")
+def built(bundled_build):
+    """The bundled workbook as built (conftest: once a session, read-only; the refresh writes elsewhere)."""
+    return bundled_build
 
 
 def _texts(ws) -> str:

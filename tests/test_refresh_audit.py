@@ -28,10 +28,9 @@ TABLES = ("schools", "history", "assumptions", "block_transfer", "parameters", "
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    book = tmp_path_factory.mktemp("built") / "HNB_Model.xlsm"
-    assert main(["build", str(book)]) == 0
-    return book
+def built(bundled_build) -> Path:
+    """``hnb-xl build``'s workbook (conftest: once a session, read-only; wb_path copies it)."""
+    return bundled_build
 
 
 @pytest.fixture()

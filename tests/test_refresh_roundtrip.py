@@ -19,7 +19,6 @@ from hnb_xl import bundled
 from hnb_xl.engine.contingency import allocate
 from hnb_xl.engine.projection import project
 from hnb_xl.sources import templates
-from hnb_xl.workbook import build
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook import refresh as R
 from hnb_xl.workbook.verify.check import check
@@ -34,8 +33,9 @@ EXTRA_EHCPS = 3
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    return build.build(tmp_path_factory.mktemp("built") / "HNB_Model.xlsm", build_time="2026-01-01 00:00 UTC")
+def built(bundled_build) -> Path:
+    """The bundled workbook as built (conftest: once a session, read-only; refreshes write elsewhere)."""
+    return bundled_build
 
 
 def _sources(folder: Path) -> Path:

@@ -26,11 +26,9 @@ TABLES = ("schools", "history", "assumptions", "block_transfer", "invest_to_tran
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The bundled workbook, as ``hnb-xl build`` writes it."""
-    book = tmp_path_factory.mktemp("built") / "HNB_Model.xlsm"
-    assert main(["build", str(book)]) == 0
-    return book
+def built(bundled_build) -> Path:
+    """The bundled workbook, as ``hnb-xl build`` writes it (conftest: once a session, read-only)."""
+    return bundled_build
 
 
 @pytest.fixture(scope="module")
