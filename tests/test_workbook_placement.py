@@ -223,3 +223,23 @@ def test_template_from_writes_the_placement_tables_and_a_refresh_takes_them_back
     assert load_workbook(book)[t.sheet][t.cell("Unit cost", SPECIAL)].value == 24000
     report = verify(book, office=libreoffice)
     assert report.findings == [] and report.master_check == 1
+
+
+def test_another_authoritys_workbook_shows_no_error_on_calc_placement(tmp_path, libreoffice):
+    """Northshire's workbook (its own files; the placement tables empty): Calc_Placement's printed
+    part shows no error value (the cross-check below it may: the function answers that the tables
+    are empty) and the Checks sheet's placement cross-check is 1."""
+    from hnb_xl.cli import main
+    from hnb_xl.sources import templates
+    frames = {**northshire.frames(), **northshire.plan_frames()}
+    src = tmp_path / "src"
+    templates.write_templates(src, frames, tables=tuple(frames), formats=("csv",))
+    book = tmp_path / "Northshire_HNB.xlsm"
+    assert main(["build", str(book), "--sources", *[f"{p.stem}={p}" for p in sorted(src.glob("*.csv"))]]) == 0
+    seen = recalculate(book, office=libreoffice)
+    shown = {cell: v for cell, v in seen.values[L.CALC_PLACEMENT].items()
+             if int("".join(ch for ch in cell if ch.isdigit())) <= P["backlog"]}
+    assert [c for c, v in shown.items() if isinstance(v, str) and v.startswith("#")] == []
+    row = next(r for r in range(L.CHECKS_LAYOUT["first"], L.CHECKS_LAYOUT["first"] + 60)
+               if "HNB_PLACEMENTS" in str(seen[(L.CHECKS, f"B{r}")]))
+    assert seen[(L.CHECKS, f"C{row}")] == 1

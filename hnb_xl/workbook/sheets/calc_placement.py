@@ -68,6 +68,12 @@ def input_frames(ctx) -> dict:
     return out
 
 
+def _when_active(formula: str) -> str:
+    """``=X`` shown only while the placement inputs are given: ``=IF(<active>=1,X,"")``."""
+    P = L.PLACE
+    return f'=IF(${L.col(P["base_col"])}${P["active"]}=1,{formula[1:]},"")'
+
+
 def _names(key: str) -> dict[str, str]:
     """Engine column name -> defined name of an Inputs table's column."""
     t = L.INPUT_TABLES[key]
@@ -151,6 +157,9 @@ def build(wb, ctx) -> None:
         f"=MATCH({C}{P['year']},{inc['financial_year']},0)",
         lambda c, p: f"=MATCH({c}{P['year']},{inc['financial_year']},0)", "0")
 
+    # while the placement tables are empty (a workbook for another authority) these show blank
+    for key in ("history_row", "outturn", "opening", "months", "weight_before", "weight_after", "calibration_growth"):
+        ws.cell(P[key], b).value = _when_active(ws.cell(P[key], b).value)
     _parameters(ws, cat, mov, blg)
     _census(ws)
     _capacity(ws, cap, Y)
@@ -233,8 +242,8 @@ def _census(ws) -> None:
         r = P["census_first"] + i
         ws.cell(r, k["label"], text)
         ws.cell(r, k["key"], key).font = S.UNITS_FONT
-        ws.cell(r, k["before"], f"=INDEX({h[key]},{hr}-1)").number_format = S.COUNT
-        ws.cell(r, k["base"], f"=INDEX({h[key]},{hr})").number_format = S.COUNT
+        ws.cell(r, k["before"], _when_active(f"=INDEX({h[key]},{hr}-1)")).number_format = S.COUNT
+        ws.cell(r, k["base"], _when_active(f"=INDEX({h[key]},{hr})")).number_format = S.COUNT
 
 
 def _capacity(ws, cap, Y) -> None:
@@ -391,7 +400,8 @@ def _cross_check(ws, ctx, cols) -> None:
     b = P["base_col"]
     label(ws, P["udf_to_year"] - 1, "Cross-check with HNB_PLACEMENTS (needs Python; see the Cover)", bold=True)
     label(ws, P["udf_to_year"], "Last year asked of HNB_PLACEMENTS", "")
-    ws.cell(P["udf_to_year"], b, "=INDEX(PlacementDrivers_financial_year,Placement_Years_Count)").alignment = S.RIGHT
+    ws.cell(P["udf_to_year"], b, _when_active("=INDEX(PlacementDrivers_financial_year,Placement_Years_Count)")
+            ).alignment = S.RIGHT
     args = ",".join(L.INPUT_TABLES[k].name for k in UDF_TABLES)
     top, bottom = P["udf_spill"], P["udf_spill"] + P["udf_rows"] - 1
     right = b + P["udf_width"] - 1
