@@ -7,7 +7,6 @@ Expected numbers come from the seed (tests/seed.py) or plain arithmetic, never f
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,20 +25,16 @@ COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
 
 
 @pytest.fixture(scope="module")
-def native(libreoffice, tmp_path_factory):
-    """Recalculated without the HNB_ functions (as on a PC without Python)."""
-    before = COMMITTED.read_bytes()
-    copy = tmp_path_factory.mktemp("lo_native") / "HNB_Model.xlsm"
-    shutil.copyfile(COMMITTED, copy)
-    r = recalculate(copy, udfs=False, office=libreoffice)
-    assert COMMITTED.read_bytes() == before, "the shipped workbook must never be touched"
-    return r
+def native(bundled_native):
+    """Recalculated without the HNB_ functions (as on a PC without Python); conftest: once a session,
+    the shipped file's digest checked before and after."""
+    return bundled_native
 
 
 @pytest.fixture(scope="module")
-def with_udfs(libreoffice):
-    """Recalculated with each HNB_ cell's Python value written into the copy first."""
-    return recalculate(COMMITTED, udfs=True, office=libreoffice)
+def with_udfs(bundled_recalculated):
+    """Recalculated with each HNB_ cell's Python value written into the copy first (conftest)."""
+    return bundled_recalculated
 
 
 def _hist_col(r, year):
