@@ -44,9 +44,11 @@ def run(args) -> str:
         from ..sources.templates import workbook_frames
         frames = workbook_frames(args.workbook)
         formats = ("xlsx",) if args.xlsx else ("csv",)
-        # the safety valve's tables too (agreement, workstreams, payments, settlement) where the
-        # workbook holds rows: not in the empty templates, a council adds them when it has them
-        tables = TEMPLATE_TABLES + tuple(k for k in frames if k not in TEMPLATE_TABLES and len(frames[k]))
+        # the plan's tables too (agreement, workstreams, payments, settlement, Monte Carlo, placement,
+        # the council's own assurance record), empty ones as their headers: build --sources reads an
+        # empty one as none (no agreement), never the bundled authority's rows; not in the empty
+        # templates, a council adds them when it has them
+        tables = TEMPLATE_TABLES + tuple(k for k in frames if k not in TEMPLATE_TABLES)
     try:
         written = write_templates(folder, frames, tables=tables, formats=formats)
     except OSError as exc:

@@ -123,6 +123,12 @@ OTHER_SOURCE_TABLES = ("parameters",) + tuple(t for t in _schema.PLAN_SOURCE_TAB
     + _schema.ASSURANCE_SOURCE_TABLES     # a council's own assurance record: the Logs sheet (sheets/logs.py)
 
 
+# a plan table given as its headers and no rows (what ``template --from`` writes for an empty
+# Inputs table) is an empty table: the council has none (no agreement, no workstreams, no placement
+# inputs, ...), never the bundled authority's rows
+EMPTY_MEANS_NONE = tuple(t for t in OTHER_SOURCE_TABLES if t != "parameters")
+
+
 BUNDLED_SOURCE_FILES = {"history": "history.csv", "assumptions": "assumptions_published_forecast_july_2022.csv",
                         "block_transfer": "block_transfer.csv", "schools": "demo_schools.csv",
                         "invest_to_transform": "invest_to_transform.csv", "parameters": "parameters.csv",
@@ -154,8 +160,11 @@ def with_sources(ctx: Context, sources: dict[str, str]) -> Context:
         try:
             frame = load(SCHEMAS[key], path)
         except HnbInputError as exc:
-            problems.extend(exc.problems or [exc])
-            continue
+            found = exc.problems or [exc]
+            if key not in EMPTY_MEANS_NONE or [p.message for p in found] != ["has no data rows"]:
+                problems.extend(found)
+                continue
+            frame = pd.DataFrame(columns=[c.name for c in SCHEMAS[key].columns])   # the council has none
         limit = L.INPUT_TABLES[key].max_rows if key in L.INPUT_TABLES else len(frame)   # the record: no limit
         if len(frame) > limit:
             problems.append(HnbInputError(f"has {len(frame)} rows; the workbook's {key} table holds {limit}",

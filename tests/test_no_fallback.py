@@ -1,0 +1,101 @@
+"""A council's workbook built from its own templates never gains the bundled authority's rows
+(issue 13: "no authority is hard-coded"; issue 16: an empty Agreement table is "No safety valve
+agreement").
+
+Northshire (tests/northshire.py, LA 899) is built with every plan table that may be empty left
+empty (no agreement, no payments, no workstreams, no settlement terms, no placement inputs, no
+assurance record of its own) and its own Monte Carlo settings; then ``template --from`` that
+workbook, ``build --sources`` from the folder it wrote, and ``refresh`` the rebuilt workbook from
+the same folder, as a council moving its model to a new release does. Before, ``template --from``
+wrote no file for an empty table and ``build --sources`` refused a file with no rows, so the
+rebuilt workbook took Cambridgeshire's agreement (hnb_xl/data/plan_agreement_cambridgeshire.csv)
+and workstreams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from hnb_xl.cli import main
+from hnb_xl.sources import templates
+from hnb_xl.tables.schema import SCHEMAS
+from hnb_xl.workbook import cells_dump
+from hnb_xl.workbook.build import EMPTY_MEANS_NONE
+
+from tests import northshire
+
+# settings every workbook holds (the Monte Carlo's): Northshire's own rows, never empty
+SETTINGS = ("montecarlo", "uncertainty")
+EMPTY = tuple(t for t in EMPTY_MEANS_NONE if t not in SETTINGS)
+
+
+def _own_settings() -> dict[str, pd.DataFrame]:
+    """The bundled Monte Carlo settings with Northshire's own basis text (a council's own file)."""
+    from hnb_xl import bundled
+    out = {"montecarlo": bundled.plan_montecarlo_table().copy(), "uncertainty": bundled.plan_uncertainty().copy()}
+    for frame in out.values():
+        frame["basis"] = "Northshire settings (test data)"
+    return out
+
+
+def _sources(folder: Path) -> list[str]:
+    return [f"{p.stem}={p}" for p in sorted(folder.glob("*.csv"))]
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("no_fallback")
+    frames = {**northshire.frames(), **_own_settings(),
+              **{k: pd.DataFrame(columns=[c.name for c in SCHEMAS[k].columns]) for k in EMPTY}}
+    adopt = folder / "adopt"
+    templates.write_templates(adopt, frames, tables=tuple(frames), formats=("csv",))
+    first = folder / "Northshire_HNB.xlsm"
+    assert main(["build", str(first), "--sources", *_sources(adopt)]) == 0
+    again = folder / "templated"
+    assert main(["template", "--from", str(first), str(again)]) == 0
+    rebuilt = folder / "Northshire_rebuilt.xlsm"
+    assert main(["build", str(rebuilt), "--sources", *_sources(again)]) == 0
+    refreshed = folder / "Northshire_refreshed.xlsm"
+    refreshed.write_bytes(rebuilt.read_bytes())
+    assert main(["refresh", str(refreshed), str(again)]) == 0
+    return {"templated": again, "built": first, "rebuilt": rebuilt, "refreshed": refreshed}
+
+
+@pytest.fixture(scope="module")
+def read(books) -> dict[str, dict[str, pd.DataFrame]]:
+    return {k: templates.workbook_frames(books[k]) for k in ("built", "rebuilt", "refreshed")}
+
+
+@pytest.mark.parametrize("table", [pytest.param(t, id=f"{t}-stays-empty") for t in EMPTY])
+def test_an_empty_table_stays_empty_through_template_build_and_refresh(books, read, table):
+    assert (books["templated"] / f"{table}.csv").is_file(), "template --from writes the empty table's headers"
+    for stage in ("built", "rebuilt", "refreshed"):
+        assert table in read[stage], stage
+        assert len(read[stage][table]) == 0, f"{stage}: {table} gained {len(read[stage][table])} rows"
+
+
+@pytest.mark.parametrize("table", [pytest.param(t, id=f"{t}-keeps-the-councils-rows") for t in SETTINGS])
+def test_the_councils_settings_stay_its_own(read, table):
+    own = _own_settings()[table]
+    first = own.columns[0]                        # the setting or the driver
+    for stage in ("built", "rebuilt", "refreshed"):
+        frame = read[stage][table]
+        assert list(frame[first]) == list(own[first]), stage
+        assert set(frame["basis"]) == {"Northshire settings (test data)"}, stage
+
+
+@pytest.mark.parametrize("stage", [pytest.param(s, id=f"{s}-has-no-bundled-authority-text")
+                                   for s in ("built", "rebuilt", "refreshed")])
+def test_no_bundled_authority_text_in_the_workbook(books, stage):
+    text = cells_dump.text(openpyxl.load_workbook(books[stage]))
+    found = [(w, ln[:120]) for ln in text.splitlines() for w in northshire.FORBIDDEN if w in ln]
+    assert not found, found[:5]
+
+
+def test_the_rebuilt_workbook_has_no_safety_valve_agreement(books):
+    """The Safety_Valve sheet says so (issue 16), rather than showing a DfE total."""
+    text = cells_dump.text(openpyxl.load_workbook(books["rebuilt"]))
+    assert "No safety valve agreement" in text
