@@ -25,10 +25,107 @@ from .support import bundled_frames
                  "history", id="bundled-history"),
     pytest.param(SCHEMAS["assumptions"].headers, "assumptions", id="assumptions"),
     pytest.param(["financial_year", "transfer_amount", "schools_block", "note"], "block_transfer", id="transfer"),
-    pytest.param(["name", "value", "unit"], "parameters", id="parameters"),
 ])
 def test_detects_format_from_headers(headers, name):
     assert detect(headers, "f.csv").name == name
+
+
+# Every bundled data file (hnb_xl/data, its README gives each one's provenance): its own table, by its
+# name (a template name, or one inside the bundled name) and its headers; None: not a source table
+BUNDLED = {
+    "assumptions_published_forecast_july_2022.csv": "assumptions", "assurance_assumptions.csv": "assurance_assumptions",
+    "assurance_decisions.csv": "assurance_decisions", "assurance_roles.csv": "assurance_roles",
+    "assurance_statement.csv": "assurance_statement", "assurance_validation.csv": "assurance_validation",
+    "block_transfer.csv": "block_transfer", "demo_schools.csv": "schools", "history.csv": "history",
+    "invest_to_transform.csv": "invest_to_transform", "parameters.csv": "parameters",
+    "placement_backlog.csv": "placement_backlog", "placement_capacity.csv": "placement_capacity",
+    "placement_categories.csv": "placement_categories", "placement_drivers.csv": "placement_drivers",
+    "placement_history.csv": "placement_history", "placement_income.csv": "placement_income",
+    "placement_moves.csv": "placement_moves", "placement_other_spend.csv": "placement_other_spend",
+    "placement_profile.csv": None, "placement_settings.csv": "placement_settings",
+    "placement_workstreams.csv": "workstreams", "plan_agreement_cambridgeshire.csv": "agreement",
+    "plan_montecarlo.csv": "montecarlo", "plan_payments_cambridgeshire_2024.csv": "payments",
+    "plan_uncertainty.csv": "uncertainty", "plan_workstreams.csv": "workstreams", "published_forecast.csv": None,
+    "sen2_age_groups.csv": None, "sen2_needs.csv": None, "sen2_placement_categories.csv": None,
+    "settlement_2026.csv": "settlement",
+}
+
+
+def _bundled_headers(name: str) -> list[str]:
+    import csv
+    from importlib import resources
+    with resources.as_file(bundled.data_path(name)) as p, open(p, newline="", encoding="utf-8-sig") as fh:
+        return next(csv.reader(fh))
+
+
+def test_every_bundled_data_file_is_listed():
+    from importlib import resources
+    folder = resources.files("hnb_xl") / "data"
+    assert sorted(f.name for f in folder.iterdir() if f.name.endswith(".csv")) == sorted(BUNDLED)
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, id=f"bundled-{n.removesuffix('.csv')}") for n in BUNDLED])
+def test_every_bundled_file_is_its_own_table_or_not_a_source(name):
+    headers = _bundled_headers(name)
+    if BUNDLED[name] is None:
+        with pytest.raises(HnbInputError, match="matches no known format"):
+            detect(headers, f"data/{name}")
+    else:
+        assert detect(headers, f"data/{name}").name == BUNDLED[name]
+
+
+@pytest.mark.parametrize("headers,source,name", [
+    pytest.param(["name", "value", "basis"], "x/placement_settings.csv", "placement_settings",
+                 id="placement-settings-by-its-template-name"),
+    pytest.param(["name", "value", "basis"], "book.xlsx [placement_settings]", "placement_settings",
+                 id="placement-settings-by-its-sheet-name"),
+    pytest.param(["name", "value", "unit"], "parameters.csv", "parameters", id="parameters-by-name"),
+    pytest.param(["parameter", "value", "basis"], "agreement.csv", "agreement", id="agreement-by-name"),
+    pytest.param(["setting", "value", "unit", "basis"], "f.csv", "montecarlo", id="montecarlo-settings-by-headers"),
+    pytest.param(["financial_year", "allocation", "allocation_growth", "transfer"], "f.csv", "placement_income",
+                 id="placement-income-by-its-own-columns"),
+    pytest.param(SCHEMAS["history"].headers, "my_history_2024.csv", "history", id="history-name-inside-a-longer-name"),
+    pytest.param(SCHEMAS["history"].headers, "block_transfer_notes.csv", "history",
+                 id="a-name-inside-a-longer-name-is-only-a-hint"),
+])
+def test_detects_by_name_then_by_headers(headers, source, name):
+    assert detect(headers, source).name == name
+
+
+@pytest.mark.parametrize("headers,source,text", [
+    pytest.param(["name", "value", "basis"], "f.csv",
+                 "f.csv: could be the agreement or settlement or placement_settings table (its headers fit each)",
+                 id="settings-headers-alone-are-ambiguous"),
+    pytest.param(["parameter", "value", "basis"], "mc.csv", "mc.csv: could be the agreement or settlement table",
+                 id="montecarlo-headed-parameter-is-not-taken-for-an-agreement"),
+    pytest.param(["name", "value", "unit"], "f.csv", "f.csv: could be the parameters or agreement or settlement table",
+                 id="name-value-unit-alone-is-ambiguous"),
+    pytest.param(["setting", "value", "basis"], "f.csv", "f.csv: could be the placement_settings or montecarlo table",
+                 id="setting-value-basis-alone-is-ambiguous"),
+    pytest.param(["financial_year", "accumulated_deficit_gbp_m", "deficit_growth_gbp_m", "basis"], "published.csv",
+                 "published.csv: matches no known format", id="published-forecast-is-not-placement-income"),
+    pytest.param(["financial_year", "accumulated_deficit_gbp_m", "deficit_growth_gbp_m", "basis"], "f.csv",
+                 "which no table has", id="a-year-table-cannot-claim-unknown-columns"),
+    pytest.param(["parameter", "value", "basis"], "montecarlo.csv",
+                 "montecarlo.csv: is named for the montecarlo table", id="a-template-name-lacking-its-columns"),
+])
+def test_ambiguous_or_unclaimed_files_are_one_line(headers, source, text):
+    with pytest.raises(HnbInputError) as exc:
+        detect(headers, source)
+    assert str(exc.value).startswith(text) or text in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_an_ambiguous_file_is_exit_2_naming_it_and_its_tables(book, tmp_path, capsys):
+    from hnb_xl.cli import main
+    from .support import sha256_of
+    src = tmp_path / "settings.csv"
+    src.write_text("name,value,basis\npaths,1000,x\n", encoding="utf-8")
+    before = sha256_of(book)
+    assert main(["refresh", str(book), str(src), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{src}: could be the agreement or settlement or placement_settings table" in err
+    assert "Traceback" not in err and sha256_of(book) == before
 
 
 @pytest.mark.parametrize("headers,closest,missing", [
