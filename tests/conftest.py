@@ -13,9 +13,7 @@ committed workbook without and with the HNB_ cells' Python values.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 
@@ -44,20 +42,13 @@ def libreoffice(soffice, tmp_path_factory):
     office.close()
 
 
-def _frozen(recalculated):
-    """A Recalculated whose values, names and UDF cells cannot be changed by a test that shares it."""
-    values = MappingProxyType({sheet: MappingProxyType(v) for sheet, v in recalculated.values.items()})
-    return replace(recalculated, values=values, names=MappingProxyType(recalculated.names),
-                   udf_cells=MappingProxyType(recalculated.udf_cells))
-
-
 def _recalculated_committed(office, udfs: bool):
-    from tests.support import sha256_of
+    from tests.support import frozen, sha256_of
     from hnb_xl.workbook.verify.recalc import recalculate
     before = sha256_of(COMMITTED)
     r = recalculate(COMMITTED, udfs=udfs, office=office)
     assert sha256_of(COMMITTED) == before, "recalculation must never touch the shipped workbook"
-    return _frozen(r)
+    return frozen(r)
 
 
 @pytest.fixture(scope="session")
@@ -90,8 +81,9 @@ def bundled_build(tmp_path_factory) -> Path:
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (scripts/test.sh -n 2), run the tests marked ``slow`` first, so the
     longest ones (the formulas evaluation of the whole workbook) start at once instead of ending
-    the run on one worker while the other idles. Every test still runs; only the order changes,
-    and only with workers (a plain pytest run keeps the file order)."""
+    the run on one worker while the other idles (scripts/test.sh's ``--dist loadfile
+    --no-loadscope-reorder`` hands out whole modules in this order). Every test still runs; only the order changes, and only with workers
+    (a plain pytest run keeps the file order)."""
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         return
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -4,6 +4,7 @@
 * :func:`make_workbook`: a workbook made from xlwings' quickstart_standalone.xlsm (real VBA) with the
   input tables at ``layout.py``'s anchors, plus a chart, an image, a data validation, a conditional
   format and a user-added sheet (what a refresh must keep);
+* :func:`frozen`: a recalculation that a test sharing it cannot change (conftest's session ones);
 * :func:`table_cells`: every input-table cell of a workbook as ``{(key, row, col): (value, type)}``;
 * :data:`INJECTIONS`: texts a spreadsheet would run as formulas, which must stay text.
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import xlwings
 from openpyxl import load_workbook
@@ -34,6 +37,14 @@ TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
 def sha256_of(path: Path) -> str:
     """A file's SHA-256, computed here (not with the code under test)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def frozen(recalculated):
+    """A copy of a Recalculated (hnb_xl.workbook.verify.recalc) whose values, names and UDF cells
+    are read-only mappings, so the tests that share one (tests/conftest.py) cannot change it."""
+    values = MappingProxyType({sheet: MappingProxyType(v) for sheet, v in recalculated.values.items()})
+    return replace(recalculated, values=values, names=MappingProxyType(recalculated.names),
+                   udf_cells=MappingProxyType(recalculated.udf_cells))
 
 
 def template_sources(folder: Path) -> Path:

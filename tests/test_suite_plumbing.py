@@ -1,0 +1,57 @@
+"""The test suite's own plumbing (issue 17: the suite in half the time, no test removed):
+
+* scripts/test.sh hands each test module whole to one pytest-xdist worker (``--dist loadfile``), in
+  conftest's order (``--no-loadscope-reorder``), so a module-scoped fixture is made once;
+* the recalculations that tests/conftest.py shares for the whole session are read-only
+  (tests.support.frozen): a test that shares one cannot change what the next one reads.
+"""
+
+from __future__ import annotations
+
+import shlex
+from operator import setitem
+from pathlib import Path
+
+import pytest
+
+from hnb_xl.workbook.verify.recalc import Recalculated
+from tests.support import frozen
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "test.sh"
+
+
+def _pytest_words() -> list[str]:
+    """The words of scripts/test.sh's DIST array and pytest line (the one test command)."""
+    words = []
+    for line in SCRIPT.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if "DIST=(" in line and not line.startswith("#"):
+            words += shlex.split(line.split("DIST=(", 1)[1].rstrip(")"))
+    return words
+
+
+@pytest.mark.parametrize("words", [
+    pytest.param(["--dist", "loadfile"], id="each-module-whole-on-one-worker"),
+    pytest.param(["--no-loadscope-reorder"], id="modules-in-conftest-order-slow-first"),
+])
+def test_the_test_command_keeps_each_module_on_one_worker(words):
+    got = _pytest_words()
+    assert any(got[i:i + len(words)] == words for i in range(len(got))), got
+
+
+def _shared() -> Recalculated:
+    return frozen(Recalculated({"Calc_History": {"C5": 1.0}}, {"Pot": 250_000}, {("Calc_Transfer", "C9"): 2.0}))
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda r: setitem(r.values["Calc_History"], "C5", 2.0), id="a-cell-value"),
+    pytest.param(lambda r: setitem(r.values, "Outputs", {}), id="a-sheet"),
+    pytest.param(lambda r: setitem(r.names, "Pot", 0), id="a-defined-name"),
+    pytest.param(lambda r: setitem(r.udf_cells, ("Calc_Transfer", "C9"), 0), id="a-udf-cell"),
+])
+def test_a_shared_recalculation_cannot_be_changed(change):
+    shared = _shared()
+    with pytest.raises(TypeError):
+        change(shared)
+    assert shared[("Calc_History", "C5")] == 1.0 and shared.names["Pot"] == 250_000
+    assert shared.area("Calc_History", "C5:C5") == [[1.0]]
