@@ -357,31 +357,50 @@ def mitigated_projection(folder=None, workstreams=None, to_year: int | None = No
     return out
 
 
-def placement_charts(history=None, edition=None, to_year: int | None = None) -> dict | None:
+def placement_charts(history=None, edition=None, to_year: int | None = None, *, given: dict | None = None,
+                     assumptions=None) -> dict | None:
     """The frames of the pack's placement charts (:func:`hnb_xl.reports.pack.chart_spend_by_category`,
-    :func:`hnb_xl.reports.pack.chart_placement_scenarios`), or None when the pack is not on the data
-    the bundled placement tables describe: its history's last year (the placement base: outturn and
-    accumulated deficit) and its authority code (``edition.code``; None: the bundled one) must be
-    the bundled ones. ``spend``: the unmitigated HNB spend by year, the base year first, a column
-    per placement category (the DSG plan's names), "Spend not per plan" (the other lines) and the
-    calibration line; ``deficits``: the accumulated DSG deficit by year of the replica, the
-    unmitigated and the mitigated scenario; ``source``: the placement counts' source."""
+    :func:`hnb_xl.reports.pack.chart_placement_scenarios`), or None when there are no placement
+    inputs for the pack's base year. ``given`` (a workbook's Inputs tables by schema name,
+    :mod:`hnb_xl.reports.inputs`; an empty table absent): the workbook's own placement tables on
+    its ``history`` and ``assumptions`` (the replica), drawn only when its placement history holds
+    the base year's census and its drivers start the year after it, mitigated by its own
+    ``placement_workstreams`` (none given: no mitigated line); an empty placement table is none,
+    never the bundled one. Without ``given``: the bundled placement tables, drawn only when the
+    history's last year (the placement base: outturn and accumulated deficit) and the authority code
+    (``edition.code``; None: the bundled one) are the bundled ones. ``spend``: the unmitigated HNB
+    spend by year, the base year first, a column per placement category (the DSG plan's names),
+    "Spend not per plan" (the other lines) and the calibration line; ``deficits``: the accumulated
+    DSG deficit by year of the replica, the unmitigated and the mitigated scenario; ``source``: the
+    placement counts' source."""
+    from .engine import placement_mitigation as mitigation
     from .engine.placement import CALIBRATION
     from .engine.placement_mitigation import MITIGATED
     from .engine.sensitivity import REPLICA, UNMITIGATED
     from .sources.sen2.categories import PLACEMENT_CATEGORIES
     from .tables import placement as tables
-    own = bundled.history()
-    base = own.iloc[-1]
-    if history is not None:
-        last = history.iloc[-1]
-        if str(last["financial_year"]) != str(base["financial_year"]) or any(
-                float(last[c]) != float(base[c]) for c in ("hnb_expenditure", "accumulated_deficit")):
+    if given is not None:
+        r, t = _own_placements(given, history, edition)
+        if r is None:
             return None
-    code = str(bundled.parameters()["authority_code"]).removesuffix(".0")
-    if edition is not None and str(edition.code).removesuffix(".0") != code:
-        return None
-    r, t, _ = mitigated_placements(to_year=to_year)
+        base = history.iloc[-1]
+        years = list(r.unmitigated.summary["financial_year"])
+        replica = projection(history, assumptions, to_year=parse_year(years[-1]))
+    else:
+        own = bundled.history()
+        base = own.iloc[-1]
+        if history is not None:
+            last = history.iloc[-1]
+            if str(last["financial_year"]) != str(base["financial_year"]) or any(
+                    float(last[c]) != float(base[c]) for c in ("hnb_expenditure", "accumulated_deficit")):
+                return None
+        code = str(bundled.parameters()["authority_code"]).removesuffix(".0")
+        if edition is not None and str(edition.code).removesuffix(".0") != code:
+            return None
+        r, t, _ = mitigated_placements(to_year=to_year)
+        t = {**tables.load_tables(), **t}
+        years = list(r.summary["financial_year"])
+        replica = projection(scenario=bundled.REPLICA_SCENARIO, to_year=parse_year(years[-1]))
     lines = r.unmitigated.lines
     wide = lines.pivot_table(index="financial_year", columns="line", values="amount", aggfunc="sum", sort=False)
     kinds = dict(zip(lines["line"], lines["kind"]))
@@ -389,15 +408,43 @@ def placement_charts(history=None, edition=None, to_year: int | None = None) -> 
     spend = wide[categories].rename(columns=lambda k: PLACEMENT_CATEGORIES.get(k, k))
     spend["Spend not per plan"] = wide[[k for k in wide.columns if kinds[k] == "other"]].sum(axis=1)
     spend[CALIBRATION] = wide[CALIBRATION]
-    years = list(r.summary["financial_year"])
-    replica = projection(scenario=bundled.REPLICA_SCENARIO, to_year=parse_year(years[-1]))
     deficits = pd.DataFrame({REPLICA: [float(base["accumulated_deficit"]), *replica["accumulated_deficit"]],
-                             UNMITIGATED: r.unmitigated.summary["accumulated_deficit"].to_numpy(float),
-                             MITIGATED: r.summary["accumulated_deficit"].to_numpy(float)}, index=years)
-    read = {**tables.load_tables(), **t}
+                             UNMITIGATED: r.unmitigated.summary["accumulated_deficit"].to_numpy(float)}, index=years)
+    if t.get(mitigation.TABLE) is not None and len(t[mitigation.TABLE]):
+        deficits[MITIGATED] = r.summary["accumulated_deficit"].to_numpy(float)
     sources = [str(v) for k, c in (("placement_history", "source"), ("census", "source"), ("census", "basis"))
-               if k in read and c in read[k] for v in read[k][c] if isinstance(v, str) and v.strip()]
+               if k in t and c in t[k] for v in t[k][c] if isinstance(v, str) and v.strip()]
     return {"spend": spend.loc[years], "deficits": deficits, "source": sources[0] if sources else ""}
+
+
+def _own_placements(given: dict, history: pd.DataFrame, edition=None):
+    """(the mitigated result, the tables read) of a workbook's own placement tables (``given``, by
+    schema name; an absent table is an empty one) on its ``history``, to the drivers' last year; or
+    (None, None) when they do not project from its base year (no census for it in the placement
+    history, or drivers that do not start the year after it): :func:`placement_charts`."""
+    from .engine import placement_mitigation as mitigation
+    from .tables import placement as tables
+    ph, drivers = given.get("placement_history"), given.get("placement_drivers")
+    if history is None or not len(history) or ph is None or drivers is None or not len(ph) or not len(drivers):
+        return None, None
+    base = str(history["financial_year"].iloc[-1])
+    if base not in set(ph["financial_year"].astype(str)) or \
+            parse_year(drivers["financial_year"].iloc[0]) != parse_year(base) + 1:
+        return None, None
+    own = {k: given[k] if given.get(k) is not None else pd.DataFrame(columns=[c.name for c in s.columns])
+           for k, s in tables.INPUT_SCHEMAS.items()}
+    own["placement_history"] = ph
+    last = parse_year(drivers["financial_year"].iloc[-1])
+    driver, t, _ = placement_driver(to_year=last, given=own, history=history)
+    w = given.get(mitigation.TABLE)
+    if w is None:       # none on the Inputs: the bundled ILLUSTRATIVE ones for the bundled authority's base year only
+        code = str(bundled.parameters()["authority_code"]).removesuffix(".0")
+        ours = (edition is None or str(edition.code).removesuffix(".0") == code) and \
+            base == str(bundled.history()["financial_year"].iloc[-1])
+        w = tables.load_workstreams() if ours else pd.DataFrame(columns=[c.name for c in tables.WORKSTREAMS.columns])
+    t = {**t, mitigation.TABLE: w}
+    with tables.located(t):
+        return mitigation.project_mitigated(driver, mitigation.workstreams_from_frame(w)), t
 
 
 PLACEMENT_VIEWS = ("year", "category", "line")

@@ -99,3 +99,60 @@ def test_the_rebuilt_workbook_has_no_safety_valve_agreement(books):
     """The Safety_Valve sheet says so (issue 16), rather than showing a DfE total."""
     text = cells_dump.text(openpyxl.load_workbook(books["rebuilt"]))
     assert "No safety valve agreement" in text
+
+
+# ------------------------------------------------------------- the pack's placement charts
+# (issue 15 item 5): `pack WORKBOOK` draws them from the workbook's own placement tables (before:
+# the bundled ones, whatever the workbook held), and only when they are filled for its base year
+
+
+def _pack_frames(monkeypatch, workbook: Path, out: Path) -> dict:
+    """``hnb-xl pack WORKBOOK``, the frames its placement charts were drawn from captured."""
+    from hnb_xl.reports import pack
+    seen = {}
+    real_spend, real_scenarios = pack.chart_spend_by_category, pack.chart_placement_scenarios
+    monkeypatch.setattr(pack, "chart_spend_by_category",
+                        lambda spend, *a, **k: seen.setdefault("spend", spend) is not None and real_spend(spend, *a, **k))
+    monkeypatch.setattr(pack, "chart_placement_scenarios",
+                        lambda d, *a, **k: seen.setdefault("deficits", d) is not None and real_scenarios(d, *a, **k))
+    assert main(["pack", str(workbook), "--paths", "200", "-o", str(out)]) == 0
+    return seen
+
+
+def _special_unit_cost(path: Path, factor: float) -> float:
+    """Multiply the special schools' unit cost on the Inputs' placement categories table; its old value."""
+    from hnb_xl.workbook import layout as L
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws, t = wb[L.INPUTS], L.INPUT_TABLES["placement_categories"]
+    row = next(r for r in range(t.first_row, t.last_row + 1) if ws.cell(r, t.first_col).value == "special")
+    cell = ws.cell(row, t.col_of("Unit cost"))
+    old = float(cell.value)
+    cell.value = old * factor
+    wb.save(path)
+    return old
+
+
+def test_the_pack_draws_the_workbooks_own_placement_tables(bundled_build, tmp_path, monkeypatch):
+    """Special schools' unit cost doubled on the workbook's Inputs: the pack's spend on special
+    schools doubles in every year (spend = caseload x unit cost; the caseload does not depend on
+    the cost), the other categories' spend stays."""
+    from hnb_xl.sources.sen2.categories import PLACEMENT_CATEGORIES
+    before = _pack_frames(monkeypatch, bundled_build, tmp_path / "before")
+    edited = tmp_path / "edited.xlsm"
+    edited.write_bytes(bundled_build.read_bytes())
+    _special_unit_cost(edited, 2.0)
+    after = _pack_frames(monkeypatch, edited, tmp_path / "after")
+    special = PLACEMENT_CATEGORIES["special"]
+    assert list(after["spend"][special]) == pytest.approx([2 * v for v in before["spend"][special]], rel=1e-12)
+    others = [c for c in PLACEMENT_CATEGORIES.values() if c != special and c in before["spend"]]
+    assert others and after["spend"][others].equals(before["spend"][others])
+
+
+def test_the_pack_has_no_placement_charts_without_the_workbooks_placement_tables(books, tmp_path, monkeypatch):
+    """Northshire's placement tables are empty: its pack draws four charts, none from the bundled
+    authority's placement tables."""
+    seen = _pack_frames(monkeypatch, books["rebuilt"], tmp_path / "pack")
+    assert seen == {}
+    assert sorted(p.name for p in (tmp_path / "pack").glob("*.png")) == [
+        "1_budget_spend_ehcps.png", "2_deficit_growth_projected.png", "3_mitigation_waterfall.png",
+        "4_uncertainty_fan.png"]

@@ -1,19 +1,22 @@
-"""`hnb-xl pack [WORKBOOK]`: write the Schools Forum pack (four PNG charts and one self-contained
-index.html) to a folder, on the bundled data or on a model workbook's Inputs (the engine on them:
-:mod:`hnb_xl.reports.inputs`)."""
+"""`hnb-xl pack [WORKBOOK]`: write the Schools Forum pack (the PNG charts of
+:data:`hnb_xl.reports.pack.CHARTS`, the two of :data:`hnb_xl.reports.pack.PLACEMENT_CHARTS` when
+the placement tables are filled for the base year, and one self-contained index.html) to a folder,
+on the bundled data or on a model workbook's Inputs (the engine on them: :mod:`hnb_xl.reports.inputs`;
+its own placement tables: :func:`hnb_xl.api.placement_charts`)."""
 
 from __future__ import annotations
 
 from .. import api, bundled
-from ..reports.pack import PackNotes
+from ..reports.pack import CHARTS, PLACEMENT_CHARTS, PackNotes
 from . import plan as plan_cmd
 from .report import add_backtest_options, assurance_of, given_table, inputs_of, itt_note
 
 
 def register(sub) -> None:
     p = sub.add_parser("pack", help="write the Schools Forum pack: charts (PNG) and tables (HTML)",
-                       description="Write the seed's two charts, the mitigation waterfall and the uncertainty "
-                                   "fan (PNG) and one self-contained HTML page (charts embedded) with the seed's "
+                       description=f"Write the charts (PNG: {_names(CHARTS)}; and, when the placement tables are "
+                                   f"filled for the base year (WORKBOOK's own Inputs tables), {_names(PLACEMENT_CHARTS)}) "
+                                   "and one self-contained HTML page (charts embedded) with the seed's "
                                    "and the plan's tables, on the bundled data or WORKBOOK's Inputs. Takes the "
                                    "same plan options as `hnb-xl plan`.")
     p.add_argument("workbook", nargs="?", default=None, metavar="WORKBOOK",
@@ -29,6 +32,11 @@ def register(sub) -> None:
         action(p)
     add_backtest_options(p)
     p.set_defaults(func=run)
+
+
+def _names(charts: dict) -> str:
+    """The charts' file names, as the help lists them."""
+    return ", ".join(name for name, _title in charts.values())
 
 
 def plan_cmd_options():
@@ -85,8 +93,11 @@ def run(args) -> str:
                       more=tuple(n[:1].upper() + n[1:] for n in [itt_note(inputs)] if n))
     ed = inputs.edition() if args.history is None or inputs.get("history") is not None else None
     record = assurance_of(args, inputs, history=args.history, assumptions=args.assumptions, scenario=args.scenario)
+    page = {}
+    if args.workbook is not None:     # the workbook's own placement tables (none filled: no placement charts)
+        page["placement"] = api.placement_charts(result.history, ed, given=inputs.tables, assumptions=result.assumptions)
     written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, edition=ed, sections=sections, notes=notes,
-                       record=record)
+                       record=record, **page)
     lines = [f"Schools Forum pack written to {written.directory}:"] + [f"  {p.name}" for p in written.files]
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import bundled
 from ..errors import HnbInputError, raise_all
 from ..tables.cells import is_blank
-from ..tables.schema import ASSUMPTIONS
+from ..tables.schema import ASSUMPTIONS, PLACEMENT_SOURCE_TABLES
 from .edition import Edition, edition
 
 
@@ -53,6 +53,7 @@ def _sources(frame: pd.DataFrame) -> dict:
 # workstreams (verify.compare.safety_valve_frames) and the instalments as paid
 USED = ("parameters", "history", "assumptions", "block_transfer", "invest_to_transform", "schools",
         "agreement", "workstreams", "payments", "montecarlo", "uncertainty")
+PLACEMENT = ("placement_history",) + PLACEMENT_SOURCE_TABLES
 
 
 def bundled_inputs() -> Inputs:
@@ -79,7 +80,11 @@ def workbook_inputs(path) -> Inputs:
         empty = f"{targets()['payments'].title}:" if "payments" in targets() else None
         findings = [f for f in findings if (f.message.startswith(titles) or f.sheet == L.SAFETY_VALVE)
                     and not (empty and f.message.startswith(empty) and f.message.endswith("has no data rows"))]
-        frames = {k: v for k, v in frames.items() if k in USED}
+        # the placement tables too (the pack's placement charts, api.placement_charts): all of them
+        # or, if one holds a problem (verify's to name), none
+        placed = tuple(f"{targets()[k].title}:" for k in PLACEMENT if k in targets())
+        keep = USED + (() if any(f.message.startswith(placed) for f in findings) else PLACEMENT)
+        frames = {k: v for k, v in frames.items() if k in keep}
         sources = _sources(current_frame(cells, targets()["parameters"]))
         from .. import assurance
         from ..workbook.sheets.logs import read_own_record

@@ -1,5 +1,6 @@
-"""The Schools Forum pack: four PNG charts (matplotlib) and ONE self-contained HTML page (the charts
-embedded as data: URIs) with the seed's tables beside the plan's.
+"""The Schools Forum pack: four PNG charts (:data:`CHARTS`; matplotlib), two more when the placement
+tables are filled for the base year (:data:`PLACEMENT_CHARTS`), and ONE self-contained HTML page (the
+charts embedded as data: URIs) with the seed's tables beside the plan's.
 
 Charts (money shown in £m, counts as plans; the engine's figures stay in pounds; the authority, its
 years and the source come from the data, :mod:`hnb_xl.reports.edition`, never a literal):
@@ -14,7 +15,8 @@ years and the source come from the data, :mod:`hnb_xl.reports.edition`, never a 
   4. ``4_uncertainty_fan.png``  P10-P90 and P50 of the accumulated deficit after contributions
      (Monte Carlo), beside the deterministic plan and the unmitigated projection
   5. ``5_spend_by_category.png`` and 6. ``6_placement_scenarios.png`` (:data:`PLACEMENT_CHARTS`,
-     when the pack is given the placement frames): the unmitigated placement forecast's HNB spend by
+     when the pack is given the placement frames, :func:`hnb_xl.api.placement_charts`: a
+     workbook's own placement tables, or the bundled ones for the bundled authority): the unmitigated placement forecast's HNB spend by
      placement category, stacked with the spend not per plan and the calibration line; the
      accumulated DSG deficit of the replica, the unmitigated and the mitigated placement scenario
 
