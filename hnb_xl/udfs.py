@@ -42,7 +42,7 @@ from .engine.projection import PROJECTION_COLUMNS
 from .engine.safety_valve import summary
 from .engine.transfer import transfer
 from .errors import HnbInputError
-from .tables.placement import INPUT_SCHEMAS as PLACEMENT_INPUTS
+from .tables.placement import INPUT_SCHEMAS as PLACEMENT_INPUTS, other_base_year
 from .tables.schema import ASSUMPTIONS, HISTORY, PAYMENTS, PLACEMENT_HISTORY, SCHOOLS, WORKSTREAMS
 from .excel.spec import FUNCTIONS, FunctionSpec
 from .years import fy, parse_year
@@ -368,14 +368,19 @@ def HNB_PLACEMENTS(by=None, to_year=None, history=None, placement_history=None, 
     view = (xa.text(by, "by") or "year").lower()
     if view not in api.PLACEMENT_VIEWS:
         raise HnbInputError(f"expected {', '.join(api.PLACEMENT_VIEWS)}, got {by!r}", source="by")
-    last = None if xa.omitted(to_year) else xa.year(to_year, "to_year")
     ranges = {"placement_history": placement_history, "placement_categories": categories,
               "placement_drivers": drivers, "placement_capacity": capacity, "placement_backlog": backlog,
               "placement_moves": moves, "placement_other_spend": other_spend, "placement_income": income,
               "placement_settings": settings}
     given = {key: _placement_table(key, value) for key, value in ranges.items() if not xa.omitted(value)}
+    own_history = None if xa.omitted(history) else _history(history).frame
+    if own_history is not None and "placement_drivers" in given:    # a roll-forward that left them behind
+        why = other_base_year(own_history, given["placement_drivers"])
+        if why:
+            raise HnbInputError(why, source="drivers")
+    last = None if xa.omitted(to_year) else xa.year(to_year, "to_year")
     table = api.placement_projection(view, to_year=last, labels={**LABELS, "to_year": "to_year", "by": "by"},
-                                     given=given, history=None if xa.omitted(history) else _history(history).frame)
+                                     given=given, history=own_history)
     return xa.grid(table, list(table.columns), PLACEMENT_HEADERS)
 
 

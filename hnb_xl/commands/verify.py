@@ -45,6 +45,7 @@ def run(args) -> int:
         if report.recalculated:
             lines.append(f"{report.compared} cells compared with the engine; master check "
                          f"{'passes' if report.master_check == 1 else 'FAILS'}")
+        lines.extend(f"note: {n}" for n in report.notes)
         lines.append(f"time: {steps}")
         lines.append(f"{args.workbook}: {len(report.findings)} finding(s)" if report.findings
                      else f"{args.workbook}: verified: every cell agrees with the engine")

@@ -193,6 +193,24 @@ def load_tables(folder=None) -> dict[str, pd.DataFrame]:
     return out
 
 
+def other_base_year(history: pd.DataFrame, drivers: pd.DataFrame) -> str | None:
+    """None when the placement drivers start the year after the history's last year (the
+    workbook's base year) or either table is empty; else the one line a modeller reads after a
+    roll-forward (history gained an outturn year, the placement tables did not move): "placement
+    tables for base year 2021-22, not 2022-23: the placement drivers must start in 2023-24"
+    (docs/placement.md, "Term after term"). Not an error: the rest of the model still runs."""
+    if len(history) == 0 or len(drivers) == 0:
+        return None
+    try:
+        base, first = parse_year(history["financial_year"].iloc[-1]), parse_year(drivers["financial_year"].iloc[0])
+    except (ValueError, TypeError, HnbInputError):
+        return None                         # not a year: the tables' own checks name it
+    if first == base + 1:
+        return None
+    return (f"placement tables for base year {fy(first - 1)}, not {fy(base)}: "
+            f"the placement drivers must start in {fy(base + 1)}")
+
+
 def base_census(placement_history: pd.DataFrame, base_year: str) -> pd.DataFrame:
     """The base census by category (:data:`CENSUS`'s columns: the engine's view) from the placement
     history's rows (:data:`hnb_xl.tables.schema.PLACEMENT_HISTORY`): ``census_base`` from the base

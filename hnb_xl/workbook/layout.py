@@ -381,6 +381,7 @@ PLACE.update(numbered(PLACE["other_first"] + PLACE["lines"] + 1,
                       "income in_year accumulated backlog"))
 PLACE.update(numbered(PLACE["backlog"] + 3, "udf_to_year udf_difference udf_spill"))
 PLACE.update(udf_width=len(PLACEMENT_SUMMARY) + 1, udf_rows=PLACE["periods"] + 2)   # + status; header, base year, years
+PLACE["note"] = 3                          # under the subtitle: why the sheet calculates nothing (if it does not)
 
 # Calc_Contingency: scalars in column value_col from row 4, the per-school table from its header
 # row (two rows after the scalars and a table heading), one row per row of the Inputs schools table.
@@ -562,7 +563,7 @@ OPTIONAL_INPUT_CELLS = (
 
 
 # ------------------------------------------------------------------------------ printing
-def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, str]:
+def used_print_areas(history: int, assumptions: int, schools: int, drivers: int = 1) -> dict[str, str]:
     """The print area of each sheet whose used part depends on the input tables' sizes, for a
     workbook holding ``history`` history years, ``assumptions`` assumption years and ``schools``
     schools: the rows and year columns actually filled, never the empty capacity (the build gives
@@ -570,7 +571,8 @@ def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, 
     tables it leaves, so a refresh that adds a year widens them. The Inputs tables right of the main
     column are a range for each column group (payments, settlement and agreement; the placement
     history and what is below it): they print on pages of their own, so the main tables keep a
-    readable width."""
+    readable width. Calc_Placement prints one column per placement ``drivers`` row, to the summary
+    (not the HNB_PLACEMENTS cross-check)."""
     h, a, s = max(1, history), max(1, assumptions), max(1, schools)
     sv_last_row = max(v for v in SV.values() if isinstance(v, int))      # the sheet's last row, however many
     filled = {"history": h, "assumptions": a, "schools": s}              # other tables print their room
@@ -590,4 +592,5 @@ def used_print_areas(history: int, assumptions: int, schools: int) -> dict[str, 
         CALC_CONTINGENCY: print_area(CONT["cols"]["difference"], CONT["first"] + s - 1),
         SAFETY_VALVE: print_area(max(len(SV["ws_headers"]), PROJ["first_col"] + a - 1), sv_last_row),
         OUTPUTS: print_area(OUT["print_cols"], OUT["backtest_first"] + a - 1),
+        CALC_PLACEMENT: print_area(PLACE["first_col"] + max(1, drivers) - 1, PLACE["backlog"]),
     }

@@ -379,6 +379,9 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if problems:
         raise_all(problems)
     after = {t.key: rows for t, _old, rows in tables}
+    note = placement_base_year_note(cells, tmap, after)
+    if note:
+        got.notes.append(note)
     record = assurance_writes(cells, tmap, after, got, changes)
     return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables]
                        + print_area_writes(cells, tmap, after) + record,
@@ -431,6 +434,24 @@ def _record_change(part: str, columns, old: pd.DataFrame | None, new: pd.DataFra
     return diff(target, rows(old), rows(new))
 
 
+def placement_base_year_note(cells, tmap: dict, after: dict) -> str | None:
+    """One line when the placement tables the workbook holds after the refresh (``after``, else its
+    current ones) are for another base year than its history's last year
+    (:func:`hnb_xl.tables.placement.other_base_year`): a roll-forward that appended an outturn year
+    and gave no new placement tables. Not a refusal: Calc_Placement then says so in its heading
+    and calculates nothing (docs/placement.md, "Term after term")."""
+    from ...tables.placement import other_base_year
+    if "history" not in tmap or "placement_drivers" not in tmap:
+        return None
+
+    def years(key):
+        t = tmap[key]
+        rows = after[key] if key in after else read_table(cells, t)
+        i = list(t.headers).index("Financial year")
+        return pd.DataFrame({"financial_year": [r[i] for r in rows]})
+    return other_base_year(years("history"), years("placement_drivers"))
+
+
 def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
     """The print areas of the sheets whose used part follows the input tables
     (:func:`hnb_xl.workbook.layout.used_print_areas`), for the tables the workbook holds after the
@@ -439,8 +460,9 @@ def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
     if layout.CALC_HISTORY not in cells.sheetnames:
         return []
     sizes = {key: len(after[key]) if key in after else len(read_table(cells, tmap[key]))
-             for key in ("history", "assumptions", "schools")}
-    areas = layout.used_print_areas(sizes["history"], sizes["assumptions"], sizes["schools"])
+             for key in ("history", "assumptions", "schools", "placement_drivers") if key in tmap}
+    areas = layout.used_print_areas(sizes["history"], sizes["assumptions"], sizes["schools"],
+                                    sizes.get("placement_drivers", 1))
     return [TableWrite(sheet, 1, 1, [], label="print area", print_area=area)
             for sheet, area in areas.items() if sheet in cells.sheetnames]
 

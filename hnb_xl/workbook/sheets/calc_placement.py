@@ -27,7 +27,9 @@ them to every category at once from the counts before places. The two agree when
 with places is also another capped category's waiting or overflow category (the bundled inputs:
 only maintained special has places); a chain of capped categories is left to the engine. Columns
 past the last drivers row, category rows past the last category and the whole sheet while the
-placement tables are empty show blank. The HNB_PLACEMENTS cross-check spills the function's year
+placement tables are empty, or for another base year than the workbook's (drivers not starting the
+year after its last history year: a roll-forward that left them behind; the heading then says so),
+show blank. The HNB_PLACEMENTS cross-check spills the function's year
 table on the same input ranges below the calculation; the Checks sheet compares its accumulated
 deficit with the native one.
 """
@@ -119,8 +121,15 @@ def build(wb, ctx) -> None:
            "placement_years_count")
     scalar("categories", "Rows in the placement categories table", "categories",
            f"=COUNTA({cat['category']})", "0", "placement_category_count")
-    scalar("active", "Placement inputs given (1 = yes)", "flag",
-           "=IF(AND(Placement_Years_Count>0,Placement_Category_Count>0),1,0)", "0")
+    first_year, base_year = f"INDEX({drv['financial_year']},1)", "INDEX(History_financial_year,History_Count)"
+    fits = f"IFERROR({_start(first_year)}-{_start(base_year)},0)=1"
+    scalar("active", "Placement inputs given, for this base year (1 = yes)", "flag",
+           f"=IF(AND(Placement_Years_Count>0,Placement_Category_Count>0,{fits}),1,0)", "0")
+    # a roll-forward that leaves the placement tables behind: said in the heading, nothing calculated
+    ws.cell(P["note"], 1, f'=IF(AND(Placement_Years_Count>0,Placement_Category_Count>0,NOT({fits})),'
+                          f'"Not applicable: the placement drivers start in "&{first_year}&", not the year after '
+                          f'the base year "&{base_year}&" (roll the placement tables forward: docs/placement.md)","")'
+            ).font = S.BOLD
     row("period", "Period (0 = base year)", "number", "=0", lambda c, p: f"={p}{P['period']}+1", "0")
     row("flag", "Year is calculated (1 = yes)", "flag", f"=${C}${P['active']}",
         lambda c, p: f"=IF(AND({c}{P['period']}<=Placement_Years_Count,${C}${P['active']}=1),1,0)", "0")
@@ -182,8 +191,9 @@ def build(wb, ctx) -> None:
     for c in range(b, last + 1):
         ws.column_dimensions[L.col(c)].width = 14
         ws.cell(P["year"], c).alignment = S.RIGHT
-    # printed: the years the build's drivers table fills, to the summary (not the cross-check)
-    S.print_setup(ws, L.print_area(first + max(1, len(input_frames(ctx)["placement_drivers"])) - 1, P["backlog"]))
+    # printed: the years the build's drivers table fills, to the summary (a refresh sets it again)
+    S.print_setup(ws, L.used_print_areas(len(ctx.history), len(ctx.assumptions), len(ctx.schools),
+                                         len(input_frames(ctx)["placement_drivers"]))[L.CALC_PLACEMENT])
 
 
 def _parameters(ws, cat, mov, blg) -> None:
@@ -261,7 +271,8 @@ def _capacity(ws, cap, Y) -> None:
         ws.cell(r, P["cap_cols"]["number"], "=1" if i == 0 else f"={k['number']}{r - 1}+1").number_format = "0"
         ws.cell(r, P["cap_cols"]["category"],
                 f'=IF(INDEX({cap["category"]},{n})="","",INDEX({cap["category"]},{n}))').number_format = "@"
-        ws.cell(r, P["cap_cols"]["period"], f'=IF({d}="","",MAX(0,{_start(y)}-{_start(Y)}))').number_format = "0"
+        ws.cell(r, P["cap_cols"]["period"], _when_active(f'=IF({d}="","",MAX(0,{_start(y)}-{_start(Y)}))')
+                ).number_format = "0"
         ws.cell(r, P["cap_cols"]["places"], f'=IF({d}="","",INDEX({cap["places"]},{n}))').number_format = S.COUNT
     ws.conditional_formatting.add(f"{k['number']}{P['cap_first']}:{k['places']}{P['cap_first'] + P['caps'] - 1}",
                                   _hiding_rule(f'${k["category"]}{P["cap_first"]}=""'))

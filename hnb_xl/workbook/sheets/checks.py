@@ -79,14 +79,18 @@ def _checks():
 
 def _placement_cross_check():
     """Calc_Placement's accumulated deficit in every drivers year = HNB_PLACEMENTS' on the same
-    Inputs tables (within Cross_Check_Tolerance); 1 while the placement categories table is empty,
-    as a workbook for another authority starts: Calc_Placement then calculates nothing to compare."""
+    Inputs tables (within Cross_Check_Tolerance); 1 (not applicable) while Calc_Placement
+    calculates nothing to compare: the placement tables empty, as a workbook for another authority
+    starts, or for another base year (:func:`hnb_xl.tables.placement.other_base_year`; the sheet's
+    heading says so)."""
     P = L.PLACE
     diffs = L.absref(L.CALC_PLACEMENT, P["first_col"], P["udf_difference"], P["first_col"] + P["periods"] - 1,
                      P["udf_difference"])
     check = _cross_check(L.NAMES["placement_udf"], diffs, L.NAMES["placement_years_count"])
-    return ("Cross-check: placement accumulated deficit by year (Calc_Placement) = HNB_PLACEMENTS (Python engine)",
-            f'=IF({L.NAMES["placement_category_count"]}=0,1,{check[1:]})')
+    active = L.absref(L.CALC_PLACEMENT, P["base_col"], P["active"])
+    return ("Cross-check: placement accumulated deficit by year (Calc_Placement) = HNB_PLACEMENTS (Python engine); "
+            "1 (not applicable) while the placement tables are empty or for another base year",
+            f'=IF({active}=0,1,{check[1:]})')
 
 
 def _cross_check(udf: str, differences: str, expected: str) -> str:

@@ -101,8 +101,9 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
 # authority starts with them empty; capacity, moves and backlog may stay so: none)
 MAY_BE_EMPTY = ("payments", "placement_history") + L.PLACEMENT_TABLES
 # ... and read as an empty frame when they are: the agreement (none: "No safety valve agreement",
-# hnb_xl.api.plan; not absent, which would mean the bundled one)
-EMPTY_FRAME_WHEN_EMPTY = ("agreement",)
+# hnb_xl.api.plan; not absent, which would mean the bundled one) and the workstreams (none: a plan
+# without workstreams, as build --sources takes an empty workstreams file)
+EMPTY_FRAME_WHEN_EMPTY = ("agreement", "workstreams")
 
 
 def safety_valve_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
@@ -324,6 +325,18 @@ def placement_views(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             for view in api.PLACEMENT_VIEWS}
 
 
+def placement_note(frames: dict[str, pd.DataFrame]) -> str | None:
+    """Why the placement twins are not compared, when the workbook's placement tables are for
+    another base year than its history's last year (:func:`hnb_xl.tables.placement.other_base_year`:
+    Calc_Placement then calculates nothing, its heading says so): "not applicable: placement tables
+    for base year ...". None otherwise."""
+    from ...tables.placement import other_base_year
+    if "history" not in frames or "placement_drivers" not in frames:
+        return None
+    why = other_base_year(frames["history"], frames["placement_drivers"])
+    return None if why is None else f"Calc_Placement not compared: not applicable: {why}"
+
+
 def _placement_twins(views: dict[str, pd.DataFrame]) -> list[Twin]:
     """Calc_Placement: the summary by year from the base column, each category row's census, FY
     caseload, unit cost and spend (its block row: the k-th category row of the table is the k-th
@@ -381,7 +394,7 @@ def engine_twins(frames: dict[str, pd.DataFrame]) -> tuple[list[Twin], list[Find
             if plan is not None:
                 twins += _safety_valve_twins(plan, list(ws.attrs.get("row_numbers", [])))
     if "history" in frames and "placement_history" in frames and "placement_categories" in frames \
-            and "placement_drivers" in frames:
+            and "placement_drivers" in frames and placement_note(frames) is None:
         views = run("placement projection", lambda: placement_views(frames))
         if views is not None:
             twins += _placement_twins(views)

@@ -37,7 +37,7 @@ from ...errors import HnbInputError
 from .. import layout as L
 from ..refresh.cells import OpenpyxlCells
 from .check import Finding, check_workbook, load
-from .compare import compare, engine_twins, input_frames
+from .compare import compare, engine_twins, input_frames, placement_note
 from .recalc import LibreOffice, LibreOfficeError, _read_values, find_soffice
 from .soffice import best_office, route_text
 
@@ -53,6 +53,7 @@ class Report:
     master_check: object = None        # the recalculated Master_Check (1 = pass), None without LibreOffice
     recalculated: bool = False
     route: str = ""                    # how LibreOffice ran (soffice.route_text)
+    notes: list[str] = field(default_factory=list)   # what was not compared, and why
 
     @property
     def ok(self) -> bool:
@@ -61,7 +62,7 @@ class Report:
     def as_dict(self) -> dict:
         return {"workbook": self.workbook, "ok": self.ok, "recalculated": self.recalculated,
                 "recalculation_route": self.route,
-                "cells_compared": self.compared, "master_check": self.master_check,
+                "cells_compared": self.compared, "master_check": self.master_check, "notes": self.notes,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
                 "findings": [f.as_dict() | {"where": f.where} for f in self.findings]}
 
@@ -198,6 +199,7 @@ def verify(path, *, office: LibreOffice | None = None, soffice: bool = True) -> 
         lap("inputs")
         twins, refused = engine_twins(frames)
         report.findings += refused
+        report.notes += [n for n in (placement_note(frames),) if n]
         lap("engine")
         if conversion:
             conversion.join()
