@@ -156,3 +156,49 @@ def test_the_pack_has_no_placement_charts_without_the_workbooks_placement_tables
     assert sorted(p.name for p in (tmp_path / "pack").glob("*.png")) == [
         "1_budget_spend_ehcps.png", "2_deficit_growth_projected.png", "3_mitigation_waterfall.png",
         "4_uncertainty_fan.png"]
+
+
+# ------------------------------------------------------------- the Cover's roles after a refresh
+# a refresh given assurance_roles.csv rewrites the Cover's roles lines (layout.COVER_ROLES) as it
+# rewrites the Logs' record (before: only the build wrote them; the Cover kept the old roles)
+
+_ROLES = [("Commissioner", "Northshire Director of Education (test data)", "Asks for the model"),
+          ("Analyst", "Northshire finance analyst (test data)", "Runs the model"),
+          ("Approver", "Northshire Section 151 officer (test data)", "Approves its use")]
+
+
+def _roles_file(folder: Path, roles) -> Path:
+    folder.mkdir(exist_ok=True)
+    frame = pd.DataFrame([{"role": r, "holder": h, "responsibility": s} for r, h, s in roles])
+    templates.write_csv(SCHEMAS["assurance_roles"], folder / "assurance_roles.csv", frame)
+    return folder
+
+
+def test_a_refresh_rewrites_the_covers_roles(bundled_build, tmp_path):
+    from hnb_xl.workbook import layout as L
+    book = tmp_path / "HNB_Model.xlsm"
+    book.write_bytes(bundled_build.read_bytes())
+    assert main(["refresh", str(book), str(_roles_file(tmp_path / "roles", _ROLES))]) == 0
+    ws = openpyxl.load_workbook(book)[L.COVER]
+    R = L.COVER_ROLES
+    assert ws.cell(R["title_row"], R["role_col"]).value.startswith("Roles")
+    shown = [(ws.cell(r, R["role_col"]).value, ws.cell(r, R["text_col"]).value)
+             for r in range(R["first_row"], R["first_row"] + R["max_rows"])]
+    assert shown == [(r, f"{h}: {s}") for r, h, s in _ROLES] + [(None, None)] * (R["max_rows"] - len(_ROLES))
+    assert ws.cell(R["first_row"], R["role_col"]).font.b      # bold, as the build writes a role
+    last = R["first_row"] + len(_ROLES) - 1
+    assert ws.print_area.replace("$", "").endswith(f":C{last}"), ws.print_area
+
+
+def test_more_roles_than_the_cover_holds_are_refused(bundled_build, tmp_path, capsys):
+    from hnb_xl.workbook import layout as L
+    from tests.support import sha256_of
+    book = tmp_path / "HNB_Model.xlsm"
+    book.write_bytes(bundled_build.read_bytes())
+    before = sha256_of(book)
+    many = [(f"Role {i}", "Holder (test data)", "Responsibility") for i in range(L.COVER_ROLES["max_rows"] + 1)]
+    assert main(["refresh", str(book), str(_roles_file(tmp_path / "roles", many))]) == 2
+    err = capsys.readouterr().err
+    assert f"has {len(many)} roles; the Cover holds {L.COVER_ROLES['max_rows']}" in err
+    assert "assurance_roles.csv" in err and "Traceback" not in err
+    assert sha256_of(book) == before

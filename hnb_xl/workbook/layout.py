@@ -462,6 +462,11 @@ XLWINGS_VERSION_CELL = (COVER, "C8")
 PACKAGE_VERSION_CELL = (COVER, "C9")
 MASTER_STATUS_CELL = (COVER, "C10")
 COVER_LABEL_COL = 2                    # the labels of those cells, in column B
+# The Cover's roles (the assurance record's, sheets/cover.py): a heading at title_row under the
+# sheet list, then one role a row from first_row (its name in role_col, holder and responsibility
+# in text_col), room for max_rows; the build writes them and a refresh given assurance_roles.csv
+# rewrites them, the print area ending at the last role
+COVER_ROLES = dict(title_row=52, first_row=53, max_rows=10, role_col=2, text_col=3)
 
 # The Cover's "Refresh from sources" Form Control button: a VML legacy drawing anchored in
 # REFRESH_BUTTON_CELL, offset right of the build/refresh times it sits beside, REFRESH_BUTTON_SIZE

@@ -383,6 +383,9 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if note:
         got.notes.append(note)
     record = assurance_writes(cells, tmap, after, got, changes)
+    if "assurance_roles" in got.tables and layout.COVER in cells.sheetnames:   # the Cover's roles lines too
+        from ..sheets.cover import roles_write
+        record.append(roles_write(got.tables["assurance_roles"]))
     return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables]
                        + print_area_writes(cells, tmap, after) + record,
                        _chart_layout(cells, tmap, got), after=after)

@@ -92,19 +92,54 @@ def build(wb, ctx) -> None:
         ws.cell(r, 2, name).font = S.BOLD
         ws.cell(r, 3, SHEET_NOTES.get(name, ""))
     r += 2
-    S.heading(ws.cell(r, 2), "Roles (the assurance record is on Logs)")
-    from ... import assurance                       # the roles are data: hnb_xl/data/assurance_roles.csv,
-    own = ctx.plan_tables.get("assurance_roles")    # or a council's own (build --sources)
-    for role in (assurance.own_rows({"roles": own}) if own is not None else assurance.rows())["roles"]:
-        r += 1
-        ws.cell(r, 2, role["role"]).font = S.BOLD
-        ws.cell(r, 3, f"{role['holder']}: {role['responsibility']}")
+    R = L.COVER_ROLES
+    if r != R["title_row"]:
+        raise ValueError(f"the Cover's roles heading falls at row {r}: set layout.COVER_ROLES to it")
+    S.heading(ws.cell(r, R["role_col"]), "Roles (the assurance record is on Logs)")
+    own = ctx.plan_tables.get("assurance_roles")    # a council's own (build --sources), else the bundled
+    lines = role_lines(own)
+    for i in range(R["max_rows"]):                  # the room bold, so a refresh's roles are too
+        ws.cell(R["first_row"] + i, R["role_col"]).font = S.BOLD
+    for i, line in enumerate(lines):
+        for j, v in enumerate(line):
+            ws.cell(R["first_row"] + i, R["role_col"] + j, v)
     ws.column_dimensions["A"].width = 2
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 95
     # long lines run on from B across C: each is short enough to end inside the print area
-    S.print_setup(ws, L.print_area(3, r), landscape=True, pages_tall=1)
+    S.print_setup(ws, roles_print_area(len(lines)), landscape=True, pages_tall=1)
     add_refresh_button(wb, ws)
+
+
+def role_lines(roles=None) -> list[list[str]]:
+    """The Cover's roles lines, [role, "holder: responsibility"] each: of a council's own
+    ``roles`` (the assurance_roles table), else the bundled ones (hnb_xl/data/assurance_roles.csv).
+    Raises HnbInputError when there are more than layout.COVER_ROLES holds."""
+    from ... import assurance
+    from ...errors import HnbInputError
+    recs = (assurance.own_rows({"roles": roles}) if roles is not None else assurance.rows())["roles"]
+    if len(recs) > L.COVER_ROLES["max_rows"]:
+        raise HnbInputError(f"has {len(recs)} roles; the Cover holds {L.COVER_ROLES['max_rows']}",
+                            source=(roles.attrs.get("source") if roles is not None else None) or "assurance_roles")
+    return [[r["role"], f"{r['holder']}: {r['responsibility']}"] for r in recs]
+
+
+def roles_print_area(n_roles: int) -> str:
+    """The Cover's print area: to its text column, down to the last of ``n_roles`` roles."""
+    R = L.COVER_ROLES
+    return L.print_area(R["text_col"], R["first_row"] + max(n_roles, 1) - 1)
+
+
+def roles_write(roles):
+    """The refresh's write of the Cover's roles (a council's own ``roles`` table, given as
+    assurance_roles.csv): the lines of :func:`role_lines`, blanks over the rest of the room, the
+    print area to the last role."""
+    from ..refresh.cells import TableWrite
+    R = L.COVER_ROLES
+    lines = role_lines(roles)
+    rows = lines + [[None, None] for _ in range(R["max_rows"] - len(lines))]
+    return TableWrite(L.COVER, R["first_row"], R["role_col"], rows, label="Cover roles",
+                      print_area=roles_print_area(len(lines)))
 
 
 # ------------------------------------------------------------------------ the Form Control button
