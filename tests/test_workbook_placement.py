@@ -243,3 +243,24 @@ def test_another_authoritys_workbook_shows_no_error_on_calc_placement(tmp_path, 
     row = next(r for r in range(L.CHECKS_LAYOUT["first"], L.CHECKS_LAYOUT["first"] + 60)
                if "HNB_PLACEMENTS" in str(seen[(L.CHECKS, f"B{r}")]))
     assert seen[(L.CHECKS, f"C{row}")] == 1
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, id=f"{k}-basis-wraps-to-the-group-edge") for k in L.PLACEMENT_TABLES])
+def test_placement_basis_texts_wrap_inside_the_printed_area(bundled_build, key):
+    """Each placement table's Basis is merged from its column to the placement history's last
+    column (the column group's printed right edge) and wraps there; a row's height holds its text
+    (the longest bundled basis, 254 characters, was one line running off the printed page)."""
+    from openpyxl import load_workbook
+    from hnb_xl.workbook import styles as S
+    from hnb_xl.workbook.sheets.inputs import WIDTHS
+    ws = load_workbook(bundled_build, keep_vba=True)[L.INPUTS]
+    t = L.INPUT_TABLES[key]
+    c, last = t.col_of("Basis"), L.INPUT_TABLES["placement_history"].last_col
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    width = sum(WIDTHS[L.col(k)] for k in range(c, last + 1))
+    for r in range(t.first_row, t.first_row + t.max_rows):
+        assert f"{L.col(c)}{r}:{L.col(last)}{r}" in merged
+        cell = ws.cell(r, c)
+        if cell.value:
+            assert cell.alignment.wrap_text
+            assert (ws.row_dimensions[r].height or S.LINE_HEIGHT) >= S.LINE_HEIGHT * S.lines(cell.value, int(width * 0.75))

@@ -19,7 +19,9 @@ from ._common import used_print_area
 # page) cannot be read at all
 WRAPPED = ("note", "purpose")
 WRAPPED_BESIDE = {"settlement": ("source",), "agreement": ("basis",), "montecarlo": ("basis",),
-                  "uncertainty": ("basis",), "placement_history": ("source",)}
+                  "uncertainty": ("basis",), "placement_history": ("source",),
+                  "placement_other_spend": ("line",),
+                  "placement_workstreams": ("name", "lever", "target", "to_category")}        # the s251 lines' names (a placement table's basis: _basis_spans)
 # characters; H is the empty column before the payments and settlement tables (I to N)
 WIDTHS = {"A": 2, "B": 26, "C": 44, "D": 22, "E": 40, "F": 40, "G": 22,
           "H": 3, "I": 22, "J": 14, "K": 16, "L": 100, "M": 12, "N": 30}
@@ -36,6 +38,7 @@ _KINDS = {
     "montecarlo": schema.MONTECARLO, "uncertainty": schema.UNCERTAINTY,   # the pack's Monte Carlo
     "placement_history": schema.PLACEMENT_HISTORY,                     # the third column group
     **{key: schema.SCHEMAS[key] for key in L.PLACEMENT_TABLES},         # below it: read by Calc_Placement
+    "placement_workstreams": schema.SCHEMAS["placement_workstreams"],    # then the mitigated scenario's (the engine's)
 }
 
 
@@ -61,8 +64,24 @@ def _table_frame(key, ctx):
         return placement_frames(ctx)[key]
     if key == "placement_history":
         return _placement_history(ctx)
+    if key == "placement_workstreams":
+        return _placement_workstreams(ctx)
     return {"history": ctx.history, "assumptions": ctx.assumptions, "block_transfer": ctx.block_transfer,
             "schools": ctx.schools, "invest_to_transform": ctx.invest_to_transform}[key]
+
+
+def _placement_workstreams(ctx):
+    """The mitigated placement scenario's workstreams the build writes: a council's own (``build
+    --sources``), else the bundled ILLUSTRATIVE ones (``hnb_xl/data/placement_workstreams.csv``)
+    when the build writes the bundled placement tables (they project from the workbook's base
+    year), else none."""
+    if "placement_workstreams" in ctx.plan_tables:
+        return ctx.plan_tables["placement_workstreams"]
+    from ...tables.placement import load_workstreams
+    from .calc_placement import input_frames as placement_frames
+    frame = load_workstreams()
+    return frame if len(placement_frames(ctx)["placement_drivers"]) and "placement_drivers" not in ctx.plan_tables \
+        else frame.iloc[0:0]
 
 
 def _placement_history(ctx):
@@ -94,7 +113,21 @@ def _frame_table(ws, t: L.InputTable, rows: list[list], columns, formats: list[s
             S.input_cell(c, formats[j])
 
 
-def _wrap_text(ws, t: L.InputTable, headers, nrows: int, fill: float = 1.0) -> None:
+def _basis_spans(ws, t: L.InputTable) -> dict[str, int]:
+    """A placement table's Basis (its last column, 18 characters wide: the placement history's
+    category columns above) merged across to the column group's right edge (the placement history's
+    Source, 90 characters), in every row of the table's room, as the agreement's basis is on
+    Safety_Valve: its texts (up to 250 characters, hnb_xl/data/placement_*.csv) then wrap in two or
+    three lines inside the printed area. {header: characters across}."""
+    last = L.INPUT_TABLES["placement_history"].last_col
+    c = t.col_of("Basis")
+    for r in range(t.first_row, t.first_row + t.max_rows):
+        ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=last)
+    return {"Basis": sum(WIDTHS[L.col(k)] for k in range(c, last + 1))}
+
+
+def _wrap_text(ws, t: L.InputTable, headers, nrows: int, fill: float = 1.0,
+               widths: dict[str, int] | None = None) -> None:
     """Wrap the cells of columns ``headers`` in the first ``nrows`` data rows of ``t`` and give each
     row the height of its longest text (:func:`hnb_xl.workbook.styles.lines`, on ``fill`` of the
     column's width: the settlement sources and agreement bases are long links, which LibreOffice
@@ -105,7 +138,8 @@ def _wrap_text(ws, t: L.InputTable, headers, nrows: int, fill: float = 1.0) -> N
         height = 1
         for header in headers:
             c = ws.cell(r, t.col_of(header))
-            height = max(height, S.lines(c.value or "", int(WIDTHS[L.col(t.col_of(header))] * fill)))
+            width = (widths or {}).get(header, WIDTHS[L.col(t.col_of(header))])
+            height = max(height, S.lines(c.value or "", int(width * fill)))
         if height > 1 or fill < 1:      # (a side table's text at the top of a row the main table made tall)
             for j in range(len(t.headers)):
                 ws.cell(r, t.first_col + j).alignment = S.WRAP
@@ -147,9 +181,11 @@ def build(wb, ctx) -> None:
                  for c in sch.columns] for r in frame.to_dict("records")]
         _frame_table(ws, t, rows, sch.columns, column_formats(key))
         # free text (a transfer's note, an activity's purpose) wraps in its column
+        spans = _basis_spans(ws, t) if key in L.PLACEMENT_TABLES + ("placement_workstreams",) else {}
         _wrap_text(ws, t, [c.header for c in sch.columns
-                           if c.kind == "text" and (c.name in WRAPPED or c.name in WRAPPED_BESIDE.get(key, ()))],
-                   len(rows), fill=0.75 if key in WRAPPED_BESIDE else 1.0)
+                           if c.kind == "text" and (c.name in WRAPPED or c.name in WRAPPED_BESIDE.get(key, ())
+                                                    or c.header in spans)],
+                   len(rows), fill=0.75 if key in WRAPPED_BESIDE or spans else 1.0, widths=spans)
         for n, ref in t.defined_names().items():
             ctx.define(n, ref)
 
