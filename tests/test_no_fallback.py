@@ -202,3 +202,42 @@ def test_more_roles_than_the_cover_holds_are_refused(bundled_build, tmp_path, ca
     assert f"has {len(many)} roles; the Cover holds {L.COVER_ROLES['max_rows']}" in err
     assert "assurance_roles.csv" in err and "Traceback" not in err
     assert sha256_of(book) == before
+
+
+# ------------------------------------------------ the placement workstreams on the Inputs sheet
+# (issue 15): an Inputs table under the placement tables, written by the build with them,
+# refreshable from placement_workstreams.csv, written back by template --from; the pack's mitigated
+# placement scenario is the workbook's
+
+
+def test_the_bundled_workbook_holds_the_placement_workstreams(bundled_build):
+    from hnb_xl.tables.placement import load_workstreams
+    own = templates.workbook_frames(bundled_build)["placement_workstreams"]
+    bundled_rows = load_workstreams()
+    assert len(own) > 0 and list(own["name"]) == list(bundled_rows["name"])
+    assert list(own["amount"]) == pytest.approx(list(bundled_rows["amount"]))
+
+
+def test_the_packs_mitigated_scenario_is_the_workbooks_workstreams(bundled_build, tmp_path, monkeypatch):
+    """template --from, every placement workstream's amount set to 0 in placement_workstreams.csv,
+    refresh: the pack's mitigated placement line is the unmitigated one, year for year (a
+    workstream of no size saves nothing)."""
+    from hnb_xl.engine.placement_mitigation import MITIGATED
+    from hnb_xl.engine.sensitivity import UNMITIGATED
+    book = tmp_path / "HNB_Model.xlsm"
+    book.write_bytes(bundled_build.read_bytes())
+    folder = tmp_path / "templated"
+    assert main(["template", "--from", str(book), str(folder)]) == 0
+    frame = pd.read_csv(folder / "placement_workstreams.csv", skiprows=[1])
+    assert len(frame) > 0
+    frame["Amount"] = 0
+    only = tmp_path / "only"
+    only.mkdir()
+    frame.to_csv(only / "placement_workstreams.csv", index=False)
+    before = _pack_frames(monkeypatch, book, tmp_path / "before")["deficits"]
+    assert (before[MITIGATED] < before[UNMITIGATED]).iloc[1:].any()
+    assert main(["refresh", str(book), str(only)]) == 0
+    assert list(templates.workbook_frames(book)["placement_workstreams"]["amount"]) == [0] * len(frame)
+    after = _pack_frames(monkeypatch, book, tmp_path / "after")["deficits"]
+    assert list(after[MITIGATED]) == list(after[UNMITIGATED])
+    assert list(after[UNMITIGATED]) == list(before[UNMITIGATED])

@@ -43,7 +43,7 @@ BUNDLED = {
     "placement_history.csv": "placement_history", "placement_income.csv": "placement_income",
     "placement_moves.csv": "placement_moves", "placement_other_spend.csv": "placement_other_spend",
     "placement_profile.csv": None, "placement_settings.csv": "placement_settings",
-    "placement_workstreams.csv": "workstreams", "plan_agreement_cambridgeshire.csv": "agreement",
+    "placement_workstreams.csv": "placement_workstreams", "plan_agreement_cambridgeshire.csv": "agreement",
     "plan_montecarlo.csv": "montecarlo", "plan_payments_cambridgeshire_2024.csv": "payments",
     "plan_uncertainty.csv": "uncertainty", "plan_workstreams.csv": "workstreams", "published_forecast.csv": None,
     "sen2_age_groups.csv": None, "sen2_needs.csv": None, "sen2_placement_categories.csv": None,

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import bundled
 from ..errors import HnbInputError, raise_all
 from ..tables.cells import is_blank
-from ..tables.schema import ASSUMPTIONS, PLACEMENT_SOURCE_TABLES
+from ..tables.schema import ASSUMPTIONS, PLACEMENT_SOURCE_TABLES, PLACEMENT_WORKSTREAMS_TABLE
 from .edition import Edition, edition
 
 
@@ -53,7 +53,7 @@ def _sources(frame: pd.DataFrame) -> dict:
 # workstreams (verify.compare.safety_valve_frames) and the instalments as paid
 USED = ("parameters", "history", "assumptions", "block_transfer", "invest_to_transform", "schools",
         "agreement", "workstreams", "payments", "montecarlo", "uncertainty")
-PLACEMENT = ("placement_history",) + PLACEMENT_SOURCE_TABLES
+PLACEMENT = ("placement_history",) + PLACEMENT_SOURCE_TABLES + (PLACEMENT_WORKSTREAMS_TABLE,)
 
 
 def bundled_inputs() -> Inputs:

@@ -151,6 +151,7 @@ OLD_CENSUS_FILE = "placement_census.csv"   # the category-row census of earlier 
 # the one table of schemas, so the refresh, template --from and verify read them as any input table
 INPUT_SCHEMAS = {key: PLACEMENT_SCHEMAS[key.removeprefix("placement_")] for key in PLACEMENT_SOURCE_TABLES}
 SCHEMAS.update(INPUT_SCHEMAS)
+SCHEMAS[WORKSTREAMS.name] = WORKSTREAMS     # schema.PLACEMENT_WORKSTREAMS_TABLE: an Inputs table too
 
 
 def census_history() -> pd.DataFrame:

@@ -509,6 +509,10 @@ PLAN_SOURCE_TABLES = ("agreement", "workstreams", "payments", "settlement",   # 
 PLACEMENT_SOURCE_TABLES = tuple(f"placement_{n}" for n in ("categories", "drivers", "capacity", "backlog", "moves",
                                                            "other_spend", "income", "settings"))
 PLAN_SOURCE_TABLES += PLACEMENT_SOURCE_TABLES
+# the mitigated placement scenario's workstreams (Inputs, under the placement tables; read by the
+# engine, no calculation sheet): hnb_xl/tables/placement.py's WORKSTREAMS, registered there too
+PLACEMENT_WORKSTREAMS_TABLE = "placement_workstreams"
+PLAN_SOURCE_TABLES += (PLACEMENT_WORKSTREAMS_TABLE,)
 
 # Engineer A's block (issue 14): EHC plans by placement at each January census (SEN2), the Inputs
 # table the SEN2 refresh fills and the bundled hnb_xl/data/placement_history.csv.

@@ -48,6 +48,7 @@ from ..engine.montecarlo import MC_DRIVERS
 from ..engine.placement import SUMMARY_COLUMNS as PLACEMENT_SUMMARY
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 from ..tables.placement import INPUT_SCHEMAS as SCHEMAS   # the placement tables
+from ..tables.placement import WORKSTREAMS as PLACEMENT_WORKSTREAMS
 from .styles import GBP
 
 # ------------------------------------------------------------------------------------- sheets
@@ -316,6 +317,12 @@ for _key, _title, _units, _rows, _prefix in _PLACEMENT_INPUTS:
                                        first_col=_THIRD)
     _below = INPUT_TABLES[_key].last_row
 PLACEMENT_TABLES = tuple(k for k, *_ in _PLACEMENT_INPUTS)
+# the mitigated placement scenario's workstreams, below them (the engine reads them: no
+# calculation sheet; hnb_xl/engine/placement_mitigation.py)
+INPUT_TABLES["placement_workstreams"] = _schema_table(
+    "placement_workstreams", PLACEMENT_WORKSTREAMS, "Placement workstreams (the mitigated scenario)",
+    "Amount: a fraction (0.1 = 10%) for the rate levers, £ a year for a cash saving; confidence: a fraction",
+    _below + 2, 8, "PlacementWorkstreams", first_col=_THIRD)
 
 
 def parameter_row(name: str) -> int:
@@ -561,7 +568,8 @@ SV.update(numbered(SV["summary_title"] + 1, "first_balance_year cleared_year end
 # the unused rows of the Safety_Valve workstreams table and the refresh time of a never-refreshed book.
 OPTIONAL_INPUT_CELLS = (
     _table_cells(("history", "assumptions", "block_transfer", "invest_to_transform", "schools", "payments",
-                  "settlement", "agreement", "montecarlo", "uncertainty", "placement_history") + PLACEMENT_TABLES)
+                  "settlement", "agreement", "montecarlo", "uncertainty", "placement_history") + PLACEMENT_TABLES
+                 + ("placement_workstreams",))
     + (REFRESH_TIME_CELL,)
     + tuple((SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
             for c in range(1, len(SV["ws_headers"]) + 1)))

@@ -99,7 +99,7 @@ def input_frames(cells) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
 # Inputs tables that may be left empty: the instalments as paid (blank: the agreement's assumed
 # profile, as hnb_xl.api.plan reads payments=None) and the placement tables (a workbook for another
 # authority starts with them empty; capacity, moves and backlog may stay so: none)
-MAY_BE_EMPTY = ("payments", "placement_history") + L.PLACEMENT_TABLES
+MAY_BE_EMPTY = ("payments", "placement_history") + L.PLACEMENT_TABLES + ("placement_workstreams",)
 # ... and read as an empty frame when they are: the agreement (none: "No safety valve agreement",
 # hnb_xl.api.plan; not absent, which would mean the bundled one) and the workstreams (none: a plan
 # without workstreams, as build --sources takes an empty workstreams file)
