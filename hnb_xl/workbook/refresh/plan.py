@@ -292,10 +292,11 @@ def _number_formats(target: Target) -> list[str] | None:
     return [cmap[j].number_format if j in cmap else "General" for j in range(len(target.headers))]
 
 
-def current_frame(cells, target: Target) -> pd.DataFrame:
-    """The workbook's table with engine column names (for the notional SEN kept on a DfE refresh)."""
+def current_frame(cells, target: Target, rows: list[list] | None = None) -> pd.DataFrame:
+    """The workbook's table with engine column names (for the notional SEN kept on a DfE refresh);
+    ``rows``: the table's rows when already read (:func:`read_table`)."""
     cmap = _column_map(target)
-    recs = [{c.name: row[j] for j, c in cmap.items()} for row in read_table(cells, target)]
+    recs = [{c.name: row[j] for j, c in cmap.items()} for row in (read_table(cells, target) if rows is None else rows)]
     return pd.DataFrame(recs, columns=[c.name for c in SCHEMAS[target.key].columns])
 
 
@@ -327,7 +328,9 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if missing_sheets:
         raise HnbInputError(f"has no sheet(s) {', '.join(missing_sheets)}: is it the HNB model workbook?",
                             source=workbook_label)
-    current_schools = current_frame(cells, tmap["schools"]) if "schools" in tmap else None
+    # the schools (250 rows and more) read once: for the DfE merge and for the table's change
+    schools_rows = read_table(cells, tmap["schools"]) if "schools" in tmap else None
+    current_schools = current_frame(cells, tmap["schools"], schools_rows) if "schools" in tmap else None
     releases, files = split_sources(sources)
     got = collect(files, la=la, suppressed_policy=suppressed_policy, progress=progress,
                   current_schools=current_schools) if files or not releases else Collected()
@@ -367,7 +370,7 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
                                           "a larger table (hnb-xl build) or give fewer rows",
                                           source=got.origin.get(name)))
             continue
-        old = read_table(cells, t)
+        old = schools_rows if name == "schools" else read_table(cells, t)
         if name == "parameters":
             rows = parameter_rows(t, frame, old, problems, got.origin.get(name))
         else:
@@ -379,7 +382,8 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if problems:
         raise_all(problems)
     after = {t.key: rows for t, _old, rows in tables}
-    note = placement_base_year_note(cells, tmap, after)
+    held = rows_after(cells, tmap, after)
+    note = placement_base_year_note(tmap, held)
     if note:
         got.notes.append(note)
     record = assurance_writes(cells, tmap, after, got, changes)
@@ -387,7 +391,7 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
         from ..sheets.cover import roles_write
         record.append(roles_write(got.tables["assurance_roles"]))
     return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables]
-                       + print_area_writes(cells, tmap, after) + record,
+                       + print_area_writes(cells, tmap, held) + record,
                        _chart_layout(cells, tmap, got), after=after)
 
 
@@ -437,9 +441,21 @@ def _record_change(part: str, columns, old: pd.DataFrame | None, new: pd.DataFra
     return diff(target, rows(old), rows(new))
 
 
-def placement_base_year_note(cells, tmap: dict, after: dict) -> str | None:
-    """One line when the placement tables the workbook holds after the refresh (``after``, else its
-    current ones) are for another base year than its history's last year
+def rows_after(cells, tmap: dict, after: dict):
+    """``rows(key)``: the rows of table ``key`` after the refresh (``after``, else the workbook's
+    current ones, each read once: a refresh in Excel reads each range in one call)."""
+    cache = dict(after)
+
+    def rows(key):
+        if key not in cache:
+            cache[key] = read_table(cells, tmap[key])
+        return cache[key]
+    return rows
+
+
+def placement_base_year_note(tmap: dict, rows) -> str | None:
+    """One line when the placement tables the workbook holds after the refresh (``rows``:
+    :func:`rows_after`) are for another base year than its history's last year
     (:func:`hnb_xl.tables.placement.other_base_year`): a roll-forward that appended an outturn year
     and gave no new placement tables. Not a refusal: Calc_Placement then says so in its heading
     and calculates nothing (docs/placement.md, "Term after term")."""
@@ -448,22 +464,19 @@ def placement_base_year_note(cells, tmap: dict, after: dict) -> str | None:
         return None
 
     def years(key):
-        t = tmap[key]
-        rows = after[key] if key in after else read_table(cells, t)
-        i = list(t.headers).index("Financial year")
-        return pd.DataFrame({"financial_year": [r[i] for r in rows]})
+        i = list(tmap[key].headers).index("Financial year")
+        return pd.DataFrame({"financial_year": [r[i] for r in rows(key)]})
     return other_base_year(years("history"), years("placement_drivers"))
 
 
-def print_area_writes(cells, tmap: dict, after: dict) -> list[TableWrite]:
+def print_area_writes(cells, tmap: dict, rows) -> list[TableWrite]:
     """The print areas of the sheets whose used part follows the input tables
     (:func:`hnb_xl.workbook.layout.used_print_areas`), for the tables the workbook holds after the
-    refresh (``after``, else its current ones): a refresh that adds a year widens them. Only in a
+    refresh (``rows``: :func:`rows_after`): a refresh that adds a year widens them. Only in a
     built model workbook (it has the calculation sheets); values are not touched."""
     if layout.CALC_HISTORY not in cells.sheetnames:
         return []
-    sizes = {key: len(after[key]) if key in after else len(read_table(cells, tmap[key]))
-             for key in ("history", "assumptions", "schools", "placement_drivers") if key in tmap}
+    sizes = {key: len(rows(key)) for key in ("history", "assumptions", "schools", "placement_drivers") if key in tmap}
     areas = layout.used_print_areas(sizes["history"], sizes["assumptions"], sizes["schools"],
                                     sizes.get("placement_drivers", 1))
     return [TableWrite(sheet, 1, 1, [], label="print area", print_area=area)
