@@ -141,3 +141,27 @@ def test_special_sheet_history_is_sen2s_special_count_and_the_split_is_stated(ex
     assert totals[:6] == SEN2_SPECIAL
     assert "no age x placement or need x placement cut" in ws["A3"].value
     assert "January 2025: placement not known in the release" in ws["A2"].value
+
+
+def test_financial_summary_has_the_mitigated_scenario_with_general_fund_apart(exported):
+    """Issue 15 item 6 (unmitigated and mitigated) and item 3: the DSG workstreams' savings add up
+    to the DSG saving; the mitigated in-year deficit is the unmitigated one less the DSG saving, so
+    the General Fund saving (the bundled transport review, placement_workstreams.csv) is in no DSG figure."""
+    ws = exported["HNB financial summary"]
+    labels = [r[0] for r in ws.iter_rows(min_row=4, values_only=True)]
+    rows = {r[0]: [v or 0 for v in r[1:]] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    n = sum(1 for y in rows["£"] if y)
+    first, total = labels.index("Savings by workstream (DSG)") + 1, labels.index("Total DSG saving")
+    dsg_lines = labels[first:total]
+    assert len(dsg_lines) >= 2 and not any("transport" in s.lower() for s in dsg_lines)
+    general_fund = rows["General Fund saving (reported, not in the DSG figures)"]
+    assert max(general_fund[:n]) > 0
+    cumulative = 0.0
+    for j in range(n):
+        saving = rows["Total DSG saving"][j]
+        assert sum(rows[s][j] for s in dsg_lines) == pytest.approx(saving, abs=0.05)
+        assert rows["In-year deficit (spend - funding)"][j] - rows["In-year deficit, mitigated"][j] \
+            == pytest.approx(saving, abs=0.05)
+        cumulative += saving
+        assert rows["Cumulative DSG deficit at 31 March"][j] - rows["Cumulative DSG deficit at 31 March, mitigated"][j] \
+            == pytest.approx(cumulative, abs=0.5)

@@ -30,6 +30,7 @@ from openpyxl.styles import Font
 
 from .. import api, bundled
 from ..engine.placement import project_placements
+from ..engine.placement_mitigation import workstreams_from_frame
 from ..errors import HnbInputError
 from ..sources import sen2
 from ..sources.sen2.categories import AGE_GROUPS, NEEDS, PLACEMENT_CATEGORIES
@@ -141,7 +142,7 @@ def split(count: float, profile: np.ndarray, groups: list, keep=None) -> dict:
     return dict(zip(groups, largest_remainder(count, w)))
 
 
-def write(path, frame: pd.DataFrame, last: int, profiles: dict, source: str, result) -> None:
+def write(path, frame: pd.DataFrame, last: int, profiles: dict, source: str, result, mitigated=None) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     years = list(frame.index)
@@ -176,19 +177,23 @@ def write(path, frame: pd.DataFrame, last: int, profiles: dict, source: str, res
                 ws.cell(trow, 2 + j, int(sum(cells[y][g] for g in shown))).font = bold
             row = trow + 2
         ws.column_dimensions["A"].width = 58
-    _summary(wb.create_sheet(SUMMARY), result, bold)
+    _summary(wb.create_sheet(SUMMARY), result, bold, mitigated)
     wb.save(path)
 
 
-def _summary(ws, result, bold) -> None:
-    """Funding, spend by line, block movements, in-year and cumulative, unmitigated (one column a year)."""
+def _summary(ws, result, bold, mitigated=None) -> None:
+    """Funding, spend by line, block movements, in-year and cumulative, unmitigated (one column a year);
+    then, when ``mitigated`` is given ((:class:`hnb_xl.engine.placement_mitigation.MitigatedResult`,
+    the placement workstreams table)), the mitigated scenario's spend, in-year and cumulative DSG
+    deficit and each workstream's saving: the DSG workstreams add up to the DSG saving, a General
+    Fund workstream's saving is its own line, never in a DSG figure (docs/placement.md)."""
     s = result.summary
     lines = result.lines
     years = list(s["financial_year"])
     ws["A1"] = SUMMARY
     ws["A1"].font = bold
-    ws["A2"] = ("Unmitigated (placement drivers), £. Mitigated: not yet (mitigations acting on a category or line "
-                "are issue 15 part 3). Other DSG movements are 0 in driver scenarios.")
+    ws["A2"] = ("Unmitigated (placement drivers), then mitigated (the placement workstreams), £. Other DSG "
+                "movements are 0 in driver scenarios.")
     ws.cell(4, 1, "£").font = bold
     for j, y in enumerate(years):
         ws.cell(4, 2 + j, y).font = bold
@@ -200,9 +205,20 @@ def _summary(ws, result, bold) -> None:
     rows += [("Total HNB spend", s["hnb_expenditure"]), ("In-year deficit (spend - funding)", s["in_year_deficit"]),
              ("Block movements and other DSG movements", s["other_dsg_movements"]),
              ("Cumulative DSG deficit at 31 March", s["accumulated_deficit"])]
+    if mitigated is not None:
+        m, w = mitigated
+        sm, savings = m.summary, m.savings
+        rows += [("Mitigated (placement workstreams)", None), ("Total HNB spend, mitigated", sm["hnb_expenditure"]),
+                 ("In-year deficit, mitigated", sm["in_year_deficit"]),
+                 ("Cumulative DSG deficit at 31 March, mitigated", sm["accumulated_deficit"]),
+                 ("Savings by workstream (DSG)", None)]
+        dsg = [k.name for k in workstreams_from_frame(w) if k.on_dsg]
+        rows += [(n, savings[n]) for n in dsg]
+        rows += [("Total DSG saving", savings["total_saving"]),
+                 ("General Fund saving (reported, not in the DSG figures)", savings["general_fund_saving"])]
     for i, (label, values) in enumerate(rows):
         cell = ws.cell(5 + i, 1, label)
-        if values is None or label.startswith("Total") or label.startswith("Cumulative"):
+        if values is None or label.startswith(("Total", "Cumulative")):
             cell.font = bold
         if values is not None:
             for j, v in enumerate(np.asarray(values, float)):
@@ -218,6 +234,7 @@ def run(args) -> str:
     if not out.parent.exists():
         raise HnbInputError(f"folder '{out.parent}' not found", source="OUT.xlsx")
     frame, last, profiles, source, result = counts(args.sen2, args.la, args.inputs, args.to)
-    write(out, frame, last, profiles, source, result)
+    m, _, w = api.mitigated_placements(args.inputs, to_year=args.to, labels={"to_year": "--to"})
+    write(out, frame, last, profiles, source, result, (m, w))
     return f"wrote {out}: seven placement sheets (census years {frame.index[0]} to {frame.index[-1]}, history to " \
            f"{last}) and '{SUMMARY}'"
