@@ -159,6 +159,30 @@ def test_the_safety_valve_dfe_total_is_northshires_and_unchanged(term):
     assert term["seen"].names[L.SV["agreement"]["dfe_total"][1]] == northshire.DFE_TOTAL
 
 
+def test_plan_workbook_is_the_safety_valve_sheet_and_freezes_as_agreed(term, capsys):
+    """Issue 16 item 1: `plan --workbook` is the plan on the council's own workbook (its agreement,
+    workstreams, history and assumptions): its accumulated deficit after contributions equals the
+    Safety_Valve sheet's native formulas as LibreOffice computes them, year by year to £1, and the
+    vintage frozen from it re-runs to its own stored figures."""
+    vintages = term["folder"] / "vintages"
+    assert main(["plan", "--workbook", str(term["book"]), "--format", "json",
+                 "--freeze", "northshire-agreed", "--vintages", str(vintages)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["dfe_total"] == northshire.DFE_TOTAL
+    seen, V = term["seen"], L.SV
+    sheet = {}
+    for c in range(L.PROJ["first_col"], L.PROJ["first_col"] + L.PROJ["periods"]):
+        y = seen[(L.SAFETY_VALVE, f"{L.col(c)}{V['year']}")]
+        if y:
+            sheet[y] = seen[(L.SAFETY_VALVE, f"{L.col(c)}{V['after']}")]
+    plan = {r["financial_year"]: r["accumulated_deficit_after_contributions"] for r in doc["plan"]}
+    assert len(sheet) >= 3 and set(sheet) <= set(plan)
+    for y, v in sheet.items():
+        assert plan[y] == pytest.approx(v, abs=1), y
+    assert main(["plan", "--rerun-vintage", str(vintages / "northshire-agreed.json")]) == 0
+    assert "gives its stored figures" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_report_workbook_names_northshire(term, capsys, fmt):
     assert main(["report", str(term["book"]), "--format", fmt]) == 0

@@ -45,7 +45,7 @@ def plan_cmd_options():
         dummy = _Collector()
         plan_cmd.register(dummy)
         for args, kwargs in dummy.arguments:
-            if args[0] in ("--format",):
+            if args[0] in ("--format", "--workbook"):      # the pack's WORKBOOK is its positional argument
                 continue
             p.add_argument(*args, **kwargs)
     return [add]
@@ -70,12 +70,8 @@ class _Collector:
 def run(args) -> str:
     inputs = inputs_of(args)
     bundled_workstreams = args.workstreams is None
-    # the workbook's tables, unless an option gives another: history, assumptions, the Safety_Valve
-    # sheet's workstreams and agreement terms, the instalments as paid (an empty table: the profile)
-    for name in ("history", "assumptions", "workstreams", "payments"):
-        frame = inputs.get(name)
-        if getattr(args, name) is None and frame is not None and len(frame):
-            setattr(args, name, frame)
+    # the workbook's tables, unless an option gives another (plan_cmd.WORKBOOK_TABLES), and its agreement
+    plan_cmd.take_workbook(args, inputs)
     if inputs.get("workstreams") is not None:
         bundled_workstreams = _same_workstreams(inputs.get("workstreams"), bundled.plan_workstreams())
     result = plan_cmd.compute(args, agreement=inputs.get("agreement"))

@@ -83,6 +83,10 @@ def register(sub) -> None:
     g.add_argument("--interest-rate", type=fraction("--interest-rate", 0.0, 1.0), default=None, metavar="FRACTION",
                    help="rate for the cost of carrying the deficit (default: 0.022, from the council's £0.5-0.7m "
                         "a year on about £27m)")
+    p.add_argument("--workbook", metavar="WORKBOOK", default=None,
+                   help="a model workbook (.xlsm/.xlsx): the plan on its own inputs (Inputs' history, assumptions, "
+                        "agreement, instalments as paid and settlement; Safety_Valve's workstreams), as its "
+                        "Safety_Valve sheet computes it; an option given replaces the workbook's table")
     p.add_argument("--freeze", metavar="NAME", default=None,
                    help="store this plan as the agreed vintage NAME (its inputs, their SHA-256, the date and "
                         "the figures by year) in --vintages DIR/NAME.json; never overwrites")
@@ -108,6 +112,21 @@ SETTLEMENT_OPTIONS = {"write_off_share": "write_off_share", "write_off_approved"
                       "interest_rate": "interest_rate"}
 TERMS = {"dfe_total": "dfe_total", "first_share": "first_share", "instalments": "instalments",
          "first_year": "first_year", "target_balance_year": "target", "council_contribution": "council"}
+
+
+# the plan's tables a workbook holds, each taken unless its option is given (pack WORKBOOK, plan --workbook)
+WORKBOOK_TABLES = ("history", "assumptions", "workstreams", "payments", "settlement")
+
+
+def take_workbook(args, inputs) -> None:
+    """Set each of :data:`WORKBOOK_TABLES` not given as an option to the workbook's table
+    (``inputs``: :func:`hnb_xl.reports.inputs.workbook_inputs`); an empty table leaves the
+    option's default (the payments: the assumed profile). The agreement is passed on its own
+    (:func:`compute`): an empty Agreement table is "no agreement", not the default."""
+    for name in WORKBOOK_TABLES:
+        frame = inputs.get(name)
+        if getattr(args, name) is None and frame is not None and len(frame):
+            setattr(args, name, frame)
 
 
 def compute(args, agreement=None) -> api.Plan:
@@ -216,6 +235,11 @@ def _vintages(args):
         same = vintage.reproduces(result.frame, doc)
         notes.append(f"Vintage {doc['name']} (as at {doc['as_at']}) re-run from its stored inputs: "
                      + ("gives its stored figures" if same else "DOES NOT give its stored figures"))
+    elif args.workbook is not None:
+        from ..reports.inputs import workbook_inputs
+        inputs = workbook_inputs(args.workbook)
+        take_workbook(args, inputs)
+        result = compute(args, agreement=inputs.get("agreement"))
     else:
         result = compute(args)
     if args.freeze:
