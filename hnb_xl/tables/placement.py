@@ -20,13 +20,12 @@ import pandas as pd
 from .. import bundled
 from ..engine import placement_mitigation as mitigation
 from ..engine.placement import PlacementInputs
-from ..engine.safety_valve import FUNDING_SOURCES
 from ..errors import HnbInputError, ModelError
 from ..years import fy, parse_year
 from . import validate
 from .files import load, read_tables
-from .schema import (PCT2, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, PLACEMENT_SOURCE_TABLES, SCHEMAS, Column, Schema,
-                     normalise_header)
+from .schema import (PCT2, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, PLACEMENT_SOURCE_TABLES, SCHEMAS,
+                     WORKSTREAM_FUNDING, WORKSTREAM_TIMING, Column, Schema, normalise_header)
 
 _YEAR = Column("financial_year", "Financial year", "year", "", "Financial year, e.g. 2022-23", aliases=("year", "fy"))
 _CATEGORY = Column("category", "Category", "text", "", "Placement category (the DSG plan's seven)",
@@ -127,15 +126,8 @@ WORKSTREAMS = Schema(mitigation.TABLE, "Placement workstreams: mitigations where
            required=False, aliases=("to",)),
     Column("amount", "Amount", "money_or_rate", "fraction or £",
            "Full effect: a fraction (0.1 = 10%) for the rate levers, pounds a year for a cash saving", low=0.0),
-    Column("start_year", "Start year", "year", "", "First financial year with an effect, e.g. 2023-24",
-           aliases=("start",)),
-    Column("ramp_years", "Ramp years", "count", "years", "Years to reach the full effect (blank: 1)",
-           required=False, aliases=("rampup", "ramp"), low=1.0),
-    Column("delivery_confidence", "Delivery confidence", "share", "fraction",
-           "Share of the effect expected to be delivered (blank: 1)", required=False, aliases=("confidence",)),
-    Column("funding", "Funding", "text", "DSG or General Fund",
-           "Budget the saving falls on: DSG, or General Fund (reported, never reduces the DSG deficit; blank: DSG)",
-           required=False, aliases=("fundingsource", "fundedfrom"), choices=FUNDING_SOURCES),
+    *WORKSTREAM_TIMING,
+    WORKSTREAM_FUNDING,
     _BASIS,
 ), key="name")
 WORKSTREAMS_FILE = f"{mitigation.TABLE}.csv"

@@ -226,22 +226,30 @@ ROW_TERMS = {"parameters": ("name", "value", PARAMETER_TERMS)}
 # ---------------------------------------------------------------------------------------------- safety valve
 # The safety valve plan's inputs (docs/safety_valve.md): workstreams, the agreement's terms, actuals.
 
-WORKSTREAMS = Schema("workstreams", "Safety valve workstreams", (
-    Column("name", "Name", "text", "", "Workstream name (each name once)", aliases=("workstream",)),
-    Column("lever", "Lever", "text", "", "ehcp_growth_reduction, cost_per_ehcp_reduction or cash_saving"),
-    Column("amount", "Amount", "money_or_rate", "fraction or £",
-           "Full effect: a fraction off EHCP growth or cost per EHCP (0.1 = 10%), or a cash saving in pounds a year",
-           low=0.0),
+# a workstream's timing and funding source: the safety valve workstreams' columns and the placement
+# workstreams' (hnb_xl/tables/placement.py), one rule for both (engine.safety_valve.Workstream)
+WORKSTREAM_TIMING = (
     Column("start_year", "Start year", "year", "", "First financial year with an effect, e.g. 2023-24",
            aliases=("start",)),
     Column("ramp_years", "Ramp years", "count", "years", "Years to reach the full effect (blank: 1)",
            required=False, aliases=("rampup", "ramp"), low=1.0),
     Column("delivery_confidence", "Delivery confidence", "share", "fraction",
            "Share of the effect expected to be delivered (blank: 1)", required=False, aliases=("confidence",)),
+)
+WORKSTREAM_FUNDING = Column(
+    "funding", "Funding", "text", "DSG or General Fund",
+    "Budget the saving falls on: DSG, or General Fund (reported, never reduces the DSG deficit; blank: DSG)",
+    required=False, aliases=("fundingsource", "fundedfrom"), choices=FUNDING_SOURCES)
+
+WORKSTREAMS = Schema("workstreams", "Safety valve workstreams", (
+    Column("name", "Name", "text", "", "Workstream name (each name once)", aliases=("workstream",)),
+    Column("lever", "Lever", "text", "", "ehcp_growth_reduction, cost_per_ehcp_reduction or cash_saving"),
+    Column("amount", "Amount", "money_or_rate", "fraction or £",
+           "Full effect: a fraction off EHCP growth or cost per EHCP (0.1 = 10%), or a cash saving in pounds a year",
+           low=0.0),
+    *WORKSTREAM_TIMING,
     Column("budget_area", "Budget area", "text", "", "Budget area the saving falls in", required=False),
-    Column("funding", "Funding", "text", "DSG or General Fund",
-           "Budget the saving falls on: DSG, or General Fund (reported, never reduces the DSG deficit; blank: DSG)",
-           required=False, aliases=("fundingsource", "fundedfrom"), choices=FUNDING_SOURCES),
+    WORKSTREAM_FUNDING,
     Column("basis", "Basis", "text", "", "Where the figure comes from", required=False),
 ), key="name")
 
