@@ -63,8 +63,8 @@ def register(sub) -> None:
     p.add_argument("what", choices=["dsg-plan"], help="dsg-plan: the DSG management plan's tables")
     p.add_argument("out", metavar="OUT.xlsx", help="the workbook to write (.xlsx)")
     p.add_argument("--sen2", metavar="FILE", help="DfE's SEN2 release (zip, folder or CSV) for the history")
-    p.add_argument("--la", default="Cambridgeshire", metavar="LA", help="local authority in the release "
-                   "(default Cambridgeshire, the bundled data's)")
+    p.add_argument("--la", default=None, metavar="LA", help="local authority in the release "
+                   "(default: the bundled data's authority, hnb_xl/data/parameters.csv)")
     p.add_argument("--inputs", metavar="FOLDER", help="placement_<table>.csv files replacing the bundled ones")
     p.add_argument("--to", type=year("--to"), default=None, metavar="YEAR", help="last financial year projected")
     p.set_defaults(func=run)
@@ -90,8 +90,11 @@ def _nearest(profiles: dict[int, np.ndarray], census: int) -> np.ndarray:
     return profiles[min(profiles, key=lambda y: (abs(y - census), -y))]
 
 
-def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
-    """(census years x category counts, the last history census, age profiles, need profiles, source)."""
+def counts(release=None, la: str | None = None, folder=None, to_year=None):
+    """(census years x category counts, the last history census, age profiles, need profiles, source).
+    ``la``: the authority in the release (None: the bundled data's, ``parameters.csv``)."""
+    authority = str(bundled.parameters()["authority_name"])
+    la = authority if la is None else la
     _, driver, t = api.placement_scenarios(folder, to_year, {"to_year": "--to"})
     with tables.located(t):
         result = project_placements(driver)
@@ -129,7 +132,7 @@ def counts(release=None, la: str = "Cambridgeshire", folder=None, to_year=None):
             rows = prof[prof["cut"] == cut].set_index("group")
             census = int(str(rows["census"].iloc[0]).split()[-1])
             profiles[cut] = {census: rows.loc[list(groups), "count"].astype(float).to_numpy()}
-        source = "bundled placement_history.csv (SEN2 January 2021 and 2022), Cambridgeshire"
+        source = f"bundled placement_history.csv (SEN2 January {base - 1} and {base}), {authority}"
     last = int(history.index.max())
     later = projected.loc[projected.index > last, categories]
     frame = pd.concat([history[categories], later])

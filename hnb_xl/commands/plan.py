@@ -40,16 +40,17 @@ def register(sub) -> None:
                                    "unmitigated forecast of demand), the mitigated one "
                                    "(workstreams applied), DfE/council contributions and the accumulated deficit "
                                    "after them (c/f = b/f + in-year + other - contributions). Defaults: the "
-                                   "ILLUSTRATIVE bundled workstreams and Cambridgeshire's £49m agreement (instalment "
-                                   "profile assumed: 40%% first, then equal, 5 instalments).")
+                                   "ILLUSTRATIVE bundled workstreams and the bundled authority's agreement (its terms and "
+                                   "their sources in hnb_xl/data/plan_agreement_*.csv; the instalment profile an "
+                                   "assumption where not published).")
     add_projection_inputs(p, "plan")
     p.add_argument("--workstreams", metavar="FILE",
                    help="workstreams CSV (name, lever, amount, start_year, ramp_years, delivery_confidence, "
-                        "budget_area) instead of the illustrative defaults")
+                        "budget_area, funding) instead of the illustrative defaults")
     p.add_argument("--no-mitigations", action="store_true", help="no workstreams (mitigated = before workstreams)")
     p.add_argument("--no-agreement", action="store_true", help="no DfE or council contributions")
     p.add_argument("--dfe-total", type=pounds("--dfe-total"), default=None, metavar="POUNDS",
-                   help="DfE revenue contribution in total (default: £49m, Cambridgeshire)")
+                   help="DfE revenue contribution in total (default: the bundled agreement's)")
     p.add_argument("--first-share", type=fraction("--first-share", 0.0, 1.0), default=None, metavar="FRACTION",
                    help="share paid as the first instalment (default: 0.4, an assumption)")
     p.add_argument("--instalments", type=int, default=None, metavar="N", help="number of instalments (default: 5)")
@@ -65,10 +66,10 @@ def register(sub) -> None:
     p.add_argument("--tolerance", type=pounds("--tolerance"), default=None, metavar="POUNDS",
                    help="suspension-risk tolerance: flag a year whose actual/forecast in-year deficit exceeds "
                         "the plan's by more than this (default: 0)")
-    p.add_argument("--payments", metavar="FILE|cambridgeshire-2024", default=None,
+    p.add_argument("--payments", metavar="FILE|" + "|".join(api.BUNDLED_PAYMENTS), default=None,
                    help="the instalments as paid (CSV: financial_year, due, status = paid/withheld/back-dated/due, "
-                        "received), replacing the assumed profile where known; cambridgeshire-2024: the payments "
-                        "suspended in March 2024, £21.5m received and £27.5m outstanding by November 2024")
+                        "received), replacing the assumed profile where known; or a bundled record of the "
+                        "payments by name (its file and source: hnb_xl/data/README.md)")
     g = p   # the 2026 settlement (defaults: hnb_xl/data/settlement_2026.csv, each with its source)
     g.add_argument("--settlement", metavar="FILE", default=None, help="settlement terms file (parameter, value rows)")
     g.add_argument("--write-off-share", type=fraction("--write-off-share", 0.0, 1.0), default=None, metavar="FRACTION",
