@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -52,6 +53,17 @@ def template_sources(folder: Path) -> Path:
     templates.write_templates(folder, bundled_frames())
     (folder / "hnb_sources.xlsx").unlink()
     return folder
+
+
+def templated_copy(book: Path, folder: Path) -> tuple[Path, Path]:
+    """Next term's starting point: a copy of ``book`` in ``folder`` and its own tables written out
+    beside it by ``hnb-xl template --from`` (``folder/sources``). Returns (the copy, the sources)."""
+    from hnb_xl.cli import main
+    copy = folder / book.name
+    shutil.copyfile(book, copy)
+    src = folder / "sources"
+    assert main(["template", "--from", str(copy), str(src)]) == 0
+    return copy, src
 
 
 def bundled_frames():

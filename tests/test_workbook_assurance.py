@@ -26,7 +26,7 @@ from hnb_xl.workbook.refresh.cells import OpenpyxlCells
 from hnb_xl.workbook.sheets.logs import read_own_record
 
 from tests import northshire
-from tests.support import sha256_of
+from tests.support import sha256_of, templated_copy
 
 RECORD = northshire.assurance_frames()
 
@@ -111,14 +111,6 @@ def test_template_from_writes_the_record_back_out(own_book, tmp_path):
 
 # --------------------------------------------------------------------------------------- refresh
 
-def _term(own_book: Path, folder: Path) -> tuple[Path, Path]:
-    book = folder / own_book.name
-    shutil.copyfile(own_book, book)
-    src = folder / "sources"
-    assert main(["template", "--from", str(book), str(src)]) == 0
-    return book, src
-
-
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -126,7 +118,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_a_refresh_with_one_assumption_changed_changes_that_cell_and_keeps_the_rest(own_book, tmp_path, capsys):
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     _edit(src / "assurance_assumptions.csv", "N2,Northshire EHCP growth 2025-26,7% a year",
           "N2,Northshire EHCP growth 2025-26,6% a year")
     capsys.readouterr()
@@ -145,7 +137,7 @@ def test_a_refresh_with_one_assumption_changed_changes_that_cell_and_keeps_the_r
 
 
 def test_a_refresh_with_the_assumptions_log_alone_keeps_the_other_parts(own_book, tmp_path):
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copyfile(src / "assurance_assumptions.csv", alone / "assurance_assumptions.csv")
@@ -157,7 +149,7 @@ def test_a_refresh_with_the_assumptions_log_alone_keeps_the_other_parts(own_book
 
 
 def test_a_refresh_without_the_record_keeps_it(own_book, tmp_path):
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     other = tmp_path / "other"
     other.mkdir()
     shutil.copyfile(src / "schools.csv", other / "schools.csv")
@@ -173,7 +165,7 @@ def test_a_longer_record_after_a_refresh_is_inside_the_logs_print_area(own_book,
     """Three more assumptions: the record grows by three rows past what the sheet held; the print
     area's second range (the record) reaches its new last row."""
     import re
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     path = src / "assurance_assumptions.csv"
     rows = _csv_rows(path)
     rows += [[f"N{k}", f"Northshire extra assumption {k}", "x", "Northshire SEND lead", "2024-05", "green",
@@ -218,7 +210,7 @@ def _rating(word: str):
     pytest.param(_rating("purple"), "Rating", "is not one of red, amber, green", id="rating-not-red-amber-green"),
 ])
 def test_a_spoilt_assumptions_log_is_refused_and_the_workbook_kept(own_book, tmp_path, capsys, spoil, column, says):
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     path = src / "assurance_assumptions.csv"
     rows = spoil(_csv_rows(path))
     with path.open("w", newline="", encoding="utf-8") as fh:

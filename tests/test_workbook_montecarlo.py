@@ -25,7 +25,7 @@ from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
 
 from tests import northshire
-from tests.support import sha256_of
+from tests.support import sha256_of, templated_copy
 
 DATA = Path(bundled.data_path("plan_montecarlo.csv")).parent
 
@@ -137,14 +137,6 @@ def test_pack_paths_option_goes_over_the_workbooks(own_book, tmp_path):
 
 # --------------------------------------------------------------------------------------- refresh
 
-def _term(book: Path, folder: Path) -> tuple[Path, Path]:
-    copy = folder / book.name
-    shutil.copyfile(book, copy)
-    src = folder / "sources"
-    assert main(["template", "--from", str(copy), str(src)]) == 0
-    return copy, src
-
-
 def _set(path: Path, row_key: str, column: str, value: str) -> None:
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
@@ -157,14 +149,14 @@ def _set(path: Path, row_key: str, column: str, value: str) -> None:
 
 
 def test_template_from_writes_the_settings_back_out(own_book, tmp_path):
-    _book, src = _term(own_book, tmp_path)
+    _book, src = templated_copy(own_book, tmp_path)
     settings = {r["Setting"]: r["Value"] for r in _csv(src / "montecarlo.csv")}
     assert settings["paths"] == "300" and settings["seed"] == "7" and settings["delivery_concentration"] == ""
     assert {r["Driver"]: r["SD"] for r in _csv(src / "uncertainty.csv")}["ehcp_growth"] == "0.03"
 
 
 def test_a_refresh_changes_the_settings(own_book, tmp_path, capsys):
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     _set(src / "montecarlo.csv", "paths", "Value", "500")
     _set(src / "uncertainty.csv", "funding_growth", "SD", "0.015")
     assert main(["refresh", str(book), str(src)]) == 0
@@ -176,7 +168,7 @@ def test_a_refresh_changes_the_settings(own_book, tmp_path, capsys):
 
 
 def test_a_refresh_without_the_settings_keeps_them(own_book, tmp_path):
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     other = tmp_path / "other"
     other.mkdir()
     shutil.copyfile(src / "schools.csv", other / "schools.csv")
@@ -197,7 +189,7 @@ def test_a_refresh_without_the_settings_keeps_them(own_book, tmp_path):
 ])
 def test_a_bad_setting_is_refused_at_its_row_and_column(own_book, tmp_path, capsys, file, key, column, value, row,
                                                         says):
-    book, src = _term(own_book, tmp_path)
+    book, src = templated_copy(own_book, tmp_path)
     _set(src / file, key, column, value)
     before = sha256_of(book)
     capsys.readouterr()
