@@ -41,8 +41,8 @@ def register(sub) -> None:
                                    "(workstreams applied), DfE/council contributions and the accumulated deficit "
                                    "after them (c/f = b/f + in-year + other - contributions). Defaults: the "
                                    "ILLUSTRATIVE bundled workstreams and the bundled authority's agreement (its terms and "
-                                   "their sources in hnb_xl/data/plan_agreement_*.csv; the instalment profile an "
-                                   "assumption where not published).")
+                                   "their sources in hnb_xl/data/plan_agreement_*.csv; instalment profile assumed "
+                                   "where not published: 40%% first, then equal, 5 instalments).")
     add_projection_inputs(p, "plan")
     p.add_argument("--workstreams", metavar="FILE",
                    help="workstreams CSV (name, lever, amount, start_year, ramp_years, delivery_confidence, "
