@@ -162,3 +162,19 @@ def test_no_soffice_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(LibreOfficeError, match="not installed"):
         LibreOffice()
+
+
+@pytest.mark.parametrize("formula, calls", [
+    pytest.param('=IFERROR(HNB_DEFICIT(A1,B1:C3),"UDFs not loaded")', True, id="iferror-call"),
+    pytest.param("=hnb_transfer(A1,B1)", True, id="lower-case-call"),
+    pytest.param('="computed by hnb_xl/engine/sensitivity.py at "&A1', False, id="hnb-in-text-is-no-call"),
+    pytest.param('=IF(A1="HNB_DEFICIT(1)",1,0)', False, id="call-spelled-in-a-string-is-no-call"),
+    pytest.param("=SUM(HNB_Range)", False, id="defined-name-starting-hnb-is-no-call"),
+])
+def test_only_a_call_of_an_hnb_function_is_computed_in_python(formula, calls):
+    """The recalculation writes Python values only for cells that call an HNB_ function; a note
+    that names hnb_xl's files in its text is an ordinary formula for LibreOffice."""
+    from hnb_xl.workbook.verify.recalc import _udf_cells
+    wb = Workbook()
+    wb.active["D4"] = formula
+    assert bool(_udf_cells(wb)) is calls

@@ -262,9 +262,22 @@ def _udf_cells(wb) -> list[tuple[str, int, int, str, str | None]]:
             area = None
             if isinstance(v, ArrayFormula):
                 area, v = v.ref, v.text
-            if isinstance(v, str) and v.startswith("=") and "HNB_" in v.upper():
+            if isinstance(v, str) and v.startswith("=") and "HNB_" in v.upper() and calls_udf(v):
                 out.append((ws.title, r, c, v, area))
     return out
+
+
+def calls_udf(formula: str) -> bool:
+    """True when ``formula`` calls an ``HNB_`` function (a function token, per openpyxl's tokenizer):
+    text that merely mentions ``hnb_xl`` inside a string literal is not a call."""
+    from openpyxl.formula import Tokenizer
+    from openpyxl.formula.tokenizer import Token
+    try:
+        tokens = Tokenizer(formula).items
+    except Exception:       # not a formula openpyxl can read: judged by the static check, not here
+        return True
+    return any(t.type == Token.FUNC and t.subtype == Token.OPEN and t.value.upper().startswith("HNB_")
+               for t in tokens)
 
 
 def _udf_args_need_values(wb, udf_cells) -> bool:
