@@ -178,3 +178,46 @@ def test_only_a_call_of_an_hnb_function_is_computed_in_python(formula, calls):
     wb = Workbook()
     wb.active["D4"] = formula
     assert bool(_udf_cells(wb)) is calls
+
+
+ERRORS = {  # formula -> what Excel shows (Microsoft's error values: #DIV/0!, #N/A, #NAME?, #VALUE!)
+    "=1/0": "#DIV/0!", "=NA()": "#N/A", "=NOSUCHFUNCTION(1)": "#NAME?",
+    '=1+"x"': "#VALUE!", "=IFERROR(1/0,7)": 7, '=IF(1=1,"","x")': None, "=2.5*2": 5, "=0.1+0.2": 0.3,
+}
+
+
+def _same(a, b) -> bool:
+    """Equal, numbers to 1e-12 relative: the xlsx stores 15 significant digits, UNO the double."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == pytest.approx(b, rel=1e-12)
+    return a == b
+
+
+def test_the_kept_running_route_reads_values_as_the_file_route(tmp_path, libreoffice, soffice):
+    """recalculate through a LibreOffice kept running reads values through UNO, with no file
+    stored; it must read every cell as the --convert-to route's xlsx read by openpyxl: errors as
+    their text, whole numbers as numbers, an empty text result as no value; and an edit and an
+    HNB_ cell's value (a spilled area padded with #N/A) set through UNO as openpyxl sets them."""
+    if not getattr(libreoffice, "live", False):
+        pytest.fail("the tests' LibreOffice is not kept running through UNO: apt-get install python3-uno")
+    path = tmp_path / "errors.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Calc"
+    for i, formula in enumerate(ERRORS, start=1):
+        ws.cell(i, 1, formula)
+    ws["C1"], ws["C2"] = 4, "=C1*2"
+    wb.save(path)
+    by_file = LibreOffice(soffice, profile=tmp_path / "profile")
+    try:
+        for edits in (None, {("Calc", "C1"): 10}):
+            live, file = (recalculate(path, edits=edits, office=o) for o in (libreoffice, by_file))
+            assert live.values.keys() == file.values.keys()
+            for sheet, cells in file.values.items():
+                assert cells.keys() == live.values[sheet].keys()
+                assert all(_same(live.values[sheet][k], v) for k, v in cells.items()), sheet
+            got = [live["Calc", f"A{i}"] for i in range(1, len(ERRORS) + 1)]
+            assert all(_same(g, e) for g, e in zip(got, ERRORS.values())), got
+            assert live["Calc", "C2"] == (20 if edits else 8)
+    finally:
+        by_file.close()

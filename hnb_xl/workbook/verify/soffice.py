@@ -98,6 +98,34 @@ class UnoOffice(LibreOffice):
             raise LibreOfficeError(f"LibreOffice failed on {src.name}: {answer.get('error', 'no output')}")
         return result
 
+    live = True     # recalc.recalculate may keep the copy open here and read its values through UNO
+
+    def _request(self, req: dict) -> dict:
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._start()
+            self._proc.stdin.write(json.dumps(req) + "\n")
+            self._proc.stdin.flush()
+            answer = self._answer()
+        if not answer.get("ok"):
+            raise LibreOfficeError(f"LibreOffice (UNO) failed: {answer.get('error', 'no answer')}")
+        return answer
+
+    def open_values(self, src: Path) -> dict:
+        """Open ``src`` in the running LibreOffice, calculate every formula and return its values
+        (:mod:`.uno_client`'s ``open``: {sheet: [[row, col, value], ...]}); the document stays open
+        for :meth:`write_values` until :meth:`close_document` or the next open."""
+        return self._request({"op": "open", "src": str(Path(src).resolve())})["values"]
+
+    def write_values(self, cells: list, blocks: list = ()) -> dict:
+        """Set ``blocks`` ([sheet, row, col, rows of numbers and text] each, one UNO call a block) and
+        ``cells`` ([sheet, row, col, value] each) in the open document, calculate again and return
+        its values (as :meth:`open_values`)."""
+        return self._request({"op": "write", "cells": cells, "blocks": list(blocks)})["values"]
+
+    def close_document(self) -> None:
+        self._request({"op": "close"})
+
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is None:

@@ -10,7 +10,19 @@ connects, prints one JSON line ``{"ready": true}``, then reads one JSON request 
 ``{"src": PATH, "out": PATH}``: loads ``src`` hidden with macros never run, ``calculateAll()``
 (every formula, cached values ignored), stores ``out`` as xlsx ("Calc MS Excel 2007 XML"), closes
 it and answers ``{"ok": true}`` or ``{"ok": false, "error": TEXT}``. At end of input it terminates
-LibreOffice. The API used is LibreOffice's: XComponentLoader.loadComponentFromURL,
+LibreOffice.
+
+A second kind of request keeps one document open and reads its values through UNO instead of
+storing an xlsx (measured on the bundled workbook: load 0.45 s, calculateAll 0.1 s, store as xlsx
+0.6-0.8 s, read every used cell through UNO 0.23 s, a changed input recalculated 0.05 s):
+``{"op": "open", "src": PATH}`` loads and calculates it; ``{"op": "write", "blocks": [[SHEET, ROW, COL,
+[[VALUE, ...], ...]], ...], "cells": [[SHEET, ROW, COL, VALUE], ...]}`` sets values (a block:
+numbers and text, a rectangle in one call; a cell: a number, text, "#N/A" as the error, null to
+clear) and calculates again;
+``{"op": "close"}``. ``open`` and ``write`` answer ``{"ok": true, "values": {SHEET: [[ROW, COL,
+VALUE], ...]}}`` (rows and columns from 1): every non-empty cell, a number as a number, text as
+text, an error cell as ``{"error": CODE}`` (LibreOffice's error number, XCell.getError). The API:
+XCellRange.getDataArray, XCellRangeFormula.getFormulaArray, XSheetCellCursor.gotoEndOfUsedArea. The API used is LibreOffice's: XComponentLoader.loadComponentFromURL,
 XCalculatable.calculateAll, XStorable.storeToURL
 (https://api.libreoffice.org/docs/idl/ref/interfacecom_1_1sun_1_1star_1_1sheet_1_1XCalculatable.html).
 """
@@ -47,9 +59,17 @@ def main(soffice, profile_url, pipe):
             time.sleep(0.1)
     desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     print(json.dumps({"ready": True}), flush=True)
+    live = None     # the document of an "open" request, until "close"
     try:
         for line in sys.stdin:
             req = json.loads(line)
+            if "op" in req:
+                try:
+                    live, answer = live_request(desktop, live, req)
+                except Exception as exc:
+                    answer = {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
+                print(json.dumps(answer), flush=True)
+                continue
             doc = None
             try:
                 doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(req["src"]), "_blank", 0,
@@ -68,6 +88,11 @@ def main(soffice, profile_url, pipe):
                         pass
             print(json.dumps(answer), flush=True)
     finally:
+        if live is not None:
+            try:
+                live.close(True)
+            except Exception:
+                pass
         try:
             desktop.terminate()
         except Exception:
@@ -77,6 +102,77 @@ def main(soffice, profile_url, pipe):
         except subprocess.TimeoutExpired:
             office.kill()
     return 0
+
+
+def live_request(desktop, live, req):
+    """(the open document or None, the answer) for an "open", "write" or "close" request."""
+    import uno
+    op = req["op"]
+    if op in ("open", "close") and live is not None:
+        try:
+            live.close(True)
+        except Exception:
+            pass
+        live = None
+    if op == "close":
+        return None, {"ok": True}
+    if op == "open":
+        live = desktop.loadComponentFromURL(uno.systemPathToFileUrl(req["src"]), "_blank", 0,
+                                            (prop("Hidden", True), prop("MacroExecutionMode", 0),
+                                             prop("UpdateDocMode", 0)))
+    elif op == "write":
+        if live is None:
+            return None, {"ok": False, "error": "no document open"}
+        sheets = live.Sheets
+        for sheet, row, col, rows in req.get("blocks", ()):     # a rectangle of numbers and text in one call
+            rng = sheets.getByName(sheet).getCellRangeByPosition(col - 1, row - 1, col + len(rows[0]) - 2,
+                                                                 row + len(rows) - 2)
+            rng.setDataArray(tuple(tuple(float(v) if isinstance(v, (bool, int, float)) else v for v in r)
+                                   for r in rows))
+        for sheet, row, col, value in req.get("cells", ()):
+            cell = sheets.getByName(sheet).getCellByPosition(col - 1, row - 1)
+            if value is None:
+                cell.setFormula("")
+            elif value == "#N/A":     # as openpyxl writes it into a file: the error, not the text
+                cell.setFormula("=NA()")
+            elif isinstance(value, bool):
+                cell.setValue(1.0 if value else 0.0)
+            elif isinstance(value, (int, float)):
+                cell.setValue(float(value))
+            else:
+                cell.setString(str(value))
+    else:
+        return live, {"ok": False, "error": "unknown op %r" % op}
+    live.calculateAll()
+    return live, {"ok": True, "values": read_values(live)}
+
+
+def read_values(doc):
+    """{sheet: [[row, col, value], ...]} of every non-empty cell (see the module docstring)."""
+    out = {}
+    sheets = doc.Sheets
+    for k in range(sheets.Count):
+        sheet = sheets.getByIndex(k)
+        cursor = sheet.createCursor()
+        cursor.gotoEndOfUsedArea(False)
+        end = cursor.RangeAddress
+        rng = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
+        data, formulas = rng.getDataArray(), rng.getFormulaArray()
+        errors = {}     # the formula cells whose result is an error (com.sun.star.sheet.FormulaResult.ERROR = 4)
+        for a in sheet.queryFormulaCells(4).getRangeAddresses():
+            for r in range(a.StartRow, a.EndRow + 1):
+                for c in range(a.StartColumn, a.EndColumn + 1):
+                    errors[(r, c)] = sheet.getCellByPosition(c, r).getError()
+        cells = []
+        for r, (drow, frow) in enumerate(zip(data, formulas)):
+            for c, (v, f) in enumerate(zip(drow, frow)):
+                if f == "" and v == "":
+                    continue
+                if (r, c) in errors:
+                    v = {"error": errors[(r, c)]}
+                cells.append([r + 1, c + 1, v])
+        out[sheet.Name] = cells
+    return out
 
 
 if __name__ == "__main__":
