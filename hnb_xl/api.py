@@ -358,7 +358,7 @@ def mitigated_projection(folder=None, workstreams=None, to_year: int | None = No
 
 
 def placement_charts(history=None, edition=None, to_year: int | None = None, *, given: dict | None = None,
-                     assumptions=None) -> dict | None:
+                     assumptions=None, tornado_year=None, labels: Labels | None = None) -> dict | None:
     """The frames of the pack's placement charts (:func:`hnb_xl.reports.pack.chart_spend_by_category`,
     :func:`hnb_xl.reports.pack.chart_placement_scenarios`), or None when there are no placement
     inputs for the pack's base year. ``given`` (a workbook's Inputs tables by schema name,
@@ -372,7 +372,10 @@ def placement_charts(history=None, edition=None, to_year: int | None = None, *, 
     spend by year, the base year first, a column per placement category (the DSG plan's names),
     "Spend not per plan" (the other lines) and the calibration line; ``deficits``: the accumulated
     DSG deficit by year of the replica, the unmitigated and the mitigated scenario; ``source``: the
-    placement counts' source."""
+    placement counts' source; ``sensitivity``: the unmitigated forecast's tornado and break-even
+    values (:func:`placement_sensitivity`'s, on the same inputs) for ``tornado_year`` (None: the
+    placement drivers table's last year; another year must be a projection year, the error naming
+    ``labels["year"]``)."""
     from .engine import placement_mitigation as mitigation
     from .engine.placement import CALIBRATION
     from .engine.placement_mitigation import MITIGATED
@@ -380,7 +383,7 @@ def placement_charts(history=None, edition=None, to_year: int | None = None, *, 
     from .sources.sen2.categories import PLACEMENT_CATEGORIES
     from .tables import placement as tables
     if given is not None:
-        r, t = _own_placements(given, history, edition)
+        r, t, driver = _own_placements(given, history, edition)
         if r is None:
             return None
         base = history.iloc[-1]
@@ -398,6 +401,7 @@ def placement_charts(history=None, edition=None, to_year: int | None = None, *, 
         if edition is not None and str(edition.code).removesuffix(".0") != code:
             return None
         r, t, _ = mitigated_placements(to_year=to_year)
+        driver = placement_driver(to_year=to_year)[0]
         t = {**tables.load_tables(), **t}
         years = list(r.summary["financial_year"])
         replica = projection(scenario=bundled.REPLICA_SCENARIO, to_year=parse_year(years[-1]))
@@ -414,28 +418,92 @@ def placement_charts(history=None, edition=None, to_year: int | None = None, *, 
         deficits[MITIGATED] = r.summary["accumulated_deficit"].to_numpy(float)
     sources = [str(v) for k, c in (("placement_history", "source"), ("census", "source"), ("census", "basis"))
                if k in t and c in t[k] for v in t[k][c] if isinstance(v, str) and v.strip()]
-    return {"spend": spend.loc[years], "deficits": deficits, "source": sources[0] if sources else ""}
+    return {"spend": spend.loc[years], "deficits": deficits, "source": sources[0] if sources else "",
+            "sensitivity": _sensitivity(driver, t, tornado_year, labels)}
 
 
-def _own_placements(given: dict, history: pd.DataFrame, edition=None):
-    """(the mitigated result, the tables read) of a workbook's own placement tables (``given``, by
-    schema name; an absent table is an empty one) on its ``history``, to the drivers' last year; or
-    (None, None) when they do not project from its base year (no census for it in the placement
-    history, or drivers that do not start the year after it): :func:`placement_charts`."""
-    from .engine import placement_mitigation as mitigation
+def own_placement_driver(given: dict, history: pd.DataFrame | None):
+    """(driver inputs, the tables read) of a workbook's own placement tables (``given``, by schema
+    name; an absent table is an empty one, never the bundled one) on its ``history``, to the
+    drivers' last year; or None when they do not project from its base year (no census for it in
+    the placement history, or drivers that do not start the year after it): what
+    :func:`placement_charts` and :func:`placement_sensitivity` run on."""
     from .tables import placement as tables
     ph, drivers = given.get("placement_history"), given.get("placement_drivers")
     if history is None or not len(history) or ph is None or drivers is None or not len(ph) or not len(drivers):
-        return None, None
+        return None
     base = str(history["financial_year"].iloc[-1])
     if base not in set(ph["financial_year"].astype(str)) or \
             parse_year(drivers["financial_year"].iloc[0]) != parse_year(base) + 1:
-        return None, None
+        return None
     own = {k: given[k] if given.get(k) is not None else pd.DataFrame(columns=[c.name for c in s.columns])
            for k, s in tables.INPUT_SCHEMAS.items()}
     own["placement_history"] = ph
     last = parse_year(drivers["financial_year"].iloc[-1])
     driver, t, _ = placement_driver(to_year=last, given=own, history=history)
+    return driver, t
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """One year's sensitivities of the "Unmitigated (placement drivers)" forecast: the
+    :func:`hnb_xl.engine.sensitivity.tornado` and :func:`hnb_xl.engine.sensitivity.break_even`
+    frames for ``year``."""
+    year: str
+    tornado: pd.DataFrame
+    break_even: pd.DataFrame
+
+
+def projection_year(value, years: list[str], source: str) -> str:
+    """``value`` (a financial year in any accepted spelling, :func:`hnb_xl.years.parse_year`) as a
+    label of ``years`` (the projection years); anything else is an :class:`HnbInputError` at
+    ``source`` (the option, argument or cell it came from)."""
+    try:
+        label = fy(parse_year(value))
+    except ValueError as exc:
+        raise HnbInputError(str(exc), source=source) from None
+    if label not in years:
+        raise HnbInputError(f"{label} is not a projection year ({years[0]} to {years[-1]})", source=source)
+    return label
+
+
+def placement_sensitivity(given: dict, history: pd.DataFrame | None, year=None,
+                          labels: Labels | None = None) -> Sensitivity | None:
+    """The tornado and the break-even values (:mod:`hnb_xl.engine.sensitivity`) of a workbook's own
+    placement tables (:func:`own_placement_driver`) for ``year``: None (blank) is the placement
+    drivers table's last year (the horizon of the stated inputs); another year must be a projection
+    year (:func:`projection_year`; the error names ``labels["year"]``: the sheet cell or the CLI
+    option). None when there are no placement inputs for the base year."""
+    own = own_placement_driver(given, history)
+    return None if own is None else _sensitivity(*own, year, labels)
+
+
+def _sensitivity(driver, t: dict, year, labels: Labels | None) -> Sensitivity:
+    """:class:`Sensitivity` of ``driver`` (the tables ``t`` read) for ``year``; None (blank): the
+    placement drivers table's own last year (:func:`hnb_xl.engine.projection.scenario_last_year`:
+    not a year added past it to reach a later ``to_year``)."""
+    from .engine import sensitivity
+    from .tables import placement as tables
+    years = [str(y) for y in driver.drivers["financial_year"]]
+    if is_blank(year):
+        label = fy(min(scenario_last_year(t["drivers"]), parse_year(years[-1])))
+    else:
+        label = projection_year(year, years, _label(labels, "year", "year"))
+    with tables.located(t):
+        return Sensitivity(label, sensitivity.tornado(driver, label), sensitivity.break_even(driver, label))
+
+
+def _own_placements(given: dict, history: pd.DataFrame, edition=None):
+    """(the mitigated result, the tables read, the driver inputs) of a workbook's own placement
+    tables (:func:`own_placement_driver`), mitigated by its own placement workstreams; or (None,
+    None, None) when they do not project from its base year: :func:`placement_charts`."""
+    from .engine import placement_mitigation as mitigation
+    from .tables import placement as tables
+    own = own_placement_driver(given, history)
+    if own is None:
+        return None, None, None
+    driver, t = own
+    base = str(history["financial_year"].iloc[-1])
     w = given.get(mitigation.TABLE)
     if w is None:       # none on the Inputs: the bundled ILLUSTRATIVE ones for the bundled authority's base year only
         code = str(bundled.parameters()["authority_code"]).removesuffix(".0")
@@ -444,7 +512,7 @@ def _own_placements(given: dict, history: pd.DataFrame, edition=None):
         w = tables.load_workstreams() if ours else pd.DataFrame(columns=[c.name for c in tables.WORKSTREAMS.columns])
     t = {**t, mitigation.TABLE: w}
     with tables.located(t):
-        return mitigation.project_mitigated(driver, mitigation.workstreams_from_frame(w)), t
+        return mitigation.project_mitigated(driver, mitigation.workstreams_from_frame(w)), t, driver
 
 
 PLACEMENT_VIEWS = ("year", "category", "line")
@@ -952,16 +1020,18 @@ def montecarlo_inputs(montecarlo=None, distributions=None, settings: dict | None
     return {"used": dataclasses.asdict(u), **rows}
 
 
-def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None, **page):
+def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None, tornado_year=None, **page):
     """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan, with the
     Monte Carlo ``spread`` (an Uncertainty; None: the bundled one); ``page``: build_pack's
     ``edition``, ``sections`` (:func:`report_sections`), ``notes``, ``record`` (the back-test and
     the assurance record, :mod:`hnb_xl.reports.record`) and ``placement`` (default
-    :func:`placement_charts` of the plan's history and edition)."""
+    :func:`placement_charts` of the plan's history and edition, the tornado for ``tornado_year``:
+    a bad year names ``--tornado-year``)."""
     from .reports.pack import build_pack   # matplotlib only when a pack is written
     u = spread if spread is not None else uncertainty(labels=labels)
     if "placement" not in page:   # the placement charts, where the bundled placement tables are the pack's authority's
-        page["placement"] = placement_charts(plan_result.history, page.get("edition"), plan_result.to_year)
+        page["placement"] = placement_charts(plan_result.history, page.get("edition"), plan_result.to_year,
+                                             tornado_year=tornado_year, labels={"year": "--tornado-year"})
     with located({}, labels):
         return build_pack(directory, plan_result.history, plan_result.assumptions, plan_result.workstreams,
                           plan_result.agreement, u, to_year=plan_result.to_year, **page)
@@ -1014,5 +1084,6 @@ def report_sections(to_year: int | None = None, tables: dict | None = None,
 
 
 __all__ = ["Located", "Plan", "NO_AGREEMENT", "NO_SETTLEMENT", "table", "translate", "located", "history", "projection",
-           "placement_scenarios", "unmitigated_projection", "mitigated_placements", "mitigated_projection", "placement_charts", "placement_projection", "placement_bridge", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
+           "placement_scenarios", "unmitigated_projection", "mitigated_placements", "mitigated_projection", "placement_charts", "own_placement_driver",
+           "placement_sensitivity", "projection_year", "Sensitivity", "placement_projection", "placement_bridge", "contingency", "contingency_rules", "transfer", "transfers_by_year", "invest_to_transform", "workstreams", "agreement",
            "agreement_terms", "actuals", "payments", "settlement", "settlement_inputs", "plan", "uncertainty", "montecarlo_settings", "montecarlo_inputs", "pack", "report_sections", "itt_transfer"]

@@ -1,6 +1,7 @@
 """`hnb-xl pack [WORKBOOK]`: write the Schools Forum pack (the PNG charts of
-:data:`hnb_xl.reports.pack.CHARTS`, the two of :data:`hnb_xl.reports.pack.PLACEMENT_CHARTS` when
-the placement tables are filled for the base year, and one self-contained index.html) to a folder,
+:data:`hnb_xl.reports.pack.CHARTS`, the three of :data:`hnb_xl.reports.pack.PLACEMENT_CHARTS` when
+the placement tables are filled for the base year (the tornado's year: ``--tornado-year``), and one
+self-contained index.html) to a folder,
 on the bundled data or on a model workbook's Inputs (the engine on them: :mod:`hnb_xl.reports.inputs`;
 its own placement tables: :func:`hnb_xl.api.placement_charts`)."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from .. import api, bundled
 from ..reports.pack import CHARTS, PLACEMENT_CHARTS, PackNotes
 from . import plan as plan_cmd
+from ._common import year
 from .report import add_backtest_options, assurance_of, given_table, inputs_of, itt_note
 
 
@@ -28,6 +30,9 @@ def register(sub) -> None:
                         "bundled ones)")
     p.add_argument("--seed", type=int, default=None,
                    help="Monte Carlo random seed (default: the workbook's, else 20220715)")
+    p.add_argument("--tornado-year", type=year("--tornado-year"), default=None, metavar="YEAR", dest="tornado_year",
+                   help=f"the year of the tornado ({PLACEMENT_CHARTS['tornado'][0]}): a projection year of the "
+                        "placement drivers (default: their table's last year)")
     for action in plan_cmd_options():
         action(p)
     add_backtest_options(p)
@@ -91,11 +96,15 @@ def run(args) -> str:
     record = assurance_of(args, inputs, history=args.history, assumptions=args.assumptions, scenario=args.scenario)
     page = {}
     if args.workbook is not None:     # the workbook's own placement tables (none filled: no placement charts)
-        page["placement"] = api.placement_charts(result.history, ed, given=inputs.tables, assumptions=result.assumptions)
-    written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, edition=ed, sections=sections, notes=notes,
-                       record=record, **page)
+        page["placement"] = api.placement_charts(result.history, ed, given=inputs.tables, assumptions=result.assumptions,
+                                                 tornado_year=args.tornado_year, labels=TORNADO_LABELS)
+    written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, tornado_year=args.tornado_year, edition=ed,
+                       sections=sections, notes=notes, record=record, **page)
     lines = [f"Schools Forum pack written to {written.directory}:"] + [f"  {p.name}" for p in written.files]
     return "\n".join(lines)
+
+
+TORNADO_LABELS = {"year": "--tornado-year"}     # a year that is not a projection year names the option
 
 
 def _same_workstreams(given, bundled_frame) -> bool:

@@ -1,4 +1,4 @@
-"""The Schools Forum pack: four PNG charts (:data:`CHARTS`; matplotlib), two more when the placement
+"""The Schools Forum pack: four PNG charts (:data:`CHARTS`; matplotlib), three more when the placement
 tables are filled for the base year (:data:`PLACEMENT_CHARTS`), and ONE self-contained HTML page (the
 charts embedded as data: URIs) with the seed's tables beside the plan's.
 
@@ -14,11 +14,13 @@ years and the source come from the data, :mod:`hnb_xl.reports.edition`, never a 
      saving as a separate grey bar, labelled, that does not move the DSG total
   4. ``4_uncertainty_fan.png``  P10-P90 and P50 of the accumulated deficit after contributions
      (Monte Carlo), beside the deterministic plan and the unmitigated projection
-  5. ``5_spend_by_category.png`` and 6. ``6_placement_scenarios.png`` (:data:`PLACEMENT_CHARTS`,
+  5. ``5_spend_by_category.png``, 6. ``6_placement_scenarios.png`` and 7. ``7_tornado.png`` (:data:`PLACEMENT_CHARTS`,
      when the pack is given the placement frames, :func:`hnb_xl.api.placement_charts`: a
      workbook's own placement tables, or the bundled ones for the bundled authority): the unmitigated placement forecast's HNB spend by
      placement category, stacked with the spend not per plan and the calibration line; the
-     accumulated DSG deficit of the replica, the unmitigated and the mitigated placement scenario
+     accumulated DSG deficit of the replica, the unmitigated and the mitigated placement scenario;
+     the unmitigated forecast's tornado for one year (each driver low, then high: the change in the
+     year's accumulated deficit, :func:`hnb_xl.engine.sensitivity.tornado`)
 
 The page (``index.html``): a title naming the authority and the data vintage, the hnb_xl version
 and the date it was made, a limitations box (calibration plug, other DSG movements, extrapolated
@@ -298,6 +300,8 @@ PLACEMENT_CHARTS = {
     "by_category": ("5_spend_by_category.png", "HNB spend by placement category: placement drivers before mitigations"),
     "scenarios": ("6_placement_scenarios.png",
                   "Accumulated DSG deficit: the replica and the placement drivers before and after mitigations"),
+    "tornado": ("7_tornado.png", "Tornado: the placement-driver forecast's accumulated DSG deficit, one driver at "
+                                 "a time"),
 }
 # one colour a stacked segment: the seven categories, then the spend not per plan and the calibration line
 _SEGMENT_COLOURS = ["#1f5fa8", "#6fa8dc", "#2e8b57", "#c0392b", "#8e44ad", "#e08a1e", "#b8860b", "#7f7f7f",
@@ -373,6 +377,45 @@ def chart_placement_scenarios(deficits: pd.DataFrame, path: Path, ed: Edition | 
     who = f"{ed.authority}, " if ed is not None and ed.authority else ""
     ax.set_title(PLACEMENT_CHARTS["scenarios"][1] + f"\n{who}{years[0]} to {years[-1]}\n(mitigated: the placement workstreams' DSG savings; a "
                  "General Fund saving is not in it; ILLUSTRATIVE sizes)", fontsize=11)
+    return _finish_sourced(fig, ax, path, ed, source)
+
+
+def chart_tornado(sensitivity, path: Path, ed: Edition | None = None, source: str = "") -> Path:
+    """The tornado (:func:`hnb_xl.api.placement_sensitivity`'s ``tornado`` frame for its ``year``):
+    one row a driver, the largest swing at the top, a bar from 0 to the change in the accumulated
+    DSG deficit (£m) at its low and at its high setting, each labelled with its change; the central
+    value in the subtitle. ``source`` as :func:`chart_spend_by_category`."""
+    t = sensitivity.tornado
+    y = list(range(len(t)))
+    fig, ax = plt.subplots(figsize=(11, 6.2))
+    low, high = t["low_change"].to_numpy(float) / M, t["high_change"].to_numpy(float) / M
+    for i, lo, hi in zip(y, low, high):
+        # both settings the same way (more places can raise spend both ways): the shorter bar drawn
+        # over the longer one and labelled inside its end, so neither hides the other
+        same = lo * hi > 0
+        for v, other, colour in ((lo, hi, BLUE), (hi, lo, ORANGE)):
+            inner = same and abs(v) < abs(other)
+            ax.barh(i, v, 0.6, color=colour, zorder=3 if inner else 2)
+            text = f"£{abs(v):,.1f}m" if round(v, 1) >= 0 else f"-£{abs(v):,.1f}m"
+            outward = (v >= 0) != inner
+            ax.annotate(text, (v, i), textcoords="offset points", xytext=(4 if outward else -4, 0), zorder=4,
+                        ha="left" if outward else "right", va="center", fontsize=8,
+                        color="white" if inner else "black")
+    ax.set_yticks(y, [_wrap(str(d), 40) for d in t["driver"]], fontsize=8)
+    ax.invert_yaxis()                       # the first row (largest swing) at the top
+    ax.axvline(0, color=GREY, linewidth=0.8)
+    reach = max(float(t[["low_change", "high_change"]].abs().to_numpy().max()) / M, 1e-6)
+    ax.set_xlim(-reach * 1.3, reach * 1.3)
+    ax.xaxis.set_major_formatter(_GBP_M)
+    ax.set_xlabel(f"Change in the accumulated DSG deficit at 31 March {parse_year(sensitivity.year) + 1}, £m")
+    from matplotlib.patches import Patch
+    ax.legend(handles=[Patch(color=BLUE, label="Change at the low setting"),
+                       Patch(color=ORANGE, label="Change at the high setting")], loc="lower right", fontsize=8,
+              frameon=False)
+    who = f"{ed.authority}, " if ed is not None and ed.authority else ""
+    ax.set_title(PLACEMENT_CHARTS["tornado"][1] + f"\n{who}{sensitivity.year}: central "
+                 f"{_money(float(t['central'].iloc[0]))}\n(each driver at its low, then its high setting, the others "
+                 "central; unit costs and flows ILLUSTRATIVE)", fontsize=11)
     return _finish_sourced(fig, ax, path, ed, source)
 
 
@@ -699,8 +742,9 @@ def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workst
                made: str | None = None, record: Assurance | None = None,
                placement: dict | None = None) -> PackResult:
     """Compute the plan and Monte Carlo and write the four PNGs and ``index.html`` (the PNGs
-    embedded) to ``out_dir``; ``placement`` (:func:`hnb_xl.api.placement_charts`): two more, the
-    spend by placement category and the three scenarios' accumulated deficit (:data:`PLACEMENT_CHARTS`). ``edition``: the authority, years and source (default: from the
+    embedded) to ``out_dir``; ``placement`` (:func:`hnb_xl.api.placement_charts`): three more, the
+    spend by placement category, the three scenarios' accumulated deficit and the tornado
+    (:data:`PLACEMENT_CHARTS`). ``edition``: the authority, years and source (default: from the
     inputs and the bundled parameters); ``sections``: the report's tables (api.report_sections) for
     the seed's Invest to Transform and SEND Contingency tables; ``made``: the date stamp (default today);
     ``record``: the back-test and the assurance record (:mod:`hnb_xl.reports.record`)."""
@@ -727,6 +771,9 @@ def build_pack(out_dir, history: pd.DataFrame, assumptions: pd.DataFrame, workst
                                            placement["source"]),
                    chart_placement_scenarios(placement["deficits"], out / PLACEMENT_CHARTS["scenarios"][0], ed,
                                              placement["source"])]
+        if placement.get("sensitivity") is not None:
+            images.append(chart_tornado(placement["sensitivity"], out / PLACEMENT_CHARTS["tornado"][0], ed,
+                                        placement["source"]))
     result = PackResult(out, [], frame, parts, s, f, prob)
     page = write_html(out / "index.html", result, list(workstreams), agreement, uncertainty, images, ed, history,
                       assumptions, sections, notes, made or _dt.date.today().isoformat(), record)

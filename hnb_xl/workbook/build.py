@@ -46,12 +46,12 @@ from ..tables import schema as _schema
 from . import cells_dump
 from . import layout as L
 from .sheets import (calc_contingency, calc_history, calc_placement, calc_projection, calc_transfer, checks, conf,
-                     cover, inputs, logs, outputs, safety_valve)
+                     cover, inputs, logs, outputs, safety_valve, sensitivity)
 
 # Builders run in this order (inputs before the calculations that name them; checks after the
 # sheets they check; the cover last but one so it can name the master check).
 SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_placement, calc_contingency, calc_transfer, safety_valve,
-                  outputs, checks, logs, cover)
+                  outputs, sensitivity, checks, logs, cover)
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
 SOURCE_TREE = Path(__file__).resolve().parents[2]      # the checkout, when the package runs from one
@@ -202,6 +202,7 @@ def build_workbook(ctx: Context):
     wb = openpyxl.load_workbook(TEMPLATE, keep_vba=True)
     for builder in SHEET_BUILDERS:
         builder.build(wb, ctx)
+    _sensitivity_snapshot(wb)
     for name, ref in sorted(ctx.names.items()):
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     # reader order: every sheet of the layout is built (a missing one is a KeyError here)
@@ -220,6 +221,16 @@ def build_workbook(ctx: Context):
     wb.properties.lastModifiedBy = "hnb-xl build"
     wb.calculation.fullCalcOnLoad = True
     return wb
+
+
+def _sensitivity_snapshot(wb) -> None:
+    """The Sensitivity sheet's values (:func:`hnb_xl.workbook.sheets.sensitivity.snapshot_writes`)
+    on the Inputs as built, read back through the refresh's own reader: the build writes what the
+    first refresh would."""
+    from .refresh.cells import OpenpyxlCells, write_openpyxl
+    from .refresh.plan import rows_after, targets
+    cells, tmap = OpenpyxlCells(wb), targets()
+    write_openpyxl(wb, sensitivity.snapshot_writes(cells, tmap, rows_after(cells, tmap, {})))
 
 
 COMPANION_TEXT = '''"""Companion of the HNB model workbook of the same name, written by `hnb-xl build`.

@@ -45,6 +45,7 @@ from ..tables.schema import (AGREEMENT, AGREEMENT_TERMS, ASSUMPTIONS, BLOCK_TRAN
                              PAYMENTS, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, SCHOOLS, SETTLEMENT, WORKSTREAMS)
 from ..tables.schema import MONTECARLO, MONTECARLO_TERMS, UNCERTAINTY
 from ..engine.montecarlo import MC_DRIVERS
+from ..engine.sensitivity import BREAK_EVEN, TORNADO
 from ..engine.placement import SUMMARY_COLUMNS as PLACEMENT_SUMMARY
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 from ..tables.placement import INPUT_SCHEMAS as SCHEMAS   # the placement tables
@@ -61,14 +62,15 @@ CALC_TRANSFER = "Calc_Transfer"
 CALC_PLACEMENT = "Calc_Placement"
 SAFETY_VALVE = "Safety_Valve"
 OUTPUTS = "Outputs"
+SENSITIVITY = "Sensitivity"
 CHECKS = "Checks"
 LOGS = "Logs"
 XLWINGS_CONF = "xlwings.conf"          # renamed from the template's inactive "_xlwings.conf"
 
 SHEETS = (COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_PLACEMENT, CALC_CONTINGENCY, CALC_TRANSFER, SAFETY_VALVE,
-          OUTPUTS, CHECKS, LOGS, XLWINGS_CONF)
+          OUTPUTS, SENSITIVITY, CHECKS, LOGS, XLWINGS_CONF)
 CALCULATION_SHEETS = (CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, CHECKS, SAFETY_VALVE,
-                      CALC_PLACEMENT)
+                      CALC_PLACEMENT, SENSITIVITY)
 ALLOWED_CONSTANTS = (0, 1)
 
 # VBA code names of the sheets (openpyxl gives new sheets none). The template's Sheet1 becomes the
@@ -76,7 +78,7 @@ ALLOWED_CONSTANTS = (0, 1)
 CODE_NAMES = {COVER: "Sheet1", XLWINGS_CONF: "Sheet2", INPUTS: "shInputs", CALC_HISTORY: "shCalcHistory",
               CALC_PROJECTION: "shCalcProjection", CALC_PLACEMENT: "shCalcPlacement", CALC_CONTINGENCY: "shCalcContingency",
               CALC_TRANSFER: "shCalcTransfer", SAFETY_VALVE: "shSafetyValve", OUTPUTS: "shOutputs",
-              CHECKS: "shChecks", LOGS: "shLogs"}
+              SENSITIVITY: "shSensitivity", CHECKS: "shChecks", LOGS: "shLogs"}
 
 TEMPLATE_SHEET_COVER = "Sheet1"
 TEMPLATE_SHEET_CONF = "_xlwings.conf"
@@ -434,6 +436,27 @@ OUT.update(print_cols=10)      # the sheet prints columns A to J; down to the ba
 # --------------------------------------------------------------------------------- checks
 CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)
 
+# ----------------------------------------------------------------------------- Sensitivity
+# The tornado and the break-even values of the "Unmitigated (placement drivers)" forecast for one
+# year (sheets/sensitivity.py): a snapshot the Python engine writes at the build and at every
+# refresh. The scalars as on the calculation sheets (label in column A, unit in B, value in
+# value_col): the time it was computed, the year (an input), the central value, whether it is for
+# the current Inputs (the Checks sheet's row), the one-line message (no placement inputs); then
+# the tornado (the message in column A; one row a driver of engine.sensitivity.TORNADO, the largest swing first), after an
+# empty row the break-even values (one row a driver of BREAK_EVEN, in its order), after an empty
+# row the chart, on a page of its own (chart_rows rows tall).
+SENS = dict(value_col=3, **numbered(3, "computed year central current message"),
+            cols=numbered(1, "driver central low high low_change high_change swing"),
+            break_cols=numbered(1, "description value note"), tornado_rows=len(TORNADO),
+            break_rows=len(BREAK_EVEN), chart_rows=32,
+            names=dict(year="Sensitivity_Year", central="Sensitivity_Central", current="Sensitivity_Current"))
+SENS.update(tornado_title=SENS["message"] + 2)
+SENS.update(tornado_header=SENS["tornado_title"] + 1, tornado_first=SENS["tornado_title"] + 2)
+SENS.update(break_title=SENS["tornado_first"] + SENS["tornado_rows"] + 1)
+SENS.update(break_header=SENS["break_title"] + 1, break_first=SENS["break_title"] + 2)
+SENS.update(chart_row=SENS["break_first"] + SENS["break_rows"] + 1)
+SENS.update(last_row=SENS["chart_row"] + SENS["chart_rows"] - 1, last_col=max(SENS["cols"].values()))
+
 # ------------------------------------------------------------------------------ named outputs
 NAMES = {
     "master_check": "Master_Check",
@@ -473,7 +496,7 @@ COVER_LABEL_COL = 2                    # the labels of those cells, in column B
 # sheet list, then one role a row from first_row (its name in role_col, holder and responsibility
 # in text_col), room for max_rows; the build writes them and a refresh given assurance_roles.csv
 # rewrites them, the print area ending at the last role
-COVER_ROLES = dict(title_row=52, first_row=53, max_rows=10, role_col=2, text_col=3)
+COVER_ROLES = dict(title_row=53, first_row=54, max_rows=10, role_col=2, text_col=3)
 
 # The Cover's "Refresh from sources" Form Control button: a VML legacy drawing anchored in
 # REFRESH_BUTTON_CELL, offset right of the build/refresh times it sits beside, REFRESH_BUTTON_SIZE
@@ -571,6 +594,13 @@ OPTIONAL_INPUT_CELLS = (
                   "settlement", "agreement", "montecarlo", "uncertainty", "placement_history") + PLACEMENT_TABLES
                  + ("placement_workstreams",))
     + (REFRESH_TIME_CELL,)
+    # the Sensitivity snapshot: empty for a workbook without placement inputs for its base year
+    + tuple((SENSITIVITY, f"{col(SENS['value_col'])}{SENS[k]}") for k in ("year", "central"))
+    + ((SENSITIVITY, f"{col(1)}{SENS['message']}"),)
+    + tuple((SENSITIVITY, f"{col(c)}{r}") for r in range(SENS["tornado_first"], SENS["tornado_first"] + len(TORNADO))
+            for c in SENS["cols"].values())
+    + tuple((SENSITIVITY, f"{col(c)}{r}") for r in range(SENS["break_first"], SENS["break_first"] + len(BREAK_EVEN))
+            for c in SENS["break_cols"].values())
     + tuple((SAFETY_VALVE, f"{col(c)}{r}") for r in range(SV["ws_first"], SV["ws_first"] + SV["ws_max"])
             for c in range(1, len(SV["ws_headers"]) + 1)))
 

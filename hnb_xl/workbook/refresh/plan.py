@@ -18,7 +18,11 @@ Order of work (nothing touches the workbook's path until the last step):
 7. copy the original to a timestamped backup, then ``os.replace`` the temporary file over the
    target (atomic on one filesystem: a kill at any moment leaves either the old or the new file).
 
-Every cell address comes from :mod:`hnb_xl.workbook.layout` (via :func:`targets`).
+Every cell address comes from :mod:`hnb_xl.workbook.layout` (via :func:`targets`). Besides the
+tables, the plan writes what follows from them: the print areas (:func:`print_area_writes`), the
+Cover's roles, and the Sensitivity sheet's snapshot recomputed on the tables the workbook holds
+after the refresh (:func:`hnb_xl.workbook.sheets.sensitivity.snapshot_writes`; a year cell that is
+not a projection year refuses the refresh there, before anything is written).
 
 Steps 2-5 are shared with the Cover's button (:mod:`hnb_xl.workbook.refresh.excel`, the workbook
 open in Excel): :func:`plan_refresh` and :func:`hnb_xl.workbook.refresh.audit.log_writes` decide every write ONCE, as rectangles
@@ -390,8 +394,10 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
     if "assurance_roles" in got.tables and layout.COVER in cells.sheetnames:   # the Cover's roles lines too
         from ..sheets.cover import roles_write
         record.append(roles_write(got.tables["assurance_roles"]))
+    from ..sheets.sensitivity import snapshot_writes      # the Sensitivity sheet's tornado, recomputed
     return RefreshPlan(got, changes, [table_write(t, old, rows) for t, old, rows in tables]
-                       + print_area_writes(cells, tmap, held) + record,
+                       + print_area_writes(cells, tmap, held) + record
+                       + snapshot_writes(cells, tmap, held, workbook_label),
                        _chart_layout(cells, tmap, got), after=after)
 
 

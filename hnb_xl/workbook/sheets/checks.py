@@ -207,8 +207,25 @@ def _completeness_checks():
     return out
 
 
+def _sensitivity_row():
+    """Whether the Sensitivity sheet's snapshot (values hnb-xl computes at the build and at each
+    refresh, sheets/sensitivity.py) is for the Inputs and the year as they are now: its central
+    value equals Calc_Placement's accumulated deficit for its year within Cross_Check_Tolerance
+    (an edited input moves the native one, not the snapshot); 1 while Calc_Placement calculates
+    nothing (no placement inputs for the base year: the sheet then shows no tornado either); 0
+    when the year is not one of Calc_Placement's. Shown, not in the master check: a stale snapshot
+    is not a wrong model, it asks for a refresh."""
+    P = L.PLACE
+    active = L.absref(L.CALC_PLACEMENT, P["base_col"], P["active"])
+    names = L.SENS["names"]
+    deficit = f'INDEX({L.NAMES["placement_accumulated"]},MATCH({names["year"]},{L.NAMES["placement_years"]},0))'
+    return ("Sensitivity: the tornado is for the current Inputs (1 = yes; 0: refresh to recompute)",
+            f"=IF({active}=0,1,IFERROR(IF(ABS({names['central']}-{deficit})<Cross_Check_Tolerance,1,0),0))")
+
+
 CHECKS = _checks()
-SHOWN = _revision_rows()              # below the checks after an empty row: figures, not in the master check
+SENSITIVITY_ROW = _sensitivity_row()
+SHOWN = _revision_rows() + [SENSITIVITY_ROW]   # below the checks after an empty row: not in the master check
 CHECK_WIDTH = 100                     # characters: column B, where each check's text wraps
 
 
@@ -240,6 +257,8 @@ def build(wb, ctx) -> None:
         ws.cell(r, 2, text).alignment = S.WRAP
         ws.cell(r, K["value_col"], formula).alignment = S.TOP_RIGHT
         ws.row_dimensions[r].height = S.LINE_HEIGHT * S.lines(text, CHECK_WIDTH)
+        if (text, formula) == SENSITIVITY_ROW:         # the Sensitivity sheet shows it too
+            ctx.define(L.SENS["names"]["current"], L.absref(L.CHECKS, K["value_col"], r))
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import PatternFill
     # the master check and the checks, not the empty row between them (a blank equals 0: pink)
@@ -251,4 +270,4 @@ def build(wb, ctx) -> None:
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = CHECK_WIDTH
     ws.column_dimensions["C"].width = 18
-    S.print_setup(ws, L.print_area(K["value_col"], shown + len(SHOWN)))
+    S.print_setup(ws, L.print_area(K["value_col"], shown + len(SHOWN)), pages_tall=1)   # the checks on one page

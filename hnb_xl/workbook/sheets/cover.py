@@ -42,7 +42,8 @@ SHEET_NOTES = {
     L.CALC_PROJECTION: "projection year by year", L.CALC_PLACEMENT: "placement forecast: EHCPs by category x unit "
     "cost, the calibration line, the unmitigated deficit", L.CALC_CONTINGENCY: "SEND Contingency per school",
     L.CALC_TRANSFER: "block transfer and Invest to Transform", L.SAFETY_VALVE: "safety valve plan: savings, "
-    "DfE instalments, year of in-year balance", L.OUTPUTS: "tables and charts", L.CHECKS: "checks and the master check",
+    "DfE instalments, year of in-year balance", L.OUTPUTS: "tables and charts",
+    L.SENSITIVITY: "tornado and break-even values of the placement forecast (computed at build and refresh)", L.CHECKS: "checks and the master check",
     L.LOGS: "assumptions and data sources; the assurance record (logs, roles, statement)", L.XLWINGS_CONF: "Python settings for xlwings",
 }
 
