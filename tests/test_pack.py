@@ -186,6 +186,45 @@ def test_pack_command_writes_the_folder(tmp_path, capsys):
     assert (tmp_path / "forum" / "4_uncertainty_fan.png").stat().st_size > 10_000
 
 
+def test_pack_command_draws_the_tornado_for_the_year_asked(tmp_path, monkeypatch, capsys):
+    """The bundled pack's seventh chart, the placement-driver forecast's tornado for --tornado-year
+    2025-26: "Other DSG movements" at its low setting is -£2.4m for each of the four projection
+    years (-£9.6m); the title names the authority and the year, the footnote the source."""
+    seen = {}
+    original = Figure.savefig
+
+    def spy(fig, fname, *a, **k):
+        if str(fname).endswith("7_tornado.png"):
+            ax = fig.axes[0]
+            seen.update(title=ax.get_title(), xlabel=ax.get_xlabel(), notes=[t.get_text() for t in fig.texts],
+                        labels=[t.get_text() for t in ax.get_yticklabels()],
+                        bars={round(b.get_width(), 6) for b in ax.patches})
+        return original(fig, fname, *a, **k)
+    monkeypatch.setattr(Figure, "savefig", spy)
+    out = tmp_path / "forum"
+    assert main(["pack", "--output", str(out), "--paths", "200", "--no-agreement", "--tornado-year", "2025-26"]) == 0
+    assert (out / "7_tornado.png").stat().st_size > 10_000
+    assert "Cambridgeshire, 2025-26: central" in seen["title"] and "31 March 2026" in seen["xlabel"]
+    assert any(n.startswith("Source: ") for n in seen["notes"])
+    assert -9.6 in seen["bars"] and len(seen["labels"]) == 10
+    assert "one driver at a time" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("year, says", [
+    pytest.param("2031-32", "--tornado-year: 2031-32 is not a projection year (2022-23 to 2030-31)",
+                 id="tornado-year-past-the-drivers"),
+    pytest.param("someday", "--tornado-year: expected a financial year", id="tornado-year-not-a-year"),
+])
+def test_pack_command_refuses_a_bad_tornado_year_in_one_line(tmp_path, capsys, year, says):
+    try:
+        code = main(["pack", "--output", str(tmp_path / "x"), "--paths", "200", "--tornado-year", year])
+    except SystemExit as exc:          # argparse's own refusal of the spelling
+        code = exc.code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and says in err[0], err
+    assert not (tmp_path / "x").exists()
+
+
 def test_pack_command_rejects_zero_paths(tmp_path, capsys):
     code = main(["pack", "--output", str(tmp_path / "x"), "--paths", "0"])
     _, err = capsys.readouterr()
