@@ -262,6 +262,24 @@ def test_a_year_that_is_not_a_projection_year_is_refused_at_its_cell(copy, histo
     assert sorted(p.name for p in copy.parent.iterdir()) == sorted([copy.name, "src"])
 
 
+def test_a_placement_table_spoilt_on_inputs_leaves_the_tables_empty_and_says_where(copy, history_source):
+    """Text typed over a number of the placement drivers on the Inputs sheet (no refresh checks the
+    workbook's own tables: its Checks and verify do): the refresh goes on, the sheet says in one line
+    that it is not computed and which cell, and shows no stale tornado."""
+    t = L.INPUT_TABLES["placement_drivers"]
+    header = t.headers[t.column_keys.index("requests")]
+    wb = load_workbook(copy, keep_vba=True)
+    wb[t.sheet][t.cell(header, 1)] = "many"
+    wb.save(copy)
+    assert _refresh(copy, history_source) == 0
+    ws = _sheet(copy)
+    message = ws.cell(SN["message"], 1).value
+    assert message.startswith("Not computed: ") and "\n" not in message
+    assert f"row {t.first_row + 1}" in message and header in message
+    assert _tornado(ws).empty and _value(ws, "central") is None
+    assert _value(ws, "year") == "2030-31"                  # the year as it was
+
+
 # ------------------------------------------------------------------------------------ Northshire
 
 def _northshire_placement(folder: Path) -> Path:

@@ -5,7 +5,7 @@ cell address. Stable public API:
 
 ``SHEETS``                      sheet names in reader order (Cover ... xlwings.conf)
 ``COVER, INPUTS, CALC_HISTORY, CALC_PROJECTION, CALC_CONTINGENCY, CALC_TRANSFER, OUTPUTS,
-CHECKS, LOGS, XLWINGS_CONF``    the sheet names one by one
+SENSITIVITY, CHECKS, LOGS, XLWINGS_CONF``    the sheet names one by one
 ``CALCULATION_SHEETS``          sheets whose formulas may hold no numeric constant except
                                 :data:`ALLOWED_CONSTANTS` (read by ``hnb_xl.workbook.verify.check``)
 ``ALLOWED_CONSTANTS``           (0, 1): the rule agreed with the static checker. 0 and 1 may appear
@@ -439,12 +439,13 @@ CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)
 # ----------------------------------------------------------------------------- Sensitivity
 # The tornado and the break-even values of the "Unmitigated (placement drivers)" forecast for one
 # year (sheets/sensitivity.py): a snapshot the Python engine writes at the build and at every
-# refresh. The scalars as on the calculation sheets (label in column A, unit in B, value in
-# value_col): the time it was computed, the year (an input), the central value, whether it is for
-# the current Inputs (the Checks sheet's row), the one-line message (no placement inputs); then
-# the tornado (the message in column A; one row a driver of engine.sensitivity.TORNADO, the largest swing first), after an
-# empty row the break-even values (one row a driver of BREAK_EVEN, in its order), after an empty
-# row the chart, on a page of its own (chart_rows rows tall).
+# refresh. Under the title and note: the line saying when it was computed (column A), then the
+# scalars as on the calculation sheets (label in column A, unit in B, value in value_col): the year
+# (an input), the central value, whether it is for the current Inputs (the Checks sheet's row);
+# the one-line message in column A (no placement inputs); after an empty row the tornado (one row
+# a driver of engine.sensitivity.TORNADO, the largest swing first), after an empty row the
+# break-even values (one row a driver of BREAK_EVEN, in its order), after an empty row the chart,
+# on a page of its own, over columns A to last_col of chart_rows rows.
 SENS = dict(value_col=3, **numbered(3, "computed year central current message"),
             cols=numbered(1, "driver central low high low_change high_change swing"),
             break_cols=numbered(1, "description value note"), tornado_rows=len(TORNADO),

@@ -12,16 +12,18 @@ Inputs sheet holds (its history, placement history and placement tables), i.e.
 * **break-even**: the value of each driver of ``BREAK_EVEN``, the same in every projection year,
   at which the year's HNB in-year deficit is 0 (bisection).
 
-:func:`snapshot_writes` writes it from the Inputs just built (:func:`hnb_xl.workbook.build.build_workbook`)
-and again at every refresh (called by the refresh plan, :func:`hnb_xl.workbook.refresh.plan.plan_refresh`, so the
-command line and the Cover's button both recompute it) from the tables the workbook holds after
-the refresh. The year cell is an input: blank is the placement drivers table's last year; another
+:func:`snapshot_writes` writes it from the Inputs just built
+(:func:`hnb_xl.workbook.build.build_workbook`) and again at every refresh, from the tables the
+workbook holds after it (called by :func:`hnb_xl.workbook.refresh.plan.plan_refresh`, so the
+command line and the Cover's button both recompute it). The year cell is an input: blank is the placement drivers table's last year; another
 year must be a projection year, or the refresh is refused naming that cell (nothing written). With
 no placement inputs for the base year the sheet says so in one line and the tables are empty. The
 Checks sheet's row "Sensitivity: the tornado is for the current Inputs" (shown, not in the master
-check; C6 here repeats it) is 1 while the snapshot's central value equals Calc_Placement's
+check; the sheet repeats it) is 1 while the snapshot's central value equals Calc_Placement's
 accumulated deficit for the year. The chart is a native bar chart of the two change columns
-(overlap 100: a tornado), the largest swing at the top.
+(overlap 100: a tornado), the largest swing at the top; where both settings move the deficit the
+same way (more or fewer special places can both raise it) the high setting's bar is drawn over the
+low one's, so the shorter is hidden: the table holds both (docs/placement.md).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import math
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.styles import Alignment
 
 from ...engine.sensitivity import BREAK_EVEN, UNMITIGATED
 from ...errors import HnbInputError
@@ -47,6 +50,7 @@ BREAK_HEADERS = {"description": "Driver", "value": "Break-even value", "note": "
 BREAK_FORMATS = {"requests": '"x"0.000'}
 CHART_TITLE = "Tornado: change in the accumulated DSG deficit from the central forecast"
 GBP_M_AXIS = '£#,##0,,"m";-£#,##0,,"m";£0"m"'      # the chart's £m (the cells stay in pounds)
+NOT_COMPUTED = "Not computed"          # the message's start when the workbook's own tables cannot be read
 # the tables the snapshot runs on (schema names), read from the workbook as the refresh reads them
 TABLES = ("history", "placement_history") + L.PLACEMENT_TABLES
 
@@ -91,7 +95,7 @@ def snapshot_writes(cells, tmap: dict, rows, label: str = "workbook") -> list:
     except HnbInputError as exc:
         if exc.source == where:
             raise
-        return _writes(None, year, f"Not computed: {exc}")
+        return _writes(None, year, f"{NOT_COMPUTED}: {exc}")
     if result is None:
         h = frames.get("history")
         base = f" {h['financial_year'].iloc[-1]}" if h is not None and len(h) else ""
@@ -107,48 +111,37 @@ def _number(v, digits: int):
 
 
 def _writes(result, year, message: str | None) -> list:
-    """Two rectangles: the year and the central value (C4:C5), and from the message row down to
-    the break-even table's last row (the formulas of rows 3 and 6 are not touched)."""
+    """Two rectangles: the year and the central value, and the rows from the message down to the
+    break-even table's last (the formulas above, the computed line and the current flag, are not
+    touched). Without a ``result`` the tables are blank and their titles say there is none."""
     from ..refresh.cells import TableWrite
     SN = L.SENS
-    width = SN["last_col"]
-    rows = [[message] + [None] * (width - 1), [None] * width]
+    width, first, last = SN["last_col"], SN["message"], SN["break_first"] + SN["break_rows"] - 1
+    grid = {r: [None] * width for r in range(first, last + 1)}
+
+    def put(row: int, values) -> None:
+        grid[row][:len(values)] = list(values)
+    put(SN["message"], [message])
+    put(SN["tornado_header"], HEADERS.values())
+    put(SN["break_header"], BREAK_HEADERS.values())
     if result is None:
-        rows.append(["Tornado: no placement inputs for the base year"] + [None] * (width - 1))
-        rows.append(list(HEADERS.values()))
-        rows += [[None] * width for _ in range(SN["tornado_rows"])]
-        rows.append([None] * width)
-        rows.append(["Break-even values: no placement inputs for the base year"] + [None] * (width - 1))
-        rows.append(list(BREAK_HEADERS.values()) + [None] * (width - len(BREAK_HEADERS)))
-        rows += [[None] * width for _ in range(SN["break_rows"])]
+        why = "not computed" if message and message.startswith(NOT_COMPUTED) else "no placement inputs for the base year"
+        put(SN["tornado_title"], [f"Tornado: {why}"])
+        put(SN["break_title"], [f"Break-even values: {why}"])
         central = None
     else:
-        end = parse_year(result.year) + 1
-        rows.append([f"Tornado: accumulated DSG deficit at 31 March {end} ({result.year}), one driver at a time "
-                     "(largest swing first)"] + [None] * (width - 1))
-        rows.append(list(HEADERS.values()))
-        t = result.tornado
-        for i in range(SN["tornado_rows"]):
-            if i < len(t):
-                r = t.iloc[i]
-                rows.append([str(r["driver"])] + [_number(r[k], 2) for k in list(HEADERS)[1:]])
-            else:
-                rows.append([None] * width)
-        rows.append([None] * width)
-        rows.append([f"Break-even values: each driver, the same in every projection year, at which the HNB "
-                     f"in-year deficit of {result.year} is 0"] + [None] * (width - 1))
-        rows.append(list(BREAK_HEADERS.values()) + [None] * (width - len(BREAK_HEADERS)))
-        b = result.break_even
-        for i in range(SN["break_rows"]):
-            if i < len(b):
-                r = b.iloc[i]
-                note = str(r["note"]).strip() or None
-                rows.append([str(r["description"]), _number(r["value"], 9), note] + [None] * (width - 3))
-            else:
-                rows.append([None] * width)
+        t, b = result.tornado, result.break_even
+        put(SN["tornado_title"], [f"Tornado: accumulated DSG deficit at 31 March {parse_year(result.year) + 1} "
+                                  f"({result.year}), one driver at a time (largest swing first)"])
+        for i, r in enumerate(t.head(SN["tornado_rows"]).to_dict("records")):
+            put(SN["tornado_first"] + i, [str(r["driver"])] + [_number(r[k], 2) for k in list(HEADERS)[1:]])
+        put(SN["break_title"], [f"Break-even values: each driver, the same in every projection year, at which the "
+                                f"HNB in-year deficit of {result.year} is 0"])
+        for i, r in enumerate(b.head(SN["break_rows"]).to_dict("records")):
+            put(SN["break_first"] + i, [str(r["description"]), _number(r["value"], 9), str(r["note"]).strip() or None])
         central = _number(t["central"].iloc[0], 2) if len(t) else None
     return [TableWrite(L.SENSITIVITY, SN["year"], SN["value_col"], [[year], [central]], label="Sensitivity year"),
-            TableWrite(L.SENSITIVITY, SN["message"], 1, rows, label="Sensitivity snapshot")]
+            TableWrite(L.SENSITIVITY, first, 1, [grid[r] for r in range(first, last + 1)], label="Sensitivity snapshot")]
 
 
 def _time_formula() -> str:
@@ -229,6 +222,8 @@ def build(wb, ctx) -> None:
         ws.cell(title_row, 1).font = S.HEADING_FONT
         for j, h in enumerate(headers.values()):
             S.header_cell(ws.cell(header_row, 1 + j, h))
+            if 0 < j and h != BREAK_HEADERS["note"]:          # over a column of figures: right, as they are
+                ws.cell(header_row, 1 + j).alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
     for i in range(SN["tornado_rows"]):
         for key, c in K.items():
             if key != "driver":
