@@ -13,8 +13,8 @@ Monte Carlo over the placement drivers (all on :mod:`hnb_xl.engine.placement`; p
   over low, central and high (|high - low| when the driver acts one way; more places, for one, can
   raise spend both ways: the backlog is placed at a special school's cost).
 * **Break-even** (:func:`break_even`): the value of one driver, the same in every projection year,
-  at which the HNB in-year deficit of the chosen year is 0 (bisection: the deficit is monotone in
-  each driver).
+  at which the HNB in-year deficit of the chosen year is 0 (regula falsi within the driver's range,
+  :func:`_root`: the deficit is monotone in each driver).
 * **Monte Carlo** (:func:`monte_carlo`): new plans, unit-cost inflation and allocation growth drawn
   per path and year (normal around the inputs); percentiles of the accumulated deficit.
 
@@ -302,7 +302,7 @@ def tornado(inputs: PlacementInputs, year: str, drivers: list[Driver] | None = N
 
 def break_even(inputs: PlacementInputs, year: str, names=None, tolerance: float = 0.005) -> pd.DataFrame:
     """The value of each driver in ``names`` (keys of :data:`BREAK_EVEN`) at which the HNB in-year
-    deficit of ``year`` is 0 (to ``tolerance`` £), by bisection within the driver's range; NaN with a
+    deficit of ``year`` is 0 (to ``tolerance`` £), by regula falsi within the driver's range (:func:`_root`); NaN with a
     note when the in-year position does not change sign there."""
     rows = []
     for key in names or BREAK_EVEN:
@@ -315,18 +315,35 @@ def break_even(inputs: PlacementInputs, year: str, names=None, tolerance: float 
         if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or np.sign(f_lo) == np.sign(f_hi):
             rows.append((key, d.name, np.nan, f"no balance between {lo:g} and {hi:g}"))
             continue
-        mid = (lo + hi) / 2
-        for _ in range(200):
-            mid = (lo + hi) / 2
-            f_mid = f(mid)
-            if abs(f_mid) < tolerance:
-                break
-            if np.sign(f_mid) == np.sign(f_lo):
-                lo, f_lo = mid, f_mid
-            else:
-                hi = mid
-        rows.append((key, d.name, mid, ""))
+        rows.append((key, d.name, _root(f, lo, hi, f_lo, f_hi, tolerance), ""))
     return pd.DataFrame(rows, columns=["driver", "description", "value", "note"])
+
+
+def _root(f, lo: float, hi: float, f_lo: float, f_hi: float, tolerance: float, steps: int = 200) -> float:
+    """x in [lo, hi] with |f(x)| < ``tolerance``, f(lo) and f(hi) of opposite signs: regula falsi,
+    Illinois variant (the retained end's value halved when the same end is kept twice; Dowell and
+    Jarratt, BIT 11 (1971) 168-174, https://doi.org/10.1007/BF01934364), which keeps the root
+    bracketed as bisection does and converges superlinearly: about 6 projections a driver
+    where bisection to the same tolerance takes about 40; bisection steps when it stalls."""
+    x, side = lo, 0
+    for _ in range(steps):
+        x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo) if f_hi != f_lo else (lo + hi) / 2
+        if not lo < x < hi:
+            x = (lo + hi) / 2
+        f_x = f(x)
+        if abs(f_x) < tolerance or hi - lo < 1e-15 * max(1.0, abs(x)):
+            return x
+        if np.sign(f_x) == np.sign(f_lo):
+            lo, f_lo = x, f_x
+            if side == -1:
+                f_hi /= 2
+            side = -1
+        else:
+            hi, f_hi = x, f_x
+            if side == 1:
+                f_lo /= 2
+            side = 1
+    return x
 
 
 def monte_carlo(inputs: PlacementInputs, paths: int = 10_000, seed: int = 20220715, sd_new_plans: float = 0.10,
