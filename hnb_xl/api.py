@@ -419,7 +419,8 @@ def placement_charts(history=None, edition=None, to_year: int | None = None, *, 
     sources = [str(v) for k, c in (("placement_history", "source"), ("census", "source"), ("census", "basis"))
                if k in t and c in t[k] for v in t[k][c] if isinstance(v, str) and v.strip()]
     return {"spend": spend.loc[years], "deficits": deficits, "source": sources[0] if sources else "",
-            "sensitivity": _sensitivity(driver, t, tornado_year, labels)}
+            "sensitivity": _sensitivity(driver, t, tornado_year, labels,
+                                        bundled.assumptions() if assumptions is None else assumptions)}
 
 
 def own_placement_driver(given: dict, history: pd.DataFrame | None):
@@ -475,13 +476,14 @@ def placement_sensitivity(given: dict, history: pd.DataFrame | None, year=None,
     year (:func:`projection_year`; the error names ``labels["year"]``: the sheet cell or the CLI
     option). None when there are no placement inputs for the base year."""
     own = own_placement_driver(given, history)
-    return None if own is None else _sensitivity(*own, year, labels)
+    return None if own is None else _sensitivity(*own, year, labels, given.get("assumptions"))
 
 
-def _sensitivity(driver, t: dict, year, labels: Labels | None) -> Sensitivity:
+def _sensitivity(driver, t: dict, year, labels: Labels | None, assumptions=None) -> Sensitivity:
     """:class:`Sensitivity` of ``driver`` (the tables ``t`` read) for ``year``; None (blank): the
     placement drivers table's own last year (:func:`hnb_xl.engine.projection.scenario_last_year`:
-    not a year added past it to reach a later ``to_year``)."""
+    not a year added past it to reach a later ``to_year``). The tornado's other DSG movements are
+    those of the same workbook's or data's aggregate ``assumptions`` (none there: no such row)."""
     from .engine import sensitivity
     from .tables import placement as tables
     years = [str(y) for y in driver.drivers["financial_year"]]
@@ -490,7 +492,8 @@ def _sensitivity(driver, t: dict, year, labels: Labels | None) -> Sensitivity:
     else:
         label = projection_year(year, years, _label(labels, "year", "year"))
     with tables.located(t):
-        return Sensitivity(label, sensitivity.tornado(driver, label), sensitivity.break_even(driver, label))
+        return Sensitivity(label, sensitivity.tornado(driver, label, other_dsg=sensitivity.other_dsg_of(assumptions)),
+                           sensitivity.break_even(driver, label))
 
 
 def _own_placements(given: dict, history: pd.DataFrame, edition=None):

@@ -129,7 +129,8 @@ def run(args) -> str:
             raise HnbInputError(f"{fy(y)} is not a projection year ({years[0]} to {years[-1]})", source=option)
     with tables.located(t):
         if args.tornado is not None:
-            out = sensitivity.tornado(driver, fy(args.tornado))
+            out = sensitivity.tornado(driver, fy(args.tornado),       # the replica's other DSG movements
+                                      other_dsg=sensitivity.other_dsg_of(bundled.assumptions()))
             title = (f"Tornado: accumulated DSG deficit at 31 March {args.tornado + 1}, {sensitivity.UNMITIGATED}, "
                      "one driver at a time")
             return _show(out, args.format, title, {"driver": "Driver", "central": "Central", "low": "Low setting",

@@ -264,8 +264,25 @@ TORNADO: list[Driver] = [
     Driver("HNB allocation growth +1pp / -1pp", 0.01, -0.01, _allocation_growth, "pp"),
     Driver("Special places +100 / -100", 100.0, -100.0, _places, "places"),
     Driver("Growth of spend not per plan -1pp / +1pp", -0.01, 0.01, _other_growth, "pp"),
-    Driver("Other DSG movements -£2.4m a year (the replica's) / 0", -2_400_000.0, 0.0, _other_dsg, "£"),
 ]
+TORNADO_MAX = len(TORNADO) + 1      # rows a tornado may have: the drivers above and other DSG movements
+
+
+def other_dsg_driver(per_year: float) -> Driver:
+    """The aggregate assumptions' other DSG movements (``per_year`` £ a year: the mean of their
+    years; the driver forecast holds them at 0, issue 15 item 2) against 0, named by its amount."""
+    return Driver(f"Other DSG movements {'-' if per_year < 0 else ''}£{abs(per_year) / 1e6:.1f}m a year "
+                  "(the aggregate assumptions') / 0", float(per_year), 0.0, _other_dsg, "£")
+
+
+def other_dsg_of(assumptions: pd.DataFrame | None) -> float | None:
+    """The mean other DSG movements a year of ``assumptions`` (the aggregate model's table), or
+    None when there are none or they are all 0 (then the tornado has no such row)."""
+    if assumptions is None or "other_dsg_movements" not in assumptions or not len(assumptions):
+        return None
+    values = pd.to_numeric(assumptions["other_dsg_movements"], errors="coerce").fillna(0.0)
+    mean = float(values.mean())
+    return mean if mean != 0 and np.isfinite(mean) else None
 
 BREAK_EVEN: dict[str, Driver] = {
     "ehcp_growth": Driver("EHCP growth, net (every year, in place of requests)", 0, 0, _set_growth, "rate",
@@ -287,12 +304,14 @@ def _measure(inputs: PlacementInputs, year: str, column: str) -> float:
 
 
 def tornado(inputs: PlacementInputs, year: str, drivers: list[Driver] | None = None,
-            measure: str = "accumulated_deficit") -> pd.DataFrame:
+            measure: str = "accumulated_deficit", other_dsg: float | None = None) -> pd.DataFrame:
     """One at a time: ``measure`` of ``year`` with each driver low and high (module docstring),
-    sorted by swing, largest first."""
+    sorted by swing, largest first; ``drivers`` default :data:`TORNADO`, and with ``other_dsg``
+    (£ a year, :func:`other_dsg_of` the aggregate assumptions) :func:`other_dsg_driver` too."""
     central = _measure(inputs, year, measure)
     rows = []
-    for d in drivers or TORNADO:
+    chosen = list(drivers or TORNADO) + ([other_dsg_driver(other_dsg)] if other_dsg else [])
+    for d in chosen:
         lo = _measure(d.apply(inputs, d.low), year, measure)
         hi = _measure(d.apply(inputs, d.high), year, measure)
         rows.append((d.name, central, lo, hi, lo - central, hi - central, max(lo, hi, central) - min(lo, hi, central)))

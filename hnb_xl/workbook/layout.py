@@ -45,7 +45,7 @@ from ..tables.schema import (AGREEMENT, AGREEMENT_TERMS, ASSUMPTIONS, BLOCK_TRAN
                              PAYMENTS, PLACEMENT_CATEGORIES, PLACEMENT_HISTORY, SCHOOLS, SETTLEMENT, WORKSTREAMS)
 from ..tables.schema import MONTECARLO, MONTECARLO_TERMS, UNCERTAINTY
 from ..engine.montecarlo import MC_DRIVERS
-from ..engine.sensitivity import BREAK_EVEN, TORNADO
+from ..engine.sensitivity import BREAK_EVEN, TORNADO_MAX
 from ..engine.placement import SUMMARY_COLUMNS as PLACEMENT_SUMMARY
 from ..tables.schema import PARAMETERS as PARAMETERS_SCHEMA
 from ..tables.placement import INPUT_SCHEMAS as SCHEMAS   # the placement tables
@@ -443,12 +443,12 @@ CHECKS_LAYOUT = dict(master_row=4, header=6, first=7, value_col=3)
 # scalars as on the calculation sheets (label in column A, unit in B, value in value_col): the year
 # (an input), the central value, whether it is for the current Inputs (the Checks sheet's row);
 # the one-line message in column A (no placement inputs); after an empty row the tornado (one row
-# a driver of engine.sensitivity.TORNADO, the largest swing first), after an empty row the
+# a driver of engine.sensitivity.TORNADO or the other DSG movements, the largest swing first), after an empty row the
 # break-even values (one row a driver of BREAK_EVEN, in its order), after an empty row the chart,
 # on a page of its own, over columns A to last_col of chart_rows rows.
 SENS = dict(value_col=3, **numbered(3, "computed year central current message"),
             cols=numbered(1, "driver central low high low_change high_change swing"),
-            break_cols=numbered(1, "description value note"), tornado_rows=len(TORNADO),
+            break_cols=numbered(1, "description value note"), tornado_rows=TORNADO_MAX,
             break_rows=len(BREAK_EVEN), chart_rows=32,
             names=dict(year="Sensitivity_Year", central="Sensitivity_Central", current="Sensitivity_Current"))
 SENS.update(tornado_title=SENS["message"] + 2)
@@ -598,7 +598,7 @@ OPTIONAL_INPUT_CELLS = (
     # the Sensitivity snapshot: empty for a workbook without placement inputs for its base year
     + tuple((SENSITIVITY, f"{col(SENS['value_col'])}{SENS[k]}") for k in ("year", "central"))
     + ((SENSITIVITY, f"{col(1)}{SENS['message']}"),)
-    + tuple((SENSITIVITY, f"{col(c)}{r}") for r in range(SENS["tornado_first"], SENS["tornado_first"] + len(TORNADO))
+    + tuple((SENSITIVITY, f"{col(c)}{r}") for r in range(SENS["tornado_first"], SENS["tornado_first"] + TORNADO_MAX)
             for c in SENS["cols"].values())
     + tuple((SENSITIVITY, f"{col(c)}{r}") for r in range(SENS["break_first"], SENS["break_first"] + len(BREAK_EVEN))
             for c in SENS["break_cols"].values())

@@ -52,7 +52,7 @@ CHART_TITLE = "Tornado: change in the accumulated DSG deficit from the central f
 GBP_M_AXIS = '£#,##0,,"m";-£#,##0,,"m";£0"m"'      # the chart's £m (the cells stay in pounds)
 NOT_COMPUTED = "Not computed"          # the message's start when the workbook's own tables cannot be read
 # the tables the snapshot runs on (schema names), read from the workbook as the refresh reads them
-TABLES = ("history", "placement_history") + L.PLACEMENT_TABLES
+TABLES = ("history", "assumptions", "placement_history") + L.PLACEMENT_TABLES   # assumptions: its other DSG movements
 
 
 def _cell(key: str, col: int | None = None) -> str:
