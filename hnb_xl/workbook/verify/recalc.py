@@ -172,22 +172,7 @@ def _read_values(path: Path, name_source) -> tuple[dict, dict]:
             values[ws.title] = sheet_vals
     finally:
         wb.close()
-    names = {}
-    for name, dn in name_source.defined_names.items():
-        try:
-            dests = list(dn.destinations)
-        except Exception:
-            continue
-        if len(dests) != 1:
-            continue
-        sheet, ref = dests[0]
-        if sheet not in values:
-            continue
-        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-        rows = [[values[sheet].get(f"{get_column_letter(c)}{r}") for c in range(min_col, max_col + 1)]
-                for r in range(min_row, max_row + 1)]
-        names[name] = rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
-    return values, names
+    return values, _names_of(values, name_source)
 
 
 def _write_block(ws, anchor_row: int, anchor_col: int, result, area: str | None) -> None:
