@@ -952,8 +952,8 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
     else:
         extra = {**(terms or {}), **({"tolerance": tolerance} if tolerance is not None else {})}
         ag = _read_agreement(agreement, labels=labels, plan_years=years, outturn_years=outturn, **extra,
-                             name="Cambridgeshire agreement (£49m; instalment profile assumed)" if agreement is None
-                             else "")
+                             name=f"{bundled.parameters()['authority_name']} agreement (the bundled one; instalment "
+                                  "profile assumed)" if agreement is None else "")
     paid = _read_payments(payments, labels)
     if paid is not None:
         ag = _sv.with_payments(ag, paid)

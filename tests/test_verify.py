@@ -310,9 +310,10 @@ def test_a_route_this_machine_cannot_take_is_one_finding(monkeypatch, route, say
 
 
 class _BrokenUno(offices.UnoOffice):
-    """A UNO LibreOffice whose conversion fails (as when soffice dies under it)."""
+    """A UNO LibreOffice that gives no answer (as when soffice dies under it): every request fails,
+    a conversion or an open document read through UNO alike."""
 
-    def convert(self, src, outdir, to="xlsx"):
+    def _request(self, req, check=True):
         raise offices.LibreOfficeError("LibreOffice (UNO) gave no answer within 1 s")
 
 

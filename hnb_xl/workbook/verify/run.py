@@ -38,7 +38,7 @@ from .. import layout as L
 from ..refresh.cells import OpenpyxlCells
 from .check import Finding, check_workbook, load
 from .compare import compare, engine_twins, input_frames, placement_note
-from .recalc import LibreOffice, LibreOfficeError, _read_values, find_soffice
+from .recalc import LibreOffice, LibreOfficeError, _live_values, _names_of, _read_values, find_soffice
 from .soffice import best_office, route_text
 
 INSTALL = "apt-get install libreoffice-calc-nogui (Debian/Ubuntu) or https://www.libreoffice.org/download/"
@@ -82,12 +82,14 @@ def default_office() -> LibreOffice:
 
 
 class _Conversion(threading.Thread):
-    """One LibreOffice conversion in the background (soffice is its own process)."""
+    """One LibreOffice recalculation in the background (soffice is its own process): through a
+    LibreOffice kept running, the values read through UNO (``values``); else an xlsx (``result``)."""
 
     def __init__(self, office: LibreOffice, src: Path, outdir: Path):
         super().__init__(daemon=True)
         self.office, self.src, self.outdir = office, src, outdir
         self.result: Path | None = None
+        self.values: dict | None = None          # the values when the office read them itself (UNO)
         self.error: Exception | None = None
         self.seconds = 0.0
         self.route = ""
@@ -95,7 +97,11 @@ class _Conversion(threading.Thread):
     def run(self) -> None:
         start = time.perf_counter()
         try:
-            self.result = self.office.convert(self.src, self.outdir)
+            if getattr(self.office, "live", False):     # values read through UNO, no xlsx stored (recalc)
+                self.values = _live_values(self.office.open_values(self.src))
+                self.office.close_document()
+            else:
+                self.result = self.office.convert(self.src, self.outdir)
             self.route = route_text(self.office)
         except LibreOfficeError as exc:
             if self.office.route == "uno":          # a UNO LibreOffice that failed: once by --convert-to
@@ -209,7 +215,10 @@ def verify(path, *, office: LibreOffice | None = None, soffice: bool = True) -> 
             if conversion.error is not None:
                 report.findings.append(Finding("", "", "recalculation-failed", str(conversion.error)))
                 return report
-            values, names = _read_values(conversion.result, wb)
+            if conversion.values is not None:
+                values, names = conversion.values, _names_of(conversion.values, wb)
+            else:
+                values, names = _read_values(conversion.result, wb)
             lap("read recalculated values")
             report.recalculated = True
             formula_of = _formula_of(wb)

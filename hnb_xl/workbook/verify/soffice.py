@@ -88,26 +88,23 @@ class UnoOffice(LibreOffice):
         src, outdir = Path(src), Path(outdir)
         outdir.mkdir(parents=True, exist_ok=True)
         result = outdir / (src.stem + ".xlsx")
-        with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
-                self._start()
-            self._proc.stdin.write(json.dumps({"src": str(src.resolve()), "out": str(result.resolve())}) + "\n")
-            self._proc.stdin.flush()
-            answer = self._answer()
+        answer = self._request({"src": str(src.resolve()), "out": str(result.resolve())}, check=False)
         if not answer.get("ok") or not result.exists():
             raise LibreOfficeError(f"LibreOffice failed on {src.name}: {answer.get('error', 'no output')}")
         return result
 
     live = True     # recalc.recalculate may keep the copy open here and read its values through UNO
 
-    def _request(self, req: dict) -> dict:
+    def _request(self, req: dict, check: bool = True) -> dict:
+        """Send one request to :mod:`.uno_client` (starting it when needed) and return its answer;
+        ``check``: an answer that is not ok is a LibreOfficeError."""
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
             self._proc.stdin.write(json.dumps(req) + "\n")
             self._proc.stdin.flush()
             answer = self._answer()
-        if not answer.get("ok"):
+        if check and not answer.get("ok"):
             raise LibreOfficeError(f"LibreOffice (UNO) failed: {answer.get('error', 'no answer')}")
         return answer
 
