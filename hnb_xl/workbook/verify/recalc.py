@@ -175,12 +175,16 @@ def _read_values(path: Path, name_source) -> tuple[dict, dict]:
     return values, _names_of(values, name_source)
 
 
+def _result_rows(result) -> list[list]:
+    """A UDF result (a scalar, a list, or a list of rows) as a list of rows."""
+    if isinstance(result, (list, tuple)):
+        return [list(r) if isinstance(r, (list, tuple)) else [r] for r in result]
+    return [[result]]
+
+
 def _write_block(ws, anchor_row: int, anchor_col: int, result, area: str | None) -> None:
     """Write a UDF result (scalar or rows) at the anchor, as Excel would show it (spilled)."""
-    if isinstance(result, (list, tuple)):
-        rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in result]
-    else:
-        rows = [[result]]
+    rows = _result_rows(result)
     if area:
         min_col, min_row, max_col, max_row = range_boundaries(area)
         for r in range(min_row, max_row + 1):
@@ -318,13 +322,14 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
                     col, row = range_boundaries(cell)[:2]
                     cells.append([sheet, row, col, value])
             udf_cells = _udf_cells(wb) if udfs else []
-            if cells and udf_cells and _udf_args_need_values(wb, udf_cells):
+            need_values = bool(udf_cells) and _udf_args_need_values(wb, udf_cells)
+            if cells and need_values:
                 values = _live_values(office.write_values(cells))     # the edits' effect on the HNB_ arguments
                 cells = []
             blocks = []
             if udf_cells:
                 from .evaluate import udf_formula_values
-                first = values if _udf_args_need_values(wb, udf_cells) else None
+                first = values if need_values else None
                 for (sheet, row, col, text, area), value in udf_formula_values(wb, udf_cells, first).items():
                     block, errors = _block(sheet, row, col, value, area)
                     blocks.append(block)
@@ -344,10 +349,7 @@ def _block(sheet: str, anchor_row: int, anchor_col: int, result, area: str | Non
     """A UDF result as :func:`_write_block` writes it, for :meth:`.soffice.UnoOffice.write_values`:
     ([sheet, row, col, rows], [[sheet, row, col, "#N/A"] for each cell of an array area the result
     does not reach]); a blank (None) is written as empty text."""
-    if isinstance(result, (list, tuple)):
-        rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in result]
-    else:
-        rows = [[result]]
+    rows = _result_rows(result)
     if area:
         min_col, min_row, max_col, max_row = range_boundaries(area)
         grid = [[rows[i][j] if i < len(rows) and j < len(rows[i]) else "#N/A" for j in range(max_col - min_col + 1)]
@@ -377,15 +379,17 @@ def _udf_cells(wb) -> list[tuple[str, int, int, str, str | None]]:
 
 
 def calls_udf(formula: str) -> bool:
-    """True when ``formula`` calls an ``HNB_`` function (a function token, per openpyxl's tokenizer):
-    text that merely mentions ``hnb_xl`` inside a string literal is not a call."""
+    """True when ``formula`` calls an ``HNB_`` function (a function token, per openpyxl's tokenizer,
+    named as the static check names it): text that merely mentions ``hnb_xl`` inside a string
+    literal is not a call."""
     from openpyxl.formula import Tokenizer
     from openpyxl.formula.tokenizer import Token
+    from .check import UDF_PREFIX, _function_name
     try:
         tokens = Tokenizer(formula).items
     except Exception:       # not a formula openpyxl can read: judged by the static check, not here
         return True
-    return any(t.type == Token.FUNC and t.subtype == Token.OPEN and t.value.upper().startswith("HNB_")
+    return any(t.type == Token.FUNC and t.subtype == Token.OPEN and _function_name(t.value).startswith(UDF_PREFIX)
                for t in tokens)
 
 
