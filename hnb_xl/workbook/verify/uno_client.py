@@ -21,9 +21,11 @@ numbers and text, a rectangle in one call; a cell: a number, text, "#N/A" as the
 clear) and calculates again;
 ``{"op": "close"}``. ``open`` and ``write`` answer ``{"ok": true, "values": {SHEET: [[ROW, COL,
 VALUE], ...]}}`` (rows and columns from 1): every non-empty cell, a number as a number, text as
-text, an error cell as ``{"error": CODE}`` (LibreOffice's error number, XCell.getError). The API:
-XCellRange.getDataArray, XCellRangeFormula.getFormulaArray, XSheetCellCursor.gotoEndOfUsedArea. The API used is LibreOffice's: XComponentLoader.loadComponentFromURL,
-XCalculatable.calculateAll, XStorable.storeToURL
+text, an error cell as ``{"error": CODE}`` (LibreOffice's error number, XCell.getError).
+
+The API used is LibreOffice's: XComponentLoader.loadComponentFromURL, XCalculatable.calculateAll,
+XStorable.storeToURL, XCellRange.getDataArray and setDataArray, XCellRangeFormula.getFormulaArray,
+XSheetCellCursor.gotoEndOfUsedArea, XFormulaQuery.queryFormulaCells
 (https://api.libreoffice.org/docs/idl/ref/interfacecom_1_1sun_1_1star_1_1sheet_1_1XCalculatable.html).
 """
 
@@ -72,27 +74,17 @@ def main(soffice, profile_url, pipe):
                 continue
             doc = None
             try:
-                doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(req["src"]), "_blank", 0,
-                                                   (prop("Hidden", True), prop("MacroExecutionMode", 0),
-                                                    prop("UpdateDocMode", 0)))
+                doc = load(desktop, req["src"])
                 doc.calculateAll()
                 doc.storeToURL(uno.systemPathToFileUrl(req["out"]), (prop("FilterName", "Calc MS Excel 2007 XML"),))
                 answer = {"ok": True}
             except Exception as exc:
                 answer = {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
             finally:
-                if doc is not None:
-                    try:
-                        doc.close(True)
-                    except Exception:
-                        pass
+                close(doc)
             print(json.dumps(answer), flush=True)
     finally:
-        if live is not None:
-            try:
-                live.close(True)
-            except Exception:
-                pass
+        close(live)
         try:
             desktop.terminate()
         except Exception:
@@ -104,22 +96,33 @@ def main(soffice, profile_url, pipe):
     return 0
 
 
-def live_request(desktop, live, req):
-    """(the open document or None, the answer) for an "open", "write" or "close" request."""
+def load(desktop, path):
+    """The document at ``path``, loaded hidden, its macros never run and its links not updated."""
     import uno
-    op = req["op"]
-    if op in ("open", "close") and live is not None:
+    return desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0,
+                                        (prop("Hidden", True), prop("MacroExecutionMode", 0),
+                                         prop("UpdateDocMode", 0)))
+
+
+def close(doc):
+    """Close ``doc`` (None: nothing open), never failing; returns None, the document closed."""
+    if doc is not None:
         try:
-            live.close(True)
+            doc.close(True)
         except Exception:
             pass
-        live = None
+    return None
+
+
+def live_request(desktop, live, req):
+    """(the open document or None, the answer) for an "open", "write" or "close" request."""
+    op = req["op"]
+    if op in ("open", "close"):
+        live = close(live)
     if op == "close":
         return None, {"ok": True}
     if op == "open":
-        live = desktop.loadComponentFromURL(uno.systemPathToFileUrl(req["src"]), "_blank", 0,
-                                            (prop("Hidden", True), prop("MacroExecutionMode", 0),
-                                             prop("UpdateDocMode", 0)))
+        live = load(desktop, req["src"])
     elif op == "write":
         if live is None:
             return None, {"ok": False, "error": "no document open"}
