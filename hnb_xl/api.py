@@ -332,13 +332,20 @@ def mitigated_placements(folder=None, workstreams=None, to_year: int | None = No
     file, or a folder holding ``placement_workstreams.csv``; None: ``folder``'s, else the bundled
     ILLUSTRATIVE ones, :func:`hnb_xl.tables.placement.load_workstreams`). Returns (the result, the
     tables read, the workstreams table)."""
-    from .engine import placement_mitigation as mitigation
     from .tables import placement as tables
     _, driver, t = placement_scenarios(folder, to_year, labels)
     w = tables.load_workstreams(workstreams if workstreams is not None else folder)
+    return (*_mitigate(driver, t, w), w)
+
+
+def _mitigate(driver, t: dict, w: pd.DataFrame):
+    """(:func:`hnb_xl.engine.placement_mitigation.project_mitigated` of ``driver`` and the placement
+    workstreams ``w``, the tables read with ``w`` among them), a bad workstream named at its row."""
+    from .engine import placement_mitigation as mitigation
+    from .tables import placement as tables
     t = {**t, mitigation.TABLE: w}
     with tables.located(t):
-        return mitigation.project_mitigated(driver, mitigation.workstreams_from_frame(w)), t, w
+        return mitigation.project_mitigated(driver, mitigation.workstreams_from_frame(w)), t
 
 
 def mitigated_projection(folder=None, workstreams=None, to_year: int | None = None,
@@ -400,8 +407,8 @@ def placement_charts(history=None, edition=None, to_year: int | None = None, *, 
         code = str(bundled.parameters()["authority_code"]).removesuffix(".0")
         if edition is not None and str(edition.code).removesuffix(".0") != code:
             return None
-        r, t, _ = mitigated_placements(to_year=to_year)
-        driver = placement_driver(to_year=to_year)[0]
+        _, driver, t = placement_scenarios(to_year=to_year)
+        r, t = _mitigate(driver, t, tables.load_workstreams())
         t = {**tables.load_tables(), **t}
         years = list(r.summary["financial_year"])
         replica = projection(scenario=bundled.REPLICA_SCENARIO, to_year=parse_year(years[-1]))
@@ -513,9 +520,8 @@ def _own_placements(given: dict, history: pd.DataFrame, edition=None):
         ours = (edition is None or str(edition.code).removesuffix(".0") == code) and \
             base == str(bundled.history()["financial_year"].iloc[-1])
         w = tables.load_workstreams() if ours else pd.DataFrame(columns=[c.name for c in tables.WORKSTREAMS.columns])
-    t = {**t, mitigation.TABLE: w}
-    with tables.located(t):
-        return mitigation.project_mitigated(driver, mitigation.workstreams_from_frame(w)), t, driver
+    r, t = _mitigate(driver, t, w)
+    return r, t, driver
 
 
 PLACEMENT_VIEWS = ("year", "category", "line")
@@ -696,7 +702,7 @@ def _plan_table(value, name: str, labels: Labels | None) -> Located:
 def agreement_terms(value=None, labels: Labels | None = None) -> tuple[dict, dict[str, Place]]:
     """({term: value}, {term: where it came from}) of an agreement table (parameter, value rows;
     each value read by its term's kind and range, :data:`hnb_xl.tables.schema.AGREEMENT_TERMS`),
-    or of the bundled Cambridgeshire agreement."""
+    or of the bundled authority's agreement."""
     if value is None:
         terms, places = _bundled_terms()
         return dict(terms), dict(places)            # the caller's own dicts
@@ -923,7 +929,7 @@ def plan(history=None, assumptions=None, scenario: str | None = None, to_year: i
     ``workstreams``: a table, a list of Workstream ([] = no mitigations) or None (the ILLUSTRATIVE
     bundled ones). ``agreement``: a table of terms (a frame with no rows: no agreement, a workbook's
     Agreement table left empty), an Agreement, :data:`NO_AGREEMENT` (False: no contributions) or None
-    (the bundled Cambridgeshire terms); ``terms`` replace single terms
+    (the bundled authority's terms); ``terms`` replace single terms
     (e.g. ``{"instalments": 4}``). ``actuals``: a table of actual/forecast DSG in-year deficits.
     ``tolerance`` (£) is the suspension-risk tolerance. ``payments``: the instalments as paid (a
     table or a bundled scenario's name, :func:`payments`), replacing the assumed profile where known.
@@ -1023,18 +1029,19 @@ def montecarlo_inputs(montecarlo=None, distributions=None, settings: dict | None
     return {"used": dataclasses.asdict(u), **rows}
 
 
-def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None, tornado_year=None, **page):
+def pack(directory, plan_result: Plan, spread=None, labels: Labels | None = None, tornado_year=None,
+         tornado_labels: Labels | None = None, **page):
     """Write the Schools Forum pack (:func:`hnb_xl.reports.pack.build_pack`) for a plan, with the
     Monte Carlo ``spread`` (an Uncertainty; None: the bundled one); ``page``: build_pack's
     ``edition``, ``sections`` (:func:`report_sections`), ``notes``, ``record`` (the back-test and
     the assurance record, :mod:`hnb_xl.reports.record`) and ``placement`` (default
     :func:`placement_charts` of the plan's history and edition, the tornado for ``tornado_year``:
-    a bad year names ``--tornado-year``)."""
+    a bad year names ``tornado_labels["year"]``)."""
     from .reports.pack import build_pack   # matplotlib only when a pack is written
     u = spread if spread is not None else uncertainty(labels=labels)
     if "placement" not in page:   # the placement charts, where the bundled placement tables are the pack's authority's
         page["placement"] = placement_charts(plan_result.history, page.get("edition"), plan_result.to_year,
-                                             tornado_year=tornado_year, labels={"year": "--tornado-year"})
+                                             tornado_year=tornado_year, labels=tornado_labels)
     with located({}, labels):
         return build_pack(directory, plan_result.history, plan_result.assumptions, plan_result.workstreams,
                           plan_result.agreement, u, to_year=plan_result.to_year, **page)

@@ -98,7 +98,8 @@ def run(args) -> str:
     if args.workbook is not None:     # the workbook's own placement tables (none filled: no placement charts)
         page["placement"] = api.placement_charts(result.history, ed, given=inputs.tables, assumptions=result.assumptions,
                                                  tornado_year=args.tornado_year, labels=TORNADO_LABELS)
-    written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, tornado_year=args.tornado_year, edition=ed,
+    written = api.pack(args.output, result, u, labels=plan_cmd.LABELS, tornado_year=args.tornado_year,
+                       tornado_labels=TORNADO_LABELS, edition=ed,
                        sections=sections, notes=notes, record=record, **page)
     lines = [f"Schools Forum pack written to {written.directory}:"] + [f"  {p.name}" for p in written.files]
     return "\n".join(lines)
