@@ -7,10 +7,10 @@ Inputs sheet holds (its history, placement history and placement tables), i.e.
 :mod:`hnb_xl.engine.sensitivity` (its docstring states the rules):
 
 * **tornado**: the accumulated DSG deficit at 31 March of the year with each driver of
-  ``TORNADO`` set low, then high, the others at their central values (one at a time); change =
+  ``TORNADO`` (and the workbook's own other DSG movements) set low, then high, the others at their central values (one at a time); change =
   that deficit - the central one; swing = the range over low, central and high; largest swing first;
 * **break-even**: the value of each driver of ``BREAK_EVEN``, the same in every projection year,
-  at which the year's HNB in-year deficit is 0 (bisection).
+  at which the year's HNB in-year deficit is 0 (regula falsi, kept bracketed as bisection is).
 
 :func:`snapshot_writes` writes it from the Inputs just built
 (:func:`hnb_xl.workbook.build.build_workbook`) and again at every refresh, from the tables the
