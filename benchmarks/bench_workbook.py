@@ -47,11 +47,13 @@ def synthetic_schools(n: int):
 
 
 def build_large(n: int, out: Path) -> Path:
-    """The bundled workbook's builder with room for n schools (layout widened in this process only)."""
+    """The bundled workbook's builder with n schools (the Inputs table widened past its 1,000 rows in
+    this process only when n is larger; Calc_Contingency gets layout.contingency_rows(n) rows)."""
     from hnb_xl.workbook import build as B
     from hnb_xl.workbook import layout as L
-    L.INPUT_TABLES["schools"] = dataclasses.replace(L.INPUT_TABLES["schools"], max_rows=n)
-    L.CONT["last"] = L.CONT["first"] + n - 1
+    room = max(n, L.INPUT_TABLES["schools"].max_rows)
+    L.INPUT_TABLES["schools"] = dataclasses.replace(L.INPUT_TABLES["schools"], max_rows=room)
+    L.CONT["room"] = room
     ctx = B.bundled_context("benchmark")
     ctx.schools = synthetic_schools(n)
     wb = B.build_workbook(ctx)

@@ -169,7 +169,7 @@ UNUSED = [
                  id="projection-years-past-the-assumptions"),
     pytest.param(L.SAFETY_VALVE, lambda: (range(L.SV["calc_title"], 400), range(L.PROJ["first_col"] + 9, L.PROJ["first_col"] + L.PROJ["periods"])),
                  id="safety-valve-years-past-the-assumptions"),
-    pytest.param(L.CALC_CONTINGENCY, lambda: (range(L.CONT["first"] + 250, L.CONT["last"] + 1), range(1, 20)),
+    pytest.param(L.CALC_CONTINGENCY, lambda: (range(L.CONT["first"] + 250, L.contingency_last(L.contingency_rows(250)) + 1), range(1, 20)),
                  id="contingency-rows-without-a-school"),
     # hnb_xl/data/plan_workstreams.csv has 5 workstreams: groups 6 to 8 of the 8 are unused
     pytest.param(L.SAFETY_VALVE, lambda: (range(L.SV["group0"] + 6 * L.SV["group_size"],

@@ -235,6 +235,29 @@ def test_too_many_schools_for_the_table(book, tmp_path, capsys):
     assert sha(book) == digest
 
 
+@pytest.mark.parametrize("schools, code", [
+    pytest.param(300, 0, id="as-many-as-calc-contingency-rows"),
+    pytest.param(301, 2, id="one-more-than-calc-contingency-rows"),
+])
+def test_more_schools_than_the_calculation_rows_are_refused(tmp_path, capsys, schools, code):
+    """The bundled workbook calculates 300 schools (its 250 and 50 spare): a refresh with 301
+    would leave one uncalculated, so it is refused in one line, the workbook unchanged."""
+    import shutil
+    book = Path(shutil.copy(Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm", tmp_path))
+    src = tmp_path / "schools.csv"
+    src.write_text("URN,School name,EHCPs,Notional SEN budget\n" +
+                   "".join(f"{100000 + i},S{i},1,1000\n" for i in range(schools)), encoding="utf-8")
+    digest = sha(book)
+    assert main(["refresh", str(book), str(src), "--replace", "schools"]) == code
+    err = capsys.readouterr().err
+    if code:
+        assert f"301 schools, but the workbook's {L.CALC_CONTINGENCY} sheet calculates 300" in err
+        assert len([line for line in err.splitlines() if "schools.csv" in line]) == 1
+        assert sha(book) == digest
+    else:
+        assert sha(book) != digest
+
+
 def test_unknown_format_names_closest(book, tmp_path, capsys):
     p = tmp_path / "x.csv"
     p.write_text("URN,School nme,EHCPs,Notional SEN budget\n1,A,1,1\n", encoding="utf-8")

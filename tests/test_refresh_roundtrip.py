@@ -90,7 +90,7 @@ def _outputs(r) -> dict:
     alloc = r.names[L.NAMES["contingency_allocations"]]
     flat = lambda a: [v for row in a for v in row] if isinstance(a, list) else [a]  # noqa: E731
     C = L.CONT
-    urns = [r[(L.CALC_CONTINGENCY, f"{L.col(C['cols']['urn'])}{row}")] for row in range(C["first"], C["last"] + 1)]
+    urns = [r[(L.CALC_CONTINGENCY, f"{L.col(C['cols']['urn'])}{row}")] for row in range(C["first"], C["first"] + len(flat(alloc)))]
     return {"accumulated": {y: v for y, v in zip(flat(years), flat(acc)) if y not in (None, "")},
             "allocations": {int(u): v for u, v in zip(urns, flat(alloc)) if u not in (None, "")},
             "master": r.names[L.NAMES["master_check"]]}

@@ -85,7 +85,7 @@ def test_invest_to_transform_totals(native):
 def test_contingency_allocations_add_up_to_the_pot_in_whole_pounds(native):
     C = L.CONT
     alloc = [native[(L.CALC_CONTINGENCY, f"{L.col(C['cols']['allocation'])}{r}")]
-             for r in range(C["first"], C["last"] + 1)]
+             for r in range(C["first"], L.contingency_last(L.contingency_rows(250)) + 1)]
     schools = len(bundled.demo_schools())
     assert all(a is None for a in alloc[schools:])          # rows without a school show blank, not £0
     alloc = alloc[:schools]
@@ -100,7 +100,7 @@ def test_contingency_per_school_equals_the_engine(native):
     k = C["cols"]
     expected = allocate(bundled.demo_schools(), 450_000, 6_000, 1.0).set_index("urn")["allocation"]
     got = {}
-    for r in range(C["first"], C["last"] + 1):
+    for r in range(C["first"], L.contingency_last(L.contingency_rows(250)) + 1):
         urn = native[(L.CALC_CONTINGENCY, f"{L.col(k['urn'])}{r}")]
         if urn not in (None, ""):
             got[int(urn)] = native[(L.CALC_CONTINGENCY, f"{L.col(k['allocation'])}{r}")]
@@ -140,6 +140,23 @@ def test_a_smaller_pot_is_still_allocated_exactly(libreoffice):
     r = recalculate(COMMITTED, udfs=False, office=libreoffice, edits={"Pot": 123_457})
     assert r.names["Contingency_Allocated"] == 123_457
     assert r.names["Master_Check"] == 1
+
+
+@pytest.mark.parametrize("row, passes", [
+    pytest.param(299, 1, id="school-on-the-last-calculated-row"),
+    pytest.param(300, 0, id="school-below-the-calculated-rows"),
+])
+def test_a_school_typed_below_the_calculated_rows_fails_the_master_check(libreoffice, row, passes):
+    """The bundled 250 schools get 300 calculation rows (250 and 50 spare, a multiple of 50): a
+    school typed in Excel on the Inputs table's 300th row is calculated, one on the 301st is not,
+    and its check says so instead of the pot going to the others unremarked."""
+    t = L.INPUT_TABLES["schools"]
+    school = {"URN": 999001, "School name": "Typed Academy", "EHCPs": 3, "Notional SEN budget": 1_000}
+    r = recalculate(COMMITTED, udfs=False, office=libreoffice,
+                    edits={(t.sheet, t.cell(h, row)): v for h, v in school.items()})
+    assert r[_check_row("SEND Contingency: every school on Inputs has a row")] == passes
+    assert r.names["Master_Check"] == passes
+    assert r.names["Contingency_Allocated"] == seed.SEND_CONTINGENCY_POT
 
 
 def test_ties_in_the_remainder_go_to_the_smaller_urn_as_in_the_engine(libreoffice):

@@ -84,6 +84,11 @@ class Context:
     names: dict = field(default_factory=dict)     # defined name -> reference
     checks: list = field(default_factory=list)    # (label, formula, explanation, native: bool)
 
+    @property
+    def contingency_rows(self) -> int:
+        """Calc_Contingency's per-school rows for these schools (:func:`layout.contingency_rows`)."""
+        return L.contingency_rows(len(self.schools))
+
     def define(self, name: str, ref: str) -> str:
         if name in self.names and self.names[name] != ref:
             raise ValueError(f"defined name {name} made twice")

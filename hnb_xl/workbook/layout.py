@@ -393,11 +393,38 @@ PLACE.update(udf_width=len(PLACEMENT_SUMMARY) + 1, udf_rows=PLACE["periods"] + 2
 PLACE["note"] = 3                          # under the subtitle: why the sheet calculates nothing (if it does not)
 
 # Calc_Contingency: scalars in column value_col from row 4, the per-school table from its header
-# row (two rows after the scalars and a table heading), one row per row of the Inputs schools table.
+# row (two rows after the scalars and a table heading), one row per row of the Inputs schools table,
+# for the first contingency_rows(schools) of them (the build's choice; the workbook's own count is
+# the last row of the sheet: contingency_rows_of).
 CONT = dict(value_col=3, **numbered(4, "total_shortfall payable ratio scale floors left allocated receiving"),
             cols=numbered(2, "urn name ehcp notional shortfall exact floor remainder rank allocation udf difference"))
 CONT.update(header=CONT["receiving"] + 3, udf_col=CONT["cols"]["udf"])
-CONT.update(first=CONT["header"] + 1, last=CONT["header"] + INPUT_TABLES["schools"].max_rows)
+CONT.update(first=CONT["header"] + 1, room=INPUT_TABLES["schools"].max_rows)
+CONT_STEP = 50          # rows: the calculation's room is a multiple of this, and at least this many spare
+
+
+def contingency_rows(schools: int) -> int:
+    """Calc_Contingency's rows of per-school formulas in a workbook built with ``schools`` schools:
+    the schools, a fifth more (at least ``CONT_STEP``) for schools that open before the next
+    rebuild, rounded up to a multiple of ``CONT_STEP``; at most the Inputs table's room
+    (``CONT["room"]``). 250 schools: 300 rows; 600: 750; none: 50.
+
+    Each row's rank is a SUMPRODUCT over every row, so the sheet's work grows as the square of
+    its rows: formulas for the rows a council can use, not for the whole Inputs table (1,000 rows
+    cost the ``formulas`` evaluation 150 s against 51 s for 250; docs/checks.md)."""
+    spare = max(CONT_STEP, -(-schools // 5))
+    return min(CONT["room"], CONT_STEP * -(-(schools + spare) // CONT_STEP))
+
+
+def contingency_last(rows: int) -> int:
+    """The last per-school row of Calc_Contingency when it has ``rows`` rows."""
+    return CONT["first"] + rows - 1
+
+
+def contingency_rows_of(last_row: int) -> int:
+    """The rows of per-school formulas of a built workbook whose Calc_Contingency sheet's last used
+    row is ``last_row`` (the per-school table is the sheet's last block)."""
+    return max(0, last_row - CONT["first"] + 1)
 # Calc_Transfer: one row per block-transfer input row, then the Invest to Transform block (one row
 # per Inputs row), then its totals; a heading row and an empty row between the blocks.
 TRANS = dict(header=4, first=5, summary_col=3,
@@ -475,6 +502,10 @@ NAMES = {
     "contingency_left": "Contingency_Left",
     "contingency_allocated": "Contingency_Allocated",
     "contingency_allocations": "Contingency_Allocations",
+    # Calc_Contingency's per-school columns over its rows, whatever their number (the Checks read them)
+    "contingency_urns": "Contingency_URNs",
+    "contingency_shortfalls": "Contingency_Shortfalls",
+    "contingency_differences": "Contingency_Differences",
     "projection_accumulated": "Projection_Accumulated_Deficit",
     "projection_growth": "Projection_Deficit_Growth",
     "projection_years": "Projection_Years",

@@ -317,6 +317,14 @@ class RefreshPlan:
     after: dict = field(default_factory=dict)   # table name -> its rows as written (the refreshed tables)
 
 
+def contingency_room(cells) -> int | None:
+    """How many schools the workbook's Calc_Contingency calculates (its rows of per-school formulas,
+    :func:`hnb_xl.workbook.layout.contingency_rows_of`); None when it has no such sheet."""
+    if layout.CALC_CONTINGENCY not in cells.sheetnames:
+        return None
+    return layout.contingency_rows_of(cells.last_row(layout.CALC_CONTINGENCY))
+
+
 def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: str = "error",
                  progress: bool = True, workbook_label: str = "workbook", replace=()) -> RefreshPlan:
     """Read and validate every source, compare with the workbook's tables (read through ``cells``).
@@ -373,6 +381,14 @@ def plan_refresh(cells, sources, *, la: str | None = None, suppressed_policy: st
                                           f"{t.max_rows} (its formulas reach that far): rebuild the workbook with "
                                           "a larger table (hnb-xl build) or give fewer rows",
                                           source=got.origin.get(name)))
+            continue
+        room = contingency_room(cells) if name == "schools" else None
+        if room is not None and len(frame) > room:
+            problems.append(HnbInputError(f"{len(frame)} schools, but the workbook's {layout.CALC_CONTINGENCY} sheet "
+                                          f"calculates {room} (the build gave it room for the schools it was "
+                                          "built with, and a fifth more): build a new workbook from this one "
+                                          "with these schools (hnb-xl template --from, then hnb-xl build "
+                                          "--sources; docs/refresh.md)", source=got.origin.get(name)))
             continue
         old = schools_rows if name == "schools" else read_table(cells, t)
         if name == "parameters":

@@ -37,7 +37,7 @@ def build(wb, ctx) -> None:
                     "proportion, in whole pounds.")
     ws.freeze_panes = f"{L.col(1)}{C['first']}"
     v = C["value_col"]
-    f0, l0 = C["first"], C["last"]
+    f0, l0 = C["first"], L.contingency_last(ctx.contingency_rows)
     rng = lambda key: f"${L.col(k[key])}${f0}:${L.col(k[key])}${l0}"  # noqa: E731
 
     scalars = [
@@ -74,7 +74,7 @@ def build(wb, ctx) -> None:
                                                  ("notional", "Notional SEN budget"))}
     col = {key: L.col(c) for key, c in k.items()}
     U, X, R, SF = rng("urn"), rng("exact"), rng("remainder"), rng("shortfall")
-    for i in range(t.max_rows):
+    for i in range(ctx.contingency_rows):
         r, ir = f0 + i, t.first_row + i
         cells = {
             "urn": (f'=IF({I}!{src["urn"]}{ir}="","",{I}!{src["urn"]}{ir})', "0"),
@@ -111,8 +111,9 @@ def build(wb, ctx) -> None:
         for key in ("udf", "difference"):              # "UDFs not loaded" sits with the numbers
             ws.cell(r, k[key]).alignment = S.RIGHT
     hide_unused_rows(ws, k["udf"], range(f0, l0 + 1), k["urn"])
-    ctx.define(L.NAMES["contingency_allocations"], L.absref(L.CALC_CONTINGENCY, k["allocation"], f0,
-                                                            k["allocation"], l0))
+    for key, column in (("allocations", "allocation"), ("urns", "urn"), ("shortfalls", "shortfall"),
+                        ("differences", "difference")):
+        ctx.define(L.NAMES[f"contingency_{key}"], L.absref(L.CALC_CONTINGENCY, k[column], f0, k[column], l0))
     widths = {"urn": 10, "name": 36, "ehcp": 9, "notional": 14, "shortfall": 13, "exact": 14, "floor": 13,
               "remainder": 11, "rank": 10, "allocation": 13, "udf": 16, "difference": 12}
     for key, w in widths.items():

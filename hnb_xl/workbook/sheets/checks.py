@@ -22,7 +22,7 @@ def _checks():
     hist = f"{L.CALC_HISTORY}!${L.col(H['first_col'])}$%d:${L.col(H['first_col'] + H['periods'] - 1)}$%d"
     proj = f"{L.CALC_PROJECTION}!${L.col(P['first_col'])}$%d:${L.col(P['first_col'] + P['periods'] - 1)}$%d"
     cc = {k: L.col(v) for k, v in C["cols"].items()}
-    crng = lambda k: f"{L.CALC_CONTINGENCY}!${cc[k]}${C['first']}:${cc[k]}${C['last']}"  # noqa: E731
+    cn = {k: L.NAMES[f"contingency_{k}"] for k in ("urns", "shortfalls", "allocations", "differences")}
     ic = {k: L.col(v) for k, v in T["itt_cols"].items()}
     itt_n = L.INPUT_TABLES["invest_to_transform"].max_rows
     irng = lambda k: f"{L.CALC_TRANSFER}!${ic[k]}${T['itt_first']}:${ic[k]}${T['itt_first'] + itt_n - 1}"  # noqa: E731
@@ -50,9 +50,12 @@ def _checks():
          f"{proj % (P['flag'], P['flag'])})-{last_p})<Cross_Check_Tolerance,1,0)"),
         ("SEND Contingency: allocations add up to the pot (or the total shortfall if less)",
          "=IF(Contingency_Allocated=Contingency_Payable,1,0)"),
+        ("SEND Contingency: every school on Inputs has a row on Calc_Contingency (more schools than its rows: "
+         "rebuild the workbook from its own inputs, docs/refresh.md)",
+         f'=IF(SUMPRODUCT(({s["URN"]}<>"")*1)=SUMPRODUCT(({cn["urns"]}<>"")*1),1,0)'),
         ("SEND Contingency: no school gets more than its shortfall",
-         f"=IF(SUMPRODUCT(({crng('allocation')}>{crng('shortfall')})*1)=0,1,0)"),
-        ("SEND Contingency: no allocation is negative", f"=IF(MIN({crng('allocation')})>=0,1,0)"),
+         f"=IF(SUMPRODUCT(({cn['allocations']}>{cn['shortfalls']})*1)=0,1,0)"),
+        ("SEND Contingency: no allocation is negative", f"=IF(MIN({cn['allocations']})>=0,1,0)"),
         ("SEND Contingency: every school URN appears once",
          f"=IF(SUMPRODUCT(ISNUMBER({s['URN']})*(COUNTIF({s['URN']},{s['URN']})>1))=0,1,0)"),
         ("SEND Contingency: the notional SEN share is between 0 and 1",
@@ -69,7 +72,7 @@ def _checks():
         ("Cross-check: accumulated deficit by year = HNB_DEFICIT (Python engine)",
          _cross_check(udf_p, proj % (P["udf_difference"], P["udf_difference"]), "Assumptions_Count")),
         ("Cross-check: SEND Contingency allocations = HNB_CONTINGENCY (Python engine)",
-         _cross_check(udf_c, crng("difference"), f'SUMPRODUCT(({s["URN"]}<>"")*1)')),
+         _cross_check(udf_c, cn["differences"], f'SUMPRODUCT(({s["URN"]}<>"")*1)')),
         ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)", _cross_check(udf_t, udf_td, "1")),
         ("Cross-check: safety valve balance and cleared years = HNB_BALANCE_YEAR (Python engine)",
          f"={L.SV['names']['udf_check']}"),
