@@ -475,15 +475,43 @@ def projection_year(value, years: list[str], source: str) -> str:
     return label
 
 
+SENSITIVITY_CACHE_SIZE = 8
+_sensitivities = LRU(SENSITIVITY_CACHE_SIZE)   # {digest of the inputs: Sensitivity}
+
+
 def placement_sensitivity(given: dict, history: pd.DataFrame | None, year=None,
                           labels: Labels | None = None) -> Sensitivity | None:
     """The tornado and the break-even values (:mod:`hnb_xl.engine.sensitivity`) of a workbook's own
     placement tables (:func:`own_placement_driver`) for ``year``: None (blank) is the placement
     drivers table's last year (the horizon of the stated inputs); another year must be a projection
     year (:func:`projection_year`; the error names ``labels["year"]``: the sheet cell or the CLI
-    option). None when there are no placement inputs for the base year."""
-    own = own_placement_driver(given, history)
-    return None if own is None else _sensitivity(*own, year, labels, given.get("assumptions"))
+    option). None when there are no placement inputs for the base year.
+
+    About 40 projections (0.5 s), which every build and refresh of a workbook pays for its
+    Sensitivity snapshot: the result is remembered under a digest of the inputs (the last
+    :data:`SENSITIVITY_CACHE_SIZE`), so the same inputs again (a second refresh from the same
+    files, the Cover's button pressed twice in one Excel session) are not projected again; a copy
+    is returned each time, so a caller cannot change the remembered frames."""
+    key = _digest(given, history, year, labels)
+    hit = _sensitivities.get(key) if key is not None else None
+    if hit is None:
+        own = own_placement_driver(given, history)
+        hit = (None if own is None else _sensitivity(*own, year, labels, given.get("assumptions")),)
+        if key is not None:
+            _sensitivities.put(key, hit)
+    found = hit[0]
+    return None if found is None else Sensitivity(found.year, found.tornado.copy(), found.break_even.copy())
+
+
+def _digest(*parts) -> str | None:
+    """SHA-256 of the pickled ``parts`` (data frames, dicts, text): a cache key for inputs that are
+    not hashable; None when something in them cannot be pickled (then nothing is remembered)."""
+    import hashlib
+    import pickle
+    try:
+        return hashlib.sha256(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
 
 
 def _sensitivity(driver, t: dict, year, labels: Labels | None, assumptions=None) -> Sensitivity:

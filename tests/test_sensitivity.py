@@ -117,3 +117,35 @@ def test_tornado_swing_covers_a_driver_that_raises_the_deficit_both_ways(driver)
     values = [row["low"], row["central"], row["high"]]
     assert row["swing"] == pytest.approx(max(values) - min(values))
     assert row["swing"] >= max(abs(row["low_change"]), abs(row["high_change"]))
+
+
+def test_the_same_inputs_are_not_projected_twice_and_a_change_is(monkeypatch):
+    """api.placement_sensitivity remembers its result under a digest of the inputs (every build and
+    refresh computes the Sensitivity snapshot): the same inputs again run no projection and give the
+    same frames; a caller changing the frames it got does not change the next answer; one changed
+    input (100 more requests for assessment in the first drivers year) is projected again and
+    moves the central deficit."""
+    from hnb_xl import api, bundled
+    from hnb_xl.tables.placement import INPUT_SCHEMAS, load_tables
+
+    loaded = load_tables()
+    given = {**{k: loaded[k.removeprefix("placement_")] for k in INPUT_SCHEMAS},
+             "placement_history": loaded["placement_history"], "assumptions": bundled.assumptions()}
+    history = bundled.history()
+    api._sensitivities.clear()
+    calls = []
+    real = sensitivity.project_placements
+    monkeypatch.setattr(sensitivity, "project_placements", lambda inputs: calls.append(1) or real(inputs))
+    first = api.placement_sensitivity(given, history)
+    projected = len(calls)
+    assert projected > 20                                   # tornado low/high per driver and the break-evens
+    first.tornado.loc[0, "central"] = -1.0                  # the caller's copy
+    again = api.placement_sensitivity({k: v.copy() for k, v in given.items()}, history.copy())
+    assert len(calls) == projected
+    assert again.tornado["central"].iloc[0] == pytest.approx(again.tornado["central"].iloc[-1]) != -1.0
+    changed = {k: v.copy() for k, v in given.items()}
+    first_year = changed["placement_drivers"].index[0]
+    changed["placement_drivers"].loc[first_year, "requests"] += 100
+    other = api.placement_sensitivity(changed, history)
+    assert len(calls) > projected
+    assert other.tornado["central"].iloc[0] > again.tornado["central"].iloc[0]
