@@ -98,3 +98,107 @@ def test_udf_formula_values_for_the_libreoffice_copy(workbook):
     assert list(out.values()) == [900_004, 450_004, 450_001]
     with pytest.raises(NotImplementedError, match="My Calc!A6"):
         udf_formula_values(wb, [("My Calc", 6, 1, "=1+HNB_SUM(Inputs!B1)", None)], functions=FUNCTIONS)
+
+
+# --------------------------------------------------------------------------------------------
+# one compile per R1C1 shape (hnb_xl/workbook/verify/formulas_reuse.py)
+
+SHAPE_ROWS = (8, 9, 10, 11)    # 9 -> 10: 'DATA!A10' sorts before 'DATA!A9', so the pipe's inputs reorder
+
+
+@pytest.fixture()
+def shapes_workbook(tmp_path):
+    wb = Workbook()
+    data = wb.active
+    data.title = "Data"
+    for r in range(1, 13):
+        data[f"A{r}"], data[f"B{r}"] = r, 10 * r
+    data["C1"] = 2
+    calc = wb.create_sheet("Calc")
+    calc["E7"] = 1
+    for col in "FGHI":                                                  # filled across
+        prev = chr(ord(col) - 1)
+        calc[f"{col}7"] = f"={prev}7+Data!$C$1"
+    for r in SHAPE_ROWS:                                                # filled down
+        calc[f"A{r}"] = f"=10*Data!A{r}-Data!A{r + 1}"                  # relative, cross-sheet
+        calc[f"B{r}"] = f"=$A{r}*Data!B$1+Data!$C$1"                    # mixed $A1 / A$1, absolute
+        calc[f"C{r}"] = f"=SUMPRODUCT((Data!$A$1:$A$12>Data!A{r})*Data!$B$1:$B$12)"
+        calc[f"D{r}"] = f"=IF(A{r}>Pot,A{r}-Pot,Pot)"                   # a defined name, an IF
+        calc[f"F{r}"] = "=ROW()*2"                                      # the cell's own position
+        calc[f"G{r}"] = "=Data!$A$1+Data!$A$2"
+    wb.defined_names["Pot"] = DefinedName("Pot", attr_text="Data!$B$9")
+    path = tmp_path / "shapes.xlsx"
+    wb.save(path)
+    return path
+
+
+def _expected_shapes():
+    """The sheet's values by plain arithmetic: Data!A r = r, Data!B r = 10r, Data!C1 = 2, Pot = 90."""
+    out = {"F7": 3, "G7": 5, "H7": 7, "I7": 9}
+    for r in SHAPE_ROWS:
+        a = 10 * r - (r + 1)
+        out[f"A{r}"] = a
+        out[f"B{r}"] = a * 10 + 2
+        out[f"C{r}"] = sum(10 * k for k in range(r + 1, 13))
+        out[f"D{r}"] = a - 90 if a > 90 else 90
+        out[f"F{r}"] = 2 * r
+        out[f"G{r}"] = 3
+    return out
+
+
+def test_shape_reuse_gives_each_cell_its_own_values(shapes_workbook):
+    e = evaluate(shapes_workbook, functions=FUNCTIONS)
+    expected = _expected_shapes()
+    assert expected["A9"] == 80 and expected["D11"] == 8 and expected["C9"] == 330   # rows checked by hand
+    assert {c: e["Calc", c] for c in expected} == pytest.approx(expected)
+    # 7 shapes, 28 formulas: the ROW() shape is refused (its 4 cells compiled one by one), the others
+    # compiled once and reused for their other cells
+    assert e.formula_cells == 28
+    assert e.shapes_compiled == 6 + 4
+    assert e.cells_reused == 28 - 10
+    assert sum(e.refused.values()) == 4 and all("position" in reason for reason in e.refused)
+
+
+def test_shape_reuse_equals_the_plain_compile(shapes_workbook):
+    fast = evaluate(shapes_workbook, functions=FUNCTIONS)
+    plain = evaluate(shapes_workbook, functions=FUNCTIONS, reuse=False)
+    assert fast.values == plain.values and fast.names == plain.names
+    assert plain.shapes_compiled is None
+
+
+def test_shape_reuse_off_for_another_formulas_version(shapes_workbook, monkeypatch):
+    from hnb_xl.workbook.verify import formulas_reuse
+    monkeypatch.setattr(formulas_reuse, "FORMULAS_VERSION", "0.0.0")
+    with pytest.warns(RuntimeWarning, match="shape reuse disabled"):
+        e = evaluate(shapes_workbook, functions=FUNCTIONS)
+    assert e.cells_reused == 0
+    assert {c: e["Calc", c] for c in _expected_shapes()} == pytest.approx(_expected_shapes())
+
+
+@pytest.mark.parametrize("a,b,same", [
+    pytest.param(("=A1+$B$1", 2, 3), ("=A2+$B$1", 3, 3), True, id="filled-down"),
+    pytest.param(("=A1+$B$1", 2, 3), ("=B1+$B$1", 2, 4), True, id="filled-across"),
+    pytest.param(("=$A1+A$1", 2, 3), ("=$A2+B$1", 3, 4), True, id="mixed"),
+    pytest.param(("=A1+$B$1", 2, 3), ("=A1+$B$1", 3, 3), False, id="same-text-other-row"),
+    pytest.param(("=SUM(A1:A9)", 10, 1), ("=SUM(A2:A10)", 11, 1), True, id="range"),
+    pytest.param(("=Pot*A1", 2, 1), ("=Pots*A2", 3, 1), False, id="other-name"),
+    pytest.param(("=Pot*A1", 2, 1), ("=Pot*B1", 2, 2), True, id="name-across"),
+    pytest.param(("=Pot*A1", 2, 1), ("=Pou*B1", 2, 2), False, id="other-name-across"),
+])
+def test_shape_key(a, b, same):
+    from hnb_xl.workbook.verify.formulas_reuse import shape_key
+    assert (shape_key(*a)[0] == shape_key(*b)[0]) is same
+
+
+@pytest.mark.parametrize("above,below,dr,dc,refs", [
+    pytest.param("=A9+$B$1*C$2", "=A10+$B$1*C$2", 1, 0, ["A10", "$B$1", "C$2"], id="down-9-to-10"),
+    pytest.param("=SUM(Data!E5:E9)+Pot", "=SUM(Data!F5:F9)+Pot", 0, 1, ["Data!F5:F9", "Pot"], id="across"),
+    pytest.param("=A9+1", "=A10+2", 1, 0, None, id="other-constant"),
+    pytest.param("=A9+1", "=A9+1", 1, 0, None, id="same-text-is-no-fill"),
+])
+def test_predicted_fill(above, below, dr, dc, refs):
+    from hnb_xl.workbook.verify.formulas_reuse import predicted, shape_key
+    _, their_refs, pieces = shape_key(above, 9, 5)
+    assert predicted(below, their_refs, pieces, dr, dc) == refs
+    if refs is not None:     # a predicted cell has the shape its own tokens give
+        assert shape_key(below, 9 + dr, 5 + dc)[0] == shape_key(above, 9, 5)[0]
