@@ -397,7 +397,8 @@ PLACE["note"] = 3                          # under the subtitle: why the sheet c
 # for the first contingency_rows(schools) of them (the build's choice; the workbook's own count is
 # the last row of the sheet: contingency_rows_of).
 CONT = dict(value_col=3, **numbered(4, "total_shortfall payable ratio scale floors left allocated receiving"),
-            cols=numbered(2, "urn name ehcp notional shortfall exact floor remainder rank allocation udf difference"))
+            cols=numbered(2, "urn name ehcp notional shortfall exact floor remainder competes rank allocation udf "
+                           "difference"))
 CONT.update(header=CONT["receiving"] + 3, udf_col=CONT["cols"]["udf"])
 CONT.update(first=CONT["header"] + 1, room=INPUT_TABLES["schools"].max_rows)
 CONT_STEP = 50          # rows: the calculation's room is a multiple of this, and at least this many spare

@@ -10,7 +10,15 @@ Mirrors ``hnb_xl.engine.contingency.allocate``::
                    ranked first by remainder (desc), then exact share (desc), then URN (asc)
 
 The rank is a SUMPRODUCT of numeric comparisons (no COUNTIFS on text criteria, which would
-round the remainders to 15 digits). The engine compares remainders rounded to 9 decimals; the
+round the remainders to 15 digits) over the schools that compete for an extra pound (column
+"Competes": 1 with a shortfall, else 0, also on a row without a school, whose other cells are
+text ""; comparing that text gives TRUE or FALSE, never an error, and 0 times it is 0)::
+
+    rank_s = 1 + SUMPRODUCT(competes * ((R > r_s) + (R = r_s) * ((X > x_s) + (X = x_s) * (URN < urn_s))))
+
+Each row compares every row, so the sheet's work grows as the square of its rows: ten array
+operations a row (fifteen before the Competes column), and rows only for the schools a council
+can have (:func:`hnb_xl.workbook.layout.contingency_rows`). The engine compares remainders rounded to 9 decimals; the
 formulas compare them as computed: the two can only differ for remainders within 1e-9 of each
 other, and the HNB_CONTINGENCY cross-check in column L would show it.
 
@@ -64,7 +72,8 @@ def build(wb, ctx) -> None:
 
     heads = {"urn": "URN", "name": "School name", "ehcp": "EHCPs", "notional": "Notional SEN budget (£)",
              "shortfall": "Shortfall (£)", "exact": "Exact share (£)", "floor": "Whole pounds (£)",
-             "remainder": "Remainder (£)", "rank": "Rank for an extra £1", "allocation": "Allocation (£)",
+             "remainder": "Remainder (£)", "competes": "Competes for an extra £1 (1 = yes)",
+             "rank": "Rank for an extra £1", "allocation": "Allocation (£)",
              "udf": "HNB_CONTINGENCY (£)", "difference": "Difference (£)"}
     for key, text in heads.items():
         if key != "udf":
@@ -73,7 +82,7 @@ def build(wb, ctx) -> None:
     src = {key: L.col(t.col_of(h)) for key, h in (("urn", "URN"), ("name", "School name"), ("ehcp", "EHCPs"),
                                                  ("notional", "Notional SEN budget"))}
     col = {key: L.col(c) for key, c in k.items()}
-    U, X, R, SF = rng("urn"), rng("exact"), rng("remainder"), rng("shortfall")
+    U, X, R, CO = rng("urn"), rng("exact"), rng("remainder"), rng("competes")
     for i in range(ctx.contingency_rows):
         r, ir = f0 + i, t.first_row + i
         cells = {
@@ -86,16 +95,18 @@ def build(wb, ctx) -> None:
             "exact": (f"={col['shortfall']}{r}*Contingency_Ratio", "#,##0.00"),
             "floor": (f"=ROUNDDOWN({col['exact']}{r},0)", S.GBP),
             "remainder": (f"={col['exact']}{r}-{col['floor']}{r}", S.RATE),
-            "rank": (f"=IF({col['shortfall']}{r}>0,1+SUMPRODUCT(ISNUMBER({SF})*({SF}>0)*(({R}>{col['remainder']}{r})"
-                     f"+({R}={col['remainder']}{r})*({X}>{col['exact']}{r})"
-                     f"+({R}={col['remainder']}{r})*({X}={col['exact']}{r})*({U}<{col['urn']}{r}))),0)", "0"),
+            # 0 (not blank) without a school, so the rank's SUMPRODUCT multiplies numbers only
+            "competes": (f'=IF({col["urn"]}{r}="",0,IF({col["shortfall"]}{r}>0,1,0))', "0"),
+            "rank": (f"=IF({col['competes']}{r}=1,1+SUMPRODUCT({CO}*(({R}>{col['remainder']}{r})"
+                     f"+({R}={col['remainder']}{r})*(({X}>{col['exact']}{r})"
+                     f"+({X}={col['exact']}{r})*({U}<{col['urn']}{r})))),0)", "0"),
             "allocation": (f"={col['floor']}{r}+IF(AND({col['shortfall']}{r}>0,{col['rank']}{r}<=Contingency_Left),1,0)",
                            S.GBP),
             "difference": (f'=IF(ISNUMBER({col["udf"]}{r}),ABS({col["allocation"]}{r}-{col["udf"]}{r}),{col["udf"]}{r})',
                            S.GBP),
         }
         for key, (formula, fmt) in cells.items():
-            if key not in ("urn", "name"):             # a row without a school shows nothing
+            if key not in ("urn", "name", "competes"):  # a row without a school shows nothing
                 formula = f'=IF({col["urn"]}{r}="","",{formula[1:]})'
             ws.cell(r, k[key], formula).number_format = fmt
     # one call of the Python engine for the whole table: a legacy array formula (Excel 2016 and
@@ -110,12 +121,13 @@ def build(wb, ctx) -> None:
         ws.cell(r, k["udf"]).number_format = S.GBP
         for key in ("udf", "difference"):              # "UDFs not loaded" sits with the numbers
             ws.cell(r, k[key]).alignment = S.RIGHT
-    hide_unused_rows(ws, k["udf"], range(f0, l0 + 1), k["urn"])
+    for key in ("udf", "competes"):                    # "UDFs not loaded" and the 0 of a row without a school
+        hide_unused_rows(ws, k[key], range(f0, l0 + 1), k["urn"])
     for key, column in (("allocations", "allocation"), ("urns", "urn"), ("shortfalls", "shortfall"),
                         ("differences", "difference")):
         ctx.define(L.NAMES[f"contingency_{key}"], L.absref(L.CALC_CONTINGENCY, k[column], f0, k[column], l0))
     widths = {"urn": 10, "name": 36, "ehcp": 9, "notional": 14, "shortfall": 13, "exact": 14, "floor": 13,
-              "remainder": 11, "rank": 10, "allocation": 13, "udf": 16, "difference": 12}
+              "remainder": 11, "competes": 11, "rank": 10, "allocation": 13, "udf": 16, "difference": 12}
     for key, w in widths.items():
         ws.column_dimensions[col[key]].width = w
     ws.column_dimensions["A"].width = 60
