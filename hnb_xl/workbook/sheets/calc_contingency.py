@@ -17,10 +17,10 @@ text ""; comparing that text gives TRUE or FALSE, never an error, and 0 times it
     rank_s = 1 + SUMPRODUCT(competes * ((R > r_s) + (R = r_s) * ((X > x_s) + (X = x_s) * (URN < urn_s))))
 
 Each row compares every row, so the sheet's work grows as the square of its rows: ten array
-operations a row (fifteen before the Competes column), and rows only for the schools a council
-can have (:func:`hnb_xl.workbook.layout.contingency_rows`). The engine compares remainders rounded to 9 decimals; the
-formulas compare them as computed: the two can only differ for remainders within 1e-9 of each
-other, and the HNB_CONTINGENCY cross-check in column L would show it.
+operations a row over its rows, which are only those a council can use
+(:func:`hnb_xl.workbook.layout.contingency_rows`: 300 for 250 schools). The engine compares
+remainders rounded to 9 decimals; the formulas compare them as computed: the two can only differ
+for remainders within 1e-9 of each other, and the HNB_CONTINGENCY cross-check column would show it.
 
 A row whose Inputs row holds no school shows blank in every column (``IF(urn="", "", ...)``), so
 the empty capacity never prints £0; the sums skip the blanks and the rank counts only rows with a
