@@ -408,3 +408,43 @@ def test_cli_build_positional_output_writes_the_companion(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["HNB_Model_2025.cells.txt", "HNB_Model_2025.py",
                                                           "HNB_Model_2025.xlsm", "hnb_register.bas",
                                                           "xlwings_udfs.bas"]
+
+
+@pytest.mark.parametrize("schools, rows", [
+    pytest.param(0, 50, id="no-schools-50-spare"),
+    pytest.param(1, 100, id="one-school-and-50-spare-rounded-up"),
+    pytest.param(250, 300, id="bundled-250-and-50-spare"),
+    pytest.param(301, 400, id="301-and-a-fifth-is-362-rounded-up"),
+    pytest.param(600, 750, id="600-and-a-fifth"),
+    pytest.param(900, 1000, id="capped-at-the-inputs-table"),
+    pytest.param(1000, 1000, id="a-full-inputs-table"),
+])
+def test_calc_contingency_has_rows_for_the_schools_and_room_to_grow(schools, rows):
+    """n schools and max(50, n/5) spare, rounded up to a multiple of 50, at most the 1,000 rows of
+    the Inputs schools table."""
+    assert L.contingency_rows(schools) == rows
+
+
+def test_a_workbook_built_with_301_schools_calculates_400(tmp_path):
+    """The build sizes Calc_Contingency by the schools it is given: 301 schools, 400 rows of
+    formulas, the defined names the Checks read over the same 400 rows, nothing below them; and a
+    refresh of that workbook then holds up to 400."""
+    from hnb_xl.cli import main
+    src = tmp_path / "schools.csv"
+    src.write_text("URN,School name,EHCPs,Notional SEN budget\n" +
+                   "".join(f"{200000 + i},S{i},2,1000\n" for i in range(301)), encoding="utf-8")
+    out = build(tmp_path / "w.xlsm", build_time="t", sources={"schools": str(src)})
+    wb = load_workbook(out)
+    ws = wb[L.CALC_CONTINGENCY]
+    first, last = L.CONT["first"], L.CONT["first"] + 400 - 1
+    urn = L.col(L.CONT["cols"]["urn"])
+    assert ws.max_row == last
+    assert str(ws[f"{urn}{last}"].value).startswith("=IF(")
+    for key in ("urns", "shortfalls", "allocations", "differences"):
+        ref = wb.defined_names[L.NAMES[f"contingency_{key}"]].attr_text
+        start, end = ref.split("!")[1].replace("$", "").split(":")
+        assert (int(re.sub(r"\D", "", start)), int(re.sub(r"\D", "", end))) == (first, last), ref
+    more = tmp_path / "more.csv"
+    more.write_text("URN,School name,EHCPs,Notional SEN budget\n" +
+                    "".join(f"{300000 + i},T{i},2,1000\n" for i in range(400)), encoding="utf-8")
+    assert main(["refresh", str(out), str(more), "--replace", "schools"]) == 0
