@@ -21,7 +21,6 @@ expected is compiled cell by cell, its reason counted in :attr:`ReuseStats.refus
 from __future__ import annotations
 
 import collections
-import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -29,11 +28,13 @@ from openpyxl.formula import Tokenizer
 from openpyxl.formula.tokenizer import Token
 from openpyxl.utils.cell import column_index_from_string
 
-FORMULAS_VERSION = "1.3.4"
+# the A1 parts of a reference (A1, A, 1) and their R1C1 form: the static check's, one rule for both
+from .check import _CELL_RE as _CELL_PART
+from .check import _COL_RE as _COL_PART
+from .check import _ROW_RE as _ROW_PART
+from .check import _r1c1_part
 
-_CELL_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]+)$")
-_COL_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})$")
-_ROW_PART = re.compile(r"^(\$?)([0-9]+)$")
+FORMULAS_VERSION = "1.3.4"
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,13 +80,7 @@ def _r1c1(ref: str, row: int, col: int) -> str:
     parsed = _address(ref)
     if parsed is None:
         return ref
-    prefix, parts = parsed
-    out = []
-    for kind, col_abs, c, row_abs, r in parts:
-        text = "" if kind == "col" else (f"R{r}" if row_abs else f"R[{r - row}]")
-        text += "" if kind == "row" else (f"C{c}" if col_abs else f"C[{c - col}]")
-        out.append(text)
-    return prefix + ":".join(out)
+    return parsed[0] + ":".join(_r1c1_part(p, row, col) for p in ref.rpartition("!")[2].split(":"))
 
 
 def shape_key(text: str, row: int, col: int):
