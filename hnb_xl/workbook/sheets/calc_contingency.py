@@ -72,7 +72,7 @@ def build(wb, ctx) -> None:
 
     heads = {"urn": "URN", "name": "School name", "ehcp": "EHCPs", "notional": "Notional SEN budget (£)",
              "shortfall": "Shortfall (£)", "exact": "Exact share (£)", "floor": "Whole pounds (£)",
-             "remainder": "Remainder (£)", "competes": "Competes for an extra £1 (1 = yes)",
+             "remainder": "Remainder (£)", "competes": "Competes (1 = yes)",
              "rank": "Rank for an extra £1", "allocation": "Allocation (£)",
              "udf": "HNB_CONTINGENCY (£)", "difference": "Difference (£)"}
     for key, text in heads.items():
