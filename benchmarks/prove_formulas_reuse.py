@@ -8,7 +8,9 @@ difference. Run it after a change to formulas_reuse.py or an upgrade of ``formul
 About 40 s (the plain evaluation is most of it). docs/checks.md has the last result.
 """
 import math
+import shutil
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -31,7 +33,9 @@ def node(v):
         return [[(type(x).__name__, repr(x)) for x in row] for row in np.asarray(v, dtype=object).reshape(v.shape[0] if v.ndim else 1, -1)]
     return [(type(v).__name__, repr(v))]
 
-path = sys.argv[1]
+# a private copy, so both evaluations read the same bytes even if the workbook is rebuilt meanwhile
+_copy = tempfile.TemporaryDirectory()
+path = shutil.copy(sys.argv[1], _copy.name)
 t = time.perf_counter(); plain = evaluate(path, reuse=False); t1 = time.perf_counter()
 fast = evaluate(path, reuse=True); t2 = time.perf_counter()
 print(f"plain: load {plain.seconds_load:.1f} s, calculate {plain.seconds_calculate:.1f} s (total {t1 - t:.1f})")
