@@ -27,6 +27,7 @@ def _checks():
     itt_n = L.INPUT_TABLES["invest_to_transform"].max_rows
     irng = lambda k: f"{L.CALC_TRANSFER}!${ic[k]}${T['itt_first']}:${ic[k]}${T['itt_first'] + itt_n - 1}"  # noqa: E731
     s = L.INPUT_TABLES["schools"].column_names
+    schools_n = f'SUMPRODUCT(({s["URN"]}<>"")*1)'       # the schools on Inputs (two checks count them)
     base = f"{L.CALC_PROJECTION}!${L.col(P['base_col'])}$"
     last_p = f"INDEX({proj % (P['accumulated'], P['accumulated'])},Assumptions_Count)"
     udf_c = f"{L.CALC_CONTINGENCY}!${cc['udf']}${C['header']}"
@@ -52,7 +53,7 @@ def _checks():
          "=IF(Contingency_Allocated=Contingency_Payable,1,0)"),
         ("SEND Contingency: every school on Inputs has a row on Calc_Contingency (more schools than its rows: "
          "rebuild the workbook from its own inputs, docs/refresh.md)",
-         f'=IF(SUMPRODUCT(({s["URN"]}<>"")*1)=SUMPRODUCT(({cn["urns"]}<>"")*1),1,0)'),
+         f'=IF({schools_n}=SUMPRODUCT(({cn["urns"]}<>"")*1),1,0)'),
         ("SEND Contingency: no school gets more than its shortfall",
          f"=IF(SUMPRODUCT(({cn['allocations']}>{cn['shortfalls']})*1)=0,1,0)"),
         ("SEND Contingency: no allocation is negative", f"=IF(MIN({cn['allocations']})>=0,1,0)"),
@@ -72,7 +73,7 @@ def _checks():
         ("Cross-check: accumulated deficit by year = HNB_DEFICIT (Python engine)",
          _cross_check(udf_p, proj % (P["udf_difference"], P["udf_difference"]), "Assumptions_Count")),
         ("Cross-check: SEND Contingency allocations = HNB_CONTINGENCY (Python engine)",
-         _cross_check(udf_c, cn["differences"], f'SUMPRODUCT(({s["URN"]}<>"")*1)')),
+         _cross_check(udf_c, cn["differences"], schools_n)),
         ("Cross-check: transfer at the limit = HNB_TRANSFER (Python engine)", _cross_check(udf_t, udf_td, "1")),
         ("Cross-check: safety valve balance and cleared years = HNB_BALANCE_YEAR (Python engine)",
          f"={L.SV['names']['udf_check']}"),
