@@ -97,19 +97,18 @@ def workbook_frames(workbook) -> dict[str, pd.DataFrame]:
     parameters included: the templates ``hnb-xl template --from WORKBOOK`` writes, which ``hnb-xl
     refresh`` reads back changing no cell; and the council's own assurance record on the Logs sheet,
     as its assurance_<part> files. Raises HnbInputError for a missing or unreadable file."""
-    from openpyxl import load_workbook
-
     from ..errors import HnbInputError
     from ..workbook.refresh.cells import OpenpyxlCells
     from ..workbook.refresh.file import readable
     from ..workbook.refresh.plan import current_frame, targets
+    from ..workbook.snapshot import read_workbook
 
     path = Path(workbook)
     if not path.is_file():
         raise HnbInputError("workbook not found", source=str(path))
     readable(path)
     try:
-        wb = load_workbook(path)
+        wb = read_workbook(path)        # read only (hnb_xl.workbook.snapshot)
     except Exception as exc:
         raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
                             source=str(path)) from None

@@ -66,7 +66,7 @@ class OpenpyxlCells:
     def last_row(self, sheet: str) -> int:
         """The last used row, 0 for an empty sheet."""
         ws = self.wb[sheet]
-        return ws.max_row if any(c.value is not None for row in ws.iter_rows() for c in row) else 0
+        return ws.max_row if any(c.value is not None for c in ws._cells.values()) else 0
 
     def last_col(self, sheet: str) -> int:
         """The last used column (as far as the sheet's cells reach; 1 for an empty sheet)."""

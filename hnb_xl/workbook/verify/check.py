@@ -618,15 +618,17 @@ def _sccs(edges: list[list[int]]) -> list[list[int]]:
 
 
 def load(path) -> object:
-    """Open a workbook for reading formulas (keep_vba=True; never saved). Unreadable: HnbInputError."""
+    """The workbook at ``path`` read for its formulas, values and names (:func:`hnb_xl.workbook.snapshot.
+    read_workbook`: never written, and about twice as fast as openpyxl's full load, which also builds
+    styles and merged cells the checks do not read). Unreadable: HnbInputError."""
     import zipfile
 
-    from openpyxl import load_workbook
+    from ..snapshot import read_workbook
     p = Path(path)
     if not p.is_file():
         raise HnbInputError("no such file", source=str(path))
     try:
-        return load_workbook(p, keep_vba=p.suffix.lower() in (".xlsm", ".xltm"), data_only=False)
+        return read_workbook(p)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise HnbInputError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
                             source=str(path)) from None

@@ -34,6 +34,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 from ...errors import HnbInputError
+from ..snapshot import read_workbook
 
 RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
@@ -306,8 +307,7 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
     with tempfile.TemporaryDirectory(prefix="hnb_xl_recalc_") as tmp:
         copy = Path(tmp) / ("copy" + src.suffix.lower())
         shutil.copyfile(src, copy)
-        need_cells = udfs      # the HNB_ cells and their arguments are read from the cells (openpyxl)
-        wb = load_workbook(copy, keep_vba=src.suffix.lower() in (".xlsm", ".xltm"), read_only=not need_cells)
+        wb = read_workbook(copy)     # the HNB_ cells and their arguments are read from the cells
         try:
             written: dict[tuple[str, str], object] = {}
             values = _live_values(office.open_values(copy))
@@ -317,8 +317,7 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
                     sheet, cell = key if isinstance(key, tuple) else _name_cell(wb, key)
                     if sheet not in wb.sheetnames:
                         raise HnbInputError(f"no sheet '{sheet}'", source="recalculate edits")
-                    if need_cells:
-                        wb[sheet][cell] = value
+                    wb[sheet][cell] = value          # in the snapshot, for the HNB_ arguments
                     col, row = range_boundaries(cell)[:2]
                     cells.append([sheet, row, col, value])
             udf_cells = _udf_cells(wb) if udfs else []
@@ -340,8 +339,7 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
             office.close_document()
             names = _names_of(values, wb)
         finally:
-            if not need_cells:
-                wb.close()
+            wb.close()
     return Recalculated(values, names, written, time.perf_counter() - start)
 
 
