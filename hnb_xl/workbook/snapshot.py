@@ -5,8 +5,8 @@ Who reads a workbook without changing it (``hnb-xl check``, ``verify``, ``report
 ``template --from``) needs only values, formulas and names. openpyxl's full load also builds every
 cell's style and turns each merged range into merged cells, which the readers never look at:
 measured by ``benchmarks/bench_snapshot.py``, 0.51 s for the full load of the bundled workbook and
-0.25 s for this reading (2.0x); 2.07 s and 1.43 s with 5,000 schools. Values are those of a full load, cell for cell: the same
-openpyxl sheet parser (``openpyxl.worksheet._reader.WorkSheetParser``, what its read-only mode uses),
+0.25 s for this reading (2.0x); 2.07 s and 1.43 s with 5,000 schools. Values are those of a full
+load, cell for cell: the same openpyxl sheet parser (``openpyxl.worksheet._reader.WorkSheetParser``, what its read-only mode uses),
 with the same shared strings, epoch and date formats; ``tests/test_snapshot.py`` compares the two on
 the bundled workbook and on another council's.
 
