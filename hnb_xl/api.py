@@ -487,20 +487,11 @@ def placement_sensitivity(given: dict, history: pd.DataFrame | None, year=None,
     year (:func:`projection_year`; the error names ``labels["year"]``: the sheet cell or the CLI
     option). None when there are no placement inputs for the base year.
 
-    About 40 projections (0.5 s), which every build and refresh of a workbook pays for its
-    Sensitivity snapshot: the result is remembered under a digest of the inputs (the last
-    :data:`SENSITIVITY_CACHE_SIZE`), so the same inputs again (a second refresh from the same
-    files, the Cover's button pressed twice in one Excel session) are not projected again; a copy
-    is returned each time, so a caller cannot change the remembered frames."""
-    key = _digest(given, history, year, labels)
-    hit = _sensitivities.get(key) if key is not None else None
-    if hit is None:
-        own = own_placement_driver(given, history)
-        hit = (None if own is None else _sensitivity(*own, year, labels, given.get("assumptions")),)
-        if key is not None:
-            _sensitivities.put(key, hit)
-    found = hit[0]
-    return None if found is None else Sensitivity(found.year, found.tornado.copy(), found.break_even.copy())
+    About 40 projections (0.5 s), remembered by :func:`_sensitivity`: the same inputs again (a
+    second refresh from the same files, the Cover's button pressed twice in one Excel session, a
+    pack after a build) are not projected again."""
+    own = own_placement_driver(given, history)
+    return None if own is None else _sensitivity(*own, year, labels, given.get("assumptions"))
 
 
 def _digest(*parts) -> str | None:
@@ -518,7 +509,22 @@ def _sensitivity(driver, t: dict, year, labels: Labels | None, assumptions=None)
     """:class:`Sensitivity` of ``driver`` (the tables ``t`` read) for ``year``; None (blank): the
     placement drivers table's own last year (:func:`hnb_xl.engine.projection.scenario_last_year`:
     not a year added past it to reach a later ``to_year``). The tornado's other DSG movements are
-    those of the same workbook's or data's aggregate ``assumptions`` (none there: no such row)."""
+    those of the same workbook's or data's aggregate ``assumptions`` (none there: no such row).
+
+    About 40 projections, which every build and refresh (the Sensitivity snapshot) and every pack of
+    a workbook with placement tables (the tornado) pays for: the result is remembered under a digest
+    of the inputs (the last :data:`SENSITIVITY_CACHE_SIZE`) and a copy returned each time, so a caller
+    cannot change the remembered frames."""
+    key = _digest(driver, t, year, labels, assumptions)
+    hit = _sensitivities.get(key) if key is not None else None
+    if hit is None:
+        hit = _sensitivity_of(driver, t, year, labels, assumptions)
+        if key is not None:
+            _sensitivities.put(key, hit)
+    return Sensitivity(hit.year, hit.tornado.copy(), hit.break_even.copy())
+
+
+def _sensitivity_of(driver, t: dict, year, labels: Labels | None, assumptions) -> Sensitivity:
     from .engine import sensitivity
     from .tables import placement as tables
     years = [str(y) for y in driver.drivers["financial_year"]]

@@ -149,3 +149,23 @@ def test_the_same_inputs_are_not_projected_twice_and_a_change_is(monkeypatch):
     other = api.placement_sensitivity(changed, history)
     assert len(calls) > projected
     assert other.tornado["central"].iloc[0] > again.tornado["central"].iloc[0]
+
+
+def test_the_packs_tornado_is_remembered_as_the_workbooks_snapshot_is(monkeypatch):
+    """api.placement_charts (the pack's tornado) shares the memo of api.placement_sensitivity (the
+    Sensitivity sheet): a second pack of the same inputs runs no projection for it and draws the
+    same tornado, and another tornado year is projected again."""
+    from hnb_xl import api, bundled
+    api._sensitivities.clear()
+    calls = []
+    real = sensitivity.project_placements
+    monkeypatch.setattr(sensitivity, "project_placements", lambda inputs: calls.append(1) or real(inputs))
+    first = api.placement_charts(bundled.history(), None)["sensitivity"]
+    projected = len(calls)
+    assert projected > 20
+    again = api.placement_charts(bundled.history(), None)["sensitivity"]
+    assert len(calls) == projected
+    assert again.year == first.year
+    assert again.tornado.equals(first.tornado) and again.break_even.equals(first.break_even)
+    earlier = api.placement_charts(bundled.history(), None, tornado_year=2024)["sensitivity"]
+    assert len(calls) > projected and earlier.year != first.year
