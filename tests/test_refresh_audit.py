@@ -18,6 +18,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from hnb_xl.cli import main
 from hnb_xl.workbook import layout as L
+from hnb_xl.workbook.snapshot import read_workbook
 
 from tests.support import sha256_of, template_sources
 
@@ -54,7 +55,7 @@ def _drop_first(n):
 
 def _history_rows(book: Path) -> list:
     t = L.INPUT_TABLES["history"]
-    ws = load_workbook(book)[t.sheet]
+    ws = read_workbook(book)[t.sheet]
     out = []
     for r in range(t.first_row, t.first_row + t.max_rows):
         v = ws.cell(r, t.first_col).value
@@ -136,10 +137,17 @@ AUDIT_COLUMNS = 8       # the audit trail's columns A to H (the build's assuranc
 
 
 def _logs(book: Path):
-    """The Logs sheet and its audit trail's rows (columns A to H)."""
+    """The Logs sheet (openpyxl, with its print area and widths) and its audit trail's rows (columns A to H)."""
     ws = load_workbook(book)[L.LOGS]
     rows = [[c.value for c in r] for r in ws.iter_rows(max_col=AUDIT_COLUMNS)]
     return ws, rows
+
+
+def _log_rows(book: Path):
+    """The audit trail's rows (columns A to H) of the Logs sheet, values only (hnb_xl.workbook.snapshot,
+    which tests/test_snapshot.py holds to openpyxl's full load)."""
+    ws = read_workbook(book)[L.LOGS]
+    return [list(r) for r in ws.iter_rows(max_col=AUDIT_COLUMNS, values_only=True)]
 
 
 def _section(rows, title: str) -> list[dict]:
@@ -165,7 +173,7 @@ def _renamed_sources(folder: Path, prefix: str = "northshire_") -> Path:
 def test_logs_data_sources_are_the_files_loaded(wb_path, tmp_path):
     src = _renamed_sources(tmp_path / "src")
     assert main(["refresh", str(wb_path), str(src)]) == 0
-    sources = _section(_logs(wb_path)[1], "Data sources")
+    sources = _section(_log_rows(wb_path), "Data sources")
     by_path = {r["File (path as given)"]: r for r in sources}
     for t in TABLES:
         f = src / f"northshire_{t}.csv"
@@ -180,11 +188,11 @@ def test_logs_data_sources_are_the_files_loaded(wb_path, tmp_path):
 def test_no_bundled_file_is_named_after_a_refresh_from_other_files(wb_path, tmp_path):
     """Before: the build's Logs name every bundled file. After a refresh of every input table from
     other files, a bundled file appears only on a row that says it was not refreshed."""
-    text_before = "\n".join(str(v) for r in _logs(wb_path)[1] for v in r if v is not None)
+    text_before = "\n".join(str(v) for r in _log_rows(wb_path) for v in r if v is not None)
     assert all(name in text_before for name in BUNDLED_FILES)
     src = _renamed_sources(tmp_path / "src")
     assert main(["refresh", str(wb_path), str(src)]) == 0
-    rows = _logs(wb_path)[1]
+    rows = _log_rows(wb_path)
     for r in rows:
         text = " ".join(str(v) for v in r if v is not None)
         if "hnb_xl/data" in text or any(name in text.split() for name in BUNDLED_FILES):
@@ -196,7 +204,7 @@ def test_no_bundled_file_is_named_after_a_refresh_from_other_files(wb_path, tmp_
 def test_a_table_not_refreshed_keeps_its_source_and_says_so(wb_path, tmp_path):
     src = template_sources(tmp_path / "src")
     assert main(["refresh", str(wb_path), str(src / "history.csv")]) == 0
-    sources = _section(_logs(wb_path)[1], "Data sources")
+    sources = _section(_log_rows(wb_path), "Data sources")
     assert [r["File (path as given)"] for r in sources if r["Tables"] == "history"] == [str(src / "history.csv")]
     kept = [r for r in sources if r["Tables"] in ("schools", "assumptions", "parameters")]
     assert len(kept) == 3
@@ -277,7 +285,7 @@ def test_each_refresh_log_row_carries_only_its_own_tables_changes(wb_path, tmp_p
     _edit(src / "history.csv", lambda rows: [["2021-22", "6200", *r[2:]] if r[0] == "2021-22" else r for r in rows])
     _edit(src / "assumptions.csv", lambda rows: [[*r[:5], "-2500000"] if r[0] == "2023-24" else r for r in rows])
     assert main(["refresh", str(wb_path), str(src)]) == 0
-    log = {r["Source file"]: r["Changes"] for r in _section(_logs(wb_path)[1], "Refresh log")}
+    log = {r["Source file"]: r["Changes"] for r in _section(_log_rows(wb_path), "Refresh log")}
     assert sorted(log) == sorted(f"{t}.csv" for t in TABLES)
     assert "2021-22 ehcp_count 6,100 -> 6,200" in log["history.csv"]
     assert "2023-24 other_dsg_movements -2,400,000 -> -2,500,000" in log["assumptions.csv"]
@@ -293,12 +301,12 @@ def test_a_dfe_schools_file_is_the_schools_source_until_schools_are_refreshed_ag
     dfe.write_text("URN,la_name,school_name,Total pupils,SEN support,EHC plan\n"
                    "900001,Cambridgeshire,Abbotsley,380,40,7\n900002,Cambridgeshire,Barton,104,3,1\n", encoding="utf-8")
     assert main(["refresh", str(wb_path), str(dfe), "--replace", "schools"]) == 0
-    sources = _section(_logs(wb_path)[1], "Data sources")
+    sources = _section(_log_rows(wb_path), "Data sources")
     assert [r["Tables"] for r in sources if r["File (path as given)"] == str(dfe)] == ["schools: DfE dfe_sen_wide"]
     assert not [r for r in sources if r["Tables"] == "schools"]       # the bundled schools file: replaced
     src = template_sources(tmp_path / "src")
     assert main(["refresh", str(wb_path), str(src / "schools.csv")]) == 0
-    sources = _section(_logs(wb_path)[1], "Data sources")
+    sources = _section(_log_rows(wb_path), "Data sources")
     assert [r["File (path as given)"] for r in sources if r["Tables"].startswith("schools")] == [str(src / "schools.csv")]
 
 
@@ -310,7 +318,7 @@ def test_assumptions_provenance_follows_the_new_parameters(wb_path, tmp_path):
                 if r[0] == "send_contingency_pot" else r for r in rows]
     _edit(src / "parameters.csv", pot)
     assert main(["refresh", str(wb_path), str(src)]) == 0
-    assumptions = {r["Assumption"]: r for r in _section(_logs(wb_path)[1], "Assumptions")}
+    assumptions = {r["Assumption"]: r for r in _section(_log_rows(wb_path), "Assumptions")}
     assert assumptions["send_contingency_pot"]["Value"] == 500000
     assert assumptions["send_contingency_pot"]["Source"] == "Northshire Schools Forum, March 2025"
     assert assumptions["cost_per_ehcp"]["Value"] == 6000          # the seed's figure, not in the change
@@ -342,7 +350,7 @@ def test_sen2_refresh_fills_the_ehcp_column_and_logs_the_release(wb_path):
     after = _history_rows(wb_path)
     assert [r[1] for r in after] == SEN2_HISTORY
     assert [r[:1] + r[2:] for r in after] == [r[:1] + r[2:] for r in before]       # the money as it was
-    rows = _logs(wb_path)[1]
+    rows = _log_rows(wb_path)
     sources = _section(rows, "Data sources")
     release = next(r for r in sources if r["File (path as given)"] == str(RELEASE))
     assert release["SHA-256"] == RELEASE_SHA256 and release["Size (bytes)"] == RELEASE.stat().st_size
@@ -385,7 +393,7 @@ def _without_authority_code(book: Path) -> None:
 def test_sen2_refresh_takes_the_workbooks_authority_code_without_la(wb_path):
     assert main(["refresh", str(wb_path), str(RELEASE)]) == 0
     assert [r[1] for r in _history_rows(wb_path)] == SEN2_HISTORY
-    release = next(r for r in _section(_logs(wb_path)[1], "Data sources") if r["File (path as given)"] == str(RELEASE))
+    release = next(r for r in _section(_log_rows(wb_path), "Data sources") if r["File (path as given)"] == str(RELEASE))
     assert "Cambridgeshire (873, E10000003)" in release["Publication"]
 
 

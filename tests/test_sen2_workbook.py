@@ -27,6 +27,7 @@ from hnb_xl.sources import templates
 from hnb_xl.tables import placement as tables
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.refresh.ehcp import placement_rows
+from hnb_xl.workbook.snapshot import read_workbook
 from hnb_xl.workbook.verify.recalc import recalculate
 from hnb_xl.workbook.verify.run import verify
 
@@ -70,7 +71,7 @@ def expected(la_name: str) -> pd.DataFrame:
 def placement_table(book: Path) -> list[dict]:
     """The workbook's placement history rows (engine names), down to the first empty row."""
     t = L.INPUT_TABLES["placement_history"]
-    ws = load_workbook(book)[t.sheet]
+    ws = read_workbook(book)[t.sheet]
     rows = []
     for r in range(t.first_row, t.last_row + 1):
         values = [ws.cell(r, t.first_col + j).value for j in range(len(t.headers))]

@@ -24,6 +24,7 @@ from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.refresh.cells import OpenpyxlCells
 from hnb_xl.workbook.sheets.logs import read_own_record
+from hnb_xl.workbook.snapshot import read_workbook
 
 from tests import northshire
 from tests.support import sha256_of, templated_copy
@@ -52,7 +53,7 @@ def _logs_texts(path: Path) -> list[str]:
 
 
 def _record(path: Path) -> dict:
-    wb = load_workbook(path)
+    wb = read_workbook(path)
     try:
         return read_own_record(OpenpyxlCells(wb))
     finally:

@@ -23,6 +23,7 @@ from hnb_xl import bundled
 from hnb_xl.cli import main
 from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
+from hnb_xl.workbook.snapshot import read_workbook
 
 from tests import northshire
 from tests.support import sha256_of, templated_copy
@@ -38,7 +39,7 @@ def _csv(path: Path) -> list[dict]:
 def _inputs_rows(book: Path, key: str) -> list[list]:
     """The data rows of Inputs table ``key`` at layout.py's cells, to the first empty row."""
     t = L.INPUT_TABLES[key]
-    wb = load_workbook(book)
+    wb = read_workbook(book)
     try:
         ws = wb[t.sheet]
         rows = [[ws.cell(t.first_row + i, t.first_col + j).value for j in range(len(t.headers))]
