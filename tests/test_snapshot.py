@@ -144,3 +144,18 @@ def test_a_file_that_is_not_a_workbook_raises_as_openpyxl_does(tmp_path):
     with pytest.raises(Exception) as full_error:
         openpyxl.load_workbook(bad)
     assert type(snap_error.value) is type(full_error.value)
+
+
+def test_the_static_check_sees_the_workbooks_tables_through_the_snapshot(kinds_book, tmp_path):
+    """``hnb-xl check`` reads through the snapshot: a structured reference to the workbook's own
+    table is no finding, one to a table it does not have is (the table names come from the
+    sheets' table parts, as openpyxl's full load finds them)."""
+    from hnb_xl.workbook.verify.check import Policy, check
+    policy = Policy(calculation_sheets=frozenset(), functions={})
+    assert [f for f in check(kinds_book, policy) if "table" in f.message] == []
+    wb = openpyxl.load_workbook(kinds_book)
+    wb["Other"]["A2"] = "=SUM(Nowhere[Pupils])"
+    other = tmp_path / "other.xlsx"
+    wb.save(other)
+    found = [(f.sheet, f.cell, f.code) for f in check(other, policy) if "table" in f.message]
+    assert found == [("Other", "A2", "missing-name")]

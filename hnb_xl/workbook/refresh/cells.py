@@ -48,7 +48,8 @@ class TableWrite:
 # ---------------------------------------------------------------------------------------------- openpyxl
 
 class OpenpyxlCells:
-    """Read access to an openpyxl workbook (never creates cells below the sheet's last row)."""
+    """Read access to an openpyxl workbook or a :mod:`hnb_xl.workbook.snapshot` of one (never creates
+    cells below the sheet's last row)."""
 
     def __init__(self, wb):
         self.wb = wb
