@@ -55,21 +55,17 @@ class SheetSnapshot:
         self.defined_names = defined_names
         self.tables = tables
 
-    @property
-    def max_row(self) -> int:
-        return max((r for r, _ in self._cells), default=1)
+    def _extent(self) -> tuple[int, int, int, int]:
+        """(min_row, min_column, max_row, max_column) of the cells, (1, 1, 1, 1) for none (openpyxl's)."""
+        if not self._cells:
+            return 1, 1, 1, 1
+        rows, cols = zip(*self._cells)
+        return min(rows), min(cols), max(rows), max(cols)
 
-    @property
-    def max_column(self) -> int:
-        return max((c for _, c in self._cells), default=1)
-
-    @property
-    def min_row(self) -> int:
-        return min((r for r, _ in self._cells), default=1)
-
-    @property
-    def min_column(self) -> int:
-        return min((c for _, c in self._cells), default=1)
+    min_row = property(lambda self: self._extent()[0])
+    min_column = property(lambda self: self._extent()[1])
+    max_row = property(lambda self: self._extent()[2])
+    max_column = property(lambda self: self._extent()[3])
 
     def cell(self, row: int, column: int) -> CellValue:
         got = self._cells.get((row, column))
