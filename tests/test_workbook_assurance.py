@@ -53,11 +53,7 @@ def _logs_texts(path: Path) -> list[str]:
 
 
 def _record(path: Path) -> dict:
-    wb = read_workbook(path)
-    try:
-        return read_own_record(OpenpyxlCells(wb))
-    finally:
-        wb.close()
+    return read_own_record(OpenpyxlCells(read_workbook(path)))
 
 
 def _csv_rows(path: Path) -> list[list[str]]:

@@ -39,13 +39,9 @@ def _csv(path: Path) -> list[dict]:
 def _inputs_rows(book: Path, key: str) -> list[list]:
     """The data rows of Inputs table ``key`` at layout.py's cells, to the first empty row."""
     t = L.INPUT_TABLES[key]
-    wb = read_workbook(book)
-    try:
-        ws = wb[t.sheet]
-        rows = [[ws.cell(t.first_row + i, t.first_col + j).value for j in range(len(t.headers))]
-                for i in range(t.max_rows)]
-    finally:
-        wb.close()
+    ws = read_workbook(book)[t.sheet]
+    rows = [[ws.cell(t.first_row + i, t.first_col + j).value for j in range(len(t.headers))]
+            for i in range(t.max_rows)]
     return [r for r in rows if any(v is not None for v in r)]
 
 

@@ -69,29 +69,26 @@ def workbook_inputs(path) -> Inputs:
     from ..workbook.verify.compare import input_frames
 
     wb = load(path)
-    try:
-        if L.INPUTS not in wb.sheetnames:
-            raise HnbInputError(f"has no sheet {L.INPUTS}: is it the HNB model workbook?", source=str(path))
-        cells = OpenpyxlCells(wb)
-        frames, findings = input_frames(cells)
-        # a problem in a table the report and pack do not use is verify's; the payments table left
-        # empty means the assumed instalment profile (layout.INPUT_TABLES["payments"])
-        titles = tuple(f"{targets()[k].title}:" for k in USED if k in targets())
-        empty = f"{targets()['payments'].title}:" if "payments" in targets() else None
-        findings = [f for f in findings if (f.message.startswith(titles) or f.sheet == L.SAFETY_VALVE)
-                    and not (empty and f.message.startswith(empty) and f.message.endswith("has no data rows"))]
-        # the placement tables too (the pack's placement charts, api.placement_charts): all of them
-        # or, if one holds a problem (verify's to name), none
-        placed = tuple(f"{targets()[k].title}:" for k in PLACEMENT if k in targets())
-        keep = USED + (() if any(f.message.startswith(placed) for f in findings) else PLACEMENT)
-        frames = {k: v for k, v in frames.items() if k in keep}
-        sources = _sources(current_frame(cells, targets()["parameters"]))
-        from .. import assurance
-        from ..workbook.sheets.logs import read_own_record
-        own = read_own_record(cells)          # a council's own assurance record (Logs), checked as its files
-        raise_all(assurance.own_problems(own or {}))
-    finally:
-        wb.close()
+    if L.INPUTS not in wb.sheetnames:
+        raise HnbInputError(f"has no sheet {L.INPUTS}: is it the HNB model workbook?", source=str(path))
+    cells = OpenpyxlCells(wb)
+    frames, findings = input_frames(cells)
+    # a problem in a table the report and pack do not use is verify's; the payments table left
+    # empty means the assumed instalment profile (layout.INPUT_TABLES["payments"])
+    titles = tuple(f"{targets()[k].title}:" for k in USED if k in targets())
+    empty = f"{targets()['payments'].title}:" if "payments" in targets() else None
+    findings = [f for f in findings if (f.message.startswith(titles) or f.sheet == L.SAFETY_VALVE)
+                and not (empty and f.message.startswith(empty) and f.message.endswith("has no data rows"))]
+    # the placement tables too (the pack's placement charts, api.placement_charts): all of them
+    # or, if one holds a problem (verify's to name), none
+    placed = tuple(f"{targets()[k].title}:" for k in PLACEMENT if k in targets())
+    keep = USED + (() if any(f.message.startswith(placed) for f in findings) else PLACEMENT)
+    frames = {k: v for k, v in frames.items() if k in keep}
+    sources = _sources(current_frame(cells, targets()["parameters"]))
+    from .. import assurance
+    from ..workbook.sheets.logs import read_own_record
+    own = read_own_record(cells)          # a council's own assurance record (Logs), checked as its files
+    raise_all(assurance.own_problems(own or {}))
     if findings:
         f = findings[0]
         more = f" (and {len(findings) - 1} more: hnb-xl verify lists them)" if len(findings) > 1 else ""

@@ -308,38 +308,35 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
         copy = Path(tmp) / ("copy" + src.suffix.lower())
         shutil.copyfile(src, copy)
         wb = read_workbook(copy)     # the HNB_ cells and their arguments are read from the cells
-        try:
-            written: dict[tuple[str, str], object] = {}
-            values = _live_values(office.open_values(copy))
+        written: dict[tuple[str, str], object] = {}
+        values = _live_values(office.open_values(copy))
+        cells = []
+        if edits:
+            for key, value in edits.items():
+                sheet, cell = key if isinstance(key, tuple) else _name_cell(wb, key)
+                if sheet not in wb.sheetnames:
+                    raise HnbInputError(f"no sheet '{sheet}'", source="recalculate edits")
+                wb[sheet][cell] = value          # in the snapshot, for the HNB_ arguments
+                col, row = range_boundaries(cell)[:2]
+                cells.append([sheet, row, col, value])
+        udf_cells = _udf_cells(wb) if udfs else []
+        need_values = bool(udf_cells) and _udf_args_need_values(wb, udf_cells)
+        if cells and need_values:
+            values = _live_values(office.write_values(cells))     # the edits' effect on the HNB_ arguments
             cells = []
-            if edits:
-                for key, value in edits.items():
-                    sheet, cell = key if isinstance(key, tuple) else _name_cell(wb, key)
-                    if sheet not in wb.sheetnames:
-                        raise HnbInputError(f"no sheet '{sheet}'", source="recalculate edits")
-                    wb[sheet][cell] = value          # in the snapshot, for the HNB_ arguments
-                    col, row = range_boundaries(cell)[:2]
-                    cells.append([sheet, row, col, value])
-            udf_cells = _udf_cells(wb) if udfs else []
-            need_values = bool(udf_cells) and _udf_args_need_values(wb, udf_cells)
-            if cells and need_values:
-                values = _live_values(office.write_values(cells))     # the edits' effect on the HNB_ arguments
-                cells = []
-            blocks = []
-            if udf_cells:
-                from .evaluate import udf_formula_values
-                first = values if need_values else None
-                for (sheet, row, col, text, area), value in udf_formula_values(wb, udf_cells, first).items():
-                    block, errors = _block(sheet, row, col, value, area)
-                    blocks.append(block)
-                    cells += errors
-                    written[(sheet, f"{get_column_letter(col)}{row}")] = value
-            if cells or blocks:
-                values = _live_values(office.write_values(cells, blocks))
-            office.close_document()
-            names = _names_of(values, wb)
-        finally:
-            wb.close()
+        blocks = []
+        if udf_cells:
+            from .evaluate import udf_formula_values
+            first = values if need_values else None
+            for (sheet, row, col, text, area), value in udf_formula_values(wb, udf_cells, first).items():
+                block, errors = _block(sheet, row, col, value, area)
+                blocks.append(block)
+                cells += errors
+                written[(sheet, f"{get_column_letter(col)}{row}")] = value
+        if cells or blocks:
+            values = _live_values(office.write_values(cells, blocks))
+        office.close_document()
+        names = _names_of(values, wb)
     return Recalculated(values, names, written, time.perf_counter() - start)
 
 
