@@ -72,7 +72,21 @@ def bundled_frames():
             "invest_to_transform": bundled.invest_to_transform()}
 
 
+_MADE: dict[str, bytes] = {}
+
+
 def make_workbook(path: Path) -> Path:
+    """The workbook described in the module docstring, at ``path``: made once per process and then
+    copied (its bytes are the same every time; 71 tests take one)."""
+    if "book" not in _MADE:
+        buf = io.BytesIO()
+        _make_workbook(buf)
+        _MADE["book"] = buf.getvalue()
+    Path(path).write_bytes(_MADE["book"])
+    return path
+
+
+def _make_workbook(path) -> None:
     wb = load_workbook(TEMPLATE, keep_vba=True)
     wb["Sheet1"].title = L.COVER
     ws = wb.create_sheet(L.INPUTS)
@@ -108,7 +122,6 @@ def make_workbook(path: Path) -> Path:
     buf.seek(0)
     out.add_image(Image(buf), "J3")
     wb.save(path)
-    return path
 
 
 def table_cells(path: Path) -> dict:
