@@ -6,6 +6,7 @@
 * :mod:`.excel`      the Cover's button: the same plan applied to the open workbook through xlwings
 * :mod:`.cells`      reading and writing cells through one small interface (openpyxl or xlwings)
 * :mod:`.inventory`  what an openpyxl save may lose, and Excel's lock file
+* :mod:`.load`       openpyxl's load, keeping the merged ranges' cells as the file has them
 
 Every companion ``<workbook>.py`` shipped beside a workbook does
 ``from hnb_xl.workbook.refresh import refresh_from_excel``: that name stays here.

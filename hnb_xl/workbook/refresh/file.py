@@ -1,4 +1,5 @@
-"""The command line's refresh: load with openpyxl, plan, write, save atomically (see :mod:`.plan`).
+"""The command line's refresh: load with openpyxl (:mod:`.load`), plan, write, save atomically
+(see :mod:`.plan`).
 
 Safety, in the order it is checked:
 
@@ -29,6 +30,7 @@ from ...errors import HnbInputError
 from ...sources.collect import sha256
 from ..charts import apply_openpyxl as apply_charts_openpyxl
 from .cells import OpenpyxlCells, write_openpyxl
+from .load import load
 from .inventory import cached_values, control_mirrors, inventory, lock_file, losses, precheck_losses
 from .audit import log_writes
 from .plan import RefreshResult, backup_path, plan_refresh, user_name
@@ -41,8 +43,6 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
 
     Raises HnbInputError (one problem) or HnbInputErrors (all of them); the workbook is then unchanged.
     """
-    from openpyxl import load_workbook
-
     wb_path = Path(workbook)
     out_path = Path(output) if output else wb_path
     if not wb_path.is_file():
@@ -63,8 +63,6 @@ def refresh(workbook, sources, *, output=None, dry_run: bool = False, la: str | 
 
 def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_policy, progress, user,
              now, replace=()) -> RefreshResult:
-    from openpyxl import load_workbook
-
     digest = sha256(wb_path)
     lost = precheck_losses(wb_path)
     if lost:
@@ -72,7 +70,7 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
                             ". Remove them (or keep them on a sheet of another workbook) and run again; "
                             "the workbook was not changed", source=str(wb_path))
     try:
-        wb = load_workbook(wb_path, keep_vba=wb_path.suffix.lower() == ".xlsm")
+        wb = load(wb_path, keep_vba=wb_path.suffix.lower() == ".xlsm")
     except Exception as exc:
         raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
                             source=str(wb_path)) from None
