@@ -5,6 +5,7 @@
   input tables at ``layout.py``'s anchors, plus a chart, an image, a data validation, a conditional
   format and a user-added sheet (what a refresh must keep);
 * :func:`frozen`: a recalculation that a test sharing it cannot change (conftest's session ones);
+* :func:`load_book`: a workbook loaded in full, as a refresh loads it (faster than openpyxl's);
 * :func:`table_cells`: every input-table cell of a workbook as ``{(key, row, col): (value, type)}``;
 * :data:`INJECTIONS`: texts a spreadsheet would run as formulas, which must stay text.
 """
@@ -124,8 +125,16 @@ def _make_workbook(path) -> None:
     wb.save(path)
 
 
+def load_book(path: Path, keep_vba: bool = False):
+    """A workbook loaded in full, as a refresh loads it (:func:`hnb_xl.workbook.refresh.load.load`:
+    openpyxl's load with the merged ranges' cells left as read, about half the time on the bundled
+    workbook; tests/test_refresh_load.py shows a save after it is a save after openpyxl's own)."""
+    from hnb_xl.workbook.refresh.load import load
+    return load(path, keep_vba=keep_vba)
+
+
 def table_cells(path: Path) -> dict:
-    wb = load_workbook(path, keep_vba=True)
+    wb = load_book(path, keep_vba=True)
     ws = wb[L.INPUTS]
     out = {}
     for key, t in L.INPUT_TABLES.items():

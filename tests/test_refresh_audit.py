@@ -13,14 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
 from hnb_xl.cli import main
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.snapshot import read_workbook
 
-from tests.support import sha256_of, template_sources
+from tests.support import sha256_of, template_sources, load_book
 
 # the files the build loads from hnb_xl/data (the Logs name them until a refresh replaces their table)
 BUNDLED_FILES = ("history.csv", "assumptions_published_forecast_july_2022.csv", "block_transfer.csv",
@@ -138,7 +137,7 @@ AUDIT_COLUMNS = 8       # the audit trail's columns A to H (the build's assuranc
 
 def _logs(book: Path):
     """The Logs sheet (openpyxl, with its print area and widths) and its audit trail's rows (columns A to H)."""
-    ws = load_workbook(book)[L.LOGS]
+    ws = load_book(book)[L.LOGS]
     rows = [[c.value for c in r] for r in ws.iter_rows(max_col=AUDIT_COLUMNS)]
     return ws, rows
 
@@ -382,7 +381,7 @@ def test_sen2_fills_a_new_outturn_year_given_with_it(wb_path, tmp_path):
 def _without_authority_code(book: Path) -> None:
     """The workbook's authority_code and authority_name parameter values blanked (an older workbook)."""
     t = L.INPUT_TABLES["parameters"]
-    wb = load_workbook(book, keep_vba=True)
+    wb = load_book(book, keep_vba=True)
     ws = wb[t.sheet]
     for r in range(t.first_row, t.first_row + t.max_rows):
         if ws.cell(r, t.first_col).value in ("authority_code", "authority_name"):

@@ -25,6 +25,7 @@ from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.refresh.audit import REFRESH_LOG_TITLE
 
 from tests import northshire
+from tests.support import load_book
 
 pytestmark = pytest.mark.libreoffice
 
@@ -190,7 +191,7 @@ def _not_a_model(tmp_path: Path) -> Path:
 
 def _text_in_a_number(tmp_path: Path, book: Path) -> Path:
     p = tmp_path / "typed.xlsm"
-    wb = load_workbook(book, keep_vba=True)
+    wb = load_book(book, keep_vba=True)
     t = L.INPUT_TABLES["history"]
     wb[t.sheet].cell(t.first_row + 1, t.col_of("HNB budget"), "lots")
     wb.save(p)
@@ -268,7 +269,7 @@ def _itt_year(book: Path, tmp_path: Path, year: str) -> Path:
     """A copy of the workbook whose Invest to Transform year is ``year`` (a year the Northshire
     block-transfer table has no transfer in)."""
     edited = tmp_path / "itt_year.xlsm"
-    wb = load_workbook(book, keep_vba=True)
+    wb = load_book(book, keep_vba=True)
     t = L.INPUT_TABLES["parameters"]
     wb[t.sheet].cell(L.parameter_row("invest_to_transform_year"), t.col_of("Value"), year)
     wb.save(edited)

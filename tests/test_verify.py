@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from hnb_xl.cli import main
 from hnb_xl.sources import templates
@@ -24,7 +23,7 @@ from hnb_xl.workbook.verify.compare import agrees
 from hnb_xl.workbook.verify.run import verify
 
 from tests import seed
-from tests.support import bundled_frames, sha256_of as sha
+from tests.support import bundled_frames, sha256_of as sha, load_book
 
 pytestmark = pytest.mark.libreoffice
 
@@ -62,7 +61,7 @@ def committed_report(libreoffice):
 def edited(tmp_path, edit) -> Path:
     """A copy of the committed workbook changed by ``edit(wb)`` and saved as openpyxl saves."""
     path = tmp_path / "edited.xlsm"
-    wb = load_workbook(COMMITTED, keep_vba=True)
+    wb = load_book(COMMITTED, keep_vba=True)
     edit(wb)
     wb.save(path)
     return path

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter as L
 from openpyxl.worksheet.formula import ArrayFormula
 
@@ -33,6 +32,7 @@ from hnb_xl.workbook.verify.check import check
 from hnb_xl.workbook.verify.recalc import recalculate
 from tests.seed import (BLOCK_TRANSFER_COMMITTED, BLOCK_TRANSFER_TOTAL, DEFICIT_GROWTH_PROJECTED, HISTORY_TABLE,
                         INVEST_TO_TRANSFORM, SEND_CONTINGENCY_POT)
+from tests.support import load_book
 
 pytestmark = pytest.mark.libreoffice
 
@@ -54,7 +54,7 @@ def recalculated(bundled_recalculated):
 @pytest.fixture(scope="module")
 def formula_cells():
     """{(sheet, cell): formula} of every formula in the bundled workbook."""
-    wb = load_workbook(BUNDLED, keep_vba=True)
+    wb = load_book(BUNDLED, keep_vba=True)
     out = {}
     for ws in wb.worksheets:
         for (r, c), cell in ws._cells.items():
@@ -137,7 +137,7 @@ PLANTED = [
 def test_planted_error_in_a_copy_is_found(tmp_path, plant, expected):
     copy = tmp_path / "planted.xlsm"
     shutil.copyfile(BUNDLED, copy)
-    wb = load_workbook(copy, keep_vba=True)
+    wb = load_book(copy, keep_vba=True)
     plant(wb)
     wb.save(copy)
     found = {(f.sheet, f.cell, f.code) for f in check(copy)}

@@ -17,7 +17,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from hnb_xl import bundled
 from hnb_xl.cli import main
@@ -26,7 +25,7 @@ from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.snapshot import read_workbook
 
 from tests import northshire
-from tests.support import sha256_of, templated_copy
+from tests.support import sha256_of, templated_copy, load_book
 
 DATA = Path(bundled.data_path("plan_montecarlo.csv")).parent
 
@@ -207,7 +206,7 @@ def test_a_bad_setting_typed_on_the_inputs_sheet_is_named_at_its_cell(own_book, 
     t = L.INPUT_TABLES[key]
     book = tmp_path / own_book.name
     shutil.copyfile(own_book, book)
-    wb = load_workbook(book, keep_vba=True)
+    wb = load_book(book, keep_vba=True)
     ws = wb[t.sheet]
     column = "Value" if key == "montecarlo" else "Distribution"
     i = next(i for i in range(t.max_rows) if ws.cell(t.first_row + i, t.first_col).value == setting)

@@ -15,7 +15,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from openpyxl import load_workbook
 
 import hnb_xl
 from hnb_xl import udfs
@@ -27,6 +26,7 @@ from hnb_xl.workbook.verify.compare import compare, engine_twins, input_frames
 from hnb_xl.workbook.verify.recalc import recalculate
 from hnb_xl.workbook.verify.run import verify
 from tests import northshire, seed
+from tests.support import load_book
 
 pytestmark = pytest.mark.libreoffice
 
@@ -69,7 +69,7 @@ def seen(built, libreoffice):
 
 
 def test_libreoffice_equals_the_engine_on_every_placement_cell(built, seen):
-    frames, problems = input_frames(OpenpyxlCells(load_workbook(built, keep_vba=True)))
+    frames, problems = input_frames(OpenpyxlCells(load_book(built, keep_vba=True)))
     assert problems == []
     twins, refused = engine_twins(frames)
     assert refused == []
@@ -126,7 +126,7 @@ def test_a_unit_cost_changed_on_the_inputs_sheet_moves_the_native_result_by_the_
 
 def _ranges(path: Path) -> dict[str, list[list]]:
     """The Inputs tables HNB_PLACEMENTS takes, as Excel passes a range: rows of cell values."""
-    wb = load_workbook(path, keep_vba=True)
+    wb = load_book(path, keep_vba=True)
     out = {}
     for key in ("history", "placement_history", *L.PLACEMENT_TABLES):
         t = L.INPUT_TABLES[key]
@@ -174,7 +174,7 @@ def test_a_bad_range_is_one_line_naming_its_argument(built, table, edit, says):
 def test_a_hand_edited_placement_formula_is_found_at_its_cell_and_fails_the_master_check(built, tmp_path,
                                                                                         libreoffice):
     sheet, cell = _block("spend", SPECIAL, 3)                 # special's 2024-25 spend
-    wb = load_workbook(built, keep_vba=True)
+    wb = load_book(built, keep_vba=True)
     wb[sheet][cell] = wb[sheet][cell].value + "+1000"
     edited = tmp_path / "edited.xlsm"
     wb.save(edited)
@@ -220,7 +220,7 @@ def test_template_from_writes_the_placement_tables_and_a_refresh_takes_them_back
         csv.writer(fh).writerows([header, units, *data])
     assert main(["refresh", str(book), str(folder)]) == 0
     t = L.INPUT_TABLES["placement_categories"]
-    assert load_workbook(book)[t.sheet][t.cell("Unit cost", SPECIAL)].value == 24000
+    assert load_book(book)[t.sheet][t.cell("Unit cost", SPECIAL)].value == 24000
     report = verify(book, office=libreoffice)
     assert report.findings == [] and report.master_check == 1
 
@@ -250,10 +250,9 @@ def test_placement_basis_texts_wrap_inside_the_printed_area(bundled_build, key):
     """Each placement table's Basis is merged from its column to the placement history's last
     column (the column group's printed right edge) and wraps there; a row's height holds its text
     (the longest bundled basis, 254 characters, was one line running off the printed page)."""
-    from openpyxl import load_workbook
     from hnb_xl.workbook import styles as S
     from hnb_xl.workbook.sheets.inputs import WIDTHS
-    ws = load_workbook(bundled_build, keep_vba=True)[L.INPUTS]
+    ws = load_book(bundled_build, keep_vba=True)[L.INPUTS]
     t = L.INPUT_TABLES[key]
     c, last = t.col_of("Basis"), L.INPUT_TABLES["placement_history"].last_col
     merged = {str(m) for m in ws.merged_cells.ranges}

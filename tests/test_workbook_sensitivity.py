@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from hnb_xl import bundled
 from hnb_xl.cli import main
@@ -40,7 +39,7 @@ from hnb_xl.workbook.sheets.checks import SENSITIVITY_ROW, SHOWN
 from hnb_xl.workbook.verify.recalc import recalculate
 
 from tests import northshire
-from tests.support import sha256_of
+from tests.support import sha256_of, load_book
 
 SN, P = L.SENS, L.PLACE
 OTHER_DSG = "Other DSG movements -£2.4m a year (the aggregate assumptions') / 0"
@@ -73,7 +72,7 @@ def _break_even(ws) -> dict:
 
 
 def _sheet(path: Path):
-    return load_workbook(path, keep_vba=True)[L.SENSITIVITY]
+    return load_book(path, keep_vba=True)[L.SENSITIVITY]
 
 
 def _placement_column(seen, year: str) -> int:
@@ -103,7 +102,7 @@ def _refresh(book: Path, *sources) -> int:
 
 def _typed_year(book: Path, value) -> None:
     """A modeller types a year in the Sensitivity sheet's year cell (openpyxl, as Excel would save it)."""
-    wb = load_workbook(book, keep_vba=True)
+    wb = load_book(book, keep_vba=True)
     wb[L.SENSITIVITY][YEAR_CELL] = value
     wb.save(book)
 
@@ -111,7 +110,7 @@ def _typed_year(book: Path, value) -> None:
 # ------------------------------------------------------------------------------- the sheet as built
 
 def test_the_sheet_sits_after_outputs_and_prints_in_two_pages(bundled_build):
-    wb = load_workbook(bundled_build, keep_vba=True)
+    wb = load_book(bundled_build, keep_vba=True)
     assert wb.sheetnames.index(L.SENSITIVITY) == wb.sheetnames.index(L.OUTPUTS) + 1
     ws = wb[L.SENSITIVITY]
     assert ws.sheet_properties.codeName == L.CODE_NAMES[L.SENSITIVITY]
@@ -181,7 +180,7 @@ def test_independent_unit_cost_moves_the_deficit_by_a_tenth_of_its_spend(bundled
     last = _placement_column(seen, _value(seen, "year"))
     spend = [seen[(L.CALC_PLACEMENT, f"{L.col(c)}{row}")] for c in range(P["base_col"], last + 1)]
     expected = 0.1 * sum(s - spend[0] for s in spend[1:])
-    got = _tornado(load_workbook(COMMITTED, keep_vba=True)[L.SENSITIVITY]).set_index("driver").loc[INDEPENDENT]
+    got = _tornado(load_book(COMMITTED, keep_vba=True)[L.SENSITIVITY]).set_index("driver").loc[INDEPENDENT]
     assert got["high_change"] == pytest.approx(expected, abs=1)
     assert got["low_change"] == pytest.approx(-expected, abs=1)
 
@@ -195,7 +194,7 @@ def test_break_even_allocation_growth_balances_calc_placements_spend(bundled_nat
     spend = _calc(seen, "expenditure", c)
     assert _calc(seen, "transfer", c) in (0, None, "")
     expected = (spend / BASE_ALLOCATION) ** (1 / n) - 1
-    got = _break_even(load_workbook(COMMITTED, keep_vba=True)[L.SENSITIVITY])
+    got = _break_even(load_book(COMMITTED, keep_vba=True)[L.SENSITIVITY])
     assert got["HNB allocation growth (every year)"] == pytest.approx(expected, abs=1e-6)
 
 
@@ -207,7 +206,7 @@ def test_an_input_edited_without_a_refresh_makes_the_check_0(bundled_build, libr
     order = list(pd.read_csv(bundled.data_path("placement_categories.csv"))["category"])
     header = t.headers[t.column_keys.index("unit_cost")]
     cell = t.cell(header, order.index("special"))
-    unit = load_workbook(bundled_build)[t.sheet][cell].value
+    unit = load_book(bundled_build)[t.sheet][cell].value
     seen = recalculate(bundled_build, edits={(t.sheet, cell): 2 * unit}, udfs=False, office=libreoffice)
     assert seen[_shown_cell(SENSITIVITY_ROW)] == 0
     assert _value(seen, "current") == 0
@@ -268,7 +267,7 @@ def test_a_placement_table_spoilt_on_inputs_leaves_the_tables_empty_and_says_whe
     that it is not computed and which cell, and shows no stale tornado."""
     t = L.INPUT_TABLES["placement_drivers"]
     header = t.headers[t.column_keys.index("requests")]
-    wb = load_workbook(copy, keep_vba=True)
+    wb = load_book(copy, keep_vba=True)
     wb[t.sheet][t.cell(header, 1)] = "many"
     wb.save(copy)
     assert _refresh(copy, history_source) == 0
