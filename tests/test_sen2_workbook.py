@@ -14,6 +14,7 @@ to the total in every row. The January census of year Y is financial year (Y-1)-
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -179,9 +180,9 @@ def test_the_placement_history_and_back_test_recalculate_in_the_workbook(leeds, 
         assert error == pytest.approx(projected - actual) and pct == pytest.approx((projected - actual) / actual)
 
 
-def test_the_bundled_workbook_shows_the_revision_and_the_back_test(tmp_path, libreoffice):
+def test_the_bundled_workbook_shows_the_revision_and_the_back_test(bundled_build, tmp_path, libreoffice):
     book = tmp_path / "HNB_Model.xlsm"
-    assert main(["build", str(book)]) == 0
+    shutil.copyfile(bundled_build, book)
     seen = recalculate(book, office=libreoffice)
     # the seed's history keeps 5,327 for 2020-21; the release says 5,292: shown, not failed
     assert check_value(seen, "Revisions: census years whose EHCPs") == 1
@@ -197,9 +198,9 @@ def test_the_bundled_workbook_shows_the_revision_and_the_back_test(tmp_path, lib
         assert rows[year][2] == pytest.approx(rows[year][0] - actual)
 
 
-def test_the_dry_run_shows_the_placement_history_and_the_logs_record_it(tmp_path, capsys):
+def test_the_dry_run_shows_the_placement_history_and_the_logs_record_it(bundled_build, tmp_path, capsys):
     book = tmp_path / "HNB_Model.xlsm"
-    assert main(["build", str(book)]) == 0
+    shutil.copyfile(bundled_build, book)
     digest = sha256_of(book)
     assert main(["refresh", str(book), str(RELEASE), "--la", "873", "--dry-run"]) == 0
     out = capsys.readouterr().out
@@ -235,9 +236,9 @@ def test_template_from_writes_the_placement_history_and_build_sources_takes_it(l
     assert placement_table(book) == placement_table(leeds["book"])
 
 
-def test_a_release_for_an_authority_not_in_the_file_is_refused_at_la(tmp_path, capsys):
+def test_a_release_for_an_authority_not_in_the_file_is_refused_at_la(bundled_build, tmp_path, capsys):
     book = tmp_path / "HNB_Model.xlsm"
-    assert main(["build", str(book)]) == 0
+    shutil.copyfile(bundled_build, book)
     digest = sha256_of(book)
     assert main(["refresh", str(book), str(RELEASE), "--la", "999"]) == 2
     err = capsys.readouterr().err.strip()
