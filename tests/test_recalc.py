@@ -99,7 +99,7 @@ def test_stale_cached_values_are_recalculated(tmp_path, libreoffice):
 
 def test_without_recalc_setting_libreoffice_keeps_stale_values(tmp_path, libreoffice, soffice):
     """Control for the test above: a profile without OOXMLRecalcMode=0 returns the stale cache,
-    which is why every profile here sets it."""
+    which is why every per-call profile here sets it (the UNO route calls calculateAll instead)."""
     stale = _stale_copy(tmp_path, libreoffice)
     profile = tmp_path / "plain_profile"
     (profile / "user").mkdir(parents=True)

@@ -10,7 +10,8 @@ options are LibreOffice's, https://help.libreoffice.org/latest/en-US/text/shared
 
 * ``soffice --headless --convert-to xlsx`` computes cells without a cached value, but not stale
   cached values unless ``OOXMLRecalcMode`` is 0 ("always recalculate") in the profile; every
-  profile made here sets it, so a workbook last saved by Excel is recalculated too.
+  per-call profile made here sets it (the LibreOffice kept running by :mod:`.soffice` calls
+  calculateAll() on each document instead), so a workbook last saved by Excel is recalculated too.
 * Without its own ``-env:UserInstallation`` profile, ``--convert-to`` hands the job to any other
   running soffice: each :class:`LibreOffice` has a private profile directory.
 * LibreOffice's output lower-cases unknown functions and rewrites the VBA: it is read for values
@@ -68,6 +69,7 @@ class LibreOffice:
     """
 
     route = "convert-to"
+    settings = RECALC_XCU       # the profile's registrymodifications.xcu
 
     def __init__(self, soffice: str | None = None, profile: str | Path | None = None, timeout: float = 240):
         self.soffice = soffice or find_soffice()
@@ -81,7 +83,7 @@ class LibreOffice:
         xcu = self.profile / "user" / "registrymodifications.xcu"
         if not xcu.exists():
             xcu.parent.mkdir(parents=True, exist_ok=True)
-            xcu.write_text(RECALC_XCU, encoding="utf-8")
+            xcu.write_text(self.settings, encoding="utf-8")
 
     def convert(self, src: Path, outdir: Path, to: str = "xlsx") -> Path:
         """``soffice --convert-to`` one file; returns the converted file (LibreOfficeError on failure)."""
