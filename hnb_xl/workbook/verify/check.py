@@ -1,8 +1,9 @@
 """Static checks of a workbook's formulas (no calculation): the static half of Aqua Book verification.
 
 The workbook is read with openpyxl (``keep_vba=True``) and is never saved. Every formula is split
-into tokens by openpyxl's :class:`~openpyxl.formula.Tokenizer`; the checks, one finding per cell
-(``sheet!cell``) and kind:
+into tokens by openpyxl's :class:`~openpyxl.formula.Tokenizer` (once per shape: the formulas filled
+along a row or down a column share their tokens but for their references, see ``_Shape``); the
+checks, one finding per cell (``sheet!cell``) and kind:
 
 ================  ===========================================================================
 code              finding
@@ -197,6 +198,68 @@ def r1c1(formula: str, row: int, col: int, tokens=None) -> str:
     return "=" + "".join(out)
 
 
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+_WRITTEN = ((None, None), (None, None))  # both parts of a reference as written
+
+
+def _part_format(part: str, at: tuple, slots: list) -> str:
+    """:func:`_r1c1_part` as ``str.format`` text, its numbers appended to ``slots`` (see
+    :func:`_r1c1_format`). ``at``: where in ``vals`` the part's column and row are (they vary from
+    formula to formula), None: the column or row written in the part."""
+    col_at, row_at = at
+
+    def row(absolute: bool, written: str) -> str:
+        src, k = (row_at, 0) if row_at is not None else (0, int(written))
+        slots.append((src, 0 if absolute else 1, k))
+        return "R{}" if absolute else "R[{}]"
+
+    def column(absolute: bool, letters: str) -> str:
+        src, k = (col_at, 0) if col_at is not None else (0, column_index_from_string(letters.upper()))
+        slots.append((src, 0 if absolute else 2, k))
+        return "C{}" if absolute else "C[{}]"
+
+    m = _CELL_RE.match(part)
+    if m:
+        return row(bool(m.group(3)), m.group(4)) + column(bool(m.group(1)), m.group(2))
+    m = _COL_RE.match(part)
+    if m:
+        return column(bool(m.group(1)), m.group(2))
+    m = _ROW_RE.match(part)
+    if m:
+        return row(bool(m.group(1)), m.group(2))
+    return _escape(part)
+
+
+def _r1c1_format(formula: str, tokens, places: dict) -> tuple[str, list[tuple[int, int, int]]]:
+    """:func:`r1c1` of the formula as a ``str.format`` string and its slots, so that one tokenising
+    serves every formula of its shape (:class:`_Shape`): slot (i, j, k) is ``vals[i] - vals[j] + k``
+    with ``vals = [0, row, col, *the columns and rows that vary]``. ``places``: token index -> for
+    each part of that reference, where in ``vals`` its column and row are (see :func:`_part_format`)."""
+    if not formula.startswith("="):
+        return _escape(formula), []
+    out, slots = ["="], []
+    for n, tok in enumerate(tokens):
+        v = tok.value
+        if tok.type == Token.OPERAND and tok.subtype == Token.RANGE:
+            sheet, addr = split_sheet(v)
+            parts = addr.split(":")
+            at = places.get(n, _WRITTEN)
+            conv = ":".join(_part_format(p, a, slots) for p, a in zip(parts, at)) if len(parts) == 2 else \
+                (_part_format(addr, at[0], slots) if _CELL_RE.match(addr) else _escape(addr))
+            out.append((_escape(f"'{sheet}'!") if sheet is not None else "") + conv)
+        elif tok.type == Token.FUNC and tok.subtype == Token.OPEN and ":" in v:
+            ref, _, fn = v.rpartition(":")
+            sheet, addr = split_sheet(ref)
+            out.append((_escape(f"'{sheet}'!") if sheet is not None else "") + _part_format(addr, (None, None), slots)
+                       + ":" + _escape(fn))
+        else:
+            out.append(_escape(v))
+    return "".join(out), slots
+
+
 # ---------------------------------------------------------------------------------------------
 # the checker
 
@@ -278,25 +341,23 @@ def check_workbook(wb, policy: Policy | None = None) -> list[Finding]:
     functions = {k.upper(): v for k, v in (policy.functions if policy.functions is not None
                                            else _spec_functions()).items()}
     book = _Book(wb)
+    run = _Run(book, policy, functions)
     findings: list[Finding] = []
     refs_by_cell: dict[tuple[str, int, int], list[Ref]] = {}
-    rel_forms: dict[str, dict[tuple[int, int], str]] = {}  # R1C1 forms, filled while tokenising once
+    rel_forms: dict[str, dict[tuple[int, int], str]] = {}  # R1C1 forms (_check_patterns)
 
     for sheet, formulas in book.formulas.items():
         is_calc = sheet in policy.calculation_sheets
+        forms = rel_forms[sheet] = {}
         for (row, col), text in formulas.items():
-            cell = f"{get_column_letter(col)}{row}"
-            seen: set[tuple[str, str]] = set()
-
-            def add(code, message):
-                if (code, message) not in seen:
-                    seen.add((code, message))
-                    findings.append(Finding(sheet, cell, code, message, text))
-
-            refs = _check_formula(book, sheet, text, is_calc, policy, functions, add, (row, col), rel_forms)
-            refs_by_cell[(sheet, row, col)] = refs
-            for ref in refs:
-                _check_empty(book, sheet, ref, policy, add)
+            forms[(row, col)], refs_by_cell[(sheet, row, col)], messages = run.formula(sheet, is_calc, text, row, col)
+            if messages:
+                cell = f"{get_column_letter(col)}{row}"
+                seen: set[tuple[str, str]] = set()
+                for code, message in messages:
+                    if (code, message) not in seen:
+                        seen.add((code, message))
+                        findings.append(Finding(sheet, cell, code, message, text))
 
     findings += _check_names(book)
     findings += _check_patterns(book, rel_forms)
@@ -377,15 +438,181 @@ def _check_reference(book: _Book, sheet: str, value: str, add) -> list[Ref]:
     return []
 
 
-def _check_formula(book, sheet, text, is_calc, policy, functions, add, pos=None, rel_forms=None) -> list[Ref]:
-    try:
-        tokens = Tokenizer(text).items
-    except Exception as exc:  # openpyxl raises TokenizerError on unbalanced text
-        add("unparsable", f"formula cannot be parsed: {exc}")
-        return []
-    if rel_forms is not None and pos is not None:
-        rel_forms.setdefault(sheet, {})[pos] = r1c1(text, pos[0], pos[1], tokens)
-    refs: list[Ref] = []
+_RUNS = re.compile(r"([A-Za-z]+|\d+)")  # split() keeps the runs of letters and of digits
+
+
+@dataclass
+class _Shape:
+    """What tokenising one formula tells about every formula of its shape: the same text but for
+    the column letters and row numbers of its plain references (a formula filled along a row or
+    down a column). The tokenizer reads letters and digits as plain characters but in its
+    scientific-notation rule (1E+5) and its number and TRUE/FALSE operands, none of which such a
+    reference can meet (_varying_references), so the formulas of a shape have the same tokens but
+    for those references, and the same findings but for theirs."""
+    fixed: tuple[int, ...]             # indices of the runs a formula must share with this one to fit
+    varying: tuple[tuple[int, bool], ...]  # (run index, is column letters) of vals[3:]
+    findings: list[tuple[str, str]]    # (code, message) of the text's checks and its fixed references
+    refs: list                         # in order: a Ref, or (sheet, col, col, row, row) places in vals
+    fmt: str | None                    # the R1C1 form (_r1c1_format); None: unparsable, the text is its form
+    slots: list[tuple[int, int, int]]
+
+    def values(self, runs: list[str]) -> list[int] | None:
+        """The varying columns and rows of a formula with these runs (and this shape's fixed ones);
+        None if it does not have this shape after all: a run of letters where this shape has digits,
+        or the other way round, or letters that are no column (past ZZZ)."""
+        try:
+            return [column_index_from_string(runs[i].upper()) if letters else int(runs[i])
+                    for i, letters in self.varying]
+        except ValueError:
+            return None
+
+
+class _Run:
+    """One check run's memory, so that the work that depends on a formula's text is done once per
+    shape (:class:`_Shape`) and each area is read once: a cell only places its shape at its row
+    and column and reads the columns and rows of its references."""
+
+    def __init__(self, book: _Book, policy: Policy, functions: dict):
+        self.book, self.policy, self.functions = book, policy, functions
+        # (sheet, text between the runs) -> [(indices of fixed runs, {their values: shape})]
+        self.shapes: dict[tuple[str, str], list[tuple[tuple[int, ...], dict[tuple, _Shape]]]] = {}
+        self.areas: dict[tuple, tuple[Ref, str | None]] = {}
+
+    def formula(self, sheet: str, is_calc: bool, text: str, row: int, col: int):
+        """(R1C1 form, references, [(code, message)] findings) of the formula at (row, col)."""
+        pieces = _RUNS.split(text)
+        runs = pieces[1::2]
+        key = (sheet, "A".join(pieces[0::2]))  # the pieces have no letter A: the key tells them apart
+        entries = self.shapes.setdefault(key, [])
+        for fixed, table in entries:
+            shape = table.get(tuple([runs[i] for i in fixed]))
+            numbers = shape.values(runs) if shape is not None else None
+            if numbers is not None:
+                break
+        else:
+            shape = self._shape(sheet, is_calc, text, runs)
+            table = next((t for f, t in entries if f == shape.fixed), None)
+            if table is None:
+                table = {}
+                entries.append((shape.fixed, table))
+            table[tuple([runs[i] for i in shape.fixed])] = shape
+            numbers = shape.values(runs)
+        vals = [0, row, col, *numbers]
+        refs, messages = [], shape.findings
+        for ref in shape.refs:
+            if ref.__class__ is not Ref:
+                ref_sheet, c1, c2, r1, r2 = ref
+                a, b = vals[r1], vals[r2]
+                if c1 is None:
+                    area = (ref_sheet, None, min(a, b), None, max(a, b))
+                else:
+                    area = (ref_sheet, min(vals[c1], vals[c2]), min(a, b), max(vals[c1], vals[c2]), max(a, b))
+                ref, empty = self.area(area)
+                if empty is not None:
+                    messages = messages + [("empty-reference", empty)]
+            refs.append(ref)
+        if shape.fmt is None:
+            return text, refs, messages
+        return shape.fmt.format(*[vals[i] - vals[j] + k for i, j, k in shape.slots]), refs, messages
+
+    def area(self, key: tuple) -> tuple[Ref, str | None]:
+        """The Ref (sheet, min_col, min_row, max_col, max_row) and its empty-reference message (None:
+        not empty), worked out once per area (a Ref always names its sheet)."""
+        hit = self.areas.get(key)
+        if hit is None:
+            ref, got = Ref(*key), []
+            _check_empty(self.book, ref.sheet, ref, self.policy, lambda code, message: got.append(message))
+            hit = self.areas[key] = (ref, got[0] if got else None)
+        return hit
+
+    def _shape(self, sheet: str, is_calc: bool, text: str, runs: list[str]) -> _Shape:
+        """Tokenise the formula and check what holds for its whole shape."""
+        findings: list[tuple[str, str]] = []
+
+        def add(code, message):
+            findings.append((code, message))
+
+        try:
+            tokens = Tokenizer(text).items
+        except Exception as exc:  # openpyxl raises TokenizerError on unbalanced text
+            add("unparsable", f"formula cannot be parsed: {exc}")
+            return _Shape(tuple(range(len(runs))), (), findings, [], None, [])
+        varying = _varying_references(self.book, sheet, text, tokens, runs)
+        columns = {c for _, parts in varying.values() for c, _ in parts if c is not None}
+        order = sorted(columns | {r for _, parts in varying.values() for _, r in parts})
+        at = {i: 3 + n for n, i in enumerate(order)}
+        places = {n: [tuple(None if i is None else at[i] for i in part) for part in parts]
+                  for n, (_, parts) in varying.items()}
+        refs: list = []
+
+        def reference(n, value):
+            if n in places:
+                (c1, r1), (c2, r2) = places[n][0], places[n][-1]
+                refs.append((varying[n][0], c1, c2, r1, r2))
+                return
+            for ref in _check_reference(self.book, sheet, value, add):
+                refs.append(ref)
+                empty = self.area((ref.sheet, ref.min_col, ref.min_row, ref.max_col, ref.max_row))[1]
+                if empty is not None:
+                    add("empty-reference", empty)
+
+        _check_tokens(tokens, is_calc, self.policy, self.functions, add, reference)
+        fixed = tuple(i for i in range(len(runs)) if i not in at)
+        return _Shape(fixed, tuple((i, i in columns) for i in order), findings, refs,
+                      *_r1c1_format(text, tokens, places))
+
+
+def _varying_references(book: _Book, sheet: str, text: str, tokens, runs: list[str]) -> dict:
+    """The references of a formula that may vary within its shape: token index -> (sheet, for each
+    part (run index of its column letters, of its row number)). Such a reference is a cell, a
+    range of cells or of rows, with no finding, no + or - and not ending in E (the tokenizer's
+    scientific-notation rule cannot see it), in a formula whose tokens spell its text (so that
+    their places in it are known)."""
+    if "=" + "".join(tok.value for tok in tokens) != text:
+        return {}
+    starts = {m.start(): i for i, m in enumerate(_RUNS.finditer(text))}
+
+    def run(start, value):  # the index of the run that is exactly value at start, else None
+        i = starts.get(start)
+        return i if i is not None and runs[i] == value else None
+
+    out = {}
+    offset = 1
+    for n, tok in enumerate(tokens):
+        v, place = tok.value, offset
+        offset += len(v)
+        if tok.type != Token.OPERAND or tok.subtype != Token.RANGE or "+" in v or "-" in v or v.endswith(("E", "e")):
+            continue
+        got: list[str] = []
+        found = _check_reference(book, sheet, v, lambda code, message: got.append(message))
+        addr = split_sheet(v)[1]
+        if got or len(found) != 1 or parse_area(addr) is None:
+            continue
+        place += len(v) - len(addr)
+        parts = []
+        for part in addr.split(":"):
+            m = _CELL_RE.match(part)
+            if m:
+                col, row = run(place + m.start(2), m.group(2)), run(place + m.start(4), m.group(4))
+                if col is None:
+                    break
+            else:
+                m = _ROW_RE.match(part)
+                if not m:  # whole columns stay as written
+                    break
+                col, row = None, run(place + m.start(2), m.group(2))
+            if row is None:
+                break
+            parts.append((col, row))
+            place += len(part) + 1
+        else:
+            out[n] = (found[0].sheet, parts)
+    return out
+
+
+def _check_tokens(tokens, is_calc, policy, functions, add, reference) -> None:
+    """The checks of a formula's functions, arity, error values and constants; ``reference(i, value)``
+    for each reference in it (token i)."""
     stack: list[list] = []  # [kind, name, args, saw_token_in_current_arg]
     for i, tok in enumerate(tokens):
         t, s, v = tok.type, tok.subtype, tok.value
@@ -394,10 +621,11 @@ def _check_formula(book, sheet, text, is_calc, policy, functions, add, pos=None,
         if t == Token.FUNC and s == Token.OPEN:
             name = _function_name(v)
             if ":" in v[:-1]:
-                refs += _check_reference(book, sheet, v[:-1].rpartition(":")[0], add)
+                reference(i, v[:-1].rpartition(":")[0])
             if name.startswith(UDF_PREFIX):
                 if name not in functions:
-                    add("unknown-udf", f"{name} is not an HNB function (known: {', '.join(sorted(functions)) or 'none'})")
+                    known = ", ".join(sorted(functions)) or "none"
+                    add("unknown-udf", f"{name} is not an HNB function (known: {known})")
             elif name in BANNED_FUNCTIONS:
                 add("volatile-function", f"{name} is not allowed (volatile, hides its references)")
             elif name not in FORMULAE and v[:-1] != "":
@@ -429,7 +657,7 @@ def _check_formula(book, sheet, text, is_calc, policy, functions, add, pos=None,
         elif t == Token.OPERAND and s == Token.ERROR:
             add("error-literal", f"error value {v} in formula")
         elif t == Token.OPERAND and s == Token.RANGE:
-            refs += _check_reference(book, sheet, v, add)
+            reference(i, v)
         elif t == Token.OPERAND and s == Token.NUMBER and is_calc:
             num = _number(v)
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -438,7 +666,6 @@ def _check_formula(book, sheet, text, is_calc, policy, functions, add, pos=None,
                 v = v + "%"
             if num is not None and abs(num) not in policy.allowed_constants:
                 add("constant", f"number {v} written into a calculation: make it an input")
-    return refs
 
 
 def _check_empty(book: _Book, sheet: str, ref: Ref, policy: Policy, add) -> None:
