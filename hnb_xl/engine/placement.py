@@ -33,7 +33,10 @@ and lines do not explain, shown, never hidden. The core (:func:`run_paths`) runs
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -110,13 +113,41 @@ class Arrays:
 
 
 def _finite(values, what: str, table: str, rows=None) -> np.ndarray:
-    a = np.asarray(values, dtype=float)
+    # a Series of a numpy dtype through to_numpy: the same array as np.asarray (read-only where it is the
+    # frame's own data), without numpy's slow probing of a Series for array interfaces
+    numpy_series = isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype)
+    a = values.to_numpy(dtype=float) if numpy_series else np.asarray(values, dtype=float)
     bad = ~np.isfinite(a)
     if bad.any():
         i = int(np.argmax(bad))
         raise ModelError(f"{what} must be a number", field=what, table=table,
                          index=i if rows is None else rows[i])
     return a
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _cached_year(value) -> int:
+    return parse_year(value)
+
+
+def _year(value) -> int:
+    """``parse_year(value)``, remembered (by type too: 2022 and 2022.0 are two entries; an error is never
+    remembered): the inputs' years are parsed again at every projection."""
+    try:
+        return _cached_year(value)
+    except TypeError:       # unhashable: parse_year says what it makes of it
+        return parse_year(value)
+
+
+def _or_zero(value) -> float:
+    """``float(np.nan_to_num(value))``: a missing transfer is 0 (infinity the largest float); for a float
+    (np.float64 is one) without numpy's array round trip, as it is read every year of every projection."""
+    if isinstance(value, float):
+        v = float(value)
+        if v != v:
+            return 0.0
+        return math.copysign(sys.float_info.max, v) if math.isinf(v) else v
+    return float(np.nan_to_num(value))
 
 
 def _index(names: list, value, field_: str, table: str, i: int) -> int:
@@ -126,10 +157,37 @@ def _index(names: list, value, field_: str, table: str, i: int) -> int:
     return names.index(value)
 
 
+class _Columns(dict):
+    """A table's columns, each read from the frame once, when first used: ``columns[name][i]`` is
+    ``frame[name].iloc[i]`` (the same value and type); a missing column raises pandas' KeyError there.
+    Reading a column deep-copies the frame's ``attrs`` (row numbers), so reading it once a table matters."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, name):
+        self[name] = values = self.frame[name].array
+        return values
+
+
+def _rows(frame: pd.DataFrame):
+    """(i, row) for the rows of ``frame`` in order, ``row[column]`` the value ``frame.iterrows()`` gives.
+    Both read ``frame.values``; iterrows makes each row a Series, which converts a row of only text and
+    missing values (to text, the missing ones NaN), so only such a row is made a Series here: a row with
+    text and a number (a category and its places, the usual row) is the same values in a dict, quicker."""
+    columns = frame.columns
+    for i, values in enumerate(frame.values):
+        mixed = any(isinstance(v, str) for v in values) and \
+            any(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in values)
+        yield i, dict(zip(columns, values)) if mixed and columns.is_unique else pd.Series(values, index=columns)
+
+
 def arrays(inputs: PlacementInputs) -> Arrays:
     """Check the inputs and lay them out as arrays; a problem is a ModelError naming the table,
-    column and row."""
-    c = inputs.categories.reset_index(drop=True)
+    column and row (positions in the table, whatever its index). Reads each column once (pandas'
+    per-row access was most of a projection's time, :mod:`hnb_xl.engine.sensitivity` projects many)."""
+    c = inputs.categories
     names = [str(x) for x in c["category"]]
     if not names:
         raise ModelError("no placement categories", field="category", table="categories")
@@ -142,39 +200,39 @@ def arrays(inputs: PlacementInputs) -> Arrays:
         if isinstance(v, str) and v.strip():
             overflow[i] = _index(names, v.strip(), "overflow_to", "categories", i)
 
-    base_year = parse_year(inputs.base_year)
-    d = inputs.drivers.reset_index(drop=True)
-    years = [parse_year(y) for y in d["financial_year"]]
+    base_year = _year(inputs.base_year)
+    drivers = inputs.drivers
+    d = _Columns(drivers)
+    years = [_year(y) for y in drivers["financial_year"]]
     if not years:
         raise ModelError("no projection years: the drivers table is empty", field="financial_year", table="drivers")
     for i, y in enumerate(years):
         if y != base_year + 1 + i:
             raise ModelError(f"drivers' years must run from {fy(base_year + 1)} one after another: row has {fy(y)}",
                              field="financial_year", table="drivers", index=i, value=fy(y))
-    requests = d["requests"].to_numpy(float) if "requests" in d else np.full(len(d), np.nan)
-    requested = np.full(len(d), np.nan)
-    growth = np.zeros(len(d))
-    for i in range(len(d)):
+    requests = drivers["requests"].to_numpy(float) if "requests" in drivers else np.full(len(drivers), np.nan)
+    requested = np.full(len(drivers), np.nan)
+    growth = np.zeros(len(drivers))
+    for i in range(len(drivers)):
         if np.isfinite(requests[i]):
             for col in ("assessed_share", "issued_share"):
-                if not np.isfinite(float(d[col].iloc[i])):
+                if not np.isfinite(float(d[col][i])):
                     raise ModelError(f"requests are given for {fy(years[i])} but not the {col.replace('_', ' ')}",
                                      field=col, table="drivers", index=i)
-            requested[i] = requests[i] * float(d["assessed_share"].iloc[i]) * float(d["issued_share"].iloc[i])
+            requested[i] = requests[i] * float(d["assessed_share"][i]) * float(d["issued_share"][i])
         else:
-            g = float(d["new_plan_growth"].iloc[i])
+            g = float(d["new_plan_growth"][i])
             if not np.isfinite(g):
                 raise ModelError(f"{fy(years[i])} has neither requests nor a new plan growth",
                                  field="new_plan_growth", table="drivers", index=i)
             growth[i] = g
-    inflation = _finite(d["inflation"], "inflation", "drivers")
+    inflation = _finite(drivers["inflation"], "inflation", "drivers")
 
     K, T = len(names), len(years)
     places = np.full((T, K), np.inf)
-    cap = inputs.capacity.reset_index(drop=True)
-    for i, r in cap.iterrows():
+    for i, r in _rows(inputs.capacity):
         k = _index(names, str(r["category"]), "category", "capacity", i)
-        y = parse_year(r["financial_year"])
+        y = _year(r["financial_year"])
         p = float(r["places"])
         if not np.isfinite(p):
             continue
@@ -183,7 +241,7 @@ def arrays(inputs: PlacementInputs) -> Arrays:
         elif y <= base_year:
             places[:, k] = np.where(np.isinf(places[:, k]), p, places[:, k])
     moves = np.zeros(K)
-    for i, r in inputs.moves.reset_index(drop=True).iterrows():
+    for i, r in _rows(inputs.moves):
         a = _index(names, str(r["from_category"]), "from_category", "moves", i)
         b = _index(names, str(r["to_category"]), "to_category", "moves", i)
         n = float(r["plans"])
@@ -191,39 +249,39 @@ def arrays(inputs: PlacementInputs) -> Arrays:
         moves[b] += n
     backlog = np.zeros(K)
     waiting = np.full(K, -1)
-    for i, r in inputs.backlog.reset_index(drop=True).iterrows():
+    for i, r in _rows(inputs.backlog):
         k = _index(names, str(r["category"]), "category", "backlog", i)
         backlog[k] += float(r["pupils"])
         waiting[k] = _index(names, str(r["waiting_in"]), "waiting_in", "backlog", i)
 
-    inc = inputs.income.reset_index(drop=True)
-    inc_years = {parse_year(y): i for i, y in enumerate(inc["financial_year"])}
+    inc = _Columns(inputs.income)
+    inc_years = {_year(y): i for i, y in enumerate(inputs.income["financial_year"])}
     if base_year not in inc_years:
         raise ModelError(f"the income table has no {fy(base_year)} (base year) row", field="financial_year",
                          table="income")
     b = inc_years[base_year]
-    base_allocation = float(inc["allocation"].iloc[b])
+    base_allocation = float(inc["allocation"][b])
     if not np.isfinite(base_allocation):
         raise ModelError(f"the {fy(base_year)} allocation (base year) must be given", field="allocation",
                          table="income", index=b)
-    base_transfer = float(np.nan_to_num(inc["transfer"].iloc[b]))
+    base_transfer = _or_zero(inc["transfer"][b])
     allocation, transfer = np.zeros(T), np.zeros(T)
     prev = base_allocation
     for t, y in enumerate(years):
         if y not in inc_years:
             raise ModelError(f"the income table has no {fy(y)} row", field="financial_year", table="income")
         i = inc_years[y]
-        a = float(inc["allocation"].iloc[i])
+        a = float(inc["allocation"][i])
         if not np.isfinite(a):
-            g = float(inc["allocation_growth"].iloc[i])
+            g = float(inc["allocation_growth"][i])
             if not np.isfinite(g):
                 raise ModelError(f"{fy(y)} has neither an allocation nor an allocation growth",
                                  field="allocation_growth", table="income", index=i)
             a = prev * (1.0 + g)
         allocation[t] = prev = a
-        transfer[t] = float(np.nan_to_num(inc["transfer"].iloc[i]))
+        transfer[t] = _or_zero(inc["transfer"][i])
 
-    o = inputs.other_spend.reset_index(drop=True)
+    o = inputs.other_spend
     other_dsg = np.zeros(T) if len(inputs.other_dsg) == 0 else _finite(inputs.other_dsg, "other_dsg_movements",
                                                                            "other_dsg")
     if other_dsg.shape != (T,):
@@ -351,7 +409,7 @@ def project_placements(inputs: PlacementInputs) -> PlacementResult:
     other_dsg = np.concatenate([[0.0], a.other_dsg])
     accumulated = float(inputs.base_accumulated) + np.cumsum(np.concatenate([[0.0], in_year[1:] + a.other_dsg]))
     census = r["census"][0]
-    summary = pd.DataFrame({
+    columns = {      # in the order of SUMMARY_COLUMNS (so no columns= argument, which reindexes)
         "financial_year": labels,
         "census": [f"January {y + 1}" for y in years],
         "ehcp_count": census.sum(axis=1),
@@ -367,7 +425,8 @@ def project_placements(inputs: PlacementInputs) -> PlacementResult:
         "other_dsg_movements": other_dsg,
         "accumulated_deficit": accumulated,
         "backlog": r["backlog"][0],
-    }, columns=SUMMARY_COLUMNS)
+    }
+    summary = pd.DataFrame(columns)
     K = len(a.names)
     by_category = pd.DataFrame({
         "financial_year": np.repeat(labels, K),
@@ -377,19 +436,17 @@ def project_placements(inputs: PlacementInputs) -> PlacementResult:
         "unit_cost": r["unit_cost"][0].ravel(),
         "spend": r["spend"][0].ravel(),
     })
-    rows = []
-    for t, label in enumerate(labels):
-        rows += [(label, "placement", k, float(r["spend"][0, t, i])) for i, k in enumerate(a.names)]
-        rows += [(label, "other", j, float(r["other"][t, i])) for i, j in enumerate(a.other_names)]
-        rows.append((label, "calibration", CALIBRATION, float(r["calibration"][0, t])))
-    lines = pd.DataFrame(rows, columns=["financial_year", "kind", "line", "amount"])
-    for frame in (summary, by_category, lines):
-        numeric = frame.select_dtypes("number")
-        if not np.isfinite(numeric.to_numpy(float)).all():
-            raise ModelError("the projection is not finite: a growth rate or unit cost is too large",
-                             field="inputs")
+    # each year: a row a category, then one an other line, then the calibration line
+    names = a.names + a.other_names + [CALIBRATION]
+    kinds = ["placement"] * K + ["other"] * len(a.other_names) + ["calibration"]
+    amounts = np.concatenate([r["spend"][0], r["other"], r["calibration"][0][:, None]], axis=1)
+    lines = pd.DataFrame({"financial_year": [label for label in labels for _ in names], "kind": kinds * len(years),
+                          "line": names * len(years), "amount": amounts.ravel()})
+    # every number of the three frames is one of these arrays'
+    numbers = [columns[c] for c in SUMMARY_COLUMNS[2:]] + [census, r["fy_caseload"][0], r["unit_cost"][0], amounts]
+    if not all(np.isfinite(x).all() for x in numbers):
+        raise ModelError("the projection is not finite: a growth rate or unit cost is too large", field="inputs")
     return PlacementResult(summary, by_category, lines)
-
 
 
 def as_projection(summary: pd.DataFrame) -> pd.DataFrame:

@@ -296,11 +296,16 @@ BREAK_EVEN: dict[str, Driver] = {
 
 
 def _measure(inputs: PlacementInputs, year: str, column: str) -> float:
-    s = project_placements(inputs).summary.set_index("financial_year")
-    if year not in s.index:
-        raise ModelError(f"{year} is not a projection year ({s.index[1]} to {s.index[-1]})", field="year",
+    """``project_placements(inputs).summary.set_index("financial_year").loc[year, column]`` as a float,
+    with its errors, without the index (a tornado and the break-even values project many times)."""
+    s = project_placements(inputs).summary
+    labels = list(s["financial_year"])
+    rows = {label: i for i, label in enumerate(labels)}
+    if year not in rows:
+        raise ModelError(f"{year} is not a projection year ({labels[1]} to {labels[-1]})", field="year",
                          table=None)
-    return float(s.loc[year, column])
+    j = s.columns[1:].get_loc(column) + 1      # the index is not a column: pandas' KeyError, as .loc's
+    return float(s.iat[rows[year], j])
 
 
 def tornado(inputs: PlacementInputs, year: str, drivers: list[Driver] | None = None,
