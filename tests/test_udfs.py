@@ -423,9 +423,12 @@ def test_unexpected_error_returns_a_message_and_logs_the_traceback(monkeypatch):
     assert "Traceback" in log and "engine exploded" in log and "HNB_GROWTH" in log
 
 
-def test_bad_input_is_logged_with_its_arguments():
-    udfs.HNB_TRANSFER(0, 0.005)
-    assert "HNB_TRANSFER" in udfs.LOG_PATH.read_text(encoding="utf-8")
+def test_bad_input_is_logged_with_its_arguments_and_message_without_a_traceback():
+    got = udfs.HNB_TRANSFER(0, 0.005)
+    assert got.startswith("HNB_TRANSFER:")
+    log = udfs.LOG_PATH.read_text(encoding="utf-8")
+    assert "HNB_TRANSFER(0, 0.005" in log and got in log
+    assert "Traceback" not in log      # a refusal is an answer, not a failure (an unexpected error logs one: above)
 
 
 # ---------------------------------------------------------------- empty results, caching
