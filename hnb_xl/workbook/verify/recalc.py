@@ -37,15 +37,21 @@ from openpyxl.worksheet.formula import ArrayFormula
 from ...errors import HnbInputError
 from ..snapshot import read_workbook
 
-RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
-xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-</oor:items>
-"""
+FORMULA_LOAD = "/org.openoffice.Office.Calc/Formula/Load"      # OOXMLRecalcMode, ODFRecalcMode
+VBA_IMPORT = "/org.openoffice.Office.Calc/Filter/Import/VBA"    # Load, Executable
+
+
+def profile_settings(*settings: tuple[str, str, object]) -> str:
+    """A LibreOffice profile's ``user/registrymodifications.xcu`` setting each (path, property, value)."""
+    items = "".join(f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value>'
+                    "</prop></item>\n" for path, name, value in settings)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+            'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+            f"{items}</oor:items>\n")
+
+
+# every formula recalculated when a file is loaded (0: "always"; LibreOffice's default is 1, "never")
+RECALC_XCU = profile_settings((FORMULA_LOAD, "OOXMLRecalcMode", 0), (FORMULA_LOAD, "ODFRecalcMode", 0))
 
 
 class LibreOfficeError(RuntimeError):

@@ -27,7 +27,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from .recalc import LibreOffice, LibreOfficeError
+from .recalc import FORMULA_LOAD, VBA_IMPORT, LibreOffice, LibreOfficeError, profile_settings
 
 CLIENT = Path(__file__).with_name("uno_client.py")
 
@@ -38,19 +38,8 @@ CLIENT = Path(__file__).with_name("uno_client.py")
 # (recalculation on load, VBA imported), 0.28 s with this one; calculateAll() 0.02-0.04 s either way.
 # (LibreOffice's settings: officecfg/registry/schema/org/openoffice/Office/Calc.xcs,
 # https://git.libreoffice.org/core/+/refs/heads/master/officecfg/registry/schema/org/openoffice/Office/Calc.xcs)
-LIVE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
-xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
-<value>1</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
-<value>1</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Filter/Import/VBA"><prop oor:name="Load" oor:op="fuse">\
-<value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Filter/Import/VBA"><prop oor:name="Executable" oor:op="fuse">\
-<value>false</value></prop></item>
-</oor:items>
-"""
+LIVE_XCU = profile_settings((FORMULA_LOAD, "OOXMLRecalcMode", 1), (FORMULA_LOAD, "ODFRecalcMode", 1),
+                            (VBA_IMPORT, "Load", "false"), (VBA_IMPORT, "Executable", "false"))
 
 
 def uno_python() -> str | None:
