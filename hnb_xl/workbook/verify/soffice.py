@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import uuid
 from pathlib import Path
