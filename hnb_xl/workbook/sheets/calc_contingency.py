@@ -127,7 +127,7 @@ def build(wb, ctx) -> None:
                         ("differences", "difference")):
         ctx.define(L.NAMES[f"contingency_{key}"], L.absref(L.CALC_CONTINGENCY, k[column], f0, k[column], l0))
     widths = {"urn": 10, "name": 36, "ehcp": 9, "notional": 14, "shortfall": 13, "exact": 14, "floor": 13,
-              "remainder": 11, "competes": 11, "rank": 10, "allocation": 13, "udf": 16, "difference": 12}
+              "remainder": 11, "competes": 11, "rank": 10, "allocation": 13, "udf": 16, "difference": 16}
     for key, w in widths.items():
         ws.column_dimensions[col[key]].width = w
     ws.column_dimensions["A"].width = 60
