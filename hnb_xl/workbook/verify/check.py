@@ -181,21 +181,14 @@ def r1c1(formula: str, row: int, col: int, tokens=None) -> str:
     formula copied along a row or down a column gives the same text."""
     if not formula.startswith("="):
         return formula
-    out = []
-    for tok in (tokens if tokens is not None else Tokenizer(formula).items):
-        v = tok.value
-        if tok.type == Token.OPERAND and tok.subtype == Token.RANGE:
-            sheet, addr = split_sheet(v)
-            parts = addr.split(":")
-            conv = ":".join(_r1c1_part(p, row, col) for p in parts) if len(parts) == 2 else \
-                (_r1c1_part(addr, row, col) if _CELL_RE.match(addr) else addr)
-            v = (f"'{sheet}'!" if sheet is not None else "") + conv
-        elif tok.type == Token.FUNC and tok.subtype == Token.OPEN and ":" in v:
-            ref, _, fn = v.rpartition(":")
-            sheet, addr = split_sheet(ref)
-            v = (f"'{sheet}'!" if sheet is not None else "") + _r1c1_part(addr, row, col) + ":" + fn
-        out.append(v)
-    return "=" + "".join(out)
+    fmt, slots = _r1c1_format(formula, tokens if tokens is not None else Tokenizer(formula).items, {})
+    return _filled(fmt, slots, [0, row, col])
+
+
+def _filled(fmt: str, slots: list[tuple[int, int, int]], vals: list[int]) -> str:
+    """An R1C1 form from its :func:`_r1c1_format` and ``vals`` (0, the row, the column, then the
+    columns and rows that vary in the formula's shape)."""
+    return fmt.format(*[vals[i] - vals[j] + k for i, j, k in slots])
 
 
 def _escape(text: str) -> str:
@@ -513,7 +506,7 @@ class _Run:
             refs.append(ref)
         if shape.fmt is None:
             return text, refs, messages
-        return shape.fmt.format(*[vals[i] - vals[j] + k for i, j, k in shape.slots]), refs, messages
+        return _filled(shape.fmt, shape.slots, vals), refs, messages
 
     def area(self, key: tuple) -> tuple[Ref, str | None]:
         """The Ref (sheet, min_col, min_row, max_col, max_row) and its empty-reference message (None:
