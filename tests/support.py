@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import shutil
@@ -73,18 +74,18 @@ def bundled_frames():
             "invest_to_transform": bundled.invest_to_transform()}
 
 
-_MADE: dict[str, bytes] = {}
-
-
 def make_workbook(path: Path) -> Path:
     """The workbook described in the module docstring, at ``path``: made once per process and then
     copied (its bytes are the same every time; 71 tests take one)."""
-    if "book" not in _MADE:
-        buf = io.BytesIO()
-        _make_workbook(buf)
-        _MADE["book"] = buf.getvalue()
-    Path(path).write_bytes(_MADE["book"])
+    Path(path).write_bytes(_workbook_bytes())
     return path
+
+
+@functools.cache
+def _workbook_bytes() -> bytes:
+    buf = io.BytesIO()
+    _make_workbook(buf)
+    return buf.getvalue()
 
 
 def _make_workbook(path) -> None:

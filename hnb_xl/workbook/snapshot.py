@@ -54,19 +54,19 @@ class SheetSnapshot:
         self._cells = cells
         self.defined_names = defined_names
         self.tables = tables
-        self._bounds: tuple | None = None      # (min_row, min_column, max_row, max_column, cells counted)
+        self._bounds: tuple[int, int, int, int] | None = None     # worked out at the first read
 
     def _extent(self) -> tuple[int, int, int, int]:
         """(min_row, min_column, max_row, max_column) of the cells, (1, 1, 1, 1) for none (openpyxl's).
-        Worked out once and again only after a cell is added (a refresh plan reads the bounds for
-        every table it reads: 2,513 times in one run of the test suite)."""
-        if self._bounds is None or self._bounds[4] != len(self._cells):
+        Worked out once, again after a cell is set (a refresh plan reads the bounds for every table
+        it reads: 2,513 times in one run of the test suite)."""
+        if self._bounds is None:
             if not self._cells:
-                self._bounds = (1, 1, 1, 1, 0)
+                self._bounds = (1, 1, 1, 1)
             else:
                 rows, cols = zip(*self._cells)
-                self._bounds = (min(rows), min(cols), max(rows), max(cols), len(self._cells))
-        return self._bounds[:4]
+                self._bounds = (min(rows), min(cols), max(rows), max(cols))
+        return self._bounds
 
     min_row = property(lambda self: self._extent()[0])
     min_column = property(lambda self: self._extent()[1])
@@ -87,6 +87,7 @@ class SheetSnapshot:
         cell = self[coordinate]
         cell.value = value
         self._cells[(cell.row, cell.column)] = cell
+        self._bounds = None
 
     def iter_rows(self, min_row: int | None = None, max_row: int | None = None, min_col: int | None = None,
                   max_col: int | None = None, values_only: bool = False):

@@ -12,8 +12,9 @@ their borders (openpyxl wrote them all; Excel writes those it styled), so :func:
 the merged ranges and leaves the cells as read: a workbook openpyxl wrote saves the same
 (``tests/test_refresh_load.py`` compares every part of a workbook saved after each load). The one
 difference: where a range's top-left cell has a border and the file lacks the cells on the range's
-edge, openpyxl would add those cells with the border copied; they stay as the file had them. The reader's method is swapped only while :func:`load` reads,
-under a lock, and put back after, failure or not (openpyxl is pinned: setup.cfg).
+edge, openpyxl would add those cells with the border copied; they stay as the file had them.
+The reader's method is swapped only while :func:`load` reads, under a lock, and put back after,
+failure or not (openpyxl is pinned: setup.cfg).
 """
 
 from __future__ import annotations
