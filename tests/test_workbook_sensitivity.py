@@ -37,6 +37,7 @@ from hnb_xl.tables.schema import SCHEMAS
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.sheets.checks import SENSITIVITY_ROW, SHOWN
 from hnb_xl.workbook.verify.recalc import recalculate
+from hnb_xl.workbook.snapshot import read_workbook
 
 from tests import northshire
 from tests.support import sha256_of, load_book
@@ -72,7 +73,9 @@ def _break_even(ws) -> dict:
 
 
 def _sheet(path: Path):
-    return load_book(path, keep_vba=True)[L.SENSITIVITY]
+    """The Sensitivity sheet's cells as read (the snapshot: values and formulas, as a full load has
+    them, tests/test_snapshot.py)."""
+    return read_workbook(path)[L.SENSITIVITY]
 
 
 def _placement_column(seen, year: str) -> int:
@@ -124,7 +127,7 @@ def test_the_sheet_sits_after_outputs_and_prints_in_two_pages(bundled_build):
 def test_the_chart_is_a_tornado_of_the_two_change_columns(bundled_build):
     """A native horizontal bar chart, the two change series overlapping (100), categories from the
     table's driver column top down (the largest swing at the top), the £ axis at the bottom."""
-    ws = _sheet(bundled_build)
+    ws = load_book(bundled_build, keep_vba=True)[L.SENSITIVITY]
     (chart,) = ws._charts
     assert chart.type == "bar" and chart.overlap == 100
     first, last = SN["tornado_first"], SN["tornado_first"] + SN["tornado_rows"] - 1
