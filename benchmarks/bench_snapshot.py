@@ -7,6 +7,11 @@ before) against hnb_xl.workbook.snapshot.read_workbook (what ``check``, ``verify
 
 Prints each time and the ratio full / snapshot; nothing is asserted (a benchmark). The 5,000-school
 workbook is built as benchmarks/bench_workbook.py builds it.
+
+Measured (best of four runs of ``--repeat 9``, on a shared and noisy machine): bundled, full load
+0.49 s, snapshot 0.11 s; 5,000 schools, 2.21 s and 0.56 s. The snapshot's own reader of the sheets'
+XML replaced openpyxl's read-only sheet parser there; with that parser the snapshot took 0.19 s and
+1.57 s in the same runs (the full load's times varied by up to 40% from run to run).
 """
 
 from __future__ import annotations

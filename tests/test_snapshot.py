@@ -5,6 +5,12 @@ styles and merged cells), never the snapshot's output: the bundled workbook, ano
 workbook built from its own files, and a small workbook with the kinds of cell the model's readers
 meet (dates, an array formula, a shared formula, an Excel table, a sheet-local name, a styled empty
 cell below the last value).
+
+The snapshot parses the sheets' XML itself; it is also compared, cell for cell and type for type,
+with openpyxl's read-only sheet parser (``WorkSheetParser``, how it read every sheet before) on
+those workbooks and on a hand-made one with every kind of cell that parser reads (shared strings,
+rich and inline strings, dates and a timedelta by style, booleans, errors, shared, array and
+data-table formulas, rows and cells without ``r``, a row child that is not a cell).
 """
 
 from __future__ import annotations
@@ -295,7 +301,8 @@ def odd_book(tmp_path_factory) -> Path:
     wb.save(folder / "written.xlsx")
     path = folder / "odd.xlsx"
     with zipfile.ZipFile(folder / "written.xlsx") as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        styles = {c.get("r"): c.get("s") for c in ElementTree.fromstring(src.read("xl/worksheets/sheet1.xml")).iter(f"{{{_MAIN}}}c")}
+        written = ElementTree.fromstring(src.read("xl/worksheets/sheet1.xml"))
+        styles = {c.get("r"): c.get("s") for c in written.iter(f"{{{_MAIN}}}c")}
         sheets = {"xl/worksheets/sheet1.xml": _odd_sheet(styles["A1"], styles["B1"], styles["C1"]),
                   "xl/worksheets/sheet2.xml": _IRREGULAR_SHEET}
         for item in src.infolist():
@@ -304,8 +311,8 @@ def odd_book(tmp_path_factory) -> Path:
                 start, end = data.index("<sheetData>"), data.index("</sheetData>") + len("</sheetData>")
                 data = data[:start] + sheets[item.filename] + data[end:]
             elif item.filename == "[Content_Types].xml":
-                data = data.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType='
-                                    '"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+                data = data.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
             out.writestr(item, data.encode())
         out.writestr("xl/sharedStrings.xml", _SHARED_STRINGS.encode())
     return path

@@ -3,12 +3,18 @@ names and the table names, without openpyxl's styles and merged cells.
 
 Who reads a workbook without changing it (``hnb-xl check``, ``verify``, ``report``, ``pack``,
 ``template --from``) needs only values, formulas and names. openpyxl's full load also builds every
-cell's style and turns each merged range into merged cells, which the readers never look at:
-measured by ``benchmarks/bench_snapshot.py``, 0.51 s for the full load of the bundled workbook and
-0.25 s for this reading (2.0x); 2.07 s and 1.43 s with 5,000 schools. Values are those of a full
-load, cell for cell: the same openpyxl sheet parser (``openpyxl.worksheet._reader.WorkSheetParser``,
-what its read-only mode uses), with the same shared strings, epoch and date formats;
-``tests/test_snapshot.py`` compares the two on the bundled workbook and on another council's.
+cell's style and turns each merged range into merged cells, which the readers never look at. The
+workbook part, shared strings, date formats, epoch and names come from openpyxl's read-only load;
+each worksheet's XML is parsed here (:func:`_sheet_cells`: ElementTree's C parser a piece at a time,
+the common cells read with little Python work each, the rarer ones by openpyxl's own
+``WorkSheetParser.parse_cell``). Measured by ``benchmarks/bench_snapshot.py`` (best of four runs of
+``--repeat 9``, on a shared and noisy machine): the bundled workbook, 0.49 s for the full load and
+0.11 s for this reading (0.19 s when every sheet went through openpyxl's read-only sheet parser,
+``openpyxl.worksheet._reader.WorkSheetParser``); with 5,000 schools, 2.21 s and 0.56 s (1.57 s).
+Values are those of that sheet parser, cell for cell and of the same types (and so of a full load),
+with the same shared strings, epoch and date formats; ``tests/test_snapshot.py`` compares the
+snapshot with openpyxl's full load and with its sheet parser on the bundled workbook, another
+council's, and small workbooks of every kind of cell.
 
 The objects answer the part of openpyxl's workbook and worksheet interface the readers use
 (``sheetnames``, ``worksheets``, ``wb[sheet]``, ``defined_names``; a sheet's ``cell(row, column)``,
@@ -214,7 +220,8 @@ def _sheet_cells(data: bytes, shared_strings, data_only: bool, epoch, date_forma
                  timedelta_formats) -> dict[tuple[int, int], CellValue]:
     """The cells of one worksheet part (its XML), exactly as openpyxl's sheet parser reads them: the
     rows of :func:`_ended_rows` read by :func:`_rows_cells`; a sheet with a row child that is not a
-    cell is read by openpyxl's parser whole (:func:`_openpyxl_cells`)."""
+    cell is read again, whole, by openpyxl's parser (:func:`_openpyxl_cells`; a warning openpyxl gave
+    for a cell of its rows read before, a date out of range, is then given twice)."""
     args = (shared_strings, data_only, epoch, date_formats, timedelta_formats)
     try:
         return _rows_cells(_ended_rows(data), *args)
@@ -253,7 +260,7 @@ def _rows_cells(rows, shared_strings, data_only: bool, epoch, date_formats,
     extension) and their errors (a malformed one) do not arise."""
     from openpyxl.utils.cell import coordinate_to_tuple
     cells: dict[tuple[int, int], CellValue] = {}
-    styles: dict[str | None, bool] = {}     # a cell's s: is its style a date (or timedelta) format
+    styles: dict[str | None, bool] = {}     # a cell's s: is its style in the date formats (timedelta ones too)
     columns: dict[str, int] = {}            # column letters (ASCII letters only) -> column number
     parser = None                           # openpyxl's, for the cells it reads (made at the first)
     row_counter = 0
@@ -379,7 +386,7 @@ def read_workbook(path: str | Path, *, data_only: bool = False) -> WorkbookSnaps
     load; each worksheet's cells are :func:`_sheet_cells`. The cyclic garbage collector is paused
     while the workbook is read and restored as it was: the reading makes hundreds of thousands of
     objects (XML elements, cells) and the collector's passes over the cells, which all live until
-    the end, cost more than a third of the reading time (``benchmarks/bench_snapshot.py``)."""
+    the end, were about a third of the reading time (``benchmarks/bench_snapshot.py``'s workbooks)."""
     from openpyxl import load_workbook
 
     collecting = gc.isenabled()
