@@ -175,21 +175,15 @@ def test_the_static_check_sees_the_workbooks_tables_through_the_snapshot(kinds_b
 
 def _parser_cells(path: Path, data_only: bool) -> dict[str, dict[tuple[int, int], object]]:
     """{sheet title: {(row, column): value}} as openpyxl's read-only sheet parser reads the workbook
-    (how hnb_xl.workbook.snapshot.read_workbook read every sheet before), in the parser's order."""
-    from openpyxl.worksheet._reader import WorkSheetParser
+    (how hnb_xl.workbook.snapshot.read_workbook read every sheet before, kept there as the fallback
+    ``_openpyxl_cells``: openpyxl's ``WorkSheetParser.parse``, cell for cell), in the parser's order."""
+    from hnb_xl.workbook.snapshot import _openpyxl_cells
     wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     try:
-        out = {}
-        for ws in wb.worksheets:
-            cells = {}
-            with ws._get_source() as src:
-                parser = WorkSheetParser(src, ws._shared_strings, data_only=data_only, epoch=wb.epoch,
-                                         date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-                for _, row in parser.parse():
-                    for c in row:
-                        cells[(c["row"], c["column"])] = c["value"]
-            out[ws.title] = cells
-        return out
+        return {ws.title: {key: cell.value for key, cell in
+                           _openpyxl_cells(wb._archive.read(ws._worksheet_path), ws._shared_strings, data_only,
+                                           wb.epoch, wb._date_formats, wb._timedelta_formats).items()}
+                for ws in wb.worksheets}
     finally:
         wb.close()
 

@@ -202,15 +202,16 @@ def _ended_rows(data: bytes):
     clears it. Parsed a piece at a time (``xml.etree.ElementTree.XMLPullParser``, C-accelerated), so
     only the row being read is in memory."""
     pull = ElementTree.XMLPullParser(events=("end",))
-    view = memoryview(data)
-    for start in range(0, len(view), _CHUNK):
-        pull.feed(view[start:start + _CHUNK])
-        for _, element in pull.read_events():
-            if element.tag == _ROW:
-                yield element
-                element.clear()
-    pull.close()
-    for _, element in pull.read_events():
+
+    def ended():
+        view = memoryview(data)
+        for start in range(0, len(view), _CHUNK):
+            pull.feed(view[start:start + _CHUNK])
+            yield from pull.read_events()
+        pull.close()
+        yield from pull.read_events()
+
+    for _, element in ended():
         if element.tag == _ROW:
             yield element
             element.clear()
