@@ -1,5 +1,5 @@
 """`hnb-xl pack [WORKBOOK]`: write the Schools Forum pack (the PNG charts of
-:data:`hnb_xl.reports.pack.CHARTS`, the three of :data:`hnb_xl.reports.pack.PLACEMENT_CHARTS` when
+:data:`hnb_xl.reports.pack_contents.CHARTS`, the three of :data:`hnb_xl.reports.pack_contents.PLACEMENT_CHARTS` when
 the placement tables are filled for the base year (the tornado's year: ``--tornado-year``), and one
 self-contained index.html) to a folder,
 on the bundled data or on a model workbook's Inputs (the engine on them: :mod:`hnb_xl.reports.inputs`;
@@ -8,7 +8,7 @@ its own placement tables: :func:`hnb_xl.api.placement_charts`)."""
 from __future__ import annotations
 
 from .. import api, bundled
-from ..reports.pack import CHARTS, PLACEMENT_CHARTS, PackNotes
+from ..reports.pack_contents import CHARTS, PLACEMENT_CHARTS, PackNotes
 from . import plan as plan_cmd
 from ._common import year
 from .report import add_backtest_options, assurance_of, given_table, inputs_of, itt_note

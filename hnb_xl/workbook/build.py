@@ -36,9 +36,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import importlib.util
+
 import openpyxl
 import pandas as pd
-import xlwings
 from openpyxl.workbook.defined_name import DefinedName
 
 from .. import __version__, bundled
@@ -53,7 +54,9 @@ from .sheets import (calc_contingency, calc_history, calc_placement, calc_projec
 SHEET_BUILDERS = (conf, inputs, calc_history, calc_projection, calc_placement, calc_contingency, calc_transfer, safety_valve,
                   outputs, sensitivity, checks, logs, cover)
 
-TEMPLATE = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+# xlwings' own folder, found without importing xlwings (its import loads matplotlib: 0.4 s of the
+# start of every command, whose parser imports this module)
+TEMPLATE = Path(importlib.util.find_spec("xlwings").origin).parent / "quickstart_standalone.xlsm"
 SOURCE_TREE = Path(__file__).resolve().parents[2]      # the checkout, when the package runs from one
 DEFAULT_OUTPUT = SOURCE_TREE / "workbook" / "HNB_Model.xlsm"    # the committed workbook of a checkout
 WORKBOOK_NAME = DEFAULT_OUTPUT.name

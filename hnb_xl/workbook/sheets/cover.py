@@ -4,9 +4,9 @@ code name kept) becomes the Cover."""
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from xml.sax.saxutils import escape
 
-import xlwings
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from ... import __version__
@@ -58,7 +58,8 @@ def build(wb, ctx) -> None:
     rows = [(L.VERSION_CELL, "Model version (hnb_xl)", __version__),
             (L.BUILD_TIME_CELL, "Built", ctx.build_time),
             (L.REFRESH_TIME_CELL, "Inputs last refreshed", ""),
-            (L.XLWINGS_VERSION_CELL, "xlwings (VBA and Python must match)", xlwings.__version__),
+            # the installed package's version, read without importing xlwings (hnb_xl.workbook.build)
+            (L.XLWINGS_VERSION_CELL, "xlwings (VBA and Python must match)", version("xlwings")),
             (L.PACKAGE_VERSION_CELL, "Python package for the HNB_ functions", "hnb_xl " + __version__)]
     for (sheet, cell), text, value in rows:
         ws.cell(L.cell_row(cell), L.COVER_LABEL_COL, text).font = S.BOLD
