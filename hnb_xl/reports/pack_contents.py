@@ -2,8 +2,8 @@
 (:data:`CHARTS`, :data:`PLACEMENT_CHARTS`) and what the page must say about its inputs
 (:class:`PackNotes`). :mod:`hnb_xl.reports.pack` draws and writes them; this module imports no
 matplotlib, so the command line (``hnb-xl pack --help`` names the files, and every command builds
-the same parser) starts without loading it (``hnb-xl --version``: 1.34 s with pyplot and xlwings imported, 0.75 s
-without: :data:`hnb_xl.workbook.build.TEMPLATE`).
+the same parser) starts without loading it (``hnb-xl --version``: 1.34 s with pyplot and xlwings
+imported, 0.75 s without: :data:`hnb_xl.workbook.build.TEMPLATE`).
 """
 
 from __future__ import annotations

@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import importlib.util
 import keyword
 import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import importlib.util
 
 import openpyxl
 import pandas as pd
