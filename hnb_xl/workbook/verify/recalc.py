@@ -317,7 +317,6 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
         shutil.copyfile(src, copy)
         wb = read_workbook(copy)     # the HNB_ cells and their arguments are read from the cells
         written: dict[tuple[str, str], object] = {}
-        values = _live_values(office.open_values(copy))
         cells = []
         if edits:
             for key, value in edits.items():
@@ -329,6 +328,10 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
                 cells.append([sheet, row, col, value])
         udf_cells = _udf_cells(wb) if udfs else []
         need_values = bool(udf_cells) and _udf_args_need_values(wb, udf_cells)
+        # the values at opening are read only when nothing is written after (a write calculates
+        # every formula again and reads them) or when the HNB_ arguments need them unedited
+        opened = office.open_values(copy, values=not (cells or udf_cells) or (need_values and not cells))
+        values = _live_values(opened) if opened is not None else None
         if cells and need_values:
             values = _live_values(office.write_values(cells))     # the edits' effect on the HNB_ arguments
             cells = []
@@ -341,7 +344,7 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
                 blocks.append(block)
                 cells += errors
                 written[(sheet, f"{get_column_letter(col)}{row}")] = value
-        if cells or blocks:
+        if cells or blocks or values is None:
             values = _live_values(office.write_values(cells, blocks))
         office.close_document()
         names = _names_of(values, wb)

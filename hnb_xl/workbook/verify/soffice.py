@@ -117,11 +117,14 @@ class UnoOffice(LibreOffice):
             raise LibreOfficeError(f"LibreOffice (UNO) failed: {answer.get('error', 'no answer')}")
         return answer
 
-    def open_values(self, src: Path) -> dict:
+    def open_values(self, src: Path, values: bool = True) -> dict | None:
         """Open ``src`` in the running LibreOffice, calculate every formula and return its values
         (:mod:`.uno_client`'s ``open``: {sheet: [[row, col, value], ...]}); the document stays open
-        for :meth:`write_values` until :meth:`close_document` or the next open."""
-        return self._request({"op": "open", "src": str(Path(src).resolve())})["values"]
+        for :meth:`write_values` until :meth:`close_document` or the next open. ``values=False``:
+        only open it, for a :meth:`write_values` that follows (which calculates every formula and
+        reads the values; about 0.3 s less on the bundled workbook) and return None."""
+        answer = self._request({"op": "open", "src": str(Path(src).resolve()), "values": values})
+        return answer["values"] if values else None
 
     def write_values(self, cells: list, blocks: list = ()) -> dict:
         """Set ``blocks`` ([sheet, row, col, rows of numbers and text] each, one UNO call a block) and

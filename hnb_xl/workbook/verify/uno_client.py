@@ -15,16 +15,17 @@ LibreOffice.
 A second kind of request keeps one document open and reads its values through UNO instead of
 storing an xlsx (measured on the bundled workbook: load 0.45 s, calculateAll 0.1 s, store as xlsx
 0.6-0.8 s, read every used cell through UNO 0.23 s, a changed input recalculated 0.05 s):
-``{"op": "open", "src": PATH}`` loads and calculates it; ``{"op": "write", "blocks": [[SHEET, ROW, COL,
+``{"op": "open", "src": PATH}`` loads and calculates it (``"values": false``: only loads it, for
+a write that follows); ``{"op": "write", "blocks": [[SHEET, ROW, COL,
 [[VALUE, ...], ...]], ...], "cells": [[SHEET, ROW, COL, VALUE], ...]}`` sets values (a block:
 numbers and text, a rectangle in one call; a cell: a number, text, "#N/A" as the error, null to
 clear) and calculates again;
-``{"op": "close"}``. ``open`` and ``write`` answer ``{"ok": true, "values": {SHEET: [[ROW, COL,
+``{"op": "close"}``. ``open`` (unless ``"values": false``, answered ``{"ok": true}``) and ``write`` answer ``{"ok": true, "values": {SHEET: [[ROW, COL,
 VALUE], ...]}}`` (rows and columns from 1): every non-empty cell, a number as a number, text as
 text, an error cell as ``{"error": CODE}`` (LibreOffice's error number, XCell.getError).
 
 The API used is LibreOffice's: XComponentLoader.loadComponentFromURL, XCalculatable.calculateAll,
-XStorable.storeToURL, XCellRange.getDataArray and setDataArray, XCellRangeFormula.getFormulaArray,
+XStorable.storeToURL, XCellRange.getDataArray and setDataArray,
 XSheetCellCursor.gotoEndOfUsedArea, XFormulaQuery.queryFormulaCells
 (https://api.libreoffice.org/docs/idl/ref/interfacecom_1_1sun_1_1star_1_1sheet_1_1XCalculatable.html).
 """
@@ -123,6 +124,8 @@ def live_request(desktop, live, req):
         return None, {"ok": True}
     if op == "open":
         live = load(desktop, req["src"])
+        if not req.get("values", True):     # a write follows, which calculates and reads them
+            return live, {"ok": True}
     elif op == "write":
         if live is None:
             return None, {"ok": False, "error": "no document open"}
@@ -151,7 +154,9 @@ def live_request(desktop, live, req):
 
 
 def read_values(doc):
-    """{sheet: [[row, col, value], ...]} of every non-empty cell (see the module docstring)."""
+    """{sheet: [[row, col, value], ...]} of every non-empty cell (see the module docstring): an empty
+    text is kept only where a formula gave it (those formula cells found by queryFormulaCells, not by
+    reading every cell's formula: 0.16 -> 0.11 s on the bundled workbook)."""
     out = {}
     sheets = doc.Sheets
     for k in range(sheets.Count):
@@ -159,20 +164,24 @@ def read_values(doc):
         cursor = sheet.createCursor()
         cursor.gotoEndOfUsedArea(False)
         end = cursor.RangeAddress
-        rng = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
-        data, formulas = rng.getDataArray(), rng.getFormulaArray()
+        data = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow).getDataArray()
         errors = {}     # the formula cells whose result is an error (com.sun.star.sheet.FormulaResult.ERROR = 4)
         for a in sheet.queryFormulaCells(4).getRangeAddresses():
             for r in range(a.StartRow, a.EndRow + 1):
                 for c in range(a.StartColumn, a.EndColumn + 1):
                     errors[(r, c)] = sheet.getCellByPosition(c, r).getError()
+        empty_text = set()     # the formula cells whose result is "" (FormulaResult.STRING = 2)
+        for a in sheet.queryFormulaCells(2).getRangeAddresses():
+            for r in range(a.StartRow, a.EndRow + 1):
+                row = data[r]
+                empty_text.update((r, c) for c in range(a.StartColumn, a.EndColumn + 1) if row[c] == "")
         cells = []
-        for r, (drow, frow) in enumerate(zip(data, formulas)):
-            for c, (v, f) in enumerate(zip(drow, frow)):
-                if f == "" and v == "":
-                    continue
+        for r, drow in enumerate(data):
+            for c, v in enumerate(drow):
                 if (r, c) in errors:
                     v = {"error": errors[(r, c)]}
+                elif v == "" and (r, c) not in empty_text:
+                    continue
                 cells.append([r + 1, c + 1, v])
         out[sheet.Name] = cells
     return out
