@@ -84,16 +84,17 @@ def main() -> None:
     subprocess.run([sys.executable, "-c", f"from hnb_xl.workbook import build; build.build({str(wb)!r})"], check=True)
     base = run(f"import pandas as pd\ndf = pd.read_csv({str(OUT)!r})")
     cur = f"from hnb_xl.workbook import refresh as R\nimport pandas as pd\n"
-    # every school of the authority needs a notional SEN budget: give one per school in a schools file
+    # every school of the authority needs a notional SEN budget: give one per school in a schools file,
+    # which replaces the bundled 250 demonstration schools (--replace schools)
     schools = tmp / "schools.csv"
     import pandas as pd
     la_urns = [100000 + s for s in range(24_000) if s % 153 == 152]
     pd.DataFrame({"URN": la_urns, "School name": [f"School {u}" for u in la_urns], "EHCPs": 0,
                   "Notional SEN budget": 100000}).to_csv(schools, index=False)
-    dry = run(cur + f"R.refresh({str(wb)!r}, [{str(OUT)!r}, {str(schools)!r}], la='873', dry_run=True, progress=False)")
-    bar = run(cur + f"R.refresh({str(wb)!r}, [{str(OUT)!r}, {str(schools)!r}], la='873', dry_run=True, progress=True)")
-    full = run(cur + f"R.refresh({str(wb)!r}, [{str(OUT)!r}, {str(schools)!r}], la='873', output={str(tmp / 'o.xlsm')!r}, "
-               "progress=False)")
+    args = f"{str(wb)!r}, [{str(OUT)!r}, {str(schools)!r}], la='873', replace=['schools']"
+    dry = run(cur + f"R.refresh({args}, dry_run=True, progress=False)")
+    bar = run(cur + f"R.refresh({args}, dry_run=True, progress=True)")
+    full = run(cur + f"R.refresh({args}, output={str(tmp / 'o.xlsm')!r}, progress=False)")
     print(f"pandas read_csv alone     : {base[0]:6.2f} s, peak {base[1]:7.0f} MiB")
     print(f"refresh --dry-run (1 LA)  : {dry[0]:6.2f} s, peak {dry[1]:7.0f} MiB  ({dry[0] / base[0]:.2f}x pandas time)")
     print(f"  same, with progress bar : {bar[0]:6.2f} s, peak {bar[1]:7.0f} MiB  ({bar[0] / base[0]:.2f}x pandas time)")
