@@ -114,10 +114,22 @@ def test_installed_vba_regeneration_writes_into_the_current_folder_not_site_pack
     assert not new, sorted(map(str, new))[:5]
 
 
+# uv's own settings (it reads no pip.conf): an index nothing answers on and no cache, as on a machine
+# whose packages come only through a pip index or proxy configured for pip (no retries: uv would
+# retry for about 7 s before giving up)
+_UV_UNREACHABLE = {"UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_NO_CACHE": "1", "UV_HTTP_RETRIES": "0"}
+
+
 @pytest.mark.slow
-def test_setup_script_prints_no_setuptools_warning(tmp_path):
-    """scripts/setup.sh (and so scripts/run.sh) in a copy of the project whose .venv already has the
-    dependencies (found through a .pth line; nothing downloaded but pip's own upgrade check)."""
+@pytest.mark.parametrize("env, by_pip", [
+    pytest.param({}, False, id="installed-by-uv"),
+    pytest.param(_UV_UNREACHABLE, True, id="uv-cannot-install-pip-does-in-one-line"),
+])
+def test_setup_script_prints_no_setuptools_warning(tmp_path, env, by_pip):
+    """scripts/setup.sh (and so scripts/run.sh) in a copy of the project whose .venv can already
+    import the dependencies (through a .pth line: pip finds uv and the pinned packages there; uv,
+    which reads only the venv's own site-packages, installs the packages again from its cache), and
+    the same where uv cannot install: one line says so and pip installs."""
     copy = tmp_path / "hnb_xl_copy"
     for part in ("hnb_xl", "scripts"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
@@ -127,10 +139,15 @@ def test_setup_script_prints_no_setuptools_warning(tmp_path):
     py = copy / ".venv" / "bin" / "python"
     purelib = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
     (purelib / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
-    run = _run(["bash", str(copy / "scripts" / "setup.sh")], cwd=copy)
+    run = _run(["bash", str(copy / "scripts" / "setup.sh")], cwd=copy, env={**os.environ, **env})
     assert run.returncode == 0, run.stderr
     assert not WARNING.search(run.stdout + run.stderr), run.stdout + run.stderr
     assert (copy / ".venv" / "bin" / "hnb-xl").is_file()
+    said = [line for line in run.stderr.splitlines() if "uv could not install" in line]
+    assert len(said) == (1 if by_pip else 0), run.stderr
+    if by_pip:
+        assert said[0].startswith("scripts/setup.sh: uv could not install (") and said[0].endswith(
+            "); installing with pip"), said
 
 
 # ------------------------------------------------------------------------------------ one-line errors
