@@ -15,12 +15,14 @@ fi
 export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore:Editable installation"
 # install "$@" into .venv with uv (pinned; the same pins from setup.cfg, resolved in about 3 s where pip
 # takes about 30 s on a fresh clone), else with pip: uv reads no pip.conf, so where packages come only
-# through a pip index or proxy configured for pip, pip installs them as before.
+# through a pip index or proxy configured for pip, pip installs them as before. --compile-bytecode:
+# the .pyc files written at install, as pip writes them (else each is compiled at its first import,
+# and a dependency's SyntaxWarnings are printed then).
 install() {
   local log
   log=$(mktemp)
   if .venv/bin/python -m pip install -q uv==0.13.8 >"$log" 2>&1 \
-     && .venv/bin/python -m uv pip install -q --python .venv/bin/python "$@" >"$log" 2>&1; then
+     && .venv/bin/python -m uv pip install -q --compile-bytecode --python .venv/bin/python "$@" >"$log" 2>&1; then
     rm -f "$log"
     return 0
   fi
