@@ -13,11 +13,11 @@ fi
 # InformationOnly class says a warning is the only way it has to tell): that one message is not shown.
 # (editable_mode=compat prints a deprecation instead, strict one about its build/ link tree.)
 export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore:Editable installation"
-# install "$@" into .venv with uv (pinned; the same pins from setup.cfg, resolved in about 3 s where pip
-# takes about 30 s on a fresh clone), else with pip: uv reads no pip.conf, so where packages come only
-# through a pip index or proxy configured for pip, pip installs them as before. --compile-bytecode:
-# the .pyc files written at install, as pip writes them (else each is compiled at its first import,
-# and a dependency's SyntaxWarnings are printed then).
+# install "$@" into .venv with uv (pinned; the same pins from setup.cfg: about 19 s on a fresh clone,
+# 3 s of it installing and the rest writing .pyc files, where pip takes about 31 s), else with pip:
+# uv reads no pip.conf, so where packages come only through a pip index or proxy configured for pip,
+# pip installs them as before. --compile-bytecode: the .pyc files written at install, as pip writes
+# them (else each is compiled at its first import, and a dependency's SyntaxWarnings are printed then).
 install() {
   local log
   log=$(mktemp)

@@ -330,8 +330,9 @@ def _recalculate_live(src: Path, edits: dict | None, udfs: bool, office, start: 
         need_values = bool(udf_cells) and _udf_args_need_values(wb, udf_cells)
         # the values at opening are read only when nothing is written after (a write calculates
         # every formula again and reads them) or when the HNB_ arguments need them unedited
-        opened = office.open_values(copy, values=not (cells or udf_cells) or (need_values and not cells))
-        values = _live_values(opened) if opened is not None else None
+        read_at_open = not (cells or udf_cells) or (need_values and not cells)
+        opened = office.open_values(copy, values=read_at_open)
+        values = _live_values(opened) if read_at_open else None
         if cells and need_values:
             values = _live_values(office.write_values(cells))     # the edits' effect on the HNB_ arguments
             cells = []

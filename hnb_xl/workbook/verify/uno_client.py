@@ -20,9 +20,10 @@ a write that follows); ``{"op": "write", "blocks": [[SHEET, ROW, COL,
 [[VALUE, ...], ...]], ...], "cells": [[SHEET, ROW, COL, VALUE], ...]}`` sets values (a block:
 numbers and text, a rectangle in one call; a cell: a number, text, "#N/A" as the error, null to
 clear) and calculates again;
-``{"op": "close"}``. ``open`` (unless ``"values": false``, answered ``{"ok": true}``) and ``write`` answer ``{"ok": true, "values": {SHEET: [[ROW, COL,
-VALUE], ...]}}`` (rows and columns from 1): every non-empty cell, a number as a number, text as
-text, an error cell as ``{"error": CODE}`` (LibreOffice's error number, XCell.getError).
+``{"op": "close"}``. ``open`` (unless ``"values": false``, answered ``{"ok": true}``) and
+``write`` answer ``{"ok": true, "values": {SHEET: [[ROW, COL, VALUE], ...]}}`` (rows and columns
+from 1): every non-empty cell, a number as a number, text as text, an error cell as
+``{"error": CODE}`` (LibreOffice's error number, XCell.getError).
 
 The API used is LibreOffice's: XComponentLoader.loadComponentFromURL, XCalculatable.calculateAll,
 XStorable.storeToURL, XCellRange.getDataArray and setDataArray,
