@@ -134,8 +134,8 @@ def test_the_same_inputs_are_not_projected_twice_and_a_change_is(monkeypatch):
     history = bundled.history()
     api._sensitivities.clear()
     calls = []
-    real = sensitivity.project_placements
-    monkeypatch.setattr(sensitivity, "project_placements", lambda inputs: calls.append(1) or real(inputs))
+    real = sensitivity.summary_columns
+    monkeypatch.setattr(sensitivity, "summary_columns", lambda inputs: calls.append(1) or real(inputs))
     first = api.placement_sensitivity(given, history)
     projected = len(calls)
     assert projected > 20                                   # tornado low/high per driver and the break-evens
@@ -158,8 +158,8 @@ def test_the_packs_tornado_is_remembered_as_the_workbooks_snapshot_is(monkeypatc
     from hnb_xl import api, bundled
     api._sensitivities.clear()
     calls = []
-    real = sensitivity.project_placements
-    monkeypatch.setattr(sensitivity, "project_placements", lambda inputs: calls.append(1) or real(inputs))
+    real = sensitivity.summary_columns
+    monkeypatch.setattr(sensitivity, "summary_columns", lambda inputs: calls.append(1) or real(inputs))
     first = api.placement_charts(bundled.history(), None)["sensitivity"]
     projected = len(calls)
     assert projected > 20

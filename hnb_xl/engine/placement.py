@@ -396,9 +396,12 @@ class PlacementResult:
     lines: pd.DataFrame
 
 
-def project_placements(inputs: PlacementInputs) -> PlacementResult:
-    """The placement projection of ``inputs`` (module docstring), the base year reconciled to its
-    outturn with the calibration line shown."""
+def summary_columns(inputs: PlacementInputs) -> tuple[dict, dict, Arrays]:
+    """The columns of :func:`project_placements`' summary (a dict in the order of
+    :data:`SUMMARY_COLUMNS`, numpy arrays but the two label columns), the engine core's result
+    (:func:`run_paths`, one path) and the arrays it ran on; a ModelError when a number of the
+    projection is not finite. One projection without its tables: the tornado and the break-even
+    values (:mod:`hnb_xl.engine.sensitivity`) read one figure of many projections."""
     a = arrays(inputs)
     r = run_paths(a, (inputs.weight_before, inputs.weight_after), calibration_growth=inputs.calibration_growth,
                   base_outturn=float(inputs.base_outturn))
@@ -426,11 +429,25 @@ def project_placements(inputs: PlacementInputs) -> PlacementResult:
         "accumulated_deficit": accumulated,
         "backlog": r["backlog"][0],
     }
+    # every number of the three frames of project_placements is one of these arrays'
+    numbers = [columns[c] for c in SUMMARY_COLUMNS[2:]] + [census, r["fy_caseload"][0], r["unit_cost"][0],
+                                                           r["spend"][0], r["other"]]
+    if not all(np.isfinite(x).all() for x in numbers):
+        raise ModelError("the projection is not finite: a growth rate or unit cost is too large", field="inputs")
+    return columns, r, a
+
+
+def project_placements(inputs: PlacementInputs) -> PlacementResult:
+    """The placement projection of ``inputs`` (module docstring), the base year reconciled to its
+    outturn with the calibration line shown."""
+    columns, r, a = summary_columns(inputs)
+    labels = columns["financial_year"]
+    census = r["census"][0]
     summary = pd.DataFrame(columns)
     K = len(a.names)
     by_category = pd.DataFrame({
         "financial_year": np.repeat(labels, K),
-        "category": a.names * len(years),
+        "category": a.names * len(labels),
         "census_count": census.ravel(),
         "fy_caseload": r["fy_caseload"][0].ravel(),
         "unit_cost": r["unit_cost"][0].ravel(),
@@ -440,12 +457,8 @@ def project_placements(inputs: PlacementInputs) -> PlacementResult:
     names = a.names + a.other_names + [CALIBRATION]
     kinds = ["placement"] * K + ["other"] * len(a.other_names) + ["calibration"]
     amounts = np.concatenate([r["spend"][0], r["other"], r["calibration"][0][:, None]], axis=1)
-    lines = pd.DataFrame({"financial_year": [label for label in labels for _ in names], "kind": kinds * len(years),
-                          "line": names * len(years), "amount": amounts.ravel()})
-    # every number of the three frames is one of these arrays'
-    numbers = [columns[c] for c in SUMMARY_COLUMNS[2:]] + [census, r["fy_caseload"][0], r["unit_cost"][0], amounts]
-    if not all(np.isfinite(x).all() for x in numbers):
-        raise ModelError("the projection is not finite: a growth rate or unit cost is too large", field="inputs")
+    lines = pd.DataFrame({"financial_year": [label for label in labels for _ in names], "kind": kinds * len(labels),
+                          "line": names * len(labels), "amount": amounts.ravel()})
     return PlacementResult(summary, by_category, lines)
 
 

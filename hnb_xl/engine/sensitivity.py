@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import ModelError
 from ..years import parse_year
-from .placement import PlacementInputs, arrays, project_placements, run_paths
+from .placement import SUMMARY_COLUMNS, PlacementInputs, arrays, project_placements, run_paths, summary_columns
 
 REPLICA = "Replica of the published July 2022 forecast"
 UNMITIGATED = "Unmitigated (placement drivers)"
@@ -297,15 +297,17 @@ BREAK_EVEN: dict[str, Driver] = {
 
 def _measure(inputs: PlacementInputs, year: str, column: str) -> float:
     """``project_placements(inputs).summary.set_index("financial_year").loc[year, column]`` as a float,
-    with its errors, without the index (a tornado and the break-even values project many times)."""
-    s = project_placements(inputs).summary
-    labels = list(s["financial_year"])
+    with its errors, from :func:`~hnb_xl.engine.placement.summary_columns` (the same projection
+    without its three tables: a tornado and the break-even values project many times)."""
+    columns, _, _ = summary_columns(inputs)
+    labels = columns["financial_year"]
     rows = {label: i for i, label in enumerate(labels)}
     if year not in rows:
         raise ModelError(f"{year} is not a projection year ({labels[1]} to {labels[-1]})", field="year",
                          table=None)
-    j = s.columns[1:].get_loc(column) + 1      # the index is not a column: pandas' KeyError, as .loc's
-    return float(s.iat[rows[year], j])
+    if column not in SUMMARY_COLUMNS[2:]:      # the index is not a column: pandas' KeyError, as .loc's
+        raise KeyError(column)
+    return float(columns[column][rows[year]])
 
 
 def tornado(inputs: PlacementInputs, year: str, drivers: list[Driver] | None = None,
