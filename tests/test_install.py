@@ -135,7 +135,7 @@ def test_setup_script_prints_no_setuptools_warning(tmp_path, env, by_pip):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copyfile(ROOT / name, copy / name)
-    venv.EnvBuilder(with_pip=True).create(copy / ".venv")
+    venv.EnvBuilder(with_pip=False).create(copy / ".venv")     # pip too comes through the .pth line
     py = copy / ".venv" / "bin" / "python"
     purelib = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
     (purelib / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
