@@ -6,6 +6,7 @@
   format and a user-added sheet (what a refresh must keep);
 * :func:`frozen`: a recalculation that a test sharing it cannot change (conftest's session ones);
 * :func:`load_book`: a workbook loaded in full, as a refresh loads it (faster than openpyxl's);
+  :func:`read_book` the same, loaded once a worker per file content, for a test that only reads it;
 * :func:`table_cells`: every input-table cell of a workbook as ``{(key, row, col): (value, type)}``;
 * :data:`INJECTIONS`: texts a spreadsheet would run as formulas, which must stay text.
 """
@@ -16,6 +17,7 @@ import functools
 import hashlib
 import io
 import shutil
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -134,8 +136,44 @@ def load_book(path: Path, keep_vba: bool = False):
     return load(path, keep_vba=keep_vba)
 
 
+# (SHA-256 of the file, keep_vba) -> (the workbook, its fingerprint), the last used at the end
+_READ_BOOKS: OrderedDict = OrderedDict()
+_READ_BOOKS_KEPT = 4        # workbooks kept a worker (the committed one, bundled_build, a test module's own)
+
+
+def _fingerprint(wb) -> str:
+    """A digest of every sheet's name, bounds and filled cells (coordinates and values): 0.05 s on the
+    bundled workbook. Reading a blank cell with ``ws.cell`` adds an empty one, which changes nothing
+    here unless it lies beyond the sheet's last row or column (then ``max_row`` would change too)."""
+    h = hashlib.sha256()
+    for ws in wb.worksheets:
+        h.update(repr((ws.title, ws.max_row, ws.max_column)).encode())
+        h.update(repr([(k, c.value) for k, c in ws._cells.items() if c.value is not None]).encode())
+    return h.hexdigest()
+
+
+def read_book(path: Path, keep_vba: bool = False):
+    """:func:`load_book` for a test that only reads the workbook: loaded once a worker for each file
+    content (SHA-256) and handed to every test that reads the same bytes. READ-ONLY: a test that
+    changes cells uses :func:`load_book`. A workbook found changed when it is handed out again
+    fails the test that asks for it (so the test that changed it is the one before, in that worker)."""
+    key = (sha256_of(path), keep_vba)
+    hit = _READ_BOOKS.get(key)
+    if hit is not None:
+        wb, fingerprint = hit
+        assert _fingerprint(wb) == fingerprint, f"a test changed the shared read_book of {Path(path).name}: " \
+                                                "use load_book to change a workbook"
+        _READ_BOOKS.move_to_end(key)
+        return wb
+    wb = load_book(path, keep_vba=keep_vba)
+    _READ_BOOKS[key] = (wb, _fingerprint(wb))
+    while len(_READ_BOOKS) > _READ_BOOKS_KEPT:
+        _READ_BOOKS.popitem(last=False)
+    return wb
+
+
 def table_cells(path: Path) -> dict:
-    wb = load_book(path, keep_vba=True)
+    wb = read_book(path, keep_vba=True)
     ws = wb[L.INPUTS]
     out = {}
     for key, t in L.INPUT_TABLES.items():

@@ -19,7 +19,7 @@ from hnb_xl.tables import files
 from hnb_xl.tables.schema import SCHEMAS
 from hnb_xl.workbook import layout as L
 from tests.seed import HISTORY_TABLE
-from tests.support import load_book
+from tests.support import read_book
 
 
 def _log(part: str) -> pd.DataFrame:
@@ -150,7 +150,7 @@ def _texts(ws) -> str:
 
 
 def test_logs_sheet_holds_the_assurance_record_in_print(built):
-    wb = load_book(built)
+    wb = read_book(built)
     ws = wb[L.LOGS]
     c0 = L.LOGS_ASSURANCE["first_col"]
     column = [ws.cell(r, c0).value for r in range(1, ws.max_row + 1)]
@@ -166,7 +166,7 @@ def test_logs_sheet_holds_the_assurance_record_in_print(built):
 
 
 def test_cover_names_the_four_roles(built):
-    text = _texts(load_book(built)[L.COVER])
+    text = _texts(read_book(built)[L.COVER])
     for role in _log("roles").itertuples():
         assert role.role in text and role.holder in text
 
@@ -188,7 +188,7 @@ def test_a_refresh_keeps_the_assurance_record(built, sources, tmp_path):
     from hnb_xl.workbook import refresh as R
 
     def panel(path):
-        ws = load_book(path)[L.LOGS]
+        ws = read_book(path)[L.LOGS]
         c0 = L.LOGS_ASSURANCE["first_col"]
         return [[ws.cell(r, c).value for c in range(c0, c0 + 8)] for r in range(1, ws.max_row + 1)]
     for f in sources.iterdir():                      # a routine refresh of two tables

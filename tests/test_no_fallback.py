@@ -25,7 +25,7 @@ from hnb_xl.workbook import cells_dump
 from hnb_xl.workbook.build import EMPTY_MEANS_NONE
 
 from tests import northshire
-from tests.support import load_book
+from tests.support import load_book, read_book
 
 # settings every workbook holds (the Monte Carlo's): Northshire's own rows, never empty
 SETTINGS = ("montecarlo", "uncertainty")
@@ -90,14 +90,14 @@ def test_the_councils_settings_stay_its_own(read, table):
 @pytest.mark.parametrize("stage", [pytest.param(s, id=f"{s}-has-no-bundled-authority-text")
                                    for s in ("built", "rebuilt", "refreshed")])
 def test_no_bundled_authority_text_in_the_workbook(books, stage):
-    text = cells_dump.text(load_book(books[stage]))
+    text = cells_dump.text(read_book(books[stage]))
     found = [(w, ln[:120]) for ln in text.splitlines() for w in northshire.FORBIDDEN if w in ln]
     assert not found, found[:5]
 
 
 def test_the_rebuilt_workbook_has_no_safety_valve_agreement(books):
     """The Safety_Valve sheet says so (issue 16), rather than showing a DfE total."""
-    text = cells_dump.text(load_book(books["rebuilt"]))
+    text = cells_dump.text(read_book(books["rebuilt"]))
     assert "No safety valve agreement" in text
 
 
@@ -179,7 +179,7 @@ def test_a_refresh_rewrites_the_covers_roles(bundled_build, tmp_path):
     book = tmp_path / "HNB_Model.xlsm"
     book.write_bytes(bundled_build.read_bytes())
     assert main(["refresh", str(book), str(_roles_file(tmp_path / "roles", _ROLES))]) == 0
-    ws = load_book(book)[L.COVER]
+    ws = read_book(book)[L.COVER]
     R = L.COVER_ROLES
     assert ws.cell(R["title_row"], R["role_col"]).value.startswith("Roles")
     shown = [(ws.cell(r, R["role_col"]).value, ws.cell(r, R["text_col"]).value)

@@ -34,7 +34,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter, ran
 
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.sheets.checks import NOT_LOADED
-from tests.support import load_book
+from tests.support import read_book
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
@@ -72,7 +72,7 @@ def shown(soffice, tmp_path_factory) -> dict[str, list[list[str]]]:
 
 @pytest.fixture(scope="module")
 def book():
-    return load_book(COMMITTED, keep_vba=True)
+    return read_book(COMMITTED, keep_vba=True)
 
 
 def _at(rows, r: int, c: int) -> str:
@@ -306,7 +306,7 @@ def test_long_side_texts_wrap_in_rows_tall_enough_and_the_agreement_basis_spans_
     three quarters of the column (styles.lines), and on Safety_Valve it is merged over eight year columns."""
     from hnb_xl.workbook import styles as S
     from hnb_xl.workbook.sheets.inputs import WIDTHS
-    wb = load_book(COMMITTED)
+    wb = read_book(COMMITTED)
     ws = wb[L.INPUTS]
     seen = 0
     for key, header in (("settlement", "Source"), ("agreement", "Basis")):
@@ -332,7 +332,7 @@ def test_long_side_texts_wrap_in_rows_tall_enough_and_the_agreement_basis_spans_
 # ------------------------------------------------------------------------ a refresh moves the print areas
 
 def _area_end(path: Path, sheet: str) -> tuple[int, int]:
-    return print_ranges(load_book(path, keep_vba=True)[sheet])[0][2:]
+    return print_ranges(read_book(path, keep_vba=True)[sheet])[0][2:]
 
 
 @pytest.mark.parametrize("sheet,column_moves,row_moves", [

@@ -19,7 +19,7 @@ from hnb_xl.cli import main
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.snapshot import read_workbook
 
-from tests.support import sha256_of, template_sources, load_book
+from tests.support import sha256_of, template_sources, load_book, read_book
 
 # the files the build loads from hnb_xl/data (the Logs name them until a refresh replaces their table)
 BUNDLED_FILES = ("history.csv", "assumptions_published_forecast_july_2022.csv", "block_transfer.csv",
@@ -137,7 +137,7 @@ AUDIT_COLUMNS = 8       # the audit trail's columns A to H (the build's assuranc
 
 def _logs(book: Path):
     """The Logs sheet (openpyxl, with its print area and widths) and its audit trail's rows (columns A to H)."""
-    ws = load_book(book)[L.LOGS]
+    ws = read_book(book)[L.LOGS]
     rows = [[c.value for c in r] for r in ws.iter_rows(max_col=AUDIT_COLUMNS)]
     return ws, rows
 

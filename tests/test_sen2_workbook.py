@@ -31,7 +31,7 @@ from hnb_xl.workbook.snapshot import read_workbook
 from hnb_xl.workbook.verify.recalc import recalculate
 from hnb_xl.workbook.verify.run import verify
 
-from tests.support import sha256_of, load_book
+from tests.support import sha256_of, load_book, read_book
 
 RELEASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "dfe" / "education-health-and-care-plans_2025.zip"
 SIX = {  # the release README's mapping of caseload.csv columns to the DSG plan's first six categories
@@ -83,7 +83,7 @@ def placement_table(book: Path) -> list[dict]:
 
 def history_ehcps(book: Path) -> dict:
     t = L.INPUT_TABLES["history"]
-    ws = load_book(book)[t.sheet]
+    ws = read_book(book)[t.sheet]
     out = {}
     for r in range(t.first_row, t.last_row + 1):
         year = ws.cell(r, t.col_of("Financial year")).value
@@ -211,7 +211,7 @@ def test_the_dry_run_shows_the_placement_history_and_the_logs_record_it(bundled_
     assert len(changed) == 7 and all(ln.split()[2] == "source" for ln in changed), changed
     assert sha256_of(book) == digest
     assert main(["refresh", str(book), str(RELEASE), "--la", "873"]) == 0
-    logs = load_book(book)[L.LOGS]
+    logs = read_book(book)[L.LOGS]
     texts = [str(c.value) for row in logs.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("placement history: January 2019 to January 2025" in t for t in texts)
 

@@ -32,7 +32,7 @@ from hnb_xl.workbook.verify.check import check
 from hnb_xl.workbook.verify.recalc import recalculate
 from tests.seed import (BLOCK_TRANSFER_COMMITTED, BLOCK_TRANSFER_TOTAL, DEFICIT_GROWTH_PROJECTED, HISTORY_TABLE,
                         INVEST_TO_TRANSFORM, SEND_CONTINGENCY_POT)
-from tests.support import load_book
+from tests.support import load_book, read_book
 
 pytestmark = pytest.mark.libreoffice
 
@@ -54,7 +54,7 @@ def recalculated(bundled_recalculated):
 @pytest.fixture(scope="module")
 def formula_cells():
     """{(sheet, cell): formula} of every formula in the bundled workbook."""
-    wb = load_book(BUNDLED, keep_vba=True)
+    wb = read_book(BUNDLED, keep_vba=True)
     out = {}
     for ws in wb.worksheets:
         for (r, c), cell in ws._cells.items():

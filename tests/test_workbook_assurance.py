@@ -26,7 +26,7 @@ from hnb_xl.workbook.sheets.logs import read_own_record
 from hnb_xl.workbook.snapshot import read_workbook
 
 from tests import northshire
-from tests.support import sha256_of, templated_copy, load_book
+from tests.support import sha256_of, templated_copy, read_book
 
 RECORD = northshire.assurance_frames()
 
@@ -44,7 +44,7 @@ def own_book(tmp_path_factory) -> Path:
 
 
 def _logs_texts(path: Path) -> list[str]:
-    wb = load_book(path)
+    wb = read_book(path)
     try:
         return [str(c.value) for row in wb[L.LOGS].iter_rows() for c in row if isinstance(c.value, str)]
     finally:
@@ -85,7 +85,7 @@ def test_the_logs_show_no_not_written_block_and_no_bundled_text(own_book):
 
 
 def test_the_cover_shows_the_councils_roles(own_book):
-    wb = load_book(own_book)
+    wb = read_book(own_book)
     try:
         texts = [str(c.value) for row in wb[L.COVER].iter_rows() for c in row if isinstance(c.value, str)]
     finally:
@@ -169,7 +169,7 @@ def test_a_longer_record_after_a_refresh_is_inside_the_logs_print_area(own_book,
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
     assert main(["refresh", str(book), str(src)]) == 0
-    wb = load_book(book)
+    wb = read_book(book)
     try:
         ws = wb[L.LOGS]
         first = L.LOGS_ASSURANCE["first_col"]

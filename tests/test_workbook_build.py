@@ -17,7 +17,7 @@ from hnb_xl.workbook.build import DEFAULT_OUTPUT, build
 from hnb_xl.workbook.verify.check import check
 
 from tests import seed
-from tests.support import load_book
+from tests.support import read_book
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
 COMMITTED_CELLS = COMMITTED.with_name("HNB_Model.cells.txt")
@@ -32,7 +32,7 @@ def fresh(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def wb():
-    return load_book(COMMITTED, keep_vba=True)
+    return read_book(COMMITTED, keep_vba=True)
 
 
 def _text(v):
@@ -40,7 +40,7 @@ def _text(v):
 
 
 def _cells(path):
-    book = load_book(path, keep_vba=True)
+    book = read_book(path, keep_vba=True)
     out = {}
     for ws in book.worksheets:
         for row in ws.iter_rows():
@@ -104,7 +104,7 @@ def test_two_builds_give_the_same_cells(fresh, tmp_path):
 def test_build_time_is_the_one_known_cell(tmp_path):
     out = build(tmp_path / "t.xlsm", build_time="1999-12-31 23:59 UTC")
     sheet, cell = L.BUILD_TIME_CELL
-    assert load_book(out)[sheet][cell].value == "1999-12-31 23:59 UTC"
+    assert read_book(out)[sheet][cell].value == "1999-12-31 23:59 UTC"
 
 
 def test_output_must_be_xlsm(tmp_path):
@@ -239,7 +239,7 @@ def test_cli_build_writes_the_workbook(tmp_path, capsys):
     out = tmp_path / "cli.xlsm"
     assert main(["build", "--output", str(out), "--build-time", "t"]) in (0, None)
     assert out.is_file() and "wrote" in capsys.readouterr().out
-    assert load_book(out, keep_vba=True).sheetnames == list(L.SHEETS)
+    assert read_book(out, keep_vba=True).sheetnames == list(L.SHEETS)
 
 
 def test_cli_build_refuses_a_non_macro_file_in_one_line(tmp_path, capsys):
@@ -275,7 +275,7 @@ def test_cli_build_sources_take_every_source_table_of_the_schema(tmp_path, capsy
     out = tmp_path / "Northshire.xlsm"
     assert main(["build", str(out), "--build-time", "t",
                  "--sources", *[f"{t}={own / (t + '.csv')}" for t in frames]]) == 0
-    wb = load_book(out)
+    wb = read_book(out)
 
     def named(name):
         (sheet, ref), = wb.defined_names[name].destinations
@@ -434,7 +434,7 @@ def test_a_workbook_built_with_301_schools_calculates_400(tmp_path):
     src.write_text("URN,School name,EHCPs,Notional SEN budget\n" +
                    "".join(f"{200000 + i},S{i},2,1000\n" for i in range(301)), encoding="utf-8")
     out = build(tmp_path / "w.xlsm", build_time="t", sources={"schools": str(src)})
-    wb = load_book(out)
+    wb = read_book(out)
     ws = wb[L.CALC_CONTINGENCY]
     first, last = L.CONT["first"], L.CONT["first"] + 400 - 1
     urn = L.col(L.CONT["cols"]["urn"])

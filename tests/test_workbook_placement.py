@@ -26,7 +26,7 @@ from hnb_xl.workbook.verify.compare import compare, engine_twins, input_frames
 from hnb_xl.workbook.verify.recalc import recalculate
 from hnb_xl.workbook.verify.run import verify
 from tests import northshire, seed
-from tests.support import load_book
+from tests.support import load_book, read_book
 
 pytestmark = pytest.mark.libreoffice
 
@@ -69,7 +69,7 @@ def seen(built, libreoffice):
 
 
 def test_libreoffice_equals_the_engine_on_every_placement_cell(built, seen):
-    frames, problems = input_frames(OpenpyxlCells(load_book(built, keep_vba=True)))
+    frames, problems = input_frames(OpenpyxlCells(read_book(built, keep_vba=True)))
     assert problems == []
     twins, refused = engine_twins(frames)
     assert refused == []
@@ -126,7 +126,7 @@ def test_a_unit_cost_changed_on_the_inputs_sheet_moves_the_native_result_by_the_
 
 def _ranges(path: Path) -> dict[str, list[list]]:
     """The Inputs tables HNB_PLACEMENTS takes, as Excel passes a range: rows of cell values."""
-    wb = load_book(path, keep_vba=True)
+    wb = read_book(path, keep_vba=True)
     out = {}
     for key in ("history", "placement_history", *L.PLACEMENT_TABLES):
         t = L.INPUT_TABLES[key]
@@ -220,7 +220,7 @@ def test_template_from_writes_the_placement_tables_and_a_refresh_takes_them_back
         csv.writer(fh).writerows([header, units, *data])
     assert main(["refresh", str(book), str(folder)]) == 0
     t = L.INPUT_TABLES["placement_categories"]
-    assert load_book(book)[t.sheet][t.cell("Unit cost", SPECIAL)].value == 24000
+    assert read_book(book)[t.sheet][t.cell("Unit cost", SPECIAL)].value == 24000
     report = verify(book, office=libreoffice)
     assert report.findings == [] and report.master_check == 1
 
@@ -252,7 +252,7 @@ def test_placement_basis_texts_wrap_inside_the_printed_area(bundled_build, key):
     (the longest bundled basis, 254 characters, was one line running off the printed page)."""
     from hnb_xl.workbook import styles as S
     from hnb_xl.workbook.sheets.inputs import WIDTHS
-    ws = load_book(bundled_build, keep_vba=True)[L.INPUTS]
+    ws = read_book(bundled_build, keep_vba=True)[L.INPUTS]
     t = L.INPUT_TABLES[key]
     c, last = t.col_of("Basis"), L.INPUT_TABLES["placement_history"].last_col
     merged = {str(m) for m in ws.merged_cells.ranges}

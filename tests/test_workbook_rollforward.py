@@ -30,7 +30,7 @@ from hnb_xl.workbook.verify.recalc import recalculate
 from hnb_xl.workbook.verify.run import verify
 
 from .support import template_sources
-from tests.support import load_book
+from tests.support import read_book
 
 OUTTURN = ["2022-23", "6710", "93860000", "111500000", "50000000"]      # ILLUSTRATIVE
 NOTE = "placement tables for base year 2021-22, not 2022-23: the placement drivers must start in 2023-24"
@@ -146,7 +146,7 @@ def test_new_placement_tables_in_the_same_refresh_calculate_again(bundled_build,
     assert r[(L.CALC_PLACEMENT, f"{C}{P['accumulated']}")] == pytest.approx(50_000_000)   # the outturn row's
     assert r[(L.CALC_PLACEMENT, f"{L.col(P['first_col'])}{P['year']}")] == "2023-24"
     # the print area follows the refreshed drivers: one column a year, 2023-24 to 2030-31
-    ws = load_book(out, keep_vba=True)[L.CALC_PLACEMENT]
+    ws = read_book(out, keep_vba=True)[L.CALC_PLACEMENT]
     assert ws.print_area == f"'{L.CALC_PLACEMENT}'!$A$1:${L.col(P['first_col'] + len(drivers) - 1)}${P['backlog']}"
 
 
@@ -155,7 +155,7 @@ def test_a_refresh_that_adds_drivers_years_widens_the_calc_placement_print_area(
     2032-33, the last row's figures held) print to column N; the build's area was L."""
     book = tmp_path / "HNB_Model.xlsm"
     shutil.copyfile(bundled_build, book)
-    area = lambda path: load_book(path, keep_vba=True)[L.CALC_PLACEMENT].print_area  # noqa: E731
+    area = lambda path: read_book(path, keep_vba=True)[L.CALC_PLACEMENT].print_area  # noqa: E731
     assert area(book) == f"'{L.CALC_PLACEMENT}'!$A$1:$L${P['backlog']}"
     d = load_tables()["drivers"]
     more = d.iloc[[-1, -1]].assign(financial_year=["2031-32", "2032-33"])

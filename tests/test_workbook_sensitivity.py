@@ -40,7 +40,7 @@ from hnb_xl.workbook.verify.recalc import recalculate
 from hnb_xl.workbook.snapshot import read_workbook
 
 from tests import northshire
-from tests.support import sha256_of, load_book
+from tests.support import sha256_of, load_book, read_book
 
 SN, P = L.SENS, L.PLACE
 OTHER_DSG = "Other DSG movements -£2.4m a year (the aggregate assumptions') / 0"
@@ -113,7 +113,7 @@ def _typed_year(book: Path, value) -> None:
 # ------------------------------------------------------------------------------- the sheet as built
 
 def test_the_sheet_sits_after_outputs_and_prints_in_two_pages(bundled_build):
-    wb = load_book(bundled_build, keep_vba=True)
+    wb = read_book(bundled_build, keep_vba=True)
     assert wb.sheetnames.index(L.SENSITIVITY) == wb.sheetnames.index(L.OUTPUTS) + 1
     ws = wb[L.SENSITIVITY]
     assert ws.sheet_properties.codeName == L.CODE_NAMES[L.SENSITIVITY]
@@ -127,7 +127,7 @@ def test_the_sheet_sits_after_outputs_and_prints_in_two_pages(bundled_build):
 def test_the_chart_is_a_tornado_of_the_two_change_columns(bundled_build):
     """A native horizontal bar chart, the two change series overlapping (100), categories from the
     table's driver column top down (the largest swing at the top), the £ axis at the bottom."""
-    ws = load_book(bundled_build, keep_vba=True)[L.SENSITIVITY]
+    ws = read_book(bundled_build, keep_vba=True)[L.SENSITIVITY]
     (chart,) = ws._charts
     assert chart.type == "bar" and chart.overlap == 100
     first, last = SN["tornado_first"], SN["tornado_first"] + SN["tornado_rows"] - 1
@@ -183,7 +183,7 @@ def test_independent_unit_cost_moves_the_deficit_by_a_tenth_of_its_spend(bundled
     last = _placement_column(seen, _value(seen, "year"))
     spend = [seen[(L.CALC_PLACEMENT, f"{L.col(c)}{row}")] for c in range(P["base_col"], last + 1)]
     expected = 0.1 * sum(s - spend[0] for s in spend[1:])
-    got = _tornado(load_book(COMMITTED, keep_vba=True)[L.SENSITIVITY]).set_index("driver").loc[INDEPENDENT]
+    got = _tornado(read_book(COMMITTED, keep_vba=True)[L.SENSITIVITY]).set_index("driver").loc[INDEPENDENT]
     assert got["high_change"] == pytest.approx(expected, abs=1)
     assert got["low_change"] == pytest.approx(-expected, abs=1)
 
@@ -197,7 +197,7 @@ def test_break_even_allocation_growth_balances_calc_placements_spend(bundled_nat
     spend = _calc(seen, "expenditure", c)
     assert _calc(seen, "transfer", c) in (0, None, "")
     expected = (spend / BASE_ALLOCATION) ** (1 / n) - 1
-    got = _break_even(load_book(COMMITTED, keep_vba=True)[L.SENSITIVITY])
+    got = _break_even(read_book(COMMITTED, keep_vba=True)[L.SENSITIVITY])
     assert got["HNB allocation growth (every year)"] == pytest.approx(expected, abs=1e-6)
 
 
@@ -209,7 +209,7 @@ def test_an_input_edited_without_a_refresh_makes_the_check_0(bundled_build, libr
     order = list(pd.read_csv(bundled.data_path("placement_categories.csv"))["category"])
     header = t.headers[t.column_keys.index("unit_cost")]
     cell = t.cell(header, order.index("special"))
-    unit = load_book(bundled_build)[t.sheet][cell].value
+    unit = read_book(bundled_build)[t.sheet][cell].value
     seen = recalculate(bundled_build, edits={(t.sheet, cell): 2 * unit}, udfs=False, office=libreoffice)
     assert seen[_shown_cell(SENSITIVITY_ROW)] == 0
     assert _value(seen, "current") == 0
