@@ -179,8 +179,8 @@ def table_cells(path: Path) -> dict:
     for key, t in L.INPUT_TABLES.items():
         for r in range(t.first_row, t.last_row + 1):
             for c in range(t.first_col, t.last_col + 1):
-                cell = ws.cell(r, c)
-                out[(key, r, c)] = (cell.value, cell.data_type)
+                cell = ws._cells.get((r, c))        # not ws.cell: it adds the cells below the sheet's last row
+                out[(key, r, c)] = (None, "n") if cell is None else (cell.value, cell.data_type)
     return out
 
 
