@@ -270,19 +270,39 @@ def _as_saved_by_excel(src: Path, dst: Path) -> None:
         zout.writestr("xl/ctrlProps/ctrlProp1.xml", CTRL)
 
 
-def test_a_workbook_saved_by_excel_keeps_its_button_through_a_refresh(built, tmp_path):
-    """Not refused for the button's DrawingML mirror; the VML (what Excel shows and runs) is kept."""
+@pytest.mark.parametrize("route", [
+    pytest.param("xml", id="xml-route-keeps-the-drawingml-mirror-too"),
+    pytest.param("openpyxl", id="openpyxl-route-keeps-the-vml-and-says-the-mirror-goes"),
+])
+def test_a_workbook_saved_by_excel_keeps_its_button_through_a_refresh(built, tmp_path, monkeypatch, route):
+    """Not refused for the button's DrawingML mirror; the VML (what Excel shows and runs) is kept.
+    The XML route (refresh.patch) keeps the Cover's <controls> and its drawing as Excel wrote them;
+    the openpyxl route drops <controls> (Excel writes them again at its next save) and says so."""
     excel_saved = tmp_path / "excel_saved.xlsm"
     _as_saved_by_excel(built, excel_saved)
     assert R.control_mirrors(excel_saved) == 1 and R.precheck_losses(excel_saved) == []
+    if route == "openpyxl":
+        import hnb_xl.workbook.refresh.file as refresh_file
+        from hnb_xl.workbook.refresh.patch import NotPatchable
+
+        def refuse(*_a, **_k):
+            raise NotPatchable("the test's openpyxl route")
+        monkeypatch.setattr(refresh_file, "patched", refuse)
     out = tmp_path / "out.xlsm"
     res = R.refresh(excel_saved, [_sources(tmp_path / "src")], output=out, progress=False)
-    assert any("1 form control(s)" in w for w in res.warnings)
+    assert res.route == route
+    said = [w for w in res.warnings if "1 form control(s)" in w]
+    assert len(said) == (1 if route == "openpyxl" else 0), res.warnings
     with zipfile.ZipFile(excel_saved) as a, zipfile.ZipFile(out) as b:
         assert b.read(L.REFRESH_BUTTON_VML) == a.read(L.REFRESH_BUTTON_VML)
         assert b.read("xl/ctrlProps/ctrlProp1.xml") == a.read("xl/ctrlProps/ctrlProp1.xml")
         cover = b.read("xl/worksheets/sheet1.xml")
-    assert b"<legacyDrawing " in cover and b"<controls>" not in cover   # openpyxl drops <controls>: known
+        drawings = {n: (a.read(n), b.read(n)) for n in a.namelist()      # openpyxl renumbers them
+                    if n.startswith("xl/drawings/drawing") and route == "xml"}
+    assert b"<legacyDrawing " in cover
+    assert (b"<controls>" in cover) == (route == "xml")
+    if route == "xml":
+        assert drawings and all(x == y for x, y in drawings.values())
     inv = R.inventory(out)
     assert inv["form buttons (VML, with their macros)"] == R.inventory(excel_saved)["form buttons (VML, with their macros)"]
     assert R.losses(R.inventory(excel_saved), inv) == []

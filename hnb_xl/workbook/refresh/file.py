@@ -1,5 +1,6 @@
-"""The command line's refresh: load with openpyxl (:mod:`.load`), plan, write, save atomically
-(see :mod:`.plan`).
+"""The command line's refresh: read the workbook (:mod:`..snapshot`), plan (see :mod:`.plan`), write
+the changed parts in the workbook's own XML (:mod:`.patch`; what it does not write goes through a
+full openpyxl load and save, :mod:`.load`) and save atomically.
 
 Safety, in the order it is checked:
 
@@ -30,7 +31,9 @@ from ...errors import HnbInputError
 from ...sources.collect import sha256
 from ..charts import apply_openpyxl as apply_charts_openpyxl
 from .cells import OpenpyxlCells, write_openpyxl
+from ..snapshot import read_workbook
 from .load import load
+from .patch import NotPatchable, PatchedWorkbook, patched
 from .inventory import cached_values, control_mirrors, inventory, lock_file, losses, precheck_losses
 from .audit import log_writes
 from .plan import RefreshResult, backup_path, plan_refresh, user_name
@@ -70,11 +73,11 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
                             ". Remove them (or keep them on a sheet of another workbook) and run again; "
                             "the workbook was not changed", source=str(wb_path))
     try:
-        wb = load(wb_path, keep_vba=wb_path.suffix.lower() == ".xlsm")
+        snapshot = read_workbook(wb_path)
     except Exception as exc:
         raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
                             source=str(wb_path)) from None
-    cells = OpenpyxlCells(wb)
+    cells = OpenpyxlCells(snapshot)
     plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
                         workbook_label=str(wb_path), replace=replace)
     result = RefreshResult(wb_path, out_path, plan.changes, plan.collected, dry_run)
@@ -82,19 +85,38 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
     if n_cached:
         result.warnings.append(f"{n_cached} cached formula value(s) are not kept; Excel recalculates every formula "
                                "when it opens the workbook (fullCalcOnLoad)")
-    n_mirrors = control_mirrors(wb_path)
-    if n_mirrors:
-        result.warnings.append(f"{n_mirrors} form control(s) (e.g. the Cover's button) are kept through their VML "
-                               "drawing; Excel re-creates their DrawingML copies when it saves")
+    writes = plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
+                                      now=now or _dt.datetime.now(_dt.timezone.utc),
+                                      changes=plan.changes, after=plan.after, planned=plan.writes)
+    try:
+        parts = patched(wb_path, writes, plan.charts)
+        result.route = "xml"
+    except NotPatchable as why:
+        parts = None
+        result.route, result.route_reason = "openpyxl", str(why)
+        n_mirrors = control_mirrors(wb_path)
+        if n_mirrors:       # the XML route keeps them as they are
+            result.warnings.append(f"{n_mirrors} form control(s) (e.g. the Cover's button) are kept through their "
+                                   "VML drawing; Excel re-creates their DrawingML copies when it saves")
     if dry_run:
         return result
-    write_openpyxl(wb, plan.writes + log_writes(cells, plan.collected, user=user or user_name(),
-                                                now=now or _dt.datetime.now(_dt.timezone.utc),
-                                                changes=plan.changes, after=plan.after, planned=plan.writes))
-    if plan.charts is not None:
-        apply_charts_openpyxl(wb, plan.charts)
-    result.backup = save_atomically(wb, wb_path, out_path, original_sha256=digest)
+    book = PatchedWorkbook(wb_path, parts) if parts is not None else _openpyxl_book(wb_path, writes, plan.charts)
+    result.backup = save_atomically(book, wb_path, out_path, original_sha256=digest)
     return result
+
+
+def _openpyxl_book(wb_path: Path, writes: list, charts):
+    """The refresh's writes in a full openpyxl load of the workbook (the route for what
+    :mod:`.patch` does not write)."""
+    try:
+        wb = load(wb_path, keep_vba=wb_path.suffix.lower() == ".xlsm")
+    except Exception as exc:
+        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
+                            source=str(wb_path)) from None
+    write_openpyxl(wb, writes)
+    if charts is not None:
+        apply_charts_openpyxl(wb, charts)
+    return wb
 
 
 def readable(path: Path) -> None:

@@ -133,6 +133,10 @@ class RefreshResult:
     backup: Path | None = None
     warnings: list = field(default_factory=list)
     in_excel: bool = False
+    # how the file is written (a dry run: would be): "xml" (refresh.patch: the written parts only) or
+    # "openpyxl" (a full load and save: refresh.patch.NotPatchable says why, in ``route_reason``)
+    route: str | None = None
+    route_reason: str = ""
 
     def report(self) -> str:
         head = ("Dry run (nothing written): " if self.dry_run else "Refreshed ") + str(self.output)
