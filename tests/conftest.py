@@ -79,14 +79,20 @@ def bundled_build(tmp_path_factory) -> Path:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (scripts/test.sh -n 2), run the tests marked ``slow`` first, so the
-    longest ones (the formulas evaluation of the whole workbook) start at once instead of ending
-    the run on one worker while the other idles (scripts/test.sh's ``--dist loadfile
-    --no-loadscope-reorder`` hands out whole modules in this order). Every test still runs; only the order changes, and only with workers
-    (a plain pytest run keeps the file order)."""
+    """Under pytest-xdist (scripts/test.sh -n 2), hand out first the modules with a test marked
+    ``slow`` (the longest ones, such as the formulas evaluation of the whole workbook, start at
+    once), then those with a test marked ``libreoffice`` (each takes seconds), then the rest, so
+    that the run ends on small modules on both workers instead of on one long module while the
+    other idles (scripts/test.sh's ``--dist loadfile --no-loadscope-reorder`` hands out whole
+    modules in this order; within each group the file order). Every test still runs; only the
+    order changes, and only with workers (a plain pytest run keeps the file order)."""
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         return
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    rank: dict = {}
+    for item in items:
+        weight = 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("libreoffice") else 2
+        rank[item.module.__name__] = min(weight, rank.get(item.module.__name__, 2))
+    items.sort(key=lambda item: rank[item.module.__name__])
 
 
 @pytest.fixture()

@@ -33,6 +33,7 @@ print area, width and chart range of both routes' results.
 
 from __future__ import annotations
 
+import bisect
 import math
 import posixpath
 import zipfile
@@ -105,8 +106,9 @@ def save_patched(path: Path, target: Path, parts: dict[str, bytes]) -> None:
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(target, "w") as zout:
         for info in zin.infolist():
             data = parts.get(info.filename)
-            zout.writestr(info, zin.read(info) if data is None else data,
-                          compress_type=info.compress_type)
+            entry = zipfile.ZipInfo(info.filename, info.date_time)     # no extra fields carried over
+            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+            zout.writestr(entry, zin.read(info) if data is None else data)
 
 
 class PatchedWorkbook:
@@ -184,6 +186,7 @@ def _write(root, w, illegal) -> None:
         if r is None:
             raise NotPatchable("a row without its number")
         rows[int(r)] = row
+    numbers = sorted(rows)
     bounds = []
     for i, values in enumerate(w.rows):
         if not values:
@@ -192,12 +195,13 @@ def _write(root, w, illegal) -> None:
         row = rows.get(r)
         if row is None:
             row = etree.Element(_M + "row", r=str(r))
-            later = [n for n in rows if n > r]
-            if later:
-                rows[min(later)].addprevious(row)
+            at = bisect.bisect(numbers, r)
+            if at < len(numbers):
+                rows[numbers[at]].addprevious(row)
             else:
                 data.append(row)
             rows[r] = row
+            numbers.insert(at, r)
         row.attrib.pop("spans", None)           # a hint only (ECMA-376 18.3.1.73); it may no longer hold
         cells = {}
         for c in row.iterchildren(_M + "c"):
