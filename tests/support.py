@@ -59,6 +59,19 @@ def template_sources(folder: Path) -> Path:
     return folder
 
 
+def roll_forward(sources: Path) -> Path:
+    """The bundled template CSVs in ``sources`` a term on: 2022-23 becomes outturn (one more history
+    row, 2022-23 gone from the assumptions)."""
+    hist = sources / "history.csv"
+    hist.write_text(hist.read_text(encoding="utf-8").rstrip("\n") + "\n2022-23,6710,93860000,108150000,49100000\n",
+                    encoding="utf-8")
+    assumptions = sources / "assumptions.csv"
+    lines = assumptions.read_text(encoding="utf-8").splitlines()
+    assumptions.write_text("\n".join(lines[:2] + [x for x in lines[2:] if not x.startswith("2022-23")]) + "\n",
+                           encoding="utf-8")
+    return sources
+
+
 def templated_copy(book: Path, folder: Path) -> tuple[Path, Path]:
     """Next term's starting point: a copy of ``book`` in ``folder`` and its own tables written out
     beside it by ``hnb-xl template --from`` (``folder/sources``). Returns (the copy, the sources)."""

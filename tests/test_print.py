@@ -34,7 +34,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter, ran
 
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.sheets.checks import NOT_LOADED
-from tests.support import read_book
+from tests.support import read_book, roll_forward
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
@@ -349,13 +349,7 @@ def test_a_refresh_moves_the_print_areas_with_the_data(tmp_path, sources, sheet,
     from hnb_xl.cli import main
     book = tmp_path / "HNB_Model.xlsm"
     shutil.copyfile(COMMITTED, book)
-    hist = sources / "history.csv"
-    hist.write_text(hist.read_text(encoding="utf-8").rstrip("\n") + "\n2022-23,6710,93860000,108150000,49100000\n",
-                    encoding="utf-8")
-    assumptions = sources / "assumptions.csv"
-    lines = assumptions.read_text(encoding="utf-8").splitlines()
-    assumptions.write_text("\n".join(lines[:2] + [x for x in lines[2:] if not x.startswith("2022-23")]) + "\n",
-                           encoding="utf-8")
+    roll_forward(sources)
     schools = sources / "schools.csv"
     lines = schools.read_text(encoding="utf-8").splitlines()
     schools.write_text("\n".join(lines + ["999999,New Free School (synthetic),Primary,120,3,50000"]) + "\n",

@@ -25,7 +25,7 @@ from hnb_xl.workbook.charts import _openpyxl_series
 from hnb_xl.workbook.refresh.cells import TableWrite, write_openpyxl
 from hnb_xl.workbook.refresh.patch import NotPatchable, patched, save_patched
 from tests import northshire
-from tests.support import INJECTIONS, bundled_frames, load_book, make_workbook, template_sources
+from tests.support import INJECTIONS, bundled_frames, load_book, make_workbook, roll_forward, template_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook" / "HNB_Model.xlsm"
@@ -128,16 +128,7 @@ def _csvs(folder: Path, frames: dict) -> Path:
 
 
 def _rolled_forward(folder: Path) -> Path:
-    """The bundled sources a term on: 2022-23 is outturn (one more history year, one assumption fewer)."""
-    src = template_sources(folder)
-    hist = src / "history.csv"
-    hist.write_text(hist.read_text(encoding="utf-8").rstrip("\n") + "\n2022-23,6710,93860000,108150000,49100000\n",
-                    encoding="utf-8")
-    assumptions = src / "assumptions.csv"
-    lines = assumptions.read_text(encoding="utf-8").splitlines()
-    assumptions.write_text("\n".join(lines[:2] + [x for x in lines[2:] if not x.startswith("2022-23")]) + "\n",
-                           encoding="utf-8")
-    return src
+    return roll_forward(template_sources(folder))
 
 
 def _one_more_school(folder: Path) -> Path:

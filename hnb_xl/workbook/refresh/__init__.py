@@ -2,11 +2,13 @@
 
 * :mod:`.plan`       what a refresh will write, decided once (validated sources, changes, table writes)
 * :mod:`.audit`      the Logs sheet after it: assumptions, the data sources loaded, the refresh log
-* :mod:`.file`       the command line's door: openpyxl load, atomic save, loss check (``hnb-xl refresh``)
+* :mod:`.file`       the command line's door: snapshot read, atomic save, loss check (``hnb-xl refresh``)
+* :mod:`.patch`      the door's writes in the workbook's own XML, every other part kept byte for byte
 * :mod:`.excel`      the Cover's button: the same plan applied to the open workbook through xlwings
 * :mod:`.cells`      reading and writing cells through one small interface (openpyxl or xlwings)
 * :mod:`.inventory`  what an openpyxl save may lose, and Excel's lock file
-* :mod:`.load`       openpyxl's load, keeping the merged ranges' cells as the file has them
+* :mod:`.load`       openpyxl's load, keeping the merged ranges' cells as the file has them (the route
+                     for what :mod:`.patch` does not write)
 
 Every companion ``<workbook>.py`` shipped beside a workbook does
 ``from hnb_xl.workbook.refresh import refresh_from_excel``: that name stays here.

@@ -407,25 +407,25 @@ def _chart_parts(z: zipfile.ZipFile, names: set, parts: dict, layout: ChartLayou
         for s in layout.for_chart(i):
             if s.series >= len(series):
                 continue
-            ser = series[s.series]
-            f = ser.find(f"{_C}val/{_C}numRef/{_C}f")
-            if f is None:
-                raise NotPatchable(f"chart {i + 1}'s series {s.series + 1} has no value range")
-            if f.text != s.values:
-                f.text = s.values
-                changed = True
+            ser, what = series[s.series], f"chart {i + 1}'s series {s.series + 1}"
+            changed |= _point(ser, ("val/numRef",), s.values, f"{what} has no value range")
             if s.categories is not None:
-                cat = ser.find(f"{_C}cat/{_C}strRef/{_C}f")
-                if cat is None:
-                    cat = ser.find(f"{_C}cat/{_C}numRef/{_C}f")
-                if cat is None:
-                    raise NotPatchable(f"chart {i + 1}'s series {s.series + 1} has no category range")
-                if cat.text != s.categories:
-                    cat.text = s.categories
-                    changed = True
+                changed |= _point(ser, ("cat/strRef", "cat/numRef"), s.categories, f"{what} has no category range")
         if changed:
             out[chart_part] = _bytes(root)
     return out
+
+
+def _point(ser, paths: tuple, ref: str, missing: str) -> bool:
+    """Set the range (``c:f``) at the first of ``paths`` a series has to ``ref``; whether it changed."""
+    f = next((f for f in (ser.find("/".join(_C + t for t in (*p.split("/"), "f"))) for p in paths)
+              if f is not None), None)
+    if f is None:
+        raise NotPatchable(missing)
+    if f.text == ref:
+        return False
+    f.text = ref
+    return True
 
 
 def _x_axis(plot):
