@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import math
 import posixpath
+import re
 import zipfile
 from pathlib import Path
 
@@ -55,6 +56,11 @@ _C = "{%s}" % CHART
 TEXT_LIMIT = 32767          # openpyxl's Cell.check_string cuts text here
 # the children of <worksheet> that come before <cols> and <sheetData> (ECMA-376 Part 1, 18.3.1.99)
 _BEFORE_COLS = {_M + t for t in ("sheetPr", "dimension", "sheetViews", "sheetFormatPr")}
+
+
+# a formula followed by a value (``<f>..</f><v>``, ``<f .../><v>``, any prefix): the sheets to parse
+# for their cached values (a sheet with none, and nothing to write, is copied as it is)
+_CACHED = re.compile(rb"f>\s*<(?:\w+:)?v[\s>]|<(?:\w+:)?f\b[^>]*/>\s*<(?:\w+:)?v[\s>]")
 
 
 class NotPatchable(Exception):
@@ -79,6 +85,8 @@ def patched(path: Path, writes: list, charts: ChartLayout | None = None) -> dict
         for sheet, part in parts.items():
             if part not in names:
                 raise NotPatchable(f"{part} is missing")
+            if sheet not in by_sheet and not _CACHED.search(z.read(part)):
+                continue                        # nothing to write and no formula value to drop
             root = _parse(z, part)
             for w in by_sheet.get(sheet, ()):
                 _write(root, w, ILLEGAL_CHARACTERS_RE)
@@ -281,18 +289,19 @@ def _grow_dimension(root, bounds) -> None:
     dim.set("ref", f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}")
 
 
+_CACHED_VALUES = etree.XPath("//m:c[m:f]/m:v", namespaces={"m": MAIN})
+_TYPED_FORMULAS = etree.XPath("//m:c[m:f][@t]", namespaces={"m": MAIN})
+
+
 def _drop_cached_values(root) -> int:
-    """Remove the cached value (and its type) of every formula cell; how many were dropped."""
-    n = 0
-    for f in root.iter(_M + "f"):
-        c = f.getparent()
-        v = c.find(_M + "v")
-        if v is not None:
-            c.remove(v)
-            n += 1
-        if c.attrib.pop("t", None) is not None:
-            n += 1
-    return n
+    """Remove the cached value (and its type) of every formula cell; how many were dropped (found by
+    XPath: lxml's C search, not a Python loop over the sheet's formulas)."""
+    values, typed = _CACHED_VALUES(root), _TYPED_FORMULAS(root)
+    for v in values:
+        v.getparent().remove(v)
+    for c in typed:
+        del c.attrib["t"]
+    return len(values) + len(typed)
 
 
 def _widths(root, widths: dict) -> None:
