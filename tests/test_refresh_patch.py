@@ -268,6 +268,25 @@ def test_what_the_xml_route_does_not_write_is_refused_before_anything_is_written
     assert src.read_bytes() == before
 
 
+def test_a_written_cell_keeps_only_its_reference_and_style(tmp_path):
+    """Excel's metadata of the old value (``vm``: a rich value, ``cm``: a dynamic array) and its
+    type go with it, as openpyxl writes a cell (r, s and the new value's t only)."""
+    src = _small(tmp_path / "small.xlsx")
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    assert b'<c r="A3" t="n"><v>7</v></c>' in parts[sheet]
+    parts[sheet] = parts[sheet].replace(b'<c r="A3" t="n"><v>7</v></c>',
+                                        b'<c r="A3" s="0" t="e" vm="1" cm="1"><v>#N/A</v></c>')
+    with zipfile.ZipFile(src, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    out = tmp_path / "out.xlsx"
+    save_patched(src, out, patched(src, [TableWrite("Inputs", 3, 1, [[8]])]))
+    with zipfile.ZipFile(out) as z:
+        assert b'<c r="A3" s="0" t="n"><v>8</v></c>' in z.read(sheet)
+
+
 def test_a_shared_formulas_first_cell_is_refused(tmp_path):
     src = _small(tmp_path / "small.xlsx")
     with zipfile.ZipFile(src) as z:

@@ -252,7 +252,8 @@ def _set(c, value, illegal) -> None:
         raise NotPatchable(f"cell {c.get('r')} gets {value}")
     for child in list(c):
         c.remove(child)
-    c.attrib.pop("t", None)
+    for name in [n for n in c.attrib if n not in ("r", "s")]:     # t, and Excel's cm/vm metadata of the
+        del c.attrib[name]                                          # old value: openpyxl writes r, s, t only
     if value is None or value == "":
         return
     if isinstance(value, str):
