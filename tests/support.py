@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -57,6 +58,22 @@ def template_sources(folder: Path) -> Path:
     templates.write_templates(folder, bundled_frames())
     (folder / "hnb_sources.xlsx").unlink()
     return folder
+
+
+@contextlib.contextmanager
+def openpyxl_route():
+    """Refreshes inside take the openpyxl route: refresh.patch refuses every write, as it refuses
+    what it does not write (``RefreshResult.route`` is then "openpyxl")."""
+    import hnb_xl.workbook.refresh.file as refresh_file
+    from hnb_xl.workbook.refresh.patch import NotPatchable
+
+    def refuse(*_args, **_kwargs):
+        raise NotPatchable("the test's openpyxl route")
+    real, refresh_file.patched = refresh_file.patched, refuse
+    try:
+        yield
+    finally:
+        refresh_file.patched = real
 
 
 def roll_forward(sources: Path) -> Path:

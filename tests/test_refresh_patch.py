@@ -25,7 +25,8 @@ from hnb_xl.workbook.charts import _openpyxl_series
 from hnb_xl.workbook.refresh.cells import TableWrite, write_openpyxl
 from hnb_xl.workbook.refresh.patch import NotPatchable, patched, save_patched
 from tests import northshire
-from tests.support import INJECTIONS, bundled_frames, load_book, make_workbook, roll_forward, template_sources
+from tests.support import (INJECTIONS, bundled_frames, load_book, make_workbook, openpyxl_route, roll_forward,
+                           template_sources)
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook" / "HNB_Model.xlsm"
@@ -108,15 +109,8 @@ def refreshed_both_ways(workbook: Path, sources: list, folder: Path, **kw):
     shutil.copyfile(workbook, by_xml)
     shutil.copyfile(workbook, by_openpyxl)
     result = refresh_file.refresh(by_xml, sources, progress=False, now=NOW, user="tester", **kw)
-
-    def refuse(*_a, **_k):
-        raise NotPatchable("the test's openpyxl route")
-    real = refresh_file.patched
-    refresh_file.patched = refuse
-    try:
+    with openpyxl_route():
         other = refresh_file.refresh(by_openpyxl, sources, progress=False, now=NOW, user="tester", **kw)
-    finally:
-        refresh_file.patched = real
     assert other.route == "openpyxl"
     return by_xml, by_openpyxl, result
 

@@ -9,6 +9,7 @@ the seed in tests/test_workbook_libreoffice.py.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import zipfile
 from pathlib import Path
@@ -24,7 +25,7 @@ from hnb_xl.workbook import refresh as R
 from hnb_xl.workbook.verify.check import check
 from hnb_xl.workbook.verify.recalc import recalculate
 
-from tests.support import bundled_frames, table_cells
+from tests.support import bundled_frames, openpyxl_route, table_cells
 
 POT, COST, SHARE = 450_000, 6_000, 1.0     # parameters.csv (bundled)
 NEW_POT = 500_000
@@ -274,22 +275,16 @@ def _as_saved_by_excel(src: Path, dst: Path) -> None:
     pytest.param("xml", id="xml-route-keeps-the-drawingml-mirror-too"),
     pytest.param("openpyxl", id="openpyxl-route-keeps-the-vml-and-says-the-mirror-goes"),
 ])
-def test_a_workbook_saved_by_excel_keeps_its_button_through_a_refresh(built, tmp_path, monkeypatch, route):
+def test_a_workbook_saved_by_excel_keeps_its_button_through_a_refresh(built, tmp_path, route):
     """Not refused for the button's DrawingML mirror; the VML (what Excel shows and runs) is kept.
     The XML route (refresh.patch) keeps the Cover's <controls> and its drawing as Excel wrote them;
     the openpyxl route drops <controls> (Excel writes them again at its next save) and says so."""
     excel_saved = tmp_path / "excel_saved.xlsm"
     _as_saved_by_excel(built, excel_saved)
     assert R.control_mirrors(excel_saved) == 1 and R.precheck_losses(excel_saved) == []
-    if route == "openpyxl":
-        import hnb_xl.workbook.refresh.file as refresh_file
-        from hnb_xl.workbook.refresh.patch import NotPatchable
-
-        def refuse(*_a, **_k):
-            raise NotPatchable("the test's openpyxl route")
-        monkeypatch.setattr(refresh_file, "patched", refuse)
     out = tmp_path / "out.xlsm"
-    res = R.refresh(excel_saved, [_sources(tmp_path / "src")], output=out, progress=False)
+    with openpyxl_route() if route == "openpyxl" else contextlib.nullcontext():
+        res = R.refresh(excel_saved, [_sources(tmp_path / "src")], output=out, progress=False)
     assert res.route == route
     said = [w for w in res.warnings if "1 form control(s)" in w]
     assert len(said) == (1 if route == "openpyxl" else 0), res.warnings

@@ -72,12 +72,7 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
         raise HnbInputError("refresh refused: saving with openpyxl would lose " + "; ".join(lost) +
                             ". Remove them (or keep them on a sheet of another workbook) and run again; "
                             "the workbook was not changed", source=str(wb_path))
-    try:
-        snapshot = read_workbook(wb_path)
-    except Exception as exc:
-        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
-                            source=str(wb_path)) from None
-    cells = OpenpyxlCells(snapshot)
+    cells = OpenpyxlCells(_read(read_workbook, wb_path))
     plan = plan_refresh(cells, sources, la=la, suppressed_policy=suppressed_policy, progress=progress,
                         workbook_label=str(wb_path), replace=replace)
     result = RefreshResult(wb_path, out_path, plan.changes, plan.collected, dry_run)
@@ -108,15 +103,20 @@ def _refresh(wb_path: Path, out_path: Path, sources, *, dry_run, la, suppressed_
 def _openpyxl_book(wb_path: Path, writes: list, charts):
     """The refresh's writes in a full openpyxl load of the workbook (the route for what
     :mod:`.patch` does not write)."""
-    try:
-        wb = load(wb_path, keep_vba=wb_path.suffix.lower() == ".xlsm")
-    except Exception as exc:
-        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
-                            source=str(wb_path)) from None
+    wb = _read(lambda path: load(path, keep_vba=path.suffix.lower() == ".xlsm"), wb_path)
     write_openpyxl(wb, writes)
     if charts is not None:
         apply_charts_openpyxl(wb, charts)
     return wb
+
+
+def _read(reader, wb_path: Path):
+    """``reader(wb_path)``, whatever it raises said as the one error of an unreadable workbook."""
+    try:
+        return reader(wb_path)
+    except Exception as exc:
+        raise HnbInputError(f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})",
+                            source=str(wb_path)) from None
 
 
 def readable(path: Path) -> None:

@@ -73,7 +73,7 @@ def patched(path: Path, writes: list, charts: ChartLayout | None = None) -> dict
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
-        book = _parse(z, "xl/workbook.xml")
+        book = _parse(z.read("xl/workbook.xml"))
         order = [s.get("name") for s in book.iter(_M + "sheet")]
         parts = _sheet_parts(z, book)
         by_sheet: dict[str, list] = {}
@@ -85,9 +85,10 @@ def patched(path: Path, writes: list, charts: ChartLayout | None = None) -> dict
         for sheet, part in parts.items():
             if part not in names:
                 raise NotPatchable(f"{part} is missing")
-            if sheet not in by_sheet and not _CACHED.search(z.read(part)):
+            data = z.read(part)
+            if sheet not in by_sheet and not _CACHED.search(data):
                 continue                        # nothing to write and no formula value to drop
-            root = _parse(z, part)
+            root = _parse(data)
             for w in by_sheet.get(sheet, ()):
                 _write(root, w, ILLEGAL_CHARACTERS_RE)
                 if w.column_widths:
@@ -131,8 +132,8 @@ class PatchedWorkbook:
 
 # ------------------------------------------------------------------------------------------ parts
 
-def _parse(z: zipfile.ZipFile, part: str):
-    return etree.fromstring(z.read(part), etree.XMLParser(remove_blank_text=False, resolve_entities=False,
+def _parse(data: bytes):
+    return etree.fromstring(data, etree.XMLParser(remove_blank_text=False, resolve_entities=False,
                                                           huge_tree=True))
 
 
@@ -147,7 +148,7 @@ def _rels(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     if rels_part not in z.namelist():
         return {}
     out = {}
-    for rel in _parse(z, rels_part).iter("{%s}Relationship" % PKG_REL):
+    for rel in _parse(z.read(rels_part)).iter("{%s}Relationship" % PKG_REL):
         if rel.get("TargetMode") == "External":
             continue
         target = rel.get("Target")
@@ -392,7 +393,7 @@ def _chart_parts(z: zipfile.ZipFile, names: set, parts: dict, layout: ChartLayou
     if drawing is None or drawing not in names:
         return {}
     rels = _rels(z, drawing)
-    tree = _parse(z, drawing)
+    tree = _parse(z.read(drawing))
     ids = []          # openpyxl's order (SpreadsheetDrawing._chart_rels): two-cell, one-cell, absolute anchors
     for anchor in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"):
         for a in tree.iterchildren("{%s}%s" % (DRAWING, anchor)):
@@ -402,7 +403,7 @@ def _chart_parts(z: zipfile.ZipFile, names: set, parts: dict, layout: ChartLayou
         kind, chart_part = rels.get(rid, ("", ""))
         if kind != "chart" or chart_part not in names:
             raise NotPatchable(f"chart {i + 1} of {L.OUTPUTS} is not where its drawing says")
-        root = _parse(z, chart_part)
+        root = _parse(z.read(chart_part))
         chart = root.find(_C + "chart")
         plot = chart.find(_C + "plotArea") if chart is not None else None
         if plot is None:
