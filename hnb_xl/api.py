@@ -20,6 +20,7 @@ Every input goes through the cross-table validator :mod:`hnb_xl.tables.validate`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from contextlib import contextmanager
@@ -495,14 +496,33 @@ def placement_sensitivity(given: dict, history: pd.DataFrame | None, year=None,
 
 
 def _digest(*parts) -> str | None:
-    """SHA-256 of the pickled ``parts`` (data frames, dicts, text): a cache key for inputs that are
-    not hashable; None when something in them cannot be pickled (then nothing is remembered)."""
+    """SHA-256 of the pickled ``parts`` (data frames, dicts, dataclasses, text) without where their
+    tables were read from (:func:`_unlocated`): a cache key for inputs that are not hashable; None
+    when something in them cannot be pickled (then nothing is remembered)."""
     import hashlib
     import pickle
     try:
-        return hashlib.sha256(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+        return hashlib.sha256(pickle.dumps(_unlocated(parts), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
+
+
+def _unlocated(x):
+    """``x`` with every frame's ``attrs`` left out: the file and rows a table was read from
+    (``source``, ``row_numbers``), which only locate an error message, and an error is never
+    remembered. So the same figures read from another copy of a workbook (every refresh of a
+    copy, every build and pack of the same inputs) are the same key."""
+    if isinstance(x, (pd.DataFrame, pd.Series)):
+        x = x.copy(deep=False)
+        x.attrs = {}
+        return x
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return type(x).__name__, tuple((f.name, _unlocated(getattr(x, f.name))) for f in dataclasses.fields(x))
+    if isinstance(x, dict):
+        return {k: _unlocated(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unlocated(v) for v in x)
+    return x
 
 
 def _sensitivity(driver, t: dict, year, labels: Labels | None, assumptions=None) -> Sensitivity:
@@ -513,9 +533,10 @@ def _sensitivity(driver, t: dict, year, labels: Labels | None, assumptions=None)
 
     About 40 projections, which every build and refresh (the Sensitivity snapshot) and every pack of
     a workbook with placement tables (the tornado) pays for: the result is remembered under a digest
-    of the inputs (the last :data:`SENSITIVITY_CACHE_SIZE`) and a copy returned each time, so a caller
-    cannot change the remembered frames."""
-    key = _digest(driver, t, year, labels, assumptions)
+    of the inputs' figures (not the file they came from, :func:`_unlocated`; the last
+    :data:`SENSITIVITY_CACHE_SIZE`) and a copy returned each time, so a caller cannot change the
+    remembered frames."""
+    key = _digest(driver, t, year, assumptions)     # not labels: they only name an error's cell or option
     hit = _sensitivities.get(key) if key is not None else None
     if hit is None:
         hit = _sensitivity_of(driver, t, year, labels, assumptions)

@@ -151,6 +151,38 @@ def test_the_same_inputs_are_not_projected_twice_and_a_change_is(monkeypatch):
     assert other.tornado["central"].iloc[0] > again.tornado["central"].iloc[0]
 
 
+def test_the_same_figures_from_another_file_are_not_projected_again(monkeypatch):
+    """The memo's key is the inputs' figures, not where they were read from: the same tables read
+    from another copy of the workbook (each frame's attrs name another file and other rows, and the
+    year's cell is another) run no projection and give the same frames; the remembered result does
+    not keep the first file's name either."""
+    from hnb_xl import api, bundled
+    from hnb_xl.tables.placement import INPUT_SCHEMAS, load_tables
+
+    def read_from(name: str, first_row: int) -> dict:
+        loaded = load_tables()
+        given = {**{k: loaded[k.removeprefix("placement_")].copy() for k in INPUT_SCHEMAS},
+                 "placement_history": loaded["placement_history"].copy(), "assumptions": bundled.assumptions()}
+        for k, frame in given.items():
+            frame.attrs = {"source": f"{name} [Inputs] {k} table",
+                           "row_numbers": list(range(first_row, first_row + len(frame)))}
+        return given
+
+    api._sensitivities.clear()
+    calls = []
+    real = sensitivity.summary_columns
+    monkeypatch.setattr(sensitivity, "summary_columns", lambda inputs: calls.append(1) or real(inputs))
+    first = api.placement_sensitivity(read_from("north.xlsm", 8), bundled.history(), None,
+                                      {"year": "north.xlsm Sensitivity!C4"})
+    projected = len(calls)
+    assert projected > 20
+    again = api.placement_sensitivity(read_from("copy of north.xlsm", 40), bundled.history(), None,
+                                      {"year": "copy of north.xlsm Sensitivity!C4"})
+    assert len(calls) == projected
+    assert again.tornado.equals(first.tornado) and again.break_even.equals(first.break_even)
+    assert not again.tornado.attrs and not again.break_even.attrs
+
+
 def test_the_packs_tornado_is_remembered_as_the_workbooks_snapshot_is(monkeypatch):
     """api.placement_charts (the pack's tornado) shares the memo of api.placement_sensitivity (the
     Sensitivity sheet): a second pack of the same inputs runs no projection for it and draws the
