@@ -1,13 +1,12 @@
 """A refresh never loses the workbook or an update: damaged files, two refreshes at once, kills.
 
-Each test runs the real `hnb-xl refresh` (in-process through ``main`` or as a subprocess) against
-``tests.support.make_workbook`` (xlwings' standalone template with the input tables, a chart, an
-image, a validation and a user sheet).
+Each test runs the real `hnb-xl refresh` (in-process through ``main``, in a forked child or as a
+subprocess) against ``tests.support.make_workbook`` (xlwings' standalone template with the input
+tables, a chart, an image, a validation and a user sheet).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import subprocess
@@ -24,7 +23,7 @@ from hnb_xl.sources import templates
 from hnb_xl.workbook import layout as L
 from hnb_xl.workbook.refresh import file as refresh_file
 
-from tests.support import bundled_frames, sha256_of as sha
+from tests.support import bundled_frames, in_a_fork, sha256_of as sha
 
 
 
@@ -200,23 +199,10 @@ def test_temporaries_left_by_a_killed_refresh_are_cleared_not_blocking(book, sou
 REFRESH = [sys.executable, "-m", "hnb_xl.cli", "refresh"]
 
 
-def _refresh_in_a_fork(args: list[str]):
-    """`hnb-xl refresh ARGS` in a child forked from this test process: a separate process, killed
-    by SIGKILL like any other, but with hnb_xl and its libraries already imported, so the moments a
-    kill can land in are the refresh's own rather than Python starting up, and each run is cheaper
-    (the fifty kills: 86 s against 342 s by subprocess, started side by side on the loaded 2-core
-    machine)."""
-    proc = multiprocessing.get_context("fork").Process(target=_child_refresh, args=(args,), daemon=True)
-    proc.start()
-    return proc
-
-
-def _child_refresh(args: list[str]) -> None:
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    os.dup2(null, 2)
-    sys.stdout = sys.stderr = open(os.devnull, "w")
-    os._exit(main(["refresh", *args]))
+def _refresh_in_a_fork(args: list[str], stderr: Path | None = None):
+    """`hnb-xl refresh ARGS` in a forked child (:func:`tests.support.in_a_fork`; the fifty kills: 86 s
+    against 342 s by subprocess, started side by side on the loaded 2-core machine)."""
+    return in_a_fork(main, ["refresh", *args], stderr=stderr)
 
 
 @pytest.mark.slow
@@ -235,9 +221,11 @@ def test_two_concurrent_refreshes_never_both_report_success_with_a_change_lost(b
                                                        "than notional SEN supports,450000,450000"), encoding="utf-8")
     outcomes = []
     for _ in range(4):
-        procs = [subprocess.Popen([*REFRESH, str(book), str(src), "--no-progress"], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for src in (a, b)]
-        results = [(pr.wait(timeout=120), pr.stdout.read(), pr.stderr.read()) for pr in procs]
+        errs = [tmp_path / f"{src.name}.err" for src in (a, b)]
+        procs = [_refresh_in_a_fork([str(book), str(src), "--no-progress"], err) for src, err in zip((a, b), errs)]
+        for pr in procs:
+            pr.join(timeout=120)
+        results = [(pr.exitcode, "", err.read_text(encoding="utf-8")) for pr, err in zip(procs, errs)]
         for rc, out, err in results:
             assert rc in (0, 2) and "Traceback" not in err, err
             if rc == 2:
