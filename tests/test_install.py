@@ -8,7 +8,8 @@ fast, no download); ``hnb-xl build`` then runs there from an empty folder, as on
 * ``hnb-xl build`` without a path writes ``HNB_Model.xlsm`` (with its companion ``.py`` and the two
   ``.bas`` VBA modules the Cover tells the user to import) into the current folder and nothing into
   site-packages;
-* ``scripts/setup.sh`` (what ``scripts/run.sh`` runs first) prints no setuptools warning;
+* ``scripts/setup.sh`` (what ``scripts/run.sh`` runs first) prints no setuptools warning, in a venv
+  that already has the dependencies (hard links to this one's), by uv and by pip;
 
 and, in this environment: ``refresh --output x.xlsx`` and unwritable output paths are one-line
 errors with exit 2, every command's ``--help`` shows ``%`` (argparse needs ``%%`` in the source),
@@ -114,6 +115,25 @@ def test_installed_vba_regeneration_writes_into_the_current_folder_not_site_pack
     assert not new, sorted(map(str, new))[:5]
 
 
+def _with_dependencies(purelib: Path) -> str:
+    """Give a new venv's site-packages (``purelib``) this environment's installed packages, hnb_xl's
+    own editable install and uv left out: hard links to the same files where the file system allows
+    (pip then installs uv with its program, and uv finds every pinned package installed and installs
+    only hnb_xl, as a second run of setup.sh does; a fresh venv's install, its 5,000 .pyc files
+    compiled, is what CI's own run of scripts/test.sh does on every clean clone), else a ``.pth``
+    line to this site-packages (pip finds the packages there; uv, which reads only the venv's own,
+    installs them again from its cache). Returns which."""
+    own = re.compile(r"^(__editable__.*hnb_xl.*|hnb_xl-.*[.]dist-info|uv|uv-.*[.]dist-info)$")
+    source = Path(site.getsitepackages()[0])
+    try:
+        shutil.copytree(source, purelib, copy_function=os.link, dirs_exist_ok=True,
+                        ignore=lambda folder, names: [n for n in names if Path(folder) == source and own.match(n)])
+        return "linked"
+    except (OSError, shutil.Error):       # another file system: no hard links
+        (purelib / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
+        return "pth"
+
+
 # uv's own settings (it reads no pip.conf): an index nothing answers on and no cache, as on a machine
 # whose packages come only through a pip index or proxy configured for pip (no retries: uv would
 # retry for about 7 s before giving up)
@@ -126,19 +146,18 @@ _UV_UNREACHABLE = {"UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_NO_CACHE": "
     pytest.param(_UV_UNREACHABLE, True, id="uv-cannot-install-pip-does-in-one-line"),
 ])
 def test_setup_script_prints_no_setuptools_warning(tmp_path, env, by_pip):
-    """scripts/setup.sh (and so scripts/run.sh) in a copy of the project whose .venv can already
-    import the dependencies (through a .pth line: pip finds uv and the pinned packages there; uv,
-    which reads only the venv's own site-packages, installs the packages again from its cache), and
-    the same where uv cannot install: one line says so and pip installs."""
+    """scripts/setup.sh (and so scripts/run.sh) in a copy of the project whose .venv has the
+    dependencies (:func:`_with_dependencies`), and the same where uv cannot install: one line says
+    so and pip installs."""
     copy = tmp_path / "hnb_xl_copy"
     for part in ("hnb_xl", "scripts"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copyfile(ROOT / name, copy / name)
-    venv.EnvBuilder(with_pip=False).create(copy / ".venv")     # pip too comes through the .pth line
+    venv.EnvBuilder(with_pip=False).create(copy / ".venv")     # pip too comes with the dependencies
     py = copy / ".venv" / "bin" / "python"
     purelib = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
-    (purelib / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
+    _with_dependencies(purelib)
     run = _run(["bash", str(copy / "scripts" / "setup.sh")], cwd=copy, env={**os.environ, **env})
     assert run.returncode == 0, run.stderr
     assert not WARNING.search(run.stdout + run.stderr), run.stdout + run.stderr
