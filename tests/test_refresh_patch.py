@@ -43,9 +43,21 @@ def _value(cell):
     return (("array", v.ref, v.text) if isinstance(v, ArrayFormula) else v), cell.data_type
 
 
-def _style(cell):
-    return (cell.number_format, repr(cell.font), repr(cell.fill), repr(cell.border), repr(cell.alignment),
-            repr(cell.protection))
+def _styles():
+    """A cell's style as it reads (number format, font, fill, border, alignment, protection), each
+    of a workbook's style combinations read once: a cell's ``_style`` (its indices into the
+    workbook's style tables) decides them all within one workbook, and the two routes' workbooks
+    number their tables differently (openpyxl's save renumbers them), so one reader per workbook."""
+    seen = {}
+
+    def style(cell):
+        key = None if cell._style is None else tuple(cell._style)     # None: a merged cell's
+        got = seen.get(key) if key is not None else None
+        if got is None:
+            got = seen[key] = (cell.number_format, repr(cell.font), repr(cell.fill), repr(cell.border),
+                               repr(cell.alignment), repr(cell.protection))
+        return got
+    return style
 
 
 def _title(title):
@@ -59,14 +71,15 @@ def differences(a: Path, b: Path) -> list:
     out = []
     if wa.sheetnames != wb.sheetnames:
         return [("sheets", wa.sheetnames, wb.sheetnames)]
+    style_a, style_b = _styles(), _styles()
     for name in wa.sheetnames:
         x, y = wa[name], wb[name]
         for k in sorted(set(x._cells) | set(y._cells)):
             cx, cy = x._cells.get(k), y._cells.get(k)
             if _value(cx) != _value(cy):
                 out.append((name, k, "value", _value(cx), _value(cy)))
-            if cx is not None and cy is not None and _style(cx) != _style(cy):
-                out.append((name, k, "style", _style(cx), _style(cy)))
+            if cx is not None and cy is not None and style_a(cx) != style_b(cy):
+                out.append((name, k, "style", style_a(cx), style_b(cy)))
             elif (cx is None) != (cy is None) and (cx or cy).style_id != 0:
                 out.append((name, k, "a styled cell on one side only"))
         if (x.max_row, x.max_column) != (y.max_row, y.max_column):
