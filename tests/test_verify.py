@@ -252,10 +252,12 @@ def test_cli_json_and_exit_1_on_a_finding(libreoffice, tmp_path, capsys, monkeyp
     pytest.param(b"not a workbook", "model.xlsm", id="text-named-xlsm"),
     pytest.param(None, "missing.xlsm", id="no-such-file"),
 ])
-def test_cli_exit_2_on_an_unreadable_file(tmp_path, capsys, content, name):
+def test_cli_exit_2_on_an_unreadable_file(tmp_path, capsys, monkeypatch, content, name):
+    """One line, exit 2, and at once: LibreOffice is not asked to open a file that is no workbook."""
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
+    monkeypatch.setattr(verify_run, "_Conversion", lambda *a: pytest.fail("LibreOffice was started"))
     assert main(["verify", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and name in err and "Traceback" not in err

@@ -30,6 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,6 +151,15 @@ def _checks_findings(values: dict, names: dict, formula_of) -> list[Finding]:
     return out
 
 
+def _load(copy: Path, path) -> object:
+    """The copy read for the checks (:func:`.check.load`); its HnbInputError names ``path``, the
+    user's file."""
+    try:
+        return load(copy)
+    except HnbInputError as exc:
+        raise HnbInputError(exc.message, source=str(path)) from None
+
+
 def verify(path, *, office: LibreOffice | None = None, soffice: bool = True) -> Report:
     """The report for the workbook at ``path`` (HnbInputError when it cannot be read).
 
@@ -171,6 +181,8 @@ def verify(path, *, office: LibreOffice | None = None, soffice: bool = True) -> 
         copy = Path(tmp) / ("copy" + src.suffix.lower())
         shutil.copyfile(src, copy)
         lap("copy")
+        if not zipfile.is_zipfile(copy):    # no workbook at all: its reason now, LibreOffice not asked first
+            _load(copy, path)
         conversion = None
         if soffice and (office is not None or find_soffice()):
             try:
@@ -185,11 +197,11 @@ def verify(path, *, office: LibreOffice | None = None, soffice: bool = True) -> 
                                            f"LibreOffice is not installed, so the formulas were not recalculated "
                                            f"and no cell was compared: install it ({INSTALL}) and run again"))
         try:
-            wb = load(copy)
-        except HnbInputError as exc:
+            wb = _load(copy, path)
+        except HnbInputError:
             if conversion:
                 conversion.join()
-            raise HnbInputError(exc.message, source=str(path)) from None
+            raise
         lap("load")
         report.findings += check_workbook(wb)
         lap("static check")
