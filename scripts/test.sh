@@ -9,9 +9,10 @@ bash scripts/setup.sh --test || exit 1
 # HNB_TEST_WORKERS=0 runs in one process.
 # --dist loadfile: each test module on one worker, so a module-scoped fixture (a workbook built,
 # refreshed, recalculated or exported for the module) is made once, not once on each worker as with
-# --dist load; --no-loadscope-reorder hands the modules out in tests/conftest.py's order (the slow
-# tests' modules first) instead of the largest first. (--dist loadgroup would be finer, but
-# pytest-xdist 3.8 names its groups through a node attribute pytest 9 no longer reads.)
+# --dist load; --no-loadscope-reorder hands the modules out in tests/conftest.py's order (the
+# longest first, by their seconds in tests/module_seconds.json; `bash scripts/test.sh
+# --record-module-seconds` writes it again) instead of the most tests first. (--dist loadgroup would
+# be finer, but pytest-xdist 3.8 names its groups through a node attribute pytest 9 no longer reads.)
 DIST=()
 [ "${HNB_TEST_WORKERS:-2}" != "0" ] && DIST=(--dist loadfile --no-loadscope-reorder)
 .venv/bin/python -m pytest -n "${HNB_TEST_WORKERS:-2}" "${DIST[@]}" "$@"

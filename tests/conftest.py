@@ -12,6 +12,7 @@ committed workbook without and with the HNB_ cells' Python values.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -78,21 +79,50 @@ def bundled_build(tmp_path_factory) -> Path:
     assert sha256_of(path) == built, "a test changed the shared bundled_build: copy it first"
 
 
+# each test module's seconds in a measured run (tests/module_seconds.json, written by
+# ``scripts/test.sh --record-module-seconds``): only the order in which the workers take the modules
+MODULE_SECONDS = Path(__file__).with_name("module_seconds.json")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--record-module-seconds", action="store_true",
+                     help=f"write each test module's seconds in this run (setup, call and teardown of its "
+                          f"tests, summed) to {MODULE_SECONDS.name}: the order in which workers take modules")
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (scripts/test.sh -n 2), hand out first the modules with a test marked
-    ``slow`` (the longest ones, such as the formulas evaluation of the whole workbook, start at
-    once), then those with a test marked ``libreoffice`` (each takes seconds), then the rest, so
-    that the run ends on small modules on both workers instead of on one long module while the
-    other idles (scripts/test.sh's ``--dist loadfile --no-loadscope-reorder`` hands out whole
-    modules in this order; within each group the file order). Every test still runs; only the
-    order changes, and only with workers (a plain pytest run keeps the file order)."""
+    """Under pytest-xdist (scripts/test.sh -n 2), hand out the modules longest first, by their
+    seconds in :data:`MODULE_SECONDS` (a module not in it counts as the median module), so that the
+    run ends on small modules on both workers instead of on one long module while the other idles
+    (longest processing time first; scripts/test.sh's ``--dist loadfile --no-loadscope-reorder``
+    hands out whole modules in this order). Every test still runs; only the order changes, and
+    only with workers (a plain pytest run keeps the file order). A stale file costs only balance."""
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         return
-    rank: dict = {}
-    for item in items:
-        weight = 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("libreoffice") else 2
-        rank[item.module.__name__] = min(weight, rank.get(item.module.__name__, 2))
-    items.sort(key=lambda item: rank[item.module.__name__])
+    seconds = json.loads(MODULE_SECONDS.read_text(encoding="utf-8")) if MODULE_SECONDS.is_file() else {}
+    known = sorted(seconds.values())
+    median = known[len(known) // 2] if known else 0.0
+    items.sort(key=lambda item: -seconds.get(_module(item.nodeid), median))     # stable: file order within
+
+
+_recorded: dict = {}
+
+
+def pytest_runtest_logreport(report):
+    _recorded[_module(report.nodeid)] = _recorded.get(_module(report.nodeid), 0.0) + report.duration
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With --record-module-seconds, in the controlling process (with workers it receives every
+    report), write :data:`MODULE_SECONDS`, longest first, to a tenth of a second."""
+    if not session.config.getoption("--record-module-seconds") or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    ordered = dict(sorted(((k, round(v, 1)) for k, v in _recorded.items()), key=lambda kv: (-kv[1], kv[0])))
+    MODULE_SECONDS.write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")
 
 
 @pytest.fixture()

@@ -1,14 +1,17 @@
 """The test suite's own plumbing (issue 17: the suite in half the time, no test removed):
 
 * scripts/test.sh hands each test module whole to one pytest-xdist worker (``--dist loadfile``), in
-  conftest's order (``--no-loadscope-reorder``), so a module-scoped fixture is made once;
+  conftest's order (``--no-loadscope-reorder``): the longest modules first, by their seconds in
+  tests/module_seconds.json, so a module-scoped fixture is made once and the run ends on small ones;
 * the recalculations that tests/conftest.py shares for the whole session are read-only
   (tests.support.frozen): a test that shares one cannot change what the next one reads.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
+from types import SimpleNamespace
 from operator import setitem
 from pathlib import Path
 
@@ -32,11 +35,34 @@ def _pytest_words() -> list[str]:
 
 @pytest.mark.parametrize("words", [
     pytest.param(["--dist", "loadfile"], id="each-module-whole-on-one-worker"),
-    pytest.param(["--no-loadscope-reorder"], id="modules-in-conftest-order-slow-first"),
+    pytest.param(["--no-loadscope-reorder"], id="modules-in-conftest-order-longest-first"),
 ])
 def test_the_test_command_keeps_each_module_on_one_worker(words):
     got = _pytest_words()
     assert any(got[i:i + len(words)] == words for i in range(len(got))), got
+
+
+def test_workers_take_the_longest_modules_first(tmp_path, monkeypatch):
+    """Modules by their recorded seconds, longest first; one not recorded counts as the median
+    module; the tests of a module keep their order."""
+    from tests import conftest
+    seconds = tmp_path / "module_seconds.json"
+    seconds.write_text(json.dumps({"tests/a.py": 1.0, "tests/b.py": 9.0, "tests/c.py": 5.0}), encoding="utf-8")
+    monkeypatch.setattr(conftest, "MODULE_SECONDS", seconds)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    items = [SimpleNamespace(nodeid=n) for n in
+             ("tests/a.py::one", "tests/a.py::two", "tests/b.py::one", "tests/d.py::one", "tests/c.py::one")]
+    conftest.pytest_collection_modifyitems(None, items)
+    assert [i.nodeid for i in items] == ["tests/b.py::one", "tests/d.py::one", "tests/c.py::one",
+                                         "tests/a.py::one", "tests/a.py::two"]
+
+
+def test_the_recorded_seconds_name_only_modules_that_exist():
+    from tests import conftest
+    recorded = json.loads(conftest.MODULE_SECONDS.read_text(encoding="utf-8"))
+    root = SCRIPT.parents[1]
+    assert len(recorded) > 50
+    assert [m for m in recorded if not (root / m).is_file()] == []
 
 
 def _shared() -> Recalculated:
