@@ -106,6 +106,14 @@ def test_the_rebuilt_workbook_has_no_safety_valve_agreement(books):
 # the bundled ones, whatever the workbook held), and only when they are filled for its base year
 
 
+@pytest.fixture(scope="module")
+def bundled_pack(bundled_build, tmp_path_factory) -> dict:
+    """The frames the pack of the session's bundled build drew its placement charts from (the
+    "before" of two tests below; read only)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return _pack_frames(monkeypatch, bundled_build, tmp_path_factory.mktemp("bundled_pack"))
+
+
 def _pack_frames(monkeypatch, workbook: Path, out: Path) -> dict:
     """``hnb-xl pack WORKBOOK``, the frames its placement charts were drawn from captured."""
     from hnb_xl.reports import pack
@@ -132,12 +140,12 @@ def _special_unit_cost(path: Path, factor: float) -> float:
     return old
 
 
-def test_the_pack_draws_the_workbooks_own_placement_tables(bundled_build, tmp_path, monkeypatch):
+def test_the_pack_draws_the_workbooks_own_placement_tables(bundled_build, bundled_pack, tmp_path, monkeypatch):
     """Special schools' unit cost doubled on the workbook's Inputs: the pack's spend on special
     schools doubles in every year (spend = caseload x unit cost; the caseload does not depend on
     the cost), the other categories' spend stays."""
     from hnb_xl.sources.sen2.categories import PLACEMENT_CATEGORIES
-    before = _pack_frames(monkeypatch, bundled_build, tmp_path / "before")
+    before = bundled_pack
     edited = tmp_path / "edited.xlsm"
     edited.write_bytes(bundled_build.read_bytes())
     _special_unit_cost(edited, 2.0)
@@ -218,7 +226,8 @@ def test_the_bundled_workbook_holds_the_placement_workstreams(bundled_build):
     assert list(own["amount"]) == pytest.approx(list(bundled_rows["amount"]))
 
 
-def test_the_packs_mitigated_scenario_is_the_workbooks_workstreams(bundled_build, tmp_path, monkeypatch):
+def test_the_packs_mitigated_scenario_is_the_workbooks_workstreams(bundled_build, bundled_pack, tmp_path,
+                                                                    monkeypatch):
     """template --from, every placement workstream's amount set to 0 in placement_workstreams.csv,
     refresh: the pack's mitigated placement line is the unmitigated one, year for year (a
     workstream of no size saves nothing)."""
@@ -234,7 +243,7 @@ def test_the_packs_mitigated_scenario_is_the_workbooks_workstreams(bundled_build
     only = tmp_path / "only"
     only.mkdir()
     frame.to_csv(only / "placement_workstreams.csv", index=False)
-    before = _pack_frames(monkeypatch, book, tmp_path / "before")["deficits"]
+    before = bundled_pack["deficits"]                     # the pack of the same workbook before the refresh
     assert (before[MITIGATED] < before[UNMITIGATED]).iloc[1:].any()
     assert main(["refresh", str(book), str(only)]) == 0
     assert list(templates.workbook_frames(book)["placement_workstreams"]["amount"]) == [0] * len(frame)
