@@ -1,7 +1,9 @@
-"""Evaluate a workbook with ``formulas`` plain (``reuse=False``: every formula parsed and compiled)
-and with the shape reuse (``reuse=True``, hnb_xl/workbook/verify/formulas_reuse.py); compare every
-cell value, every defined name and every node of formulas' solution exactly. Exit 1 on any
-difference. Run it after a change to formulas_reuse.py or an upgrade of ``formulas``:
+"""Evaluate a workbook with ``formulas`` as published (``reuse=False, lanes=False``: every formula
+parsed and compiled, formulas' own operators) and as the tests do (the shape reuse,
+hnb_xl/workbook/verify/formulas_reuse.py, and the numeric lanes of the operators,
+hnb_xl/workbook/verify/formulas_lanes.py); compare every cell value, every defined name and every
+node of formulas' solution exactly, its type too. Exit 1 on any difference. Run it after a change
+to either module or an upgrade of ``formulas``:
 
     python benchmarks/prove_formulas_reuse.py workbook/HNB_Model.xlsm
 
@@ -36,10 +38,10 @@ def node(v):
 # a private copy, so both evaluations read the same bytes even if the workbook is rebuilt meanwhile
 _copy = tempfile.TemporaryDirectory()
 path = shutil.copy(sys.argv[1], _copy.name)
-t = time.perf_counter(); plain = evaluate(path, reuse=False); t1 = time.perf_counter()
+t = time.perf_counter(); plain = evaluate(path, reuse=False, lanes=False); t1 = time.perf_counter()
 fast = evaluate(path, reuse=True); t2 = time.perf_counter()
 print(f"plain: load {plain.seconds_load:.1f} s, calculate {plain.seconds_calculate:.1f} s (total {t1 - t:.1f})")
-print(f"reuse: load {fast.seconds_load:.1f} s, calculate {fast.seconds_calculate:.1f} s (total {t2 - t1:.1f})")
+print(f"reuse and lanes: load {fast.seconds_load:.1f} s, calculate {fast.seconds_calculate:.1f} s (total {t2 - t1:.1f})")
 print(f"formula cells {fast.formula_cells}, shapes compiled {fast.shapes_compiled}, cells reused {fast.cells_reused}, refused {fast.refused}")
 diffs, n = [], 0
 sheets = set(plain.values) | set(fast.values)

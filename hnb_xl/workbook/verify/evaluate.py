@@ -12,6 +12,7 @@ value of each cell that calls an ``HNB_`` function, written into the LibreOffice
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,13 +173,17 @@ def _py(v):
 
 
 def evaluate(path, *, functions: dict | None = None, edits: dict | None = None,
-             reuse: bool = True) -> Evaluated:
+             reuse: bool = True, lanes: bool = True) -> Evaluated:
     """Compile and calculate the workbook at ``path`` with ``formulas`` (the file is only read).
 
     ``edits`` maps (sheet, cell) to a new input value for this calculation. ``reuse`` compiles each
     R1C1 formula shape once and gives the shape's other cells that compiled function with their own
     inputs (:mod:`.formulas_reuse`: the same calculation, about 4x faster to load); False compiles
-    every cell as ``formulas.ExcelModel`` does.
+    every cell as ``formulas.ExcelModel`` does. ``lanes`` has numpy compute the numbers of an
+    arithmetic or comparison over 16 cells or more, every other element by ``formulas``' own
+    operator (:mod:`.formulas_lanes`: the same values; the bundled workbook's calculation 16.3 s ->
+    12.5 s); False leaves ``formulas``' operators as they are. (``reuse=False, lanes=False`` is
+    ``formulas`` as published: ``benchmarks/prove_formulas_reuse.py`` compares the two.)
     """
     formulas = _formulas()
     from openpyxl import load_workbook
@@ -194,11 +199,13 @@ def evaluate(path, *, functions: dict | None = None, edits: dict | None = None,
     finally:
         book_sheets.close()
     t0 = time.perf_counter()
-    if reuse:
-        from .formulas_reuse import reusing_model_class
-        model = reusing_model_class()().loads(str(src)).finish()
-    else:
-        model = formulas.ExcelModel().loads(str(src)).finish()
+    from .formulas_lanes import numeric_lanes
+    with numeric_lanes() if lanes else contextlib.nullcontext():     # the compiled cells keep the operators
+        if reuse:
+            from .formulas_reuse import reusing_model_class
+            model = reusing_model_class()().loads(str(src)).finish()
+        else:
+            model = formulas.ExcelModel().loads(str(src)).finish()
     t1 = time.perf_counter()
     inputs = {}
     if edits:

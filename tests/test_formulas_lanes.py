@@ -1,0 +1,105 @@
+"""hnb_xl.workbook.verify.formulas_lanes: each wrapped operator gives what ``formulas``' own gives,
+element for element and type for type, on arrays of every kind of cell.
+
+The arrays mix what a formula sees: doubles (0, -0.0, NaN, ±infinity, the largest, subnormals),
+ints (small and beyond 2**53), bools, text (empty, words, numbers as text), formulas' blank
+(``schedula.EMPTY``), errors (#N/A, #DIV/0!, #VALUE!) and numpy doubles; as rows, columns and
+blocks that broadcast, a row against one cell, arrays too small for the lane, and shapes that do
+not broadcast. The whole workbook, with and without the lanes, is compared node by node by
+``benchmarks/prove_formulas_reuse.py``; ``tests/test_workbook_agreement.py`` compares the evaluation
+with LibreOffice.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+
+import numpy as np
+import pytest
+import schedula as sh
+from formulas.functions import Array, Error
+from formulas.functions.operators import OPERATORS
+
+from hnb_xl.workbook.verify.formulas_lanes import _LANES, MIN_ELEMENTS, lane_operator, numeric_lanes
+
+CELLS = [0.0, -0.0, 1.0, -2.5, 3.0, 1e308, -1e308, 5e-324, float("nan"), float("inf"), -float("inf"),
+         sys.float_info.max, 0, 1, -7, 2 ** 53, 2 ** 53 + 1, -(2 ** 60), 10 ** 20, True, False, "", "abc", "ABC",
+         "1", "2.5", " ", sh.EMPTY, Error.errors["#N/A"], Error.errors["#DIV/0!"], Error.errors["#VALUE!"],
+         np.float64(4.25), np.float64(0.0)]
+NUMBERS = [0.0, 1.0, -2.5, 3.0, 0, 1, -7, 1e-3, 123456.789, np.float64(2.0)]
+
+
+def _array(rng: random.Random, shape, pool) -> Array:
+    return np.array([rng.choice(pool) for _ in range(int(np.prod(shape)))], dtype=object).reshape(shape).view(Array)
+
+
+def _outcome(op, x, y):
+    try:
+        got = op(x, y)
+    except Exception as exc:       # shapes that do not broadcast: formulas raises BroadcastError
+        return ("raised", type(exc).__name__)
+    arr = np.asarray(got, dtype=object)
+    return type(got).__name__, arr.shape, [(type(v).__name__, repr(v)) for v in arr.ravel()]
+
+
+SHAPES = [
+    pytest.param((1, 40), (1, 40), id="two-rows"),
+    pytest.param((40, 1), (40, 1), id="two-columns"),
+    pytest.param((30, 1), (1, 1), id="a-column-against-one-cell"),
+    pytest.param((1, 1), (1, 25), id="one-cell-against-a-row"),
+    pytest.param((8, 6), (1, 6), id="a-block-against-a-row"),
+    pytest.param((6, 1), (1, 7), id="a-column-against-a-row"),
+    pytest.param((1, MIN_ELEMENTS - 1), (1, MIN_ELEMENTS - 1), id="too-small-for-the-lane"),
+    pytest.param((2, 3), (3, 2), id="shapes-that-do-not-broadcast"),
+]
+
+
+@pytest.mark.parametrize("name", sorted(_LANES))
+@pytest.mark.parametrize("xs, ys", SHAPES)
+@pytest.mark.parametrize("pool", [pytest.param(CELLS, id="every-kind-of-cell"),
+                                  pytest.param(NUMBERS, id="numbers-only")])
+def test_the_lane_gives_what_formulas_gives(name, xs, ys, pool):
+    slow = OPERATORS[name]
+    fast = lane_operator(name, slow)
+    rng = random.Random(f"{name}{xs}{ys}{len(pool)}")
+    for _ in range(20):
+        x, y = _array(rng, xs, pool), _array(rng, ys, pool)
+        assert _outcome(fast, x, y) == _outcome(slow, x, y), (name, x, y)
+
+
+@pytest.mark.parametrize("name", sorted(_LANES))
+def test_numbers_only_go_through_the_lane(name, monkeypatch):
+    """The lane is taken (formulas' operator is not called) for an array of numbers without a
+    division by 0; so the comparisons above compared numpy's answers, not formulas' twice."""
+    calls = []
+    slow = OPERATORS[name]
+    fast = lane_operator(name, lambda *a: calls.append(a) or slow(*a))
+    x = np.array([[float(i + 1) for i in range(40)]], dtype=object).view(Array)
+    y = np.array([[float(40 - i) for i in range(40)]], dtype=object).view(Array)
+    got = np.asarray(fast(x, y), dtype=object)
+    assert calls == [] and got.shape == (1, 40)
+    assert all(type(v) is (bool if name in ("=", "<>", ">", ">=", "<", "<=") else float) for v in got.ravel())
+
+
+def test_the_operators_are_formulas_own_again_after_a_compile():
+    before = {k: OPERATORS[k] for k in _LANES}
+    with numeric_lanes():
+        assert all(OPERATORS[k] is not before[k] and OPERATORS[k].slow is before[k] for k in _LANES)
+    assert all(OPERATORS[k] is before[k] for k in _LANES)
+
+
+def test_a_failing_compile_still_gives_the_operators_back():
+    before = {k: OPERATORS[k] for k in _LANES}
+    with pytest.raises(RuntimeError), numeric_lanes():
+        raise RuntimeError("compile failed")
+    assert all(OPERATORS[k] is before[k] for k in _LANES)
+
+
+def test_a_nan_never_equals_itself_in_the_lane():
+    """formulas compares two cells as (type, value) tuples, and a tuple holding the same NaN object
+    equals itself; numpy's NaN does not: a NaN stays out of the lane's comparisons."""
+    nan = float("nan")
+    x = np.array([[nan] * 20], dtype=object).view(Array)
+    slow = OPERATORS["="]
+    assert _outcome(lane_operator("=", slow), x, x) == _outcome(slow, x, x)
