@@ -55,7 +55,7 @@ _M = "{%s}" % MAIN
 _C = "{%s}" % CHART
 TEXT_LIMIT = 32767          # openpyxl's Cell.check_string cuts text here
 # the children of <worksheet> that come before <cols> and <sheetData> (ECMA-376 Part 1, 18.3.1.99)
-_BEFORE_COLS = {_M + t for t in ("sheetPr", "dimension", "sheetViews", "sheetFormatPr")}
+_BEFORE_COLS = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr")
 
 
 # a formula followed by a value (``<f>..</f><v>``, ``<f .../><v>``, any prefix): the sheets to parse
@@ -311,11 +311,7 @@ def _widths(root, widths: dict) -> None:
     cols = root.find(_M + "cols")
     if cols is None:
         cols = etree.Element(_M + "cols")
-        at = 0
-        for i, child in enumerate(root):
-            if child.tag in _BEFORE_COLS:
-                at = i + 1
-        root.insert(at, cols)
+        _insert_after(root, cols, _BEFORE_COLS)
     for col, width in sorted(widths.items()):
         el = None
         for existing in cols.iterchildren(_M + "col"):
