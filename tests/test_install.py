@@ -115,23 +115,21 @@ def test_installed_vba_regeneration_writes_into_the_current_folder_not_site_pack
     assert not new, sorted(map(str, new))[:5]
 
 
-def _with_dependencies(purelib: Path) -> str:
+def _with_dependencies(purelib: Path) -> None:
     """Give a new venv's site-packages (``purelib``) this environment's installed packages, hnb_xl's
     own editable install and uv left out: hard links to the same files where the file system allows
     (pip then installs uv with its program, and uv finds every pinned package installed and installs
     only hnb_xl, as a second run of setup.sh does; a fresh venv's install, its 5,000 .pyc files
     compiled, is what CI's own run of scripts/test.sh does on every clean clone), else a ``.pth``
     line to this site-packages (pip finds the packages there; uv, which reads only the venv's own,
-    installs them again from its cache). Returns which."""
+    installs them again from its cache)."""
     own = re.compile(r"^(__editable__.*hnb_xl.*|hnb_xl-.*[.]dist-info|uv|uv-.*[.]dist-info)$")
     source = Path(site.getsitepackages()[0])
     try:
         shutil.copytree(source, purelib, copy_function=os.link, dirs_exist_ok=True,
                         ignore=lambda folder, names: [n for n in names if Path(folder) == source and own.match(n)])
-        return "linked"
     except (OSError, shutil.Error):       # another file system: no hard links
         (purelib / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
-        return "pth"
 
 
 # uv's own settings (it reads no pip.conf): an index nothing answers on and no cache, as on a machine
