@@ -22,7 +22,6 @@ import os
 import shutil
 import sys
 import traceback
-from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -37,6 +36,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from hnb_xl import bundled
+from hnb_xl.excel.cache import LRU
 from hnb_xl.sources import templates
 from hnb_xl.tables.schema import SCHEMAS
 from hnb_xl.workbook import layout as L
@@ -198,9 +198,9 @@ def load_book(path: Path, keep_vba: bool = False):
     return load(path, keep_vba=keep_vba)
 
 
-# (SHA-256 of the file, keep_vba) -> (the workbook, its fingerprint), the last used at the end
-_READ_BOOKS: OrderedDict = OrderedDict()
-_READ_BOOKS_KEPT = 4        # workbooks kept a worker (the committed one, bundled_build, a test module's own)
+# (SHA-256 of the file, keep_vba) -> (the workbook, its fingerprint); 4 kept a worker (the committed
+# one, bundled_build, a test module's own), the least recently used forgotten
+_READ_BOOKS = LRU(4)
 
 
 def _fingerprint(wb) -> str:
@@ -225,12 +225,9 @@ def read_book(path: Path, keep_vba: bool = False):
         wb, fingerprint = hit
         assert _fingerprint(wb) == fingerprint, f"a test changed the shared read_book of {Path(path).name}: " \
                                                 "use load_book to change a workbook"
-        _READ_BOOKS.move_to_end(key)
         return wb
     wb = load_book(path, keep_vba=keep_vba)
-    _READ_BOOKS[key] = (wb, _fingerprint(wb))
-    while len(_READ_BOOKS) > _READ_BOOKS_KEPT:
-        _READ_BOOKS.popitem(last=False)
+    _READ_BOOKS.put(key, (wb, _fingerprint(wb)))
     return wb
 
 
