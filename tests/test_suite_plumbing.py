@@ -4,7 +4,9 @@
   conftest's order (``--no-loadscope-reorder``): the longest modules first, by their seconds in
   tests/module_seconds.json, so a module-scoped fixture is made once and the run ends on small ones;
 * the recalculations that tests/conftest.py shares for the whole session are read-only
-  (tests.support.frozen): a test that shares one cannot change what the next one reads.
+  (tests.support.frozen): a test that shares one cannot change what the next one reads;
+* each test process, and each child it forks, runs the garbage collector with conftest's
+  GC_THRESHOLDS (a full collection ten times rarer than CPython's default).
 """
 
 from __future__ import annotations
@@ -81,3 +83,18 @@ def test_a_shared_recalculation_cannot_be_changed(change):
         change(shared)
     assert shared[("Calc_History", "C5")] == 1.0 and shared.names["Pot"] == 250_000
     assert shared.area("Calc_History", "C5:C5") == [[1.0]]
+
+
+def test_the_workers_collect_garbage_with_the_suites_thresholds():
+    """tests/conftest.py's GC_THRESHOLDS are in force in this worker and in a child it forks (the
+    refresh tests' children)."""
+    import gc
+    from tests.conftest import GC_THRESHOLDS
+    from tests.support import in_a_fork
+    assert gc.get_threshold() == GC_THRESHOLDS
+
+    def child() -> int:
+        return 0 if gc.get_threshold() == GC_THRESHOLDS else 3
+    proc = in_a_fork(child)
+    proc.join()
+    assert proc.exitcode == 0
