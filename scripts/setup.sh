@@ -13,17 +13,22 @@ fi
 # InformationOnly class says a warning is the only way it has to tell): that one message is not shown.
 # (editable_mode=compat prints a deprecation instead, strict one about its build/ link tree.)
 export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore:Editable installation"
-# install "$@" into .venv with uv (pinned; the same pins from setup.cfg: about 19 s on a fresh clone,
-# 3 s of it installing and the rest writing .pyc files, where pip takes about 31 s), else with pip:
-# uv reads no pip.conf, so where packages come only through a pip index or proxy configured for pip,
-# pip installs them as before. --compile-bytecode: the .pyc files written at install, as pip writes
-# them (else each is compiled at its first import, and a dependency's SyntaxWarnings are printed then).
+# install "$@" into .venv with uv (pinned; the same pins from setup.cfg), else with pip: uv reads no
+# pip.conf, so where packages come only through a pip index or proxy configured for pip, pip
+# installs them as before. Then the .pyc files, as pip writes them at install (else each module is
+# compiled at its first import, in every process when PYTHONDONTWRITEBYTECODE is set, and a
+# dependency's SyntaxWarnings are printed then): compileall on two processes, leaving out the
+# packages' own test suites (1,880 of 5,638 files, never imported here) and pip. Measured on a fresh
+# clone with uv's cache warm: uv's --compile-bytecode (every file) 12.8 s; uv without it 3.0 s and
+# this compileall 5.9 s.
 install() {
   local log
   log=$(mktemp)
   if .venv/bin/python -m pip install -q uv==0.13.8 >"$log" 2>&1 \
-     && .venv/bin/python -m uv pip install -q --compile-bytecode --python .venv/bin/python "$@" >"$log" 2>&1; then
+     && .venv/bin/python -m uv pip install -q --python .venv/bin/python "$@" >"$log" 2>&1; then
     rm -f "$log"
+    .venv/bin/python -m compileall -q -j 0 -x '/(tests|pip)/' \
+      "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null 2>&1 || true
     return 0
   fi
   echo "scripts/setup.sh: uv could not install ($(tail -n 1 "$log" | sed "s/^ *//")); installing with pip" >&2
