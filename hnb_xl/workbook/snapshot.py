@@ -26,12 +26,13 @@ here ever writes a file, and a command that changes the workbook loads it with o
 
 from __future__ import annotations
 
-import gc
 import io
 import posixpath
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
+
+from .collector import paused
 
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _TABLE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
@@ -385,14 +386,12 @@ def read_workbook(path: str | Path, *, data_only: bool = False) -> WorkbookSnaps
 
     The workbook, its sheets, shared strings, date formats, epoch and names are openpyxl's read-only
     load; each worksheet's cells are :func:`_sheet_cells`. The cyclic garbage collector is paused
-    while the workbook is read and restored as it was: the reading makes hundreds of thousands of
-    objects (XML elements, cells) and the collector's passes over the cells, which all live until
+    while the workbook is read (:func:`.collector.paused`): the reading makes hundreds of thousands
+    of objects (XML elements, cells) and the collector's passes over the cells, which all live until
     the end, were about a third of the reading time (``benchmarks/bench_snapshot.py``'s workbooks)."""
     from openpyxl import load_workbook
 
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         wb = load_workbook(path, read_only=True, data_only=data_only)
         try:
             archive = wb._archive
@@ -406,6 +405,3 @@ def read_workbook(path: str | Path, *, data_only: bool = False) -> WorkbookSnaps
             return WorkbookSnapshot(sheets, list(wb.sheetnames), wb.defined_names, wb.epoch)
         finally:
             wb.close()
-    finally:
-        if collecting:
-            gc.enable()
