@@ -22,7 +22,8 @@ import pytest
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
 
 # The garbage collector's thresholds in each test process (and the children it forks): CPython's
-# default (700, 10, 10) with a full collection ten times rarer than the default's 10.
+# default (700, 10, 10) but for the third, a full collection after 1,000 collections of the middle
+# generation instead of 10 (and, as always, only once a quarter more objects have lived on).
 # A full collection walks every object alive, and a worker keeps workbooks, formulas models and
 # session fixtures alive (several hundred MB). Measured in one run of the suite on two workers
 # (gc.callbacks): the default made 111 and 117 full collections, 26.7 s and 24.4 s of

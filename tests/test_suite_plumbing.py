@@ -6,7 +6,7 @@
 * the recalculations that tests/conftest.py shares for the whole session are read-only
   (tests.support.frozen): a test that shares one cannot change what the next one reads;
 * each test process, and each child it forks, runs the garbage collector with conftest's
-  GC_THRESHOLDS (a full collection ten times rarer than CPython's default).
+  GC_THRESHOLDS (a full collection after 1,000 of the middle generation, not CPython's 10).
 """
 
 from __future__ import annotations
