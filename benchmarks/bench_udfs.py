@@ -48,6 +48,7 @@ from hnb_xl.engine.safety_valve import plan as sv_plan, summary as sv_summary  #
 from hnb_xl.engine.transfer import transfer  # noqa: E402
 from hnb_xl.excel.args import table  # noqa: E402
 from hnb_xl.tables.schema import ASSUMPTIONS, HISTORY, SCHOOLS  # noqa: E402
+from hnb_xl.workbook.collector import paused  # noqa: E402
 from hnb_xl.excel.spec import FUNCTIONS  # noqa: E402
 
 
@@ -73,13 +74,8 @@ def no_gc():
     (hundreds of thousands of list objects) would otherwise make every full collection walk them,
     a cost of this script's set-up, not of the adapter; engine and adapter are timed alike."""
     gc.collect()
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def per_call(fn, repeat: int, before=None) -> float:
