@@ -1,9 +1,10 @@
 """Evaluate a workbook with ``formulas`` as published (``reuse=False, lanes=False``: every formula
-parsed and compiled, formulas' own operators) and as the tests do (the shape reuse,
-hnb_xl/workbook/verify/formulas_reuse.py, and the numeric lanes of the operators,
-hnb_xl/workbook/verify/formulas_lanes.py); compare every cell value, every defined name and every
+parsed and compiled, formulas' own operators, each cell's pipe called by schedula) and as the tests
+do (the shape reuse, hnb_xl/workbook/verify/formulas_reuse.py; the numeric lanes of the operators,
+hnb_xl/workbook/verify/formulas_lanes.py; the shared pipes called step by step,
+hnb_xl/workbook/verify/formulas_pipes.py); compare every cell value, every defined name and every
 node of formulas' solution exactly, its type too. Exit 1 on any difference. Run it after a change
-to either module or an upgrade of ``formulas``:
+to any of the three modules or an upgrade of ``formulas`` or ``schedula``:
 
     python benchmarks/prove_formulas_reuse.py workbook/HNB_Model.xlsm
 
@@ -41,8 +42,10 @@ path = shutil.copy(sys.argv[1], _copy.name)
 t = time.perf_counter(); plain = evaluate(path, reuse=False, lanes=False); t1 = time.perf_counter()
 fast = evaluate(path, reuse=True); t2 = time.perf_counter()
 print(f"plain: load {plain.seconds_load:.1f} s, calculate {plain.seconds_calculate:.1f} s (total {t1 - t:.1f})")
-print(f"reuse and lanes: load {fast.seconds_load:.1f} s, calculate {fast.seconds_calculate:.1f} s (total {t2 - t1:.1f})")
+print(f"reuse, lanes and straight pipes: load {fast.seconds_load:.1f} s, calculate {fast.seconds_calculate:.1f} s (total {t2 - t1:.1f})")
 print(f"formula cells {fast.formula_cells}, shapes compiled {fast.shapes_compiled}, cells reused {fast.cells_reused}, refused {fast.refused}")
+print(f"pipes called step by step {fast.pipes.straightened}, refused {dict(fast.pipes.refused)}, "
+      f"calls handed over to the pipe {dict(fast.pipes.fallbacks)}")
 diffs, n = [], 0
 sheets = set(plain.values) | set(fast.values)
 for s in sorted(sheets):

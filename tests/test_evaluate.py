@@ -166,6 +166,16 @@ def test_shape_reuse_equals_the_plain_compile(shapes_workbook):
     assert plain.shapes_compiled is None
 
 
+def test_shared_pipes_called_step_by_step_equal_their_own_call(shapes_workbook):
+    # hnb_xl/workbook/verify/formulas_pipes.py: the 6 shapes that are reused are called step by step
+    straight = evaluate(shapes_workbook, functions=FUNCTIONS)
+    dispatched = evaluate(shapes_workbook, functions=FUNCTIONS, straight=False)
+    assert straight.values == dispatched.values and straight.names == dispatched.names
+    assert straight.pipes.straightened == 6 and not straight.pipes.refused and not straight.pipes.fallbacks
+    assert dispatched.pipes is None
+    assert {c: straight["Calc", c] for c in _expected_shapes()} == pytest.approx(_expected_shapes())
+
+
 def test_shape_reuse_off_for_another_formulas_version(shapes_workbook, monkeypatch):
     from hnb_xl.workbook.verify import formulas_reuse
     monkeypatch.setattr(formulas_reuse, "FORMULAS_VERSION", "0.0.0")

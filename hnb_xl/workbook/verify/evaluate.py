@@ -143,7 +143,8 @@ class Evaluated:
     With the shape reuse (:mod:`.formulas_reuse`): ``formula_cells`` compiled through it,
     ``shapes_compiled`` (formulas that formulas parsed and compiled: one per shape, plus each cell of
     a refused shape), ``cells_reused`` (cells given their shape's compiled function) and ``refused``
-    ({reason: cells}); all None without it.
+    ({reason: cells}); all None without it. ``pipes``: the shapes' pipes called step by step
+    (:class:`.formulas_pipes.PipeStats`), None when they are called as ``formulas`` does.
     """
     values: dict[str, dict[str, object]]
     names: dict[str, object]
@@ -154,6 +155,7 @@ class Evaluated:
     shapes_compiled: int | None = None
     cells_reused: int | None = None
     refused: dict | None = None
+    pipes: object = None
 
     def __getitem__(self, key: tuple[str, str]):
         sheet, cell = key
@@ -173,7 +175,7 @@ def _py(v):
 
 
 def evaluate(path, *, functions: dict | None = None, edits: dict | None = None,
-             reuse: bool = True, lanes: bool = True) -> Evaluated:
+             reuse: bool = True, lanes: bool = True, straight: bool = True) -> Evaluated:
     """Compile and calculate the workbook at ``path`` with ``formulas`` (the file is only read).
 
     ``edits`` maps (sheet, cell) to a new input value for this calculation. ``reuse`` compiles each
@@ -182,8 +184,11 @@ def evaluate(path, *, functions: dict | None = None, edits: dict | None = None,
     every cell as ``formulas.ExcelModel`` does. ``lanes`` has numpy compute the numbers of an
     arithmetic or comparison over 16 cells or more, every other element by ``formulas``' own
     operator (:mod:`.formulas_lanes`: the same values; the bundled workbook's calculation 16.3 s ->
-    12.5 s); False leaves ``formulas``' operators as they are. (``reuse=False, lanes=False`` is
-    ``formulas`` as published: ``benchmarks/prove_formulas_reuse.py`` compares the two.) The cyclic
+    12.5 s); False leaves ``formulas``' operators as they are. ``straight`` (with ``reuse``) has the cells
+    that share a shape's pipe call it step by step (:mod:`.formulas_pipes`: the same calls of the
+    same functions without schedula's per-call solution; 10.6 s -> 7.3 s); False calls it as
+    ``formulas`` does. (``reuse=False, lanes=False`` is ``formulas`` as published:
+    ``benchmarks/prove_formulas_reuse.py`` compares the two.) The cyclic
     garbage collector is paused while the model is compiled and calculated
     (:func:`hnb_xl.workbook.collector.paused`).
     """
@@ -207,7 +212,7 @@ def evaluate(path, *, functions: dict | None = None, edits: dict | None = None,
         with numeric_lanes() if lanes else contextlib.nullcontext():     # the compiled cells keep the operators
             if reuse:
                 from .formulas_reuse import reusing_model_class
-                model = reusing_model_class()().loads(str(src)).finish()
+                model = reusing_model_class(straight)().loads(str(src)).finish()
             else:
                 model = formulas.ExcelModel().loads(str(src)).finish()
         t1 = time.perf_counter()
@@ -255,7 +260,7 @@ def evaluate(path, *, functions: dict | None = None, edits: dict | None = None,
     if stats is None:
         return Evaluated(values, names, t1 - t0, t2 - t1, model)
     return Evaluated(values, names, t1 - t0, t2 - t1, model, stats.formula_cells, stats.shapes_compiled,
-                     stats.cells_reused, dict(stats.refused))
+                     stats.cells_reused, dict(stats.refused), stats.pipes)
 
 
 # --------------------------------------------------------------------------------------------

@@ -223,6 +223,7 @@ class _Prototype:
     pipe: object
     names: list
     plan: list
+    call: object = None     # the pipe called step by step (formulas_pipes.straight_pipe), or None
 
 
 def _downstream(dmap, start) -> set:
@@ -320,16 +321,21 @@ class SharedPipe:
     values, never another cell.
     """
 
-    def __init__(self, pipe, inputs, name):
+    def __init__(self, pipe, inputs, name, call=None):
         """``name`` labels the cell's function node in the model: the cell's own formula text (formulas
-        names it by its parsed expression, which the reused cell never has; only a label)."""
+        names it by its parsed expression, which the reused cell never has; only a label). ``call``, when
+        given, is the pipe called step by step (:func:`.formulas_pipes.straight_pipe`): the same
+        answer without schedula's per-call solution."""
         self.pipe = pipe
         self.inputs = inputs
         self.outputs = list(pipe.outputs or ())
         self.__name__ = name
+        self._call = call if call is not None else pipe
 
     def __call__(self, *args, **kwargs):
-        return self.pipe(*args, **kwargs)
+        if kwargs:
+            return self.pipe(*args, **kwargs)
+        return self._call(*args)
 
 
 def _reused_cell(ix, proto, crd, text, refs, context, references, cache):
@@ -357,7 +363,8 @@ def _reused_cell(ix, proto, crd, text, refs, context, references, cache):
         if mode == "reference" and own != k:
             return None
         inputs[own] = _input_ranges(ix, mode, own, context, proto.pipe.inputs[k], cache["ranges"])
-    cell.func = ix["wrap_cell_func"](SharedPipe(proto.pipe, inputs, f"={text.lstrip('=')}"), cell._args)
+    cell.func = ix["wrap_cell_func"](SharedPipe(proto.pipe, inputs, f"={text.lstrip('=')}", proto.call),
+                                     cell._args)
     cell.update_inputs(references=references)
     return cell
 
@@ -394,25 +401,32 @@ _EMPTY_CELL = _EmptyCell()
 class ReuseStats:
     """What the shape reuse did: ``formula_cells`` compiled through it, ``shapes_compiled`` (cells
     compiled by formulas: one prototype per shape plus every cell of a refused shape), ``cells_reused``
-    (cells given a prototype's pipe), ``refused`` (reason: cells), ``disabled`` (why no reuse at all)."""
+    (cells given a prototype's pipe), ``refused`` (reason: cells), ``disabled`` (why no reuse at all),
+    ``pipes`` (the shapes' pipes called step by step, :class:`.formulas_pipes.PipeStats`; None when
+    they are called as formulas does)."""
     formula_cells: int = 0
     shapes_compiled: int = 0
     cells_reused: int = 0
     refused: collections.Counter = field(default_factory=collections.Counter)
     disabled: str | None = None
+    pipes: object = None
 
 
-def reusing_model_class():
+def reusing_model_class(straight: bool = True):
     """``ReusingExcelModel``: formulas' ExcelModel whose ``compile_cell`` compiles a formula shape once
-    (a class made on demand: formulas is an optional dependency)."""
+    (a class made on demand: formulas is an optional dependency). With ``straight`` the cells that
+    share a shape's pipe call it step by step (:mod:`.formulas_pipes`); False calls it as formulas
+    does."""
     import formulas
+
+    from .formulas_pipes import PipeStats
 
     class ReusingExcelModel(formulas.ExcelModel):
         """formulas.ExcelModel compiling each R1C1 formula shape of a sheet once (see the module)."""
 
         def __init__(self):
             super().__init__()
-            self.reuse = ReuseStats()
+            self.reuse = ReuseStats(pipes=PipeStats() if straight else None)
             self._shapes = {}
             self._cache_context, self._cache_store = None, None
             try:
@@ -505,10 +519,23 @@ def reusing_model_class():
                     reason, proto = _refusal(ix, builder, cell, names, references, context)
                     if proto is not None:
                         self._shapes[shape] = proto
+                        self._straighten(proto)
                         return cell
             self._shapes[shape] = reason
             self.reuse.refused[reason] += 1
             return cell
+
+        def _straighten(self, proto):
+            """Give the shape its pipe called step by step, unless that is off or the pipe is refused
+            (counted by reason: its cells then call the pipe as formulas does)."""
+            stats = self.reuse.pipes
+            if stats is None:
+                return
+            from .formulas_pipes import Refused, straight_pipe
+            try:
+                proto.call = straight_pipe(proto.pipe, stats)
+            except Refused as ex:
+                stats.refused[str(ex)] += 1
 
         def finish(self, complete=True, circular=False, assemble=True, anchors=True):
             """formulas' ``finish``; circular references are not supported with shared pipes (formulas'
