@@ -21,7 +21,7 @@ import schedula as sh
 from formulas.functions import Array, Error
 from formulas.functions.operators import OPERATORS
 
-from hnb_xl.workbook.verify.formulas_lanes import _LANES, MIN_ELEMENTS, lane_operator, numeric_lanes
+from hnb_xl.workbook.verify.formulas_lanes import _COMPARISON, _LANES, MIN_ELEMENTS, lane_operator, numeric_lanes
 
 CELLS = [0.0, -0.0, 1.0, -2.5, 3.0, 1e308, -1e308, 5e-324, float("nan"), float("inf"), -float("inf"),
          sys.float_info.max, 0, 1, -7, 2 ** 53, 2 ** 53 + 1, -(2 ** 60), 10 ** 20, True, False, "", "abc", "ABC",
@@ -66,6 +66,68 @@ def test_the_lane_gives_what_formulas_gives(name, xs, ys, pool):
     for _ in range(20):
         x, y = _array(rng, xs, pool), _array(rng, ys, pool)
         assert _outcome(fast, x, y) == _outcome(slow, x, y), (name, x, y)
+
+
+def _one(rng: random.Random, form: str, pool):
+    """One cell as formulas may meet it: a Python value, a 1x1 Array or object array, or a 0-d array."""
+    v = rng.choice(pool)
+    if form == "python":
+        return v
+    if form == "0-d":
+        out = np.empty((), dtype=object)
+        out[()] = v
+        return out
+    arr = np.array([[v]], dtype=object)
+    return arr.view(Array) if form == "Array" else arr
+
+
+FORMS = ["python", "Array", "ndarray", "0-d"]
+
+
+@pytest.mark.parametrize("name", sorted(_LANES))
+@pytest.mark.parametrize("x_form", FORMS)
+@pytest.mark.parametrize("y_form", FORMS)
+def test_one_cell_against_one_cell_gives_what_formulas_gives(name, x_form, y_form):
+    slow = OPERATORS[name]
+    fast = lane_operator(name, slow)
+    rng = random.Random(f"{name}{x_form}{y_form}")
+    pool = CELLS + NUMBERS * 3          # numbers often, so the lane is taken often
+    for _ in range(60):
+        x, y = _one(rng, x_form, pool), _one(rng, y_form, pool)
+        assert _outcome(fast, x, y) == _outcome(slow, x, y), (name, x, y)
+
+
+@pytest.mark.parametrize("name", sorted(_LANES))
+def test_one_number_against_one_number_does_not_call_formulas(name):
+    calls = []
+    slow = OPERATORS[name]
+    fast = lane_operator(name, lambda *a: calls.append(a) or slow(*a))
+    got = fast(np.array([[6.0]], dtype=object).view(Array), 4)
+    assert calls == [] and isinstance(got, Array) and got.shape == (1, 1)
+    expected = {"+": 10.0, "-": 2.0, "*": 24.0, "/": 1.5, ">": True, ">=": True, "<": False, "<=": False,
+                "=": False, "<>": True}[name]
+    assert type(got[0, 0]) is type(expected) and got[0, 0] == expected
+    fast(np.array([[6.0]], dtype=object).view(Array), sh.EMPTY)      # a blank: formulas' own
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("name", sorted(_COMPARISON))
+def test_cells_of_different_kinds_are_compared_by_kind_without_formulas(name):
+    """A number sorts before text and text before a bool (formulas' (kind, value) tuples): one cell
+    against one cell, and a column of numbers and empty texts against a number, as the bundled
+    workbook's rank compares its 50 rows without a school."""
+    calls = []
+    slow = OPERATORS[name]
+    fast = lane_operator(name, lambda *a: calls.append(a) or slow(*a))
+    by_kind = {">": (False, True), ">=": (False, True), "<": (True, False), "<=": (True, False),
+               "=": (False, False), "<>": (True, True)}[name]      # (number op text, bool op text)
+    assert fast(np.array([[6.0]], dtype=object).view(Array), "")[0, 0] is by_kind[0]
+    assert fast(True, "abc")[()] is by_kind[1]
+    column = np.array([[float(i)] for i in range(10)] + [[""]] * 10, dtype=object).view(Array)
+    got = fast(column, np.array([[4.0]], dtype=object).view(Array))
+    assert calls == [] and got.shape == (20, 1)
+    assert list(got[10:, 0]) == [not by_kind[0] if name not in ("=", "<>") else by_kind[0]] * 10
+    assert _outcome(fast, column, 4.0) == _outcome(slow, column, 4.0)
 
 
 @pytest.mark.parametrize("name", sorted(_LANES))

@@ -19,9 +19,12 @@ are wrapped. An operation over at least :data:`MIN_ELEMENTS` elements is split e
   is computed by ``formulas``' own operator on those elements, so its rules (type order, blank as
   0 or "", error propagation, ``#DIV/0!``, ``#NUM!``) are ``formulas``' own.
 
-A smaller operation (a cell against a cell) goes to ``formulas``' operator unchanged. So ``formulas``
-parses, resolves, orders and calculates every cell; only the element loop of these ten operators is
-numpy's where it cannot differ. ``tests/test_formulas_lanes.py`` compares each wrapped operator with
+One cell against one cell (``J5=1``, ``D5*Cost_Per_EHCP``: 25,000 of the bundled workbook's
+operations) in the lane is computed by :func:`one_cell`: the same Python operation ``formulas``
+applies to the pair, without ``numpy.vectorize``'s set-up (about 50 µs a call); out of the lane it
+goes to ``formulas``' operator, as does any other operation under :data:`MIN_ELEMENTS` elements. So
+``formulas`` parses, resolves, orders and calculates every cell; only the element loop of these ten
+operators is numpy's or Python's where it cannot differ. ``tests/test_formulas_lanes.py`` compares each wrapped operator with
 ``formulas``' own on random arrays of every kind of cell (mixed lanes, broadcasting, shapes that do
 not broadcast), element by element with its type; ``tests/test_workbook_agreement.py`` then
 compares the whole evaluation with LibreOffice.
@@ -30,6 +33,7 @@ compares the whole evaluation with LibreOffice.
 from __future__ import annotations
 
 import contextlib
+import math
 
 import numpy as np
 
@@ -78,6 +82,9 @@ def lane_operator(name: str, slow):
             values = [getattr(a, "value", a) for a in args]
         except RangeValueError:     # a range with no value yet (formulas probing while it compiles)
             return slow(*args)
+        got = one_cell(name, values)
+        if got is not None:
+            return got
         if not all(isinstance(v, np.ndarray) and v.dtype == object for v in values):
             return slow(*args)
         try:
@@ -87,7 +94,8 @@ def lane_operator(name: str, slow):
         if x.size < MIN_ELEMENTS:
             return slow(*args)
         lane = in_lane(x).astype(bool) & in_lane(y).astype(bool)
-        if not lane.any():
+        apart = _kinds_apart(x, y, ~lane) if comparison else None
+        if not lane.any() and (apart is None or not apart.any()):
             return slow(*args)
         xf, yf = np.zeros(x.shape), np.ones(y.shape)
         try:
@@ -102,6 +110,9 @@ def lane_operator(name: str, slow):
         if not comparison:
             lane &= np.isfinite(got)
         out = got.astype(object)
+        if apart is not None and apart.any():
+            out[apart] = apart_answer(name, x[apart], y[apart])
+            lane |= apart
         if not lane.all():
             rest = ~lane
             others = np.asarray(slow(x[rest].reshape(1, -1).view(Array), y[rest].reshape(1, -1).view(Array)),
@@ -114,6 +125,106 @@ def lane_operator(name: str, slow):
     fast.__name__ = getattr(slow, "__name__", name)
     fast.slow = slow
     return fast
+
+
+def _plain_cell(v) -> bool:
+    """A cell formulas' comparison reads as it is: a Python number, bool or text (not a blank, which it
+    reads as 0 or "" by the other side, and not an error, which it gives back)."""
+    return type(v) in (float, int, bool, str)
+
+
+_PLAIN = np.frompyfunc(_plain_cell, 1, 1)
+
+
+def _kind(v) -> int:
+    """formulas' type order of a cell (formulas 1.3.4 functions/look.py ``_get_type_id``: number 0,
+    text 1, bool 2)."""
+    return _type_id()(v)
+
+
+def _type_id():
+    from formulas.functions.look import _get_type_id
+    return _get_type_id
+
+
+def _kinds(a):
+    """:func:`_kind` of each cell of an object array, as ints."""
+    return np.frompyfunc(_type_id(), 1, 1)(a).astype(int)
+
+
+def _kinds_apart(x, y, candidates):
+    """Where (among ``candidates``) both cells are plain (:func:`_plain_cell`) and of different kinds:
+    formulas compares two cells as ``(kind, value)`` tuples, so there the kinds alone decide."""
+    apart = np.zeros(x.shape, dtype=bool)
+    if not candidates.any():
+        return apart
+    xs, ys = x[candidates], y[candidates]
+    plain = _PLAIN(xs).astype(bool) & _PLAIN(ys).astype(bool)
+    kinds_differ = np.zeros(xs.shape, dtype=bool)
+    if plain.any():
+        kinds_differ[plain] = _kinds(xs[plain]) != _kinds(ys[plain])
+    apart[candidates] = kinds_differ
+    return apart
+
+
+def apart_answer(name: str, xs, ys):
+    """The comparison ``name`` of plain cells of different kinds, as Python bools: the kinds compared
+    (``(0, 5.0) < (1, "")`` is ``0 < 1``: a number sorts before text, text before a bool)."""
+    return _LANES[name](_kinds(xs), _kinds(ys)).astype(object)
+
+
+_PYTHON = {
+    "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y, "/": lambda x, y: x / y,
+    ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "<": lambda x, y: x < y, "<=": lambda x, y: x <= y,
+    "=": lambda x, y: x == y, "<>": lambda x, y: x != y,
+}
+
+
+def one_cell(name: str, values):
+    """The answer of the operator ``name`` on one cell and one cell (each a Python number or an object
+    array holding one), or None when it is not in the lane: the same Python float ``float(x) op
+    float(y)`` or bool ``x op y`` that formulas computes for that pair (its ``wrap_ufunc``: ``float()``
+    of each argument for ``+ - * /``; for a comparison, ``(type, value)`` tuples, which order two
+    numbers as the numbers), in an ``Array`` of the arguments' broadcast shape, as formulas gives it.
+    A division by 0, a result that is not finite, text, a blank, an error, a NaN or a numpy double
+    is not in the lane."""
+    from formulas.functions import Array
+    comparison = name in _COMPARISON
+    in_lane = _comparable_number if comparison else _arithmetic_number
+    cells, shapes = [], []
+    for v in values:
+        if isinstance(v, np.ndarray):
+            if v.dtype != object or v.size != 1:
+                return None
+            shapes.append(v.shape)
+            v = v.flat[0]
+        else:
+            shapes.append(())
+        cells.append(v)
+    x, y = cells
+    try:
+        kinds = (_kind(x), _kind(y)) if comparison and _plain_cell(x) and _plain_cell(y) else (0, 0)
+        if kinds[0] != kinds[1]:
+            got = _PYTHON[name](*kinds)     # the kinds decide (apart_answer)
+        elif not (in_lane(x) and in_lane(y)):
+            return None
+        elif comparison:
+            got = _PYTHON[name](x, y)
+        else:
+            x, y = float(x), float(y)
+            if name == "/" and y == 0:
+                return None
+            got = _PYTHON[name](x, y)
+            if not math.isfinite(got):
+                return None
+    except OverflowError:           # an int too large for a double: formulas' own rule
+        return None
+    try:
+        out = np.empty(np.broadcast_shapes(*shapes), dtype=object)
+    except ValueError:
+        return None
+    out[...] = got
+    return out.view(Array)
 
 
 @contextlib.contextmanager
