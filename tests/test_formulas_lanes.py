@@ -21,7 +21,8 @@ import schedula as sh
 from formulas.functions import Array, Error
 from formulas.functions.operators import OPERATORS
 
-from hnb_xl.workbook.verify.formulas_lanes import _COMPARISON, _LANES, MIN_ELEMENTS, lane_operator, numeric_lanes
+from hnb_xl.workbook.verify.formulas_lanes import (_COMPARISON, _LANES, MIN_ELEMENTS, _arithmetic_number,
+                                                  _comparable_number, in_lane, lane_operator, numeric_lanes)
 
 CELLS = [0.0, -0.0, 1.0, -2.5, 3.0, 1e308, -1e308, 5e-324, float("nan"), float("inf"), -float("inf"),
          sys.float_info.max, 0, 1, -7, 2 ** 53, 2 ** 53 + 1, -(2 ** 60), 10 ** 20, True, False, "", "abc", "ABC",
@@ -128,6 +129,17 @@ def test_cells_of_different_kinds_are_compared_by_kind_without_formulas(name):
     assert calls == [] and got.shape == (20, 1)
     assert list(got[10:, 0]) == [not by_kind[0] if name not in ("=", "<>") else by_kind[0]] * 10
     assert _outcome(fast, column, 4.0) == _outcome(slow, column, 4.0)
+
+
+@pytest.mark.parametrize("comparison", [False, True], ids=["arithmetic", "comparison"])
+def test_the_lane_mask_is_the_cell_by_cell_test(comparison):
+    """in_lane reads the types in one pass; it must say of each cell what _comparable_number or
+    _arithmetic_number says (the NaN, the ints beyond 2**53, the bools, numpy doubles, text)."""
+    test = _comparable_number if comparison else _arithmetic_number
+    rng = random.Random(f"mask{comparison}")
+    for shape in ((1, 40), (40, 1), (6, 7), (1, 1)):
+        a = _array(rng, shape, CELLS)
+        assert in_lane(a, comparison).tolist() == [[bool(test(v)) for v in row] for row in a.tolist()]
 
 
 @pytest.mark.parametrize("name", sorted(_LANES))

@@ -33,6 +33,7 @@ compares the whole evaluation with LibreOffice.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 
 import numpy as np
@@ -64,7 +65,24 @@ def _comparable_number(v) -> bool:
     return t is float and v == v or t is int and -_EXACT <= v <= _EXACT
 
 
-_LANE_TEST = {False: np.frompyfunc(_arithmetic_number, 1, 1), True: np.frompyfunc(_comparable_number, 1, 1)}
+_CODES = {float: 1, int: 2, bool: 3}      # the Python types of the lane (type(v), exactly)
+
+
+def in_lane(a: np.ndarray, comparison: bool) -> np.ndarray:
+    """:func:`_comparable_number` (``comparison``) or :func:`_arithmetic_number` of each cell of the
+    object array ``a``, as a bool array: the cells' types read in one pass (``map(type, ...)``), the
+    NaN and int-range tests applied only to the doubles and the ints."""
+    codes = np.fromiter(map(_CODES.get, map(type, a.flat), itertools.repeat(0)), np.int8, a.size).reshape(a.shape)
+    if not comparison:
+        return codes > 0
+    lane = codes == 1
+    if lane.any():
+        doubles = a[lane].astype(float)
+        lane[lane] = doubles == doubles          # not NaN
+    ints = codes == 2
+    if ints.any():
+        lane[ints] = [-_EXACT <= v <= _EXACT for v in a[ints]]
+    return lane
 
 
 def lane_operator(name: str, slow):
@@ -73,7 +91,6 @@ def lane_operator(name: str, slow):
     from formulas.functions import Array
     func = _LANES[name]
     comparison = name in _COMPARISON
-    in_lane = _LANE_TEST[comparison]
 
     def fast(*args):
         if len(args) != 2:
@@ -93,7 +110,7 @@ def lane_operator(name: str, slow):
             return slow(*args)
         if x.size < MIN_ELEMENTS:
             return slow(*args)
-        lane = in_lane(x).astype(bool) & in_lane(y).astype(bool)
+        lane = in_lane(x, comparison) & in_lane(y, comparison)
         apart = _kinds_apart(x, y, ~lane) if comparison else None
         if not lane.any() and (apart is None or not apart.any()):
             return slow(*args)
@@ -190,7 +207,7 @@ def one_cell(name: str, values):
     is not in the lane."""
     from formulas.functions import Array
     comparison = name in _COMPARISON
-    in_lane = _comparable_number if comparison else _arithmetic_number
+    number = _comparable_number if comparison else _arithmetic_number
     cells, shapes = [], []
     for v in values:
         if isinstance(v, np.ndarray):
@@ -206,7 +223,7 @@ def one_cell(name: str, values):
         kinds = (_kind(x), _kind(y)) if comparison and _plain_cell(x) and _plain_cell(y) else (0, 0)
         if kinds[0] != kinds[1]:
             got = _PYTHON[name](*kinds)     # the kinds decide (apart_answer)
-        elif not (in_lane(x) and in_lane(y)):
+        elif not (number(x) and number(y)):
             return None
         elif comparison:
             got = _PYTHON[name](x, y)

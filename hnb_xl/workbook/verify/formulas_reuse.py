@@ -168,12 +168,14 @@ def _internals():
     needed = {"Cell.parser": getattr(fcell.Cell, "parser", None), "Cell.update_inputs":
               getattr(fcell.Cell, "update_inputs", None), "Cell._args": getattr(fcell.Cell, "_args", None),
               "wrap_cell_func": getattr(fcell, "wrap_cell_func", None), "CELL": getattr(fcell, "CELL", None),
-              "ExcelModel._compile_cell": getattr(formulas.ExcelModel, "_compile_cell", None)}
+              "ExcelModel._compile_cell": getattr(formulas.ExcelModel, "_compile_cell", None),
+              "CellWrapper": getattr(fcell, "CellWrapper", None)}
     missing = [k for k, v in needed.items() if v is None]
     if missing:
         raise RuntimeError(f"formulas {version} lacks {', '.join(missing)}")
     return {"sh": sh, "Cell": fcell.Cell, "CELL": fcell.CELL, "DSP": DSP, "Ranges": Ranges, "Range": Range,
-            "Lambda": Lambda, "wrap_cell_func": fcell.wrap_cell_func, "DispatchPipe": sh.DispatchPipe}
+            "Lambda": Lambda, "wrap_cell_func": fcell.wrap_cell_func, "DispatchPipe": sh.DispatchPipe,
+            "CellWrapper": fcell.CellWrapper}
 
 
 def _cell_context(ix, cell, context):
@@ -499,7 +501,7 @@ def reusing_model_class(straight: bool = True):
             """formulas' own compile of one formula cell, counting why it was not reused."""
             self.reuse.shapes_compiled += 1
             self.reuse.refused[reason] += 1
-            return self._compile_cell(crd, val, context, True, references)
+            return self._straight_cell(self._compile_cell(crd, val, context, True, references))
 
         def _prototype(self, shape, crd, val, refs, context, references):
             """Compile the first cell of a shape as formulas does (formulas 1.3.4 ``_compile_cell``) and
@@ -519,23 +521,38 @@ def reusing_model_class(straight: bool = True):
                     reason, proto = _refusal(ix, builder, cell, names, references, context)
                     if proto is not None:
                         self._shapes[shape] = proto
-                        self._straighten(proto)
-                        return cell
+                        proto.call = self._straight(proto.pipe)
+                        return self._straight_cell(cell, proto.call)
             self._shapes[shape] = reason
             self.reuse.refused[reason] += 1
-            return cell
+            return self._straight_cell(cell)
 
-        def _straighten(self, proto):
-            """Give the shape its pipe called step by step, unless that is off or the pipe is refused
-            (counted by reason: its cells then call the pipe as formulas does)."""
+        def _straight(self, pipe):
+            """The pipe called step by step, or None when that is off or the pipe is refused (counted by
+            reason: its cells then call the pipe as formulas does)."""
             stats = self.reuse.pipes
             if stats is None:
-                return
+                return None
             from .formulas_pipes import Refused, straight_pipe
             try:
-                proto.call = straight_pipe(proto.pipe, stats)
+                return straight_pipe(pipe, stats)
             except Refused as ex:
                 stats.refused[str(ex)] += 1
+                return None
+
+        def _straight_cell(self, cell, call=None):
+            """A cell formulas compiled (a prototype, or one compiled on its own) calling its pipe step by
+            step: ``call``, else its own pipe's (:meth:`_straight`). formulas 1.3.4 gives the cell a
+            ``CellWrapper`` whose ``func`` is the pipe (cell.py ``wrap_cell_func``); anything else is left
+            as it is."""
+            wrapper = getattr(cell, "func", None)
+            if (self.reuse.pipes is None or not isinstance(wrapper, self._ix["CellWrapper"])
+                    or not isinstance(wrapper.func, self._ix["DispatchPipe"])):
+                return cell
+            call = call if call is not None else self._straight(wrapper.func)
+            if call is not None:
+                wrapper.func = call
+            return cell
 
         def finish(self, complete=True, circular=False, assemble=True, anchors=True):
             """formulas' ``finish``; circular references are not supported with shared pipes (formulas'
