@@ -15,26 +15,33 @@ are wrapped. An operation over at least :data:`MIN_ELEMENTS` elements is split e
   comparisons no NaN and no int beyond 2**53, see :func:`_comparable_number`), is
   computed by numpy on doubles: the same IEEE 754 operation ``formulas`` applies to each pair
   (``float(x) + float(y)``, ``x > y``), so the same double or bool, given back as Python objects;
-* **every other element** (text, a blank, an error, a division by 0, a result that is not finite)
-  is computed by ``formulas``' own operator on those elements, so its rules (type order, blank as
-  0 or "", error propagation, ``#DIV/0!``, ``#NUM!``) are ``formulas``' own.
+* for a comparison, **cells of different kinds** (a number, text or a bool, against one of another
+  kind: the rank's rows without a school hold "") are answered by the kinds alone, as ``formulas``
+  orders them (``(kind, value)`` tuples, kinds by ``formulas``' own ``_get_type_id``: a number sorts
+  before text, text before a bool), see :func:`apart_answer`;
+* **every other element** (text against text, a blank, an error, a division by 0, a result that is
+  not finite) is computed by ``formulas``' own operator on those elements, so its rules (blank as 0
+  or "", case, error propagation, ``#DIV/0!``, ``#NUM!``) are ``formulas``' own.
 
-One cell against one cell (``J5=1``, ``D5*Cost_Per_EHCP``: 25,000 of the bundled workbook's
-operations) in the lane is computed by :func:`one_cell`: the same Python operation ``formulas``
-applies to the pair, without ``numpy.vectorize``'s set-up (about 50 µs a call); out of the lane it
-goes to ``formulas``' operator, as does any other operation under :data:`MIN_ELEMENTS` elements. So
-``formulas`` parses, resolves, orders and calculates every cell; only the element loop of these ten
-operators is numpy's or Python's where it cannot differ. ``tests/test_formulas_lanes.py`` compares each wrapped operator with
-``formulas``' own on random arrays of every kind of cell (mixed lanes, broadcasting, shapes that do
-not broadcast), element by element with its type; ``tests/test_workbook_agreement.py`` then
-compares the whole evaluation with LibreOffice.
+One cell against one cell (``J5=1``, ``D5*Cost_Per_EHCP``, ``B5=""``: 25,000 of the bundled
+workbook's operations) is computed by :func:`one_cell` when it is in one of the first two lanes:
+the same Python operation ``formulas`` applies to the pair, without ``numpy.vectorize``'s set-up
+(about 50 µs a call); otherwise it goes to ``formulas``' operator, as does any other operation under
+:data:`MIN_ELEMENTS` elements. So ``formulas`` parses, resolves, orders and calculates every cell;
+only the element loop of these ten operators is numpy's or Python's where it cannot differ.
+``tests/test_formulas_lanes.py`` compares each wrapped operator with ``formulas``' own on random
+arrays and single cells of every kind (mixed lanes, broadcasting, shapes that do not broadcast),
+element by element with its type; ``tests/test_workbook_agreement.py`` then compares the whole
+evaluation with LibreOffice.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -72,7 +79,8 @@ def in_lane(a: np.ndarray, comparison: bool) -> np.ndarray:
     """:func:`_comparable_number` (``comparison``) or :func:`_arithmetic_number` of each cell of the
     object array ``a``, as a bool array: the cells' types read in one pass (``map(type, ...)``), the
     NaN and int-range tests applied only to the doubles and the ints."""
-    codes = np.fromiter(map(_CODES.get, map(type, a.flat), itertools.repeat(0)), np.int8, a.size).reshape(a.shape)
+    codes = np.fromiter(map(_CODES.get, map(type, a.flat), itertools.repeat(0)), np.int8, a.size)
+    codes = codes.reshape(a.shape)
     if not comparison:
         return codes > 0
     lane = codes == 1
@@ -159,6 +167,7 @@ def _kind(v) -> int:
     return _type_id()(v)
 
 
+@functools.cache
 def _type_id():
     from formulas.functions.look import _get_type_id
     return _get_type_id
@@ -190,10 +199,10 @@ def apart_answer(name: str, xs, ys):
     return _LANES[name](_kinds(xs), _kinds(ys)).astype(object)
 
 
+# operator -> the Python operation on one pair (the numpy one of _LANES, element by element)
 _PYTHON = {
-    "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y, "/": lambda x, y: x / y,
-    ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "<": lambda x, y: x < y, "<=": lambda x, y: x <= y,
-    "=": lambda x, y: x == y, "<>": lambda x, y: x != y,
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq, "<>": operator.ne,
 }
 
 
