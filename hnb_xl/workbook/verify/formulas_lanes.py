@@ -47,12 +47,15 @@ import numpy as np
 
 MIN_ELEMENTS = 16
 
-# operator -> numpy function
-_LANES = {
-    "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide,
-    ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "=": np.equal,
-    "<>": np.not_equal,
+# operator -> (numpy function over arrays of doubles, Python function on one pair of cells)
+_OPERATIONS = {
+    "+": (np.add, operator.add), "-": (np.subtract, operator.sub), "*": (np.multiply, operator.mul),
+    "/": (np.true_divide, operator.truediv), ">": (np.greater, operator.gt), ">=": (np.greater_equal, operator.ge),
+    "<": (np.less, operator.lt), "<=": (np.less_equal, operator.le), "=": (np.equal, operator.eq),
+    "<>": (np.not_equal, operator.ne),
 }
+_LANES = {name: ops[0] for name, ops in _OPERATIONS.items()}      # over arrays of doubles
+_PYTHON = {name: ops[1] for name, ops in _OPERATIONS.items()}     # on one pair of cells
 _COMPARISON = frozenset((">", ">=", "<", "<=", "=", "<>"))
 _EXACT = 2 ** 53     # an int up to this is the same number as a double, so compares the same
 
@@ -198,12 +201,6 @@ def apart_answer(name: str, xs, ys):
     (``(0, 5.0) < (1, "")`` is ``0 < 1``: a number sorts before text, text before a bool)."""
     return _LANES[name](_kinds(xs), _kinds(ys)).astype(object)
 
-
-# operator -> the Python operation on one pair (the numpy one of _LANES, element by element)
-_PYTHON = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq, "<>": operator.ne,
-}
 
 
 def one_cell(name: str, values):
