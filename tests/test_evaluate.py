@@ -177,6 +177,26 @@ def test_shared_pipes_called_step_by_step_equal_their_own_call(shapes_workbook):
     assert {c: straight["Calc", c] for c in _expected_shapes()} == pytest.approx(_expected_shapes())
 
 
+@pytest.mark.parametrize("straight", [True, False], ids=["pipes-step-by-step", "pipes-as-formulas-calls-them"])
+def test_circular_references_are_refused_with_pipes_called_step_by_step(tmp_path, straight):
+    # formulas' cycle check reads each cell's pipe graph from the cell's function, which a pipe called
+    # step by step no longer is; one formula, so no cell is reused and only the straight pipe counts
+    from hnb_xl.workbook.verify.formulas_reuse import reusing_model_class
+    wb = Workbook()
+    wb.active.title = "Data"
+    wb["Data"]["A1"], wb["Data"]["B1"] = 21, "=A1*2"
+    path = tmp_path / "one.xlsx"
+    wb.save(path)
+    model = reusing_model_class(straight)().loads(str(path))
+    assert model.reuse.cells_reused == 0
+    if straight:
+        with pytest.raises(NotImplementedError, match="solve_circular"):
+            model.finish(circular=True)
+    else:
+        model.finish(circular=True)
+        assert model.calculate()["'[one.xlsx]DATA'!B1"].value[0, 0] == 42
+
+
 def test_shape_reuse_off_for_another_formulas_version(shapes_workbook, monkeypatch):
     from hnb_xl.workbook.verify import formulas_reuse
     monkeypatch.setattr(formulas_reuse, "FORMULAS_VERSION", "0.0.0")

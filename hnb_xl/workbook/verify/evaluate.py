@@ -143,7 +143,7 @@ class Evaluated:
     With the shape reuse (:mod:`.formulas_reuse`): ``formula_cells`` compiled through it,
     ``shapes_compiled`` (formulas that formulas parsed and compiled: one per shape, plus each cell of
     a refused shape), ``cells_reused`` (cells given their shape's compiled function) and ``refused``
-    ({reason: cells}); all None without it. ``pipes``: the shapes' pipes called step by step
+    ({reason: cells}); all None without it. ``pipes``: the cells' pipes called step by step
     (:class:`.formulas_pipes.PipeStats`), None when they are called as ``formulas`` does.
     """
     values: dict[str, dict[str, object]]
@@ -184,9 +184,9 @@ def evaluate(path, *, functions: dict | None = None, edits: dict | None = None,
     every cell as ``formulas.ExcelModel`` does. ``lanes`` has numpy compute the numbers of an
     arithmetic or comparison over 16 cells or more, every other element by ``formulas``' own
     operator (:mod:`.formulas_lanes`: the same values; the bundled workbook's calculation 16.3 s ->
-    12.5 s); False leaves ``formulas``' operators as they are. ``straight`` (with ``reuse``) has the cells
-    that share a shape's pipe call it step by step (:mod:`.formulas_pipes`: the same calls of the
-    same functions without schedula's per-call solution; 10.6 s -> 7.3 s); False calls it as
+    12.5 s); False leaves ``formulas``' operators as they are. ``straight`` (with ``reuse``) has every
+    formula cell call its pipe step by step (:mod:`.formulas_pipes`: the same calls of the same
+    functions without schedula's per-call solution; 10.6 s -> 7.3 s); False calls it as
     ``formulas`` does. (``reuse=False, lanes=False`` is ``formulas`` as published:
     ``benchmarks/prove_formulas_reuse.py`` compares the two.) The cyclic
     garbage collector is paused while the model is compiled and calculated

@@ -404,7 +404,7 @@ class ReuseStats:
     """What the shape reuse did: ``formula_cells`` compiled through it, ``shapes_compiled`` (cells
     compiled by formulas: one prototype per shape plus every cell of a refused shape), ``cells_reused``
     (cells given a prototype's pipe), ``refused`` (reason: cells), ``disabled`` (why no reuse at all),
-    ``pipes`` (the shapes' pipes called step by step, :class:`.formulas_pipes.PipeStats`; None when
+    ``pipes`` (the cells' pipes called step by step, :class:`.formulas_pipes.PipeStats`; None when
     they are called as formulas does)."""
     formula_cells: int = 0
     shapes_compiled: int = 0
@@ -498,7 +498,8 @@ def reusing_model_class(straight: bool = True):
             return shape, refs
 
         def _plain(self, crd, val, context, references, reason):
-            """formulas' own compile of one formula cell, counting why it was not reused."""
+            """formulas' own compile of one formula cell, counting why it was not reused (its pipe then
+            called step by step as any other's, :meth:`_straight_cell`)."""
             self.reuse.shapes_compiled += 1
             self.reuse.refused[reason] += 1
             return self._straight_cell(self._compile_cell(crd, val, context, True, references))
@@ -556,8 +557,10 @@ def reusing_model_class(straight: bool = True):
 
         def finish(self, complete=True, circular=False, assemble=True, anchors=True):
             """formulas' ``finish``; circular references are not supported with shared pipes (formulas'
-            cycle check reads a cell's pipe graph by the prototype's node names)."""
-            if circular and self.reuse.cells_reused:
+            cycle check reads a cell's pipe graph by the prototype's node names) nor with pipes called
+            step by step (the check reads the pipe's graph from the cell's function)."""
+            straightened = self.reuse.pipes is not None and self.reuse.pipes.straightened
+            if circular and (self.reuse.cells_reused or straightened):
                 raise NotImplementedError("solve_circular with reused shape pipes; use formulas.ExcelModel")
             return super().finish(complete=complete, circular=circular, assemble=assemble, anchors=anchors)
 
