@@ -75,17 +75,26 @@ def _comparable_number(v) -> bool:
     return t is float and v == v or t is int and -_EXACT <= v <= _EXACT
 
 
-_CODES = {float: 1, int: 2, bool: 3}      # the Python types of the lane (type(v), exactly)
+# the Python types the lanes read as they are (type(v), exactly: no subclass, no numpy scalar);
+# 0 for any other. A double, an int or a bool is a number of the arithmetic lane; with text, a
+# plain cell (_plain_cell).
+_CODES = {float: 1, int: 2, bool: 3, str: 4}
+_TEXT = 4
+
+
+def _codes(a: np.ndarray) -> np.ndarray:
+    """The :data:`_CODES` of each cell of the object array ``a``, read in one pass (``map(type)``)."""
+    codes = np.fromiter(map(_CODES.get, map(type, a.flat), itertools.repeat(0)), np.int8, a.size)
+    return codes.reshape(a.shape)
 
 
 def in_lane(a: np.ndarray, comparison: bool) -> np.ndarray:
     """:func:`_comparable_number` (``comparison``) or :func:`_arithmetic_number` of each cell of the
-    object array ``a``, as a bool array: the cells' types read in one pass (``map(type, ...)``), the
+    object array ``a``, as a bool array: the cells' types read in one pass (:func:`_codes`), the
     NaN and int-range tests applied only to the doubles and the ints."""
-    codes = np.fromiter(map(_CODES.get, map(type, a.flat), itertools.repeat(0)), np.int8, a.size)
-    codes = codes.reshape(a.shape)
+    codes = _codes(a)
     if not comparison:
-        return codes > 0
+        return (codes > 0) & (codes != _TEXT)
     lane = codes == 1
     if lane.any():
         doubles = a[lane].astype(float)
@@ -157,11 +166,8 @@ def lane_operator(name: str, slow):
 
 def _plain_cell(v) -> bool:
     """A cell formulas' comparison reads as it is: a Python number, bool or text (not a blank, which it
-    reads as 0 or "" by the other side, and not an error, which it gives back)."""
-    return type(v) in (float, int, bool, str)
-
-
-_PLAIN = np.frompyfunc(_plain_cell, 1, 1)
+    reads as 0 or "" by the other side, and not an error, which it gives back): one of :data:`_CODES`."""
+    return type(v) in _CODES
 
 
 def _kind(v) -> int:
@@ -188,7 +194,7 @@ def _kinds_apart(x, y, candidates):
     if not candidates.any():
         return apart
     xs, ys = x[candidates], y[candidates]
-    plain = _PLAIN(xs).astype(bool) & _PLAIN(ys).astype(bool)
+    plain = (_codes(xs) > 0) & (_codes(ys) > 0)      # _plain_cell of each
     kinds_differ = np.zeros(xs.shape, dtype=bool)
     if plain.any():
         kinds_differ[plain] = _kinds(xs[plain]) != _kinds(ys[plain])
