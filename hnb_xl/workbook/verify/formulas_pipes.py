@@ -61,7 +61,7 @@ def _plain_function(fn) -> bool:
 
 
 def _steps(pipe):
-    """The pipe's nodes as ((kind, source, filters), ...), the output's slot and the slots' count.
+    """(the pipe's nodes as ((is a data node, source, filters), ...), the output's slot).
 
     A slot is a node's value by its place in the call: data nodes and function nodes alike, in pipe
     order. ``source`` is ('arg', position), ('slot', slot) or ('const', value) for a data node, and
