@@ -10,8 +10,7 @@ import pytest
 
 from hnb_xl.workbook.collector import paused
 from hnb_xl.workbook.snapshot import read_workbook
-
-COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "HNB_Model.xlsm"
+from tests.conftest import COMMITTED
 
 
 @pytest.fixture
